@@ -1,0 +1,10 @@
+// Package testenv decides whether a privileged test can run on this machine
+// and turns a missing privilege into a failure when the run requires it.
+//
+// A test that needs root, network namespaces, the keepalived binary or a
+// kernel with IPVS calls the matching Need function first. Outside CI the
+// test is skipped with the reason. When LVSD_REQUIRE lists the capability
+// (comma separated: root, netns, keepalived, ipvs, nginx; or "all"), the
+// missing capability fails the test instead: `make test` sets it, so CI
+// proves every privileged test ran.
+package testenv
