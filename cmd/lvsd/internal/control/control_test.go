@@ -1,0 +1,133 @@
+package control
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+type fakeHandler struct {
+	status  *Status
+	reloads atomic.Int32
+	stops   atomic.Int32
+	reload  error
+}
+
+func (f *fakeHandler) Status(context.Context) (*Status, error) { return f.status, nil }
+func (f *fakeHandler) Reload(context.Context) error            { f.reloads.Add(1); return f.reload }
+func (f *fakeHandler) Stop(context.Context) error              { f.stops.Add(1); return nil }
+
+var t0 = time.Date(2026, 11, 22, 21, 0, 0, 0, time.UTC)
+
+func sample() *Status {
+	return &Status{
+		Version: "test", PID: 42, Started: t0, ConfigFile: "/etc/lvsd/lvsd.toml", ConfigLoaded: t0,
+		Instances: []Instance{{
+			Name: "VI_1", Interface: "eth0", VRID: 51, Version: 2, State: "MASTER",
+			BasePriority: 244, EffectivePriority: 249, Master: "10.99.0.1",
+			LastTransition: t0.Add(time.Minute), LastCause: "master down timer expired",
+			Trackers: []Tracker{{Name: "chk_nginx", Kind: "script", State: "OK", Weight: -20}},
+		}},
+		VirtualServers: []VirtualServer{{
+			Protocol: "TCP", Address: "192.168.200.100:443", Scheduler: "rr", Persistence: 50, InKernel: true,
+			RealServers: []RealServer{
+				{Address: "192.168.201.100:443", Forward: "Masq", Health: "UP", ConfiguredWeight: 1, Weight: 1, ActiveConns: 3,
+					LastCheck: t0.Add(2 * time.Minute), LastResult: "ok"},
+				{Address: "192.168.201.101:443", Forward: "Masq", Health: "DOWN", ConfiguredWeight: 2, Weight: 0,
+					LastCheck: t0.Add(2 * time.Minute), LastResult: "connection refused"},
+			},
+		}},
+	}
+}
+
+func TestCallStatusReloadStop(t *testing.T) {
+	h := &fakeHandler{status: sample()}
+	path := filepath.Join(t.TempDir(), "run", "lvsd.sock")
+	srv, err := Listen(path, h, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := fi.Mode().Perm(); perm != 0o600 {
+		t.Errorf("socket mode %o, want 600", perm)
+	}
+	di, _ := os.Stat(filepath.Dir(path))
+	if perm := di.Mode().Perm(); perm != 0o700 {
+		t.Errorf("socket directory mode %o, want 700", perm)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	resp, err := Call(ctx, path, CmdStatus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(sample(), resp.Status); !resp.OK || diff != "" {
+		t.Fatalf("status ok=%v err=%q (-want +got):\n%s", resp.OK, resp.Error, diff)
+	}
+	if resp, err := Call(ctx, path, CmdReload); err != nil || !resp.OK || h.reloads.Load() != 1 {
+		t.Fatalf("reload: %+v %v (reloads %d)", resp, err, h.reloads.Load())
+	}
+	h.reload = errors.New("lvsd.toml:3:1: bogus: unknown key")
+	if resp, err := Call(ctx, path, CmdReload); err != nil || resp.OK || !strings.Contains(resp.Error, "unknown key") {
+		t.Fatalf("failed reload: %+v %v", resp, err)
+	}
+	if resp, err := Call(ctx, path, CmdStop); err != nil || !resp.OK || h.stops.Load() != 1 {
+		t.Fatalf("stop: %+v %v", resp, err)
+	}
+	if resp, err := Call(ctx, path, "dance"); err != nil || resp.OK || !strings.Contains(resp.Error, `unknown command "dance"`) {
+		t.Fatalf("unknown command: %+v %v", resp, err)
+	}
+
+	// A second daemon must not steal the socket of a running one.
+	if _, err := Listen(path, h, slog.Default()); err == nil || !strings.Contains(err.Error(), "already listening") {
+		t.Fatalf("second Listen: %v", err)
+	}
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Call(ctx, path, CmdStatus); err == nil || !strings.Contains(err.Error(), "is lvsd running?") {
+		t.Fatalf("call after close: %v", err)
+	}
+	// A stale socket file (crashed daemon) is replaced.
+	srv2, err := Listen(path, h, slog.Default())
+	if err != nil {
+		t.Fatalf("listen over stale socket: %v", err)
+	}
+	srv2.Close()
+}
+
+func TestRender(t *testing.T) {
+	var b bytes.Buffer
+	if err := Render(&b, sample(), t0.Add(3*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		"lvsd test, pid 42, up 3m0s",
+		"VI_1", "MASTER", "249 (base 244)", "10.99.0.1", "2m0s ago: master down timer expired",
+		"track script chk_nginx", "weight -20",
+		"TCP  192.168.200.100:443", "rr", "persistent 50",
+		"-> 192.168.201.100:443", "UP", "1m0s ago: ok",
+		"-> 192.168.201.101:443", "0 (2)", "DOWN", "connection refused",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("render lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -1,0 +1,82 @@
+package control
+
+import "time"
+
+// Status is what `lvsd status` shows: every VRRP instance and every virtual
+// server with its real servers. The daemon fills it from its running state;
+// `--json` prints it as is.
+type Status struct {
+	Version        string          `json:"version"`
+	PID            int             `json:"pid"`
+	Started        time.Time       `json:"started"`
+	ConfigFile     string          `json:"config_file"`
+	ConfigLoaded   time.Time       `json:"config_loaded"`
+	Instances      []Instance      `json:"vrrp_instances"`
+	SyncGroups     []SyncGroup     `json:"vrrp_sync_groups,omitempty"`
+	VirtualServers []VirtualServer `json:"virtual_servers"`
+}
+
+// Instance is one VRRP instance.
+type Instance struct {
+	Name              string            `json:"name"`
+	Interface         string            `json:"interface"`
+	VRID              int               `json:"virtual_router_id"`
+	Version           int               `json:"version"`
+	State             string            `json:"state"`
+	BasePriority      int               `json:"base_priority"`
+	EffectivePriority int               `json:"effective_priority"`
+	Master            string            `json:"master,omitempty"` // address of the current master, if known
+	LastTransition    time.Time         `json:"last_transition"`
+	LastCause         string            `json:"last_cause,omitempty"`
+	VIPs              []string          `json:"virtual_ipaddress,omitempty"`
+	Trackers          []Tracker         `json:"trackers,omitempty"`
+	AdvertsSent       uint64            `json:"adverts_sent"`
+	AdvertsReceived   uint64            `json:"adverts_received"`
+	Drops             map[string]uint64 `json:"drops,omitempty"` // by reason
+}
+
+// Tracker is one tracked object of an instance.
+type Tracker struct {
+	Name   string `json:"name"`
+	Kind   string `json:"kind"`  // script, process, file, interface
+	State  string `json:"state"` // OK, FAILED, or a value for track_file
+	Weight int    `json:"weight"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// SyncGroup is one vrrp_sync_group.
+type SyncGroup struct {
+	Name    string   `json:"name"`
+	State   string   `json:"state"`
+	Members []string `json:"members"`
+}
+
+// VirtualServer is one IPVS service and its destinations.
+type VirtualServer struct {
+	Protocol    string       `json:"protocol"` // TCP, UDP, SCTP, FWM
+	Address     string       `json:"address"`  // ip:port, or the fwmark
+	Scheduler   string       `json:"scheduler"`
+	Persistence int          `json:"persistence_timeout,omitempty"` // seconds
+	Quorum      string       `json:"quorum,omitempty"`              // "up" or "down"
+	SorryServer string       `json:"sorry_server,omitempty"`        // set while the sorry server is in use
+	InKernel    bool         `json:"in_kernel"`
+	RealServers []RealServer `json:"real_servers"`
+}
+
+// RealServer is one destination with its health.
+type RealServer struct {
+	Address          string    `json:"address"`
+	Forward          string    `json:"forward"` // Masq, Route, Tunnel
+	Health           string    `json:"health"`  // UP, DOWN
+	LastCheck        time.Time `json:"last_check,omitempty"`
+	LastResult       string    `json:"last_result,omitempty"` // the reason of the last result
+	ConfiguredWeight int       `json:"configured_weight"`
+	Weight           int       `json:"weight"` // in the kernel now; -1 when absent
+	ActiveConns      uint64    `json:"active_conns"`
+	InactiveConns    uint64    `json:"inactive_conns"`
+	CPS              uint64    `json:"cps"`
+	InPPS            uint64    `json:"in_pps"`
+	OutPPS           uint64    `json:"out_pps"`
+	InBPS            uint64    `json:"in_bps"`
+	OutBPS           uint64    `json:"out_bps"`
+}
