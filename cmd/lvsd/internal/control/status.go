@@ -33,6 +33,7 @@ type Instance struct {
 	AdvertsSent       uint64            `json:"adverts_sent"`
 	AdvertsReceived   uint64            `json:"adverts_received"`
 	Drops             map[string]uint64 `json:"drops,omitempty"` // by reason
+	Transitions       uint64            `json:"transitions"`
 }
 
 // Tracker is one tracked object of an instance.
@@ -61,6 +62,21 @@ type VirtualServer struct {
 	SorryServer string       `json:"sorry_server,omitempty"`        // set while the sorry server is in use
 	InKernel    bool         `json:"in_kernel"`
 	RealServers []RealServer `json:"real_servers"`
+	Counters
+}
+
+// Counters are the kernel's 64-bit totals and rates of a service or destination.
+type Counters struct {
+	Conns    uint64 `json:"conns"`
+	InPkts   uint64 `json:"in_packets"`
+	OutPkts  uint64 `json:"out_packets"`
+	InBytes  uint64 `json:"in_bytes"`
+	OutBytes uint64 `json:"out_bytes"`
+	CPS      uint64 `json:"cps"`
+	InPPS    uint64 `json:"in_pps"`
+	OutPPS   uint64 `json:"out_pps"`
+	InBPS    uint64 `json:"in_bps"`
+	OutBPS   uint64 `json:"out_bps"`
 }
 
 // RealServer is one destination with its health.
@@ -74,9 +90,7 @@ type RealServer struct {
 	Weight           int       `json:"weight"` // in the kernel now; -1 when absent
 	ActiveConns      uint64    `json:"active_conns"`
 	InactiveConns    uint64    `json:"inactive_conns"`
-	CPS              uint64    `json:"cps"`
-	InPPS            uint64    `json:"in_pps"`
-	OutPPS           uint64    `json:"out_pps"`
-	InBPS            uint64    `json:"in_bps"`
-	OutBPS           uint64    `json:"out_bps"`
+	// Checks counts check results by reason ("ok", "timeout", "status 503", ...).
+	Checks map[string]uint64 `json:"checks,omitempty"`
+	Counters
 }

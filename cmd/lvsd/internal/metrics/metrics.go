@@ -1,0 +1,182 @@
+package metrics
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/lvsd/lvsd/cmd/lvsd/internal/control"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Snapshot returns the daemon's current status.
+type Snapshot func(ctx context.Context) (*control.Status, error)
+
+// states are the VRRP states exported as an enum-style gauge.
+var states = []string{"INIT", "BACKUP", "MASTER", "FAULT", "STOP"}
+
+var (
+	vrrpState = prometheus.NewDesc("lvsd_vrrp_state", "1 for the state the VRRP instance is in, 0 for the others.",
+		[]string{"instance", "state"}, nil)
+	vrrpPrio = prometheus.NewDesc("lvsd_vrrp_priority", "Priority of the VRRP instance (kind=base or effective).",
+		[]string{"instance", "kind"}, nil)
+	vrrpSent = prometheus.NewDesc("lvsd_vrrp_adverts_sent_total", "VRRP advertisements sent.", []string{"instance"}, nil)
+	vrrpRecv = prometheus.NewDesc("lvsd_vrrp_adverts_received_total", "VRRP advertisements received and accepted.",
+		[]string{"instance"}, nil)
+	vrrpDrops = prometheus.NewDesc("lvsd_vrrp_dropped_total", "VRRP packets dropped, by reason.",
+		[]string{"instance", "reason"}, nil)
+	vrrpTrans = prometheus.NewDesc("lvsd_vrrp_transitions_total", "VRRP state transitions.", []string{"instance"}, nil)
+	trackUp   = prometheus.NewDesc("lvsd_vrrp_tracker_ok", "1 when the tracked object is OK.",
+		[]string{"instance", "kind", "tracker"}, nil)
+
+	vsUp = prometheus.NewDesc("lvsd_ipvs_service_in_kernel", "1 when the virtual server is in the kernel's IPVS table.",
+		[]string{"service"}, nil)
+	vsQuorum = prometheus.NewDesc("lvsd_ipvs_service_quorum_up", "1 while the virtual server has quorum.",
+		[]string{"service"}, nil)
+	rsHealth = prometheus.NewDesc("lvsd_realserver_up", "1 when the real server passes its health checks.",
+		[]string{"service", "real_server"}, nil)
+	rsWeight = prometheus.NewDesc("lvsd_realserver_weight", "Weight of the real server (kind=configured or current; -1 when not in the kernel).",
+		[]string{"service", "real_server", "kind"}, nil)
+	rsConns = prometheus.NewDesc("lvsd_realserver_connections", "Connections to the real server (state=active or inactive).",
+		[]string{"service", "real_server", "state"}, nil)
+	rsChecks = prometheus.NewDesc("lvsd_healthcheck_results_total", "Health check results by reason (ok, timeout, refused, ...).",
+		[]string{"service", "real_server", "reason"}, nil)
+
+	counterDescs = func(prefix string, labels ...string) [5]*prometheus.Desc {
+		return [5]*prometheus.Desc{
+			prometheus.NewDesc(prefix+"_connections_total", "Connections scheduled (IPVS counter).", labels, nil),
+			prometheus.NewDesc(prefix+"_in_packets_total", "Packets in (IPVS counter).", labels, nil),
+			prometheus.NewDesc(prefix+"_out_packets_total", "Packets out (IPVS counter).", labels, nil),
+			prometheus.NewDesc(prefix+"_in_bytes_total", "Bytes in (IPVS counter).", labels, nil),
+			prometheus.NewDesc(prefix+"_out_bytes_total", "Bytes out (IPVS counter).", labels, nil),
+		}
+	}
+	vsCounters = counterDescs("lvsd_ipvs_service", "service")
+	rsCounters = counterDescs("lvsd_ipvs_realserver", "service", "real_server")
+
+	scrapeErr = prometheus.NewDesc("lvsd_scrape_error", "1 when the daemon's status could not be read for this scrape.", nil, nil)
+)
+
+// Collector turns a status snapshot into metrics.
+type Collector struct {
+	snap Snapshot
+}
+
+// NewCollector returns a collector reading snap at every scrape.
+func NewCollector(snap Snapshot) *Collector { return &Collector{snap: snap} }
+
+// Describe is left empty on purpose: the label sets depend on the
+// configuration, which a reload changes (an "unchecked" collector).
+func (c *Collector) Describe(chan<- *prometheus.Desc) {}
+
+// Collect implements prometheus.Collector.
+func (c *Collector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s, err := c.snap(ctx)
+	if err != nil || s == nil {
+		ch <- prometheus.MustNewConstMetric(scrapeErr, prometheus.GaugeValue, 1)
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(scrapeErr, prometheus.GaugeValue, 0)
+	gauge := func(d *prometheus.Desc, v float64, l ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, l...)
+	}
+	counter := func(d *prometheus.Desc, v uint64, l ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), l...)
+	}
+	for _, in := range s.Instances {
+		for _, st := range states {
+			gauge(vrrpState, b2f(in.State == st), in.Name, st)
+		}
+		gauge(vrrpPrio, float64(in.BasePriority), in.Name, "base")
+		gauge(vrrpPrio, float64(in.EffectivePriority), in.Name, "effective")
+		counter(vrrpSent, in.AdvertsSent, in.Name)
+		counter(vrrpRecv, in.AdvertsReceived, in.Name)
+		counter(vrrpTrans, in.Transitions, in.Name)
+		for reason, n := range in.Drops {
+			counter(vrrpDrops, n, in.Name, reason)
+		}
+		for _, t := range in.Trackers {
+			gauge(trackUp, b2f(t.State != "FAILED" && t.State != "FAULT"), in.Name, t.Kind, t.Name)
+		}
+	}
+	for _, vs := range s.VirtualServers {
+		svc := vs.Protocol + " " + vs.Address
+		gauge(vsUp, b2f(vs.InKernel), svc)
+		gauge(vsQuorum, b2f(vs.Quorum != "down"), svc)
+		emitCounters(ch, vsCounters, vs.Counters, svc)
+		for _, rs := range vs.RealServers {
+			gauge(rsHealth, b2f(rs.Health == "UP"), svc, rs.Address)
+			gauge(rsWeight, float64(rs.ConfiguredWeight), svc, rs.Address, "configured")
+			gauge(rsWeight, float64(rs.Weight), svc, rs.Address, "current")
+			gauge(rsConns, float64(rs.ActiveConns), svc, rs.Address, "active")
+			gauge(rsConns, float64(rs.InactiveConns), svc, rs.Address, "inactive")
+			for reason, n := range rs.Checks {
+				counter(rsChecks, n, svc, rs.Address, reason)
+			}
+			emitCounters(ch, rsCounters, rs.Counters, svc, rs.Address)
+		}
+	}
+}
+
+func emitCounters(ch chan<- prometheus.Metric, d [5]*prometheus.Desc, c control.Counters, labels ...string) {
+	for i, v := range []uint64{c.Conns, c.InPkts, c.OutPkts, c.InBytes, c.OutBytes} {
+		ch <- prometheus.MustNewConstMetric(d[i], prometheus.CounterValue, float64(v), labels...)
+	}
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Handler returns the /metrics handler: lvsd's collector plus the Go and
+// process collectors, on a registry of its own.
+func Handler(snap Snapshot) http.Handler {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(NewCollector(snap), collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
+}
+
+// Server serves /metrics on an address until Close.
+type Server struct {
+	srv *http.Server
+	ln  net.Listener
+}
+
+// Listen starts serving /metrics on addr (metrics_listen).
+func Listen(addr string, snap Snapshot, log *slog.Logger) (*Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: listen on %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", Handler(snap))
+	s := &Server{srv: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}, ln: ln}
+	go func() {
+		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics: serve", "err", err)
+		}
+	}()
+	return s, nil
+}
+
+// Addr is the address the server listens on.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Close stops the server.
+func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return s.srv.Shutdown(ctx)
+}

@@ -1,0 +1,89 @@
+package metrics
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/lvsd/lvsd/cmd/lvsd/internal/control"
+)
+
+func status() *control.Status {
+	return &control.Status{
+		Instances: []control.Instance{{
+			Name: "VI_1", State: "MASTER", BasePriority: 244, EffectivePriority: 249,
+			AdvertsSent: 10, AdvertsReceived: 3, Transitions: 2,
+			Drops:    map[string]uint64{"auth_pass_mismatch": 4},
+			Trackers: []control.Tracker{{Name: "chk_nginx", Kind: "script", State: "FAILED"}},
+		}},
+		VirtualServers: []control.VirtualServer{{
+			Protocol: "TCP", Address: "192.168.200.100:443", InKernel: true, Quorum: "up",
+			Counters: control.Counters{Conns: 1 << 40},
+			RealServers: []control.RealServer{{
+				Address: "192.168.201.100:443", Health: "DOWN", ConfiguredWeight: 2, Weight: 0,
+				Checks: map[string]uint64{"ok": 7, "connection refused": 1},
+			}},
+		}},
+	}
+}
+
+func TestScrape(t *testing.T) {
+	srv, err := Listen("127.0.0.1:0", func(context.Context) (*control.Status, error) { return status(), nil },
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	resp, err := http.Get("http://" + srv.Addr() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	out := string(body)
+	for _, want := range []string{
+		`lvsd_vrrp_state{instance="VI_1",state="MASTER"} 1`,
+		`lvsd_vrrp_state{instance="VI_1",state="BACKUP"} 0`,
+		`lvsd_vrrp_priority{instance="VI_1",kind="effective"} 249`,
+		`lvsd_vrrp_adverts_sent_total{instance="VI_1"} 10`,
+		`lvsd_vrrp_dropped_total{instance="VI_1",reason="auth_pass_mismatch"} 4`,
+		`lvsd_vrrp_transitions_total{instance="VI_1"} 2`,
+		`lvsd_vrrp_tracker_ok{instance="VI_1",kind="script",tracker="chk_nginx"} 0`,
+		`lvsd_ipvs_service_connections_total{service="TCP 192.168.200.100:443"} 1.099511627776e+12`,
+		`lvsd_realserver_up{real_server="192.168.201.100:443",service="TCP 192.168.200.100:443"} 0`,
+		`lvsd_realserver_weight{kind="configured",real_server="192.168.201.100:443",service="TCP 192.168.200.100:443"} 2`,
+		`lvsd_healthcheck_results_total{real_server="192.168.201.100:443",reason="connection refused",service="TCP 192.168.200.100:443"} 1`,
+		`lvsd_scrape_error 0`,
+		`go_goroutines`,
+		`process_resident_memory_bytes`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("scrape lacks %s", want)
+		}
+	}
+	if t.Failed() {
+		t.Log(out)
+	}
+}
+
+func TestScrapeErrorIsAMetric(t *testing.T) {
+	srv, err := Listen("127.0.0.1:0", func(context.Context) (*control.Status, error) { return nil, errors.New("busy") },
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	resp, err := http.Get("http://" + srv.Addr() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "lvsd_scrape_error 1") {
+		t.Fatalf("status %d body:\n%s", resp.StatusCode, body)
+	}
+}
