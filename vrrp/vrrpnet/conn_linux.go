@@ -1,0 +1,465 @@
+package vrrpnet
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Protocol is the IP protocol number of VRRP.
+const Protocol = 112
+
+// Well-known VRRP multicast groups.
+var (
+	Group4 = netip.AddrFrom4([4]byte{224, 0, 0, 18})
+	Group6 = netip.MustParseAddr("ff02::12")
+)
+
+// tos is the IPv4 TOS / IPv6 traffic class of the adverts (CS6, network
+// control), as keepalived sends them.
+const tos = 0xc0
+
+// Config describes one VRRP transport endpoint.
+type Config struct {
+	// Interface receives the adverts (the instance's `interface`).
+	Interface string
+	// SendInterface sends them; empty means Interface. With use_vmac it is
+	// the macvlan: then the socket is not bound to a device, receives only
+	// what arrived on Interface (checked per packet) and sends through
+	// SendInterface.
+	SendInterface string
+	// IPv6 selects the address family.
+	IPv6 bool
+	// Src is the source address (mcast_src_ip / unicast_src_ip). Zero means
+	// the primary IPv4 address of Interface, or the link-local address of
+	// SendInterface (else Interface) for IPv6.
+	Src netip.Addr
+	// Unicast leaves the multicast group alone: adverts go to peers.
+	Unicast bool
+}
+
+// Meta is what arrived with a packet.
+type Meta struct {
+	Src, Dst netip.Addr
+	TTL      int // TTL (IPv4) or hop limit (IPv6)
+	IfIndex  int // arrival interface
+}
+
+// Conn is a raw protocol-112 socket for one instance. See the package
+// documentation for the concurrency contract.
+type Conn struct {
+	v6       bool
+	src      netip.Addr
+	recvIf   int // index of Config.Interface
+	sendIf   int // index of the sending interface
+	filterIf bool
+	pc       net.PacketConn
+	rc       syscall.RawConn
+
+	// wmu guards the send state below (message header, buffers, wres).
+	wmu   sync.Mutex
+	wmsg  unix.Msghdr
+	wiov  unix.Iovec
+	wsa4  unix.RawSockaddrInet4
+	wsa6  unix.RawSockaddrInet6
+	woob  []byte
+	wres  error
+	write func(fd uintptr) bool
+
+	// rmu guards the receive state below.
+	rmu   sync.Mutex
+	rmsg  unix.Msghdr
+	riov  unix.Iovec
+	rsa6  unix.RawSockaddrInet6
+	roob  []byte
+	rbuf  []byte // IPv4: header + payload; the payload is copied out
+	rn    int
+	rres  error
+	read  func(fd uintptr) bool
+}
+
+// Dial opens the socket described by cfg.
+func Dial(cfg Config) (*Conn, error) {
+	ifi, err := net.InterfaceByName(cfg.Interface)
+	if err != nil {
+		return nil, fmt.Errorf("vrrpnet: interface %q: %w", cfg.Interface, err)
+	}
+	sendIfi := ifi
+	if cfg.SendInterface != "" && cfg.SendInterface != cfg.Interface {
+		if sendIfi, err = net.InterfaceByName(cfg.SendInterface); err != nil {
+			return nil, fmt.Errorf("vrrpnet: interface %q: %w", cfg.SendInterface, err)
+		}
+	}
+	src := cfg.Src
+	if !src.IsValid() {
+		if cfg.IPv6 {
+			src, err = linkLocal(sendIfi)
+			if err != nil && sendIfi != ifi {
+				src, err = linkLocal(ifi)
+			}
+		} else {
+			src, err = primary4(ifi)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if src.Is6() != cfg.IPv6 || src.Is4In6() {
+		return nil, fmt.Errorf("vrrpnet: source %s does not match the address family", src)
+	}
+	c := &Conn{v6: cfg.IPv6, src: src, recvIf: ifi.Index, sendIf: sendIfi.Index, filterIf: sendIfi != ifi}
+	if err := c.open(ifi.Name, !cfg.Unicast); err != nil {
+		return nil, err
+	}
+	c.prepare()
+	return c, nil
+}
+
+func (c *Conn) open(ifname string, join bool) (err error) {
+	family := unix.AF_INET
+	if c.v6 {
+		family = unix.AF_INET6
+	}
+	fd, err := unix.Socket(family, unix.SOCK_RAW|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, Protocol)
+	if err != nil {
+		return fmt.Errorf("vrrpnet: socket: %w", err)
+	}
+	f := os.NewFile(uintptr(fd), "vrrp")
+	defer f.Close() // FilePacketConn dups the descriptor
+	set := func(what string, level, opt, v int) {
+		if err == nil {
+			if e := unix.SetsockoptInt(fd, level, opt, v); e != nil {
+				err = fmt.Errorf("vrrpnet: set %s: %w", what, e)
+			}
+		}
+	}
+	if !c.filterIf {
+		if e := unix.SetsockoptString(fd, unix.SOL_SOCKET, unix.SO_BINDTODEVICE, ifname); e != nil {
+			return fmt.Errorf("vrrpnet: bind to device %s: %w", ifname, e)
+		}
+	}
+	if c.v6 {
+		set("IPV6_UNICAST_HOPS", unix.IPPROTO_IPV6, unix.IPV6_UNICAST_HOPS, 255)
+		set("IPV6_MULTICAST_HOPS", unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_HOPS, 255)
+		set("IPV6_MULTICAST_LOOP", unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_LOOP, 0)
+		set("IPV6_MULTICAST_IF", unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_IF, c.sendIf)
+		set("IPV6_TCLASS", unix.IPPROTO_IPV6, unix.IPV6_TCLASS, tos)
+		set("IPV6_RECVPKTINFO", unix.IPPROTO_IPV6, unix.IPV6_RECVPKTINFO, 1)
+		set("IPV6_RECVHOPLIMIT", unix.IPPROTO_IPV6, unix.IPV6_RECVHOPLIMIT, 1)
+		if err == nil && join {
+			mreq := &unix.IPv6Mreq{Multiaddr: Group6.As16(), Interface: uint32(c.recvIf)}
+			if e := unix.SetsockoptIPv6Mreq(fd, unix.IPPROTO_IPV6, unix.IPV6_JOIN_GROUP, mreq); e != nil {
+				err = fmt.Errorf("vrrpnet: join %s on %s: %w", Group6, ifname, e)
+			}
+		}
+	} else {
+		set("IP_TTL", unix.IPPROTO_IP, unix.IP_TTL, 255)
+		set("IP_MULTICAST_TTL", unix.IPPROTO_IP, unix.IP_MULTICAST_TTL, 255)
+		set("IP_MULTICAST_LOOP", unix.IPPROTO_IP, unix.IP_MULTICAST_LOOP, 0)
+		set("IP_TOS", unix.IPPROTO_IP, unix.IP_TOS, tos)
+		set("IP_MTU_DISCOVER", unix.IPPROTO_IP, unix.IP_MTU_DISCOVER, unix.IP_PMTUDISC_DONT)
+		set("IP_PKTINFO", unix.IPPROTO_IP, unix.IP_PKTINFO, 1)
+		if err == nil {
+			mreqn := &unix.IPMreqn{Ifindex: int32(c.sendIf)}
+			if e := unix.SetsockoptIPMreqn(fd, unix.IPPROTO_IP, unix.IP_MULTICAST_IF, mreqn); e != nil {
+				err = fmt.Errorf("vrrpnet: set IP_MULTICAST_IF: %w", e)
+			}
+		}
+		if err == nil && join {
+			mreqn := &unix.IPMreqn{Multiaddr: Group4.As4(), Ifindex: int32(c.recvIf)}
+			if e := unix.SetsockoptIPMreqn(fd, unix.IPPROTO_IP, unix.IP_ADD_MEMBERSHIP, mreqn); e != nil {
+				err = fmt.Errorf("vrrpnet: join %s on %s: %w", Group4, ifname, e)
+			}
+		}
+	}
+	if err != nil {
+		return err
+	}
+	pc, err := net.FilePacketConn(f)
+	if err != nil {
+		return fmt.Errorf("vrrpnet: file conn: %w", err)
+	}
+	sc, ok := pc.(syscall.Conn)
+	if !ok {
+		pc.Close()
+		return errors.New("vrrpnet: packet conn has no raw access")
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		pc.Close()
+		return fmt.Errorf("vrrpnet: raw conn: %w", err)
+	}
+	c.pc, c.rc = pc, rc
+	return nil
+}
+
+// maxPacket bounds one received IPv4 packet (header + VRRP). A VRRP message
+// is at most 8 + 255*16 + 8 bytes; anything longer is truncated and left for
+// the decoder to reject.
+const maxPacket = 60 + 8 + 255*16 + 8
+
+// prepare builds the message headers and control buffers once.
+func (c *Conn) prepare() {
+	if c.v6 {
+		c.woob = make([]byte, unix.CmsgSpace(unix.SizeofInet6Pktinfo))
+		h := (*unix.Cmsghdr)(unsafe.Pointer(&c.woob[0]))
+		h.Level, h.Type = unix.IPPROTO_IPV6, unix.IPV6_PKTINFO
+		h.SetLen(unix.CmsgLen(unix.SizeofInet6Pktinfo))
+		pi := (*unix.Inet6Pktinfo)(unsafe.Pointer(&c.woob[unix.CmsgLen(0)]))
+		pi.Addr = c.src.As16()
+		pi.Ifindex = uint32(c.sendIf)
+		c.wsa6.Family = unix.AF_INET6
+		c.wmsg.Name = (*byte)(unsafe.Pointer(&c.wsa6))
+		c.wmsg.Namelen = unix.SizeofSockaddrInet6
+		c.roob = make([]byte, unix.CmsgSpace(unix.SizeofInet6Pktinfo)+unix.CmsgSpace(4)+64)
+		c.rmsg.Name = (*byte)(unsafe.Pointer(&c.rsa6))
+	} else {
+		c.woob = make([]byte, unix.CmsgSpace(unix.SizeofInet4Pktinfo))
+		h := (*unix.Cmsghdr)(unsafe.Pointer(&c.woob[0]))
+		h.Level, h.Type = unix.IPPROTO_IP, unix.IP_PKTINFO
+		h.SetLen(unix.CmsgLen(unix.SizeofInet4Pktinfo))
+		pi := (*unix.Inet4Pktinfo)(unsafe.Pointer(&c.woob[unix.CmsgLen(0)]))
+		pi.Spec_dst = c.src.As4()
+		pi.Ifindex = int32(c.sendIf)
+		c.wsa4.Family = unix.AF_INET
+		c.wmsg.Name = (*byte)(unsafe.Pointer(&c.wsa4))
+		c.wmsg.Namelen = unix.SizeofSockaddrInet4
+		c.roob = make([]byte, unix.CmsgSpace(unix.SizeofInet4Pktinfo)+64)
+		c.rbuf = make([]byte, maxPacket)
+	}
+	c.wmsg.Iov = &c.wiov
+	c.wmsg.SetIovlen(1)
+	c.wmsg.Control = &c.woob[0]
+	c.wmsg.SetControllen(len(c.woob))
+	c.rmsg.Iov = &c.riov
+	c.rmsg.SetIovlen(1)
+	c.rmsg.Control = &c.roob[0]
+	c.write = c.doWrite
+	c.read = c.doRead
+}
+
+// LocalAddr is the source address of the adverts (needed by the VRRPv3
+// pseudo-header checksum).
+func (c *Conn) LocalAddr() netip.Addr { return c.src }
+
+// WriteTo sends one VRRP payload to dst (the multicast group or a peer).
+func (c *Conn) WriteTo(payload []byte, dst netip.Addr) error {
+	if len(payload) == 0 {
+		return errors.New("vrrpnet: empty payload")
+	}
+	if dst.Is6() != c.v6 || dst.Is4In6() {
+		return fmt.Errorf("vrrpnet: destination %s does not match the address family", dst)
+	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.v6 {
+		c.wsa6.Addr = dst.As16()
+		c.wsa6.Scope_id = 0
+		if dst.IsLinkLocalUnicast() || dst.IsLinkLocalMulticast() || dst.IsInterfaceLocalMulticast() {
+			c.wsa6.Scope_id = uint32(c.sendIf)
+		}
+	} else {
+		c.wsa4.Addr = dst.As4()
+	}
+	c.wiov.Base = &payload[0]
+	c.wiov.SetLen(len(payload))
+	c.wres = nil
+	if err := c.rc.Write(c.write); err != nil {
+		return fmt.Errorf("vrrpnet: send to %s: %w", dst, err)
+	}
+	c.wiov.Base = nil
+	if c.wres != nil {
+		return fmt.Errorf("vrrpnet: send to %s: %w", dst, c.wres)
+	}
+	return nil
+}
+
+func (c *Conn) doWrite(fd uintptr) bool {
+	_, _, e := unix.Syscall(unix.SYS_SENDMSG, fd, uintptr(unsafe.Pointer(&c.wmsg)), 0)
+	if e == unix.EAGAIN {
+		return false
+	}
+	if e != 0 {
+		c.wres = e
+	}
+	return true
+}
+
+func (c *Conn) doRead(fd uintptr) bool {
+	n, _, e := unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&c.rmsg)), 0)
+	if e == unix.EAGAIN {
+		return false
+	}
+	if e != 0 {
+		c.rres = e
+		return true
+	}
+	c.rn = int(n)
+	return true
+}
+
+// ReadFrom receives one VRRP payload into b and returns its length and
+// metadata. A payload longer than b is truncated. Packets that arrived on
+// another interface than Config.Interface (possible only with a distinct
+// SendInterface) are skipped.
+func (c *Conn) ReadFrom(b []byte) (int, Meta, error) {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	for {
+		n, m, err := c.readOne(b)
+		if err != nil {
+			return 0, Meta{}, err
+		}
+		if c.filterIf && m.IfIndex != c.recvIf {
+			continue
+		}
+		return n, m, nil
+	}
+}
+
+func (c *Conn) readOne(b []byte) (int, Meta, error) {
+	var m Meta
+	if c.v6 {
+		if len(b) == 0 {
+			return 0, m, errors.New("vrrpnet: empty buffer")
+		}
+		c.riov.Base = &b[0]
+		c.riov.SetLen(len(b))
+		c.rmsg.Namelen = unix.SizeofSockaddrInet6
+	} else {
+		c.riov.Base = &c.rbuf[0]
+		c.riov.SetLen(len(c.rbuf))
+		c.rmsg.Namelen = 0
+	}
+	c.rmsg.SetControllen(len(c.roob))
+	c.rres, c.rn = nil, 0
+	err := c.rc.Read(c.read)
+	c.riov.Base = nil // do not pin the caller's buffer
+	if err != nil {
+		return 0, m, fmt.Errorf("vrrpnet: receive: %w", err)
+	}
+	if c.rres != nil {
+		return 0, m, fmt.Errorf("vrrpnet: receive: %w", c.rres)
+	}
+	oob := c.roob[:c.rmsg.Controllen]
+	var n int
+	if c.v6 {
+		n = min(c.rn, len(b))
+		m.Src = netip.AddrFrom16(c.rsa6.Addr)
+		parseCmsg6(oob, &m)
+	} else {
+		p := c.rbuf[:c.rn]
+		if len(p) < 20 || p[0]>>4 != 4 {
+			return 0, m, errShort
+		}
+		hl := int(p[0]&0x0f) * 4
+		if hl < 20 || hl > len(p) {
+			return 0, m, errShort
+		}
+		m.TTL = int(p[8])
+		m.Src = netip.AddrFrom4([4]byte(p[12:16]))
+		m.Dst = netip.AddrFrom4([4]byte(p[16:20]))
+		n = copy(b, p[hl:])
+		parseCmsg4(oob, &m)
+	}
+	return n, m, nil
+}
+
+// errShort reports a packet too short to carry an IPv4 header: the kernel
+// never delivers one, but the check keeps the parser total.
+var errShort = errors.New("vrrpnet: receive: truncated IPv4 header")
+
+func parseCmsg4(oob []byte, m *Meta) {
+	for len(oob) >= unix.SizeofCmsghdr {
+		h := (*unix.Cmsghdr)(unsafe.Pointer(&oob[0]))
+		l := int(h.Len)
+		if l < unix.SizeofCmsghdr || l > len(oob) {
+			return
+		}
+		data := oob[unix.CmsgLen(0):l]
+		if h.Level == unix.IPPROTO_IP && h.Type == unix.IP_PKTINFO && len(data) >= unix.SizeofInet4Pktinfo {
+			pi := (*unix.Inet4Pktinfo)(unsafe.Pointer(&data[0]))
+			m.IfIndex = int(pi.Ifindex)
+		}
+		sp := unix.CmsgSpace(l - unix.CmsgLen(0))
+		if sp > len(oob) {
+			return
+		}
+		oob = oob[sp:]
+	}
+}
+
+func parseCmsg6(oob []byte, m *Meta) {
+	for len(oob) >= unix.SizeofCmsghdr {
+		h := (*unix.Cmsghdr)(unsafe.Pointer(&oob[0]))
+		l := int(h.Len)
+		if l < unix.SizeofCmsghdr || l > len(oob) {
+			return
+		}
+		data := oob[unix.CmsgLen(0):l]
+		if h.Level == unix.IPPROTO_IPV6 {
+			switch {
+			case h.Type == unix.IPV6_PKTINFO && len(data) >= unix.SizeofInet6Pktinfo:
+				pi := (*unix.Inet6Pktinfo)(unsafe.Pointer(&data[0]))
+				m.Dst = netip.AddrFrom16(pi.Addr)
+				m.IfIndex = int(pi.Ifindex)
+			case h.Type == unix.IPV6_HOPLIMIT && len(data) >= 4:
+				m.TTL = int(*(*int32)(unsafe.Pointer(&data[0])))
+			}
+		}
+		sp := unix.CmsgSpace(l - unix.CmsgLen(0))
+		if sp > len(oob) {
+			return
+		}
+		oob = oob[sp:]
+	}
+}
+
+// Close closes the socket; a blocked ReadFrom returns an error wrapping
+// net.ErrClosed.
+func (c *Conn) Close() error {
+	if err := c.pc.Close(); err != nil {
+		return fmt.Errorf("vrrpnet: close: %w", err)
+	}
+	return nil
+}
+
+// primary4 is the first IPv4 address of the interface (the kernel lists
+// the primary address before its secondaries).
+func primary4(ifi *net.Interface) (netip.Addr, error) {
+	addrs, err := ifi.Addrs()
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("vrrpnet: addresses of %s: %w", ifi.Name, err)
+	}
+	for _, a := range addrs {
+		if ipn, ok := a.(*net.IPNet); ok {
+			if ip4 := ipn.IP.To4(); ip4 != nil {
+				return netip.AddrFrom4([4]byte(ip4)), nil
+			}
+		}
+	}
+	return netip.Addr{}, fmt.Errorf("vrrpnet: %s has no IPv4 address to send from", ifi.Name)
+}
+
+// linkLocal is the first IPv6 link-local address of the interface.
+func linkLocal(ifi *net.Interface) (netip.Addr, error) {
+	addrs, err := ifi.Addrs()
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("vrrpnet: addresses of %s: %w", ifi.Name, err)
+	}
+	for _, a := range addrs {
+		if ipn, ok := a.(*net.IPNet); ok && ipn.IP.To4() == nil {
+			if ip, ok := netip.AddrFromSlice(ipn.IP); ok && ip.IsLinkLocalUnicast() {
+				return ip, nil
+			}
+		}
+	}
+	return netip.Addr{}, fmt.Errorf("vrrpnet: %s has no IPv6 link-local address to send from", ifi.Name)
+}

@@ -1,0 +1,27 @@
+// Package vrrpnet implements the transport of VRRP advertisements (RFC 3768
+// VRRPv2, RFC 5798 / RFC 9568 VRRPv3): raw IP protocol 112 sockets for IPv4
+// and IPv6, multicast to 224.0.0.18 / ff02::12 joined on one interface, or
+// unicast to configured peers.
+//
+// A Conn is bound to one interface (SO_BINDTODEVICE), so instances on other
+// interfaces never see its traffic. It sends with TTL / hop limit 255 and
+// TOS / traffic class 0xc0 (CS6, as keepalived), without DF, from the
+// configured source address or else the interface's primary address
+// (IPv4) or link-local address (IPv6), set per packet with IP_PKTINFO /
+// IPV6_PKTINFO. It receives the source, destination, TTL / hop limit and
+// arrival interface of every packet. The VRRP payload, its checksum
+// included, is the caller's: the kernel computes no checksum (no
+// IPV6_CHECKSUM), so a packet with a bad checksum reaches the caller, which
+// drops it with a counted reason.
+//
+// Sending and receiving allocate nothing: the message headers, socket
+// addresses and control-message buffers are built once per Conn and the
+// system calls are issued directly through the runtime poller.
+//
+// Concurrency: one goroutine may call ReadFrom while another calls WriteTo;
+// concurrent calls of the same method are serialised by a mutex. Close may be
+// called from any goroutine and unblocks a pending ReadFrom.
+//
+// Out of scope: IPsec AH (decoded and dropped by the caller), sharing one
+// socket between instances (one Conn per instance).
+package vrrpnet
