@@ -74,15 +74,15 @@ type Conn struct {
 	write func(fd uintptr) bool
 
 	// rmu guards the receive state below.
-	rmu   sync.Mutex
-	rmsg  unix.Msghdr
-	riov  unix.Iovec
-	rsa6  unix.RawSockaddrInet6
-	roob  []byte
-	rbuf  []byte // IPv4: header + payload; the payload is copied out
-	rn    int
-	rres  error
-	read  func(fd uintptr) bool
+	rmu  sync.Mutex
+	rmsg unix.Msghdr
+	riov unix.Iovec
+	rsa6 unix.RawSockaddrInet6
+	roob []byte
+	rbuf []byte // IPv4: header + payload; the payload is copied out
+	rn   int
+	rres error
+	read func(fd uintptr) bool
 }
 
 // Dial opens the socket described by cfg.

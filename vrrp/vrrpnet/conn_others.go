@@ -34,7 +34,9 @@ func (*Conn) LocalAddr() netip.Addr { return netip.Addr{} }
 func (*Conn) WriteTo([]byte, netip.Addr) error { return errors.New("vrrpnet: unsupported") }
 
 // ReadFrom fails outside Linux.
-func (*Conn) ReadFrom([]byte) (int, Meta, error) { return 0, Meta{}, errors.New("vrrpnet: unsupported") }
+func (*Conn) ReadFrom([]byte) (int, Meta, error) {
+	return 0, Meta{}, errors.New("vrrpnet: unsupported")
+}
 
 // Close does nothing.
 func (*Conn) Close() error { return nil }
