@@ -1,0 +1,186 @@
+package genhash
+
+import (
+	"context"
+	"crypto/md5"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Target is one GET exchange.
+type Target struct {
+	Server      netip.AddrPort // where to connect
+	Path        string         // request path ("/", "/health?x=1")
+	VirtualHost string         // Host header (and SNI with TLS.ServerName); empty: Server
+	Protocol    Protocol
+	// TLS, when not nil, wraps the connection in TLS with this config
+	// (cloned per call). Callers set InsecureSkipVerify and ServerName.
+	TLS *tls.Config
+	// Bind is the local address (bindto, bind_port); zero for none. A zero
+	// port with a valid address binds the address only.
+	Bind netip.AddrPort
+	// Fwmark sets SO_MARK on the socket when not zero.
+	Fwmark uint32
+	// Timeout is a deadline for the whole exchange, connect included
+	// (0: none beyond ctx).
+	Timeout time.Duration
+}
+
+// Response is what Fetch observed.
+type Response struct {
+	Status        int   // status code, 0 if the status line did not parse
+	ContentLength int64 // -1 when absent
+	BodyLen       int64 // body bytes hashed
+	Digest        [md5.Size]byte
+}
+
+// Op names the phase of an exchange in which an error happened.
+type Op uint8
+
+// The phases of an exchange.
+const (
+	OpConnect Op = iota + 1
+	OpTLS
+	OpWrite
+	OpRead
+)
+
+func (o Op) String() string {
+	switch o {
+	case OpConnect:
+		return "connect"
+	case OpTLS:
+		return "tls handshake"
+	case OpWrite:
+		return "write request"
+	case OpRead:
+		return "read response"
+	}
+	return "unknown"
+}
+
+// Error is returned by Fetch: the phase and the cause. The cause stays
+// reachable with errors.Is/As (syscall errnos, os.ErrDeadlineExceeded,
+// ErrNoData, tls errors).
+type Error struct {
+	Op  Op
+	Err error
+}
+
+func (e *Error) Error() string { return "genhash: " + e.Op.String() + ": " + e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
+
+// ErrNoData means the server closed the connection before a complete
+// response header arrived.
+var ErrNoData = errors.New("no data received from remote webserver")
+
+// OnRead, when given to Fetch, is called after each read with the parser
+// state before the read and what the read contributed (for genhash -v).
+type OnRead func(headerWasDone bool, c Chunk)
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 4096); return &b }}
+var parserPool = sync.Pool{New: func() any { return NewParser() }}
+
+// Fetch performs the exchange: connect, optional TLS handshake, request,
+// read until EOF or until Content-Length body bytes arrived. On success the
+// response carries the digest; on failure the *Error says where it failed.
+func Fetch(ctx context.Context, t *Target, onRead OnRead) (Response, error) {
+	var deadline time.Time
+	if t.Timeout > 0 {
+		deadline = time.Now().Add(t.Timeout)
+	}
+	if d, ok := ctx.Deadline(); ok && (deadline.IsZero() || d.Before(deadline)) {
+		deadline = d
+	}
+	d := net.Dialer{Deadline: deadline}
+	if t.Bind.Addr().IsValid() {
+		d.LocalAddr = net.TCPAddrFromAddrPort(t.Bind)
+	}
+	if t.Fwmark != 0 {
+		mark := int(t.Fwmark)
+		d.Control = func(_, _ string, c syscall.RawConn) error {
+			var serr error
+			if err := c.Control(func(fd uintptr) {
+				serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_MARK, mark)
+			}); err != nil {
+				return err
+			}
+			if serr != nil {
+				return fmt.Errorf("setsockopt SO_MARK %d: %w", mark, serr)
+			}
+			return nil
+		}
+	}
+	raw, err := d.DialContext(ctx, "tcp", t.Server.String())
+	if err != nil {
+		return Response{}, &Error{Op: OpConnect, Err: err}
+	}
+	defer raw.Close()
+	if !deadline.IsZero() {
+		raw.SetDeadline(deadline)
+	}
+	// Cancelling ctx interrupts blocked reads and writes.
+	stop := context.AfterFunc(ctx, func() { raw.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+
+	conn := raw
+	if t.TLS != nil {
+		tc := tls.Client(raw, t.TLS)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			return Response{}, &Error{Op: OpTLS, Err: err}
+		}
+		conn = tc
+	}
+
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	buf := *bp
+	req := AppendRequest(buf[:0], t.Path, t.Server, t.VirtualHost, t.Protocol)
+	if _, err := conn.Write(req); err != nil {
+		return Response{}, &Error{Op: OpWrite, Err: ctxErr(ctx, err)}
+	}
+
+	p := parserPool.Get().(*Parser)
+	defer parserPool.Put(p)
+	p.Reset()
+	for !p.Done() {
+		n, rerr := conn.Read(buf)
+		if n > 0 {
+			was := p.HeaderComplete()
+			c, perr := p.Feed(buf[:n])
+			if perr != nil {
+				return Response{}, &Error{Op: OpRead, Err: perr}
+			}
+			if onRead != nil {
+				onRead(was, c)
+			}
+		}
+		if rerr != nil {
+			if errors.Is(rerr, io.EOF) {
+				break
+			}
+			return Response{}, &Error{Op: OpRead, Err: ctxErr(ctx, rerr)}
+		}
+	}
+	if !p.HeaderComplete() {
+		return Response{}, &Error{Op: OpRead, Err: ErrNoData}
+	}
+	return Response{Status: p.Status(), ContentLength: p.ContentLength(), BodyLen: p.BodyLen(), Digest: p.Sum()}, nil
+}
+
+// ctxErr prefers the context's error when the context ended the exchange.
+func ctxErr(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); cerr != nil {
+		return fmt.Errorf("%w (%w)", cerr, err)
+	}
+	return err
+}
