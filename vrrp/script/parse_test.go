@@ -1,0 +1,107 @@
+package script
+
+import (
+	"errors"
+	"fmt"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestParse(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"pidof nginx", []string{"pidof", "nginx"}},
+		{"  /bin/check\t-a  b ", []string{"/bin/check", "-a", "b"}},
+		{`/etc/notify.sh "two words" 'single q'`, []string{"/etc/notify.sh", "two words", "single q"}},
+		{`a"b c"d`, []string{"ab cd"}},
+		{`say \"hi\"`, []string{"say", `"hi"`}},
+		{`x a\ b`, []string{"x", "a b"}},
+		{`x "in \"dq\""`, []string{"x", `in "dq"`}},
+		{`x 'it\'s'`, []string{"x", "it's"}},
+		{`x \t\n\x41\101\cA\E`, []string{"x", "\t\nAA\x01\x1b"}},
+		{`x ""`, []string{"x", ""}},
+		{`</dev/tcp/127.0.0.1/80`, []string{"</dev/tcp/127.0.0.1/80"}},
+		{`killall -0 haproxy`, []string{"killall", "-0", "haproxy"}},
+	}
+	for _, tt := range tests {
+		got, err := Parse(tt.in)
+		if err != nil {
+			t.Errorf("Parse(%q): %v", tt.in, err)
+			continue
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("Parse(%q) (-want +got):\n%s", tt.in, diff)
+		}
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, in := range []string{"", "   ", `a "b`, `a 'b`, `a \`} {
+		if got, err := Parse(in); err == nil {
+			t.Errorf("Parse(%q) = %q, want error", in, got)
+		}
+	}
+	if _, err := Parse(" "); !errors.Is(err, ErrEmpty) {
+		t.Errorf("Parse(blank) error %v, want ErrEmpty", err)
+	}
+}
+
+// TestQuoteThroughShell checks that /bin/sh turns Quote's output back into
+// the same words.
+func TestQuoteThroughShell(t *testing.T) {
+	words := []string{"printf", `%s|`, "a b", "it's", `"dq"`, "$HOME", "*", ""}
+	out, err := exec.Command("/bin/sh", "-c", Quote(words)).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Join(words[2:], "|") + "|"
+	if string(out) != want {
+		t.Errorf("sh -c %s printed %q, want %q", Quote(words), out, want)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"pidof nginx", `a "b c" 'd'`, `\x4`, `\`, `"`, `\c`, `\777`, "a\tb"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		words, err := Parse(s)
+		if err != nil {
+			return
+		}
+		if len(words) == 0 {
+			t.Fatalf("Parse(%q) returned no words and no error", s)
+		}
+		// Writing every byte of every word as \xHH and parsing again gives
+		// the same words. (Quote targets /bin/sh, whose single quotes keep
+		// backslashes literal; keepalived's parser does not.)
+		again, err := Parse(hexEscape(words))
+		if err != nil {
+			t.Fatalf("Parse(hexEscape(%q)): %v", words, err)
+		}
+		if diff := cmp.Diff(words, again); diff != "" {
+			t.Fatalf("round trip of %q (-first +second):\n%s", s, diff)
+		}
+	})
+}
+
+func hexEscape(words []string) string {
+	var b strings.Builder
+	for i, w := range words {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		if w == "" {
+			b.WriteString(`""`)
+		}
+		for j := 0; j < len(w); j++ {
+			fmt.Fprintf(&b, `\x%02x`, w[j])
+		}
+	}
+	return b.String()
+}
