@@ -1,0 +1,97 @@
+package vrrp
+
+import (
+	"context"
+	"net/netip"
+)
+
+// The kernel boundary of an Instance. These small interfaces are
+// implemented by vrrp/vrrpnet (Conn), vrrp/vip (AddrManager) and
+// vrrp/announce (Announcer), and faked in this package's tests.
+
+// Conn sends and receives VRRP payloads (no IP header) for one instance.
+//
+// An Instance calls WriteTo from its own goroutine and ReadFrom from a
+// dedicated reader goroutine, concurrently; Close must make a blocked
+// ReadFrom return (with an error). The Instance closes the Conn when Run
+// returns.
+type Conn interface {
+	// WriteTo sends payload to dst (multicast group or unicast peer) with
+	// TTL/hop limit 255. The payload slice is reused after WriteTo returns.
+	WriteTo(payload []byte, dst netip.Addr) error
+	// ReadFrom reads one payload into b. meta carries src, dst, TTL/hop limit, ifindex.
+	ReadFrom(b []byte) (n int, meta RecvMeta, err error)
+	Close() error
+}
+
+// RecvMeta describes a received payload.
+type RecvMeta struct {
+	Src, Dst netip.Addr
+	// TTL is the IPv4 TTL or IPv6 hop limit; -1 when the socket could not
+	// report it (the TTL checks are then skipped).
+	TTL     int
+	IfIndex int
+}
+
+// AddrManager installs VIPs and virtual routes on become-master and removes them.
+// Implementations treat "already there" on add and "already gone" on delete
+// as success. Methods are called from the instance goroutine only.
+type AddrManager interface {
+	AddVIPs(ctx context.Context, vips []VIP) error
+	DelVIPs(ctx context.Context, vips []VIP) error
+	// MissingVIPs reports which of vips are not on their interface (used to
+	// restore a VIP removed by hand while master).
+	MissingVIPs(ctx context.Context, vips []VIP) ([]VIP, error)
+	AddRoutes(ctx context.Context, routes []Route) error
+	DelRoutes(ctx context.Context, routes []Route) error
+}
+
+// Announcer sends gratuitous ARP / unsolicited NA for addresses.
+// Announce sends one announcement per address; the Instance calls it
+// repeatedly for a burst. Called from the instance goroutine only.
+type Announcer interface {
+	Announce(addrs []netip.Addr) error
+}
+
+// Scope values of a VIP or route, as the kernel numbers them (RT_SCOPE_*).
+const (
+	ScopeGlobal  uint8 = 0 // "global" / "universe" (the default)
+	ScopeSite    uint8 = 200
+	ScopeLink    uint8 = 253
+	ScopeHost    uint8 = 254
+	ScopeNowhere uint8 = 255
+)
+
+// VIP is one virtual_ipaddress (or virtual_ipaddress_excluded) entry.
+type VIP struct {
+	// Prefix is the address and its prefix length (keepalived's default is
+	// /32 for IPv4 and /128 for IPv6 when none is given).
+	Prefix netip.Prefix
+	// Dev is the interface that carries the address; empty means the
+	// instance's interface.
+	Dev string
+	// Label is the IPv4 address label (e.g. "eth0:1"); empty for none.
+	Label string
+	// Scope is the address scope (ScopeGlobal by default).
+	Scope uint8
+	// Broadcast is the IPv4 broadcast address (brd); invalid for none.
+	Broadcast netip.Addr
+	// NoPrefixRoute suppresses the kernel's prefix route (noprefixroute).
+	NoPrefixRoute bool
+	// NoDAD skips IPv6 duplicate address detection (nodad).
+	NoDAD bool
+	// Excluded marks a virtual_ipaddress_excluded entry: installed and
+	// announced like the others but not carried in advertisements.
+	Excluded bool
+}
+
+// Route is one virtual_routes entry.
+type Route struct {
+	Dst    netip.Prefix
+	Via    netip.Addr // gateway; invalid for none
+	Dev    string     // empty: the instance's interface
+	Src    netip.Addr // preferred source; invalid for none
+	Metric int
+	Table  int // 0: main
+	Scope  uint8
+}
