@@ -1,0 +1,385 @@
+package vip
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// Address is one virtual address (keepalived's virtual_ipaddress line).
+type Address struct {
+	Prefix        netip.Prefix // address and prefix length
+	Dev           string       // interface carrying it (required)
+	Brd           netip.Addr   // broadcast (IPv4); zero: computed by the kernel library
+	Scope         string       // global (default), site, link, host, nowhere
+	Label         string       // IPv4 label, e.g. "eth0:1"
+	NoPrefixRoute bool         // IFA_F_NOPREFIXROUTE
+	NoDAD         bool         // IFA_F_NODAD (IPv6)
+}
+
+func (a Address) String() string { return a.Prefix.String() + " dev " + a.Dev }
+
+// Route is one virtual route (keepalived's virtual_routes line).
+type Route struct {
+	Dst       netip.Prefix
+	Src       netip.Addr
+	Via       netip.Addr
+	Dev       string
+	Metric    int
+	Table     int    // 0: main
+	Scope     string // empty: universe, or link when there is no gateway
+	Protocol  string // empty: boot (as ip route)
+	Blackhole bool
+}
+
+func (r Route) String() string {
+	s := r.Dst.String()
+	if r.Via.IsValid() {
+		s += " via " + r.Via.String()
+	}
+	if r.Dev != "" {
+		s += " dev " + r.Dev
+	}
+	return s
+}
+
+// Manager applies addresses and routes in the network namespace it was
+// created in.
+type Manager struct {
+	h *netlink.Handle
+}
+
+// New opens a netlink handle in the current network namespace.
+func New() (*Manager, error) {
+	h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
+	if err != nil {
+		return nil, fmt.Errorf("vip: netlink: %w", err)
+	}
+	return &Manager{h: h}, nil
+}
+
+// Close releases the netlink handle.
+func (m *Manager) Close() error { m.h.Close(); return nil }
+
+// scopes maps ip(8)'s scope names to rtnetlink scopes.
+var scopes = map[string]netlink.Scope{
+	"":        netlink.SCOPE_UNIVERSE,
+	"global":  netlink.SCOPE_UNIVERSE,
+	"site":    netlink.SCOPE_SITE,
+	"link":    netlink.SCOPE_LINK,
+	"host":    netlink.SCOPE_HOST,
+	"nowhere": netlink.SCOPE_NOWHERE,
+}
+
+// ParseScope returns the rtnetlink scope of a name.
+func ParseScope(s string) (netlink.Scope, error) {
+	sc, ok := scopes[strings.ToLower(s)]
+	if !ok {
+		return 0, fmt.Errorf("vip: unknown scope %q", s)
+	}
+	return sc, nil
+}
+
+func (m *Manager) link(name string) (netlink.Link, error) {
+	l, err := m.h.LinkByName(name)
+	if err != nil {
+		return nil, fmt.Errorf("vip: interface %q: %w", name, err)
+	}
+	return l, nil
+}
+
+func toNL(a Address, link netlink.Link) (*netlink.Addr, error) {
+	sc, err := ParseScope(a.Scope)
+	if err != nil {
+		return nil, err
+	}
+	na := &netlink.Addr{
+		IPNet:     &net.IPNet{IP: a.Prefix.Addr().AsSlice(), Mask: net.CIDRMask(a.Prefix.Bits(), a.Prefix.Addr().BitLen())},
+		Label:     a.Label,
+		Scope:     int(sc),
+		LinkIndex: link.Attrs().Index,
+	}
+	if a.Brd.IsValid() {
+		na.Broadcast = a.Brd.AsSlice()
+	}
+	if a.NoPrefixRoute {
+		na.Flags |= unix.IFA_F_NOPREFIXROUTE
+	}
+	if a.NoDAD && a.Prefix.Addr().Is6() {
+		na.Flags |= unix.IFA_F_NODAD
+	}
+	return na, nil
+}
+
+// AddVIPs adds the addresses; addresses already present count as added.
+func (m *Manager) AddVIPs(ctx context.Context, addrs []Address) error {
+	var errs []error
+	for _, a := range addrs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		link, err := m.link(a.Dev)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		na, err := toNL(a, link)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if err := m.h.AddrAdd(link, na); err != nil && !errors.Is(err, unix.EEXIST) {
+			errs = append(errs, fmt.Errorf("vip: add %s: %w", a, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// DelVIPs removes the addresses; addresses already absent count as removed,
+// and so does a missing interface.
+func (m *Manager) DelVIPs(ctx context.Context, addrs []Address) error {
+	var errs []error
+	for _, a := range addrs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		link, err := m.h.LinkByName(a.Dev)
+		if err != nil {
+			var nf netlink.LinkNotFoundError
+			if errors.As(err, &nf) || errors.Is(err, unix.ENODEV) {
+				continue
+			}
+			errs = append(errs, fmt.Errorf("vip: interface %q: %w", a.Dev, err))
+			continue
+		}
+		na, err := toNL(a, link)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if err := m.h.AddrDel(link, na); err != nil && !errors.Is(err, unix.EADDRNOTAVAIL) && !errors.Is(err, unix.ENOENT) {
+			errs = append(errs, fmt.Errorf("vip: delete %s: %w", a, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// retries bounds the retries of an interrupted dump.
+const retries = 5
+
+func (m *Manager) addrList(link netlink.Link, family int) ([]netlink.Addr, error) {
+	var (
+		list []netlink.Addr
+		err  error
+	)
+	for range retries {
+		list, err = m.h.AddrList(link, family)
+		if !errors.Is(err, netlink.ErrDumpInterrupted) {
+			break
+		}
+	}
+	return list, err
+}
+
+// MissingVIPs returns the addresses that are not on their interface (an
+// address counts as present when address and prefix length match).
+func (m *Manager) MissingVIPs(ctx context.Context, addrs []Address) ([]Address, error) {
+	var missing []Address
+	present := map[string]map[netip.Prefix]bool{} // by device
+	for _, a := range addrs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		set, ok := present[a.Dev]
+		if !ok {
+			link, err := m.h.LinkByName(a.Dev)
+			if err != nil {
+				var nf netlink.LinkNotFoundError
+				if errors.As(err, &nf) {
+					missing = append(missing, a)
+					continue
+				}
+				return nil, fmt.Errorf("vip: interface %q: %w", a.Dev, err)
+			}
+			list, err := m.addrList(link, netlink.FAMILY_ALL)
+			if err != nil {
+				return nil, fmt.Errorf("vip: list addresses of %s: %w", a.Dev, err)
+			}
+			set = map[netip.Prefix]bool{}
+			for _, na := range list {
+				ip, ok := netip.AddrFromSlice(na.IP)
+				if !ok {
+					continue
+				}
+				ones, _ := na.Mask.Size()
+				set[netip.PrefixFrom(ip.Unmap(), ones)] = true
+			}
+			present[a.Dev] = set
+		}
+		if !set[a.Prefix] {
+			missing = append(missing, a)
+		}
+	}
+	return missing, nil
+}
+
+var protocols = map[string]netlink.RouteProtocol{
+	"":       unix.RTPROT_BOOT,
+	"boot":   unix.RTPROT_BOOT,
+	"static": unix.RTPROT_STATIC,
+	"kernel": unix.RTPROT_KERNEL,
+	"ra":     unix.RTPROT_RA,
+	"dhcp":   unix.RTPROT_DHCP,
+}
+
+func (m *Manager) toNLRoute(r Route) (*netlink.Route, error) {
+	nr := &netlink.Route{
+		Dst:      &net.IPNet{IP: r.Dst.Addr().AsSlice(), Mask: net.CIDRMask(r.Dst.Bits(), r.Dst.Addr().BitLen())},
+		Priority: r.Metric,
+		Table:    r.Table,
+		Family:   netlink.FAMILY_V4,
+	}
+	if r.Dst.Addr().Is6() {
+		nr.Family = netlink.FAMILY_V6
+	}
+	if r.Src.IsValid() {
+		nr.Src = r.Src.AsSlice()
+	}
+	if r.Via.IsValid() {
+		nr.Gw = r.Via.AsSlice()
+	}
+	if r.Dev != "" {
+		link, err := m.link(r.Dev)
+		if err != nil {
+			return nil, err
+		}
+		nr.LinkIndex = link.Attrs().Index
+	}
+	if r.Blackhole {
+		nr.Type = unix.RTN_BLACKHOLE
+	}
+	switch {
+	case r.Scope != "":
+		sc, err := ParseScope(r.Scope)
+		if err != nil {
+			return nil, err
+		}
+		nr.Scope = sc
+	case !r.Via.IsValid() && !r.Blackhole && r.Dev != "":
+		nr.Scope = netlink.SCOPE_LINK
+	}
+	p, ok := protocols[strings.ToLower(r.Protocol)]
+	if !ok {
+		return nil, fmt.Errorf("vip: unknown route protocol %q", r.Protocol)
+	}
+	nr.Protocol = p
+	return nr, nil
+}
+
+// AddRoutes adds the routes; a route already present counts as added.
+func (m *Manager) AddRoutes(ctx context.Context, routes []Route) error {
+	var errs []error
+	for _, r := range routes {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		nr, err := m.toNLRoute(r)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("vip: route %s: %w", r, err))
+			continue
+		}
+		if err := m.h.RouteAdd(nr); err != nil && !errors.Is(err, unix.EEXIST) {
+			errs = append(errs, fmt.Errorf("vip: add route %s: %w", r, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// DelRoutes removes the routes; a route already absent counts as removed.
+func (m *Manager) DelRoutes(ctx context.Context, routes []Route) error {
+	var errs []error
+	for _, r := range routes {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		nr, err := m.toNLRoute(r)
+		if err != nil {
+			var nf netlink.LinkNotFoundError
+			if errors.As(err, &nf) {
+				continue // the interface went away with its routes
+			}
+			errs = append(errs, fmt.Errorf("vip: route %s: %w", r, err))
+			continue
+		}
+		if err := m.h.RouteDel(nr); err != nil && !errors.Is(err, unix.ESRCH) && !errors.Is(err, unix.ENOENT) {
+			errs = append(errs, fmt.Errorf("vip: delete route %s: %w", r, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// VMACAddr is the virtual router MAC address of a VRID: 00:00:5e:00:01:VRID
+// for IPv4, 00:00:5e:00:02:VRID for IPv6.
+func VMACAddr(vrid uint8, ipv6 bool) net.HardwareAddr {
+	if ipv6 {
+		return net.HardwareAddr{0, 0, 0x5e, 0, 2, vrid}
+	}
+	return net.HardwareAddr{0, 0, 0x5e, 0, 1, vrid}
+}
+
+// EnsureVMAC creates (or reuses) the macvlan name on parent with the VRID's
+// virtual MAC, in private mode as keepalived does, and sets it up. It
+// returns the interface index.
+func (m *Manager) EnsureVMAC(name, parent string, vrid uint8, ipv6 bool) (int, error) {
+	mac := VMACAddr(vrid, ipv6)
+	p, err := m.link(parent)
+	if err != nil {
+		return 0, err
+	}
+	if l, err := m.h.LinkByName(name); err == nil {
+		mv, ok := l.(*netlink.Macvlan)
+		if !ok || l.Attrs().ParentIndex != p.Attrs().Index || l.Attrs().HardwareAddr.String() != mac.String() {
+			return 0, fmt.Errorf("vip: interface %s exists and is not the VMAC %s on %s", name, mac, parent)
+		}
+		if err := m.h.LinkSetUp(mv); err != nil {
+			return 0, fmt.Errorf("vip: set %s up: %w", name, err)
+		}
+		return l.Attrs().Index, nil
+	}
+	mv := &netlink.Macvlan{
+		LinkAttrs: netlink.LinkAttrs{Name: name, ParentIndex: p.Attrs().Index, HardwareAddr: mac},
+		Mode:      netlink.MACVLAN_MODE_PRIVATE,
+	}
+	if err := m.h.LinkAdd(mv); err != nil {
+		return 0, fmt.Errorf("vip: add macvlan %s on %s: %w", name, parent, err)
+	}
+	l, err := m.link(name)
+	if err != nil {
+		return 0, err
+	}
+	if err := m.h.LinkSetUp(l); err != nil {
+		return 0, fmt.Errorf("vip: set %s up: %w", name, err)
+	}
+	return l.Attrs().Index, nil
+}
+
+// DeleteVMAC removes the macvlan; a missing one counts as removed.
+func (m *Manager) DeleteVMAC(name string) error {
+	l, err := m.h.LinkByName(name)
+	if err != nil {
+		return nil
+	}
+	if _, ok := l.(*netlink.Macvlan); !ok {
+		return fmt.Errorf("vip: %s is not a macvlan, not deleting it", name)
+	}
+	if err := m.h.LinkDel(l); err != nil && !errors.Is(err, unix.ENODEV) {
+		return fmt.Errorf("vip: delete %s: %w", name, err)
+	}
+	return nil
+}

@@ -1,0 +1,181 @@
+package vip
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/lvsd/lvsd/integration/netlab"
+	"golang.org/x/sys/unix"
+)
+
+func manager(t *testing.T, n *netlab.Node) *Manager {
+	t.Helper()
+	var m *Manager
+	if err := n.Do(func() (err error) { m, err = New(); return err }); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
+var cmpAddr = cmp.Comparer(func(a, b netip.Addr) bool { return a == b })
+var cmpPrefix = cmp.Comparer(func(a, b netip.Prefix) bool { return a == b })
+
+func TestAddresses(t *testing.T) {
+	lab := netlab.NewWithOptions(t, netlab.Options{IPv6: true}, "n1")
+	n := lab.Node("n1")
+	m := manager(t, n)
+	ctx := context.Background()
+	vips := []Address{
+		{Prefix: netip.MustParsePrefix("10.99.0.100/24"), Dev: "eth0"},
+		{Prefix: netip.MustParsePrefix("10.99.0.101/24"), Dev: "eth0", Label: "eth0:1", Brd: netip.MustParseAddr("10.99.0.255")},
+		{Prefix: netip.MustParsePrefix("192.168.7.1/24"), Dev: "eth0", NoPrefixRoute: true, Scope: "link"},
+		{Prefix: netip.MustParsePrefix("fd99::100/64"), Dev: "eth0", NoDAD: true},
+	}
+	missing, err := m.MissingVIPs(ctx, vips)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(vips, missing, cmpAddr, cmpPrefix); d != "" {
+		t.Errorf("missing before add (-want +got):\n%s", d)
+	}
+	if err := m.AddVIPs(ctx, vips); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.AddVIPs(ctx, vips); err != nil {
+		t.Fatalf("second add must converge silently: %v", err)
+	}
+	out := n.MustExec("ip", "-o", "addr", "show", "dev", "eth0")
+	for _, want := range []string{
+		"inet 10.99.0.100/24",
+		"inet 10.99.0.101/24 brd 10.99.0.255 scope global secondary eth0:1",
+		"inet 192.168.7.1/24 brd 192.168.7.255 scope link noprefixroute",
+		"inet6 fd99::100/64 scope global nodad",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("ip addr lacks %q:\n%s", want, out)
+		}
+	}
+	if r := n.MustExec("ip", "route", "show", "192.168.7.0/24"); strings.TrimSpace(r) != "" {
+		t.Errorf("noprefixroute address has a prefix route: %s", r)
+	}
+	if missing, err := m.MissingVIPs(ctx, vips); err != nil || len(missing) != 0 {
+		t.Errorf("missing after add = %v, %v", missing, err)
+	}
+	n.MustExec("ip", "addr", "del", "10.99.0.100/24", "dev", "eth0")
+	missing, err = m.MissingVIPs(ctx, vips)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(vips[:1], missing, cmpAddr, cmpPrefix); d != "" {
+		t.Errorf("missing after manual delete (-want +got):\n%s", d)
+	}
+	if err := m.DelVIPs(ctx, vips); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.DelVIPs(ctx, vips); err != nil {
+		t.Fatalf("second delete must converge silently: %v", err)
+	}
+	for _, v := range vips {
+		if n.HasAddr(v.Prefix.Addr()) {
+			t.Errorf("%s still present after delete", v.Prefix)
+		}
+	}
+}
+
+func TestAddressErrors(t *testing.T) {
+	lab := netlab.New(t, "n1")
+	m := manager(t, lab.Node("n1"))
+	ctx := context.Background()
+	err := m.AddVIPs(ctx, []Address{{Prefix: netip.MustParsePrefix("10.99.0.100/24"), Dev: "nosuch0"}})
+	if err == nil || !strings.Contains(err.Error(), "nosuch0") {
+		t.Errorf("add on a missing interface: %v", err)
+	}
+	// IPv6 is disabled on this lab's interfaces: the kernel refuses
+	err = m.AddVIPs(ctx, []Address{{Prefix: netip.MustParsePrefix("fd99::100/64"), Dev: "eth0"}})
+	if !errors.Is(err, unix.EACCES) {
+		t.Errorf("IPv6 address on an interface without IPv6: %v, want EACCES reachable with errors.Is", err)
+	}
+	if err := m.AddVIPs(ctx, []Address{{Prefix: netip.MustParsePrefix("10.99.0.100/24"), Dev: "eth0", Scope: "bogus"}}); err == nil {
+		t.Error("unknown scope accepted")
+	}
+	if err := m.DelVIPs(ctx, []Address{{Prefix: netip.MustParsePrefix("10.99.0.100/24"), Dev: "nosuch0"}}); err != nil {
+		t.Errorf("delete on a missing interface must converge: %v", err)
+	}
+}
+
+func TestRoutes(t *testing.T) {
+	lab := netlab.New(t, "n1")
+	n := lab.Node("n1")
+	m := manager(t, n)
+	ctx := context.Background()
+	routes := []Route{
+		{Dst: netip.MustParsePrefix("192.168.200.0/24"), Via: netip.MustParseAddr("10.99.0.254"), Dev: "eth0", Metric: 7},
+		{Dst: netip.MustParsePrefix("192.168.201.0/24"), Dev: "eth0"},
+		{Dst: netip.MustParsePrefix("192.168.202.0/24"), Blackhole: true},
+	}
+	if err := m.AddRoutes(ctx, routes); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.AddRoutes(ctx, routes); err != nil {
+		t.Fatalf("second add must converge: %v", err)
+	}
+	out := n.MustExec("ip", "route", "show")
+	for _, want := range []string{
+		"192.168.200.0/24 via 10.99.0.254 dev eth0 metric 7",
+		"192.168.201.0/24 dev eth0 scope link",
+		"blackhole 192.168.202.0/24",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("ip route lacks %q:\n%s", want, out)
+		}
+	}
+	if err := m.DelRoutes(ctx, routes); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.DelRoutes(ctx, routes); err != nil {
+		t.Fatalf("second delete must converge: %v", err)
+	}
+	if out := n.MustExec("ip", "route", "show"); strings.Contains(out, "192.168.20") {
+		t.Errorf("routes left:\n%s", out)
+	}
+}
+
+func TestVMAC(t *testing.T) {
+	lab := netlab.New(t, "n1")
+	n := lab.Node("n1")
+	m := manager(t, n)
+	idx, err := m.EnsureVMAC("vrrp.51", "eth0", 51, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx2, err := m.EnsureVMAC("vrrp.51", "eth0", 51, false)
+	if err != nil || idx2 != idx {
+		t.Fatalf("second EnsureVMAC = %d, %v; want %d", idx2, err, idx)
+	}
+	out := n.MustExec("ip", "-d", "link", "show", "vrrp.51")
+	for _, want := range []string{"vrrp.51@eth0", "00:00:5e:00:01:33", "macvlan mode private", "state UP"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("ip link lacks %q:\n%s", want, out)
+		}
+	}
+	if _, err := m.EnsureVMAC("vrrp.51", "eth0", 52, false); err == nil {
+		t.Error("EnsureVMAC accepted an existing interface with another MAC")
+	}
+	if err := m.DeleteVMAC("vrrp.51"); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.DeleteVMAC("vrrp.51"); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.DeleteVMAC("eth0"); err == nil {
+		t.Error("DeleteVMAC removed a non-macvlan interface")
+	}
+	if got := VMACAddr(52, true).String(); got != "00:00:5e:00:02:34" {
+		t.Errorf("IPv6 VMAC = %s", got)
+	}
+}
