@@ -2,6 +2,7 @@ package packet
 
 import (
 	"net/netip"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -9,3 +10,5 @@ import (
 func diffAdvert(want, got Advert) string {
 	return cmp.Diff(want, got, cmp.Comparer(func(a, b netip.Addr) bool { return a == b }))
 }
+
+func timeParse(s string) (time.Duration, error) { return time.ParseDuration(s) }
