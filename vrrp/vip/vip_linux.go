@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 
 	"github.com/vishvananda/netlink"
@@ -17,7 +18,7 @@ type Address struct {
 	Prefix        netip.Prefix // address and prefix length
 	Dev           string       // interface carrying it (required)
 	Brd           netip.Addr   // broadcast (IPv4); zero: computed by the kernel library
-	Scope         string       // global (default), site, link, host, nowhere
+	Scope         uint8        // RT_SCOPE_*: 0 global (default), 200 site, 253 link, 254 host, 255 nowhere
 	Label         string       // IPv4 label, e.g. "eth0:1"
 	NoPrefixRoute bool         // IFA_F_NOPREFIXROUTE
 	NoDAD         bool         // IFA_F_NODAD (IPv6)
@@ -33,7 +34,7 @@ type Route struct {
 	Dev       string
 	Metric    int
 	Table     int    // 0: main
-	Scope     string // empty: universe, or link when there is no gateway
+	Scope     uint8  // RT_SCOPE_*; 0 (global) becomes link for a route with a device and no gateway, as ip(8) does
 	Protocol  string // empty: boot (as ip route)
 	Blackhole bool
 }
@@ -77,13 +78,17 @@ var scopes = map[string]netlink.Scope{
 	"nowhere": netlink.SCOPE_NOWHERE,
 }
 
-// ParseScope returns the rtnetlink scope of a name.
-func ParseScope(s string) (netlink.Scope, error) {
-	sc, ok := scopes[strings.ToLower(s)]
-	if !ok {
+// ParseScope returns the rtnetlink scope (RT_SCOPE_*) of an ip(8) scope
+// name or number.
+func ParseScope(s string) (uint8, error) {
+	if sc, ok := scopes[strings.ToLower(s)]; ok {
+		return uint8(sc), nil
+	}
+	n, err := strconv.ParseUint(s, 10, 8)
+	if err != nil {
 		return 0, fmt.Errorf("vip: unknown scope %q", s)
 	}
-	return sc, nil
+	return uint8(n), nil
 }
 
 func (m *Manager) link(name string) (netlink.Link, error) {
@@ -95,14 +100,10 @@ func (m *Manager) link(name string) (netlink.Link, error) {
 }
 
 func toNL(a Address, link netlink.Link) (*netlink.Addr, error) {
-	sc, err := ParseScope(a.Scope)
-	if err != nil {
-		return nil, err
-	}
 	na := &netlink.Addr{
 		IPNet:     &net.IPNet{IP: a.Prefix.Addr().AsSlice(), Mask: net.CIDRMask(a.Prefix.Bits(), a.Prefix.Addr().BitLen())},
 		Label:     a.Label,
-		Scope:     int(sc),
+		Scope:     int(a.Scope),
 		LinkIndex: link.Attrs().Index,
 	}
 	if a.Brd.IsValid() {
@@ -265,12 +266,8 @@ func (m *Manager) toNLRoute(r Route) (*netlink.Route, error) {
 		nr.Type = unix.RTN_BLACKHOLE
 	}
 	switch {
-	case r.Scope != "":
-		sc, err := ParseScope(r.Scope)
-		if err != nil {
-			return nil, err
-		}
-		nr.Scope = sc
+	case r.Scope != 0:
+		nr.Scope = netlink.Scope(r.Scope)
 	case !r.Via.IsValid() && !r.Blackhole && r.Dev != "":
 		nr.Scope = netlink.SCOPE_LINK
 	}

@@ -33,7 +33,7 @@ func TestAddresses(t *testing.T) {
 	vips := []Address{
 		{Prefix: netip.MustParsePrefix("10.99.0.100/24"), Dev: "eth0"},
 		{Prefix: netip.MustParsePrefix("10.99.0.101/24"), Dev: "eth0", Label: "eth0:1", Brd: netip.MustParseAddr("10.99.0.255")},
-		{Prefix: netip.MustParsePrefix("192.168.7.1/24"), Dev: "eth0", NoPrefixRoute: true, Scope: "link"},
+		{Prefix: netip.MustParsePrefix("192.168.7.1/24"), Dev: "eth0", NoPrefixRoute: true, Scope: unix.RT_SCOPE_LINK},
 		{Prefix: netip.MustParsePrefix("fd99::100/64"), Dev: "eth0", NoDAD: true},
 	}
 	missing, err := m.MissingVIPs(ctx, vips)
@@ -100,7 +100,12 @@ func TestAddressErrors(t *testing.T) {
 	if !errors.Is(err, unix.EACCES) {
 		t.Errorf("IPv6 address on an interface without IPv6: %v, want EACCES reachable with errors.Is", err)
 	}
-	if err := m.AddVIPs(ctx, []Address{{Prefix: netip.MustParsePrefix("10.99.0.100/24"), Dev: "eth0", Scope: "bogus"}}); err == nil {
+	for in, want := range map[string]uint8{"global": 0, "link": 253, "host": 254, "site": 200, "nowhere": 255, "7": 7} {
+		if got, err := ParseScope(in); err != nil || got != want {
+			t.Errorf("ParseScope(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	if _, err := ParseScope("bogus"); err == nil {
 		t.Error("unknown scope accepted")
 	}
 	if err := m.DelVIPs(ctx, []Address{{Prefix: netip.MustParsePrefix("10.99.0.100/24"), Dev: "nosuch0"}}); err != nil {
