@@ -1,0 +1,373 @@
+package ipvs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// FailReason classifies a failed kernel request; Manager counts them.
+type FailReason string
+
+// Failure reasons.
+const (
+	FailNoScheduler FailReason = "no-scheduler" // ENOENT adding a service
+	FailNoService   FailReason = "no-service"   // ESRCH where the service should exist
+	FailInvalid     FailReason = "invalid"      // EINVAL: the kernel refused the values
+	FailOther       FailReason = "other"
+)
+
+func classify(op Op, err error) FailReason {
+	switch {
+	case op.Kind == OpAddService && errors.Is(err, unix.ENOENT):
+		return FailNoScheduler
+	case errors.Is(err, unix.ESRCH):
+		return FailNoService
+	case errors.Is(err, unix.EINVAL):
+		return FailInvalid
+	}
+	return FailOther
+}
+
+// Manager owns lvsd's part of the kernel's IPVS table. It remembers the
+// services it owns and the table it last wrote, so that a change of desired
+// state costs exactly the requests Diff returns; Reconcile re-reads the
+// kernel to undo changes made behind its back. Safe for concurrent use.
+type Manager struct {
+	client Client
+	log    *slog.Logger
+
+	mu sync.Mutex // serialises every operation on the kernel; guards the fields below
+	// owned are the services lvsd created or manages (the configuration's);
+	// a service leaves the set only once deleted.
+	owned map[ServiceKey]bool
+	// desired is the table given to the last Apply.
+	desired Table
+	// known is the kernel's table as last read or written, owned services
+	// only; nil when unknown (at start, or after a failed request).
+	known Table
+	// fails counts failed requests by reason.
+	fails map[FailReason]uint64
+	// requests counts the mutating requests issued.
+	requests uint64
+}
+
+// NewManager returns a manager over client. It makes no request until used.
+func NewManager(client Client, log *slog.Logger) *Manager {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Manager{client: client, log: log, owned: map[ServiceKey]bool{}, desired: Table{}, fails: map[FailReason]uint64{}}
+}
+
+// Apply makes the kernel's owned table equal to desired. The first call, and
+// any call after a failure, reads the kernel first; later calls diff against
+// what the manager last wrote. Failed requests are logged with what they
+// tried and returned joined; the caller retries (Run does, with back-off).
+func (m *Manager) Apply(ctx context.Context, desired Table) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.desired = desired
+	for k := range desired {
+		m.owned[k] = true
+	}
+	return m.sync(ctx, m.known == nil)
+}
+
+// Reconcile re-reads the kernel and restores the last desired table: a
+// service or destination removed, added or changed by hand is put back.
+func (m *Manager) Reconcile(ctx context.Context) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.sync(ctx, true)
+}
+
+// sync diffs and applies; mu must be held.
+func (m *Manager) sync(ctx context.Context, read bool) error {
+	if read {
+		t, err := m.observe()
+		if err != nil {
+			m.known = nil
+			return err
+		}
+		m.known = t
+	}
+	ops := Diff(m.desired, m.known, m.owned)
+	var errs []error
+	failedSvc := map[ServiceKey]bool{}
+	for _, op := range ops {
+		if err := ctx.Err(); err != nil {
+			errs = append(errs, err)
+			break
+		}
+		k := op.Service.ServiceKey
+		if failedSvc[k] && op.Kind >= OpDeleteDestination {
+			continue
+		}
+		if err := m.do(op); err != nil {
+			reason := classify(op, err)
+			m.fails[reason]++
+			m.log.Warn("ipvs request failed", "op", op.String(), "reason", string(reason), "err", err)
+			errs = append(errs, err)
+			if op.Kind == OpAddService {
+				failedSvc[k] = true
+			}
+			continue
+		}
+		applyOp(m.known, op)
+		if op.Kind == OpDeleteService {
+			delete(m.owned, k)
+		}
+	}
+	for k := range m.owned {
+		_, want := m.desired[k]
+		_, have := m.known[k]
+		if !want && !have {
+			delete(m.owned, k) // deleted, by us or by hand
+		}
+	}
+	if len(errs) > 0 {
+		m.known = nil // the next call reads the kernel again
+		return errors.Join(errs...)
+	}
+	return nil
+}
+
+// do performs one operation, treating EEXIST/ENOENT as convergence: an add
+// that finds the object becomes an update, an update that misses it becomes
+// an add, a delete that misses it succeeds.
+func (m *Manager) do(op Op) error {
+	c, k, d := m.client, op.Service.ServiceKey, op.Dest
+	m.requests++
+	var err error
+	switch op.Kind {
+	case OpAddService:
+		if err = c.AddService(op.Service); isExist(err) {
+			m.requests++
+			err = c.UpdateService(op.Service)
+		}
+	case OpUpdateService:
+		if err = c.UpdateService(op.Service); errors.Is(err, unix.ESRCH) {
+			m.requests++
+			err = c.AddService(op.Service)
+		}
+	case OpDeleteService:
+		if err = c.DeleteService(k); isNotExist(err) {
+			err = nil
+		}
+	case OpAddDestination:
+		if err = c.AddDestination(k, d); isExist(err) {
+			m.requests++
+			err = c.UpdateDestination(k, d)
+		}
+	case OpUpdateDestination:
+		if err = c.UpdateDestination(k, d); errors.Is(err, unix.ENOENT) {
+			m.requests++
+			err = c.AddDestination(k, d)
+		}
+	case OpDeleteDestination:
+		if err = c.DeleteDestination(k, d.DestKey); errors.Is(err, unix.ENOENT) {
+			err = nil
+		}
+	}
+	return err
+}
+
+// observe reads the kernel's services that are owned or desired, with their
+// destinations; mu must be held.
+func (m *Manager) observe() (Table, error) {
+	svcs, err := m.client.Services()
+	if err != nil {
+		return nil, err
+	}
+	t := Table{}
+	for _, s := range svcs {
+		k := s.ServiceKey
+		if !m.owned[k] {
+			if _, ok := m.desired[k]; !ok {
+				continue // foreign
+			}
+		}
+		ds, err := m.client.Destinations(k)
+		if err != nil {
+			if errors.Is(err, unix.ESRCH) {
+				continue // deleted meanwhile
+			}
+			return nil, err
+		}
+		vs := VirtualService{Service: s.Service}
+		for _, d := range ds {
+			vs.Destinations = append(vs.Destinations, d.Destination)
+		}
+		slices.SortFunc(vs.Destinations, func(a, b Destination) int { return a.DestKey.Compare(b.DestKey) })
+		t[k] = vs
+	}
+	return t, nil
+}
+
+// Owned returns the keys of the services lvsd owns, sorted.
+func (m *Manager) Owned() []ServiceKey {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return sortedKeys(m.owned)
+}
+
+// Failures returns the count of failed requests by reason.
+func (m *Manager) Failures() map[FailReason]uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return maps.Clone(m.fails)
+}
+
+// Requests returns the number of mutating requests issued so far.
+func (m *Manager) Requests() uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.requests
+}
+
+// VirtualServiceStats are one owned service's counters with its destinations'.
+type VirtualServiceStats struct {
+	ServiceStats
+	Destinations []DestinationStats
+}
+
+// Stats reads the counters of the owned services from the kernel.
+func (m *Manager) Stats() ([]VirtualServiceStats, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	svcs, err := m.client.Services()
+	if err != nil {
+		return nil, err
+	}
+	var out []VirtualServiceStats
+	for _, s := range svcs {
+		if !m.owned[s.ServiceKey] {
+			continue
+		}
+		ds, err := m.client.Destinations(s.ServiceKey)
+		if err != nil {
+			if errors.Is(err, unix.ESRCH) {
+				continue
+			}
+			return nil, err
+		}
+		out = append(out, VirtualServiceStats{ServiceStats: s, Destinations: ds})
+	}
+	slices.SortFunc(out, func(a, b VirtualServiceStats) int { return a.ServiceKey.Compare(b.ServiceKey) })
+	return out, nil
+}
+
+// Flush deletes every IPVS service, foreign ones included (lvs_flush).
+func (m *Manager) Flush() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.known = nil
+	m.requests++
+	return m.client.Flush()
+}
+
+// SetTimeouts applies lvs_timeouts (0 leaves a value unchanged).
+func (m *Manager) SetTimeouts(t Timeouts) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.requests++
+	return m.client.SetTimeouts(t)
+}
+
+// SetSyncDaemons makes the running sync daemons equal to want (at most one
+// per state): daemons that differ are stopped, missing ones started. An
+// empty want stops all.
+func (m *Manager) SetSyncDaemons(want []SyncDaemon) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	have, err := m.client.SyncDaemons()
+	if err != nil {
+		return err
+	}
+	wantBy := map[SyncState]SyncDaemon{}
+	for _, d := range want {
+		wantBy[d.State] = d
+	}
+	running := map[SyncState]bool{}
+	var errs []error
+	for _, h := range have {
+		w, ok := wantBy[h.State]
+		if ok && w.Interface == h.Interface && w.SyncID == h.SyncID {
+			running[h.State] = true
+			continue
+		}
+		m.requests++
+		if err := m.client.StopSyncDaemon(h.State); err != nil && !isNotExist(err) {
+			errs = append(errs, err)
+		}
+	}
+	for _, st := range []SyncState{SyncMaster, SyncBackup} {
+		if w, ok := wantBy[st]; ok && !running[st] {
+			m.requests++
+			if err := m.client.StartSyncDaemon(w); err != nil && !isExist(err) {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Close removes lvsd's services when flush is set (lvs_flush_on_stop) and
+// closes the client. Without flush the table stays, as keepalived leaves it.
+func (m *Manager) Close(flush bool) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var err error
+	if flush {
+		err = m.client.Flush()
+	}
+	return errors.Join(err, m.client.Close())
+}
+
+// Backoff is the retry delay after n consecutive failures: 1 s doubling to
+// at most max.
+func Backoff(n int, max time.Duration) time.Duration {
+	d := time.Second
+	for i := 1; i < n && d < max; i++ {
+		d *= 2
+	}
+	return min(d, max)
+}
+
+// Run reconciles every interval until ctx ends; after a failure it retries
+// sooner, with exponential back-off up to interval. It returns ctx's error.
+func (m *Manager) Run(ctx context.Context, interval time.Duration) error {
+	failures := 0
+	t := time.NewTimer(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+		next := interval
+		if err := m.Reconcile(ctx); err != nil {
+			failures++
+			next = Backoff(failures, interval)
+			m.log.Warn("ipvs reconcile failed, retrying", "in", next, "failures", failures, "err", err)
+		} else if failures > 0 {
+			m.log.Info("ipvs reconcile recovered", "after_failures", failures)
+			failures = 0
+		}
+		t.Reset(next)
+	}
+}
+
+// String describes a failure count map for logs.
+func (r FailReason) String() string { return string(r) }
+
+var _ fmt.Stringer = FailReason("")

@@ -1,0 +1,199 @@
+package ipvs
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"golang.org/x/sys/unix"
+)
+
+func callStrings(cs []Call) []string {
+	var out []string
+	for _, c := range cs {
+		out = append(out, c.String())
+	}
+	return out
+}
+
+func TestManagerApplyAndReconcile(t *testing.T) {
+	ctx := context.Background()
+	f := NewFake()
+	a, foreign := svcKey("10.0.0.1", 80), svcKey("10.9.9.9", 80)
+	if err := f.AddService(Service{ServiceKey: foreign, Scheduler: "rr"}); err != nil {
+		t.Fatal(err)
+	}
+	m := NewManager(f, nil)
+	desired := table(vsvc(a, "rr", dest("10.1.0.1", 80, 1), dest("10.1.0.2", 80, 1)))
+	if err := m.Apply(ctx, desired); err != nil {
+		t.Fatal(err)
+	}
+	got := f.Table()
+	if len(got[a].Destinations) != 2 || got[foreign].Scheduler != "rr" {
+		t.Fatalf("table after apply: %+v", got)
+	}
+
+	// One weight change: exactly one request, no dump.
+	f.ResetCalls()
+	desired = table(vsvc(a, "rr", dest("10.1.0.1", 80, 7), dest("10.1.0.2", 80, 1)))
+	if err := m.Apply(ctx, desired); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"UpdateDestination TCP 10.0.0.1:80 -> 10.1.0.1:80"}, callStrings(f.Calls())); diff != "" {
+		t.Errorf("requests for one weight (-want +got):\n%s", diff)
+	}
+
+	// Removed by hand: restored at the next Reconcile; the foreign service stays.
+	if err := f.DeleteDestination(a, dest("10.1.0.2", 80, 1).DestKey); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.DeleteService(a); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got = f.Table()
+	if diff := cmp.Diff(desired[a].Destinations, got[a].Destinations, addrCmp); diff != "" {
+		t.Errorf("restored destinations (-want +got):\n%s", diff)
+	}
+	if _, ok := got[foreign]; !ok {
+		t.Error("foreign service deleted")
+	}
+
+	// Removed from config: deleted; the foreign one still untouched.
+	if err := m.Apply(ctx, Table{}); err != nil {
+		t.Fatal(err)
+	}
+	got = f.Table()
+	if _, ok := got[a]; ok || len(got) != 1 {
+		t.Errorf("after removal from config: %+v", got)
+	}
+	if len(m.Owned()) != 0 {
+		t.Errorf("still owned: %v", m.Owned())
+	}
+}
+
+func TestManagerConvergenceErrors(t *testing.T) {
+	ctx := context.Background()
+	f := NewFake()
+	a := svcKey("10.0.0.1", 80)
+	m := NewManager(f, nil)
+	desired := table(vsvc(a, "rr", dest("10.1.0.1", 80, 1)))
+	if err := m.Apply(ctx, desired); err != nil {
+		t.Fatal(err)
+	}
+	// Someone else adds the next destination first: EEXIST becomes an update.
+	if err := f.AddDestination(a, dest("10.1.0.2", 80, 9)); err != nil {
+		t.Fatal(err)
+	}
+	desired = table(vsvc(a, "rr", dest("10.1.0.1", 80, 1), dest("10.1.0.2", 80, 2)))
+	if err := m.Apply(ctx, desired); err != nil {
+		t.Fatalf("EEXIST not treated as convergence: %v", err)
+	}
+	if w := f.Table()[a].Destinations[1].Weight; w != 2 {
+		t.Errorf("weight after EEXIST: %d, want 2", w)
+	}
+	// Someone deletes the service: the update becomes an add (ESRCH), then
+	// the destination adds follow on the next reconcile.
+	if err := f.DeleteService(a); err != nil {
+		t.Fatal(err)
+	}
+	desired = table(vsvc(a, "wrr", dest("10.1.0.1", 80, 1), dest("10.1.0.2", 80, 2)))
+	_ = m.Apply(ctx, desired)
+	if err := m.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(desired[a].Destinations, f.Table()[a].Destinations, addrCmp); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestManagerRetriesAfterFailure(t *testing.T) {
+	ctx := context.Background()
+	f := NewFake()
+	a, b := svcKey("10.0.0.1", 80), svcKey("10.0.0.2", 80)
+	boom := errors.New("ipvs: add destination: " + unix.ENOMEM.Error())
+	failing := true
+	f.SetFail(func(c Call) error {
+		if failing && c.Op == "AddDestination" && c.Service == a {
+			return boom
+		}
+		return nil
+	})
+	m := NewManager(f, nil)
+	desired := table(vsvc(a, "rr", dest("10.1.0.1", 80, 1)), vsvc(b, "rr", dest("10.1.0.1", 80, 1)))
+	if err := m.Apply(ctx, desired); !errors.Is(err, boom) {
+		t.Fatalf("Apply error = %v, want %v", err, boom)
+	}
+	if got := f.Table(); len(got[b].Destinations) != 1 {
+		t.Errorf("the other service was not applied: %+v", got)
+	}
+	if n := m.Failures()[FailOther]; n != 1 {
+		t.Errorf("failures other = %d, want 1", n)
+	}
+	failing = false
+	f.SetFail(nil)
+	if err := m.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Table(); len(got[a].Destinations) != 1 {
+		t.Errorf("not retried: %+v", got)
+	}
+}
+
+func TestManagerMissingScheduler(t *testing.T) {
+	f := NewFake()
+	f.RemoveScheduler("twos")
+	m := NewManager(f, nil)
+	a := svcKey("10.0.0.1", 80)
+	err := m.Apply(context.Background(), table(vsvc(a, "twos", dest("10.1.0.1", 80, 1))))
+	if !errors.Is(err, unix.ENOENT) || err == nil || !contains(err.Error(), `scheduler "twos" not in this kernel`) {
+		t.Fatalf("err = %v", err)
+	}
+	if m.Failures()[FailNoScheduler] != 1 {
+		t.Errorf("failures: %v", m.Failures())
+	}
+	// No destination add was attempted for the missing service.
+	for _, c := range f.Calls() {
+		if c.Op == "AddDestination" {
+			t.Errorf("unexpected %v", c)
+		}
+	}
+}
+
+func contains(s, sub string) bool { return len(s) >= len(sub) && (s == sub || indexOf(s, sub) >= 0) }
+
+func indexOf(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return i
+		}
+	}
+	return -1
+}
+
+func TestManagerSyncDaemons(t *testing.T) {
+	f := NewFake()
+	m := NewManager(f, nil)
+	master := SyncDaemon{State: SyncMaster, Interface: "eth0", SyncID: 51}
+	backup := SyncDaemon{State: SyncBackup, Interface: "eth0", SyncID: 51}
+	if err := m.SetSyncDaemons([]SyncDaemon{backup}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.SetSyncDaemons([]SyncDaemon{master}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := f.SyncDaemons()
+	if diff := cmp.Diff([]SyncDaemon{master}, got, addrCmp); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	f.ResetCalls()
+	if err := m.SetSyncDaemons([]SyncDaemon{master}); err != nil || len(f.Calls()) != 0 {
+		t.Errorf("idempotent call issued %v (err %v)", f.Calls(), err)
+	}
+}

@@ -1,0 +1,548 @@
+//go:build linux
+
+package ipvs
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"sync"
+
+	cf "github.com/cloudflare/ipvs"
+	"github.com/mdlayher/genetlink"
+	"github.com/mdlayher/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// Generic netlink constants from include/uapi/linux/ip_vs.h.
+const (
+	genlName    = "IPVS"
+	genlVersion = 1
+
+	cmdNewService = 1
+	cmdSetService = 2
+	cmdDelService = 3
+	cmdGetService = 4
+	cmdNewDaemon  = 9
+	cmdDelDaemon  = 10
+	cmdGetDaemon  = 11
+	cmdFlush      = 17
+
+	cmdAttrService = 1
+	cmdAttrDaemon  = 3
+
+	svcAttrAF        = 1
+	svcAttrProtocol  = 2
+	svcAttrAddr      = 3
+	svcAttrPort      = 4
+	svcAttrFWMark    = 5
+	svcAttrSchedName = 6
+	svcAttrFlags     = 7
+	svcAttrTimeout   = 8
+	svcAttrNetmask   = 9
+	svcAttrPEName    = 11
+	svcAttrStats64   = 12
+
+	daemonAttrState      = 1
+	daemonAttrMcastIfn   = 2
+	daemonAttrSyncID     = 3
+	daemonAttrSyncMaxlen = 4
+	daemonAttrMcastGroup = 5
+	daemonAttrMcastGrp6  = 6
+	daemonAttrMcastPort  = 7
+	daemonAttrMcastTTL   = 8
+)
+
+// netlinkClient implements Client. Destinations, info and timeouts go
+// through github.com/cloudflare/ipvs; services (which need the persistence
+// engine attribute cloudflare/ipvs lacks), flush and the sync daemon through
+// this package's own generic netlink messages.
+type netlinkClient struct {
+	cf     cf.Client
+	mu     sync.Mutex // serialises requests on conn
+	conn   *genetlink.Conn
+	family uint16
+}
+
+var _ Client = (*netlinkClient)(nil)
+
+// New connects to the kernel's IPVS in the calling thread's network
+// namespace. It returns ErrNoIPVS when the kernel has no IPVS.
+func New() (Client, error) {
+	conn, err := genetlink.Dial(nil)
+	if err != nil {
+		return nil, fmt.Errorf("ipvs: dial generic netlink: %w", err)
+	}
+	fam, err := conn.GetFamily(genlName)
+	if err != nil {
+		conn.Close()
+		if errors.Is(err, os.ErrNotExist) || errors.Is(err, unix.ENOENT) {
+			return nil, ErrNoIPVS
+		}
+		return nil, fmt.Errorf("ipvs: resolve generic netlink family %s: %w", genlName, err)
+	}
+	c, err := cf.New()
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("ipvs: connect: %w", err)
+	}
+	return &netlinkClient{cf: c, conn: conn, family: fam.ID}, nil
+}
+
+func (c *netlinkClient) Close() error {
+	err := c.conn.Close()
+	if cl, ok := c.cf.(interface{ Close() error }); ok {
+		err = errors.Join(err, cl.Close())
+	}
+	return err
+}
+
+func (c *netlinkClient) execute(cmd uint8, flags netlink.HeaderFlags, data []byte) ([]genetlink.Message, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.conn.Execute(genetlink.Message{
+		Header: genetlink.Header{Command: cmd, Version: genlVersion},
+		Data:   data,
+	}, c.family, flags)
+}
+
+func (c *netlinkClient) Info() (Info, error) {
+	i, err := c.cf.Info()
+	if err != nil {
+		return Info{}, fmt.Errorf("ipvs: get info: %w", err)
+	}
+	return Info{
+		Version:       fmt.Sprintf("%d.%d.%d", i.Version[0], i.Version[1], i.Version[2]),
+		ConnTableSize: i.ConnectionTableSize,
+	}, nil
+}
+
+func (c *netlinkClient) Timeouts() (Timeouts, error) {
+	t, err := c.cf.Config()
+	if err != nil {
+		return Timeouts{}, fmt.Errorf("ipvs: get timeouts: %w", err)
+	}
+	return Timeouts{TCP: t.TCPTimeout, TCPFin: t.TCPFinTimeout, UDP: t.UDPTimeout}, nil
+}
+
+func (c *netlinkClient) SetTimeouts(t Timeouts) error {
+	if err := c.cf.SetConfig(cf.Config{TCPTimeout: t.TCP, TCPFinTimeout: t.TCPFin, UDPTimeout: t.UDP}); err != nil {
+		return fmt.Errorf("ipvs: set timeouts tcp %d tcpfin %d udp %d: %w", t.TCP, t.TCPFin, t.UDP, err)
+	}
+	return nil
+}
+
+func (c *netlinkClient) Flush() error {
+	if _, err := c.execute(cmdFlush, netlink.Request|netlink.Acknowledge, nil); err != nil {
+		return fmt.Errorf("ipvs: flush: %w", err)
+	}
+	return nil
+}
+
+// ---- services (own codec)
+
+func family(v6 bool) uint16 {
+	if v6 {
+		return unix.AF_INET6
+	}
+	return unix.AF_INET
+}
+
+// encodeServiceKey writes the identifying attributes of a service.
+func encodeServiceKey(ae *netlink.AttributeEncoder, k ServiceKey) {
+	ae.Uint16(svcAttrAF, family(k.Is6()))
+	if k.FWMark != 0 {
+		ae.Uint32(svcAttrFWMark, k.FWMark)
+		return
+	}
+	ae.Uint16(svcAttrProtocol, uint16(k.Protocol))
+	ae.Bytes(svcAttrAddr, k.Addr.Unmap().AsSlice())
+	ae.Bytes(svcAttrPort, binary.BigEndian.AppendUint16(nil, k.Port))
+}
+
+// encodeService encodes a full service (for add and update).
+func encodeService(s Service) ([]byte, error) {
+	s = s.normalized()
+	ae := netlink.NewAttributeEncoder()
+	ae.Nested(cmdAttrService, func(ae *netlink.AttributeEncoder) error {
+		encodeServiceKey(ae, s.ServiceKey)
+		ae.String(svcAttrSchedName, s.Scheduler)
+		if s.PE != "" {
+			ae.String(svcAttrPEName, s.PE)
+		}
+		// struct ip_vs_flags { __u32 flags; __u32 mask; }
+		fl := binary.NativeEndian.AppendUint32(nil, uint32(s.Flags))
+		ae.Bytes(svcAttrFlags, binary.NativeEndian.AppendUint32(fl, ^uint32(FlagHashed)))
+		ae.Uint32(svcAttrTimeout, s.Timeout)
+		if s.Is6() {
+			ae.Uint32(svcAttrNetmask, uint32(s.NetmaskBits))
+		} else {
+			m := ^uint32(0) << (32 - s.NetmaskBits)
+			if s.NetmaskBits == 0 {
+				m = 0
+			}
+			ae.Bytes(svcAttrNetmask, binary.BigEndian.AppendUint32(nil, m))
+		}
+		return nil
+	})
+	return ae.Encode()
+}
+
+func encodeKeyOnly(k ServiceKey) ([]byte, error) {
+	ae := netlink.NewAttributeEncoder()
+	ae.Nested(cmdAttrService, func(ae *netlink.AttributeEncoder) error {
+		encodeServiceKey(ae, k)
+		return nil
+	})
+	return ae.Encode()
+}
+
+// decodeService decodes the attributes nested in CMD_ATTR_SERVICE.
+func decodeService(b []byte) (ServiceStats, error) {
+	var s ServiceStats
+	ad, err := netlink.NewAttributeDecoder(b)
+	if err != nil {
+		return s, err
+	}
+	var af uint16
+	var addr, mask []byte
+	for ad.Next() {
+		switch ad.Type() {
+		case svcAttrAF:
+			af = ad.Uint16()
+		case svcAttrProtocol:
+			s.Protocol = Protocol(ad.Uint16())
+		case svcAttrAddr:
+			addr = ad.Bytes()
+		case svcAttrPort:
+			if p := ad.Bytes(); len(p) == 2 {
+				s.Port = binary.BigEndian.Uint16(p)
+			}
+		case svcAttrFWMark:
+			s.FWMark = ad.Uint32()
+		case svcAttrSchedName:
+			s.Scheduler = ad.String()
+		case svcAttrPEName:
+			s.PE = ad.String()
+		case svcAttrFlags:
+			if f := ad.Bytes(); len(f) >= 4 {
+				s.Flags = Flags(binary.NativeEndian.Uint32(f)) &^ FlagHashed
+			}
+		case svcAttrTimeout:
+			s.Timeout = ad.Uint32()
+		case svcAttrNetmask:
+			mask = ad.Bytes()
+		case svcAttrStats64:
+			ad.Nested(func(nad *netlink.AttributeDecoder) error {
+				s.Stats = decodeStats64(nad)
+				return nil
+			})
+		}
+	}
+	if err := ad.Err(); err != nil {
+		return s, err
+	}
+	s.IPv6 = af == unix.AF_INET6
+	if s.FWMark == 0 {
+		if !s.IPv6 && len(addr) >= 4 {
+			addr = addr[:4]
+		}
+		a, ok := netip.AddrFromSlice(addr)
+		if !ok {
+			return s, fmt.Errorf("bad service address %x", addr)
+		}
+		s.Addr = a
+		s.IPv6 = false // implied by Addr
+	}
+	if len(mask) == 4 {
+		if af == unix.AF_INET6 {
+			s.NetmaskBits = int(binary.NativeEndian.Uint32(mask))
+		} else {
+			m := binary.BigEndian.Uint32(mask)
+			n := 0
+			for m&0x80000000 != 0 {
+				n++
+				m <<= 1
+			}
+			s.NetmaskBits = n
+		}
+	}
+	return s, nil
+}
+
+func decodeStats64(ad *netlink.AttributeDecoder) Stats {
+	var st Stats
+	for ad.Next() {
+		v := ad.Uint64()
+		switch ad.Type() {
+		case 1:
+			st.Connections = v
+		case 2:
+			st.InPackets = v
+		case 3:
+			st.OutPackets = v
+		case 4:
+			st.InBytes = v
+		case 5:
+			st.OutBytes = v
+		case 6:
+			st.CPS = v
+		case 7:
+			st.InPPS = v
+		case 8:
+			st.OutPPS = v
+		case 9:
+			st.InBPS = v
+		case 10:
+			st.OutBPS = v
+		}
+	}
+	return st
+}
+
+func (c *netlinkClient) Services() ([]ServiceStats, error) {
+	msgs, err := c.execute(cmdGetService, netlink.Request|netlink.Dump, nil)
+	if err != nil {
+		return nil, fmt.Errorf("ipvs: list services: %w", err)
+	}
+	out := make([]ServiceStats, 0, len(msgs))
+	for _, m := range msgs {
+		ad, err := netlink.NewAttributeDecoder(m.Data)
+		if err != nil {
+			return nil, fmt.Errorf("ipvs: list services: %w", err)
+		}
+		for ad.Next() {
+			if ad.Type() != cmdAttrService {
+				continue
+			}
+			s, err := decodeService(ad.Bytes())
+			if err != nil {
+				return nil, fmt.Errorf("ipvs: list services: decode: %w", err)
+			}
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+func (c *netlinkClient) serviceCmd(cmd uint8, s Service) error {
+	b, err := encodeService(s)
+	if err != nil {
+		return err
+	}
+	_, err = c.execute(cmd, netlink.Request|netlink.Acknowledge, b)
+	return err
+}
+
+func (c *netlinkClient) AddService(s Service) error {
+	if err := c.serviceCmd(cmdNewService, s); err != nil {
+		if errors.Is(err, unix.ENOENT) {
+			return schedulerError(s, err)
+		}
+		return fmt.Errorf("ipvs: add service %s (%s): %w", s.ServiceKey, s.Scheduler, err)
+	}
+	return nil
+}
+
+func (c *netlinkClient) UpdateService(s Service) error {
+	if err := c.serviceCmd(cmdSetService, s); err != nil {
+		return fmt.Errorf("ipvs: update service %s (%s): %w", s.ServiceKey, s.Scheduler, err)
+	}
+	return nil
+}
+
+func (c *netlinkClient) DeleteService(k ServiceKey) error {
+	b, err := encodeKeyOnly(k)
+	if err == nil {
+		_, err = c.execute(cmdDelService, netlink.Request|netlink.Acknowledge, b)
+	}
+	if err != nil {
+		return fmt.Errorf("ipvs: delete service %s: %w", k, err)
+	}
+	return nil
+}
+
+// ---- destinations (cloudflare/ipvs)
+
+func cfService(k ServiceKey) cf.Service {
+	s := cf.Service{Family: cf.AddressFamily(family(k.Is6())), FWMark: k.FWMark}
+	if k.FWMark == 0 {
+		s.Address, s.Port, s.Protocol = k.Addr.Unmap(), k.Port, cf.Protocol(k.Protocol)
+	}
+	return s
+}
+
+func cfDest(d Destination) cf.Destination {
+	d = d.normalized()
+	fam := cf.INET
+	if d.Addr.Is6() && !d.Addr.Is4In6() {
+		fam = cf.INET6
+	}
+	return cf.Destination{
+		Address: d.Addr.Unmap(), Port: d.Port, Family: fam,
+		FwdMethod: cf.ForwardType(d.Forward), Weight: d.Weight,
+		UpperThreshold: d.UThreshold, LowerThreshold: d.LThreshold,
+		TunnelType: cf.TunnelType(d.TunnelType), TunnelPort: d.TunnelPort, TunnelFlags: cf.TunnelFlags(d.TunnelFlags),
+	}
+}
+
+func fromCFStats(s cf.Stats) Stats {
+	return Stats{
+		Connections: s.Connections, InPackets: s.IncomingPackets, OutPackets: s.OutgoingPackets,
+		InBytes: s.IncomingBytes, OutBytes: s.OutgoingBytes, CPS: s.ConnectionRate,
+		InPPS: s.IncomingPacketRate, OutPPS: s.OutgoingPacketRate, InBPS: s.IncomingByteRate, OutBPS: s.OutgoingByteRate,
+	}
+}
+
+func (c *netlinkClient) Destinations(k ServiceKey) ([]DestinationStats, error) {
+	c.mu.Lock()
+	ds, err := c.cf.Destinations(cfService(k))
+	c.mu.Unlock()
+	if err != nil {
+		return nil, fmt.Errorf("ipvs: list destinations of %s: %w", k, err)
+	}
+	out := make([]DestinationStats, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, DestinationStats{
+			Destination: Destination{
+				DestKey: DestKey{Addr: d.Address, Port: d.Port},
+				Forward: Forward(d.FwdMethod), Weight: d.Weight,
+				UThreshold: d.UpperThreshold, LThreshold: d.LowerThreshold,
+				TunnelType: TunnelType(d.TunnelType), TunnelPort: d.TunnelPort, TunnelFlags: TunnelFlags(d.TunnelFlags),
+			}.normalized(),
+			ActiveConns: d.ActiveConnections, InactiveConns: d.InactiveConnections, PersistConns: d.PersistentConnections,
+			Stats: fromCFStats(d.Stats64),
+		})
+	}
+	return out, nil
+}
+
+func (c *netlinkClient) AddDestination(k ServiceKey, d Destination) error {
+	c.mu.Lock()
+	err := c.cf.CreateDestination(cfService(k), cfDest(d))
+	c.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("ipvs: add destination %s (%s weight %d) to %s: %w", d.DestKey, d.Forward, d.Weight, k, err)
+	}
+	return nil
+}
+
+func (c *netlinkClient) UpdateDestination(k ServiceKey, d Destination) error {
+	c.mu.Lock()
+	err := c.cf.UpdateDestination(cfService(k), cfDest(d))
+	c.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("ipvs: update destination %s (%s weight %d) of %s: %w", d.DestKey, d.Forward, d.Weight, k, err)
+	}
+	return nil
+}
+
+func (c *netlinkClient) DeleteDestination(k ServiceKey, d DestKey) error {
+	c.mu.Lock()
+	err := c.cf.RemoveDestination(cfService(k), cfDest(Destination{DestKey: d}))
+	c.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("ipvs: delete destination %s of %s: %w", d, k, err)
+	}
+	return nil
+}
+
+// ---- sync daemon (own codec)
+
+func (c *netlinkClient) StartSyncDaemon(d SyncDaemon) error {
+	ae := netlink.NewAttributeEncoder()
+	ae.Nested(cmdAttrDaemon, func(ae *netlink.AttributeEncoder) error {
+		ae.Uint32(daemonAttrState, uint32(d.State))
+		ae.String(daemonAttrMcastIfn, d.Interface)
+		ae.Uint32(daemonAttrSyncID, uint32(d.SyncID))
+		if d.MaxLen != 0 {
+			ae.Uint16(daemonAttrSyncMaxlen, d.MaxLen)
+		}
+		if d.Group.Is4() {
+			ae.Bytes(daemonAttrMcastGroup, d.Group.AsSlice())
+		} else if d.Group.Is6() {
+			ae.Bytes(daemonAttrMcastGrp6, d.Group.AsSlice())
+		}
+		if d.Port != 0 {
+			ae.Bytes(daemonAttrMcastPort, binary.BigEndian.AppendUint16(nil, d.Port))
+		}
+		if d.TTL != 0 {
+			ae.Uint8(daemonAttrMcastTTL, d.TTL)
+		}
+		return nil
+	})
+	b, err := ae.Encode()
+	if err == nil {
+		_, err = c.execute(cmdNewDaemon, netlink.Request|netlink.Acknowledge, b)
+	}
+	if err != nil {
+		return fmt.Errorf("ipvs: start sync daemon %s on %s syncid %d: %w", d.State, d.Interface, d.SyncID, err)
+	}
+	return nil
+}
+
+func (c *netlinkClient) StopSyncDaemon(st SyncState) error {
+	ae := netlink.NewAttributeEncoder()
+	ae.Nested(cmdAttrDaemon, func(ae *netlink.AttributeEncoder) error {
+		ae.Uint32(daemonAttrState, uint32(st))
+		return nil
+	})
+	b, err := ae.Encode()
+	if err == nil {
+		_, err = c.execute(cmdDelDaemon, netlink.Request|netlink.Acknowledge, b)
+	}
+	if err != nil {
+		return fmt.Errorf("ipvs: stop sync daemon %s: %w", st, err)
+	}
+	return nil
+}
+
+func (c *netlinkClient) SyncDaemons() ([]SyncDaemon, error) {
+	msgs, err := c.execute(cmdGetDaemon, netlink.Request|netlink.Dump, nil)
+	if err != nil {
+		return nil, fmt.Errorf("ipvs: list sync daemons: %w", err)
+	}
+	var out []SyncDaemon
+	for _, m := range msgs {
+		ad, err := netlink.NewAttributeDecoder(m.Data)
+		if err != nil {
+			return nil, fmt.Errorf("ipvs: list sync daemons: %w", err)
+		}
+		for ad.Next() {
+			if ad.Type() != cmdAttrDaemon {
+				continue
+			}
+			var d SyncDaemon
+			ad.Nested(func(nad *netlink.AttributeDecoder) error {
+				for nad.Next() {
+					switch nad.Type() {
+					case daemonAttrState:
+						d.State = SyncState(nad.Uint32())
+					case daemonAttrMcastIfn:
+						d.Interface = nad.String()
+					case daemonAttrSyncID:
+						d.SyncID = uint8(nad.Uint32())
+					case daemonAttrSyncMaxlen:
+						d.MaxLen = nad.Uint16()
+					case daemonAttrMcastGroup, daemonAttrMcastGrp6:
+						d.Group, _ = netip.AddrFromSlice(nad.Bytes())
+					case daemonAttrMcastPort:
+						if p := nad.Bytes(); len(p) == 2 {
+							d.Port = binary.BigEndian.Uint16(p)
+						}
+					case daemonAttrMcastTTL:
+						d.TTL = nad.Uint8()
+					}
+				}
+				return nil
+			})
+			out = append(out, d)
+		}
+		if err := ad.Err(); err != nil {
+			return nil, fmt.Errorf("ipvs: list sync daemons: %w", err)
+		}
+	}
+	return out, nil
+}
