@@ -1,0 +1,522 @@
+package config
+
+import (
+	"fmt"
+	"math"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// decoder walks the generic tree produced by the TOML parser and fills the
+// model. It never stops at the first problem: every error is collected.
+type decoder struct {
+	file string
+	errs Errors
+	// rec, when not nil, records the schema path of every key the decoder
+	// knows (the reference test uses it).
+	rec map[string]bool
+}
+
+// errorf records an error at the display path path.
+func (d *decoder) errorf(path, format string, args ...any) {
+	d.errs = append(d.errs, &Error{File: d.file, Path: path, Msg: fmt.Sprintf(format, args...)})
+}
+
+// node is one TOML table being decoded.
+type node struct {
+	d      *decoder
+	path   string // display path: vrrp_instance[0]
+	schema string // schema path: vrrp_instance
+	m      map[string]any
+	used   map[string]bool
+	// form: the table is an inline-table spelling of a one-line form
+	// (its keys are words of the form, not configuration keys).
+	form bool
+}
+
+func (d *decoder) root(m map[string]any) *node {
+	return &node{d: d, m: m, used: map[string]bool{}}
+}
+
+func join(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "." + b
+}
+
+// keyPath is the display path of key k in n.
+func (n *node) keyPath(k string) string { return join(n.path, k) }
+
+// get returns the value of key k, marking it known. A key that is present
+// but not supported yet is reported and reported absent.
+func (n *node) get(k string) (any, bool) {
+	sp := join(n.schema, k)
+	if n.d.rec != nil && !n.form {
+		n.d.rec[sp] = true
+	}
+	n.used[k] = true
+	v, ok := n.m[k]
+	if !ok {
+		return nil, false
+	}
+	if why, ok := notSupported[sp]; ok {
+		msg := "not supported yet"
+		if why != "" {
+			msg += " (" + why + ")"
+		}
+		n.d.errorf(n.keyPath(k), "%s", msg)
+		return nil, false
+	}
+	return v, true
+}
+
+// has reports whether k is present (it does not mark it known).
+func (n *node) has(k string) bool {
+	_, ok := n.m[k]
+	return ok
+}
+
+// finish reports every key of n the decoder did not ask for.
+func (n *node) finish() {
+	var unknown []string
+	for k := range n.m {
+		if !n.used[k] {
+			unknown = append(unknown, k)
+		}
+	}
+	slices.Sort(unknown)
+	for _, k := range unknown {
+		n.d.errorf(n.keyPath(k), "unknown key")
+	}
+}
+
+func typeName(v any) string {
+	switch v.(type) {
+	case string:
+		return "string"
+	case int64:
+		return "integer"
+	case float64:
+		return "float"
+	case bool:
+		return "boolean"
+	case map[string]any:
+		return "table"
+	case []map[string]any, []any:
+		return "array"
+	case time.Time:
+		return "datetime"
+	default:
+		return fmt.Sprintf("%T", v)
+	}
+}
+
+func (n *node) typeErr(k string, v any, want string) {
+	n.d.errorf(n.keyPath(k), "wrong type %s, want %s", typeName(v), want)
+}
+
+func (n *node) str(k string, dst *string) bool {
+	v, ok := n.get(k)
+	if !ok {
+		return false
+	}
+	s, ok := v.(string)
+	if !ok {
+		n.typeErr(k, v, "string")
+		return false
+	}
+	*dst = s
+	return true
+}
+
+// nonEmpty is str with an error for "".
+func (n *node) nonEmpty(k string, dst *string) bool {
+	var s string
+	if !n.str(k, &s) {
+		return false
+	}
+	if strings.TrimSpace(s) == "" {
+		n.d.errorf(n.keyPath(k), "must not be empty")
+		return false
+	}
+	*dst = s
+	return true
+}
+
+func (n *node) boolean(k string, dst *bool) bool {
+	v, ok := n.get(k)
+	if !ok {
+		return false
+	}
+	b, ok := v.(bool)
+	if !ok {
+		n.typeErr(k, v, "boolean")
+		return false
+	}
+	*dst = b
+	return true
+}
+
+func (n *node) integer(k string, dst *int, lo, hi int) bool {
+	v, ok := n.get(k)
+	if !ok {
+		return false
+	}
+	i, ok := v.(int64)
+	if !ok {
+		n.typeErr(k, v, "integer")
+		return false
+	}
+	if i < int64(lo) || i > int64(hi) {
+		n.d.errorf(n.keyPath(k), "%d out of range %d..%d", i, lo, hi)
+		return false
+	}
+	*dst = int(i)
+	return true
+}
+
+func (n *node) port(k string, dst *uint16) bool {
+	var i int
+	if !n.integer(k, &i, 0, 65535) {
+		return false
+	}
+	*dst = uint16(i)
+	return true
+}
+
+func (n *node) fwmark(k string, dst *uint32) bool {
+	v, ok := n.get(k)
+	if !ok {
+		return false
+	}
+	i, ok := v.(int64)
+	if !ok {
+		n.typeErr(k, v, "integer")
+		return false
+	}
+	if i < 1 || i > math.MaxUint32 {
+		n.d.errorf(n.keyPath(k), "%d out of range 1..%d", i, uint32(math.MaxUint32))
+		return false
+	}
+	*dst = uint32(i)
+	return true
+}
+
+// durationValue converts a TOML value to a duration: a number of seconds
+// (integer or float) or a Go duration string.
+func durationValue(v any) (time.Duration, string) {
+	switch x := v.(type) {
+	case int64:
+		if x < 0 {
+			return 0, fmt.Sprintf("negative duration %d", x)
+		}
+		if x > int64(math.MaxInt64/time.Second) {
+			return 0, fmt.Sprintf("duration %d s too large", x)
+		}
+		return time.Duration(x) * time.Second, ""
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) || x < 0 {
+			return 0, fmt.Sprintf("invalid duration %v (want a number of seconds >= 0)", x)
+		}
+		if x > float64(math.MaxInt64/time.Second) {
+			return 0, fmt.Sprintf("duration %v s too large", x)
+		}
+		return time.Duration(math.Round(x * float64(time.Second))), ""
+	case string:
+		dd, err := time.ParseDuration(strings.TrimSpace(x))
+		if err != nil {
+			return 0, fmt.Sprintf("invalid duration %q (want seconds as a number, or a duration such as \"1500ms\")", x)
+		}
+		if dd < 0 {
+			return 0, fmt.Sprintf("negative duration %q", x)
+		}
+		return dd, ""
+	default:
+		return 0, fmt.Sprintf("wrong type %s, want a number of seconds or a duration string", typeName(v))
+	}
+}
+
+func fmtDur(d time.Duration) string {
+	if d%time.Second == 0 {
+		return fmt.Sprintf("%ds", d/time.Second)
+	}
+	return d.String()
+}
+
+func (n *node) duration(k string, dst *time.Duration, lo, hi time.Duration) bool {
+	v, ok := n.get(k)
+	if !ok {
+		return false
+	}
+	dd, msg := durationValue(v)
+	if msg != "" {
+		n.d.errorf(n.keyPath(k), "%s", msg)
+		return false
+	}
+	if dd < lo || (hi > 0 && dd > hi) {
+		if hi > 0 {
+			n.d.errorf(n.keyPath(k), "%s out of range %s..%s", fmtDur(dd), fmtDur(lo), fmtDur(hi))
+		} else {
+			n.d.errorf(n.keyPath(k), "%s must be at least %s", fmtDur(dd), fmtDur(lo))
+		}
+		return false
+	}
+	*dst = dd
+	return true
+}
+
+func (n *node) addr(k string, dst *netip.Addr) bool {
+	var s string
+	if !n.str(k, &s) {
+		return false
+	}
+	a, err := parseAddr(s)
+	if err != nil {
+		n.d.errorf(n.keyPath(k), "%v", err)
+		return false
+	}
+	*dst = a
+	return true
+}
+
+func parseAddr(s string) (netip.Addr, error) {
+	a, err := netip.ParseAddr(s)
+	if err != nil || a.Zone() != "" {
+		return netip.Addr{}, fmt.Errorf("bad IP address %q", s)
+	}
+	return a.Unmap(), nil
+}
+
+// enum reads a string that must be one of allowed (compared without case);
+// the canonical spelling from allowed is stored.
+func (n *node) enum(k string, dst *string, allowed ...string) bool {
+	var s string
+	if !n.str(k, &s) {
+		return false
+	}
+	for _, a := range allowed {
+		if strings.EqualFold(s, a) {
+			*dst = a
+			return true
+		}
+	}
+	n.d.errorf(n.keyPath(k), "unknown value %q (allowed: %s)", s, strings.Join(allowed, ", "))
+	return false
+}
+
+// command reads a command line: a string, or a table
+// { script = "...", user = "...", group = "..." }.
+func (n *node) command(k string, dst *Command) bool {
+	v, ok := n.get(k)
+	if !ok {
+		return false
+	}
+	switch x := v.(type) {
+	case string:
+		if strings.TrimSpace(x) == "" {
+			n.d.errorf(n.keyPath(k), "empty command line")
+			return false
+		}
+		*dst = Command{Line: x}
+		return true
+	case map[string]any:
+		t := n.sub(k, x)
+		t.form = true
+		var c Command
+		ok := t.nonEmpty("script", &c.Line)
+		if !ok && !t.has("script") {
+			n.d.errorf(t.path, "missing key script")
+		}
+		t.str("user", &c.User)
+		t.str("group", &c.Group)
+		t.finish()
+		if ok {
+			*dst = c
+		}
+		return ok
+	default:
+		n.typeErr(k, v, "string (a command line) or table {script, user, group}")
+		return false
+	}
+}
+
+// sub makes a child node for the table at key k.
+func (n *node) sub(k string, m map[string]any) *node {
+	return &node{d: n.d, path: n.keyPath(k), schema: join(n.schema, k), m: m, used: map[string]bool{}}
+}
+
+// table returns the (inline) table at k, or nil.
+func (n *node) table(k string) *node {
+	v, ok := n.get(k)
+	if !ok {
+		return nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		n.typeErr(k, v, "table")
+		return nil
+	}
+	return n.sub(k, m)
+}
+
+// tables returns the array of tables at k (from [[k]] or an array of
+// inline tables).
+func (n *node) tables(k string) []*node {
+	v, ok := n.get(k)
+	if !ok {
+		return nil
+	}
+	var ms []map[string]any
+	switch x := v.(type) {
+	case []map[string]any:
+		ms = x
+	case []any:
+		for i, e := range x {
+			m, ok := e.(map[string]any)
+			if !ok {
+				n.d.errorf(fmt.Sprintf("%s[%d]", n.keyPath(k), i), "wrong type %s, want table", typeName(e))
+				continue
+			}
+			ms = append(ms, m)
+		}
+	case map[string]any:
+		n.d.errorf(n.keyPath(k), "wrong type table, want array of tables ([[%s]])", join(n.schema, k))
+		return nil
+	default:
+		n.typeErr(k, v, "array of tables")
+		return nil
+	}
+	out := make([]*node, len(ms))
+	for i, m := range ms {
+		out[i] = &node{d: n.d, path: fmt.Sprintf("%s[%d]", n.keyPath(k), i), schema: join(n.schema, k), m: m, used: map[string]bool{}}
+	}
+	return out
+}
+
+// elem is one element of an array value, with its display path.
+type elem struct {
+	path   string
+	schema string
+	v      any
+}
+
+// list returns the elements of the array at k. A single non-array value is
+// accepted as a one-element list when single is true.
+func (n *node) list(k string, single bool) ([]elem, bool) {
+	v, ok := n.get(k)
+	if !ok {
+		return nil, false
+	}
+	var vs []any
+	switch x := v.(type) {
+	case []any:
+		vs = x
+	case []map[string]any:
+		for _, m := range x {
+			vs = append(vs, m)
+		}
+	default:
+		if !single {
+			n.typeErr(k, v, "array")
+			return nil, false
+		}
+		return []elem{{path: n.keyPath(k), schema: join(n.schema, k), v: v}}, true
+	}
+	out := make([]elem, len(vs))
+	for i, e := range vs {
+		out[i] = elem{path: fmt.Sprintf("%s[%d]", n.keyPath(k), i), schema: join(n.schema, k), v: e}
+	}
+	return out, true
+}
+
+// stringList reads an array of strings.
+func (n *node) stringList(k string, dst *[]string) bool {
+	es, ok := n.list(k, false)
+	if !ok {
+		return false
+	}
+	out := make([]string, 0, len(es))
+	good := true
+	for _, e := range es {
+		s, ok := e.v.(string)
+		if !ok {
+			n.d.errorf(e.path, "wrong type %s, want string", typeName(e.v))
+			good = false
+			continue
+		}
+		out = append(out, s)
+	}
+	*dst = out
+	return good
+}
+
+// elemNode makes a node of an inline table element.
+func (n *node) elemNode(e elem, m map[string]any) *node {
+	return &node{d: n.d, path: e.path, schema: e.schema, m: m, used: map[string]bool{}}
+}
+
+// formNode makes a node of an inline table spelling a one-line form.
+func (n *node) formNode(e elem, m map[string]any) *node {
+	t := n.elemNode(e, m)
+	t.form = true
+	return t
+}
+
+// words turns an inline table of a one-line form into the words of that
+// form: first the value of lead, then "key value" pairs (a true boolean is
+// the bare key, a false one is left out). Keys are recorded in the schema.
+func (n *node) words(t *node, lead string, keys []string, bools []string) ([]string, bool) {
+	t.form = true
+	var out []string
+	v, ok := t.get(lead)
+	if !ok {
+		if !t.has(lead) {
+			n.d.errorf(t.path, "missing key %s", lead)
+		}
+		return nil, false
+	}
+	ls, ok := scalarString(v)
+	if !ok {
+		t.typeErr(lead, v, "string")
+		return nil, false
+	}
+	out = append(out, ls)
+	good := true
+	for _, k := range keys {
+		v, ok := t.get(k)
+		if !ok {
+			continue
+		}
+		s, ok := scalarString(v)
+		if !ok {
+			t.typeErr(k, v, "string or number")
+			good = false
+			continue
+		}
+		out = append(out, k, s)
+	}
+	for _, k := range bools {
+		var b bool
+		if t.boolean(k, &b) && b {
+			out = append(out, k)
+		}
+	}
+	t.finish()
+	return out, good
+}
+
+func scalarString(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return x, true
+	case int64:
+		return strconv.FormatInt(x, 10), true
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64), true
+	}
+	return "", false
+}

@@ -1,0 +1,222 @@
+package config
+
+import (
+	"net/netip"
+	"time"
+)
+
+// This file is the one place where defaults live. They are keepalived's
+// (keepalived 2.2.7), except where a comment says otherwise. The decoder
+// starts every block from these values and overwrites what the file sets;
+// derived defaults (timeout = interval, a check's target = its real server)
+// are filled in by the fill* functions after decoding.
+
+// Defaults that REFERENCE.md documents; the reference test compares them.
+const (
+	DefaultPriority           = 100
+	DefaultAdvertInt          = time.Second
+	DefaultVRRPVersion        = 2
+	DefaultGARPMasterDelay    = 5 * time.Second
+	DefaultGARPMasterRepeat   = 5
+	DefaultGARPRefreshRepeat  = 1
+	DefaultScriptInterval     = time.Second
+	DefaultScriptRise         = 1
+	DefaultScriptFall         = 1
+	DefaultDelayLoop          = 60 * time.Second
+	DefaultConnectTimeout     = 5 * time.Second
+	DefaultRetry              = 1
+	DefaultHTTPDelayRetry     = 3 * time.Second
+	DefaultOtherDelayRetry    = time.Second
+	DefaultLBAlgo             = "wlc"
+	DefaultLBKind             = "NAT"
+	DefaultProtocol           = "TCP"
+	DefaultWeight             = 1
+	DefaultQuorum             = 1
+	DefaultPersistenceTimeout = 360 * time.Second // persistence_timeout = true
+	DefaultScriptUser         = "root"
+	DefaultSyncDaemonPort     = 8848
+	DefaultHTTPProtocol       = "1.0"
+)
+
+var (
+	DefaultMcastGroup4    = netip.MustParseAddr("224.0.0.18")
+	DefaultMcastGroup6    = netip.MustParseAddr("ff02::12")
+	DefaultSyncDaemonAddr = netip.MustParseAddr("224.0.0.81")
+	DefaultStatusCodes    = []StatusRange{{200, 299}}
+)
+
+func defaultGlobal() Global {
+	return Global{
+		ScriptUser:              DefaultScriptUser,
+		VRRPVersion:             DefaultVRRPVersion,
+		GARPMasterDelay:         DefaultGARPMasterDelay,
+		GARPMasterRepeat:        DefaultGARPMasterRepeat,
+		GARPMasterRefreshRepeat: DefaultGARPRefreshRepeat,
+		VRRPMcastGroup4:         DefaultMcastGroup4,
+		VRRPMcastGroup6:         DefaultMcastGroup6,
+	}
+}
+
+// fillGlobal derives global defaults that depend on other keys.
+func fillGlobal(g *Global, set func(string) bool) {
+	if !set("vrrp_garp_lower_prio_delay") {
+		g.GARPLowerPrioDelay = g.GARPMasterDelay
+	}
+	if !set("vrrp_garp_lower_prio_repeat") {
+		g.GARPLowerPrioRepeat = g.GARPMasterRepeat
+	}
+}
+
+func defaultSyncDaemon() LVSSyncDaemon {
+	return LVSSyncDaemon{Port: DefaultSyncDaemonPort, TTL: 1, Group: DefaultSyncDaemonAddr}
+}
+
+func defaultScript() VRRPScript {
+	return VRRPScript{Interval: DefaultScriptInterval, Rise: DefaultScriptRise, Fall: DefaultScriptFall}
+}
+
+func fillScript(s *VRRPScript, set func(string) bool) {
+	if !set("timeout") {
+		s.Timeout = s.Interval
+	}
+}
+
+func defaultTrackProcess() TrackProcess { return TrackProcess{Quorum: 1} }
+
+func defaultTrackFile() TrackFile { return TrackFile{Weight: 1} }
+
+func defaultInstance(g *Global) VRRPInstance {
+	return VRRPInstance{
+		State:                   "BACKUP",
+		Priority:                DefaultPriority,
+		AdvertInt:               DefaultAdvertInt,
+		Preempt:                 true,
+		GARPMasterDelay:         g.GARPMasterDelay,
+		GARPMasterRepeat:        g.GARPMasterRepeat,
+		GARPMasterRefresh:       g.GARPMasterRefresh,
+		GARPMasterRefreshRepeat: g.GARPMasterRefreshRepeat,
+		GARPLowerPrioDelay:      g.GARPLowerPrioDelay,
+		GARPLowerPrioRepeat:     g.GARPLowerPrioRepeat,
+	}
+}
+
+// fillInstance derives an instance's defaults once its keys are decoded.
+func fillInstance(in *VRRPInstance, g *Global, set func(string) bool) {
+	in.Preempt = !in.NoPreempt
+	if in.Family == 0 {
+		in.Family = 4
+	}
+	if !set("version") {
+		in.Version = g.VRRPVersion
+		if in.Family == 6 {
+			in.Version = 3
+		}
+	}
+	if in.UseVMAC && in.VMACName == "" {
+		in.VMACName = "vrrp." + itoa(in.VirtualRouterID)
+	}
+	for i := range in.VIPs {
+		fillVIP(&in.VIPs[i], in.Interface)
+	}
+	for i := range in.ExcludedVIPs {
+		fillVIP(&in.ExcludedVIPs[i], in.Interface)
+	}
+	if !set("garp_lower_prio_delay") && set("garp_master_delay") {
+		in.GARPLowerPrioDelay = in.GARPMasterDelay
+	}
+	if !set("garp_lower_prio_repeat") && set("garp_master_repeat") {
+		in.GARPLowerPrioRepeat = in.GARPMasterRepeat
+	}
+}
+
+func fillVIP(v *VIP, iface string) {
+	if v.Dev == "" {
+		v.Dev = iface
+	}
+	if v.Scope == "" {
+		v.Scope = "global"
+	}
+}
+
+func defaultVirtualServer() VirtualServer {
+	return VirtualServer{
+		Protocol:  DefaultProtocol,
+		LBAlgo:    DefaultLBAlgo,
+		LBKind:    DefaultLBKind,
+		DelayLoop: DefaultDelayLoop,
+		Quorum:    DefaultQuorum,
+	}
+}
+
+func fillVirtualServer(vs *VirtualServer) {
+	if vs.Family == 0 {
+		vs.Family = 4
+		if vs.IP.Is6() {
+			vs.Family = 6
+		}
+	}
+	if vs.PersistenceGranularity == 0 {
+		vs.PersistenceGranularity = 32
+		if vs.Family == 6 {
+			vs.PersistenceGranularity = 128
+		}
+	}
+	if vs.SorryServerLVSMethod == "" {
+		vs.SorryServerLVSMethod = vs.LBKind
+	}
+}
+
+func defaultRealServer(vs *VirtualServer) RealServer {
+	return RealServer{Port: vs.Port, Weight: DefaultWeight, Alpha: vs.Alpha}
+}
+
+func fillRealServer(rs *RealServer, vs *VirtualServer) {
+	if rs.LBKind == "" {
+		rs.LBKind = vs.LBKind
+	}
+	if rs.LBKind == "TUN" && rs.TunnelType == "" {
+		rs.TunnelType = "ipip"
+	}
+}
+
+func defaultCommon(rs *RealServer, vs *VirtualServer, delayBeforeRetry time.Duration) CheckCommon {
+	return CheckCommon{
+		ConnectIP:        rs.IP,
+		ConnectPort:      rs.Port,
+		ConnectTimeout:   DefaultConnectTimeout,
+		Retry:            DefaultRetry,
+		DelayBeforeRetry: delayBeforeRetry,
+		DelayLoop:        vs.DelayLoop,
+	}
+}
+
+func defaultHTTPCheck(rs *RealServer, vs *VirtualServer) HTTPCheck {
+	return HTTPCheck{
+		CheckCommon:  defaultCommon(rs, vs, DefaultHTTPDelayRetry),
+		Virtualhost:  vs.Virtualhost,
+		HTTPProtocol: DefaultHTTPProtocol,
+	}
+}
+
+func fillURL(u *URL, c *HTTPCheck) {
+	if len(u.StatusCodes) == 0 {
+		u.StatusCodes = append([]StatusRange(nil), DefaultStatusCodes...)
+	}
+	if u.Virtualhost == "" {
+		u.Virtualhost = c.Virtualhost
+	}
+}
+
+func defaultMiscCheck(vs *VirtualServer) MiscCheck {
+	return MiscCheck{
+		DelayLoop:        vs.DelayLoop,
+		Retry:            DefaultRetry,
+		DelayBeforeRetry: DefaultOtherDelayRetry,
+	}
+}
+
+func fillMiscCheck(m *MiscCheck, set func(string) bool) {
+	if !set("misc_timeout") {
+		m.Timeout = m.DelayLoop
+	}
+}

@@ -1,0 +1,425 @@
+package config
+
+import (
+	"net/netip"
+	"time"
+)
+
+// DefaultPath is where lvsd looks for its configuration when -f is not given.
+const DefaultPath = "/etc/lvsd/lvsd.toml"
+
+// Config is a whole lvsd configuration after Load: every default filled in,
+// every reference checked. Blocks keep the order of the file.
+type Config struct {
+	// File is the path (or name) the configuration was loaded from.
+	File string
+
+	Global              Global
+	Scripts             []VRRPScript         // [[vrrp_script]]
+	TrackProcesses      []TrackProcess       // [[vrrp_track_process]]
+	TrackFiles          []TrackFile          // [[track_file]]
+	SyncGroups          []SyncGroup          // [[vrrp_sync_group]]
+	Instances           []VRRPInstance       // [[vrrp_instance]]
+	VirtualServerGroups []VirtualServerGroup // [[virtual_server_group]]
+	VirtualServers      []VirtualServer      // [[virtual_server]]
+}
+
+// Command is a command line run by lvsd (a notify script, a check script),
+// optionally as another user. Line is split on white space like keepalived
+// does (double quotes group words); the first word is the program.
+type Command struct {
+	Line  string
+	User  string // empty: global script_user
+	Group string // empty: the user's primary group
+}
+
+// IsZero reports whether no command is configured.
+func (c Command) IsZero() bool { return c.Line == "" }
+
+// Global is the [global] table (keepalived's global_defs).
+type Global struct {
+	RouterID             string         // router_id; default: the host name
+	ScriptUser           string         // script_user; default "root" (keepalived: keepalived_script if it exists)
+	ScriptGroup          string         // script_user's group, or script_group
+	EnableScriptSecurity bool           // enable_script_security
+	VRRPVersion          int            // vrrp_version, 2 or 3; default 2 (IPv6 instances always use 3)
+	NotifyFIFO           string         // notify_fifo: path of a FIFO receiving every event line
+	NotifyFIFOScript     Command        // notify_fifo_script: program reading NotifyFIFO
+	VRRPNotifyFIFO       string         // vrrp_notify_fifo
+	VRRPNotifyFIFOScript Command        // vrrp_notify_fifo_script
+	LVSSyncDaemon        *LVSSyncDaemon // lvs_sync_daemon; nil: off
+	LVSTimeouts          LVSTimeouts    // lvs_timeouts; zero fields: leave the kernel's value
+	LVSFlush             bool           // lvs_flush: flush the IPVS table at start
+	LVSFlushOnStop       bool           // lvs_flush_on_stop: remove lvsd's services at stop
+	MetricsListen        string         // metrics_listen host:port; empty: no metrics endpoint
+
+	// Gratuitous ARP / NA defaults for every instance (vrrp_garp_*).
+	GARPMasterDelay         time.Duration // vrrp_garp_master_delay, default 5s
+	GARPMasterRepeat        int           // vrrp_garp_master_repeat, default 5
+	GARPMasterRefresh       time.Duration // vrrp_garp_master_refresh, default 0 (off)
+	GARPMasterRefreshRepeat int           // vrrp_garp_master_refresh_repeat, default 1
+	GARPLowerPrioDelay      time.Duration // vrrp_garp_lower_prio_delay, default = GARPMasterDelay
+	GARPLowerPrioRepeat     int           // vrrp_garp_lower_prio_repeat, default = GARPMasterRepeat
+	GARPInterval            time.Duration // vrrp_garp_interval: gap between ARPs of a burst, default 0
+	GNAInterval             time.Duration // vrrp_gna_interval: gap between NAs of a burst, default 0
+
+	VRRPMcastGroup4      netip.Addr    // vrrp_mcast_group4, default 224.0.0.18
+	VRRPMcastGroup6      netip.Addr    // vrrp_mcast_group6, default ff02::12
+	VRRPStartupDelay     time.Duration // vrrp_startup_delay, default 0
+	VRRPSkipCheckAdvAddr bool          // vrrp_skip_check_adv_addr
+	VRRPStrict           bool          // vrrp_strict
+
+	// TLS client material for ssl_get checkers (keepalived's SSL block).
+	SSLCA          string // ssl_ca: CA file; when set, server certificates are verified
+	SSLCertificate string // ssl_certificate: client certificate file
+	SSLKey         string // ssl_key: client key file
+}
+
+// LVSSyncDaemon is global lvs_sync_daemon: the kernel's IPVS connection
+// synchronisation, master on the VRRP master of VRRPInstance.
+type LVSSyncDaemon struct {
+	Interface    string     // interface (required)
+	VRRPInstance string     // vrrp_instance (required; must name an instance)
+	SyncID       int        // sync_id 0..255, default: the instance's VRID
+	MaxLen       int        // maxlen: max sync message size, 0 = kernel default
+	Port         uint16     // port, default 8848
+	TTL          int        // ttl 1..255, default 1
+	Group        netip.Addr // group: multicast group, default 224.0.0.81
+}
+
+// LVSTimeouts is global lvs_timeouts. Zero means "do not change".
+type LVSTimeouts struct {
+	TCP    time.Duration // tcp
+	TCPFin time.Duration // tcpfin
+	UDP    time.Duration // udp
+}
+
+// VRRPScript is a [[vrrp_script]]: a command run every Interval whose exit
+// status (0 = OK) moves the priority of the instances that track it.
+type VRRPScript struct {
+	Name     string
+	Script   Command       // script (+ user)
+	Interval time.Duration // interval, default 1s
+	Timeout  time.Duration // timeout, default = Interval
+	Rise     int           // rise, default 1
+	Fall     int           // fall, default 1
+	Weight   int           // weight -253..253, default 0
+	// WeightReverse: weight "reverse" - the sense of the weight is inverted.
+	WeightReverse bool
+	InitFail      bool // init_fail: start in the failed state
+}
+
+// TrackProcess is a [[vrrp_track_process]].
+type TrackProcess struct {
+	Name           string
+	Process        string        // process: the process name (comm), or full command line with param_match
+	Params         string        // parameters to match (the words after the name in process)
+	ParamMatch     string        // param_match: "" (exact), "initial" or "partial"
+	Weight         int           // weight -254..254, default 0
+	WeightReverse  bool          // weight reverse
+	Quorum         int           // quorum, default 1
+	QuorumMax      int           // quorum_max, default 0 (no maximum)
+	ForkDelay      time.Duration // fork_delay, default 0
+	TerminateDelay time.Duration // terminate_delay, default 0
+}
+
+// TrackFile is a [[track_file]]: a file holding an integer, multiplied by
+// Weight and added to the priority.
+type TrackFile struct {
+	Name          string
+	File          string // file
+	Weight        int    // weight -254..254, default 1
+	WeightReverse bool   // weight reverse
+	// InitFile: init_file - create the file at start with InitValue
+	// (overwrite an existing one when InitOverwrite).
+	InitFile      bool
+	InitValue     int
+	InitOverwrite bool
+}
+
+// TrackRef is one entry of track_script / track_process / track_file /
+// track_interface in an instance or sync group. WeightSet tells whether the
+// reference overrides the tracked object's weight.
+type TrackRef struct {
+	Name          string
+	Weight        int
+	WeightSet     bool
+	WeightReverse bool
+}
+
+// SyncGroup is a [[vrrp_sync_group]].
+type SyncGroup struct {
+	Name   string
+	Group  []string // group: instance names (each in at most one group)
+	Notify NotifySet
+	// Trackers applied to every member.
+	TrackScripts    []TrackRef // track_script
+	TrackProcesses  []TrackRef // track_process
+	TrackFiles      []TrackRef // track_file
+	TrackInterfaces []TrackRef // track_interface
+	// SyncGroupTrackingWeight: sync_group_tracking_weight - member
+	// trackers may have a non-zero weight.
+	SyncGroupTrackingWeight bool
+}
+
+// NotifySet is the notify scripts of an instance or sync group.
+type NotifySet struct {
+	Notify           Command // notify: gets INSTANCE|GROUP NAME STATE PRIORITY appended
+	Master           Command // notify_master
+	Backup           Command // notify_backup
+	Fault            Command // notify_fault
+	Stop             Command // notify_stop
+	Deleted          Command // notify_deleted
+	MasterRxLowerPri Command // notify_master_rx_lower_pri
+	PriorityChanges  bool    // notify_priority_changes
+}
+
+// VRRPInstance is a [[vrrp_instance]].
+type VRRPInstance struct {
+	Name            string
+	State           string        // state: initial state "MASTER" or "BACKUP", default "BACKUP"
+	Interface       string        // interface (required)
+	VirtualRouterID int           // virtual_router_id 1..255 (required)
+	Priority        int           // priority 1..255, default 100 (255 = address owner)
+	AdvertInt       time.Duration // advert_int, default 1s
+	// Version: 2 or 3. Default: global vrrp_version for IPv4, always 3 for IPv6.
+	Version int
+	// Family: 4 or 6, from the virtual addresses (all of one family).
+	Family       int
+	Preempt      bool          // true unless nopreempt
+	NoPreempt    bool          // nopreempt (= !Preempt)
+	PreemptDelay time.Duration // preempt_delay 0..1000s, default 0
+	Auth         Auth          // authentication
+
+	UnicastSrcIP netip.Addr    // unicast_src_ip; invalid: the interface's primary address
+	UnicastPeers []UnicastPeer // unicast_peer; empty: multicast
+	MCastSrcIP   netip.Addr    // mcast_src_ip; invalid: the interface's primary address
+
+	VIPs         []VIP   // virtual_ipaddress
+	ExcludedVIPs []VIP   // virtual_ipaddress_excluded
+	Routes       []Route // virtual_routes
+
+	TrackScripts     []TrackRef // track_script
+	TrackProcesses   []TrackRef // track_process
+	TrackFiles       []TrackRef // track_file
+	TrackInterfaces  []TrackRef // track_interface
+	DontTrackPrimary bool       // dont_track_primary
+
+	// Gratuitous ARP / unsolicited NA. Defaults come from [global].
+	GARPMasterDelay         time.Duration // garp_master_delay, default 5s
+	GARPMasterRepeat        int           // garp_master_repeat, default 5
+	GARPMasterRefresh       time.Duration // garp_master_refresh, default 0 (off)
+	GARPMasterRefreshRepeat int           // garp_master_refresh_repeat, default 1
+	GARPLowerPrioDelay      time.Duration // garp_lower_prio_delay
+	GARPLowerPrioRepeat     int           // garp_lower_prio_repeat
+
+	Notify NotifySet // notify, notify_master, ...
+
+	UseVMAC          bool   // use_vmac
+	VMACName         string // use_vmac's interface name, default "vrrp.VRID"
+	VMACXmitBase     bool   // vmac_xmit_base: send adverts from the base interface
+	V3ChecksumAsV2   bool   // v3_checksum_as_v2: VRRPv3/IPv4 checksum without pseudo-header
+	Accept           bool   // accept: accept packets to the VIPs when not owner (v3)
+	SkipCheckAdvAddr bool   // skip_check_adv_addr
+}
+
+// Auth is a VRRPv2 instance's authentication.
+type Auth struct {
+	Type string // auth_type: "" (none) or "PASS" ("AH" is not supported)
+	Pass string // auth_pass, at most 8 characters
+}
+
+// UnicastPeer is one unicast_peer entry.
+type UnicastPeer struct {
+	IP     netip.Addr
+	MinTTL int // min_ttl 0..255, default 0
+	MaxTTL int // max_ttl 0..255, default 255
+}
+
+// VIP is one virtual_ipaddress entry:
+// "ADDR[/LEN] [brd ADDR] [dev IF] [scope SCOPE] [label LABEL] [noprefixroute] [nodad]".
+type VIP struct {
+	Prefix        netip.Prefix // /32 or /128 when no length is given
+	Brd           netip.Addr   // brd
+	Dev           string       // dev; default: the instance's interface
+	Scope         string       // scope: global, site, link, host or nowhere; default "global"
+	Label         string       // label
+	NoPrefixRoute bool         // noprefixroute
+	NoDAD         bool         // nodad (IPv6)
+}
+
+// Route is one virtual_routes entry:
+// "DST [src ADDR] [via GW] [dev IF] [metric N] [table N] [scope S] [proto P] [blackhole]".
+type Route struct {
+	Dst       netip.Prefix
+	Src       netip.Addr // src
+	Via       netip.Addr // via (or gw)
+	Dev       string     // dev
+	Metric    int        // metric
+	Table     int        // table, 0 = main
+	Scope     string     // scope
+	Protocol  string     // proto
+	Blackhole bool       // blackhole (type)
+}
+
+// VirtualServerGroup is a [[virtual_server_group]]: the addresses a
+// virtual_server with group = NAME stands for.
+type VirtualServerGroup struct {
+	Name    string
+	Entries []VSGEntry // vip
+}
+
+// VSGEntry is one vip of a group: an address range with a port, or a fwmark.
+type VSGEntry struct {
+	IP     netip.Addr // first address; invalid for a fwmark entry
+	IPLast netip.Addr // last address of a range ("10.0.0.10-20"); equal to IP for one address
+	Port   uint16
+	FWMark uint32
+}
+
+// VirtualServer is a [[virtual_server]]: exactly one of IP+Port, FWMark or
+// Group identifies it.
+type VirtualServer struct {
+	IP     netip.Addr // ip
+	Port   uint16     // port (0 = all ports, with persistence)
+	FWMark uint32     // fwmark
+	Group  string     // group: a virtual_server_group name
+	// Family: 4 or 6 (from IP, or family for fwmark services, default 4).
+	Family int
+
+	Protocol string // protocol: TCP (default), UDP or SCTP
+	LBAlgo   string // lb_algo: rr wrr lc wlc (default) lblc lblcr dh sh sed nq fo ovf mh twos
+	LBKind   string // lb_kind: NAT (default), DR or TUN
+
+	PersistenceTimeout     time.Duration // persistence_timeout, 0 = none (true = 360s)
+	PersistenceGranularity int           // persistence_granularity as a prefix length; default 32 (IPv4) / 128 (IPv6)
+	PersistenceEngine      string        // persistence_engine (e.g. "sip")
+	OPS                    bool          // ops: one-packet scheduling (UDP)
+	SchedFlags             SchedFlags    // sh-port, sh-fallback, mh-port, mh-fallback
+
+	DelayLoop   time.Duration // delay_loop, default 60s: default for every checker
+	Quorum      int           // quorum, default 1
+	Hysteresis  int           // hysteresis, default 0
+	QuorumUp    Command       // quorum_up
+	QuorumDown  Command       // quorum_down
+	Alpha       bool          // alpha: real servers start as failed
+	Omega       bool          // omega: run quorum_down / notify_down on shutdown
+	HASuspend   bool          // ha_suspend: only while VRRPInstance (or the VIP owner) is master
+	Virtualhost string        // virtualhost: default for http_get/ssl_get
+
+	SorryServer          *SorryServer // sorry_server "IP PORT"; nil: none
+	SorryServerInhibit   bool         // sorry_server_inhibit
+	SorryServerLVSMethod string       // sorry_server_lvs_method, default = LBKind
+
+	VRRPInstance string // vrrp_instance: the instance ha_suspend follows
+
+	RealServers []RealServer // real_server
+}
+
+// SchedFlags are the IPVS scheduler flags of a virtual server.
+type SchedFlags struct {
+	SHPort, SHFallback, MHPort, MHFallback bool
+}
+
+// SorryServer is the destination used when no real server is up.
+type SorryServer struct {
+	IP   netip.Addr
+	Port uint16
+}
+
+// RealServer is one [[virtual_server.real_server]].
+type RealServer struct {
+	IP               netip.Addr // ip
+	Port             uint16     // port; default the virtual server's port
+	Weight           int        // weight 0..65535, default 1
+	LBKind           string     // lvs_method: override of the virtual server's lb_kind; "" = inherit
+	InhibitOnFailure bool       // inhibit_on_failure: weight 0 instead of removal
+	NotifyUp         Command    // notify_up
+	NotifyDown       Command    // notify_down
+	UThreshold       int        // uthreshold, 0 = none
+	LThreshold       int        // lthreshold, 0 = none
+	TunnelType       string     // tunnel_type: ipip (default), gue, gre (lb_kind TUN)
+	TunnelPort       uint16     // tunnel_port (gue)
+	TunnelNoCsum     bool       // tunnel_nocsum
+	TunnelCsum       bool       // tunnel_csum
+	TunnelRemCsum    bool       // tunnel_remcsum
+	Alpha            bool       // alpha (inherits the virtual server's)
+
+	Checkers Checkers
+}
+
+// Checkers are the health checks of a real server; all must pass.
+type Checkers struct {
+	HTTPGet   []HTTPCheck // http_get
+	SSLGet    []HTTPCheck // ssl_get
+	TCPCheck  []TCPCheck  // tcp_check
+	PingCheck []PingCheck // ping_check
+	MiscCheck []MiscCheck // misc_check
+}
+
+// Len is the number of checkers.
+func (c Checkers) Len() int {
+	return len(c.HTTPGet) + len(c.SSLGet) + len(c.TCPCheck) + len(c.PingCheck) + len(c.MiscCheck)
+}
+
+// CheckCommon holds the keys every network checker has. After Load
+// ConnectIP/ConnectPort hold the effective target (the real server unless
+// overridden) and the timings are filled in.
+type CheckCommon struct {
+	ConnectIP        netip.Addr    // connect_ip, default the real server's IP
+	ConnectPort      uint16        // connect_port, default the real server's port
+	BindTo           netip.Addr    // bindto: source address
+	BindPort         uint16        // bind_port: source port
+	BindIf           string        // bind_if: source interface (IPv6 link-local)
+	ConnectTimeout   time.Duration // connect_timeout, default 5s
+	FWMark           uint32        // fwmark: SO_MARK of the check socket
+	Warmup           time.Duration // warmup: random delay up to this before the first check
+	Retry            int           // retry, default 1
+	DelayBeforeRetry time.Duration // delay_before_retry, default 3s for HTTP/SSL, 1s otherwise
+	DelayLoop        time.Duration // delay_loop, default the virtual server's
+	LogAllFailures   bool          // log_all_failures
+}
+
+// HTTPCheck is an http_get or ssl_get checker.
+type HTTPCheck struct {
+	CheckCommon
+	URLs         []URL  // url (at least one)
+	Virtualhost  string // virtualhost; default the virtual server's
+	HTTPProtocol string // http_protocol: "1.0" (default), "1.0C", "1.1"
+	EnableSNI    bool   // enable_sni (ssl_get)
+}
+
+// URL is one url of an HTTP checker.
+type URL struct {
+	Path        string        // path (required)
+	Digest      string        // digest: 32 lower-case hex digits of the body's MD5, "" = not checked
+	StatusCodes []StatusRange // status_code, default [{200, 299}]
+	Virtualhost string        // virtualhost; default the checker's
+}
+
+// StatusRange is an inclusive range of HTTP status codes.
+type StatusRange struct{ Min, Max int }
+
+// Contains reports whether code is within the range.
+func (r StatusRange) Contains(code int) bool { return code >= r.Min && code <= r.Max }
+
+// TCPCheck is a tcp_check checker.
+type TCPCheck struct {
+	CheckCommon
+}
+
+// PingCheck is a ping_check checker (ICMP echo to ConnectIP).
+type PingCheck struct {
+	CheckCommon
+}
+
+// MiscCheck is a misc_check checker: a script whose exit status decides.
+type MiscCheck struct {
+	Path             Command       // misc_path (+ user)
+	Timeout          time.Duration // misc_timeout, default = the delay_loop
+	Dynamic          bool          // misc_dynamic: exit 2..255 sets weight = code-2
+	Warmup           time.Duration // warmup
+	DelayLoop        time.Duration // delay_loop, default the virtual server's
+	Retry            int           // retry, default 1
+	DelayBeforeRetry time.Duration // delay_before_retry, default 1s
+}

@@ -1,0 +1,363 @@
+package config
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+)
+
+// This file parses keepalived's one-line forms (a virtual_ipaddress line, a
+// route, "name weight N", "IP-range port", "fwmark N") from their words.
+
+// parseVIP parses "ADDR[/LEN] [brd ADDR] [dev IF] [scope S] [label L] [noprefixroute] [nodad]".
+func parseVIP(w []string) (VIP, error) {
+	var v VIP
+	if len(w) == 0 {
+		return v, fmt.Errorf("empty address")
+	}
+	p, err := parsePrefixOrAddr(w[0])
+	if err != nil {
+		return v, err
+	}
+	v.Prefix = p
+	for i := 1; i < len(w); i++ {
+		word := w[i]
+		switch word {
+		case "noprefixroute":
+			v.NoPrefixRoute = true
+			continue
+		case "nodad":
+			v.NoDAD = true
+			continue
+		case "brd", "broadcast", "dev", "scope", "label":
+		default:
+			return v, fmt.Errorf("unknown option %q in %q (allowed: brd, dev, scope, label, noprefixroute, nodad)", word, strings.Join(w, " "))
+		}
+		if i+1 >= len(w) {
+			return v, fmt.Errorf("%s needs a value", word)
+		}
+		i++
+		val := w[i]
+		switch word {
+		case "brd", "broadcast":
+			a, err := parseAddr(val)
+			if err != nil {
+				return v, fmt.Errorf("brd: %w", err)
+			}
+			if !a.Is4() {
+				return v, fmt.Errorf("brd %s: want an IPv4 address", val)
+			}
+			v.Brd = a
+		case "dev":
+			if err := checkIfName(val); err != nil {
+				return v, err
+			}
+			v.Dev = val
+		case "scope":
+			if !validScope(val) {
+				return v, fmt.Errorf("unknown scope %q (allowed: %s)", val, strings.Join(scopes, ", "))
+			}
+			v.Scope = val
+		case "label":
+			if len(val) > 15 {
+				return v, fmt.Errorf("label %q longer than 15 characters", val)
+			}
+			v.Label = val
+		}
+	}
+	if v.Brd.IsValid() && !v.Prefix.Addr().Is4() {
+		return v, fmt.Errorf("brd given for an IPv6 address")
+	}
+	if v.NoDAD && !v.Prefix.Addr().Is6() {
+		return v, fmt.Errorf("nodad is for IPv6 addresses only")
+	}
+	return v, nil
+}
+
+var scopes = []string{"global", "site", "link", "host", "nowhere"}
+
+func validScope(s string) bool {
+	for _, x := range scopes {
+		if s == x {
+			return true
+		}
+	}
+	return false
+}
+
+func checkIfName(s string) error {
+	if s == "" || len(s) > 15 || strings.ContainsAny(s, "/ \t") {
+		return fmt.Errorf("bad interface name %q (1..15 characters, no '/' or blanks)", s)
+	}
+	return nil
+}
+
+// parsePrefixOrAddr parses "ADDR/LEN" or "ADDR" (a host prefix). Host bits
+// are kept: 192.168.1.10/24 is the address 192.168.1.10 on a /24.
+func parsePrefixOrAddr(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil || p.Addr().Zone() != "" {
+			return netip.Prefix{}, fmt.Errorf("bad IP prefix %q", s)
+		}
+		if p.Addr().Is4In6() {
+			return netip.Prefix{}, fmt.Errorf("bad IP prefix %q (IPv4-mapped IPv6)", s)
+		}
+		return p, nil
+	}
+	a, err := parseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// parseRoute parses "[to] DST [src ADDR] [via|gw ADDR] [dev IF] [metric N]
+// [table N] [scope S] [proto P]" or "blackhole DST".
+func parseRoute(w []string) (Route, error) {
+	var r Route
+	if len(w) > 0 && w[0] == "blackhole" {
+		r.Blackhole = true
+		w = w[1:]
+	}
+	if len(w) > 0 && w[0] == "to" {
+		w = w[1:]
+	}
+	if len(w) == 0 {
+		return r, fmt.Errorf("missing destination")
+	}
+	p, err := parsePrefixOrAddr(w[0])
+	if err != nil {
+		return r, err
+	}
+	r.Dst = p.Masked()
+	for i := 1; i < len(w); i++ {
+		word := w[i]
+		if word == "blackhole" {
+			r.Blackhole = true
+			continue
+		}
+		switch word {
+		case "src", "via", "gw", "dev", "metric", "table", "scope", "proto":
+		default:
+			return r, fmt.Errorf("unknown option %q in %q (allowed: src, via, dev, metric, table, scope, proto, blackhole)", word, strings.Join(w, " "))
+		}
+		if i+1 >= len(w) {
+			return r, fmt.Errorf("%s needs a value", word)
+		}
+		i++
+		val := w[i]
+		switch word {
+		case "src":
+			a, err := parseAddr(val)
+			if err != nil {
+				return r, fmt.Errorf("src: %w", err)
+			}
+			r.Src = a
+		case "via", "gw":
+			a, err := parseAddr(val)
+			if err != nil {
+				return r, fmt.Errorf("via: %w", err)
+			}
+			r.Via = a
+		case "dev":
+			if err := checkIfName(val); err != nil {
+				return r, err
+			}
+			r.Dev = val
+		case "metric":
+			n, err := strconv.ParseUint(val, 10, 32)
+			if err != nil {
+				return r, fmt.Errorf("bad metric %q (want 0..4294967295)", val)
+			}
+			r.Metric = int(n)
+		case "table":
+			n, err := strconv.ParseUint(val, 10, 32)
+			if err != nil {
+				return r, fmt.Errorf("bad table %q (want a number)", val)
+			}
+			r.Table = int(n)
+		case "scope":
+			if !validScope(val) {
+				return r, fmt.Errorf("unknown scope %q (allowed: %s)", val, strings.Join(scopes, ", "))
+			}
+			r.Scope = val
+		case "proto":
+			r.Protocol = val
+		}
+	}
+	if r.Via.IsValid() && r.Via.Is4() != r.Dst.Addr().Is4() {
+		return r, fmt.Errorf("via %s and destination %s are of different families", r.Via, r.Dst)
+	}
+	if r.Src.IsValid() && r.Src.Is4() != r.Dst.Addr().Is4() {
+		return r, fmt.Errorf("src %s and destination %s are of different families", r.Src, r.Dst)
+	}
+	if r.Blackhole && (r.Via.IsValid() || r.Dev != "") {
+		return r, fmt.Errorf("a blackhole route has no via or dev")
+	}
+	return r, nil
+}
+
+// parseTrackRef parses "NAME [weight N [reverse]]".
+func parseTrackRef(w []string, minW, maxW int) (TrackRef, error) {
+	var t TrackRef
+	if len(w) == 0 || w[0] == "" {
+		return t, fmt.Errorf("empty name")
+	}
+	t.Name = w[0]
+	for i := 1; i < len(w); i++ {
+		switch w[i] {
+		case "weight":
+			if i+1 >= len(w) {
+				return t, fmt.Errorf("weight needs a value")
+			}
+			i++
+			n, err := strconv.Atoi(w[i])
+			if err != nil || n < minW || n > maxW {
+				return t, fmt.Errorf("bad weight %q (want %d..%d)", w[i], minW, maxW)
+			}
+			t.Weight, t.WeightSet = n, true
+		case "reverse":
+			t.WeightReverse = true
+		default:
+			return t, fmt.Errorf("unknown option %q in %q (allowed: weight N, reverse)", w[i], strings.Join(w, " "))
+		}
+	}
+	if t.WeightReverse && !t.WeightSet {
+		return t, fmt.Errorf("reverse needs a weight")
+	}
+	return t, nil
+}
+
+// parsePeer parses "IP [min_ttl N] [max_ttl N]".
+func parsePeer(w []string) (UnicastPeer, error) {
+	p := UnicastPeer{MinTTL: 0, MaxTTL: 255}
+	if len(w) == 0 {
+		return p, fmt.Errorf("empty peer")
+	}
+	a, err := parseAddr(w[0])
+	if err != nil {
+		return p, err
+	}
+	p.IP = a
+	for i := 1; i < len(w); i++ {
+		switch w[i] {
+		case "min_ttl", "max_ttl":
+		default:
+			return p, fmt.Errorf("unknown option %q (allowed: min_ttl, max_ttl)", w[i])
+		}
+		if i+1 >= len(w) {
+			return p, fmt.Errorf("%s needs a value", w[i])
+		}
+		n, err := strconv.Atoi(w[i+1])
+		if err != nil || n < 0 || n > 255 {
+			return p, fmt.Errorf("bad %s %q (want 0..255)", w[i], w[i+1])
+		}
+		if w[i] == "min_ttl" {
+			p.MinTTL = n
+		} else {
+			p.MaxTTL = n
+		}
+		i++
+	}
+	if p.MinTTL > p.MaxTTL {
+		return p, fmt.Errorf("min_ttl %d above max_ttl %d", p.MinTTL, p.MaxTTL)
+	}
+	return p, nil
+}
+
+// parseVSGEntry parses "IP[-LAST] PORT" or "fwmark N".
+func parseVSGEntry(w []string) (VSGEntry, error) {
+	var e VSGEntry
+	if len(w) == 2 && w[0] == "fwmark" {
+		n, err := strconv.ParseUint(w[1], 10, 32)
+		if err != nil || n == 0 {
+			return e, fmt.Errorf("bad fwmark %q (want 1..4294967295)", w[1])
+		}
+		e.FWMark = uint32(n)
+		return e, nil
+	}
+	if len(w) != 2 {
+		return e, fmt.Errorf("want \"IP[-LAST] PORT\" or \"fwmark N\", got %q", strings.Join(w, " "))
+	}
+	first, last, err := parseRange(w[0])
+	if err != nil {
+		return e, err
+	}
+	port, err := parsePort(w[1])
+	if err != nil {
+		return e, err
+	}
+	e.IP, e.IPLast, e.Port = first, last, port
+	return e, nil
+}
+
+// parseRange parses "A.B.C.D" or "A.B.C.D-E" (the last byte up to E), or an
+// IPv6 address with "-XXXX" replacing the last 16-bit group.
+func parseRange(s string) (netip.Addr, netip.Addr, error) {
+	addr, end, hasEnd := strings.Cut(s, "-")
+	a, err := parseAddr(addr)
+	if err != nil {
+		return a, a, err
+	}
+	if !hasEnd {
+		return a, a, nil
+	}
+	b := a.AsSlice()
+	if a.Is4() {
+		n, err := strconv.ParseUint(end, 10, 8)
+		if err != nil || byte(n) < b[3] {
+			return a, a, fmt.Errorf("bad range %q (want A.B.C.D-E with D <= E <= 255)", s)
+		}
+		b[3] = byte(n)
+	} else {
+		n, err := strconv.ParseUint(end, 16, 16)
+		cur := uint64(b[14])<<8 | uint64(b[15])
+		if err != nil || n < cur {
+			return a, a, fmt.Errorf("bad range %q (want ADDR-XXXX, the last group in hex, not below the address's)", s)
+		}
+		b[14], b[15] = byte(n>>8), byte(n)
+	}
+	last, _ := netip.AddrFromSlice(b)
+	return a, last, nil
+}
+
+func parsePort(s string) (uint16, error) {
+	n, err := strconv.ParseUint(s, 10, 16)
+	if err != nil {
+		return 0, fmt.Errorf("bad port %q (want 0..65535)", s)
+	}
+	return uint16(n), nil
+}
+
+// parseSorry parses "IP PORT".
+func parseSorry(w []string) (SorryServer, error) {
+	if len(w) != 2 {
+		return SorryServer{}, fmt.Errorf("want \"IP PORT\", got %q", strings.Join(w, " "))
+	}
+	a, err := parseAddr(w[0])
+	if err != nil {
+		return SorryServer{}, err
+	}
+	p, err := parsePort(w[1])
+	if err != nil {
+		return SorryServer{}, err
+	}
+	return SorryServer{IP: a, Port: p}, nil
+}
+
+// parseStatus parses "200" or "300-399".
+func parseStatus(s string) (StatusRange, error) {
+	lo, hi, isRange := strings.Cut(strings.TrimSpace(s), "-")
+	a, err1 := strconv.Atoi(lo)
+	b := a
+	var err2 error
+	if isRange {
+		b, err2 = strconv.Atoi(hi)
+	}
+	if err1 != nil || err2 != nil || a < 100 || b > 599 || a > b {
+		return StatusRange{}, fmt.Errorf("bad status code %q (want 100..599 or a range such as \"300-399\")", s)
+	}
+	return StatusRange{Min: a, Max: b}, nil
+}
