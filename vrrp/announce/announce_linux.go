@@ -134,8 +134,8 @@ func UnsolicitedNA(mac net.HardwareAddr, ip netip.Addr) ([]byte, error) {
 	ip6 := make([]byte, 40+len(icmp))
 	ip6[0] = 0x60 // version 6, traffic class 0, flow label 0
 	binary.BigEndian.PutUint16(ip6[4:6], uint16(len(icmp)))
-	ip6[6] = 58   // ICMPv6
-	ip6[7] = 255  // hop limit
+	ip6[6] = 58  // ICMPv6
+	ip6[7] = 255 // hop limit
 	src, dst := ip.As16(), allNodes.As16()
 	copy(ip6[8:24], src[:])
 	copy(ip6[24:40], dst[:])
