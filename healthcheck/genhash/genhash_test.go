@@ -430,4 +430,3 @@ func closedPort(t *testing.T) string {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
-

@@ -69,7 +69,9 @@ func TestSideBySideWithKeepalived(t *testing.T) {
 		}
 	})
 	mux.HandleFunc("/vhost", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("host=" + r.Host + "\n")) })
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "no such page: "+r.URL.Path, http.StatusNotFound) })
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "no such page: "+r.URL.Path, http.StatusNotFound)
+	})
 	plain := httptest.NewServer(mux)
 	defer plain.Close()
 	tlsSrv := httptest.NewTLSServer(mux)
