@@ -48,8 +48,11 @@ func TestCompute(t *testing.T) {
 			wantHeld:  true,
 		},
 		{
-			name:      "down real server removed; inhibited one at weight 0",
-			mod:       func(vs *VirtualServer) { vs.Quorum = 1; vs.Reals[0].InhibitOnFailure, vs.Reals[1].InhibitOnFailure = true, false },
+			name: "down real server removed; inhibited one at weight 0",
+			mod: func(vs *VirtualServer) {
+				vs.Quorum = 1
+				vs.Reals[0].InhibitOnFailure, vs.Reals[1].InhibitOnFailure = true, false
+			},
 			health:    map[RealKey]Health{rk("10.1.0.1"): {Up: false}, rk("10.1.0.2"): {Up: true}},
 			wantDests: []Destination{dest("10.1.0.1", 80, 0), dest("10.1.0.2", 80, 3)},
 			wantHeld:  true,
