@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -33,7 +34,13 @@ func parse(name string, data []byte, rec map[string]bool) (*Config, Errors) {
 	if _, err := toml.Decode(string(data), &raw); err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			return nil, Errors{{File: name, Line: pe.Position.Line, Col: pe.Position.Col, Msg: "syntax error: " + pe.Message}}
+			// The parser's line can be one past the offending byte (a
+			// missing "]" is noticed at the newline); count from the offset.
+			line := pe.Position.Line
+			if s := pe.Position.Start; s >= 0 && s <= len(data) {
+				line = 1 + bytes.Count(data[:s], []byte("\n"))
+			}
+			return nil, Errors{{File: name, Line: line, Col: pe.Position.Col, Msg: "syntax error: " + pe.Message}}
 		}
 		return nil, Errors{{File: name, Msg: "syntax error: " + err.Error()}}
 	}

@@ -338,7 +338,7 @@ func (d *decoder) decodeInstance(n *node, g *Global) VRRPInstance {
 		d.errorf(n.path, "missing key virtual_router_id")
 	}
 	n.integer("priority", &in.Priority, 1, 255)
-	advertSet := n.duration("advert_int", &in.AdvertInt, 10*time.Millisecond, 255*time.Second)
+	advertSet := n.duration("advert_int", &in.AdvertInt, 0, maxDur)
 	n.integer("version", &in.Version, 2, 3)
 	n.boolean("nopreempt", &in.NoPreempt)
 	var preempt bool
@@ -489,8 +489,8 @@ func (d *decoder) checkAdvertInt(n *node, in *VRRPInstance) {
 	}
 	switch in.Version {
 	case 2:
-		if in.AdvertInt%time.Second != 0 || in.AdvertInt < time.Second {
-			d.errorf(n.keyPath("advert_int"), "%s is not a whole number of seconds (VRRPv2 allows 1..255 s; use version = 3 for sub-second adverts)", in.AdvertInt)
+		if in.AdvertInt < time.Second || in.AdvertInt > 255*time.Second || in.AdvertInt%time.Second != 0 {
+			d.errorf(n.keyPath("advert_int"), "%s is not a whole number of seconds in 1..255 (VRRPv2; use version = 3 for sub-second adverts)", in.AdvertInt)
 		}
 	case 3:
 		if in.AdvertInt < 10*time.Millisecond || in.AdvertInt > 40950*time.Millisecond {
@@ -705,6 +705,9 @@ func (d *decoder) decodeVS(n *node) VirtualServer {
 	n.nonEmpty("vrrp_instance", &vs.VRRPInstance)
 	if vs.OPS && vs.Protocol != "UDP" {
 		d.errorf(n.keyPath("ops"), "one-packet scheduling is for protocol UDP only")
+	}
+	if hasPort && vs.Port == 0 && vs.IP.IsValid() && vs.PersistenceTimeout == 0 {
+		d.errorf(n.keyPath("port"), "port 0 (all ports) needs persistence_timeout")
 	}
 	fillVirtualServer(&vs)
 	for _, t := range n.tables("real_server") {

@@ -139,9 +139,6 @@ func (d *decoder) validate(c *Config) {
 		} else {
 			vss[k] = i
 		}
-		if vs.IP.IsValid() && vs.Port == 0 && vs.PersistenceTimeout == 0 {
-			d.errorf(base+".port", "port 0 (all ports) needs persistence_timeout")
-		}
 		if vs.SorryServer != nil && vs.IP.IsValid() && vs.SorryServer.IP.Is4() != vs.IP.Is4() && vs.SorryServerLVSMethod != "TUN" {
 			d.errorf(base+".sorry_server", "IPv%d sorry server for an IPv%d virtual server", fam(vs.SorryServer.IP), fam(vs.IP))
 		}
