@@ -101,26 +101,7 @@ func Fetch(ctx context.Context, t *Target, onRead OnRead) (Response, error) {
 	if d, ok := ctx.Deadline(); ok && (deadline.IsZero() || d.Before(deadline)) {
 		deadline = d
 	}
-	d := net.Dialer{Deadline: deadline}
-	if t.Bind.Addr().IsValid() {
-		d.LocalAddr = net.TCPAddrFromAddrPort(t.Bind)
-	}
-	if t.Fwmark != 0 {
-		mark := int(t.Fwmark)
-		d.Control = func(_, _ string, c syscall.RawConn) error {
-			var serr error
-			if err := c.Control(func(fd uintptr) {
-				serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_MARK, mark)
-			}); err != nil {
-				return err
-			}
-			if serr != nil {
-				return fmt.Errorf("setsockopt SO_MARK %d: %w", mark, serr)
-			}
-			return nil
-		}
-	}
-	raw, err := d.DialContext(ctx, "tcp", t.Server.String())
+	raw, err := Dial(ctx, t.Server, t.Bind, t.Fwmark, deadline)
 	if err != nil {
 		return Response{}, &Error{Op: OpConnect, Err: err}
 	}
@@ -175,6 +156,32 @@ func Fetch(ctx context.Context, t *Target, onRead OnRead) (Response, error) {
 		return Response{}, &Error{Op: OpRead, Err: ErrNoData}
 	}
 	return Response{Status: p.Status(), ContentLength: p.ContentLength(), BodyLen: p.BodyLen(), Digest: p.Sum()}, nil
+}
+
+// Dial opens a TCP connection to server from bind (zero: any), with SO_MARK
+// fwmark when not zero, giving up at deadline (zero: none) or when ctx ends.
+// The tcp_check checker and Fetch share it.
+func Dial(ctx context.Context, server, bind netip.AddrPort, fwmark uint32, deadline time.Time) (net.Conn, error) {
+	d := net.Dialer{Deadline: deadline}
+	if bind.Addr().IsValid() {
+		d.LocalAddr = net.TCPAddrFromAddrPort(bind)
+	}
+	if fwmark != 0 {
+		mark := int(fwmark)
+		d.Control = func(_, _ string, c syscall.RawConn) error {
+			var serr error
+			if err := c.Control(func(fd uintptr) {
+				serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_MARK, mark)
+			}); err != nil {
+				return err
+			}
+			if serr != nil {
+				return fmt.Errorf("setsockopt SO_MARK %d: %w", mark, serr)
+			}
+			return nil
+		}
+	}
+	return d.DialContext(ctx, "tcp", server.String())
 }
 
 // ctxErr prefers the context's error when the context ended the exchange.
