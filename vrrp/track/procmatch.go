@@ -28,7 +28,8 @@ type ProcessConfig struct {
 	ParamMatch  ParamMatch
 	FullCommand bool
 	// Quorum (default 1) and QuorumMax (default unlimited): the tracker is
-	// OK while Quorum <= matching processes <= QuorumMax.
+	// OK while Quorum <= matching processes <= QuorumMax. QuorumMax
+	// QuorumNone is keepalived's `quorum_max 0` (OK while none runs).
 	Quorum, QuorumMax int
 	// ForkDelay delays the effect of gaining the quorum, TerminateDelay the
 	// effect of losing it (keepalived's `delay` sets both).

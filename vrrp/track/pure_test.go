@@ -116,9 +116,17 @@ func TestQuorum(t *testing.T) {
 	t0 := time.Unix(1000, 0)
 	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
 
-	q := NewQuorum(0, 0, 0, 0)
+	q := NewQuorum(0, QuorumNone, 0, 0)
 	if q.Min != 0 || q.Max != 0 {
 		t.Fatalf("quorum_max 0: %+v", q)
+	}
+	q.Init(0)
+	if !q.Up() || !q.Update(1, at(0)) || q.Up() {
+		t.Fatal("quorum_max 0: up must mean no process")
+	}
+	q = NewQuorum(0, 0, 0, 0)
+	if q.Min != 1 || q.Max < 1<<30 {
+		t.Fatalf("defaults: %+v", q)
 	}
 	q = NewQuorum(0, 0+5, 0, 0)
 	if q.Min != 1 {

@@ -19,18 +19,23 @@ type Quorum struct {
 	deadline time.Time // zero: no pending change
 }
 
+// QuorumNone as quorumMax is keepalived's `quorum_max 0`: the tracker is up
+// only while no matching process runs (quorum becomes 0).
+const QuorumNone = -1
+
 // NewQuorum returns a Quorum with keepalived's defaults for zero values:
-// quorum 1, quorum_max unlimited. A quorumMax of 0 with quorum 0 means "up
-// while no process runs" (keepalived's quorum_max 0).
+// quorum 1, quorum_max unlimited. quorumMax QuorumNone means "up while no
+// process runs".
 func NewQuorum(quorum, quorumMax int, forkDelay, terminateDelay time.Duration) Quorum {
 	q := Quorum{Min: quorum, Max: quorumMax, ForkDelay: forkDelay, TerminateDelay: terminateDelay}
-	if q.Max == 0 && q.Min == 0 {
+	if q.Max == QuorumNone {
+		q.Min, q.Max = 0, 0
 		return q
 	}
-	if q.Min == 0 {
+	if q.Min <= 0 {
 		q.Min = 1
 	}
-	if q.Max == 0 {
+	if q.Max <= 0 {
 		q.Max = int(^uint(0) >> 1)
 	}
 	return q
