@@ -1,0 +1,71 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/lvsd/lvsd/config"
+)
+
+func init() {
+	register("check", command{summary: "validate the configuration file (and --dump it with every default)", run: runCheck})
+}
+
+// runCheck validates a configuration file: exit 0 when valid (warnings are
+// printed), 1 when invalid, 2 when the file cannot be read.
+func runCheck(args []string, stdout, stderr io.Writer) int {
+	return checkWith(args, stdout, stderr, config.OSHost{})
+}
+
+func checkWith(args []string, stdout, stderr io.Writer, host config.Host) int {
+	fs := newFlagSet("check", "[-f FILE] [--dump]", stderr)
+	file := fs.String("f", config.DefaultPath, "configuration file")
+	dump := fs.Bool("dump", false, "print the effective configuration, every default filled in, as TOML")
+	if code := parseFlags(fs, args); code >= 0 {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "lvsd check: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	src, err := os.ReadFile(*file)
+	if err != nil {
+		fmt.Fprintf(stderr, "lvsd check: %v\n", err)
+		return exitUsage
+	}
+	c, err := config.Parse(*file, src)
+	if err != nil {
+		var es config.Errors
+		if errors.As(err, &es) {
+			for _, e := range es {
+				fmt.Fprintf(stderr, "error: %v\n", e)
+			}
+			fmt.Fprintf(stderr, "lvsd check: %s: invalid (%d errors)\n", *file, len(es))
+		} else {
+			fmt.Fprintf(stderr, "lvsd check: %v\n", err)
+		}
+		return exitFailure
+	}
+	warns, errs := config.CheckHost(c, src, host)
+	for _, w := range warns {
+		fmt.Fprintf(stderr, "warning: %v\n", w)
+	}
+	for _, e := range errs {
+		fmt.Fprintf(stderr, "error: %v\n", e)
+	}
+	if len(errs) > 0 {
+		fmt.Fprintf(stderr, "lvsd check: %s: invalid on this host (%d errors)\n", *file, len(errs))
+		return exitFailure
+	}
+	if *dump {
+		if _, err := stdout.Write(config.Dump(c)); err != nil {
+			fmt.Fprintf(stderr, "lvsd check: write: %v\n", err)
+			return exitFailure
+		}
+	}
+	fmt.Fprintf(stderr, "lvsd check: %s: valid (%d vrrp instances, %d virtual servers, %d warnings)\n",
+		*file, len(c.Instances), len(c.VirtualServers), len(warns))
+	return exitOK
+}
