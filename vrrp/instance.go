@@ -1,0 +1,679 @@
+package vrrp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/lvsd/lvsd/vrrp/fsm"
+	"github.com/lvsd/lvsd/vrrp/packet"
+)
+
+// State is an instance state (keepalived's names: INIT, BACKUP, MASTER, FAULT, STOP).
+type State = fsm.State
+
+// States.
+const (
+	StateInit   = fsm.Init
+	StateBackup = fsm.Backup
+	StateMaster = fsm.Master
+	StateFault  = fsm.Fault
+	StateStop   = fsm.Stop
+)
+
+// Transition is one state change of an instance, for notify scripts,
+// status and metrics.
+type Transition struct {
+	Instance string
+	From, To State
+	Cause    fsm.Cause
+	// Priority is the effective priority at the transition.
+	Priority uint8
+	Time     time.Time
+}
+
+// Options are an Instance's optional hooks.
+type Options struct {
+	// Logger receives the instance's logs (slog.Default() when nil).
+	Logger *slog.Logger
+	// OnTransition is called on the instance goroutine for every state
+	// change, in order. It must not block (hand the value to a queue).
+	OnTransition func(Transition)
+	// OnMasterRxLowerPri is called on the instance goroutine when the master
+	// hears a lower-priority advert (keepalived's
+	// notify_master_rx_lower_pri). It must not block.
+	OnMasterRxLowerPri func(instance string, src netip.Addr, priority uint8)
+	// DropLogInterval is the minimum time between two log lines for the same
+	// drop reason (10 s when zero).
+	DropLogInterval time.Duration
+}
+
+// Stats is a snapshot of an instance's counters.
+type Stats struct {
+	State    State
+	Priority uint8
+
+	AdvertsSent          uint64 // including priority 0, one per destination
+	AdvertsReceived      uint64 // accepted adverts
+	PriorityZeroSent     uint64
+	PriorityZeroReceived uint64
+	// ChecksumNoPseudoHeaderReceived counts accepted VRRPv3/IPv4 adverts whose
+	// checksum was of the RFC 9568 variant (without the pseudo-header).
+	ChecksumNoPseudoHeaderReceived uint64
+	// Drops counts rejected messages by reason (index: packet.DropReason).
+	Drops [packet.NumDropReasons]uint64
+
+	Transitions    uint64
+	BecameMaster   uint64
+	ReleasedMaster uint64
+	VIPsRestored   uint64 // VIPs put back while master after someone removed them
+
+	SendErrors     uint64
+	ReadErrors     uint64
+	AddrErrors     uint64 // AddrManager failures
+	AnnounceErrors uint64
+}
+
+// DropsTotal returns the total of s.Drops.
+func (s *Stats) DropsTotal() uint64 {
+	var n uint64
+	for _, d := range s.Drops {
+		n += d
+	}
+	return n
+}
+
+// counters are updated atomically by the instance and reader goroutines.
+type counters struct {
+	state, priority                                     atomic.Uint32
+	sent, received, prio0Sent, prio0Received, noPseudo  atomic.Uint64
+	drops                                               [packet.NumDropReasons]atomic.Uint64
+	transitions, becameMaster, releasedMaster, restored atomic.Uint64
+	sendErrors, readErrors, addrErrors, announceErrors  atomic.Uint64
+}
+
+// rxAdvert is an accepted advert handed from the reader to the instance goroutine.
+type rxAdvert struct {
+	adv fsm.Advert
+	at  time.Time
+}
+
+// Instance runs one VRRP instance. Create it with New and run it with Run.
+type Instance struct {
+	cfg   Config
+	conn  Conn
+	addrs AddrManager
+	ann   Announcer
+	opts  Options
+	log   *slog.Logger
+
+	// filter is built by New and read-only afterwards (shared by the reader).
+	filter packet.Filter
+	// group is the multicast destination (invalid in unicast mode).
+	group netip.Addr
+	// vips, advertAddrs and announceAddrs are derived from cfg by New; read-only.
+	vips          []VIP
+	advertAddrs   []netip.Addr
+	announceAddrs []netip.Addr
+
+	c counters
+
+	// mu guards wantPrio, wantFault and running.
+	mu        sync.Mutex
+	wantPrio  int  // effective priority requested by SetPriority; 0: base
+	wantFault bool // fault requested by SetFault
+	running   bool
+	// poke wakes the instance goroutine after SetPriority/SetFault (capacity 1).
+	poke chan struct{}
+
+	// Owned by the instance goroutine while Run runs.
+	m          *fsm.Machine
+	acts       []fsm.Action
+	out        packet.Advert
+	sendBuf    []byte
+	ctx        context.Context
+	timer      *time.Timer
+	garpTimer  *time.Timer // second burst after garp_master_delay
+	refresh    *time.Timer // garp_master_refresh
+	lastPrio   int
+	lastFault  bool
+	sendLimit  rateLimit
+	addrLimit  rateLimit
+	readLimit  rateLimit
+	dropLimits [packet.NumDropReasons]rateLimit
+}
+
+// New checks cfg (after applying keepalived's defaults) and returns an
+// Instance that is not yet running. conn, addrs and ann are the kernel
+// boundary (see interfaces.go).
+func New(cfg Config, conn Conn, addrs AddrManager, ann Announcer, opts Options) (*Instance, error) {
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if conn == nil || addrs == nil || ann == nil {
+		return nil, errors.New("vrrp: New needs a Conn, an AddrManager and an Announcer")
+	}
+	interval, err := packet.EncodeInterval(cfg.Version, cfg.AdvertInterval)
+	if err != nil {
+		return nil, fmt.Errorf("vrrp: instance %s: %w", cfg.Name, err)
+	}
+	m, err := fsm.New(fsm.Config{
+		Version:           cfg.Version,
+		Priority:          cfg.Priority,
+		AdvertInterval:    cfg.AdvertInterval,
+		NoPreempt:         cfg.NoPreempt,
+		PreemptDelay:      cfg.PreemptDelay,
+		LocalAddr:         cfg.SrcAddr,
+		LowerPrioNoAdvert: cfg.LowerPrioNoAdvert,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("vrrp: instance %s: %w", cfg.Name, err)
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.DropLogInterval == 0 {
+		opts.DropLogInterval = 10 * time.Second
+	}
+	i := &Instance{
+		cfg:   cfg,
+		conn:  conn,
+		addrs: addrs,
+		ann:   ann,
+		opts:  opts,
+		log:   opts.Logger.With("instance", cfg.Name, "vrid", cfg.VRID),
+		poke:  make(chan struct{}, 1),
+		m:     m,
+		acts:  make([]fsm.Action, 0, 8),
+	}
+	i.vips = append([]VIP(nil), cfg.VIPs...)
+	for _, v := range i.vips {
+		i.announceAddrs = append(i.announceAddrs, v.Prefix.Addr())
+		if !v.Excluded {
+			i.advertAddrs = append(i.advertAddrs, v.Prefix.Addr())
+		}
+	}
+	if !cfg.Unicast() {
+		i.group = cfg.McastGroup
+		if !i.group.IsValid() {
+			i.group = packet.Group4
+			if cfg.IPv6() {
+				i.group = packet.Group6
+			}
+		}
+	}
+	i.filter = packet.Filter{
+		Version:    cfg.Version,
+		VRID:       cfg.VRID,
+		IPv6:       cfg.IPv6(),
+		AuthType:   cfg.AuthType,
+		AuthPass:   packet.PassData(cfg.AuthPass),
+		Interval:   interval,
+		Unicast:    cfg.Unicast(),
+		Peers:      append([]packet.Peer(nil), cfg.Peers...),
+		Local:      []netip.Addr{cfg.SrcAddr},
+		Addrs:      i.advertAddrs,
+		CheckAddrs: !cfg.SkipCheckAdvAddr,
+	}
+	i.out = packet.Advert{
+		Version:  cfg.Version,
+		Type:     packet.TypeAdvertisement,
+		VRID:     cfg.VRID,
+		AuthType: cfg.AuthType,
+		Interval: interval,
+		Addrs:    i.advertAddrs,
+	}
+	if cfg.AuthType == packet.AuthPass {
+		i.out.AuthData = packet.PassData(cfg.AuthPass)
+	}
+	i.sendBuf = make([]byte, packet.MaxLen)
+	i.c.priority.Store(uint32(cfg.Priority))
+	return i, nil
+}
+
+// Config returns the instance's configuration (with defaults applied).
+func (i *Instance) Config() Config { return i.cfg }
+
+// State returns the current state.
+func (i *Instance) State() State { return State(i.c.state.Load()) }
+
+// Stats returns a snapshot of the instance's counters.
+func (i *Instance) Stats() Stats {
+	s := Stats{
+		State:                          State(i.c.state.Load()),
+		Priority:                       uint8(i.c.priority.Load()),
+		AdvertsSent:                    i.c.sent.Load(),
+		AdvertsReceived:                i.c.received.Load(),
+		PriorityZeroSent:               i.c.prio0Sent.Load(),
+		PriorityZeroReceived:           i.c.prio0Received.Load(),
+		ChecksumNoPseudoHeaderReceived: i.c.noPseudo.Load(),
+		Transitions:                    i.c.transitions.Load(),
+		BecameMaster:                   i.c.becameMaster.Load(),
+		ReleasedMaster:                 i.c.releasedMaster.Load(),
+		VIPsRestored:                   i.c.restored.Load(),
+		SendErrors:                     i.c.sendErrors.Load(),
+		ReadErrors:                     i.c.readErrors.Load(),
+		AddrErrors:                     i.c.addrErrors.Load(),
+		AnnounceErrors:                 i.c.announceErrors.Load(),
+	}
+	for r := range s.Drops {
+		s.Drops[r] = i.c.drops[r].Load()
+	}
+	return s
+}
+
+// SetPriority sets the effective priority (the base priority adjusted by
+// trackers); it is clamped to 1..254 and ignored for an address owner.
+// Safe from any goroutine; applied by the running instance at once.
+func (i *Instance) SetPriority(p int) {
+	i.mu.Lock()
+	i.wantPrio = p
+	i.mu.Unlock()
+	i.wake()
+}
+
+// SetFault forces the instance into FAULT (true) or releases it (false).
+// Safe from any goroutine; a fault set before Run makes the instance start in FAULT.
+func (i *Instance) SetFault(fault bool) {
+	i.mu.Lock()
+	i.wantFault = fault
+	i.mu.Unlock()
+	i.wake()
+}
+
+func (i *Instance) wake() {
+	select {
+	case i.poke <- struct{}{}:
+	default:
+	}
+}
+
+// Run runs the instance until ctx is cancelled, then stops it gracefully
+// (priority-0 advert and VIP removal if master, STOP transition), closes the
+// Conn and returns nil. It returns an error only if the instance was already
+// run. Run may be called once.
+func (i *Instance) Run(ctx context.Context) error {
+	i.mu.Lock()
+	if i.running {
+		i.mu.Unlock()
+		return errors.New("vrrp: instance " + i.cfg.Name + " already run")
+	}
+	i.running = true
+	i.mu.Unlock()
+
+	// Address operations at shutdown must run even though ctx is done.
+	i.ctx = context.WithoutCancel(ctx)
+	i.timer = time.NewTimer(time.Hour)
+	i.timer.Stop()
+	i.garpTimer = time.NewTimer(time.Hour)
+	i.garpTimer.Stop()
+	i.refresh = time.NewTimer(time.Hour)
+	i.refresh.Stop()
+
+	rx := make(chan rxAdvert)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		i.readLoop(rx, done)
+	}()
+
+	i.log.Info("starting", "version", i.cfg.Version, "priority", i.cfg.Priority,
+		"interval", i.cfg.AdvertInterval, "unicast", i.cfg.Unicast(), "src", i.cfg.SrcAddr)
+	now := time.Now()
+	i.applyWanted(now)
+	i.apply(now, i.m.Start(now, i.acts[:0]))
+	i.armTimer(now)
+
+	for {
+		select {
+		case <-ctx.Done():
+			now := time.Now()
+			i.apply(now, i.m.Shutdown(now, i.acts[:0]))
+			i.stopTimers()
+			close(done)
+			err := i.conn.Close()
+			wg.Wait()
+			if err != nil {
+				i.log.Warn("closing connection", "err", err)
+			}
+			i.log.Info("stopped")
+			return nil
+		case r := <-rx:
+			i.apply(r.at, i.m.Advert(r.at, r.adv, i.acts[:0]))
+			i.armTimer(r.at)
+		case <-i.timer.C:
+			now := time.Now()
+			i.onTimer(now)
+		case <-i.garpTimer.C:
+			if i.m.State() == fsm.Master {
+				i.announce(i.cfg.GARPMasterRepeat)
+			}
+		case <-i.refresh.C:
+			if i.m.State() == fsm.Master {
+				i.announce(i.cfg.GARPMasterRefreshRepeat)
+				i.refresh.Reset(i.cfg.GARPMasterRefresh)
+			}
+		case <-i.poke:
+			now := time.Now()
+			i.applyWanted(now)
+			i.armTimer(now)
+		}
+	}
+}
+
+// onTimer handles the fsm deadline: the periodic advert of a master (with
+// the check that our VIPs are still in place) or the master-down expiry.
+func (i *Instance) onTimer(now time.Time) {
+	wasMaster := i.m.State() == fsm.Master
+	i.apply(now, i.m.Timer(now, i.acts[:0]))
+	if wasMaster && i.m.State() == fsm.Master {
+		i.restoreVIPs()
+	}
+	i.armTimer(now)
+}
+
+// applyWanted feeds SetPriority/SetFault requests to the machine.
+func (i *Instance) applyWanted(now time.Time) {
+	i.mu.Lock()
+	p, f := i.wantPrio, i.wantFault
+	i.mu.Unlock()
+	if p != i.lastPrio {
+		i.lastPrio = p
+		if p == 0 {
+			p = int(i.cfg.Priority)
+		}
+		old := i.m.Priority()
+		i.apply(now, i.m.SetPriority(now, p, i.acts[:0]))
+		if np := i.m.Priority(); np != old {
+			i.c.priority.Store(uint32(np))
+			i.log.Info("effective priority changed", "from", old, "to", np)
+		}
+	}
+	if f != i.lastFault {
+		i.lastFault = f
+		i.apply(now, i.m.SetFault(now, f, i.acts[:0]))
+	}
+}
+
+func (i *Instance) armTimer(now time.Time) {
+	d := i.m.Deadline()
+	if d.IsZero() {
+		i.timer.Stop()
+		return
+	}
+	i.timer.Reset(d.Sub(now))
+}
+
+func (i *Instance) stopTimers() {
+	i.timer.Stop()
+	i.garpTimer.Stop()
+	i.refresh.Stop()
+}
+
+// apply performs the machine's actions in order.
+func (i *Instance) apply(now time.Time, acts []fsm.Action) {
+	for _, a := range acts {
+		switch a.Kind {
+		case fsm.SendAdvert:
+			i.sendAdvert(a.Priority)
+		case fsm.AddVIPs:
+			i.addVIPs()
+		case fsm.RemoveVIPs:
+			i.removeVIPs()
+		case fsm.Announce:
+			switch a.Announce {
+			case fsm.AnnounceMaster:
+				i.announce(i.cfg.GARPMasterRepeat)
+				if i.cfg.GARPMasterDelay > 0 {
+					i.garpTimer.Reset(i.cfg.GARPMasterDelay)
+				}
+				if i.cfg.GARPMasterRefresh > 0 {
+					i.refresh.Reset(i.cfg.GARPMasterRefresh)
+				}
+			case fsm.AnnounceLowerPrio:
+				if i.cfg.GARPLowerPrioRepeat > 0 {
+					i.announce(i.cfg.GARPLowerPrioRepeat)
+				}
+			}
+		case fsm.Transition:
+			i.transition(now, a)
+		case fsm.RxLowerPriority:
+			i.log.Info("master received lower priority advert", "src", a.Src, "priority", a.Priority, "ours", i.m.Priority())
+			if i.opts.OnMasterRxLowerPri != nil {
+				i.opts.OnMasterRxLowerPri(i.cfg.Name, a.Src, a.Priority)
+			}
+		}
+	}
+}
+
+func (i *Instance) transition(now time.Time, a fsm.Action) {
+	i.c.state.Store(uint32(a.To))
+	i.c.transitions.Add(1)
+	if a.To == fsm.Master {
+		i.c.becameMaster.Add(1)
+	}
+	if a.From == fsm.Master {
+		i.c.releasedMaster.Add(1)
+		i.garpTimer.Stop()
+		i.refresh.Stop()
+	}
+	i.log.Info("entering "+a.To.String()+" state", "from", a.From.String(), "cause", a.Cause.String(), "priority", a.Priority)
+	if i.opts.OnTransition != nil {
+		i.opts.OnTransition(Transition{Instance: i.cfg.Name, From: a.From, To: a.To, Cause: a.Cause, Priority: a.Priority, Time: now})
+	}
+}
+
+// sendAdvert sends one advert with prio to the group or to every peer.
+func (i *Instance) sendAdvert(prio uint8) {
+	i.out.Priority = prio
+	if !i.cfg.Unicast() {
+		i.sendTo(i.group)
+	} else {
+		for _, p := range i.cfg.Peers {
+			i.sendTo(p.Addr)
+		}
+	}
+}
+
+func (i *Instance) sendTo(dst netip.Addr) {
+	n, err := i.out.MarshalTo(i.sendBuf, i.cfg.SrcAddr, dst, i.cfg.ChecksumVariant)
+	if err == nil {
+		err = i.conn.WriteTo(i.sendBuf[:n], dst)
+	}
+	if err != nil {
+		i.c.sendErrors.Add(1)
+		if ok, sup := i.sendLimit.allow(time.Now(), i.opts.DropLogInterval); ok {
+			i.log.Warn("sending advert", "dst", dst, "err", err, "suppressed", sup)
+		}
+		return
+	}
+	i.c.sent.Add(1)
+	if i.out.Priority == 0 {
+		i.c.prio0Sent.Add(1)
+	}
+}
+
+func (i *Instance) addrError(op string, err error) {
+	i.c.addrErrors.Add(1)
+	if ok, sup := i.addrLimit.allow(time.Now(), i.opts.DropLogInterval); ok {
+		i.log.Error(op, "err", err, "suppressed", sup)
+	}
+}
+
+func (i *Instance) addVIPs() {
+	if len(i.vips) > 0 {
+		if err := i.addrs.AddVIPs(i.ctx, i.vips); err != nil {
+			i.addrError("adding virtual addresses", err)
+		}
+	}
+	if len(i.cfg.Routes) > 0 {
+		if err := i.addrs.AddRoutes(i.ctx, i.cfg.Routes); err != nil {
+			i.addrError("adding virtual routes", err)
+		}
+	}
+}
+
+func (i *Instance) removeVIPs() {
+	if len(i.cfg.Routes) > 0 {
+		if err := i.addrs.DelRoutes(i.ctx, i.cfg.Routes); err != nil {
+			i.addrError("removing virtual routes", err)
+		}
+	}
+	if len(i.vips) > 0 {
+		if err := i.addrs.DelVIPs(i.ctx, i.vips); err != nil {
+			i.addrError("removing virtual addresses", err)
+		}
+	}
+}
+
+// restoreVIPs puts back VIPs that disappeared while we are master.
+func (i *Instance) restoreVIPs() {
+	if len(i.vips) == 0 {
+		return
+	}
+	missing, err := i.addrs.MissingVIPs(i.ctx, i.vips)
+	if err != nil {
+		i.addrError("checking virtual addresses", err)
+		return
+	}
+	if len(missing) == 0 {
+		return
+	}
+	for _, v := range missing {
+		i.log.Warn("virtual address missing while master, restoring", "vip", v.Prefix, "dev", v.Dev)
+	}
+	if err := i.addrs.AddVIPs(i.ctx, missing); err != nil {
+		i.addrError("restoring virtual addresses", err)
+		return
+	}
+	i.c.restored.Add(uint64(len(missing)))
+	addrs := make([]netip.Addr, len(missing))
+	for k, v := range missing {
+		addrs[k] = v.Prefix.Addr()
+	}
+	i.announceAddrsN(addrs, i.cfg.GARPMasterRepeat)
+}
+
+func (i *Instance) announce(n int) { i.announceAddrsN(i.announceAddrs, n) }
+
+func (i *Instance) announceAddrsN(addrs []netip.Addr, n int) {
+	if len(addrs) == 0 {
+		return
+	}
+	for range n {
+		if err := i.ann.Announce(addrs); err != nil {
+			i.c.announceErrors.Add(1)
+			if ok, sup := i.addrLimit.allow(time.Now(), i.opts.DropLogInterval); ok {
+				i.log.Warn("announcing virtual addresses", "err", err, "suppressed", sup)
+			}
+			return
+		}
+	}
+}
+
+// readLoop reads, decodes and validates adverts and hands accepted ones to
+// the instance goroutine. It returns when done is closed (after the Conn is closed).
+func (i *Instance) readLoop(rx chan<- rxAdvert, done <-chan struct{}) {
+	buf := make([]byte, packet.MaxLen+64)
+	adv := packet.Advert{Addrs: make([]netip.Addr, 0, max(len(i.advertAddrs), 1))}
+	for {
+		n, meta, err := i.conn.ReadFrom(buf)
+		if err != nil {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			i.c.readErrors.Add(1)
+			if ok, sup := i.readLimit.allow(time.Now(), i.opts.DropLogInterval); ok {
+				i.log.Warn("reading adverts", "err", err, "suppressed", sup)
+			}
+			if errors.Is(err, net.ErrClosed) {
+				<-done
+				return
+			}
+			// Do not spin on a persistent error.
+			select {
+			case <-done:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+			continue
+		}
+		if r := i.accept(buf[:n], meta, &adv); r != packet.DropNone {
+			i.drop(r, meta)
+			continue
+		}
+		select {
+		case rx <- rxAdvert{adv: fsm.Advert{Priority: adv.Priority, Interval: adv.IntervalDuration(), Src: meta.Src}, at: time.Now()}:
+		case <-done:
+			return
+		}
+	}
+}
+
+// accept decodes and validates one received payload into adv and counts it.
+func (i *Instance) accept(b []byte, meta RecvMeta, adv *packet.Advert) packet.DropReason {
+	dst := meta.Dst
+	if !dst.IsValid() {
+		dst = i.group
+		if !dst.IsValid() {
+			dst = i.cfg.SrcAddr
+		}
+	}
+	if r := packet.Decode(b, meta.Src, dst, adv); r != packet.DropNone {
+		return r
+	}
+	if r := i.filter.Check(adv, meta.Src, meta.TTL); r != packet.DropNone {
+		return r
+	}
+	i.c.received.Add(1)
+	if adv.Priority == 0 {
+		i.c.prio0Received.Add(1)
+	}
+	if adv.Version == packet.Version3 && adv.Variant == packet.ChecksumNoPseudoHeader && !i.cfg.IPv6() {
+		i.c.noPseudo.Add(1)
+	}
+	return packet.DropNone
+}
+
+// drop counts a rejected message and logs it, rate-limited per reason.
+// Another group's traffic (unknown VRID) is logged at debug level only.
+func (i *Instance) drop(r packet.DropReason, meta RecvMeta) {
+	i.c.drops[r].Add(1)
+	if ok, sup := i.dropLimits[r].allow(time.Now(), i.opts.DropLogInterval); ok {
+		level := slog.LevelWarn
+		if r == packet.DropUnknownVRID || r == packet.DropLoopedBack {
+			level = slog.LevelDebug
+		}
+		i.log.Log(context.Background(), level, "dropped advert", "reason", r.String(), "src", meta.Src, "ttl", meta.TTL, "suppressed", sup)
+	}
+}
+
+// rateLimit lets one event through per interval and counts the others.
+// It is used by a single goroutine (no lock).
+type rateLimit struct {
+	last       time.Time
+	suppressed uint64
+}
+
+// allow reports whether to log now and how many were suppressed since the last log.
+func (l *rateLimit) allow(now time.Time, every time.Duration) (bool, uint64) {
+	if !l.last.IsZero() && now.Sub(l.last) < every {
+		l.suppressed++
+		return false, 0
+	}
+	l.last = now
+	s := l.suppressed
+	l.suppressed = 0
+	return true, s
+}
