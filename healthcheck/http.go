@@ -49,9 +49,9 @@ type HTTPSpec struct {
 
 // HTTPChecker is an http_get/ssl_get checker. Redirects are not followed.
 type HTTPChecker struct {
-	spec  HTTPSpec
-	key   string
-	urls  []httpURL
+	spec HTTPSpec
+	key  string
+	urls []httpURL
 }
 
 type httpURL struct {
