@@ -10,11 +10,12 @@
 //     DestinationStats, so desired and observed tables compare as plain values.
 //   - Client: a small interface over the kernel (services, destinations,
 //     flush, info, timeouts, the connection-sync daemon). New returns the
-//     netlink implementation (github.com/cloudflare/ipvs for destinations,
-//     info and timeouts; this package's own generic-netlink code for services
-//     with their persistence engine, flush and the sync daemon, which
-//     cloudflare/ipvs does not offer). Fake is a recording in-memory Client
-//     for tests.
+//     netlink implementation (github.com/cloudflare/ipvs for info and
+//     timeouts; this package's own generic-netlink codec for services,
+//     destinations, flush and the sync daemon: cloudflare/ipvs v0.12.0 has
+//     no persistence engine, flush or sync daemon, and the kernel refuses
+//     its service messages, which lack the netmask). Fake is a recording
+//     in-memory Client for tests.
 //   - Pure logic with no I/O: Diff computes the minimal ordered list of
 //     operations from an observed to a desired table, touching only owned
 //     services; Compute applies keepalived's virtual_server semantics

@@ -55,10 +55,11 @@ const (
 	daemonAttrMcastTTL   = 8
 )
 
-// netlinkClient implements Client. Destinations, info and timeouts go
-// through github.com/cloudflare/ipvs; services (which need the persistence
-// engine attribute cloudflare/ipvs lacks), flush and the sync daemon through
-// this package's own generic netlink messages.
+// netlinkClient implements Client. Info and timeouts go through
+// github.com/cloudflare/ipvs; services (which need the persistence engine
+// and netmask attributes cloudflare/ipvs v0.12.0 omits: the kernel refuses
+// its service adds with EINVAL), destinations, flush and the sync daemon
+// through this package's own generic netlink messages.
 type netlinkClient struct {
 	cf     cf.Client
 	mu     sync.Mutex // serialises requests on conn
@@ -364,86 +365,178 @@ func (c *netlinkClient) DeleteService(k ServiceKey) error {
 	return nil
 }
 
-// ---- destinations (cloudflare/ipvs)
+// ---- destinations (own codec: cloudflare/ipvs v0.12.0's destination
+// requests carry a service without netmask that kernel 6.1 refuses with
+// EINVAL, and its dump reports "no destinations" as an error)
 
-func cfService(k ServiceKey) cf.Service {
-	s := cf.Service{Family: cf.AddressFamily(family(k.Is6())), FWMark: k.FWMark}
-	if k.FWMark == 0 {
-		s.Address, s.Port, s.Protocol = k.Addr.Unmap(), k.Port, cf.Protocol(k.Protocol)
-	}
-	return s
-}
+const (
+	cmdNewDest  = 5
+	cmdSetDest  = 6
+	cmdDelDest  = 7
+	cmdGetDest  = 8
+	cmdAttrDest = 2
 
-func cfDest(d Destination) cf.Destination {
+	destAttrAddr        = 1
+	destAttrPort        = 2
+	destAttrFwdMethod   = 3
+	destAttrWeight      = 4
+	destAttrUThresh     = 5
+	destAttrLThresh     = 6
+	destAttrActiveConns = 7
+	destAttrInactConns  = 8
+	destAttrPersistConn = 9
+	destAttrAddrFamily  = 11
+	destAttrStats64     = 12
+	destAttrTunType     = 13
+	destAttrTunPort     = 14
+	destAttrTunFlags    = 15
+)
+
+func encodeDest(k ServiceKey, d Destination, full bool) ([]byte, error) {
 	d = d.normalized()
-	fam := cf.INET
-	if d.Addr.Is6() && !d.Addr.Is4In6() {
-		fam = cf.INET6
-	}
-	return cf.Destination{
-		Address: d.Addr.Unmap(), Port: d.Port, Family: fam,
-		FwdMethod: cf.ForwardType(d.Forward), Weight: d.Weight,
-		UpperThreshold: d.UThreshold, LowerThreshold: d.LThreshold,
-		TunnelType: cf.TunnelType(d.TunnelType), TunnelPort: d.TunnelPort, TunnelFlags: cf.TunnelFlags(d.TunnelFlags),
-	}
+	ae := netlink.NewAttributeEncoder()
+	ae.Nested(cmdAttrService, func(ae *netlink.AttributeEncoder) error {
+		encodeServiceKey(ae, k)
+		return nil
+	})
+	ae.Nested(cmdAttrDest, func(ae *netlink.AttributeEncoder) error {
+		a := d.Addr.Unmap()
+		ae.Uint16(destAttrAddrFamily, family(a.Is6()))
+		ae.Bytes(destAttrAddr, a.AsSlice())
+		ae.Bytes(destAttrPort, binary.BigEndian.AppendUint16(nil, d.Port))
+		if !full {
+			return nil
+		}
+		ae.Uint32(destAttrFwdMethod, uint32(d.Forward))
+		ae.Uint32(destAttrWeight, d.Weight)
+		ae.Uint32(destAttrUThresh, d.UThreshold)
+		ae.Uint32(destAttrLThresh, d.LThreshold)
+		if d.Forward == TUN {
+			ae.Uint8(destAttrTunType, uint8(d.TunnelType))
+			ae.Bytes(destAttrTunPort, binary.BigEndian.AppendUint16(nil, d.TunnelPort))
+			ae.Uint16(destAttrTunFlags, uint16(d.TunnelFlags))
+		}
+		return nil
+	})
+	return ae.Encode()
 }
 
-func fromCFStats(s cf.Stats) Stats {
-	return Stats{
-		Connections: s.Connections, InPackets: s.IncomingPackets, OutPackets: s.OutgoingPackets,
-		InBytes: s.IncomingBytes, OutBytes: s.OutgoingBytes, CPS: s.ConnectionRate,
-		InPPS: s.IncomingPacketRate, OutPPS: s.OutgoingPacketRate, InBPS: s.IncomingByteRate, OutBPS: s.OutgoingByteRate,
+func decodeDest(b []byte) (DestinationStats, error) {
+	var d DestinationStats
+	ad, err := netlink.NewAttributeDecoder(b)
+	if err != nil {
+		return d, err
 	}
+	var addr []byte
+	var af uint16
+	for ad.Next() {
+		switch ad.Type() {
+		case destAttrAddr:
+			addr = ad.Bytes()
+		case destAttrAddrFamily:
+			af = ad.Uint16()
+		case destAttrPort:
+			if p := ad.Bytes(); len(p) == 2 {
+				d.Port = binary.BigEndian.Uint16(p)
+			}
+		case destAttrFwdMethod:
+			d.Forward = Forward(ad.Uint32() & 0x7)
+		case destAttrWeight:
+			d.Weight = ad.Uint32()
+		case destAttrUThresh:
+			d.UThreshold = ad.Uint32()
+		case destAttrLThresh:
+			d.LThreshold = ad.Uint32()
+		case destAttrActiveConns:
+			d.ActiveConns = ad.Uint32()
+		case destAttrInactConns:
+			d.InactiveConns = ad.Uint32()
+		case destAttrPersistConn:
+			d.PersistConns = ad.Uint32()
+		case destAttrTunType:
+			d.TunnelType = TunnelType(ad.Uint8())
+		case destAttrTunPort:
+			if p := ad.Bytes(); len(p) == 2 {
+				d.TunnelPort = binary.BigEndian.Uint16(p)
+			}
+		case destAttrTunFlags:
+			d.TunnelFlags = TunnelFlags(ad.Uint16())
+		case destAttrStats64:
+			ad.Nested(func(nad *netlink.AttributeDecoder) error {
+				d.Stats = decodeStats64(nad)
+				return nil
+			})
+		}
+	}
+	if err := ad.Err(); err != nil {
+		return d, err
+	}
+	if af == unix.AF_INET && len(addr) >= 4 {
+		addr = addr[:4]
+	}
+	a, ok := netip.AddrFromSlice(addr)
+	if !ok {
+		return d, fmt.Errorf("bad destination address %x", addr)
+	}
+	d.Addr = a
+	d.Destination = d.Destination.normalized()
+	return d, nil
 }
 
 func (c *netlinkClient) Destinations(k ServiceKey) ([]DestinationStats, error) {
-	c.mu.Lock()
-	ds, err := c.cf.Destinations(cfService(k))
-	c.mu.Unlock()
+	b, err := encodeKeyOnly(k)
+	if err != nil {
+		return nil, err
+	}
+	msgs, err := c.execute(cmdGetDest, netlink.Request|netlink.Dump, b)
 	if err != nil {
 		return nil, fmt.Errorf("ipvs: list destinations of %s: %w", k, err)
 	}
-	out := make([]DestinationStats, 0, len(ds))
-	for _, d := range ds {
-		out = append(out, DestinationStats{
-			Destination: Destination{
-				DestKey: DestKey{Addr: d.Address, Port: d.Port},
-				Forward: Forward(d.FwdMethod), Weight: d.Weight,
-				UThreshold: d.UpperThreshold, LThreshold: d.LowerThreshold,
-				TunnelType: TunnelType(d.TunnelType), TunnelPort: d.TunnelPort, TunnelFlags: TunnelFlags(d.TunnelFlags),
-			}.normalized(),
-			ActiveConns: d.ActiveConnections, InactiveConns: d.InactiveConnections, PersistConns: d.PersistentConnections,
-			Stats: fromCFStats(d.Stats64),
-		})
+	out := make([]DestinationStats, 0, len(msgs))
+	for _, m := range msgs {
+		ad, err := netlink.NewAttributeDecoder(m.Data)
+		if err != nil {
+			return nil, fmt.Errorf("ipvs: list destinations of %s: %w", k, err)
+		}
+		for ad.Next() {
+			if ad.Type() != cmdAttrDest {
+				continue
+			}
+			d, err := decodeDest(ad.Bytes())
+			if err != nil {
+				return nil, fmt.Errorf("ipvs: list destinations of %s: decode: %w", k, err)
+			}
+			out = append(out, d)
+		}
 	}
 	return out, nil
 }
 
-func (c *netlinkClient) AddDestination(k ServiceKey, d Destination) error {
-	c.mu.Lock()
-	err := c.cf.CreateDestination(cfService(k), cfDest(d))
-	c.mu.Unlock()
+func (c *netlinkClient) destCmd(cmd uint8, k ServiceKey, d Destination, full bool) error {
+	b, err := encodeDest(k, d, full)
 	if err != nil {
+		return err
+	}
+	_, err = c.execute(cmd, netlink.Request|netlink.Acknowledge, b)
+	return err
+}
+
+func (c *netlinkClient) AddDestination(k ServiceKey, d Destination) error {
+	if err := c.destCmd(cmdNewDest, k, d, true); err != nil {
 		return fmt.Errorf("ipvs: add destination %s (%s weight %d) to %s: %w", d.DestKey, d.Forward, d.Weight, k, err)
 	}
 	return nil
 }
 
 func (c *netlinkClient) UpdateDestination(k ServiceKey, d Destination) error {
-	c.mu.Lock()
-	err := c.cf.UpdateDestination(cfService(k), cfDest(d))
-	c.mu.Unlock()
-	if err != nil {
+	if err := c.destCmd(cmdSetDest, k, d, true); err != nil {
 		return fmt.Errorf("ipvs: update destination %s (%s weight %d) of %s: %w", d.DestKey, d.Forward, d.Weight, k, err)
 	}
 	return nil
 }
 
 func (c *netlinkClient) DeleteDestination(k ServiceKey, d DestKey) error {
-	c.mu.Lock()
-	err := c.cf.RemoveDestination(cfService(k), cfDest(Destination{DestKey: d}))
-	c.mu.Unlock()
-	if err != nil {
+	if err := c.destCmd(cmdDelDest, k, Destination{DestKey: d}, false); err != nil {
 		return fmt.Errorf("ipvs: delete destination %s of %s: %w", d, k, err)
 	}
 	return nil

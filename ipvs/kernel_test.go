@@ -1,0 +1,380 @@
+package ipvs
+
+// Tests against the real kernel. They need IPVS (testenv.NeedIPVS): on the
+// build machines they run inside the VM (make test-vm) and skip elsewhere.
+// Each test works in a network namespace of its own, so it never sees or
+// touches the IPVS table of the machine it runs on.
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"net/netip"
+	"os/exec"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/lvsd/lvsd/integration/testenv"
+	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
+)
+
+// kernelNS creates a named network namespace and a Client connected to the
+// IPVS of that namespace; both are removed at cleanup. It returns the
+// client and the namespace name (for ipvsadm through "ip netns exec").
+func kernelNS(t *testing.T) (Client, string) {
+	t.Helper()
+	testenv.NeedIPVS(t)
+	var b [3]byte
+	_, _ = rand.Read(b[:])
+	name := "lvsdipvs" + hex.EncodeToString(b[:])
+	type result struct {
+		c   Client
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread dies in the namespace
+		h, err := netns.NewNamed(name)
+		if err != nil {
+			ch <- result{err: err}
+			return
+		}
+		h.Close()
+		c, err := New()
+		ch <- result{c, err}
+	}()
+	r := <-ch
+	if r.err != nil {
+		_ = netns.DeleteNamed(name)
+		t.Fatalf("namespace with IPVS client: %v", r.err)
+	}
+	t.Cleanup(func() {
+		r.c.Close()
+		_ = netns.DeleteNamed(name)
+	})
+	// With lo down the namespace has no local routing table, and the kernel
+	// refuses IPv4 destinations (inet_addr_type is not unicast): EINVAL.
+	if out, err := exec.Command("ip", "-n", name, "link", "set", "lo", "up").CombinedOutput(); err != nil {
+		t.Fatalf("lo up: %v: %s", err, out)
+	}
+	return r.c, name
+}
+
+func ipvsadm(t *testing.T, ns string, args ...string) string {
+	t.Helper()
+	bin := testenv.NeedBinary(t, "ipvsadm")
+	out, err := exec.Command("ip", append([]string{"netns", "exec", ns, bin}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("ipvsadm %s: %v: %s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func readService(t *testing.T, c Client, k ServiceKey) (Service, bool) {
+	t.Helper()
+	svcs, err := c.Services()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range svcs {
+		if s.ServiceKey == k {
+			return s.Service, true
+		}
+	}
+	return Service{}, false
+}
+
+func TestKernelInfo(t *testing.T) {
+	c, _ := kernelNS(t)
+	i, err := c.Info()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(i.Version, "1.") || i.ConnTableSize == 0 {
+		t.Errorf("info = %+v", i)
+	}
+}
+
+func TestKernelServiceKinds(t *testing.T) {
+	c, ns := kernelNS(t)
+	v4, v6 := netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("2001:db8::1")
+	var tests []Service
+	for _, p := range []Protocol{TCP, UDP, SCTP} {
+		tests = append(tests,
+			Service{ServiceKey: ServiceKey{Protocol: p, Addr: v4, Port: 80}, Scheduler: "rr"},
+			Service{ServiceKey: ServiceKey{Protocol: p, Addr: v6, Port: 443}, Scheduler: "wlc"})
+	}
+	tests = append(tests,
+		Service{ServiceKey: ServiceKey{FWMark: 7}, Scheduler: "wrr"},
+		Service{ServiceKey: ServiceKey{FWMark: 8, IPv6: true}, Scheduler: "lc"},
+		// port 0 (all ports) needs persistence; granularity /24
+		Service{ServiceKey: ServiceKey{Protocol: TCP, Addr: v4}, Scheduler: "rr", Timeout: 300, NetmaskBits: 24},
+		Service{ServiceKey: ServiceKey{Protocol: TCP, Addr: v6}, Scheduler: "rr", Timeout: 60, NetmaskBits: 64},
+		Service{ServiceKey: ServiceKey{Protocol: UDP, Addr: v4, Port: 53}, Scheduler: "rr", Flags: FlagOnePacket},
+		Service{ServiceKey: ServiceKey{Protocol: UDP, Addr: v4, Port: 5060}, Scheduler: "rr", Timeout: 30, PE: "sip"},
+		Service{ServiceKey: ServiceKey{Protocol: TCP, Addr: v4, Port: 1000}, Scheduler: "sh", Flags: FlagSched1 | FlagSched2},
+		Service{ServiceKey: ServiceKey{Protocol: TCP, Addr: v4, Port: 1001}, Scheduler: "mh", Flags: FlagSched1 | FlagSched2},
+	)
+	for i, s := range []string{"lblc", "lblcr", "dh", "sed", "nq", "fo", "ovf"} {
+		tests = append(tests, Service{ServiceKey: ServiceKey{Protocol: TCP, Addr: v4, Port: uint16(2000 + i)}, Scheduler: s})
+	}
+	for _, s := range tests {
+		t.Run(s.ServiceKey.String()+" "+s.Scheduler, func(t *testing.T) {
+			if err := c.AddService(s); err != nil {
+				t.Fatal(err)
+			}
+			got, ok := readService(t, c, s.ServiceKey)
+			if !ok {
+				t.Fatalf("service %s not listed", s.ServiceKey)
+			}
+			if diff := cmp.Diff(s.normalized(), got, addrCmp); diff != "" {
+				t.Errorf("read back (-want +got):\n%s", diff)
+			}
+			if err := c.AddService(s); !errors.Is(err, unix.EEXIST) {
+				t.Errorf("second add: %v, want EEXIST", err)
+			}
+			u := s
+			u.Scheduler = "wrr"
+			if u.Timeout == 0 {
+				u.Timeout = 120
+			} else {
+				u.Timeout++
+			}
+			if err := c.UpdateService(u); err != nil {
+				t.Fatal(err)
+			}
+			got, _ = readService(t, c, s.ServiceKey)
+			if diff := cmp.Diff(u.normalized(), got, addrCmp); diff != "" {
+				t.Errorf("after update (-want +got):\n%s", diff)
+			}
+			if err := c.DeleteService(s.ServiceKey); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := readService(t, c, s.ServiceKey); ok {
+				t.Error("still listed after delete")
+			}
+			if err := c.DeleteService(s.ServiceKey); !isNotExist(err) {
+				t.Errorf("second delete: %v, want ESRCH", err)
+			}
+		})
+	}
+	// ipvsadm agrees with what we wrote.
+	if err := c.AddService(Service{ServiceKey: ServiceKey{Protocol: TCP, Addr: v4, Port: 9}, Scheduler: "sh", Flags: FlagSched2, Timeout: 50, NetmaskBits: 24}); err != nil {
+		t.Fatal(err)
+	}
+	out := ipvsadm(t, ns, "-Ln")
+	if !strings.Contains(out, "TCP  192.0.2.1:9 sh (sh-port) persistent 50 mask 255.255.255.0") {
+		t.Errorf("ipvsadm -Ln:\n%s", out)
+	}
+}
+
+func TestKernelMissingScheduler(t *testing.T) {
+	c, _ := kernelNS(t)
+	err := c.AddService(Service{ServiceKey: svcKey("192.0.2.1", 80), Scheduler: "nosuch"})
+	if !errors.Is(err, unix.ENOENT) || !strings.Contains(err.Error(), `scheduler "nosuch" not in this kernel`) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestKernelDestinationKinds(t *testing.T) {
+	c, _ := kernelNS(t)
+	k4 := svcKey("192.0.2.1", 80)
+	k6 := ServiceKey{Protocol: TCP, Addr: netip.MustParseAddr("2001:db8::1"), Port: 80}
+	for _, k := range []ServiceKey{k4, k6} {
+		if err := c.AddService(Service{ServiceKey: k, Scheduler: "wrr"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d := func(a string, f Forward) Destination {
+		return Destination{DestKey: DestKey{Addr: netip.MustParseAddr(a), Port: 80}, Forward: f, Weight: 1}
+	}
+	tests := []struct {
+		svc ServiceKey
+		d   Destination
+	}{
+		{k4, d("10.0.0.1", NAT)},
+		{k4, d("10.0.0.2", DR)},
+		{k4, d("10.0.0.3", TUN)},
+		{k4, func() Destination { x := d("10.0.0.4", TUN); x.TunnelType, x.TunnelPort, x.TunnelFlags = GUE, 6080, TunnelChecksum; return x }()},
+		{k4, func() Destination { x := d("10.0.0.5", TUN); x.TunnelType = GRE; return x }()},
+		{k4, func() Destination { x := d("10.0.0.6", NAT); x.UThreshold, x.LThreshold = 100, 10; return x }()},
+		{k6, d("2001:db8::10", NAT)},
+		{k6, d("2001:db8::11", DR)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.d.DestKey.String()+" "+tt.d.Forward.String(), func(t *testing.T) {
+			if err := c.AddDestination(tt.svc, tt.d); err != nil {
+				t.Fatal(err)
+			}
+			find := func() (Destination, bool) {
+				ds, err := c.Destinations(tt.svc)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, x := range ds {
+					if x.DestKey == tt.d.DestKey {
+						return x.Destination, true
+					}
+				}
+				return Destination{}, false
+			}
+			got, ok := find()
+			if !ok {
+				t.Fatal("not listed")
+			}
+			if diff := cmp.Diff(tt.d.normalized(), got, addrCmp); diff != "" {
+				t.Errorf("read back (-want +got):\n%s", diff)
+			}
+			if err := c.AddDestination(tt.svc, tt.d); !errors.Is(err, unix.EEXIST) {
+				t.Errorf("second add: %v, want EEXIST", err)
+			}
+			u := tt.d
+			u.Weight = 0
+			u.UThreshold = 50
+			if err := c.UpdateDestination(tt.svc, u); err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := find(); got != u.normalized() {
+				t.Errorf("after update: %+v, want %+v", got, u.normalized())
+			}
+			if err := c.DeleteDestination(tt.svc, tt.d.DestKey); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := find(); ok {
+				t.Error("listed after delete")
+			}
+			if err := c.DeleteDestination(tt.svc, tt.d.DestKey); !errors.Is(err, unix.ENOENT) {
+				t.Errorf("second delete: %v, want ENOENT", err)
+			}
+		})
+	}
+}
+
+// A Manager restores what ipvsadm changed by hand and leaves a foreign
+// service alone.
+func TestKernelReconcileAfterIpvsadm(t *testing.T) {
+	c, ns := kernelNS(t)
+	ctx := context.Background()
+	m := NewManager(c, nil)
+	a, b := svcKey("192.0.2.1", 80), ServiceKey{FWMark: 9}
+	desired := table(
+		vsvc(a, "wrr", dest("10.0.0.1", 80, 1), dest("10.0.0.2", 80, 2)),
+		VirtualService{Service: Service{ServiceKey: b, Scheduler: "rr", Timeout: 60}, Destinations: []Destination{
+			{DestKey: DestKey{Addr: netip.MustParseAddr("10.0.0.3")}, Forward: DR, Weight: 1}}},
+	)
+	if err := m.Apply(ctx, desired); err != nil {
+		t.Fatal(err)
+	}
+	ipvsadm(t, ns, "-A", "-t", "198.51.100.1:22", "-s", "rr")                       // foreign
+	ipvsadm(t, ns, "-d", "-t", "192.0.2.1:80", "-r", "10.0.0.1:80")                 // removed
+	ipvsadm(t, ns, "-e", "-t", "192.0.2.1:80", "-r", "10.0.0.2:80", "-m", "-w", "9") // changed
+	ipvsadm(t, ns, "-a", "-t", "192.0.2.1:80", "-r", "10.0.0.99:80", "-m")           // added
+	ipvsadm(t, ns, "-D", "-f", "9")                                                  // service removed
+	if err := m.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := NewManager(c, nil).observeAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Table{}
+	for k, vs := range desired {
+		vs.Service = vs.Service.normalized()
+		want[k] = vs
+	}
+	want.Add(VirtualService{Service: Service{ServiceKey: svcKey("198.51.100.1", 22), Scheduler: "rr"}.normalized()})
+	if diff := cmp.Diff(want, got, addrCmp); diff != "" {
+		t.Errorf("after reconcile (-want +got):\n%s", diff)
+	}
+	// Now converged: a second reconcile writes nothing.
+	before := m.Requests()
+	if err := m.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := m.Requests() - before; n != 0 {
+		t.Errorf("converged reconcile issued %d requests", n)
+	}
+}
+
+// observeAll reads the whole kernel table (test helper).
+func (m *Manager) observeAll() (Table, error) {
+	svcs, err := m.client.Services()
+	if err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	for _, s := range svcs {
+		m.owned[s.ServiceKey] = true
+	}
+	t, err := m.observe()
+	m.mu.Unlock()
+	return t, err
+}
+
+func TestKernelTimeoutsFlushSyncDaemon(t *testing.T) {
+	c, ns := kernelNS(t)
+	for _, args := range [][]string{
+		{"-n", ns, "link", "add", "sync0", "type", "veth", "peer", "name", "sync1"},
+		{"-n", ns, "addr", "add", "10.250.0.1/24", "dev", "sync0"},
+		{"-n", ns, "link", "set", "sync0", "up"},
+		{"-n", ns, "link", "set", "sync1", "up"},
+	} {
+		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+			t.Fatalf("ip %v: %v: %s", args, err, out)
+		}
+	}
+	if err := c.SetTimeouts(Timeouts{TCP: 901, TCPFin: 121, UDP: 301}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.Timeouts(); err != nil || got != (Timeouts{TCP: 901, TCPFin: 121, UDP: 301}) {
+		t.Errorf("timeouts = %+v, %v", got, err)
+	}
+	for i := range 3 {
+		if err := c.AddService(Service{ServiceKey: svcKey("192.0.2.1", uint16(80+i)), Scheduler: "rr"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := c.Services(); len(s) != 0 {
+		t.Errorf("after flush: %v", s)
+	}
+
+	m := NewManager(c, nil)
+	master := SyncDaemon{State: SyncMaster, Interface: "sync0", SyncID: 51}
+	backup := SyncDaemon{State: SyncBackup, Interface: "sync0", SyncID: 51}
+	if err := m.SetSyncDaemons([]SyncDaemon{backup}); err != nil {
+		t.Fatal(err)
+	}
+	check := func(want ...SyncState) {
+		t.Helper()
+		ds, err := c.SyncDaemons()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []SyncState
+		for _, d := range ds {
+			got = append(got, d.State)
+			if d.Interface != "sync0" || d.SyncID != 51 {
+				t.Errorf("daemon %+v", d)
+			}
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("daemons (-want +got):\n%s", diff)
+		}
+	}
+	check(SyncBackup)
+	if err := m.SetSyncDaemons([]SyncDaemon{master}); err != nil {
+		t.Fatal(err)
+	}
+	check(SyncMaster)
+	if err := m.SetSyncDaemons(nil); err != nil {
+		t.Fatal(err)
+	}
+	check()
+}
