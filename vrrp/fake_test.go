@@ -3,6 +3,7 @@ package vrrp
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"net/netip"
 	"sync"
@@ -336,3 +337,5 @@ var errFake = errors.New("fake failure")
 func contextWithCancel() (context.Context, context.CancelFunc) {
 	return context.WithCancel(context.Background())
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

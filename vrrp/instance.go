@@ -308,14 +308,7 @@ func (i *Instance) Run(ctx context.Context) error {
 	i.running = true
 	i.mu.Unlock()
 
-	// Address operations at shutdown must run even though ctx is done.
-	i.ctx = context.WithoutCancel(ctx)
-	i.timer = time.NewTimer(time.Hour)
-	i.timer.Stop()
-	i.garpTimer = time.NewTimer(time.Hour)
-	i.garpTimer.Stop()
-	i.refresh = time.NewTimer(time.Hour)
-	i.refresh.Stop()
+	i.initRun(ctx)
 
 	rx := make(chan rxAdvert)
 	done := make(chan struct{})
@@ -368,6 +361,18 @@ func (i *Instance) Run(ctx context.Context) error {
 			i.armTimer(now)
 		}
 	}
+}
+
+// initRun prepares the state the instance goroutine owns.
+func (i *Instance) initRun(ctx context.Context) {
+	// Address operations at shutdown must run even though ctx is done.
+	i.ctx = context.WithoutCancel(ctx)
+	i.timer = time.NewTimer(time.Hour)
+	i.timer.Stop()
+	i.garpTimer = time.NewTimer(time.Hour)
+	i.garpTimer.Stop()
+	i.refresh = time.NewTimer(time.Hour)
+	i.refresh.Stop()
 }
 
 // onTimer handles the fsm deadline: the periodic advert of a master (with

@@ -543,3 +543,37 @@ func TestNewValidates(t *testing.T) {
 		t.Errorf("IPv6 group %v", i.group)
 	}
 }
+
+func TestAddrErrorsCounted(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	synctest.Test(t, func(t *testing.T) {
+		h := newHub()
+		n := &node{conn: h.conn(nodeIP(1)), addrs: newFakeAddrs(), ann: &fakeAnn{}, done: make(chan error, 1)}
+		n.addrs.failAdd = errFake
+		inst, err := New(baseCfg(1, 255), n.conn, n.addrs, n.ann, Options{Logger: testLogger(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := contextWithCancel()
+		go func() { n.done <- inst.Run(ctx) }()
+		settle(3500 * time.Millisecond)
+		// The owner is master and keeps advertising; the failed install is
+		// counted, and retried by the per-interval VIP check.
+		if inst.State() != StateMaster {
+			t.Fatalf("state %v", inst.State())
+		}
+		s := inst.Stats()
+		if s.AddrErrors != 4 || s.VIPsRestored != 0 {
+			t.Errorf("addr errors %d (want 1 install + 3 restores), restored %d", s.AddrErrors, s.VIPsRestored)
+		}
+		n.addrs.mu.Lock()
+		n.addrs.failAdd = nil
+		n.addrs.mu.Unlock()
+		settle(time.Second)
+		if !n.addrs.has(vip) || inst.Stats().VIPsRestored != 1 {
+			t.Errorf("VIP not installed once the failure cleared")
+		}
+		cancel()
+		<-n.done
+	})
+}
