@@ -199,7 +199,11 @@ func TestKernelDestinationKinds(t *testing.T) {
 		{k4, d("10.0.0.1", NAT)},
 		{k4, d("10.0.0.2", DR)},
 		{k4, d("10.0.0.3", TUN)},
-		{k4, func() Destination { x := d("10.0.0.4", TUN); x.TunnelType, x.TunnelPort, x.TunnelFlags = GUE, 6080, TunnelChecksum; return x }()},
+		{k4, func() Destination {
+			x := d("10.0.0.4", TUN)
+			x.TunnelType, x.TunnelPort, x.TunnelFlags = GUE, 6080, TunnelChecksum
+			return x
+		}()},
 		{k4, func() Destination { x := d("10.0.0.5", TUN); x.TunnelType = GRE; return x }()},
 		{k4, func() Destination { x := d("10.0.0.6", NAT); x.UThreshold, x.LThreshold = 100, 10; return x }()},
 		{k6, d("2001:db8::10", NAT)},
@@ -269,8 +273,8 @@ func TestKernelReconcileAfterIpvsadm(t *testing.T) {
 	if err := m.Apply(ctx, desired); err != nil {
 		t.Fatal(err)
 	}
-	ipvsadm(t, ns, "-A", "-t", "198.51.100.1:22", "-s", "rr")                       // foreign
-	ipvsadm(t, ns, "-d", "-t", "192.0.2.1:80", "-r", "10.0.0.1:80")                 // removed
+	ipvsadm(t, ns, "-A", "-t", "198.51.100.1:22", "-s", "rr")                        // foreign
+	ipvsadm(t, ns, "-d", "-t", "192.0.2.1:80", "-r", "10.0.0.1:80")                  // removed
 	ipvsadm(t, ns, "-e", "-t", "192.0.2.1:80", "-r", "10.0.0.2:80", "-m", "-w", "9") // changed
 	ipvsadm(t, ns, "-a", "-t", "192.0.2.1:80", "-r", "10.0.0.99:80", "-m")           // added
 	ipvsadm(t, ns, "-D", "-f", "9")                                                  // service removed
