@@ -71,19 +71,6 @@ func readLines(t *testing.T, path string) []string {
 	return strings.Split(s, "\n")
 }
 
-func waitLines(t *testing.T, path string, n int) []string {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if l := readLines(t, path); len(l) >= n {
-			return l
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("%s: %d lines, want %d: %q", path, len(readLines(t, path)), n, readLines(t, path))
-	return nil
-}
-
 // TestOrderAcrossBurst: a burst of fast transitions of one instance gives
 // generic notify runs in transition order, each finishing before the next
 // starts, with keepalived's arguments; a second instance runs alongside.
@@ -97,7 +84,7 @@ func TestOrderAcrossBurst(t *testing.T) {
 	scripts := &Scripts{Notify: &Script{Args: []string{sh}}}
 	states := []State{Backup, Master, Backup, Master, Fault, Backup, Master, Stop}
 	var want []string
-	for i, st := range states {
+	for _, st := range states {
 		prio := 244
 		if st == Fault {
 			prio = 244 - 20
@@ -105,7 +92,6 @@ func TestOrderAcrossBurst(t *testing.T) {
 		n.Notify(scripts, Event{Name: "VI_1", State: st, Priority: prio})
 		args := fmt.Sprintf("INSTANCE VI_1 %s %d", st, prio)
 		want = append(want, "start "+args, "end "+args)
-		_ = i
 	}
 	if err := n.Close(context.Background()); err != nil {
 		t.Fatal(err)

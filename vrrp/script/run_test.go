@@ -93,10 +93,10 @@ func TestRunTimeoutKillsGroup(t *testing.T) {
 	dir := t.TempDir()
 	pids := filepath.Join(dir, "pids")
 	p := writeScript(t, "#!/bin/sh\n"+
-		"trap '' TERM\n" + // ignore SIGTERM: SIGKILL must follow
-		"sleep 1000 & echo $! >> " + pids + "\n" +
-		"sh -c 'sleep 1000 & echo $! >> " + pids + "; wait' &\n" +
-		"echo $$ >> " + pids + "\n" +
+		"trap '' TERM\n"+ // ignore SIGTERM: SIGKILL must follow
+		"sleep 1000 & echo $! >> "+pids+"\n"+
+		"sh -c 'sleep 1000 & echo $! >> "+pids+"; wait' &\n"+
+		"echo $$ >> "+pids+"\n"+
 		"while :; do sleep 1; done\n")
 	start := time.Now()
 	r := Run(context.Background(), Spec{Args: []string{p}, Timeout: 300 * time.Millisecond, KillGrace: 200 * time.Millisecond})

@@ -72,7 +72,7 @@ type Tracker interface {
 
 // Counters counts failed checks by reason. Safe for concurrent use.
 type Counters struct {
-	mu sync.Mutex        // guards n
+	mu sync.Mutex         // guards n
 	n  [numReasons]uint64 // by Reason
 }
 
