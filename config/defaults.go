@@ -2,6 +2,7 @@ package config
 
 import (
 	"net/netip"
+	"os"
 	"time"
 )
 
@@ -59,6 +60,9 @@ func defaultGlobal() Global {
 
 // fillGlobal derives global defaults that depend on other keys.
 func fillGlobal(g *Global, set func(string) bool) {
+	if g.RouterID == "" {
+		g.RouterID = hostname()
+	}
 	if !set("vrrp_garp_lower_prio_delay") {
 		g.GARPLowerPrioDelay = g.GARPMasterDelay
 	}
@@ -219,4 +223,13 @@ func fillMiscCheck(m *MiscCheck, set func(string) bool) {
 	if !set("misc_timeout") {
 		m.Timeout = m.DelayLoop
 	}
+}
+
+// hostname is keepalived's default router_id.
+func hostname() string {
+	h, err := os.Hostname()
+	if err != nil || h == "" {
+		return "lvsd"
+	}
+	return h
 }

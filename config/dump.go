@@ -77,8 +77,8 @@ func Dump(c *Config) []byte {
 		w.int("rise", s.Rise)
 		w.int("fall", s.Fall)
 		w.int("weight", s.Weight)
-		w.boolOpt("reverse", s.WeightReverse)
-		w.boolOpt("init_fail", s.InitFail)
+		w.boolean("reverse", s.WeightReverse)
+		w.boolean("init_fail", s.InitFail)
 	}
 	for _, p := range c.TrackProcesses {
 		w.arrayTable("vrrp_track_process")
@@ -90,7 +90,7 @@ func Dump(c *Config) []byte {
 		w.str("process", proc)
 		w.strOpt("param_match", p.ParamMatch)
 		w.int("weight", p.Weight)
-		w.boolOpt("reverse", p.WeightReverse)
+		w.boolean("reverse", p.WeightReverse)
 		w.int("quorum", p.Quorum)
 		w.int("quorum_max", p.QuorumMax)
 		w.dur("fork_delay", p.ForkDelay)
@@ -101,7 +101,7 @@ func Dump(c *Config) []byte {
 		w.str("name", f.Name)
 		w.str("file", f.File)
 		w.int("weight", f.Weight)
-		w.boolOpt("reverse", f.WeightReverse)
+		w.boolean("reverse", f.WeightReverse)
 		if f.InitFile {
 			v := strconv.Itoa(f.InitValue)
 			if f.InitOverwrite {
@@ -119,7 +119,7 @@ func Dump(c *Config) []byte {
 		w.tracks("track_process", sg.TrackProcesses)
 		w.tracks("track_file", sg.TrackFiles)
 		w.tracks("track_interface", sg.TrackInterfaces)
-		w.boolOpt("sync_group_tracking_weight", sg.SyncGroupTrackingWeight)
+		w.boolean("sync_group_tracking_weight", sg.SyncGroupTrackingWeight)
 	}
 	for i := range c.Instances {
 		w.instance(&c.Instances[i])
@@ -201,14 +201,13 @@ func (w *tomlWriter) virtualServer(vs *VirtualServer) {
 	switch {
 	case vs.FWMark != 0:
 		w.int("fwmark", int(vs.FWMark))
-		w.int("family", vs.Family)
 	case vs.Group != "":
 		w.str("group", vs.Group)
-		w.int("family", vs.Family)
 	default:
 		w.addr("ip", vs.IP)
 		w.int("port", int(vs.Port))
 	}
+	w.int("family", vs.Family)
 	w.str("protocol", vs.Protocol)
 	w.str("lb_algo", vs.LBAlgo)
 	w.str("lb_kind", vs.LBKind)
@@ -218,10 +217,10 @@ func (w *tomlWriter) virtualServer(vs *VirtualServer) {
 	w.str("persistence_granularity", strconv.Itoa(vs.PersistenceGranularity))
 	w.strOpt("persistence_engine", vs.PersistenceEngine)
 	w.boolean("ops", vs.OPS)
-	w.boolOpt("sh-port", vs.SchedFlags.SHPort)
-	w.boolOpt("sh-fallback", vs.SchedFlags.SHFallback)
-	w.boolOpt("mh-port", vs.SchedFlags.MHPort)
-	w.boolOpt("mh-fallback", vs.SchedFlags.MHFallback)
+	w.boolean("sh-port", vs.SchedFlags.SHPort)
+	w.boolean("sh-fallback", vs.SchedFlags.SHFallback)
+	w.boolean("mh-port", vs.SchedFlags.MHPort)
+	w.boolean("mh-fallback", vs.SchedFlags.MHFallback)
 	w.dur("delay_loop", vs.DelayLoop)
 	w.int("quorum", vs.Quorum)
 	w.int("hysteresis", vs.Hysteresis)
@@ -233,9 +232,9 @@ func (w *tomlWriter) virtualServer(vs *VirtualServer) {
 	w.strOpt("virtualhost", vs.Virtualhost)
 	if s := vs.SorryServer; s != nil {
 		w.str("sorry_server", fmt.Sprintf("%s %d", s.IP, s.Port))
-		w.boolean("sorry_server_inhibit", vs.SorryServerInhibit)
-		w.str("sorry_server_lvs_method", vs.SorryServerLVSMethod)
 	}
+	w.boolean("sorry_server_inhibit", vs.SorryServerInhibit)
+	w.str("sorry_server_lvs_method", vs.SorryServerLVSMethod)
 	w.strOpt("vrrp_instance", vs.VRRPInstance)
 	for i := range vs.RealServers {
 		rs := &vs.RealServers[i]

@@ -137,6 +137,7 @@ func (n *node) name(dst *string) {
 
 // weight reads "weight" as an integer, or as "N reverse" string.
 func (n *node) weight(dst *int, rev *bool, lo, hi int) {
+	defer n.boolean("reverse", rev)
 	v, ok := n.get("weight")
 	if !ok {
 		return
@@ -159,7 +160,6 @@ func (n *node) weight(dst *int, rev *bool, lo, hi int) {
 	default:
 		n.typeErr("weight", v, "integer")
 	}
-	n.boolean("reverse", rev)
 }
 
 func firstOr(f []string) string {
