@@ -54,6 +54,8 @@ const (
 	CauseFaultCleared
 	// CauseShutdown: the instance was stopped.
 	CauseShutdown
+	// CauseSyncGroup: another member of the sync group moved the instance.
+	CauseSyncGroup
 )
 
 var causeNames = [...]string{
@@ -68,6 +70,7 @@ var causeNames = [...]string{
 	CauseFault:                   "fault",
 	CauseFaultCleared:            "fault_cleared",
 	CauseShutdown:                "shutdown",
+	CauseSyncGroup:               "sync_group",
 }
 
 func (c Cause) String() string {
@@ -166,8 +169,11 @@ type Machine struct {
 	cfg   Config
 	state State
 	prio  uint8 // effective priority
-	// fault is set by SetFault and holds the machine in Fault.
-	fault bool
+	// fault is set by SetFault, syncFault by SetSyncFault; either holds the machine in Fault.
+	fault, syncFault bool
+	// gated: a sync group member, which becomes master only through
+	// SyncMaster; wantMaster: its master-down timer expired while gated.
+	gated, wantMaster bool
 	// masterAdverInt is Master_Adver_Interval (own interval, or learnt from the master in VRRPv3).
 	masterAdverInt time.Duration
 	// deadline is the advert timer (Master) or the master-down timer (Backup); zero when none.
@@ -241,6 +247,7 @@ func (m *Machine) transition(out []Action, to State, cause Cause) []Action {
 // becomeMaster sends the first advert, installs and announces the addresses
 // (keepalived's order: the old master must see our advert before our GARPs).
 func (m *Machine) becomeMaster(now time.Time, out []Action, cause Cause) []Action {
+	m.wantMaster = false
 	out = append(out, Action{Kind: SendAdvert, Priority: m.prio})
 	out = append(out, Action{Kind: AddVIPs})
 	out = append(out, Action{Kind: Announce, Announce: AnnounceMaster})
@@ -252,6 +259,7 @@ func (m *Machine) becomeMaster(now time.Time, out []Action, cause Cause) []Actio
 
 // becomeBackup arms the master-down timer with our own interval.
 func (m *Machine) enterBackup(now time.Time, out []Action, cause Cause) []Action {
+	m.wantMaster = false
 	m.masterAdverInt = m.cfg.AdvertInterval
 	m.deadline = now.Add(m.mdi())
 	m.downCause = CauseMasterDown
@@ -266,7 +274,7 @@ func (m *Machine) Start(now time.Time, out []Action) []Action {
 		return out
 	}
 	switch {
-	case m.fault:
+	case m.fault || m.syncFault:
 		out = append(out, Action{Kind: RemoveVIPs})
 		m.deadline = time.Time{}
 		return m.transition(out, Fault, CauseFault)
@@ -291,6 +299,12 @@ func (m *Machine) Timer(now time.Time, out []Action) []Action {
 		}
 		m.deadline = next
 	case Backup:
+		if m.gated {
+			// Wait for the rest of the sync group (SyncMaster).
+			m.wantMaster = true
+			m.deadline = time.Time{}
+			return out
+		}
 		out = m.becomeMaster(now, out, m.downCause)
 	default:
 		m.deadline = time.Time{}
@@ -312,6 +326,7 @@ func (m *Machine) Advert(now time.Time, a Advert, out []Action) []Action {
 func (m *Machine) backupRx(now time.Time, a Advert, out []Action) []Action {
 	if a.Priority == 0 {
 		// The master is leaving: take over after Skew_Time.
+		m.wantMaster = false
 		m.deadline = now.Add(m.skew())
 		m.downCause = CausePriorityZero
 		return out
@@ -319,6 +334,7 @@ func (m *Machine) backupRx(now time.Time, a Advert, out []Action) []Action {
 	delayRunning := m.cfg.PreemptDelay > 0 && (m.preemptAt.IsZero() || now.Before(m.preemptAt))
 	if m.cfg.NoPreempt || a.Priority >= m.prio || delayRunning {
 		// Accept this master.
+		m.wantMaster = false
 		if m.cfg.Version == 3 && a.Interval > 0 {
 			m.masterAdverInt = a.Interval
 		}
@@ -394,18 +410,32 @@ func (m *Machine) Shutdown(now time.Time, out []Action) []Action {
 // master entering Fault sends priority 0 and removes its addresses; leaving
 // Fault goes to Backup (Master for the address owner).
 func (m *Machine) SetFault(now time.Time, fault bool, out []Action) []Action {
-	if m.fault == fault {
+	was := m.fault || m.syncFault
+	m.fault = fault
+	return m.faultChanged(now, was, CauseFault, out)
+}
+
+// SetSyncFault is SetFault on behalf of a sync group: another member is in
+// Fault. The machine is in Fault while either its own or the group's fault is set.
+func (m *Machine) SetSyncFault(now time.Time, fault bool, out []Action) []Action {
+	was := m.fault || m.syncFault
+	m.syncFault = fault
+	return m.faultChanged(now, was, CauseSyncGroup, out)
+}
+
+func (m *Machine) faultChanged(now time.Time, was bool, cause Cause, out []Action) []Action {
+	fault := m.fault || m.syncFault
+	if was == fault {
 		return out
 	}
-	m.fault = fault
 	switch m.state {
 	case Init, Stop:
-		return out // Start honours m.fault
+		return out // Start honours the fault
 	case Fault:
 		if fault {
 			return out
 		}
-		if m.cfg.Priority == 255 {
+		if m.cfg.Priority == 255 && !m.gated {
 			m.masterAdverInt = m.cfg.AdvertInterval
 			return m.becomeMaster(now, out, CauseFaultCleared)
 		}
@@ -419,7 +449,39 @@ func (m *Machine) SetFault(now time.Time, fault bool, out []Action) []Action {
 		out = append(out, Action{Kind: RemoveVIPs})
 	}
 	m.deadline = time.Time{}
-	return m.transition(out, Fault, CauseFault)
+	m.wantMaster = false
+	return m.transition(out, Fault, cause)
+}
+
+// SetGated makes the machine a sync group member (before Start): its
+// master-down expiry only sets WantsMaster, and SyncMaster makes it master.
+func (m *Machine) SetGated(gated bool) { m.gated = gated }
+
+// WantsMaster reports whether a gated backup's master-down timer has
+// expired: it is ready to become master with the rest of its group.
+func (m *Machine) WantsMaster() bool { return m.state == Backup && m.wantMaster }
+
+// SyncMaster makes a backup that WantsMaster master (the sync group decided
+// all its members go master together).
+func (m *Machine) SyncMaster(now time.Time, out []Action) []Action {
+	if !m.WantsMaster() {
+		return out
+	}
+	return m.becomeMaster(now, out, m.downCause)
+}
+
+// SyncBackup moves a master to Backup because another member of its sync
+// group left Master: it removes its addresses and arms Master_Down_Interval.
+func (m *Machine) SyncBackup(now time.Time, out []Action) []Action {
+	if m.state != Master {
+		return out
+	}
+	m.masterAdverInt = m.cfg.AdvertInterval
+	m.deadline = now.Add(m.mdi())
+	m.downCause = CauseMasterDown
+	m.wantMaster = false
+	out = append(out, Action{Kind: RemoveVIPs})
+	return m.transition(out, Backup, CauseSyncGroup)
 }
 
 // Fault reports whether a fault is set.

@@ -424,3 +424,44 @@ func TestTwoMachines(t *testing.T) {
 		t.Errorf("takeover after stop in %v, want %v", got, want)
 	}
 }
+
+func TestSyncGroupHooks(t *testing.T) {
+	m := newM(t, Config{Priority: 100})
+	m.SetGated(true)
+	m.Start(t0, nil)
+	// The timer expires but a gated member waits for its group.
+	check(t, "gated expiry", m.Timer(at(mdiV2(100)), nil), nil)
+	if !m.WantsMaster() || m.State() != Backup {
+		t.Fatalf("WantsMaster %v state %v", m.WantsMaster(), m.State())
+	}
+	checkDeadline(t, "waiting", m, time.Time{})
+	// A master appears: no longer wants master.
+	m.Advert(at(4*time.Second), Advert{Priority: 200, Src: addr1}, nil)
+	if m.WantsMaster() {
+		t.Error("still wants master after accepting a master")
+	}
+	check(t, "sync master refused", m.SyncMaster(at(4*time.Second), nil), nil)
+	m.Timer(m.Deadline(), nil)
+	check(t, "sync master", m.SyncMaster(at(9*time.Second), nil), becomeMaster(100, Backup, CauseMasterDown))
+	check(t, "sync backup", m.SyncBackup(at(10*time.Second), nil), acts(
+		Action{Kind: RemoveVIPs},
+		Action{Kind: Transition, From: Master, To: Backup, Cause: CauseSyncGroup, Priority: 100},
+	))
+	checkDeadline(t, "sync backup", m, at(10*time.Second+mdiV2(100)))
+	check(t, "sync backup again", m.SyncBackup(at(10*time.Second), nil), nil)
+
+	// Group fault and own fault combine.
+	check(t, "sync fault", m.SetSyncFault(at(11*time.Second), true, nil), acts(
+		Action{Kind: Transition, From: Backup, To: Fault, Cause: CauseSyncGroup, Priority: 100},
+	))
+	check(t, "own fault too", m.SetFault(at(12*time.Second), true, nil), nil)
+	check(t, "sync fault cleared, own remains", m.SetSyncFault(at(13*time.Second), false, nil), nil)
+	if m.State() != Fault {
+		t.Fatal("left fault with own fault set")
+	}
+	check(t, "own fault cleared", m.SetFault(at(14*time.Second), false, nil), acts(
+		Action{Kind: Transition, From: Fault, To: Backup, Cause: CauseFaultCleared, Priority: 100},
+	))
+}
+
+func mdiV2(prio uint8) time.Duration { return MasterDownInterval(2, prio, time.Second) }
