@@ -431,6 +431,19 @@ func (c *Conn) Close() error {
 	return nil
 }
 
+// SourceAddr is the default source address of adverts on the named
+// interface: its primary IPv4 address, or its IPv6 link-local address.
+func SourceAddr(ifname string, ipv6 bool) (netip.Addr, error) {
+	ifi, err := net.InterfaceByName(ifname)
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("vrrpnet: interface %q: %w", ifname, err)
+	}
+	if ipv6 {
+		return linkLocal(ifi)
+	}
+	return primary4(ifi)
+}
+
 // primary4 is the first IPv4 address of the interface (the kernel lists
 // the primary address before its secondaries).
 func primary4(ifi *net.Interface) (netip.Addr, error) {

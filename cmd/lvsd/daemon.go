@@ -1,0 +1,225 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/lvsd/lvsd/config"
+	"github.com/lvsd/lvsd/vrrp"
+	"github.com/lvsd/lvsd/vrrp/vip"
+)
+
+// daemon is `lvsd run`: a list of parts started in order and stopped in
+// reverse order. Each part (VRRP now; IPVS, checkers, control socket and
+// metrics later) adds one step in newDaemon.
+type daemon struct {
+	log   *slog.Logger
+	cfg   *config.Config
+	steps []step
+
+	// started counts the steps whose start succeeded; only the daemon's
+	// own goroutine (run) touches it.
+	started int
+	// fatal receives the error of a part that failed while running.
+	fatal chan error
+}
+
+// step is one part of the daemon.
+type step struct {
+	name  string
+	start func(ctx context.Context) error
+	// stop undoes start; it is given a context bounding the shutdown.
+	stop func(ctx context.Context) error
+}
+
+func newDaemon(cfg *config.Config, log *slog.Logger) *daemon {
+	d := &daemon{log: log, cfg: cfg, fatal: make(chan error, 1)}
+	v := &vrrpPart{d: d}
+	d.steps = append(d.steps, step{name: "vrrp", start: v.start, stop: v.stop})
+	return d
+}
+
+// start runs the steps in order; on a failure it stops those already started.
+func (d *daemon) start(ctx context.Context) error {
+	for _, s := range d.steps {
+		if err := s.start(ctx); err != nil {
+			d.stop(context.Background())
+			return fmt.Errorf("start %s: %w", s.name, err)
+		}
+		d.started++
+		d.log.Debug("started", "part", s.name)
+	}
+	return nil
+}
+
+// stopTimeout bounds the graceful stop of every part.
+const stopTimeout = 10 * time.Second
+
+// stop stops the started steps in reverse order and returns their errors.
+func (d *daemon) stop(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, stopTimeout)
+	defer cancel()
+	var errs []error
+	for i := d.started - 1; i >= 0; i-- {
+		s := d.steps[i]
+		if err := s.stop(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("stop %s: %w", s.name, err))
+		}
+	}
+	d.started = 0
+	return errors.Join(errs...)
+}
+
+// failed reports a part that stopped on its own with an error.
+func (d *daemon) failed(err error) {
+	select {
+	case d.fatal <- err:
+	default:
+	}
+}
+
+// vrrpPart runs every vrrp_instance.
+type vrrpPart struct {
+	d      *daemon
+	m      *vip.Manager
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	insts  []*vrrpInstance
+}
+
+type vrrpInstance struct {
+	cfg    vrrp.Config
+	kernel *vrrpKernel
+	run    vrrpRunner
+}
+
+func (v *vrrpPart) start(ctx context.Context) error {
+	if len(v.d.cfg.Instances) == 0 {
+		return nil
+	}
+	m, err := vip.New()
+	if err != nil {
+		return err
+	}
+	v.m = m
+	for i := range v.d.cfg.Instances {
+		in := &v.d.cfg.Instances[i]
+		inst, err := v.build(ctx, in)
+		if err != nil {
+			v.closeAll()
+			return err
+		}
+		v.insts = append(v.insts, inst)
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	v.cancel = cancel
+	for _, inst := range v.insts {
+		v.wg.Add(1)
+		go func() {
+			defer v.wg.Done()
+			if err := inst.run.Run(runCtx); err != nil && runCtx.Err() == nil {
+				v.d.failed(fmt.Errorf("vrrp instance %s: %w", inst.cfg.Name, err))
+			}
+		}()
+	}
+	return nil
+}
+
+// build prepares one instance: config, VMAC, socket, leftovers removed.
+func (v *vrrpPart) build(ctx context.Context, in *config.VRRPInstance) (*vrrpInstance, error) {
+	c, err := instanceConfig(&v.d.cfg.Global, in)
+	if err != nil {
+		return nil, err
+	}
+	k, err := openKernel(v.m, in, &c)
+	if err != nil {
+		return nil, fmt.Errorf("instance %s: %w", in.Name, err)
+	}
+	c = c.WithDefaults()
+	if err := c.Validate(); err != nil {
+		v.closeKernel(k)
+		return nil, err
+	}
+	log := v.d.log.With("instance", c.Name)
+	// A crashed daemon leaves its VIPs behind: remove them unless this node
+	// is the address owner and becomes master at once.
+	if c.Priority < 255 {
+		v.removeLeftovers(ctx, log, k, c)
+	}
+	r, err := newVRRPRunner(c, k, v.d.log)
+	if err != nil {
+		v.closeKernel(k)
+		return nil, fmt.Errorf("instance %s: %w", in.Name, err)
+	}
+	log.Info("instance ready", "interface", c.Interface, "vrid", c.VRID, "version", c.Version,
+		"priority", c.Priority, "src", c.SrcAddr, "unicast", c.Unicast(), "vmac", k.vmac)
+	return &vrrpInstance{cfg: c, kernel: k, run: r}, nil
+}
+
+func (v *vrrpPart) removeLeftovers(ctx context.Context, log *slog.Logger, k *vrrpKernel, c vrrp.Config) {
+	missing, err := k.addrs.MissingVIPs(ctx, c.VIPs)
+	if err != nil {
+		log.Warn("cannot list addresses", "err", err)
+	}
+	if err == nil && len(missing) == len(c.VIPs) {
+		return
+	}
+	log.Warn("removing virtual addresses left by a previous run", "present", len(c.VIPs)-len(missing))
+	if err := k.addrs.DelVIPs(ctx, c.VIPs); err != nil {
+		log.Warn("cannot remove leftover virtual addresses", "err", err)
+	}
+	if err := k.addrs.DelRoutes(ctx, c.Routes); err != nil {
+		log.Warn("cannot remove leftover virtual routes", "err", err)
+	}
+}
+
+func (v *vrrpPart) closeKernel(k *vrrpKernel) {
+	k.conn.Close()
+	if k.vmac != "" {
+		if err := v.m.DeleteVMAC(k.vmac); err != nil {
+			v.d.log.Warn("cannot remove VMAC", "interface", k.vmac, "err", err)
+		}
+	}
+}
+
+func (v *vrrpPart) closeAll() {
+	for _, inst := range v.insts {
+		v.closeKernel(inst.kernel)
+	}
+	v.insts = nil
+	if v.m != nil {
+		v.m.Close()
+	}
+}
+
+// stop makes every instance leave gracefully (priority-0 advert as master,
+// VIPs and routes removed), then makes sure nothing is left behind.
+func (v *vrrpPart) stop(ctx context.Context) error {
+	if v.cancel == nil {
+		return nil
+	}
+	v.cancel()
+	done := make(chan struct{})
+	go func() { v.wg.Wait(); close(done) }()
+	var errs []error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		errs = append(errs, fmt.Errorf("instances did not stop: %w", ctx.Err()))
+	}
+	for _, inst := range v.insts {
+		// the runner removes them itself; this covers a runner that failed
+		if err := inst.kernel.addrs.DelVIPs(ctx, inst.cfg.VIPs); err != nil {
+			errs = append(errs, err)
+		}
+		if err := inst.kernel.addrs.DelRoutes(ctx, inst.cfg.Routes); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	v.closeAll()
+	return errors.Join(errs...)
+}

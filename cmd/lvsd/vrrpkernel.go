@@ -1,0 +1,310 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/lvsd/lvsd/config"
+	"github.com/lvsd/lvsd/vrrp"
+	"github.com/lvsd/lvsd/vrrp/announce"
+	"github.com/lvsd/lvsd/vrrp/packet"
+	"github.com/lvsd/lvsd/vrrp/vip"
+	"github.com/lvsd/lvsd/vrrp/vrrpnet"
+)
+
+// This file binds the vrrp runner's kernel interfaces to their Linux
+// implementations (vrrpnet, vip, announce) and maps a config.VRRPInstance
+// onto a vrrp.Config.
+
+var (
+	_ vrrp.Conn        = vrrpConn{}
+	_ vrrp.AddrManager = (*addrManager)(nil)
+	_ vrrp.Announcer   = (*announcers)(nil)
+)
+
+// vrrpConn adapts *vrrpnet.Conn to vrrp.Conn (the metadata types differ
+// only by package; the conversion allocates nothing).
+type vrrpConn struct{ c *vrrpnet.Conn }
+
+func (v vrrpConn) WriteTo(b []byte, dst netip.Addr) error { return v.c.WriteTo(b, dst) }
+func (v vrrpConn) Close() error                           { return v.c.Close() }
+
+func (v vrrpConn) ReadFrom(b []byte) (int, vrrp.RecvMeta, error) {
+	n, m, err := v.c.ReadFrom(b)
+	return n, vrrp.RecvMeta{Src: m.Src, Dst: m.Dst, TTL: m.TTL, IfIndex: m.IfIndex}, err
+}
+
+// addrManager adapts *vip.Manager to vrrp.AddrManager for one instance:
+// VIPs and routes without a device, or on the instance's interface, go on
+// dev (the VMAC with use_vmac, else the interface).
+type addrManager struct {
+	m     *vip.Manager
+	iface string // the instance's interface
+	dev   string // where its VIPs live
+}
+
+func (a *addrManager) devOf(d string) string {
+	if d == "" || d == a.iface {
+		return a.dev
+	}
+	return d
+}
+
+func (a *addrManager) conv(vs []vrrp.VIP) []vip.Address {
+	out := make([]vip.Address, len(vs))
+	for i, v := range vs {
+		out[i] = vip.Address{
+			Prefix: v.Prefix, Dev: a.devOf(v.Dev), Brd: v.Broadcast, Scope: v.Scope,
+			Label: v.Label, NoPrefixRoute: v.NoPrefixRoute, NoDAD: v.NoDAD,
+		}
+	}
+	return out
+}
+
+func (a *addrManager) convRoutes(rs []vrrp.Route) []vip.Route {
+	out := make([]vip.Route, len(rs))
+	for i, r := range rs {
+		dev := r.Dev
+		if dev != "" || !r.Via.IsValid() {
+			dev = a.devOf(dev)
+		}
+		out[i] = vip.Route{Dst: r.Dst, Src: r.Src, Via: r.Via, Dev: dev, Metric: r.Metric, Table: r.Table, Scope: r.Scope}
+	}
+	return out
+}
+
+func (a *addrManager) AddVIPs(ctx context.Context, vs []vrrp.VIP) error {
+	return a.m.AddVIPs(ctx, a.conv(vs))
+}
+
+func (a *addrManager) DelVIPs(ctx context.Context, vs []vrrp.VIP) error {
+	return a.m.DelVIPs(ctx, a.conv(vs))
+}
+
+func (a *addrManager) MissingVIPs(ctx context.Context, vs []vrrp.VIP) ([]vrrp.VIP, error) {
+	conv := a.conv(vs)
+	missing, err := a.m.MissingVIPs(ctx, conv)
+	if err != nil || len(missing) == 0 {
+		return nil, err
+	}
+	gone := make(map[vip.Address]bool, len(missing))
+	for _, m := range missing {
+		gone[m] = true
+	}
+	var out []vrrp.VIP
+	for i, v := range vs {
+		if gone[conv[i]] {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+func (a *addrManager) AddRoutes(ctx context.Context, rs []vrrp.Route) error {
+	return a.m.AddRoutes(ctx, a.convRoutes(rs))
+}
+
+func (a *addrManager) DelRoutes(ctx context.Context, rs []vrrp.Route) error {
+	return a.m.DelRoutes(ctx, a.convRoutes(rs))
+}
+
+// announcers sends each address's announcement out of the interface that
+// carries it.
+type announcers struct {
+	byAddr map[netip.Addr]*announce.Announcer
+	def    *announce.Announcer
+	// scratch groups addresses per announcer between calls (the instance
+	// goroutine is the only caller).
+	scratch map[*announce.Announcer][]netip.Addr
+}
+
+func newAnnouncers(dev string, vips []vrrp.VIP, devOf func(string) string) *announcers {
+	a := &announcers{byAddr: map[netip.Addr]*announce.Announcer{}, def: announce.New(dev), scratch: map[*announce.Announcer][]netip.Addr{}}
+	byDev := map[string]*announce.Announcer{dev: a.def}
+	for _, v := range vips {
+		d := devOf(v.Dev)
+		an, ok := byDev[d]
+		if !ok {
+			an = announce.New(d)
+			byDev[d] = an
+		}
+		a.byAddr[v.Prefix.Addr()] = an
+	}
+	return a
+}
+
+func (a *announcers) Announce(addrs []netip.Addr) error {
+	if len(a.byAddr) <= 1 {
+		return a.def.Announce(addrs)
+	}
+	for k := range a.scratch {
+		a.scratch[k] = a.scratch[k][:0]
+	}
+	for _, ad := range addrs {
+		an := a.byAddr[ad]
+		if an == nil {
+			an = a.def
+		}
+		a.scratch[an] = append(a.scratch[an], ad)
+	}
+	var errs []error
+	for an, list := range a.scratch {
+		if err := an.Announce(list); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// instanceConfig maps a loaded instance onto the runner's Config. The source
+// address is filled in later, from the socket.
+func instanceConfig(g *config.Global, in *config.VRRPInstance) (vrrp.Config, error) {
+	c := vrrp.Config{
+		Name:                    in.Name,
+		VRID:                    uint8(in.VirtualRouterID),
+		Version:                 uint8(in.Version),
+		Interface:               in.Interface,
+		Priority:                uint8(in.Priority),
+		AdvertInterval:          in.AdvertInt,
+		StateMaster:             in.State == "MASTER",
+		NoPreempt:               in.NoPreempt,
+		PreemptDelay:            in.PreemptDelay,
+		GARPMasterDelay:         in.GARPMasterDelay,
+		GARPMasterRepeat:        in.GARPMasterRepeat,
+		GARPMasterRefresh:       in.GARPMasterRefresh,
+		GARPMasterRefreshRepeat: in.GARPMasterRefreshRepeat,
+		GARPLowerPrioRepeat:     in.GARPLowerPrioRepeat,
+		SkipCheckAdvAddr:        in.SkipCheckAdvAddr || g.VRRPSkipCheckAdvAddr,
+	}
+	if in.Priority < 0 || in.Priority > 255 || in.VirtualRouterID < 1 || in.VirtualRouterID > 255 {
+		return c, fmt.Errorf("instance %s: priority or virtual_router_id out of range", in.Name)
+	}
+	switch in.Auth.Type {
+	case "":
+	case "PASS":
+		c.AuthType, c.AuthPass = packet.AuthPass, in.Auth.Pass
+	default:
+		return c, fmt.Errorf("instance %s: auth_type %q is not supported", in.Name, in.Auth.Type)
+	}
+	if in.V3ChecksumAsV2 {
+		c.ChecksumVariant = packet.ChecksumNoPseudoHeader
+	}
+	if in.Family == 6 {
+		if g.VRRPMcastGroup6.IsValid() {
+			c.McastGroup = g.VRRPMcastGroup6
+		}
+	} else if g.VRRPMcastGroup4.IsValid() {
+		c.McastGroup = g.VRRPMcastGroup4
+	}
+	for _, p := range in.UnicastPeers {
+		c.Peers = append(c.Peers, packet.Peer{Addr: p.IP, MinTTL: uint8(p.MinTTL), MaxTTL: uint8(p.MaxTTL)})
+	}
+	conv := func(v config.VIP, excluded bool) (vrrp.VIP, error) {
+		sc, err := vip.ParseScope(v.Scope)
+		if err != nil {
+			return vrrp.VIP{}, fmt.Errorf("instance %s: %s: %w", in.Name, v.Prefix, err)
+		}
+		return vrrp.VIP{Prefix: v.Prefix, Dev: v.Dev, Label: v.Label, Scope: sc, Broadcast: v.Brd,
+			NoPrefixRoute: v.NoPrefixRoute, NoDAD: v.NoDAD, Excluded: excluded}, nil
+	}
+	for _, v := range in.VIPs {
+		x, err := conv(v, false)
+		if err != nil {
+			return c, err
+		}
+		c.VIPs = append(c.VIPs, x)
+	}
+	for _, v := range in.ExcludedVIPs {
+		x, err := conv(v, true)
+		if err != nil {
+			return c, err
+		}
+		c.VIPs = append(c.VIPs, x)
+	}
+	for _, r := range in.Routes {
+		var sc uint8
+		if r.Scope != "" {
+			s, err := vip.ParseScope(r.Scope)
+			if err != nil {
+				return c, fmt.Errorf("instance %s: route %s: %w", in.Name, r.Dst, err)
+			}
+			sc = s
+		}
+		c.Routes = append(c.Routes, vrrp.Route{Dst: r.Dst, Via: r.Via, Dev: r.Dev, Src: r.Src, Metric: r.Metric, Table: r.Table, Scope: sc})
+	}
+	return c, nil
+}
+
+// vrrpKernel is what one instance holds in the kernel: its socket, its VMAC.
+type vrrpKernel struct {
+	conn     *vrrpnet.Conn
+	addrs    *addrManager
+	announce *announcers
+	vmac     string // created VMAC, removed at stop; empty without use_vmac
+}
+
+// openKernel creates the VMAC (use_vmac), opens the socket and fills the
+// source address into c.
+func openKernel(m *vip.Manager, in *config.VRRPInstance, c *vrrp.Config) (*vrrpKernel, error) {
+	k := &vrrpKernel{}
+	dev := in.Interface
+	recvIf, sendIf := in.Interface, in.Interface
+	ipv6 := in.Family == 6
+	unicast := len(in.UnicastPeers) > 0
+	src := in.MCastSrcIP
+	if unicast && in.UnicastSrcIP.IsValid() {
+		src = in.UnicastSrcIP
+	}
+	if in.UseVMAC {
+		if _, err := m.EnsureVMAC(in.VMACName, in.Interface, uint8(in.VirtualRouterID), ipv6); err != nil {
+			return nil, err
+		}
+		k.vmac, dev = in.VMACName, in.VMACName
+		if !in.VMACXmitBase {
+			// As keepalived: adverts go out of the VMAC, and multicast
+			// is received there too (a peer's advert from the same
+			// virtual MAC is delivered to our VMAC only). Unicast
+			// adverts are addressed to the base interface's MAC.
+			sendIf = in.VMACName
+			if !unicast {
+				recvIf = in.VMACName
+			}
+			if !src.IsValid() && !ipv6 {
+				s, err := vrrpnet.SourceAddr(in.Interface, false)
+				if err != nil {
+					_ = m.DeleteVMAC(k.vmac)
+					return nil, err
+				}
+				src = s
+			}
+		}
+	}
+	var (
+		conn *vrrpnet.Conn
+		err  error
+	)
+	// a fresh VMAC's IPv6 link-local address may still be tentative
+	for try := 0; ; try++ {
+		conn, err = vrrpnet.Dial(vrrpnet.Config{
+			Interface: recvIf, SendInterface: sendIf, IPv6: ipv6, Src: src, Unicast: unicast,
+		})
+		if err == nil || !ipv6 || try == 20 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		if k.vmac != "" {
+			_ = m.DeleteVMAC(k.vmac)
+		}
+		return nil, err
+	}
+	k.conn = conn
+	c.SrcAddr = conn.LocalAddr()
+	k.addrs = &addrManager{m: m, iface: in.Interface, dev: dev}
+	k.announce = newAnnouncers(dev, c.VIPs, k.addrs.devOf)
+	return k, nil
+}
