@@ -120,6 +120,12 @@ func isTLSError(err error) bool {
 		inv x509.CertificateInvalidError
 		hn  x509.HostnameError
 	)
-	return errors.As(err, &rh) || errors.As(err, &al) || errors.As(err, &cv) ||
-		errors.As(err, &ua) || errors.As(err, &inv) || errors.As(err, &hn)
+	if errors.As(err, &rh) || errors.As(err, &al) || errors.As(err, &cv) ||
+		errors.As(err, &ua) || errors.As(err, &inv) || errors.As(err, &hn) {
+		return true
+	}
+	// A TLS alert from the peer (e.g. "certificate required" after a
+	// TLS 1.3 handshake) surfaces as a net.OpError "remote error".
+	var oe *net.OpError
+	return errors.As(err, &oe) && oe.Op == "remote error"
 }
