@@ -96,7 +96,9 @@ func argv(c config.Command) ([]string, error) {
 	return SplitCommand(c.Line)
 }
 
-func target(c config.CheckCommon) netip.AddrPort { return netip.AddrPortFrom(c.ConnectIP, c.ConnectPort) }
+func target(c config.CheckCommon) netip.AddrPort {
+	return netip.AddrPortFrom(c.ConnectIP, c.ConnectPort)
+}
 
 func bind(c config.CheckCommon) netip.AddrPort {
 	if !c.BindTo.IsValid() {
