@@ -281,6 +281,14 @@ var (
 
 func startNode(t *testing.T, h *hub, cfg Config) *node {
 	t.Helper()
+	n := newNode(t, h, cfg)
+	n.run()
+	return n
+}
+
+// newNode builds a node without running it.
+func newNode(t *testing.T, h *hub, cfg Config) *node {
+	t.Helper()
 	n := &node{conn: h.conn(cfg.SrcAddr), addrs: newFakeAddrs(), ann: &fakeAnn{}, done: make(chan error, 1)}
 	inst, err := New(cfg, n.conn, n.addrs, n.ann, Options{
 		Logger: testLogger(t),
@@ -299,10 +307,13 @@ func startNode(t *testing.T, h *hub, cfg Config) *node {
 		t.Fatal(err)
 	}
 	n.inst = inst
+	return n
+}
+
+func (n *node) run() {
 	ctx, cancel := context.WithCancel(context.Background())
 	n.cancel = cancel
-	go func() { n.done <- inst.Run(ctx) }()
-	return n
+	go func() { n.done <- n.inst.Run(ctx) }()
 }
 
 func (n *node) stop(t *testing.T) {

@@ -115,8 +115,8 @@ type Instance struct {
 
 	// filter is built by New and read-only afterwards (shared by the reader).
 	filter packet.Filter
-	// group is the multicast destination (invalid in unicast mode).
-	group netip.Addr
+	// mcastDst is the multicast destination (invalid in unicast mode).
+	mcastDst netip.Addr
 	// vips, advertAddrs and announceAddrs are derived from cfg by New; read-only.
 	vips          []VIP
 	advertAddrs   []netip.Addr
@@ -132,7 +132,14 @@ type Instance struct {
 	// poke wakes the instance goroutine after SetPriority/SetFault (capacity 1).
 	poke chan struct{}
 
-	// Owned by the instance goroutine while Run runs.
+	// lk serialises event handling: it is ownLock, or the sync group's lock
+	// when the instance is a member (members then drive each other).
+	lk      sync.Locker
+	ownLock sync.Mutex
+	// group is the sync group (nil when none); set before Run, then read-only.
+	group *SyncGroup
+
+	// Owned by the goroutine holding lk while Run runs.
 	m          *fsm.Machine
 	acts       []fsm.Action
 	out        packet.Advert
@@ -193,6 +200,7 @@ func New(cfg Config, conn Conn, addrs AddrManager, ann Announcer, opts Options) 
 		m:     m,
 		acts:  make([]fsm.Action, 0, 8),
 	}
+	i.lk = &i.ownLock
 	i.vips = append([]VIP(nil), cfg.VIPs...)
 	for _, v := range i.vips {
 		i.announceAddrs = append(i.announceAddrs, v.Prefix.Addr())
@@ -201,11 +209,11 @@ func New(cfg Config, conn Conn, addrs AddrManager, ann Announcer, opts Options) 
 		}
 	}
 	if !cfg.Unicast() {
-		i.group = cfg.McastGroup
-		if !i.group.IsValid() {
-			i.group = packet.Group4
+		i.mcastDst = cfg.McastGroup
+		if !i.mcastDst.IsValid() {
+			i.mcastDst = packet.Group4
 			if cfg.IPv6() {
-				i.group = packet.Group6
+				i.mcastDst = packet.Group6
 			}
 		}
 	}
@@ -321,17 +329,23 @@ func (i *Instance) Run(ctx context.Context) error {
 
 	i.log.Info("starting", "version", i.cfg.Version, "priority", i.cfg.Priority,
 		"interval", i.cfg.AdvertInterval, "unicast", i.cfg.Unicast(), "src", i.cfg.SrcAddr)
+	i.lk.Lock()
 	now := time.Now()
 	i.applyWanted(now)
 	i.apply(now, i.m.Start(now, i.acts[:0]))
 	i.armTimer(now)
+	i.settle(now)
+	i.lk.Unlock()
 
 	for {
 		select {
 		case <-ctx.Done():
+			i.lk.Lock()
 			now := time.Now()
 			i.apply(now, i.m.Shutdown(now, i.acts[:0]))
 			i.stopTimers()
+			i.settle(now)
+			i.lk.Unlock()
 			close(done)
 			err := i.conn.Close()
 			wg.Wait()
@@ -341,25 +355,46 @@ func (i *Instance) Run(ctx context.Context) error {
 			i.log.Info("stopped")
 			return nil
 		case r := <-rx:
+			i.lk.Lock()
 			i.apply(r.at, i.m.Advert(r.at, r.adv, i.acts[:0]))
 			i.armTimer(r.at)
+			i.settle(r.at)
+			i.lk.Unlock()
 		case <-i.timer.C:
+			i.lk.Lock()
 			now := time.Now()
 			i.onTimer(now)
+			i.settle(now)
+			i.lk.Unlock()
 		case <-i.garpTimer.C:
+			i.lk.Lock()
 			if i.m.State() == fsm.Master {
 				i.announce(i.cfg.GARPMasterRepeat)
 			}
+			i.lk.Unlock()
 		case <-i.refresh.C:
+			i.lk.Lock()
 			if i.m.State() == fsm.Master {
 				i.announce(i.cfg.GARPMasterRefreshRepeat)
 				i.refresh.Reset(i.cfg.GARPMasterRefresh)
 			}
+			i.lk.Unlock()
 		case <-i.poke:
+			i.lk.Lock()
 			now := time.Now()
 			i.applyWanted(now)
 			i.armTimer(now)
+			i.settle(now)
+			i.lk.Unlock()
 		}
+	}
+}
+
+// settle lets the sync group, if any, reconcile its members after an event
+// of this instance. Called with i.lk held.
+func (i *Instance) settle(now time.Time) {
+	if i.group != nil {
+		i.group.reconcile(now)
 	}
 }
 
@@ -481,7 +516,7 @@ func (i *Instance) transition(now time.Time, a fsm.Action) {
 func (i *Instance) sendAdvert(prio uint8) {
 	i.out.Priority = prio
 	if !i.cfg.Unicast() {
-		i.sendTo(i.group)
+		i.sendTo(i.mcastDst)
 	} else {
 		for _, p := range i.cfg.Peers {
 			i.sendTo(p.Addr)
@@ -630,7 +665,7 @@ func (i *Instance) readLoop(rx chan<- rxAdvert, done <-chan struct{}) {
 func (i *Instance) accept(b []byte, meta RecvMeta, adv *packet.Advert) packet.DropReason {
 	dst := meta.Dst
 	if !dst.IsValid() {
-		dst = i.group
+		dst = i.mcastDst
 		if !dst.IsValid() {
 			dst = i.cfg.SrcAddr
 		}

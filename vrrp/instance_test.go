@@ -539,8 +539,8 @@ func TestNewValidates(t *testing.T) {
 	if got.Version != 3 || got.Priority != 100 || got.AdvertInterval != time.Second || got.GARPMasterRepeat != 5 || got.GARPMasterDelay != 5*time.Second {
 		t.Errorf("defaults: %+v", got)
 	}
-	if i.group != packet.Group6 {
-		t.Errorf("IPv6 group %v", i.group)
+	if i.mcastDst != packet.Group6 {
+		t.Errorf("IPv6 group %v", i.mcastDst)
 	}
 }
 
