@@ -23,7 +23,20 @@ type PingSpec struct {
 	Bind    netip.Addr
 	Fwmark  uint32
 	Timeout time.Duration // connect_timeout
+	Mode    PingMode
 }
+
+// PingMode chooses the ICMP socket kind.
+type PingMode uint8
+
+const (
+	// PingAuto uses datagram sockets when ping_group_range allows, else raw.
+	PingAuto PingMode = iota
+	// PingRaw forces raw sockets (needs CAP_NET_RAW).
+	PingRaw
+	// PingDatagram forces unprivileged ICMP datagram sockets.
+	PingDatagram
+)
 
 // PingChecker is a ping_check checker. It uses unprivileged ICMP datagram
 // sockets when net.ipv4.ping_group_range admits our group (the kernel then
@@ -93,7 +106,14 @@ func (c *PingChecker) Check(ctx context.Context) Result {
 	} else {
 		p.SetNetwork("ip6")
 	}
-	p.SetPrivileged(!unprivilegedPing())
+	switch c.spec.Mode {
+	case PingRaw:
+		p.SetPrivileged(true)
+	case PingDatagram:
+		p.SetPrivileged(false)
+	default:
+		p.SetPrivileged(!unprivilegedPing())
+	}
 	p.SetID(nextPingID())
 	p.SetLogger(probing.NoopLogger{})
 	if c.spec.Bind.IsValid() {
