@@ -131,9 +131,8 @@ func keepalivedConf(routerID string, ins ...instance) string {
 		if in.NoPreempt {
 			b.WriteString("    nopreempt\n")
 		}
-		if in.AsV2 {
-			b.WriteString("    v3_checksum_as_v2\n")
-		}
+		// AsV2: keepalived 2.2.7 has no v3_checksum_as_v2 (later versions
+		// do): it always sends the pseudo-header variant
 		if in.Unicast != nil {
 			fmt.Fprintf(&b, "    unicast_src_ip %s\n    unicast_peer {\n        %s\n    }\n", in.Unicast[0], in.Unicast[1])
 		}
