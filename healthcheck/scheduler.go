@@ -347,7 +347,8 @@ func (s *Scheduler) result(j *job, r Result, h *jobHeap, now time.Time) {
 		for _, sub := range j.subs {
 			e := sub.server
 			up, w := s.aggregate(e)
-			if up == e.up && w == e.weight {
+			if up == e.up && (w == e.weight || !up) { // a weight change while DOWN is not news
+				e.weight = w
 				continue
 			}
 			wasUp := e.up
