@@ -259,6 +259,7 @@ func (m *Manager) Stats() ([]VirtualServiceStats, error) {
 			}
 			return nil, err
 		}
+		slices.SortFunc(ds, func(a, b DestinationStats) int { return a.DestKey.Compare(b.DestKey) })
 		out = append(out, VirtualServiceStats{ServiceStats: s, Destinations: ds})
 	}
 	slices.SortFunc(out, func(a, b VirtualServiceStats) int { return a.ServiceKey.Compare(b.ServiceKey) })

@@ -273,31 +273,16 @@ func decodeService(b []byte) (ServiceStats, error) {
 	return s, nil
 }
 
+// decodeStats64 reads IPVS_STATS_ATTR_* u64 values (types 1-10), skipping
+// the zero-length padding attribute (IPVS_STATS_ATTR_PAD) the kernel puts
+// before 64-bit values for alignment.
 func decodeStats64(ad *netlink.AttributeDecoder) Stats {
 	var st Stats
+	fields := [...]*uint64{nil, &st.Connections, &st.InPackets, &st.OutPackets, &st.InBytes, &st.OutBytes,
+		&st.CPS, &st.InPPS, &st.OutPPS, &st.InBPS, &st.OutBPS}
 	for ad.Next() {
-		v := ad.Uint64()
-		switch ad.Type() {
-		case 1:
-			st.Connections = v
-		case 2:
-			st.InPackets = v
-		case 3:
-			st.OutPackets = v
-		case 4:
-			st.InBytes = v
-		case 5:
-			st.OutBytes = v
-		case 6:
-			st.CPS = v
-		case 7:
-			st.InPPS = v
-		case 8:
-			st.OutPPS = v
-		case 9:
-			st.InBPS = v
-		case 10:
-			st.OutBPS = v
+		if t := int(ad.Type()); t > 0 && t < len(fields) {
+			*fields[t] = ad.Uint64()
 		}
 	}
 	return st
