@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -54,25 +55,37 @@ func (n *node) keyPath(k string) string { return join(n.path, k) }
 // get returns the value of key k, marking it known. A key that is present
 // but not supported yet is reported and reported absent.
 func (n *node) get(k string) (any, bool) {
-	sp := join(n.schema, k)
 	if n.d.rec != nil && !n.form {
-		n.d.rec[sp] = true
+		n.d.rec[join(n.schema, k)] = true
 	}
-	n.used[k] = true
 	v, ok := n.m[k]
 	if !ok {
 		return nil, false
 	}
-	if why, ok := notSupported[sp]; ok {
-		msg := "not supported yet"
-		if why != "" {
-			msg += " (" + why + ")"
+	n.used[k] = true
+	if unsupportedLeaf()[k] {
+		sp := join(n.schema, k)
+		if why, ok := notSupported[sp]; ok && !n.form {
+			msg := "not supported yet"
+			if why != "" {
+				msg += " (" + why + ")"
+			}
+			n.d.errorf(n.keyPath(k), "%s", msg)
+			return nil, false
 		}
-		n.d.errorf(n.keyPath(k), "%s", msg)
-		return nil, false
 	}
 	return v, true
 }
+
+// unsupportedLeaf holds the last components of the notSupported paths,
+// so that get joins a path only for keys that may be unsupported.
+var unsupportedLeaf = sync.OnceValue(func() map[string]bool {
+	m := map[string]bool{}
+	for p := range notSupported {
+		m[p[strings.LastIndexByte(p, '.')+1:]] = true
+	}
+	return m
+})
 
 // has reports whether k is present (it does not mark it known).
 func (n *node) has(k string) bool {

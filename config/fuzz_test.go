@@ -1,0 +1,46 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// FuzzParse: no input crashes the loader or hangs it; every failure is an
+// Errors list whose entries carry the file name; whatever loads dumps to
+// TOML that loads again.
+func FuzzParse(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*.toml")
+	ex, _ := filepath.Glob("../contrib/examples/*.toml")
+	for _, p := range append(files, ex...) {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte(defaultsProbe))
+	f.Add([]byte(baseInstance + "unicast_peer = [\"10.0.0.2 min_ttl 5\", { ip = \"10.0.0.3\" }]\n"))
+	f.Add([]byte("a = '''\nx\n'''\nb.c = \"\\u00e9\"\n[[d]]\n[d.e]\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := Parse("fuzz.toml", data)
+		if err != nil {
+			var es Errors
+			if !errors.As(err, &es) || len(es) == 0 {
+				t.Fatalf("error is not a non-empty Errors: %v", err)
+			}
+			for _, e := range es {
+				if e.File != "fuzz.toml" || e.Msg == "" {
+					t.Fatalf("malformed error %#v", e)
+				}
+				if e.Line < 0 || e.Col < 0 {
+					t.Fatalf("negative position %#v", e)
+				}
+			}
+			return
+		}
+		out := Dump(c)
+		if _, err := Parse("dump", out); err != nil {
+			t.Fatalf("dump of a valid file does not load: %v\n--- input\n%s\n--- dump\n%s", err, data, out)
+		}
+	})
+}
