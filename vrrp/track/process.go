@@ -178,8 +178,11 @@ func (t *ProcessTracker) Run(ctx context.Context, emit Emit) error {
 	timer.Stop()
 	defer timer.Stop()
 	var lim limiter
+	// report emits the changes of one step, plus those of delays that
+	// expired meanwhile, and arms the timer for the next delay.
 	report := func(changed []int, now time.Time) {
-		for _, i := range changed {
+		due, next := tab.tick(now)
+		for _, i := range append(changed, due...) {
 			u := t.update(tab, i, now)
 			if u.Status == StatusFailed {
 				t.Counters.Add(ReasonProcessQuorum)
@@ -189,7 +192,6 @@ func (t *ProcessTracker) Run(ctx context.Context, emit Emit) error {
 			}
 			emit(u)
 		}
-		_, next := tab.tick(now)
 		timer.Stop()
 		if !next.IsZero() {
 			timer.Reset(time.Until(next))
@@ -223,9 +225,7 @@ func (t *ProcessTracker) Run(ctx context.Context, emit Emit) error {
 			}
 			report(tab.resync(all, now), now)
 		case <-timer.C:
-			now := time.Now()
-			changed, _ := tab.tick(now)
-			report(changed, now)
+			report(nil, time.Now())
 		}
 	}
 }

@@ -218,6 +218,7 @@ func TestProcessTrackerQuorumDelay(t *testing.T) {
 	}
 	t0 := time.Now()
 	a.Process.Kill()
+	defer func() { t.Logf("counters %v", tr.Counters.Snapshot()) }()
 	u := r.next(t, 10*time.Second, "failed", func(u Update) bool { return u.Status == StatusFailed })
 	if d := u.Time.Sub(t0); d < 300*time.Millisecond {
 		t.Fatalf("quorum lost after %v, before terminate_delay 300ms", d)

@@ -51,7 +51,7 @@ func runsSince(t *testing.T, dir string, n int) (total int, fails int, oks int) 
 // consecutive success, counted on real script runs.
 func TestScriptRiseFall3(t *testing.T) {
 	dir, path := checkScript(t)
-	tr, err := NewScript(ScriptConfig{Name: "chk", Args: []string{path}, Interval: 20 * time.Millisecond, Rise: 3, Fall: 3}, nil)
+	tr, err := NewScript(ScriptConfig{Name: "chk", Args: []string{path}, Interval: 20 * time.Millisecond, Timeout: 5 * time.Second, Rise: 3, Fall: 3}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func TestScriptRiseFall3(t *testing.T) {
 
 // TestScriptInitFail: init_fail starts FAILED and needs rise successes.
 func TestScriptInitFail(t *testing.T) {
-	tr, _ := NewScript(ScriptConfig{Name: "chk", Args: []string{"true"}, Interval: 10 * time.Millisecond, Rise: 2, InitFail: true}, nil)
+	tr, _ := NewScript(ScriptConfig{Name: "chk", Args: []string{"true"}, Interval: 10 * time.Millisecond, Timeout: 5 * time.Second, Rise: 2, InitFail: true}, nil)
 	r := newRecorder()
 	start(t, tr, r)
 	if u := r.next(t, 5*time.Second, "first", func(Update) bool { return true }); u.Status != StatusFailed {

@@ -60,8 +60,8 @@ func TestSetFromConfig(t *testing.T) {
 	chk := "sh -c 'grep -q ok " + mode + "'"
 	cfg := &config.Config{
 		Scripts: []config.VRRPScript{
-			{Name: "chk", Script: config.Command{Line: chk}, Interval: 20 * time.Millisecond, Rise: 1, Fall: 1, Weight: -20},
-			{Name: "chk0", Script: config.Command{Line: chk}, Interval: 20 * time.Millisecond, Rise: 1, Fall: 1},
+			{Name: "chk", Script: config.Command{Line: chk}, Interval: 20 * time.Millisecond, Timeout: 5 * time.Second, Rise: 1, Fall: 1, Weight: -20},
+			{Name: "chk0", Script: config.Command{Line: chk}, Interval: 20 * time.Millisecond, Timeout: 5 * time.Second, Rise: 1, Fall: 1},
 		},
 		TrackFiles: []config.TrackFile{{Name: "f", File: file, Weight: 1}},
 		Instances: []config.VRRPInstance{
@@ -113,6 +113,7 @@ func TestSetFromConfig(t *testing.T) {
 	waitTarget(t, v3, "weight-0 chk0 failing", func(p int, f bool) bool { return f })
 	os.WriteFile(mode, []byte("ok"), 0o644)
 	waitTarget(t, v3, "chk0 ok", func(p int, f bool) bool { return !f })
+	waitTarget(t, v1, "chk ok again", func(p int, f bool) bool { return p == 250 && !f })
 	if e, _ := s.Effect("VI_1"); e.Priority != 250 {
 		t.Errorf("VI_1 effect %+v", e)
 	}
