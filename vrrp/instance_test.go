@@ -577,3 +577,153 @@ func TestAddrErrorsCounted(t *testing.T) {
 		<-n.done
 	})
 }
+
+func TestAnnouncementsRoutesAndExcluded(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	synctest.Test(t, func(t *testing.T) {
+		h := newHub()
+		excl := netip.MustParsePrefix("192.0.2.10/32")
+		route := netip.MustParsePrefix("198.51.100.0/24")
+		cfg := baseCfg(1, 200)
+		cfg.VIPs = append(cfg.VIPs, VIP{Prefix: excl, Excluded: true})
+		cfg.Routes = []Route{{Dst: route, Via: nodeIP(254)}}
+		cfg.GARPMasterDelay = 2 * time.Second
+		cfg.GARPMasterRepeat = 3
+		cfg.GARPMasterRefresh = 10 * time.Second
+		cfg.GARPLowerPrioRepeat = 2
+		t0 := time.Now()
+		a := startNode(t, h, cfg)
+		settle(30 * time.Second)
+		tm := t0.Add(mdi200)
+		for _, c := range []struct {
+			at   time.Time
+			want int
+		}{
+			{tm, 3},                       // garp_master_repeat
+			{tm.Add(2 * time.Second), 3},  // after garp_master_delay
+			{tm.Add(10 * time.Second), 1}, // garp_master_refresh (refresh_repeat 1)
+			{tm.Add(20 * time.Second), 1}, // and again
+			{tm.Add(5 * time.Second), 0},  // nothing in between
+		} {
+			if n := a.ann.countIn(c.at, c.at); n != c.want {
+				t.Errorf("announcements at +%v: %d, want %d", c.at.Sub(tm), n, c.want)
+			}
+		}
+		// The excluded VIP is installed and announced but not advertised.
+		if !a.addrs.has(excl) || !a.addrs.routes[route] {
+			t.Errorf("excluded VIP %v, route %v", a.addrs.has(excl), a.addrs.routes[route])
+		}
+		a.ann.mu.Lock()
+		if got := a.ann.addrs[0]; len(got) != 2 || got[1] != excl.Addr() {
+			t.Errorf("announced %v", got)
+		}
+		a.ann.mu.Unlock()
+		var adv packet.Advert
+		p := h.lastSend(nodeIP(1))
+		if r := packet.Decode(p.payload, nodeIP(1), packet.Group4, &adv); r != packet.DropNone || len(adv.Addrs) != 1 || adv.Addrs[0] != vip.Addr() {
+			t.Errorf("advert addresses %v (%v)", adv.Addrs, r)
+		}
+
+		// A lower-priority router that thinks it is master: a answers at
+		// once, announces garp_lower_prio_repeat times and reports it.
+		low := baseCfg(2, 100)
+		low.VIPs = cfg.VIPs
+		b := newNode(t, h, low)
+		sentBefore := len(h.sends(nodeIP(1)))
+		now := time.Now()
+		adv2 := packet.Advert{Version: 2, VRID: 51, Priority: 100, AuthType: packet.AuthPass, AuthData: packet.PassData("s3cr3t"), Interval: 1, Addrs: []netip.Addr{vip.Addr()}}
+		buf := make([]byte, packet.MaxLen)
+		n, _ := adv2.MarshalTo(buf, nodeIP(2), packet.Group4, 0)
+		b.conn.WriteTo(buf[:n], packet.Group4)
+		synctest.Wait()
+		if got := len(h.sends(nodeIP(1))) - sentBefore; got != 1 {
+			t.Errorf("a answered with %d adverts", got)
+		}
+		if n := a.ann.countIn(now, now); n != 2 {
+			t.Errorf("%d announcements after the lower-priority advert, want 2", n)
+		}
+		a.mu.Lock()
+		if a.lower != 1 {
+			t.Errorf("OnMasterRxLowerPri called %d times", a.lower)
+		}
+		a.mu.Unlock()
+
+		a.stop(t)
+		if a.addrs.has(excl) || a.addrs.has(vip) || a.addrs.routes[route] {
+			t.Error("addresses or routes left after stop")
+		}
+		// Nothing announced after stop.
+		if n := a.ann.countIn(time.Now().Add(time.Nanosecond), time.Now().Add(time.Hour)); n != 0 {
+			t.Errorf("announcements after stop: %d", n)
+		}
+		settle(time.Minute)
+	})
+}
+
+func TestIPv6Instance(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	synctest.Test(t, func(t *testing.T) {
+		h := newHub()
+		v6vip := netip.MustParsePrefix("fd00:99::100/64")
+		mk := func(last byte, prio uint8) Config {
+			return Config{Name: "VI_6", VRID: 54, Priority: prio, AdvertInterval: 100 * time.Millisecond,
+				SrcAddr: netip.AddrFrom16([16]byte{0xfe, 0x80, 15: last}), VIPs: []VIP{{Prefix: v6vip, NoDAD: true}}}
+		}
+		a := startNode(t, h, mk(1, 200))
+		b := startNode(t, h, mk(2, 100))
+		settle(2 * time.Second)
+		wantState(t, "a", a, StateMaster)
+		wantState(t, "b", b, StateBackup)
+		p := h.lastSend(mk(1, 0).SrcAddr)
+		if p.dst != packet.Group6 || p.payload[0] != 0x31 || len(p.payload) != 24 {
+			t.Errorf("IPv6 advert to %v: % x", p.dst, p.payload)
+		}
+		a.conn.cut.Store(true)
+		last := h.lastSend(mk(1, 0).SrcAddr).at
+		settle(time.Second)
+		if got := b.becameMaster(t).Sub(last); got != 360937500*time.Nanosecond {
+			t.Errorf("failover after %v", got)
+		}
+		a.stop(t)
+		b.stop(t)
+	})
+}
+
+// errConn fails every read until closed.
+type errConn struct {
+	*fakeConn
+	reads int
+}
+
+func (e *errConn) ReadFrom(b []byte) (int, RecvMeta, error) {
+	select {
+	case <-e.closed:
+		return 0, RecvMeta{}, errFake
+	default:
+	}
+	e.reads++
+	return 0, RecvMeta{}, errFake
+}
+
+func TestReadErrorsCountedNoSpin(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	synctest.Test(t, func(t *testing.T) {
+		c := &errConn{fakeConn: newHub().conn(nodeIP(1))}
+		inst, err := New(baseCfg(1, 100), c, newFakeAddrs(), &fakeAnn{}, Options{Logger: discardLogger()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := contextWithCancel()
+		done := make(chan error)
+		go func() { done <- inst.Run(ctx) }()
+		settle(time.Second)
+		// One read per 10 ms back-off, not a spin.
+		if n := inst.Stats().ReadErrors; n < 50 || n > 101 {
+			t.Errorf("%d read errors in 1 s", n)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	})
+}
