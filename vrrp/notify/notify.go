@@ -145,19 +145,19 @@ type Options struct {
 	StopTimeout time.Duration
 	// KillGrace is the time between SIGTERM and SIGKILL after a timeout.
 	KillGrace time.Duration
-	// FIFO is the notify_fifo path; empty: none. It is created (mode
-	// 0600) if missing.
-	FIFO string
+	// FIFOs are the notify_fifo and vrrp_notify_fifo paths (each line
+	// goes to every one); each is created (mode 0600) if missing.
+	FIFOs []string
 	// QueueLen bounds each instance's queue (default 256).
 	QueueLen int
 }
 
 // Notifier runs notifications. Create with New.
 type Notifier struct {
-	opts Options
-	log  *slog.Logger
-	fifo *FIFO
-	run  func(context.Context, script.Spec) script.Result
+	opts  Options
+	log   *slog.Logger
+	fifos []*FIFO
+	run   func(context.Context, script.Spec) script.Result
 
 	ctx    context.Context // cancelled by Close after the drain deadline
 	cancel context.CancelFunc
@@ -199,12 +199,18 @@ func newNotifier(opts Options, log *slog.Logger, run func(context.Context, scrip
 		log = slog.Default()
 	}
 	n := &Notifier{opts: opts, log: log.With("part", "notify"), run: run, queues: map[string]*queue{}}
-	if opts.FIFO != "" {
-		f, err := OpenFIFO(opts.FIFO)
+	for _, p := range opts.FIFOs {
+		if p == "" {
+			continue
+		}
+		f, err := OpenFIFO(p)
 		if err != nil {
+			for _, o := range n.fifos {
+				o.Close()
+			}
 			return nil, err
 		}
-		n.fifo = f
+		n.fifos = append(n.fifos, f)
 	}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	return n, nil
@@ -220,8 +226,8 @@ func (n *Notifier) Notify(s *Scripts, ev Event) {
 	if ev.State == Deleted && (s == nil || !s.NotifyDeleted) {
 		ev.State = Fault
 	}
-	if n.fifo != nil {
-		if err := n.fifo.Write(FIFOLine(ev)); err != nil {
+	for _, f := range n.fifos {
+		if err := f.Write(FIFOLine(ev)); err != nil {
 			r := ReasonFIFOError
 			if errors.Is(err, ErrFIFOFull) {
 				r = ReasonFIFOFull
@@ -353,8 +359,8 @@ func (n *Notifier) Close(ctx context.Context) error {
 		<-done
 	}
 	n.cancel()
-	if n.fifo != nil {
-		if cerr := n.fifo.Close(); err == nil && cerr != nil {
+	for _, f := range n.fifos {
+		if cerr := f.Close(); err == nil && cerr != nil {
 			err = fmt.Errorf("notify: close fifo: %w", cerr)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/lvsd/lvsd/config"
 	"go.uber.org/goleak"
 )
 
@@ -200,7 +201,7 @@ func TestCloseKills(t *testing.T) {
 // is created when missing.
 func TestFIFO(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "notify.fifo")
-	n, err := New(Options{FIFO: path}, nil)
+	n, err := New(Options{FIFOs: []string{path}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +240,7 @@ func TestFIFO(t *testing.T) {
 // lines are dropped and counted.
 func TestFIFONoReader(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "notify.fifo")
-	n, err := New(Options{FIFO: path}, nil)
+	n, err := New(Options{FIFOs: []string{path}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +265,38 @@ func TestFIFONoReader(t *testing.T) {
 func TestFIFONotAFIFO(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "file")
 	os.WriteFile(path, nil, 0o644)
-	if _, err := New(Options{FIFO: path}, nil); err == nil {
+	if _, err := New(Options{FIFOs: []string{path}}, nil); err == nil {
 		t.Fatal("a regular file accepted as notify_fifo")
+	}
+}
+
+func TestFromConfig(t *testing.T) {
+	g := config.Global{ScriptUser: "root"}
+	ns := config.NotifySet{
+		Notify: config.Command{Line: `/usr/local/bin/notify.sh "a b"`},
+		Master: config.Command{Line: "/etc/keepalived/master.sh", User: "nobody"},
+		Fault:  config.Command{Line: "/etc/keepalived/notify_action.sh FAULT"},
+	}
+	s, err := FromConfig(ns, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"/usr/local/bin/notify.sh", "a b"}, s.Notify.Args); diff != "" {
+		t.Errorf("notify args (-want +got):\n%s", diff)
+	}
+	if s.Master.Cred == nil || s.Master.Cred.User != "nobody" || s.Fault.Cred == nil || s.Fault.Cred.UID != 0 {
+		t.Errorf("users: master %+v fault %+v", s.Master.Cred, s.Fault.Cred)
+	}
+	if s.Backup != nil || s.NotifyDeleted {
+		t.Errorf("unset scripts: %+v", s)
+	}
+	if _, err := FromConfig(config.NotifySet{Master: config.Command{Line: `x "open`}}, g); err == nil {
+		t.Error("bad command accepted")
+	}
+	if _, err := FromConfig(config.NotifySet{Master: config.Command{Line: "x", User: "no-such-user-lvsd"}}, g); err == nil {
+		t.Error("unknown user accepted")
+	}
+	if o := OptionsFromConfig(config.Global{NotifyFIFO: "/run/a"}); len(o.FIFOs) != 2 || o.FIFOs[0] != "/run/a" {
+		t.Errorf("options %+v", o)
 	}
 }
