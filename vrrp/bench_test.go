@@ -64,8 +64,7 @@ func backupSteadyState(tb testing.TB) func() {
 		if r := i.accept(payload, meta, &adv); r != packet.DropNone {
 			tb.Fatal(r)
 		}
-		i.apply(now, i.m.Advert(now, fsm.Advert{Priority: adv.Priority, Interval: adv.IntervalDuration(), Src: meta.Src}, i.acts[:0]))
-		i.armTimer(now)
+		i.onAdvert(rxAdvert{adv: fsm.Advert{Priority: adv.Priority, Interval: adv.IntervalDuration(), Src: meta.Src}, at: now})
 	}
 }
 

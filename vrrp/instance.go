@@ -78,6 +78,14 @@ type Stats struct {
 	ReadErrors     uint64
 	AddrErrors     uint64 // AddrManager failures
 	AnnounceErrors uint64
+
+	// Master and MasterPriority are the sender and priority of the last
+	// advert a backup accepted (or ignored as lower priority); invalid
+	// before any.
+	Master         netip.Addr
+	MasterPriority uint8
+	// LastTransition is the time of the last state change.
+	LastTransition time.Time
 }
 
 // DropsTotal returns the total of s.Drops.
@@ -123,6 +131,13 @@ type Instance struct {
 	announceAddrs []netip.Addr
 
 	c counters
+
+	// statMu guards master, masterPrio and lastTransition (written by the
+	// goroutine holding lk, read by Stats).
+	statMu         sync.Mutex
+	master         netip.Addr
+	masterPrio     uint8
+	lastTransition time.Time
 
 	// mu guards wantPrio, wantFault and running.
 	mu        sync.Mutex
@@ -274,6 +289,9 @@ func (i *Instance) Stats() Stats {
 	for r := range s.Drops {
 		s.Drops[r] = i.c.drops[r].Load()
 	}
+	i.statMu.Lock()
+	s.Master, s.MasterPriority, s.LastTransition = i.master, i.masterPrio, i.lastTransition
+	i.statMu.Unlock()
 	return s
 }
 
@@ -356,8 +374,7 @@ func (i *Instance) Run(ctx context.Context) error {
 			return nil
 		case r := <-rx:
 			i.lk.Lock()
-			i.apply(r.at, i.m.Advert(r.at, r.adv, i.acts[:0]))
-			i.armTimer(r.at)
+			i.onAdvert(r)
 			i.settle(r.at)
 			i.lk.Unlock()
 		case <-i.timer.C:
@@ -408,6 +425,13 @@ func (i *Instance) initRun(ctx context.Context) {
 	i.garpTimer.Stop()
 	i.refresh = time.NewTimer(time.Hour)
 	i.refresh.Stop()
+}
+
+// onAdvert handles an accepted advert.
+func (i *Instance) onAdvert(r rxAdvert) {
+	i.apply(r.at, i.m.Advert(r.at, r.adv, i.acts[:0]))
+	i.armTimer(r.at)
+	i.noteMaster()
 }
 
 // onTimer handles the fsm deadline: the periodic advert of a master (with
@@ -495,7 +519,18 @@ func (i *Instance) apply(now time.Time, acts []fsm.Action) {
 	}
 }
 
+// noteMaster publishes the master last heard for Stats.
+func (i *Instance) noteMaster() {
+	addr, prio := i.m.Master()
+	i.statMu.Lock()
+	i.master, i.masterPrio = addr, prio
+	i.statMu.Unlock()
+}
+
 func (i *Instance) transition(now time.Time, a fsm.Action) {
+	i.statMu.Lock()
+	i.lastTransition = now
+	i.statMu.Unlock()
 	i.c.state.Store(uint32(a.To))
 	i.c.transitions.Add(1)
 	if a.To == fsm.Master {

@@ -72,8 +72,8 @@ func TestElectionFailoverAndGracefulStop(t *testing.T) {
 		if n := len(h.sends(nodeIP(1))); n != 7 {
 			t.Errorf("a sent %d adverts in 10 s, want 7", n)
 		}
-		if b.inst.Stats().AdvertsReceived != 7 {
-			t.Errorf("b received %d adverts", b.inst.Stats().AdvertsReceived)
+		if s := b.inst.Stats(); s.AdvertsReceived != 7 || s.Master != nodeIP(1) || s.MasterPriority != 200 || !s.LastTransition.Equal(t0) {
+			t.Errorf("b stats: received %d, master %v/%d, last transition %v", s.AdvertsReceived, s.Master, s.MasterPriority, s.LastTransition.Sub(t0))
 		}
 
 		// Kill a at a random phase of the advert cycle (its packets vanish).
