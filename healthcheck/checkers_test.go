@@ -203,7 +203,7 @@ func TestHTTPCheckerCancel(t *testing.T) {
 // given, and a client certificate, as PEM files in dir.
 type certFiles struct{ ca, srvCert, srvKey, cliCert, cliKey string }
 
-func makeCerts(t *testing.T, dir string, names ...string) (certFiles, tls.Certificate) {
+func makeCerts(t testing.TB, dir string, names ...string) (certFiles, tls.Certificate) {
 	t.Helper()
 	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "lvsd test CA"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}

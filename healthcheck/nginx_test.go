@@ -21,7 +21,7 @@ import (
 // on loopback only: plain HTTP on httpPort, HTTPS on tlsPort with two
 // server names (a.example, b.example = default) with different pages.
 type nginxLab struct {
-	t                 *testing.T
+	t                 testing.TB
 	bin, dir, conf    string
 	httpPort, tlsPort uint16
 	certs             certFiles
@@ -29,7 +29,7 @@ type nginxLab struct {
 	done              chan struct{}
 }
 
-func freePort(t *testing.T) uint16 {
+func freePort(t testing.TB) uint16 {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -38,7 +38,9 @@ func freePort(t *testing.T) uint16 {
 	return uint16(ln.Addr().(*net.TCPAddr).Port)
 }
 
-func newNginx(t *testing.T) *nginxLab {
+func newNginx(t *testing.T) *nginxLab { return newNginxB(t) }
+
+func newNginxB(t testing.TB) *nginxLab {
 	bin := testenv.NeedBinary(t, "nginx")
 	dir := t.TempDir()
 	n := &nginxLab{t: t, bin: bin, dir: dir, httpPort: freePort(t), tlsPort: freePort(t)}

@@ -162,7 +162,8 @@ func Fetch(ctx context.Context, t *Target, onRead OnRead) (Response, error) {
 // fwmark when not zero, giving up at deadline (zero: none) or when ctx ends.
 // The tcp_check checker and Fetch share it.
 func Dial(ctx context.Context, server, bind netip.AddrPort, fwmark uint32, deadline time.Time) (net.Conn, error) {
-	d := net.Dialer{Deadline: deadline}
+	// No TCP keepalive: a check lives for one exchange (saves setsockopt calls).
+	d := net.Dialer{Deadline: deadline, KeepAlive: -1}
 	if bind.Addr().IsValid() {
 		d.LocalAddr = net.TCPAddrFromAddrPort(bind)
 	}

@@ -1,0 +1,110 @@
+package healthcheck
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"runtime"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func cpuTime() time.Duration { u, s := cpuSplit(); return u + s }
+
+// cpuSplit returns the process's user and system CPU time.
+func cpuSplit() (user, sys time.Duration) {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano()), time.Duration(ru.Stime.Nano())
+}
+
+// BenchmarkHTTPGetCheck measures one http_get check (connect, request,
+// response, digest) against nginx on loopback. The server is another
+// process, so cpu-ns/check is the checker's own CPU (user+system).
+func BenchmarkHTTPGetCheck(b *testing.B) {
+	n := newNginxB(b)
+	c, err := NewHTTPChecker(HTTPSpec{Target: n.addr(n.httpPort), Timeout: 2 * time.Second, URLs: []URLSpec{{Path: "/index.html", Digest: md5hex(page)}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	u0, s0 := cpuSplit()
+	start := time.Now()
+	for b.Loop() {
+		if r := c.Check(ctx); !r.OK() {
+			b.Fatal(r.Detail())
+		}
+	}
+	u1, s1 := cpuSplit()
+	b.ReportMetric(float64(u1-u0+s1-s0)/float64(b.N), "cpu-ns/check")
+	b.ReportMetric(float64(u1-u0)/float64(b.N), "user-ns/check")
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "checks/s")
+}
+
+// BenchmarkScheduler10k checks 10,000 real servers (distinct checks: one
+// url each) every second for 5 s through the scheduler against nginx and
+// reports the fraction of one core used and the heap per real server.
+func BenchmarkScheduler10k(b *testing.B) {
+	const servers = 10000
+	n := newNginxB(b)
+	for b.Loop() {
+		runtime.GC()
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		specs := make([]RealServerSpec, servers)
+		for i := range specs {
+			c, err := NewHTTPChecker(HTTPSpec{Target: n.addr(n.httpPort), Timeout: 2 * time.Second, URLs: []URLSpec{{Path: fmt.Sprintf("/index.html?rs=%d", i), Digest: md5hex(page)}}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			specs[i] = RealServerSpec{
+				Key:    RealServerKey{VirtualServer: "bench", Addr: netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}), Port: 80},
+				Weight: 1,
+				Checks: []CheckConfig{{Name: "http_get", Checker: c, Policy: Policy{DelayLoop: time.Second, Retry: 1, DelayBeforeRetry: time.Second, Warmup: time.Second}}},
+			}
+		}
+		var mu sync.Mutex
+		downs := 0
+		s := New(Options{Workers: 64, OnUpdate: func(u Update) {
+			if !u.Up {
+				mu.Lock()
+				downs++
+				mu.Unlock()
+			}
+		}})
+		s.Set(specs)
+		ctx, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() { defer wg.Done(); s.Run(ctx) }()
+		time.Sleep(2 * time.Second) // warm-up spreads the first checks
+		v0 := s.View()
+		u0, s0 := cpuSplit()
+		t0 := time.Now()
+		time.Sleep(5 * time.Second)
+		u1, s1 := cpuSplit()
+		cpu, el := u1-u0+s1-s0, time.Since(t0)
+		v1 := s.View()
+		runtime.ReadMemStats(&m1)
+		cancel()
+		wg.Wait()
+		checks := v1.Results[ReasonOK] - v0.Results[ReasonOK]
+		var failed uint64
+		for r := ReasonTimeout; r < numReasons; r++ {
+			failed += v1.Results[r] - v0.Results[r]
+		}
+		b.ReportMetric(float64(checks)/el.Seconds(), "checks/s")
+		b.ReportMetric(float64(cpu)/float64(el), "cores")
+		b.ReportMetric(float64(u1-u0)/float64(el), "user-cores")
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(checks), "cpu-ns/check")
+		b.ReportMetric(float64(failed), "failed")
+		b.ReportMetric(float64(m1.HeapInuse-m0.HeapInuse)/servers, "heap-B/server")
+		mu.Lock()
+		b.ReportMetric(float64(downs), "downs")
+		mu.Unlock()
+		runtime.KeepAlive(specs)
+	}
+}
