@@ -33,7 +33,9 @@ test-vm:
 
 bench:
 
-demo:
+# demo: a live failover between two lvsd nodes in namespaces (root).
+demo: build
+	bash contrib/demo.sh $(BIN)
 
 fuzz:
 
