@@ -71,6 +71,9 @@ type Config struct {
 	// master hears a lower-priority advertisement. 0 means GARPMasterRepeat;
 	// negative disables.
 	GARPLowerPrioRepeat int
+	// GARPLowerPrioDelay is garp_lower_prio_delay: a second burst after a
+	// lower-priority advert. 0 means GARPMasterDelay; negative disables.
+	GARPLowerPrioDelay time.Duration
 	// LowerPrioNoAdvert is lower_prio_no_advert: a master does not answer a
 	// lower-priority advertisement with its own.
 	LowerPrioNoAdvert bool
@@ -117,6 +120,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.GARPLowerPrioRepeat == 0 {
 		c.GARPLowerPrioRepeat = c.GARPMasterRepeat
+	}
+	if c.GARPLowerPrioDelay == 0 {
+		c.GARPLowerPrioDelay = c.GARPMasterDelay
 	}
 	return c
 }

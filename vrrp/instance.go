@@ -163,6 +163,7 @@ type Instance struct {
 	timer      *time.Timer
 	garpTimer  *time.Timer // second burst after garp_master_delay
 	refresh    *time.Timer // garp_master_refresh
+	lowerTimer *time.Timer // second burst after garp_lower_prio_delay
 	lastPrio   int
 	lastFault  bool
 	sendLimit  rateLimit
@@ -389,6 +390,12 @@ func (i *Instance) Run(ctx context.Context) error {
 				i.announce(i.cfg.GARPMasterRepeat)
 			}
 			i.lk.Unlock()
+		case <-i.lowerTimer.C:
+			i.lk.Lock()
+			if i.m.State() == fsm.Master && i.cfg.GARPLowerPrioRepeat > 0 {
+				i.announce(i.cfg.GARPLowerPrioRepeat)
+			}
+			i.lk.Unlock()
 		case <-i.refresh.C:
 			i.lk.Lock()
 			if i.m.State() == fsm.Master {
@@ -425,6 +432,8 @@ func (i *Instance) initRun(ctx context.Context) {
 	i.garpTimer.Stop()
 	i.refresh = time.NewTimer(time.Hour)
 	i.refresh.Stop()
+	i.lowerTimer = time.NewTimer(time.Hour)
+	i.lowerTimer.Stop()
 }
 
 // onAdvert handles an accepted advert.
@@ -481,6 +490,7 @@ func (i *Instance) stopTimers() {
 	i.timer.Stop()
 	i.garpTimer.Stop()
 	i.refresh.Stop()
+	i.lowerTimer.Stop()
 }
 
 // apply performs the machine's actions in order.
@@ -506,6 +516,9 @@ func (i *Instance) apply(now time.Time, acts []fsm.Action) {
 			case fsm.AnnounceLowerPrio:
 				if i.cfg.GARPLowerPrioRepeat > 0 {
 					i.announce(i.cfg.GARPLowerPrioRepeat)
+					if i.cfg.GARPLowerPrioDelay > 0 {
+						i.lowerTimer.Reset(i.cfg.GARPLowerPrioDelay)
+					}
 				}
 			}
 		case fsm.Transition:
@@ -540,6 +553,7 @@ func (i *Instance) transition(now time.Time, a fsm.Action) {
 		i.c.releasedMaster.Add(1)
 		i.garpTimer.Stop()
 		i.refresh.Stop()
+		i.lowerTimer.Stop()
 	}
 	i.log.Info("entering "+a.To.String()+" state", "from", a.From.String(), "cause", a.Cause.String(), "priority", a.Priority)
 	if i.opts.OnTransition != nil {

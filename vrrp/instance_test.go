@@ -642,6 +642,11 @@ func TestAnnouncementsRoutesAndExcluded(t *testing.T) {
 		if n := a.ann.countIn(now, now); n != 2 {
 			t.Errorf("%d announcements after the lower-priority advert, want 2", n)
 		}
+		// and again after garp_lower_prio_delay (default: garp_master_delay).
+		settle(2 * time.Second)
+		if n := a.ann.countIn(now.Add(2*time.Second), now.Add(2*time.Second)); n != 2 {
+			t.Errorf("%d announcements garp_lower_prio_delay after the lower-priority advert, want 2", n)
+		}
 		a.mu.Lock()
 		if a.lower != 1 {
 			t.Errorf("OnMasterRxLowerPri called %d times", a.lower)
