@@ -10,8 +10,9 @@ import (
 )
 
 // Config is one VRRP instance as the runner needs it. cmd/lvsd maps
-// config.VRRPInstance onto it; zero values mean keepalived's defaults (see
-// WithDefaults).
+// config.VRRPInstance onto it. Zero values mean keepalived's defaults (see
+// WithDefaults); where keepalived accepts an explicit 0 that disables
+// something (garp_master_delay 0, garp_*_repeat 0), pass a negative value.
 type Config struct {
 	// Name is the instance name (vrrp_instance VI_1), used in logs and notifications.
 	Name string
@@ -61,11 +62,12 @@ type Config struct {
 	// GARPMasterDelay is garp_master_delay: the second announcement burst
 	// after becoming master. 0 means 5 s; negative means no second burst.
 	GARPMasterDelay time.Duration
-	// GARPMasterRepeat is garp_master_repeat: announcements per burst. 0 means 5.
+	// GARPMasterRepeat is garp_master_repeat: announcements per burst. 0 means 5;
+	// negative means none (keepalived's explicit 0).
 	GARPMasterRepeat int
 	// GARPMasterRefresh is garp_master_refresh: a periodic announcement while master; 0 is off.
 	GARPMasterRefresh time.Duration
-	// GARPMasterRefreshRepeat is garp_master_refresh_repeat. 0 means 1.
+	// GARPMasterRefreshRepeat is garp_master_refresh_repeat. 0 means 1; negative means none.
 	GARPMasterRefreshRepeat int
 	// GARPLowerPrioRepeat is garp_lower_prio_repeat: announcements sent when a
 	// master hears a lower-priority advertisement. 0 means GARPMasterRepeat;
@@ -202,9 +204,6 @@ func (c *Config) Validate() error {
 	}
 	if c.McastGroup.IsValid() && !c.McastGroup.IsMulticast() {
 		bad("multicast group %v is not a multicast address", c.McastGroup)
-	}
-	if c.GARPMasterRepeat < 0 || c.GARPMasterRefreshRepeat < 0 {
-		bad("garp repeat counts must not be negative")
 	}
 	return errors.Join(errs...)
 }
