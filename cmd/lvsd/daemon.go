@@ -10,6 +10,7 @@ import (
 
 	"github.com/lvsd/lvsd/config"
 	"github.com/lvsd/lvsd/vrrp"
+	"github.com/lvsd/lvsd/vrrp/track"
 	"github.com/lvsd/lvsd/vrrp/vip"
 )
 
@@ -89,6 +90,7 @@ type vrrpPart struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	insts  []*vrrpInstance
+	trk    *vrrpTracking // trackers and notifications (vrrptrack.go)
 }
 
 type vrrpInstance struct {
@@ -106,6 +108,12 @@ func (v *vrrpPart) start(ctx context.Context) error {
 		return err
 	}
 	v.m = m
+	trk, err := newVRRPTracking(v.d.cfg, v.d.log)
+	if err != nil {
+		v.closeAll()
+		return err
+	}
+	v.trk = trk
 	for i := range v.d.cfg.Instances {
 		in := &v.d.cfg.Instances[i]
 		inst, err := v.build(ctx, in)
@@ -114,6 +122,17 @@ func (v *vrrpPart) start(ctx context.Context) error {
 			return err
 		}
 		v.insts = append(v.insts, inst)
+	}
+	targets := map[string]track.Target{}
+	for _, inst := range v.insts {
+		if tg, ok := inst.run.(track.Target); ok {
+			targets[inst.cfg.Name] = tg
+		}
+	}
+	if err := v.trk.start(targets, v.d.failed); err != nil {
+		v.trk.stop(ctx)
+		v.closeAll()
+		return err
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	v.cancel = cancel
@@ -150,7 +169,7 @@ func (v *vrrpPart) build(ctx context.Context, in *config.VRRPInstance) (*vrrpIns
 	if c.Priority < 255 {
 		v.removeLeftovers(ctx, log, k, c)
 	}
-	r, err := newVRRPRunner(c, k, v.d.log)
+	r, err := newVRRPRunner(c, k, v.d.log, v.trk.instanceOptions(c.Name))
 	if err != nil {
 		v.closeKernel(k)
 		return nil, fmt.Errorf("instance %s: %w", in.Name, err)
@@ -221,5 +240,11 @@ func (v *vrrpPart) stop(ctx context.Context) error {
 		}
 	}
 	v.closeAll()
+	if v.trk != nil {
+		// After the instances: their STOP notifications are queued.
+		if err := v.trk.stop(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	return errors.Join(errs...)
 }

@@ -12,7 +12,9 @@ type vrrpRunner interface {
 	Run(ctx context.Context) error
 }
 
-// newVRRPRunner builds the instance over its kernel pieces.
-func newVRRPRunner(c vrrp.Config, k *vrrpKernel, log *slog.Logger) (*vrrp.Instance, error) {
-	return vrrp.New(c, vrrpConn{k.conn}, k.addrs, k.announce, vrrp.Options{Logger: log})
+// newVRRPRunner builds the instance over its kernel pieces; hooks carries
+// the notification callbacks (vrrptrack.go).
+func newVRRPRunner(c vrrp.Config, k *vrrpKernel, log *slog.Logger, hooks vrrp.Options) (*vrrp.Instance, error) {
+	hooks.Logger = log
+	return vrrp.New(c, vrrpConn{k.conn}, k.addrs, k.announce, hooks)
 }

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"time"
+
+	"github.com/lvsd/lvsd/config"
+	"github.com/lvsd/lvsd/vrrp"
+	"github.com/lvsd/lvsd/vrrp/notify"
+	"github.com/lvsd/lvsd/vrrp/track"
+)
+
+// vrrpTracking is the VRRP part's trackers (vrrp_script, vrrp_track_process,
+// track_file, track_interface and each instance's own interface) and its
+// notifications (notify scripts, notify FIFOs).
+type vrrpTracking struct {
+	log      *slog.Logger
+	set      *track.Set
+	notifier *notify.Notifier
+	scripts  map[string]*notify.Scripts // by instance name
+	groups   map[string]*notify.Scripts // by sync group name
+	cancel   context.CancelFunc
+	done     chan error
+}
+
+// readyTimeout bounds the wait for the first result of weight-0 scripts
+// before the instances start (they stay in FAULT until it comes).
+const readyTimeout = 30 * time.Second
+
+func newVRRPTracking(cfg *config.Config, log *slog.Logger) (*vrrpTracking, error) {
+	set, err := track.FromConfig(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	t := &vrrpTracking{log: log, set: set, scripts: map[string]*notify.Scripts{}, groups: map[string]*notify.Scripts{}}
+	for _, in := range cfg.Instances {
+		s, err := notify.FromConfig(in.Notify, cfg.Global)
+		if err != nil {
+			return nil, fmt.Errorf("vrrp_instance %s: %w", in.Name, err)
+		}
+		t.scripts[in.Name] = s
+	}
+	for _, g := range cfg.SyncGroups {
+		s, err := notify.FromConfig(g.Notify, cfg.Global)
+		if err != nil {
+			return nil, fmt.Errorf("vrrp_sync_group %s: %w", g.Name, err)
+		}
+		t.groups[g.Name] = s
+	}
+	n, err := notify.New(notify.OptionsFromConfig(cfg.Global), log)
+	if err != nil {
+		return nil, err
+	}
+	t.notifier = n
+	return t, nil
+}
+
+func notifyState(s vrrp.State) (notify.State, bool) {
+	switch s {
+	case vrrp.StateMaster:
+		return notify.Master, true
+	case vrrp.StateBackup:
+		return notify.Backup, true
+	case vrrp.StateFault:
+		return notify.Fault, true
+	case vrrp.StateStop:
+		return notify.Stop, true
+	}
+	return 0, false
+}
+
+// instanceOptions are the hooks of one instance.
+func (t *vrrpTracking) instanceOptions(name string) vrrp.Options {
+	return vrrp.Options{
+		OnTransition: func(tr vrrp.Transition) {
+			if st, ok := notifyState(tr.To); ok {
+				t.notifier.Notify(t.scripts[tr.Instance], notify.Event{Name: tr.Instance, State: st, Priority: int(tr.Priority), Time: tr.Time})
+			}
+		},
+		OnMasterRxLowerPri: func(instance string, _ netip.Addr, _ uint8) {
+			var prio int
+			if e, ok := t.set.Effect(instance); ok {
+				prio = e.Priority
+			}
+			t.notifier.Notify(t.scripts[instance], notify.Event{Name: instance, State: notify.MasterRxLowerPri, Priority: prio})
+		},
+	}
+}
+
+// groupOptions are the hooks of one sync group.
+func (t *vrrpTracking) groupOptions(name string) vrrp.GroupOptions {
+	return vrrp.GroupOptions{
+		OnTransition: func(tr vrrp.GroupTransition) {
+			if st, ok := notifyState(tr.To); ok {
+				t.notifier.Notify(t.groups[tr.Group], notify.Event{Group: true, Name: tr.Group, State: st, Time: tr.Time})
+			}
+		},
+	}
+}
+
+// start binds the instances to their trackers, starts the trackers and
+// waits (bounded) until no instance waits for a first script result.
+func (t *vrrpTracking) start(targets map[string]track.Target, failed func(error)) error {
+	for name, tg := range targets {
+		if err := t.set.Bind(name, tg); err != nil {
+			return err
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.cancel, t.done = cancel, make(chan error, 1)
+	go func() {
+		err := t.set.Run(ctx)
+		if err != nil && ctx.Err() == nil {
+			failed(fmt.Errorf("tracking: %w", err))
+		}
+		t.done <- err
+	}()
+	select {
+	case <-t.set.Ready():
+	case <-time.After(readyTimeout):
+		t.log.Warn("starting instances before every weight-0 vrrp_script has a result")
+	}
+	return nil
+}
+
+// stop stops the trackers, then delivers the queued notifications (the
+// instances' STOP among them) within ctx.
+func (t *vrrpTracking) stop(ctx context.Context) error {
+	var errs []error
+	if t.cancel != nil {
+		t.cancel()
+		if err := <-t.done; err != nil && !errors.Is(err, context.Canceled) {
+			errs = append(errs, err)
+		}
+	}
+	if err := t.notifier.Close(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("notify: %w", err))
+	}
+	return errors.Join(errs...)
+}
