@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -198,14 +199,15 @@ func statusOK(rs []StatusRange, code int) bool {
 func ParseStatusRanges(vals []string) ([]StatusRange, error) {
 	var out []StatusRange
 	for _, v := range vals {
-		lo, hi, isRange := strings.Cut(v, "-")
+		lo, hi, isRange := strings.Cut(strings.TrimSpace(v), "-")
 		var r StatusRange
-		if _, err := fmt.Sscanf(lo, "%d", &r.Min); err != nil {
+		var err error
+		if r.Min, err = strconv.Atoi(strings.TrimSpace(lo)); err != nil {
 			return nil, fmt.Errorf("healthcheck: status_code %q: %w", v, err)
 		}
 		r.Max = r.Min
 		if isRange {
-			if _, err := fmt.Sscanf(hi, "%d", &r.Max); err != nil {
+			if r.Max, err = strconv.Atoi(strings.TrimSpace(hi)); err != nil {
 				return nil, fmt.Errorf("healthcheck: status_code %q: %w", v, err)
 			}
 		}

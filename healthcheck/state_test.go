@@ -165,7 +165,7 @@ func TestParseStatusRanges(t *testing.T) {
 	if diff := cmp.Diff([]StatusRange{{200, 200}, {300, 399}}, got); diff != "" {
 		t.Fatal(diff)
 	}
-	for _, bad := range []string{"99", "200-100", "abc", "600"} {
+	for _, bad := range []string{"99", "200-100", "abc", "600", "200abc", "2xx"} {
 		if _, err := ParseStatusRanges([]string{bad}); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
