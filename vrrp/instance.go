@@ -139,9 +139,10 @@ type Instance struct {
 	masterPrio     uint8
 	lastTransition time.Time
 
-	// mu guards wantPrio, wantFault and running.
+	// mu guards wantPrio, prioSet, wantFault and running.
 	mu        sync.Mutex
-	wantPrio  int  // effective priority requested by SetPriority; 0: base
+	wantPrio  int  // effective priority requested by SetPriority
+	prioSet   bool // SetPriority was called
 	wantFault bool // fault requested by SetFault
 	running   bool
 	// poke wakes the instance goroutine after SetPriority/SetFault (capacity 1).
@@ -168,6 +169,8 @@ type Instance struct {
 	lastFault  bool
 	sendLimit  rateLimit
 	addrLimit  rateLimit
+
+	// Owned by the reader goroutine.
 	readLimit  rateLimit
 	dropLimits [packet.NumDropReasons]rateLimit
 }
@@ -217,6 +220,7 @@ func New(cfg Config, conn Conn, addrs AddrManager, ann Announcer, opts Options) 
 		acts:  make([]fsm.Action, 0, 8),
 	}
 	i.lk = &i.ownLock
+	i.lastPrio = int(cfg.Priority)
 	i.vips = append([]VIP(nil), cfg.VIPs...)
 	for _, v := range i.vips {
 		i.announceAddrs = append(i.announceAddrs, v.Prefix.Addr())
@@ -297,11 +301,12 @@ func (i *Instance) Stats() Stats {
 }
 
 // SetPriority sets the effective priority (the base priority adjusted by
-// trackers); it is clamped to 1..254 and ignored for an address owner.
-// Safe from any goroutine; applied by the running instance at once.
+// trackers, e.g. base + weights); it is clamped to 1..254 and ignored for an
+// address owner. Safe from any goroutine; applied by the running instance at
+// once, or at start when called before Run.
 func (i *Instance) SetPriority(p int) {
 	i.mu.Lock()
-	i.wantPrio = p
+	i.wantPrio, i.prioSet = p, true
 	i.mu.Unlock()
 	i.wake()
 }
@@ -457,13 +462,10 @@ func (i *Instance) onTimer(now time.Time) {
 // applyWanted feeds SetPriority/SetFault requests to the machine.
 func (i *Instance) applyWanted(now time.Time) {
 	i.mu.Lock()
-	p, f := i.wantPrio, i.wantFault
+	p, set, f := i.wantPrio, i.prioSet, i.wantFault
 	i.mu.Unlock()
-	if p != i.lastPrio {
+	if set && p != i.lastPrio {
 		i.lastPrio = p
-		if p == 0 {
-			p = int(i.cfg.Priority)
-		}
 		old := i.m.Priority()
 		i.apply(now, i.m.SetPriority(now, p, i.acts[:0]))
 		if np := i.m.Priority(); np != old {

@@ -335,8 +335,17 @@ func TestPriorityAndFaultHooks(t *testing.T) {
 		wantState(t, "b preempts", b, StateMaster)
 		wantState(t, "a yields", a, StateBackup)
 
+		// Trackers can drive the priority to 0 or below: clamped to 1.
+		a.inst.SetPriority(-30)
+		settle(time.Second)
+		if p := h.lastSend(nodeIP(1)).prio; p != 1 && a.inst.State() == StateMaster {
+			t.Errorf("a advertises %d, want 1", p)
+		}
+		if got := a.inst.Stats().Priority; got != 1 {
+			t.Errorf("clamped priority %d", got)
+		}
 		// Back to base: a preempts again.
-		a.inst.SetPriority(0)
+		a.inst.SetPriority(200)
 		settle(10 * time.Second)
 		wantState(t, "a back", a, StateMaster)
 		if got := a.inst.Stats().Priority; got != 200 {
