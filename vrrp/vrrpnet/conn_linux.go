@@ -355,21 +355,31 @@ func (c *Conn) readOne(b []byte) (int, Meta, error) {
 		m.Src = netip.AddrFrom16(c.rsa6.Addr)
 		parseCmsg6(oob, &m)
 	} else {
-		p := c.rbuf[:c.rn]
-		if len(p) < 20 || p[0]>>4 != 4 {
+		hl, ok := parseIPv4Header(c.rbuf[:c.rn], &m)
+		if !ok {
 			return 0, m, errShort
 		}
-		hl := int(p[0]&0x0f) * 4
-		if hl < 20 || hl > len(p) {
-			return 0, m, errShort
-		}
-		m.TTL = int(p[8])
-		m.Src = netip.AddrFrom4([4]byte(p[12:16]))
-		m.Dst = netip.AddrFrom4([4]byte(p[16:20]))
-		n = copy(b, p[hl:])
+		n = copy(b, c.rbuf[hl:c.rn])
 		parseCmsg4(oob, &m)
 	}
 	return n, m, nil
+}
+
+// parseIPv4Header fills the source, destination and TTL of m from the IPv4
+// header at the start of p and returns the header length; ok is false when
+// p does not start with a whole IPv4 header.
+func parseIPv4Header(p []byte, m *Meta) (hl int, ok bool) {
+	if len(p) < 20 || p[0]>>4 != 4 {
+		return 0, false
+	}
+	hl = int(p[0]&0x0f) * 4
+	if hl < 20 || hl > len(p) {
+		return 0, false
+	}
+	m.TTL = int(p[8])
+	m.Src = netip.AddrFrom4([4]byte(p[12:16]))
+	m.Dst = netip.AddrFrom4([4]byte(p[16:20]))
+	return hl, true
 }
 
 // errShort reports a packet too short to carry an IPv4 header: the kernel
