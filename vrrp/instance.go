@@ -479,13 +479,15 @@ func (i *Instance) applyWanted(now time.Time) {
 	}
 }
 
-func (i *Instance) armTimer(now time.Time) {
+// armTimer sets the timer to the machine's deadline (measured from the
+// clock, not from the event's time, so a late event does not delay it).
+func (i *Instance) armTimer(time.Time) {
 	d := i.m.Deadline()
 	if d.IsZero() {
 		i.timer.Stop()
 		return
 	}
-	i.timer.Reset(d.Sub(now))
+	i.timer.Reset(time.Until(d))
 }
 
 func (i *Instance) stopTimers() {
