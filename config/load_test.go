@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"os"
 	"testing"
 )
 
@@ -20,5 +21,21 @@ func TestLoadMissing(t *testing.T) {
 	var es Errors
 	if err == nil || errors.As(err, &es) {
 		t.Fatalf("want a read error, got %v", err)
+	}
+}
+
+// TestSketchIsTheContract: testdata/sketch.toml is a copy of the shared
+// contract file (checked where the shared material is present).
+func TestSketchIsTheContract(t *testing.T) {
+	shared, err := os.ReadFile("../../shared/config-sketch.toml")
+	if err != nil {
+		t.Skipf("shared contract not present here: %v", err)
+	}
+	local, err := os.ReadFile("testdata/sketch.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(shared) != string(local) {
+		t.Error("testdata/sketch.toml differs from the shared config-sketch.toml: copy it again")
 	}
 }
