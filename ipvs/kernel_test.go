@@ -25,7 +25,7 @@ import (
 // kernelNS creates a named network namespace and a Client connected to the
 // IPVS of that namespace; both are removed at cleanup. It returns the
 // client and the namespace name (for ipvsadm through "ip netns exec").
-func kernelNS(t *testing.T) (Client, string) {
+func kernelNS(t testing.TB) (Client, string) {
 	t.Helper()
 	testenv.NeedIPVS(t)
 	var b [3]byte
@@ -64,7 +64,7 @@ func kernelNS(t *testing.T) (Client, string) {
 	return r.c, name
 }
 
-func ipvsadm(t *testing.T, ns string, args ...string) string {
+func ipvsadm(t testing.TB, ns string, args ...string) string {
 	t.Helper()
 	bin := testenv.NeedBinary(t, "ipvsadm")
 	out, err := exec.Command("ip", append([]string{"netns", "exec", ns, bin}, args...)...).CombinedOutput()
