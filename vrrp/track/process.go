@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -119,10 +120,11 @@ func (t *ProcessTracker) Run(ctx context.Context, emit Emit) error {
 	tab := newProcTable(t.cfgs)
 	var conn *connector
 	if !t.ForcePoll {
-		c, err := dialConnector()
+		c, where, err := dialConnector()
 		if err != nil {
 			t.log.Warn("process events connector unavailable, polling /proc instead", "err", err, "interval", t.PollInterval)
 		} else {
+			t.log.Debug("process events connector subscribed", "in", where)
 			conn = c
 		}
 	}
@@ -302,7 +304,51 @@ type connector struct {
 	once sync.Once
 }
 
-func dialConnector() (*connector, error) {
+// dialConnector subscribes to process events. The kernel's connector
+// exists only in the initial network namespace: inside another one (lvsd
+// run under `ip netns exec`, some containers) the subscription is refused,
+// and lvsd then opens the socket in the initial namespace
+// when it may (root with CAP_SYS_ADMIN, from init's or kthreadd's
+// /proc/PID/ns/net); the socket stays there for life.
+func dialConnector() (*connector, string, error) {
+	c, err := dialConnectorHere()
+	if err == nil {
+		return c, "current network namespace", nil
+	}
+	type result struct {
+		c   *connector
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		// This goroutine's thread changes namespace and is never unlocked:
+		// it dies with the goroutine instead of going back to the pool.
+		runtime.LockOSThread()
+		// init, else kthreadd: kernel threads live in the initial namespace.
+		ns, nerr := os.Open("/proc/1/ns/net")
+		if nerr != nil {
+			ns, nerr = os.Open("/proc/2/ns/net")
+		}
+		if nerr != nil {
+			ch <- result{nil, nerr}
+			return
+		}
+		defer ns.Close()
+		if nerr := unix.Setns(int(ns.Fd()), unix.CLONE_NEWNET); nerr != nil {
+			ch <- result{nil, fmt.Errorf("setns /proc/1/ns/net: %w", nerr)}
+			return
+		}
+		c, nerr := dialConnectorHere()
+		ch <- result{c, nerr}
+	}()
+	r := <-ch
+	if r.err != nil {
+		return nil, "", fmt.Errorf("%w; in the initial network namespace: %w", err, r.err)
+	}
+	return r.c, "initial network namespace", nil
+}
+
+func dialConnectorHere() (*connector, error) {
 	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, unix.NETLINK_CONNECTOR)
 	if err != nil {
 		return nil, fmt.Errorf("track: socket(NETLINK_CONNECTOR): %w", err)

@@ -1,6 +1,7 @@
 package track
 
 import (
+	"context"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/lvsd/lvsd/integration/netlab"
 	"github.com/lvsd/lvsd/integration/testenv"
 )
 
@@ -223,4 +225,36 @@ func TestProcessTrackerQuorumDelay(t *testing.T) {
 	if d := u.Time.Sub(t0); d < 300*time.Millisecond {
 		t.Fatalf("quorum lost after %v, before terminate_delay 300ms", d)
 	}
+}
+
+// TestProcessTrackerInNetns: started inside a network namespace (lvsd run
+// under `ip netns exec`), where the kernel refuses the connector, the
+// tracker subscribes from the initial namespace and still sees exits at
+// once.
+func TestProcessTrackerInNetns(t *testing.T) {
+	testenv.NeedNetns(t)
+	lab := netlab.New(t, "n1")
+	bin := namedSleep(t)
+	p := startProc(t, bin)
+	tr, _ := NewProcess([]ProcessConfig{{Name: "app", Process: filepath.Base(bin)}}, nil)
+	r := newRecorder()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- lab.Node("n1").Do(func() error { return tr.Run(ctx, r.emit) }) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != context.Canceled {
+			t.Errorf("Run = %v", err)
+		}
+	}()
+	if u := r.next(t, 10*time.Second, "initial", func(Update) bool { return true }); u.Status != StatusOK {
+		t.Fatalf("initial %+v", u)
+	}
+	if tr.Mode() != ModeConnector {
+		t.Fatalf("mode %q inside a network namespace, want %q", tr.Mode(), ModeConnector)
+	}
+	t0 := time.Now()
+	p.Process.Kill()
+	u := r.next(t, 10*time.Second, "exit", func(u Update) bool { return u.Status == StatusFailed })
+	t.Logf("exit seen %v after the kill", u.Time.Sub(t0))
 }

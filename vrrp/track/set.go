@@ -289,15 +289,18 @@ func (s *Set) applyLocked(it *instanceTracking) {
 		it.target.SetPriority(e.Priority)
 	}
 	if !it.set || fault != (it.last.InFault() || len(it.last.Waiting) > 0) {
-		if fault {
-			s.log.Info("tracking puts instance in FAULT", "instance", it.name, "fault_by", e.Fault, "waiting_for", e.Waiting)
-		} else if it.set {
+		switch {
+		case fault && len(e.Fault) == 0:
+			s.log.Debug("instance waits for first tracker results", "instance", it.name, "waiting_for", e.Waiting)
+		case fault:
+			s.log.Info("tracking puts instance in FAULT", "instance", it.name, "fault_by", e.Fault)
+		case it.set:
 			s.log.Info("tracking releases instance from FAULT", "instance", it.name)
 		}
 		it.target.SetFault(fault)
 	}
 	if it.set && e.Priority != it.last.Priority {
-		s.log.Info("effective priority changed", "instance", it.name, "from", it.last.Priority, "to", e.Priority)
+		s.log.Debug("effective priority changed", "instance", it.name, "from", it.last.Priority, "to", e.Priority)
 	}
 	it.last, it.set = e, true
 }
