@@ -169,6 +169,7 @@ type Instance struct {
 	lastFault  bool
 	sendLimit  rateLimit
 	addrLimit  rateLimit
+	lowerLimit rateLimit
 
 	// Owned by the reader goroutine.
 	readLimit  rateLimit
@@ -528,7 +529,9 @@ func (i *Instance) apply(now time.Time, acts []fsm.Action) {
 		case fsm.Transition:
 			i.transition(now, a)
 		case fsm.RxLowerPriority:
-			i.log.Info("master received lower priority advert", "src", a.Src, "priority", a.Priority, "ours", i.m.Priority())
+			if ok, sup := i.lowerLimit.allow(now, i.opts.DropLogInterval); ok {
+				i.log.Info("master received lower priority advert, answering", "src", a.Src, "priority", a.Priority, "ours", i.m.Priority(), "suppressed", sup)
+			}
 			if i.opts.OnMasterRxLowerPri != nil {
 				i.opts.OnMasterRxLowerPri(i.cfg.Name, a.Src, a.Priority)
 			}
