@@ -11,8 +11,6 @@ import (
 	"time"
 )
 
-func cpuTime() time.Duration { u, s := cpuSplit(); return u + s }
-
 // cpuSplit returns the process's user and system CPU time.
 func cpuSplit() (user, sys time.Duration) {
 	var ru syscall.Rusage

@@ -105,15 +105,17 @@ func (c *MiscChecker) Check(ctx context.Context) Result {
 	if killed {
 		syscall.Kill(-pgid, syscall.SIGTERM)
 		grace := time.NewTimer(c.spec.KillGrace)
+		exited := false
 		select {
-		case werr = <-done:
+		case <-done:
+			exited = true
 		case <-grace.C:
 		}
 		grace.Stop()
 		// Whatever the leader did, its children die with the group.
 		syscall.Kill(-pgid, syscall.SIGKILL)
-		if werr == nil {
-			werr = <-done
+		if !exited {
+			<-done
 		}
 		reason := ReasonTimeout
 		if ctx.Err() != nil {

@@ -16,8 +16,8 @@ import (
 	probing "github.com/prometheus-community/pro-bing"
 )
 
-// PingSpec is a ping_check: one ICMP echo request, success when a reply
-// arrives before Timeout.
+// PingSpec is a ping_check: ICMP echo requests (up to 3, spread over
+// Timeout), success at the first reply.
 type PingSpec struct {
 	Target  netip.Addr
 	Bind    netip.Addr
@@ -65,6 +65,9 @@ func NewPingChecker(spec PingSpec) (*PingChecker, error) {
 func (c *PingChecker) Key() string { return c.key }
 
 func (c *PingChecker) String() string { return "ping_check " + c.spec.Target.String() }
+
+// pingAttempts is the number of echo requests a check may send.
+const pingAttempts = 3
 
 var pingID atomic.Uint32
 
@@ -122,9 +125,14 @@ func (c *PingChecker) Check(ctx context.Context) Result {
 	if c.spec.Fwmark != 0 {
 		p.SetMark(uint(c.spec.Fwmark))
 	}
-	p.Count = 1
-	p.Interval = c.spec.Timeout
+	// Up to pingAttempts echo requests spread over the timeout; the first
+	// reply ends the check. (keepalived sends one: a single lost packet,
+	// e.g. a raw socket's queue overflowing under hundreds of concurrent
+	// pings, would fail the check.)
+	p.Count = pingAttempts
+	p.Interval = max(c.spec.Timeout/pingAttempts, 10*time.Millisecond)
 	p.Timeout = c.spec.Timeout
+	p.OnRecv = func(*probing.Packet) { p.Stop() }
 	p.RecordRtts = false
 	p.RecordTTLs = false
 	err := p.RunWithContext(ctx)
