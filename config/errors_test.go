@@ -114,6 +114,53 @@ func TestErrors(t *testing.T) {
 			"t.toml:9:17: vrrp_instance[0].track_script[0]: bad weight \"300\" (want -253..253)"}},
 		{"quoted key position", baseInstance + "\"priority\" = 0\n", []string{"t.toml:6:1: vrrp_instance[0].priority: 0 out of range 1..255"}},
 		{"dotted key position", "global.router_id = 7\n", []string{"t.toml:1:1: global.router_id: wrong type integer, want string"}},
+		{"brd on v6", strings.Replace(baseInstance, `"10.0.0.100/24"`, `"fd00::1/64 brd 10.0.0.255"`, 1), []string{
+			"t.toml:5:22: vrrp_instance[0].virtual_ipaddress[0]: brd given for an IPv6 address"}},
+		{"nodad on v4", strings.Replace(baseInstance, `"10.0.0.100/24"`, `"10.0.0.100/24 nodad"`, 1), []string{
+			"t.toml:5:22: vrrp_instance[0].virtual_ipaddress[0]: nodad is for IPv6 addresses only"}},
+		{"option without value", strings.Replace(baseInstance, `"10.0.0.100/24"`, `"10.0.0.100/24 dev"`, 1), []string{
+			"t.toml:5:22: vrrp_instance[0].virtual_ipaddress[0]: dev needs a value"}},
+		{"route family mismatch", baseInstance + "virtual_routes = [\"10.1.0.0/16 via fd00::1\"]\n", []string{
+			"t.toml:6:19: vrrp_instance[0].virtual_routes[0]: via fd00::1 and destination 10.1.0.0/16 are of different families"}},
+		{"vsg reversed range", "[[virtual_server_group]]\nname = \"g\"\nvip = [\"10.0.0.20-10 80\"]\n", []string{
+			`t.toml:3:8: virtual_server_group[0].vip[0]: bad range "10.0.0.20-10" (want A.B.C.D-E with D <= E <= 255)`}},
+		{"vsg missing port", "[[virtual_server_group]]\nname = \"g\"\nvip = [\"10.0.0.20\", { ip = \"10.0.0.1\" }]\n", []string{
+			`t.toml:3:8: virtual_server_group[0].vip[0]: want "IP[-LAST] PORT" or "fwmark N", got "10.0.0.20"`,
+			"t.toml:3:21: virtual_server_group[0].vip[1]: missing key port"}},
+		{"fwmark zero", "[[virtual_server]]\nfwmark = 0\n", []string{
+			"t.toml:2:1: virtual_server[0].fwmark: 0 out of range 1..4294967295"}},
+		{"ip and fwmark", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 80\nfwmark = 3\n", []string{
+			"t.toml:1:1: virtual_server[0]: ip, fwmark and group exclude each other"}},
+		{"no service address", "[[virtual_server]]\nlb_algo = \"rr\"\n", []string{
+			"t.toml:1:1: virtual_server[0]: missing key ip (or fwmark, or group)"}},
+		{"ops needs udp", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 53\nops = true\n", []string{
+			"t.toml:4:1: virtual_server[0].ops: one-packet scheduling is for protocol UDP only"}},
+		{"port 0 needs persistence", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 0\n", []string{
+			"t.toml:3:1: virtual_server[0].port: port 0 (all ports) needs persistence_timeout"}},
+		{"duplicate virtual server", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 80\n[[virtual_server]]\nip = \"10.0.0.1\"\nport = 80\n", []string{
+			"t.toml:4:1: virtual_server[1]: same service as virtual_server[0] (10.0.0.1:80 TCP)"}},
+		{"tunnel_type without TUN", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 80\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\ntunnel_type = \"ipip\"\n", []string{
+			"t.toml:6:1: virtual_server[0].real_server[0].tunnel_type: needs lb_kind (or lvs_method) TUN"}},
+		{"instance in two sync groups", baseInstance + "[[vrrp_sync_group]]\nname = \"A\"\ngroup = [\"VI_1\"]\n[[vrrp_sync_group]]\nname = \"B\"\ngroup = [\"VI_1\"]\n", []string{
+			`t.toml:11:10: vrrp_sync_group[1].group[0]: instance "VI_1" is already in sync group "A"`}},
+		{"v3 with authentication", baseInstance + "version = 3\nauthentication = { auth_type = \"PASS\", auth_pass = \"x\" }\n", []string{
+			"t.toml:7:1: vrrp_instance[0].authentication: VRRPv3 has no authentication (RFC 5798); remove it or use version = 2"}},
+		{"sorry server table", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 80\nsorry_server = { ip = \"10.0.0.9\" }\n", []string{
+			"t.toml:4:1: virtual_server[0].sorry_server: missing key port (want { ip, port })"}},
+		{"unicast family", baseInstance + "unicast_src_ip = \"fd00::1\"\n", []string{
+			"t.toml:6:1: vrrp_instance[0].unicast_src_ip: fd00::1 is not IPv4 like the instance's virtual addresses"}},
+		{"check bindto family", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 80\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.tcp_check]]\nbindto = \"fd00::1\"\n", []string{
+			"t.toml:7:1: virtual_server[0].real_server[0].tcp_check[0].bindto: IPv6 source for IPv4 target 10.0.0.2"}},
+		{"url missing path", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 80\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.http_get]]\nurl = [{ digest = \"ff20ad2481f97b1754ef3e12ecd3a9cc\" }]\n", []string{
+			"t.toml:7:8: virtual_server[0].real_server[0].http_get[0].url[0]: missing key path"}},
+		{"enable_sni on http_get", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 80\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.http_get]]\nurl = [{ path = \"/\" }]\nenable_sni = true\n", []string{
+			"t.toml:8:1: virtual_server[0].real_server[0].http_get[0].enable_sni: only for ssl_get"}},
+		{"smtp_check not supported", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 25\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.smtp_check]]\n", []string{
+			"t.toml:6:1: virtual_server[0].real_server[0].smtp_check: not supported yet"}},
+		{"float for integer", baseInstance + "priority = 100.5\n", []string{
+			"t.toml:6:1: vrrp_instance[0].priority: wrong type float, want integer"}},
+		{"huge duration", baseInstance + "preempt_delay = 1e300\n", []string{
+			"t.toml:6:1: vrrp_instance[0].preempt_delay: duration 1e+300 s too large"}},
 		{"multi-line string before", baseInstance + "notify = '''\nfoo\n'''\npriority = 0\n", []string{"t.toml:9:1: vrrp_instance[0].priority: 0 out of range 1..255"}},
 	}
 	for _, tt := range tests {

@@ -619,7 +619,7 @@ func (d *decoder) decodeVS(n *node) VirtualServer {
 	if n.has("ip") && !hasPort && !n.has("port") {
 		d.errorf(n.path, "missing key port (use port = 0 for all ports, with persistence)")
 	}
-	if (n.has("fwmark") || n.has("group")) && n.has("port") {
+	if (n.has("fwmark") || n.has("group")) && !n.has("ip") && n.has("port") {
 		d.errorf(n.keyPath("port"), "a fwmark or group virtual server has no port")
 	}
 	var fam int
@@ -684,10 +684,19 @@ func (d *decoder) decodeVS(n *node) VirtualServer {
 			w = strings.Fields(x)
 		case map[string]any:
 			t := n.sub("sorry_server", x)
-			var good bool
-			if w, good = n.words(t, "ip", []string{"port"}, nil); !good {
-				w = nil
+			t.form = true
+			var ip string
+			var port uint16
+			okIP, okPort := t.nonEmpty("ip", &ip), t.port("port", &port)
+			for _, k := range []string{"ip", "port"} {
+				if !t.has(k) {
+					d.errorf(t.path, "missing key %s (want { ip, port })", k)
+				}
 			}
+			if okIP && okPort {
+				w = []string{ip, strconv.Itoa(int(port))}
+			}
+			t.finish()
 		default:
 			n.typeErr("sorry_server", v, "\"IP PORT\" or table {ip, port}")
 		}
