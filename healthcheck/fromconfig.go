@@ -47,30 +47,36 @@ func FromConfig(c *config.Config) ([]RealServerSpec, error) {
 			if rs.NotifyUp.User != "" {
 				spec.ScriptUser = rs.NotifyUp.User
 			}
+			logAll := false
 			add := func(kind string, ch Checker, p Policy, err error) {
 				if err != nil {
 					errs = append(errs, fmt.Errorf("%s: %s: %w", spec.Key, kind, err))
 					return
 				}
-				spec.Checks = append(spec.Checks, CheckConfig{Name: fmt.Sprintf("%s %v", kind, ch), Checker: ch, Policy: p})
+				spec.Checks = append(spec.Checks, CheckConfig{Name: fmt.Sprintf("%v", ch), Checker: ch, Policy: p, LogAllFailures: logAll})
 			}
 			for _, h := range rs.Checkers.HTTPGet {
+				logAll = h.LogAllFailures
 				ch, err := NewHTTPChecker(httpSpec(h, false, vs, g))
 				add("http_get", ch, policy(h.CheckCommon), err)
 			}
 			for _, h := range rs.Checkers.SSLGet {
+				logAll = h.LogAllFailures
 				ch, err := NewHTTPChecker(httpSpec(h, true, vs, g))
 				add("ssl_get", ch, policy(h.CheckCommon), err)
 			}
 			for _, tc := range rs.Checkers.TCPCheck {
+				logAll = tc.LogAllFailures
 				ch, err := NewTCPChecker(TCPSpec{Target: target(tc.CheckCommon), Bind: bind(tc.CheckCommon), Fwmark: tc.FWMark, Timeout: tc.ConnectTimeout})
 				add("tcp_check", ch, policy(tc.CheckCommon), err)
 			}
 			for _, pc := range rs.Checkers.PingCheck {
+				logAll = pc.LogAllFailures
 				ch, err := NewPingChecker(PingSpec{Target: pc.ConnectIP, Bind: pc.BindTo, Fwmark: pc.FWMark, Timeout: pc.ConnectTimeout})
 				add("ping_check", ch, policy(pc.CheckCommon), err)
 			}
 			for _, mc := range rs.Checkers.MiscCheck {
+				logAll = false
 				words, err := SplitCommand(mc.Path.Line)
 				if err != nil {
 					add("misc_check", nil, Policy{}, err)

@@ -31,7 +31,14 @@ type CheckConfig struct {
 	Name    string // for logs: "http_get 10.0.0.1:80"
 	Checker Checker
 	Policy  Policy
+	// LogAllFailures logs every failed attempt (log_all_failures); by
+	// default a failure that does not change the state is logged at most
+	// once per FailureLogInterval per check.
+	LogAllFailures bool
 }
+
+// FailureLogInterval rate-limits the log of failures that change nothing.
+const FailureLogInterval = time.Minute
 
 // RealServerSpec is what the scheduler checks for one real server.
 type RealServerSpec struct {
@@ -132,6 +139,7 @@ type job struct {
 	gone    bool // removed by a reconfiguration
 	hidx    int  // index in the heap, -1 when not in it
 	subs    []subscriber
+	lastLog time.Time // last failure log (rate limit); loop goroutine only
 }
 
 // New returns a scheduler; Run starts it.
@@ -369,8 +377,9 @@ func (s *Scheduler) result(j *job, r Result, h *jobHeap, now time.Time) {
 		}
 	}
 	s.mu.Unlock()
-	if !r.OK() && !changed {
-		s.log.Debug("check failed", "check", j.cfg.Name, "failures", st.Failures, "retry", j.cfg.Policy.Retry, "reason", r.Reason.String(), "detail", r.Detail())
+	if !r.OK() && !changed && (j.cfg.LogAllFailures || now.Sub(j.lastLog) >= FailureLogInterval) {
+		j.lastLog = now
+		s.log.Info("check failed", "check", j.cfg.Name, "failures", st.Failures, "retry", j.cfg.Policy.Retry, "reason", r.Reason.String(), "detail", r.Detail())
 	}
 	if changed {
 		s.log.Info("check state changed", "check", j.cfg.Name, "up", st.Up, "reason", r.Reason.String(), "detail", r.Detail(), "failures", st.Failures)

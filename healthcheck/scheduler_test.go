@@ -3,7 +3,9 @@ package healthcheck
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/netip"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -31,6 +33,23 @@ func (c *scripted) Check(ctx context.Context) Result {
 	return c.fn(n)
 }
 func (c *scripted) count() int { c.mu.Lock(); defer c.mu.Unlock(); return len(c.calls) }
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
 
 type recorder struct {
 	mu      sync.Mutex
@@ -77,7 +96,8 @@ func TestSchedulerRetryTimeline(t *testing.T) {
 			}
 			return pass(-1)
 		}}
-		s := New(Options{Workers: 2, Jitter: -1, OnUpdate: rec.onUpdate, RunScript: rec.runScript})
+		var logBuf syncBuffer
+		s := New(Options{Workers: 2, Jitter: -1, OnUpdate: rec.onUpdate, RunScript: rec.runScript, Logger: slog.New(slog.NewTextHandler(&logBuf, nil))})
 		s.Set([]RealServerSpec{{
 			Key: rsKey("vs1", "10.0.0.1"), Weight: 5,
 			NotifyUp: []string{"/bin/up"}, NotifyDown: []string{"/bin/down", "x"},
@@ -105,6 +125,20 @@ func TestSchedulerRetryTimeline(t *testing.T) {
 		v := s.View()
 		if v.Results[ReasonTimeout] != 4 || !v.Servers[rsKey("vs1", "10.0.0.1")].Up {
 			t.Errorf("view: %+v", v)
+		}
+		logs := logBuf.String()
+		for _, want := range []string{
+			`msg="check state changed" check=scripted up=false reason=timeout`,
+			`msg="real server health" real_server="vs1 10.0.0.1:80" up=false weight=5 reason=timeout`,
+			`msg="check failed" check=scripted failures=1 retry=2 reason=timeout`,
+		} {
+			if !strings.Contains(logs, want) {
+				t.Errorf("log lacks %q:\n%s", want, logs)
+			}
+		}
+		// failures at 13 s and 26 s are within a minute of the one at 10 s: not logged.
+		if n := strings.Count(logs, `msg="check failed"`); n != 1 {
+			t.Errorf("%d failure lines, want 1 (rate limit)", n)
 		}
 		// 0,10,13,16,26,36 then every 10 s up to 3600 s.
 		if got, want := chk.count(), 6+(3600-36)/10; got != want && got != want+1 {
