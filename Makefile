@@ -10,7 +10,7 @@ STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.7.0
 # `make test`: see integration/testenv.
 HOST_REQUIRE ?= root,netns,keepalived,genhash,nginx
 
-.PHONY: all build test test-host test-vm vm-binaries bench-ipvs lint bench demo fuzz clean
+.PHONY: all build test test-host test-vm vm-binaries bench-ipvs bench-health fuzz-health lint bench demo fuzz clean
 
 all: build
 
@@ -57,13 +57,26 @@ bench-ipvs:
 	$(VM) --timeout 900 --mem 2G -e LVSD_REQUIRE=$(VM_REQUIRE) -- \
 		integration/vm/suite.sh ipvs=$(VM_BIN)/ipvs.test -- -test.run '^$$' -test.bench KernelApply -test.benchtime 3x
 
-bench:
+bench: bench-health
+
+# bench-health: HTTP_GET checks against nginx on loopback (another process):
+# CPU per check, then 10,000 real servers checked every second for 5 s
+# through the scheduler (cores used, heap per real server).
+bench-health:
+	$(GO) test -run '^$$' -bench 'HTTPGetCheck' -benchtime 3s ./healthcheck/
+	$(GO) test -run '^$$' -bench 'Scheduler10k' -benchtime 1x -timeout 5m ./healthcheck/
 
 # demo: a live failover between two lvsd nodes in namespaces (root).
 demo: build
 	bash contrib/demo.sh $(BIN)
 
-fuzz:
+fuzz: fuzz-health
+
+# fuzz-health: the genhash response parser and argument parser, command
+# splitting and status ranges, 30 s each.
+fuzz-health:
+	for f in FuzzParser FuzzParseArgs; do $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 30s ./healthcheck/genhash/ || exit 1; done
+	for f in FuzzSplitCommand FuzzParseStatusRanges; do $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 30s ./healthcheck/ || exit 1; done
 
 clean:
 	rm -rf bin
