@@ -337,3 +337,46 @@ func TestTrackScriptHangWeight(t *testing.T) {
 		}
 	}
 }
+
+// TestSyncGroupTrackerFailover: a two-instance sync group fails over
+// together when one member's tracker fails, and the group notify script
+// gets `GROUP VG_1 FAULT 0`.
+func TestSyncGroupTrackerFailover(t *testing.T) {
+	t.Parallel()
+	testenv.NeedNetns(t)
+	lab := netlab.New(t, "n1", "n2")
+	n1, n2 := lab.Node("n1"), lab.Node("n2")
+	vip4b := netip.MustParseAddr("10.99.0.101")
+	dir := t.TempDir()
+	flag, log := filepath.Join(dir, "flag"), filepath.Join(dir, "group.log")
+	notify := filepath.Join(dir, "notify.sh")
+	os.WriteFile(notify, []byte("#!/bin/sh\necho \"$*\" >> "+log+"\n"), 0o755)
+	conf := func(prio int, extra string) string {
+		return lvsdConf(
+			instance{Name: "VI_2", VRID: 52, Priority: prio, Version: 3, Advert: fast, VIPs: []string{"10.99.0.101/24 dev eth0"}},
+			instance{Name: "VI_1", VRID: 51, Priority: prio, Version: 3, Advert: fast},
+		) + extra
+	}
+	group := "[[vrrp_sync_group]]\nname = \"VG_1\"\ngroup = [\"VI_1\", \"VI_2\"]\n"
+	c1 := conf(200, "track_file = [{ name = \"flag\", weight = 0 }]\n\n") + group +
+		fmt.Sprintf("notify = %q\n\n[global]\nscript_user = \"root\"\n\n[[track_file]]\nname = \"flag\"\nfile = %q\ninit_file = true\n", notify, flag)
+	startLvsd(t, n1, c1)
+	startLvsd(t, n2, conf(150, "\n")+group)
+	waitOwner(t, vip4, n1, 15*time.Second, 0, n1, n2)
+	waitOwner(t, vip4b, n1, 5*time.Second, 0, n1, n2)
+	t0 := time.Now()
+	os.WriteFile(flag, []byte("1\n"), 0o644)
+	waitOwner(t, vip4, n2, 10*time.Second, 0, n1, n2)
+	waitOwner(t, vip4b, n2, 10*time.Second, 0, n1, n2)
+	t.Logf("both members on n2 %v after VI_1's tracker failed", time.Since(t0))
+	if !netlab.WaitFor(5*time.Second, func() bool {
+		b, _ := os.ReadFile(log)
+		return strings.Contains(string(b), "GROUP VG_1 FAULT 0")
+	}) {
+		b, _ := os.ReadFile(log)
+		t.Fatalf("group notify log:\n%s", b)
+	}
+	os.WriteFile(flag, []byte("0\n"), 0o644)
+	waitOwner(t, vip4, n1, 10*time.Second, 0, n1, n2)
+	waitOwner(t, vip4b, n1, 10*time.Second, 0, n1, n2)
+}

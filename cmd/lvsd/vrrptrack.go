@@ -23,6 +23,7 @@ type vrrpTracking struct {
 	notifier *notify.Notifier
 	scripts  map[string]*notify.Scripts // by instance name
 	groups   map[string]*notify.Scripts // by sync group name
+	sync     []config.SyncGroup
 	cancel   context.CancelFunc
 	done     chan error
 }
@@ -36,7 +37,7 @@ func newVRRPTracking(cfg *config.Config, log *slog.Logger) (*vrrpTracking, error
 	if err != nil {
 		return nil, err
 	}
-	t := &vrrpTracking{log: log, set: set, scripts: map[string]*notify.Scripts{}, groups: map[string]*notify.Scripts{}}
+	t := &vrrpTracking{log: log, set: set, scripts: map[string]*notify.Scripts{}, groups: map[string]*notify.Scripts{}, sync: cfg.SyncGroups}
 	for _, in := range cfg.Instances {
 		s, err := notify.FromConfig(in.Notify, cfg.Global)
 		if err != nil {
@@ -94,6 +95,7 @@ func (t *vrrpTracking) instanceOptions(name string) vrrp.Options {
 // groupOptions are the hooks of one sync group.
 func (t *vrrpTracking) groupOptions(name string) vrrp.GroupOptions {
 	return vrrp.GroupOptions{
+		Logger: t.log,
 		OnTransition: func(tr vrrp.GroupTransition) {
 			if st, ok := notifyState(tr.To); ok {
 				t.notifier.Notify(t.groups[tr.Group], notify.Event{Group: true, Name: tr.Group, State: st, Time: tr.Time})
@@ -102,9 +104,24 @@ func (t *vrrpTracking) groupOptions(name string) vrrp.GroupOptions {
 	}
 }
 
-// start binds the instances to their trackers, starts the trackers and
+// start ties the vrrp_sync_group members together (with the group notify
+// hooks), binds the instances to their trackers, starts the trackers and
 // waits (bounded) until no instance waits for a first script result.
 func (t *vrrpTracking) start(targets map[string]track.Target, failed func(error)) error {
+	for _, g := range t.sync {
+		var members []*vrrp.Instance
+		for _, name := range g.Group {
+			if in, ok := targets[name].(*vrrp.Instance); ok {
+				members = append(members, in)
+			}
+		}
+		if len(members) == 0 {
+			continue
+		}
+		if _, err := vrrp.NewSyncGroup(g.Name, t.groupOptions(g.Name), members...); err != nil {
+			return err
+		}
+	}
 	for name, tg := range targets {
 		if err := t.set.Bind(name, tg); err != nil {
 			return err
