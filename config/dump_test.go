@@ -11,6 +11,8 @@ import (
 // into an equal value, for every file that loads.
 func TestDumpRoundTrip(t *testing.T) {
 	files, _ := filepath.Glob("testdata/*.toml")
+	kd, _ := filepath.Glob("testdata/keepalived/*.toml")
+	files = append(files, kd...)
 	ex, _ := filepath.Glob("../contrib/examples/*.toml")
 	files = append(files, ex...)
 	if len(files) == 0 {

@@ -12,6 +12,8 @@ import (
 // TOML that loads again.
 func FuzzParse(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*.toml")
+	kd, _ := filepath.Glob("testdata/keepalived/*.toml")
+	files = append(files, kd...)
 	ex, _ := filepath.Glob("../contrib/examples/*.toml")
 	for _, p := range append(files, ex...) {
 		if b, err := os.ReadFile(p); err == nil {
