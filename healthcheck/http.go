@@ -99,7 +99,7 @@ func NewHTTPChecker(spec HTTPSpec) (*HTTPChecker, error) {
 		}
 		hu.target = genhash.Target{
 			Server: spec.Target, Path: u.Path, VirtualHost: vhost, Protocol: spec.Protocol,
-			Bind: spec.Bind, Fwmark: spec.Fwmark, Timeout: spec.Timeout,
+			Bind: spec.Bind, Fwmark: spec.Fwmark, Timeout: spec.Timeout, ResetOnClose: true,
 		}
 		if base != nil {
 			cfg := base.Clone()
