@@ -404,8 +404,9 @@ func (n *node) tables(k string) []*node {
 		return nil
 	}
 	out := make([]*node, len(ms))
+	kp, sp := n.keyPath(k), join(n.schema, k)
 	for i, m := range ms {
-		out[i] = &node{d: n.d, path: fmt.Sprintf("%s[%d]", n.keyPath(k), i), schema: join(n.schema, k), m: m, used: map[string]bool{}}
+		out[i] = &node{d: n.d, path: kp + "[" + strconv.Itoa(i) + "]", schema: sp, m: m, used: make(map[string]bool, len(m))}
 	}
 	return out
 }
@@ -440,8 +441,9 @@ func (n *node) list(k string, single bool) ([]elem, bool) {
 		return []elem{{path: n.keyPath(k), schema: join(n.schema, k), v: v}}, true
 	}
 	out := make([]elem, len(vs))
+	kp, sp := n.keyPath(k), join(n.schema, k)
 	for i, e := range vs {
-		out[i] = elem{path: fmt.Sprintf("%s[%d]", n.keyPath(k), i), schema: join(n.schema, k), v: e}
+		out[i] = elem{path: kp + "[" + strconv.Itoa(i) + "]", schema: sp, v: e}
 	}
 	return out, true
 }
