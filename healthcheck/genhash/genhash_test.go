@@ -132,9 +132,11 @@ func bigBody() []byte {
 	return b
 }
 
-func newRawServer(t *testing.T) *rawServer {
+func newRawServer(t *testing.T) *rawServer { return newRawServerOn(t, "127.0.0.1:0") }
+
+func newRawServerOn(t *testing.T, addr string) *rawServer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -77,6 +77,7 @@ func TestSideBySideWithKeepalived(t *testing.T) {
 	tlsSrv := httptest.NewTLSServer(mux)
 	defer tlsSrv.Close()
 	raw := newRawServer(t)
+	raw6 := newRawServerOn(t, "[::1]:0")
 
 	port := func(s *httptest.Server) string { return s.URL[strings.LastIndex(s.URL, ":")+1:] }
 	pp, tp, rp := port(plain), port(tlsSrv), strconv.Itoa(int(raw.port()))
@@ -102,10 +103,25 @@ func TestSideBySideWithKeepalived(t *testing.T) {
 		{"raw 1.1", []string{"-p", rp, "-u", "/file", "-P", "1.1"}},
 		{"raw vhost", []string{"-p", rp, "-u", "/file", "-V", "v.example"}},
 	}
+	r6 := strconv.Itoa(int(raw6.port()))
+	cases = append(cases,
+		struct {
+			name string
+			args []string
+		}{"ipv6", []string{"-s", "::1", "-p", r6, "-u", "/file"}},
+		struct {
+			name string
+			args []string
+		}{"ipv6 vhost 1.1", []string{"-s", "::1", "-p", r6, "-u", "/file", "-V", "v6.example", "-P", "1.1"}},
+	)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			args := append([]string{"-s", "127.0.0.1", "-t", "5"}, c.args...)
-			before := len(raw.requests())
+			srv := raw
+			if strings.HasPrefix(c.name, "ipv6") {
+				args, srv = append([]string{"-t", "5"}, c.args...), raw6
+			}
+			before := len(srv.requests())
 			kOut, kErr, kCode := runBinary(t, ka, args...)
 			oOut, oErr, oCode := runBinary(t, ours, args...)
 			if kCode != 0 || len(kOut) != 33 {
@@ -114,7 +130,7 @@ func TestSideBySideWithKeepalived(t *testing.T) {
 			if oOut != kOut || oCode != 0 {
 				t.Fatalf("lvsd genhash: code %d stdout %q stderr %q; keepalived stdout %q", oCode, oOut, oErr, kOut)
 			}
-			if reqs := raw.requests()[before:]; len(reqs) > 0 {
+			if reqs := srv.requests()[before:]; len(reqs) > 0 {
 				if len(reqs) != 2 || !bytes.Equal(reqs[0], reqs[1]) {
 					t.Fatalf("requests differ:\nkeepalived %q\nlvsd       %q", reqs[0], reqs[len(reqs)-1])
 				}
