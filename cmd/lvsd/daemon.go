@@ -27,6 +27,8 @@ type daemon struct {
 	started int
 	// fatal receives the error of a part that failed while running.
 	fatal chan error
+	// ipvs is the IPVS part (run_ipvs.go); VRRP transitions reach it.
+	ipvs *ipvsPart
 }
 
 // step is one part of the daemon.
@@ -39,6 +41,8 @@ type step struct {
 
 func newDaemon(cfg *config.Config, log *slog.Logger) *daemon {
 	d := &daemon{log: log, cfg: cfg, fatal: make(chan error, 1)}
+	d.ipvs = newIPVSPart(d)
+	d.steps = append(d.steps, step{name: "ipvs", start: d.ipvs.start, stop: d.ipvs.stop})
 	v := &vrrpPart{d: d}
 	d.steps = append(d.steps, step{name: "vrrp", start: v.start, stop: v.stop})
 	return d
@@ -169,7 +173,9 @@ func (v *vrrpPart) build(ctx context.Context, in *config.VRRPInstance) (*vrrpIns
 	if c.Priority < 255 {
 		v.removeLeftovers(ctx, log, k, c)
 	}
-	r, err := newVRRPRunner(c, k, v.d.log, v.trk.instanceOptions(c.Name))
+	opts := v.trk.instanceOptions(c.Name)
+	opts.OnTransition = v.d.ipvs.wrapTransition(opts.OnTransition)
+	r, err := newVRRPRunner(c, k, v.d.log, opts)
 	if err != nil {
 		v.closeKernel(k)
 		return nil, fmt.Errorf("instance %s: %w", in.Name, err)

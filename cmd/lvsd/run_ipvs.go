@@ -1,0 +1,267 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os/exec"
+	"sync"
+	"time"
+
+	"github.com/lvsd/lvsd/healthcheck"
+	"github.com/lvsd/lvsd/ipvs"
+	"github.com/lvsd/lvsd/vrrp"
+)
+
+// ipvsReconcileInterval is how often the IPVS part re-reads the kernel and
+// restores what was changed behind its back (ipvsadm by hand).
+const ipvsReconcileInterval = 30 * time.Second
+
+// ipvsPart is `lvsd run`'s IPVS side: it computes the desired table from
+// the virtual servers, the health results and the VRRP states, applies it
+// with ipvs.Manager, runs quorum scripts and switches the sync daemon.
+// vrrpTransition and healthUpdate may be called from any goroutine and never
+// block; the work happens on the part's own goroutine.
+type ipvsPart struct {
+	d   *daemon
+	log *slog.Logger
+	// newClient opens the kernel's IPVS (ipvs.New; replaced in tests).
+	newClient func() (ipvs.Client, error)
+
+	mu sync.Mutex // guards the fields below
+	// specs are the virtual servers of the configuration.
+	specs []ipvs.VirtualServer
+	// health holds the latest result per real server.
+	health map[ipvs.RealKey]ipvs.Health
+	// master holds the VRRP state per instance (true = MASTER).
+	master map[string]bool
+	// quorum is Compute's state between runs.
+	quorum ipvs.QuorumState
+
+	m      *ipvs.Manager
+	kick   chan struct{} // buffered(1): recompute needed
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+func newIPVSPart(d *daemon) *ipvsPart {
+	return &ipvsPart{d: d, log: d.log.With("part", "ipvs"), newClient: ipvs.New,
+		health: map[ipvs.RealKey]ipvs.Health{}, master: map[string]bool{}, kick: make(chan struct{}, 1)}
+}
+
+// needed reports whether the configuration uses IPVS at all.
+func (p *ipvsPart) needed() bool {
+	g := p.d.cfg.Global
+	return len(p.d.cfg.VirtualServers) > 0 || g.LVSSyncDaemon != nil || g.LVSFlush
+}
+
+func (p *ipvsPart) start(ctx context.Context) error {
+	if !p.needed() {
+		return nil
+	}
+	cfg := p.d.cfg
+	specs, err := ipvs.FromConfig(cfg)
+	if err != nil {
+		return err
+	}
+	c, err := p.newClient()
+	if err != nil {
+		return err // ipvs.ErrNoIPVS: "the kernel has no IPVS (modprobe ip_vs?)"
+	}
+	m := ipvs.NewManager(c, p.log)
+	if cfg.Global.LVSFlush {
+		if err := m.Flush(); err != nil {
+			c.Close()
+			return err
+		}
+	}
+	if t := ipvs.TimeoutsFor(cfg.Global); t != (ipvs.Timeouts{}) {
+		if err := m.SetTimeouts(t); err != nil {
+			c.Close()
+			return err
+		}
+	}
+	if sd := ipvs.SyncDaemonsFor(cfg.Global, false); sd != nil {
+		// every instance starts as backup
+		if err := m.SetSyncDaemons(sd); err != nil {
+			p.log.Warn("cannot start the IPVS sync daemon", "err", err)
+		}
+	}
+	p.mu.Lock()
+	p.specs, p.m = specs, m
+	p.mu.Unlock()
+	if err := p.apply(ctx); err != nil {
+		// logged per request by the Manager; the loop retries
+		p.log.Warn("initial IPVS apply incomplete, retrying", "err", err)
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	p.cancel = cancel
+	p.wg.Add(2)
+	go func() { defer p.wg.Done(); p.loop(runCtx) }()
+	go func() { defer p.wg.Done(); _ = m.Run(runCtx, ipvsReconcileInterval) }()
+	p.log.Info("ipvs ready", "virtual_servers", len(specs))
+	return nil
+}
+
+// loop recomputes and applies on every kick, retrying failures with back-off.
+func (p *ipvsPart) loop(ctx context.Context) {
+	failures := 0
+	retry := time.NewTimer(time.Hour)
+	retry.Stop()
+	defer retry.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-p.kick:
+		case <-retry.C:
+		}
+		if err := p.apply(ctx); err != nil {
+			failures++
+			d := ipvs.Backoff(failures, ipvsReconcileInterval)
+			p.log.Warn("IPVS apply failed, retrying", "in", d, "err", err)
+			retry.Reset(d)
+			continue
+		}
+		failures = 0
+	}
+}
+
+// apply computes the desired table, applies it and runs quorum scripts.
+func (p *ipvsPart) apply(ctx context.Context) error {
+	p.mu.Lock()
+	master := make(map[string]bool, len(p.master))
+	for k, v := range p.master {
+		master[k] = v
+	}
+	table, next, events := ipvs.Compute(p.specs, p.health, func(in string) bool { return master[in] }, p.quorum)
+	p.quorum = next
+	m := p.m
+	p.mu.Unlock()
+	for _, ev := range events {
+		p.log.Info("quorum changed", "virtual_server", ev.VirtualServer, "up", ev.QuorumUp)
+		p.runScript(ev.Script, nil)
+	}
+	return m.Apply(ctx, table)
+}
+
+func (p *ipvsPart) kickLoop() {
+	select {
+	case p.kick <- struct{}{}:
+	default:
+	}
+}
+
+// vrrpTransition records an instance's state (for ha_suspend and the sync
+// daemon). It never blocks.
+func (p *ipvsPart) vrrpTransition(tr vrrp.Transition) {
+	master := tr.To == vrrp.StateMaster
+	p.mu.Lock()
+	changed := p.master[tr.Instance] != master
+	p.master[tr.Instance] = master
+	m := p.m
+	p.mu.Unlock()
+	if !changed || m == nil {
+		return
+	}
+	g := p.d.cfg.Global
+	if sd := g.LVSSyncDaemon; sd != nil && sd.VRRPInstance == tr.Instance {
+		go func() {
+			if err := m.SetSyncDaemons(ipvs.SyncDaemonsFor(g, master)); err != nil {
+				p.log.Warn("cannot switch the IPVS sync daemon", "master", master, "err", err)
+			} else {
+				p.log.Info("IPVS sync daemon switched", "state", map[bool]string{true: "master", false: "backup"}[master])
+			}
+		}()
+	}
+	p.kickLoop()
+}
+
+// wrapTransition chains vrrpTransition after an instance's own hook.
+func (p *ipvsPart) wrapTransition(next func(vrrp.Transition)) func(vrrp.Transition) {
+	return func(tr vrrp.Transition) {
+		if next != nil {
+			next(tr)
+		}
+		p.vrrpTransition(tr)
+	}
+}
+
+// healthUpdate records a real server's health change (the health-check
+// scheduler's OnUpdate). It never blocks.
+func (p *ipvsPart) healthUpdate(u healthcheck.Update) {
+	w := uint32(max(u.Weight, 0))
+	key := ipvs.RealKey{VirtualServer: u.Key.VirtualServer, Dest: ipvs.DestKey{Addr: u.Key.Addr.Unmap(), Port: u.Key.Port}}
+	p.mu.Lock()
+	p.health[key] = ipvs.Health{Up: u.Up, Weight: &w}
+	p.mu.Unlock()
+	p.kickLoop()
+}
+
+// runScript starts a quorum script without waiting for it (keepalived
+// does not wait either); done, if set, is closed when it ends.
+func (p *ipvsPart) runScript(line string, done chan<- struct{}) {
+	if line == "" {
+		if done != nil {
+			close(done)
+		}
+		return
+	}
+	argv, err := healthcheck.SplitCommand(line)
+	if err != nil || len(argv) == 0 {
+		p.log.Warn("bad quorum script", "script", line, "err", err)
+		if done != nil {
+			close(done)
+		}
+		return
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	if err := cmd.Start(); err != nil {
+		p.log.Warn("cannot run quorum script", "script", line, "err", err)
+		if done != nil {
+			close(done)
+		}
+		return
+	}
+	go func() {
+		if err := cmd.Wait(); err != nil {
+			p.log.Warn("quorum script failed", "script", line, "err", err)
+		}
+		if done != nil {
+			close(done)
+		}
+	}()
+}
+
+// stop ends the loops, runs omega's quorum_down scripts, stops the sync
+// daemon and, with lvs_flush_on_stop, flushes the table.
+func (p *ipvsPart) stop(ctx context.Context) error {
+	if p.cancel == nil {
+		return nil
+	}
+	p.cancel()
+	p.wg.Wait()
+	p.mu.Lock()
+	events := ipvs.ShutdownEvents(p.specs, p.quorum)
+	m := p.m
+	p.mu.Unlock()
+	for _, ev := range events {
+		done := make(chan struct{})
+		p.runScript(ev.Script, done)
+		select {
+		case <-done:
+		case <-ctx.Done():
+		}
+	}
+	var errs []error
+	if p.d.cfg.Global.LVSSyncDaemon != nil {
+		if err := m.SetSyncDaemons(nil); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := m.Close(p.d.cfg.Global.LVSFlushOnStop); err != nil {
+		errs = append(errs, fmt.Errorf("ipvs: close: %w", err))
+	}
+	return errors.Join(errs...)
+}
