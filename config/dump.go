@@ -55,14 +55,10 @@ func Dump(c *Config) []byte {
 	w.int("vrrp_garp_lower_prio_repeat", g.GARPLowerPrioRepeat)
 	w.durOpt("vrrp_garp_interval", g.GARPInterval)
 	w.durOpt("vrrp_gna_interval", g.GNAInterval)
-	if g.VRRPMcastGroup4 != DefaultMcastGroup4 {
-		w.addr("vrrp_mcast_group4", g.VRRPMcastGroup4)
-	}
-	if g.VRRPMcastGroup6 != DefaultMcastGroup6 {
-		w.addr("vrrp_mcast_group6", g.VRRPMcastGroup6)
-	}
+	w.addr("vrrp_mcast_group4", g.VRRPMcastGroup4)
+	w.addr("vrrp_mcast_group6", g.VRRPMcastGroup6)
 	w.durOpt("vrrp_startup_delay", g.VRRPStartupDelay)
-	w.boolOpt("vrrp_skip_check_adv_addr", g.VRRPSkipCheckAdvAddr)
+	w.boolean("vrrp_skip_check_adv_addr", g.VRRPSkipCheckAdvAddr)
 	w.boolOpt("vrrp_strict", g.VRRPStrict)
 	w.strOpt("ssl_ca", g.SSLCA)
 	w.strOpt("ssl_certificate", g.SSLCertificate)
@@ -190,10 +186,10 @@ func (w *tomlWriter) instance(in *VRRPInstance) {
 	} else {
 		w.boolean("use_vmac", false)
 	}
-	w.boolOpt("vmac_xmit_base", in.VMACXmitBase)
+	w.boolean("vmac_xmit_base", in.VMACXmitBase)
 	w.boolean("v3_checksum_as_v2", in.V3ChecksumAsV2)
 	w.boolOpt("accept", in.Accept)
-	w.boolOpt("skip_check_adv_addr", in.SkipCheckAdvAddr)
+	w.boolean("skip_check_adv_addr", in.SkipCheckAdvAddr)
 }
 
 func (w *tomlWriter) virtualServer(vs *VirtualServer) {
@@ -257,8 +253,8 @@ func (w *tomlWriter) virtualServer(vs *VirtualServer) {
 			w.int("tunnel_port", int(rs.TunnelPort))
 		}
 		w.boolOpt("tunnel_nocsum", rs.TunnelNoCsum)
-		w.boolOpt("tunnel_csum", rs.TunnelCsum)
-		w.boolOpt("tunnel_remcsum", rs.TunnelRemCsum)
+		w.boolean("tunnel_csum", rs.TunnelCsum)
+		w.boolean("tunnel_remcsum", rs.TunnelRemCsum)
 		w.boolean("alpha", rs.Alpha)
 		for _, h := range rs.Checkers.HTTPGet {
 			w.arrayTable("virtual_server.real_server.http_get")
@@ -305,7 +301,7 @@ func (w *tomlWriter) common(c *CheckCommon) {
 	w.int("retry", c.Retry)
 	w.dur("delay_before_retry", c.DelayBeforeRetry)
 	w.dur("delay_loop", c.DelayLoop)
-	w.boolOpt("log_all_failures", c.LogAllFailures)
+	w.boolean("log_all_failures", c.LogAllFailures)
 }
 
 func (w *tomlWriter) http(h *HTTPCheck, ssl bool) {
