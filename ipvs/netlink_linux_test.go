@@ -3,6 +3,8 @@
 package ipvs
 
 import (
+	"errors"
+	"os"
 	"testing"
 
 	"github.com/mdlayher/netlink"
@@ -30,5 +32,20 @@ func TestDecodeStats64Padding(t *testing.T) {
 	}
 	if want := (Stats{Connections: 42, OutBytes: 1 << 40, OutBPS: 7}); got != want {
 		t.Errorf("got %+v, want %+v", got, want)
+	}
+}
+
+// On a kernel without IPVS (the build machines) New says so clearly.
+func TestNewWithoutIPVS(t *testing.T) {
+	if _, err := os.Stat("/proc/net/ip_vs"); err == nil {
+		t.Skip("this kernel has IPVS")
+	}
+	c, err := New()
+	if err == nil {
+		c.Close()
+		t.Fatal("New succeeded without IPVS")
+	}
+	if !errors.Is(err, ErrNoIPVS) || err.Error() != "ipvs: the kernel has no IPVS (modprobe ip_vs?)" {
+		t.Fatalf("err = %v", err)
 	}
 }

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/lvsd/lvsd/config"
+	"github.com/lvsd/lvsd/healthcheck"
+	"github.com/lvsd/lvsd/ipvs"
+	"github.com/lvsd/lvsd/vrrp"
+)
+
+const ipvsPartConfig = `
+[global]
+lvs_sync_daemon = { interface = "eth0", vrrp_instance = "VI_1", sync_id = 51 }
+lvs_flush_on_stop = true
+
+[[vrrp_instance]]
+name = "VI_1"
+interface = "eth0"
+virtual_router_id = 51
+priority = 100
+virtual_ipaddress = ["192.168.200.100/24"]
+
+[[virtual_server]]
+ip = "192.168.200.100"
+port = 80
+lb_algo = "rr"
+
+[[virtual_server.real_server]]
+ip = "10.0.0.1"
+port = 80
+
+[[virtual_server.real_server]]
+ip = "10.0.0.2"
+port = 80
+
+[[virtual_server]]
+ip = "192.168.200.100"
+port = 443
+lb_algo = "rr"
+ha_suspend = true
+
+[[virtual_server.real_server]]
+ip = "10.0.0.1"
+port = 443
+`
+
+func waitTable(t *testing.T, f *ipvs.Fake, what string, cond func(ipvs.Table) bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond(f.Table()) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timeout waiting for %s; table %v", what, f.Table())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestIPVSPart(t *testing.T) {
+	cfg, err := config.Parse("t.toml", []byte(ipvsPartConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &daemon{cfg: cfg, log: slog.New(slog.DiscardHandler), fatal: make(chan error, 1)}
+	p := newIPVSPart(d)
+	f := ipvs.NewFake()
+	p.newClient = func() (ipvs.Client, error) { return f, nil }
+	if err := p.start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	http := ipvs.ServiceKey{Protocol: ipvs.TCP, Addr: netip.MustParseAddr("192.168.200.100"), Port: 80}
+	https := http
+	https.Port = 443
+	tab := f.Table()
+	if len(tab[http].Destinations) != 2 {
+		t.Fatalf("after start: %v", tab)
+	}
+	if _, ok := tab[https]; ok {
+		t.Fatal("ha_suspend service present while VI_1 is not master")
+	}
+	if sd, _ := f.SyncDaemons(); len(sd) != 1 || sd[0].State != ipvs.SyncBackup {
+		t.Fatalf("sync daemons at start: %+v", sd)
+	}
+
+	p.healthUpdate(healthcheck.Update{Key: healthcheck.RealServerKey{VirtualServer: "192.168.200.100:80",
+		Addr: netip.MustParseAddr("10.0.0.1"), Port: 80}, Up: false, Weight: 1})
+	waitTable(t, f, "real server removed", func(tab ipvs.Table) bool { return len(tab[http].Destinations) == 1 })
+
+	p.vrrpTransition(vrrp.Transition{Instance: "VI_1", From: vrrp.StateBackup, To: vrrp.StateMaster})
+	waitTable(t, f, "ha_suspend service added", func(tab ipvs.Table) bool { _, ok := tab[https]; return ok })
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		sd, _ := f.SyncDaemons()
+		if len(sd) == 1 && sd[0].State == ipvs.SyncMaster {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sync daemon not switched to master: %+v", sd)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+
+	if err := p.stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if tab := f.Table(); len(tab) != 0 {
+		t.Errorf("lvs_flush_on_stop left %v", tab)
+	}
+	if sd, _ := f.SyncDaemons(); len(sd) != 0 {
+		t.Errorf("sync daemons after stop: %+v", sd)
+	}
+}
+
+func TestIPVSPartNoIPVS(t *testing.T) {
+	cfg, err := config.Parse("t.toml", []byte(ipvsPartConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &daemon{cfg: cfg, log: slog.New(slog.DiscardHandler), fatal: make(chan error, 1)}
+	p := newIPVSPart(d)
+	p.newClient = func() (ipvs.Client, error) { return nil, ipvs.ErrNoIPVS }
+	if err := p.start(context.Background()); err != ipvs.ErrNoIPVS {
+		t.Fatalf("start: %v, want %v", err, ipvs.ErrNoIPVS)
+	}
+}
