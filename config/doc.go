@@ -15,6 +15,23 @@
 // Blocks keep the order of the file. The model only grows: fields are added,
 // never renamed.
 //
+// # API
+//
+//   - Load, Parse: file or bytes to *Config; DefaultPath is /etc/lvsd/lvsd.toml.
+//   - Dump: a *Config back to TOML with every default spelled out (lvsd check --dump).
+//   - CheckHost with a Host (OSHost, or a fake in tests): interfaces, scripts,
+//     users and enable_script_security, checked against the machine.
+//   - Keys, Supported: the schema paths the loader knows, and which of them
+//     are implemented (support.go); REFERENCE.md documents each and a test
+//     keeps the two in step.
+//   - Command.Args: a command line split into words as keepalived does.
+//
+// Model types: Config{Global, Scripts []VRRPScript, TrackProcesses
+// []TrackProcess, TrackFiles []TrackFile, SyncGroups []SyncGroup, Instances
+// []VRRPInstance, VirtualServerGroups []VirtualServerGroup, VirtualServers
+// []VirtualServer}; a VirtualServer holds RealServers, each with Checkers
+// (HTTPGet/SSLGet []HTTPCheck, TCPCheck, PingCheck, MiscCheck).
+//
 // # Errors
 //
 // Every problem of a file is reported, not only the first, as Errors (a list
