@@ -42,7 +42,7 @@ func checkWith(args []string, stdout, stderr io.Writer, host config.Host) int {
 			for _, e := range es {
 				fmt.Fprintf(stderr, "error: %v\n", e)
 			}
-			fmt.Fprintf(stderr, "lvsd check: %s: invalid (%d errors)\n", *file, len(es))
+			fmt.Fprintf(stderr, "lvsd check: %s: invalid (%s)\n", *file, plural(len(es), "error"))
 		} else {
 			fmt.Fprintf(stderr, "lvsd check: %v\n", err)
 		}
@@ -56,7 +56,7 @@ func checkWith(args []string, stdout, stderr io.Writer, host config.Host) int {
 		fmt.Fprintf(stderr, "error: %v\n", e)
 	}
 	if len(errs) > 0 {
-		fmt.Fprintf(stderr, "lvsd check: %s: invalid on this host (%d errors)\n", *file, len(errs))
+		fmt.Fprintf(stderr, "lvsd check: %s: invalid on this host (%s)\n", *file, plural(len(errs), "error"))
 		return exitFailure
 	}
 	if *dump {
@@ -65,7 +65,15 @@ func checkWith(args []string, stdout, stderr io.Writer, host config.Host) int {
 			return exitFailure
 		}
 	}
-	fmt.Fprintf(stderr, "lvsd check: %s: valid (%d vrrp instances, %d virtual servers, %d warnings)\n",
-		*file, len(c.Instances), len(c.VirtualServers), len(warns))
+	fmt.Fprintf(stderr, "lvsd check: %s: valid (%s, %s, %s)\n", *file,
+		plural(len(c.Instances), "vrrp instance"), plural(len(c.VirtualServers), "virtual server"), plural(len(warns), "warning"))
 	return exitOK
+}
+
+// plural writes "1 error", "2 errors".
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
