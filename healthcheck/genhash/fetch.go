@@ -138,11 +138,14 @@ func Fetch(ctx context.Context, t *Target, onRead OnRead) (Response, error) {
 	p := parserPool.Get().(*Parser)
 	defer parserPool.Put(p)
 	p.Reset()
+	// Reads of at most 4095 bytes, as keepalived (its buffer keeps a byte
+	// for a NUL): genhash -v then dumps the same chunks.
+	rbuf := buf[:4095]
 	for !p.Done() {
-		n, rerr := conn.Read(buf)
+		n, rerr := conn.Read(rbuf)
 		if n > 0 {
 			was := p.HeaderComplete()
-			c, perr := p.Feed(buf[:n])
+			c, perr := p.Feed(rbuf[:n])
 			if perr != nil {
 				return Response{}, &Error{Op: OpRead, Err: perr}
 			}
