@@ -342,7 +342,7 @@ func (w *tomlWriter) notify(n NotifySet) {
 	w.command("notify_stop", n.Stop)
 	w.command("notify_deleted", n.Deleted)
 	w.command("notify_master_rx_lower_pri", n.MasterRxLowerPri)
-	w.boolOpt("notify_priority_changes", n.PriorityChanges)
+	w.boolean("notify_priority_changes", n.PriorityChanges)
 }
 
 func (w *tomlWriter) tracks(k string, rs []TrackRef) {

@@ -36,7 +36,7 @@ func TestErrors(t *testing.T) {
 		{"wrong type", baseInstance + "priority = \"high\"\n", []string{"t.toml:6:1: vrrp_instance[0].priority: wrong type string, want integer"}},
 		{"wrong type bool", baseInstance + "nopreempt = 1\n", []string{"t.toml:6:1: vrrp_instance[0].nopreempt: wrong type integer, want boolean"}},
 		{"wrong type section", "global = 1\n", []string{"t.toml:1:1: global: wrong type integer, want table"}},
-		{"instance as table", "[vrrp_instance]\nname = \"x\"\n", []string{"t.toml:1:1: vrrp_instance: wrong type table, want array of tables ([[vrrp_instance]])"}},
+		{"instance as table", "[vrrp_instance]\nname = \"x\"\n", []string{"t.toml:1:2: vrrp_instance: wrong type table, want array of tables ([[vrrp_instance]])"}},
 		{"priority range", baseInstance + "priority = 256\n", []string{"t.toml:6:1: vrrp_instance[0].priority: 256 out of range 1..255"}},
 		{"priority zero", baseInstance + "priority = 0\n", []string{"t.toml:6:1: vrrp_instance[0].priority: 0 out of range 1..255"}},
 		{"vrid range", strings.Replace(baseInstance, "= 51", "= 0", 1), []string{"t.toml:4:1: vrrp_instance[0].virtual_router_id: 0 out of range 1..255"}},
@@ -113,7 +113,7 @@ func TestErrors(t *testing.T) {
 		{"track weight range", "[[vrrp_script]]\nname = \"c\"\nscript = \"true\"\n" + baseInstance + "track_script = [\"c weight 300\"]\n", []string{
 			"t.toml:9:17: vrrp_instance[0].track_script[0]: bad weight \"300\" (want -253..253)"}},
 		{"quoted key position", baseInstance + "\"priority\" = 0\n", []string{"t.toml:6:1: vrrp_instance[0].priority: 0 out of range 1..255"}},
-		{"dotted key position", "global.router_id = 7\n", []string{"t.toml:1:1: global.router_id: wrong type integer, want string"}},
+		{"dotted key position", "global.router_id = 7\n", []string{"t.toml:1:8: global.router_id: wrong type integer, want string"}},
 		{"brd on v6", strings.Replace(baseInstance, `"10.0.0.100/24"`, `"fd00::1/64 brd 10.0.0.255"`, 1), []string{
 			"t.toml:5:22: vrrp_instance[0].virtual_ipaddress[0]: brd given for an IPv6 address"}},
 		{"nodad on v4", strings.Replace(baseInstance, `"10.0.0.100/24"`, `"10.0.0.100/24 nodad"`, 1), []string{
@@ -156,7 +156,7 @@ func TestErrors(t *testing.T) {
 		{"enable_sni on http_get", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 80\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.http_get]]\nurl = [{ path = \"/\" }]\nenable_sni = true\n", []string{
 			"t.toml:8:1: virtual_server[0].real_server[0].http_get[0].enable_sni: only for ssl_get"}},
 		{"smtp_check not supported", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 25\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.smtp_check]]\n", []string{
-			"t.toml:6:1: virtual_server[0].real_server[0].smtp_check: not supported yet"}},
+			"t.toml:6:30: virtual_server[0].real_server[0].smtp_check: not supported yet"}},
 		{"float for integer", baseInstance + "priority = 100.5\n", []string{
 			"t.toml:6:1: vrrp_instance[0].priority: wrong type float, want integer"}},
 		{"huge duration", baseInstance + "preempt_delay = 1e300\n", []string{

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -37,6 +38,16 @@ func FuzzParse(f *testing.F) {
 				if e.Line < 0 || e.Col < 0 {
 					t.Fatalf("negative position %#v", e)
 				}
+				if e.Path != "" && e.Line == 0 {
+					t.Fatalf("no position for %q (%s) in\n%s", e.Path, e.Msg, data)
+				}
+				if e.Msg == "unknown key" && !e.Near {
+					// The position is the key's own: the text there is the key.
+					k := e.Path[strings.LastIndexByte(e.Path, '.')+1:]
+					if at := textAt(data, e.Line, e.Col); !strings.HasPrefix(at, k) && !strings.HasPrefix(at, `"`+k) && !strings.HasPrefix(at, "'"+k) {
+						t.Fatalf("%v: the text at %d:%d is %.20q, not the key %q\n%s", e, e.Line, e.Col, at, k, data)
+					}
+				}
 			}
 			return
 		}
@@ -45,4 +56,13 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("dump of a valid file does not load: %v\n--- input\n%s\n--- dump\n%s", err, data, out)
 		}
 	})
+}
+
+// textAt returns data from 1-based line and column on.
+func textAt(data []byte, line, col int) string {
+	lines := strings.SplitAfter(string(data), "\n")
+	if line < 1 || line > len(lines) || col < 1 || col > len(lines[line-1])+1 {
+		return ""
+	}
+	return lines[line-1][col-1:]
 }

@@ -101,34 +101,40 @@ func (p *posIndex) header() {
 		p.advance()
 	}
 	p.skipSpace(false)
-	keys := p.key()
+	keys, keyAt := p.key()
 	p.skipSpace(false)
 	for !p.eof() && p.peek() != '\n' {
 		p.advance() // "]" or "]]", trailing comment
 	}
+	// Each part of the name is positioned on its own word; an entry of
+	// an array of tables ([[a.b]] -> a.b[N]) on the header's "[".
 	path := ""
 	last := len(keys) - 1
 	for i, k := range keys {
 		path = join(path, k)
+		p.mark(path, keyAt[i]) // implicit tables: [a.b] defines a too
 		if i == last && array {
-			p.mark(path, at)
 			p.arrays[path]++
 			path += "[" + strconv.Itoa(p.arrays[path]-1) + "]"
+			p.mark(path, at)
 			break
 		}
 		if n, ok := p.arrays[path]; ok {
 			path += "[" + strconv.Itoa(n-1) + "]"
 		}
 	}
-	p.mark(path, at)
 	p.table = path
 }
 
-// key reads a dotted key.
-func (p *posIndex) key() []string {
-	var out []string
+// key reads a dotted key and the position of each of its parts.
+func (p *posIndex) key() ([]string, []pos) {
+	var (
+		out []string
+		at  []pos
+	)
 	for {
 		p.skipSpace(false)
+		at = append(at, p.here())
 		var k string
 		switch p.peek() {
 		case '"', '\'':
@@ -148,19 +154,18 @@ func (p *posIndex) key() []string {
 		out = append(out, k)
 		p.skipSpace(false)
 		if p.peek() != '.' {
-			return out
+			return out, at
 		}
 		p.advance()
 	}
 }
 
 func (p *posIndex) keyValue(base string) {
-	at := p.here()
-	keys := p.key()
+	keys, keyAt := p.key()
 	path := base
-	for _, k := range keys {
+	for i, k := range keys {
 		path = join(path, k)
-		p.mark(path, at)
+		p.mark(path, keyAt[i])
 	}
 	p.skipSpace(false)
 	if p.peek() == '=' {

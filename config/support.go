@@ -12,8 +12,6 @@ package config
 // is listed here is what no package reads.
 var notSupported = map[string]string{
 	// Global.
-	"global.notify_fifo_script":      "",
-	"global.vrrp_notify_fifo_script": "",
 	"global.vrrp_strict":             "",
 	"global.vrrp_startup_delay":      "",
 	"global.vrrp_garp_interval":      "",
@@ -21,8 +19,6 @@ var notSupported = map[string]string{
 
 	// VRRP.
 	"vrrp_instance.accept":                    "",
-	"vrrp_instance.notify_priority_changes":   "",
-	"vrrp_sync_group.notify_priority_changes": "",
 
 	// IPVS.
 	"virtual_server.real_server.tunnel_nocsum": "",
