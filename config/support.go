@@ -12,13 +12,13 @@ package config
 // is listed here is what no package reads.
 var notSupported = map[string]string{
 	// Global.
-	"global.vrrp_strict":             "",
-	"global.vrrp_startup_delay":      "",
-	"global.vrrp_garp_interval":      "",
-	"global.vrrp_gna_interval":       "",
+	"global.vrrp_strict":        "",
+	"global.vrrp_startup_delay": "",
+	"global.vrrp_garp_interval": "",
+	"global.vrrp_gna_interval":  "",
 
 	// VRRP.
-	"vrrp_instance.accept":                    "",
+	"vrrp_instance.accept": "",
 
 	// IPVS.
 	"virtual_server.real_server.tunnel_nocsum": "",
