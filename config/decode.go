@@ -42,11 +42,29 @@ func (d *decoder) root(m map[string]any) *node {
 	return &node{d: d, m: m, used: map[string]bool{}}
 }
 
+// join appends key b to path a; a key that is not a bare TOML key is
+// quoted, so that "a.b" = 1 reads "a.b", not a.b.
 func join(a, b string) string {
+	if !isBare(b) {
+		b = quote(b)
+	}
 	if a == "" {
 		return b
 	}
 	return a + "." + b
+}
+
+func isBare(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if !(c == '_' || c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
 }
 
 // keyPath is the display path of key k in n.

@@ -161,6 +161,7 @@ func TestErrors(t *testing.T) {
 			"t.toml:6:1: vrrp_instance[0].priority: wrong type float, want integer"}},
 		{"huge duration", baseInstance + "preempt_delay = 1e300\n", []string{
 			"t.toml:6:1: vrrp_instance[0].preempt_delay: duration 1e+300 s too large"}},
+		{"quoted key with a dot", "[global]\n'router.id' = \"x\"\n", []string{`t.toml:2:1: global."router.id": unknown key`}},
 		{"multi-line string before", baseInstance + "notify = '''\nfoo\n'''\npriority = 0\n", []string{"t.toml:9:1: vrrp_instance[0].priority: 0 out of range 1..255"}},
 	}
 	for _, tt := range tests {
