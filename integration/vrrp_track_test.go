@@ -380,3 +380,45 @@ func TestSyncGroupTrackerFailover(t *testing.T) {
 	waitOwner(t, vip4, n1, 10*time.Second, 0, n1, n2)
 	waitOwner(t, vip4b, n1, 10*time.Second, 0, n1, n2)
 }
+
+// TestNotifyFIFOScriptPriorityChanges: notify_fifo_script reads the FIFO
+// (its path is the last argument) and, with notify_priority_changes, a
+// tracked file moving a master's priority gives MASTER_PRIORITY lines.
+func TestNotifyFIFOScriptPriorityChanges(t *testing.T) {
+	t.Parallel()
+	testenv.NeedNetns(t)
+	lab := netlab.New(t, "n1")
+	n1 := lab.Node("n1")
+	dir := t.TempDir()
+	file, fifo, log := filepath.Join(dir, "prio"), filepath.Join(dir, "notify.fifo"), filepath.Join(dir, "fifo.log")
+	reader := filepath.Join(dir, "reader.sh")
+	os.WriteFile(reader, []byte("#!/bin/sh\nexec cat \"$1\" >> "+log+"\n"), 0o755)
+	conf := fmt.Sprintf("[global]\nscript_user = \"root\"\nnotify_fifo = %q\nnotify_fifo_script = %q\n\n", fifo, reader) +
+		lvsdConf(instance{Priority: 200, Version: 3, Advert: "0.1", Master: true}) +
+		"track_file = [\"prio\"]\nnotify_priority_changes = true\n\n" +
+		fmt.Sprintf("[[track_file]]\nname = \"prio\"\nfile = %q\ninit_file = true\n", file)
+	d := startLvsd(t, n1, conf)
+	if !netlab.WaitFor(15*time.Second, func() bool {
+		b, _ := os.ReadFile(log)
+		return strings.Contains(string(b), `INSTANCE "VI_1" MASTER 200`)
+	}) {
+		t.Fatal("n1 never master")
+	}
+	os.WriteFile(file, []byte("5\n"), 0o644)
+	want := []string{`INSTANCE "VI_1" BACKUP 200`, `INSTANCE "VI_1" MASTER 200`, `INSTANCE "VI_1" MASTER_PRIORITY 205`}
+	if !netlab.WaitFor(10*time.Second, func() bool {
+		b, _ := os.ReadFile(log)
+		return strings.Join(strings.Split(strings.TrimSpace(string(b)), "\n"), "|") == strings.Join(want, "|")
+	}) {
+		b, _ := os.ReadFile(log)
+		t.Fatalf("FIFO reader got:\n%s\nwant:\n%s", b, strings.Join(want, "\n"))
+	}
+	if err := d.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	// The reader was killed with lvsd; STOP reached it before.
+	b, _ := os.ReadFile(log)
+	if !strings.Contains(string(b), `INSTANCE "VI_1" STOP`) {
+		t.Errorf("no STOP line: %s", b)
+	}
+}

@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/lvsd/lvsd/config"
 	"github.com/lvsd/lvsd/vrrp"
 	"github.com/lvsd/lvsd/vrrp/notify"
+	"github.com/lvsd/lvsd/vrrp/script"
 	"github.com/lvsd/lvsd/vrrp/track"
 )
 
@@ -24,28 +27,44 @@ type vrrpTracking struct {
 	scripts  map[string]*notify.Scripts // by instance name
 	groups   map[string]*notify.Scripts // by sync group name
 	sync     []config.SyncGroup
-	cancel   context.CancelFunc
-	done     chan error
+	// prioNotify: instances with notify_priority_changes (FIFO lines
+	// MASTER_PRIORITY / BACKUP_PRIORITY when tracking moves the priority).
+	prioNotify map[string]bool
+	cancel     context.CancelFunc
+	done       chan error
+	// fifoReaders are the notify FIFO scripts, run for as long as lvsd.
+	fifoReaders   []script.Spec
+	readersDone   chan struct{}
+	readersCancel context.CancelFunc
 }
 
 // readyTimeout bounds the wait for the first result of weight-0 scripts
 // before the instances start (they stay in FAULT until it comes).
 const readyTimeout = 30 * time.Second
 
+// fifoReaderGrace is how long a notify_fifo_script may take to read the last
+// lines after the FIFOs are closed at stop.
+const fifoReaderGrace = time.Second
+
 func newVRRPTracking(cfg *config.Config, log *slog.Logger) (*vrrpTracking, error) {
 	set, err := track.FromConfig(cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	t := &vrrpTracking{log: log, set: set, scripts: map[string]*notify.Scripts{}, groups: map[string]*notify.Scripts{}, sync: cfg.SyncGroups}
+	t := &vrrpTracking{log: log, set: set, scripts: map[string]*notify.Scripts{}, groups: map[string]*notify.Scripts{}, sync: cfg.SyncGroups,
+		prioNotify: map[string]bool{}}
 	for _, in := range cfg.Instances {
 		s, err := notify.FromConfig(in.Notify, cfg.Global)
 		if err != nil {
 			return nil, fmt.Errorf("vrrp_instance %s: %w", in.Name, err)
 		}
 		t.scripts[in.Name] = s
+		t.prioNotify[in.Name] = in.Notify.PriorityChanges
 	}
 	for _, g := range cfg.SyncGroups {
+		for _, m := range g.Group {
+			t.prioNotify[m] = t.prioNotify[m] || g.Notify.PriorityChanges
+		}
 		s, err := notify.FromConfig(g.Notify, cfg.Global)
 		if err != nil {
 			return nil, fmt.Errorf("vrrp_sync_group %s: %w", g.Name, err)
@@ -57,6 +76,23 @@ func newVRRPTracking(cfg *config.Config, log *slog.Logger) (*vrrpTracking, error
 		return nil, err
 	}
 	t.notifier = n
+	// notify_fifo_script / vrrp_notify_fifo_script: programs reading the
+	// FIFOs, started now with the FIFO's path as last argument (as
+	// keepalived) and killed at stop.
+	for _, f := range []struct {
+		path string
+		cmd  config.Command
+	}{{cfg.Global.NotifyFIFO, cfg.Global.NotifyFIFOScript}, {cfg.Global.VRRPNotifyFIFO, cfg.Global.VRRPNotifyFIFOScript}} {
+		if f.path == "" || f.cmd.IsZero() {
+			continue
+		}
+		s, err := notify.FromConfig(config.NotifySet{Notify: f.cmd}, cfg.Global)
+		if err != nil {
+			n.Close(context.Background())
+			return nil, fmt.Errorf("notify_fifo_script: %w", err)
+		}
+		t.fifoReaders = append(t.fifoReaders, script.Spec{Args: append(s.Notify.Args, f.path), Cred: s.Notify.Cred})
+	}
 	return t, nil
 }
 
@@ -122,6 +158,17 @@ func (t *vrrpTracking) start(targets map[string]track.Target, failed func(error)
 			return err
 		}
 	}
+	t.set.OnPriorityChange(func(name string, prio int) {
+		in, ok := targets[name].(*vrrp.Instance)
+		if !ok || !t.prioNotify[name] {
+			return
+		}
+		st := notify.BackupPriority
+		if in.State() == vrrp.StateMaster {
+			st = notify.MasterPriority
+		}
+		t.notifier.Notify(t.scripts[name], notify.Event{Name: name, State: st, Priority: prio})
+	})
 	for name, tg := range targets {
 		if err := t.set.Bind(name, tg); err != nil {
 			return err
@@ -129,6 +176,24 @@ func (t *vrrpTracking) start(targets map[string]track.Target, failed func(error)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.cancel, t.done = cancel, make(chan error, 1)
+	t.readersDone = make(chan struct{})
+	rctx, rcancel := context.WithCancel(context.Background())
+	t.readersCancel = rcancel
+	go func() {
+		defer close(t.readersDone)
+		var wg sync.WaitGroup
+		for _, spec := range t.fifoReaders {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				res := script.Run(rctx, spec)
+				if rctx.Err() == nil && ctx.Err() == nil {
+					t.log.Warn("notify_fifo_script ended", "command", script.Quote(spec.Args), "result", res.String(), "stderr", strings.TrimSpace(string(res.Stderr)))
+				}
+			}()
+		}
+		wg.Wait()
+	}()
 	go func() {
 		err := t.set.Run(ctx)
 		if err != nil && ctx.Err() == nil {
@@ -156,6 +221,17 @@ func (t *vrrpTracking) stop(ctx context.Context) error {
 	}
 	if err := t.notifier.Close(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("notify: %w", err))
+	}
+	if t.readersDone != nil {
+		// Closing the FIFOs gave the readers an end of file after the
+		// last line (STOP among them): let them finish, briefly.
+		select {
+		case <-t.readersDone:
+		case <-time.After(fifoReaderGrace):
+		case <-ctx.Done():
+		}
+		t.readersCancel()
+		<-t.readersDone
 	}
 	return errors.Join(errs...)
 }

@@ -58,6 +58,16 @@ type Set struct {
 	instances map[string]*instanceTracking
 	ready     chan struct{}
 	readyDone bool
+	onPrio    func(instance string, priority int)
+}
+
+// OnPriorityChange sets a function called (under the Set's lock: it must not
+// block) whenever tracking changes an instance's effective priority, for
+// keepalived's notify_priority_changes.
+func (s *Set) OnPriorityChange(fn func(instance string, priority int)) {
+	s.mu.Lock()
+	s.onPrio = fn
+	s.mu.Unlock()
 }
 
 // FromConfig builds the trackers of cfg: one per vrrp_script and
@@ -301,6 +311,9 @@ func (s *Set) applyLocked(it *instanceTracking) {
 	}
 	if it.set && e.Priority != it.last.Priority {
 		s.log.Debug("effective priority changed", "instance", it.name, "from", it.last.Priority, "to", e.Priority)
+		if s.onPrio != nil {
+			s.onPrio(it.name, e.Priority)
+		}
 	}
 	it.last, it.set = e, true
 }

@@ -2,8 +2,10 @@ package track
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -77,6 +79,13 @@ func TestSetFromConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var prioMu sync.Mutex
+	var prios []string
+	s.OnPriorityChange(func(in string, p int) {
+		prioMu.Lock()
+		prios = append(prios, fmt.Sprintf("%s %d", in, p))
+		prioMu.Unlock()
+	})
 	targets := map[string]*fakeTarget{"VI_1": {}, "VI_2": {}, "VI_3": {}}
 	for n, f := range targets {
 		if err := s.Bind(n, f); err != nil {
@@ -114,6 +123,12 @@ func TestSetFromConfig(t *testing.T) {
 	os.WriteFile(mode, []byte("ok"), 0o644)
 	waitTarget(t, v3, "chk0 ok", func(p int, f bool) bool { return !f })
 	waitTarget(t, v1, "chk ok again", func(p int, f bool) bool { return p == 250 && !f })
+	prioMu.Lock()
+	gotPrios := strings.Join(prios, ",")
+	prioMu.Unlock()
+	if !strings.Contains(gotPrios, "VI_1 249,VI_1 250") || !strings.Contains(gotPrios, "VI_2 70") {
+		t.Errorf("priority change hook calls %q", gotPrios)
+	}
 	if e, _ := s.Effect("VI_1"); e.Priority != 250 {
 		t.Errorf("VI_1 effect %+v", e)
 	}
