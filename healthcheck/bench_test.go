@@ -4,11 +4,16 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"os"
 	"runtime"
+	"strconv"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/lvsd/lvsd/healthcheck/genhash"
+	"golang.org/x/sys/unix"
 )
 
 // cpuSplit returns the process's user and system CPU time.
@@ -66,7 +71,11 @@ func BenchmarkScheduler10k(b *testing.B) {
 		}
 		var mu sync.Mutex
 		downs := 0
-		s := New(Options{Workers: 64, OnUpdate: func(u Update) {
+		workers := 64
+		if w, err := strconv.Atoi(os.Getenv("LVSD_BENCH_WORKERS")); err == nil {
+			workers = w
+		}
+		s := New(Options{Workers: workers, OnUpdate: func(u Update) {
 			if !u.Up {
 				mu.Lock()
 				downs++
@@ -105,4 +114,37 @@ func BenchmarkScheduler10k(b *testing.B) {
 		mu.Unlock()
 		runtime.KeepAlive(specs)
 	}
+}
+
+// BenchmarkSyscallFloor is the reference: the same exchange with plain
+// blocking system calls (socket, connect, write, read until EOF, RST close)
+// and nothing else. Its cpu-ns/check is what the kernel alone costs per
+// check on loopback, where both ends' TCP processing runs in the caller.
+func BenchmarkSyscallFloor(b *testing.B) {
+	n := newNginxB(b)
+	req := genhash.AppendRequest(nil, "/index.html", n.addr(n.httpPort), "", genhash.HTTP10)
+	sa := &unix.SockaddrInet4{Port: int(n.httpPort), Addr: [4]byte{127, 0, 0, 1}}
+	buf := make([]byte, 4096)
+	u0, s0 := cpuSplit()
+	for b.Loop() {
+		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := unix.Connect(fd, sa); err != nil {
+			b.Fatal(err)
+		}
+		unix.Write(fd, req)
+		for {
+			m, err := unix.Read(fd, buf)
+			if m <= 0 || err != nil {
+				break
+			}
+		}
+		unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1})
+		unix.Close(fd)
+	}
+	u1, s1 := cpuSplit()
+	b.ReportMetric(float64(u1-u0+s1-s0)/float64(b.N), "cpu-ns/check")
+	b.ReportMetric(float64(u1-u0)/float64(b.N), "user-ns/check")
 }
