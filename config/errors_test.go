@@ -162,6 +162,9 @@ func TestErrors(t *testing.T) {
 		{"huge duration", baseInstance + "preempt_delay = 1e300\n", []string{
 			"t.toml:6:1: vrrp_instance[0].preempt_delay: duration 1e+300 s too large"}},
 		{"quoted key with a dot", "[global]\n'router.id' = \"x\"\n", []string{`t.toml:2:1: global."router.id": unknown key`}},
+		{"check without port", "[[virtual_server]]\nfwmark = 5\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.tcp_check]]\n[[virtual_server.real_server.tcp_check]]\nconnect_port = 0\n", []string{
+			"t.toml:5:1: virtual_server[0].real_server[0].tcp_check[0]: missing key connect_port (the real server has no port)",
+			"t.toml:7:1: virtual_server[0].real_server[0].tcp_check[1].connect_port: 0 out of range 1..65535"}},
 		{"multi-line string before", baseInstance + "notify = '''\nfoo\n'''\npriority = 0\n", []string{"t.toml:9:1: vrrp_instance[0].priority: 0 out of range 1..255"}},
 	}
 	for _, tt := range tests {

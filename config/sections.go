@@ -784,15 +784,26 @@ func (d *decoder) decodeRS(n *node, vs *VirtualServer) RealServer {
 	if rs.IP.IsValid() && vs.IP.IsValid() && rs.IP.Is4() != vs.IP.Is4() && rs.LBKind != "TUN" {
 		d.errorf(n.keyPath("ip"), "IPv%d real server in an IPv%d virtual server (only TUN mixes families)", fam(rs.IP), fam(vs.IP))
 	}
+	// A check that connects needs a port: the real server's or connect_port.
+	needPort := func(t *node, c *CheckCommon) {
+		if c.ConnectPort == 0 && !t.has("connect_port") {
+			d.errorf(t.path, "missing key connect_port (the real server has no port)")
+		}
+	}
 	for _, t := range n.tables("http_get") {
-		rs.Checkers.HTTPGet = append(rs.Checkers.HTTPGet, d.decodeHTTP(t, &rs, vs, false))
+		c := d.decodeHTTP(t, &rs, vs, false)
+		needPort(t, &c.CheckCommon)
+		rs.Checkers.HTTPGet = append(rs.Checkers.HTTPGet, c)
 	}
 	for _, t := range n.tables("ssl_get") {
-		rs.Checkers.SSLGet = append(rs.Checkers.SSLGet, d.decodeHTTP(t, &rs, vs, true))
+		c := d.decodeHTTP(t, &rs, vs, true)
+		needPort(t, &c.CheckCommon)
+		rs.Checkers.SSLGet = append(rs.Checkers.SSLGet, c)
 	}
 	for _, t := range n.tables("tcp_check") {
 		c := TCPCheck{defaultCommon(&rs, vs, DefaultOtherDelayRetry)}
 		d.decodeCommon(t, &c.CheckCommon)
+		needPort(t, &c.CheckCommon)
 		t.finish()
 		rs.Checkers.TCPCheck = append(rs.Checkers.TCPCheck, c)
 	}
@@ -821,7 +832,10 @@ func fam(a interface{ Is4() bool }) int {
 
 func (d *decoder) decodeCommon(n *node, c *CheckCommon) {
 	n.addr("connect_ip", &c.ConnectIP)
-	n.port("connect_port", &c.ConnectPort)
+	var cp int
+	if n.integer("connect_port", &cp, 1, 65535) {
+		c.ConnectPort = uint16(cp)
+	}
 	n.addr("bindto", &c.BindTo)
 	n.port("bind_port", &c.BindPort)
 	if n.nonEmpty("bind_if", &c.BindIf) {
