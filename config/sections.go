@@ -593,17 +593,10 @@ var lbKinds = []string{"NAT", "DR", "TUN"}
 
 func (d *decoder) decodeVS(n *node) VirtualServer {
 	vs := defaultVirtualServer()
-	ids := 0
-	if n.addr("ip", &vs.IP) {
-		ids++
-	}
+	n.addr("ip", &vs.IP)
 	hasPort := n.port("port", &vs.Port)
-	if n.fwmark("fwmark", &vs.FWMark) {
-		ids++
-	}
-	if n.nonEmpty("group", &vs.Group) {
-		ids++
-	}
+	n.fwmark("fwmark", &vs.FWMark)
+	n.nonEmpty("group", &vs.Group)
 	idKeys := 0
 	for _, k := range []string{"ip", "fwmark", "group"} {
 		if n.has(k) {
