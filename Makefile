@@ -10,7 +10,7 @@ STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.7.0
 # `make test`: see integration/testenv.
 HOST_REQUIRE ?= root,netns,keepalived,genhash,nginx
 
-.PHONY: all build test test-host test-vm vm-binaries bench-ipvs bench-health fuzz-health lint bench demo fuzz clean
+.PHONY: all build test test-host test-vm vm-binaries bench-ipvs bench-health bench-config fuzz-health fuzz-config lint bench demo fuzz clean
 
 all: build
 
@@ -57,7 +57,11 @@ bench-ipvs:
 	$(VM) --timeout 900 --mem 2G -e LVSD_REQUIRE=$(VM_REQUIRE) -- \
 		integration/vm/suite.sh ipvs=$(VM_BIN)/ipvs.test -- -test.run '^$$' -test.bench KernelApply -test.benchtime 3x
 
-bench: bench-health
+bench: bench-health bench-config
+
+# bench-config: load a generated 1,000 virtual servers x 10 real servers file.
+bench-config:
+	$(GO) test -run '^$$' -bench 'Parse1000x10' -benchtime 10x ./config/
 
 # bench-health: HTTP_GET checks against nginx on loopback (another process):
 # CPU per check, then 10,000 real servers checked every second for 5 s
@@ -70,7 +74,12 @@ bench-health:
 demo: build
 	bash contrib/demo.sh $(BIN)
 
-fuzz: fuzz-health
+fuzz: fuzz-health fuzz-config
+
+# fuzz-config: the configuration loader, 60 s (minimizing an interesting
+# input is capped so a loaded machine does not stall the run).
+fuzz-config:
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 60s -fuzzminimizetime 100x ./config/
 
 # fuzz-health: the genhash response parser and argument parser, command
 # splitting and status ranges, 30 s each.
