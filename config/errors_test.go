@@ -165,6 +165,11 @@ func TestErrors(t *testing.T) {
 		{"check without port", "[[virtual_server]]\nfwmark = 5\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.tcp_check]]\n[[virtual_server.real_server.tcp_check]]\nconnect_port = 0\n", []string{
 			"t.toml:5:1: virtual_server[0].real_server[0].tcp_check[0]: missing key connect_port (the real server has no port)",
 			"t.toml:7:1: virtual_server[0].real_server[0].tcp_check[1].connect_port: 0 out of range 1..65535"}},
+		{"nested arrays of tables", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 80\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n" +
+			"[[virtual_server]]\nip = \"10.0.0.3\"\nport = 80\n[[virtual_server.real_server]]\nip = \"10.0.0.4\"\n[[virtual_server.real_server]]\n  ip = \"10.0.0.x\"\n" +
+			"[[virtual_server.real_server.http_get]]\n[[virtual_server.real_server.http_get.url]]\npath = \"x\"\n", []string{
+			`t.toml:12:3: virtual_server[1].real_server[1].ip: bad IP address "10.0.0.x"`,
+			`t.toml:15:1: virtual_server[1].real_server[1].http_get[0].url[0].path: "x" does not start with /`}},
 		{"multi-line string before", baseInstance + "notify = '''\nfoo\n'''\npriority = 0\n", []string{"t.toml:9:1: vrrp_instance[0].priority: 0 out of range 1..255"}},
 	}
 	for _, tt := range tests {
