@@ -29,6 +29,8 @@ type daemon struct {
 	fatal chan error
 	// ipvs is the IPVS part (run_ipvs.go); VRRP transitions reach it.
 	ipvs *ipvsPart
+	// health runs the health checks (run_health.go); results go to ipvs.
+	health *healthPart
 }
 
 // step is one part of the daemon.
@@ -43,6 +45,8 @@ func newDaemon(cfg *config.Config, log *slog.Logger) *daemon {
 	d := &daemon{log: log, cfg: cfg, fatal: make(chan error, 1)}
 	d.ipvs = newIPVSPart(d)
 	d.steps = append(d.steps, step{name: "ipvs", start: d.ipvs.start, stop: d.ipvs.stop})
+	d.health = newHealthPart(d)
+	d.steps = append(d.steps, step{name: "health", start: d.health.start, stop: d.health.stop})
 	v := &vrrpPart{d: d}
 	d.steps = append(d.steps, step{name: "vrrp", start: v.start, stop: v.stop})
 	return d

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/lvsd/lvsd/healthcheck"
+)
+
+// healthPart is `lvsd run`'s health checks: one healthcheck.Scheduler over
+// every real server of the configuration; each change of a real server's
+// health goes to the IPVS part (ipvsPart.healthUpdate).
+type healthPart struct {
+	d *daemon
+
+	mu     sync.Mutex // guards the fields below
+	s      *healthcheck.Scheduler
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func newHealthPart(d *daemon) *healthPart { return &healthPart{d: d} }
+
+func (p *healthPart) start(ctx context.Context) error {
+	specs, err := healthcheck.FromConfig(p.d.cfg)
+	if err != nil {
+		return fmt.Errorf("health checks: %w", err)
+	}
+	if len(specs) == 0 {
+		return nil
+	}
+	log := p.d.log.With("part", "health")
+	opts := healthcheck.Options{Logger: log}
+	if p.d.ipvs != nil {
+		opts.OnUpdate = p.d.ipvs.healthUpdate
+	}
+	s := healthcheck.New(opts)
+	s.Set(specs)
+	runCtx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := s.Run(runCtx); err != nil {
+			log.Error("health checks stopped", "err", err)
+		}
+	}()
+	p.mu.Lock()
+	p.s, p.cancel, p.done = s, cancel, done
+	p.mu.Unlock()
+	log.Info("health checks running", "real_servers", len(specs))
+	return nil
+}
+
+func (p *healthPart) stop(ctx context.Context) error {
+	p.mu.Lock()
+	cancel, done := p.cancel, p.done
+	p.cancel, p.done = nil, nil
+	p.mu.Unlock()
+	if cancel == nil {
+		return nil
+	}
+	cancel()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("health checks: %w", ctx.Err())
+	}
+}
+
+// view is the health snapshot for status and metrics (ok=false when no
+// checks run).
+func (p *healthPart) view() (healthcheck.HealthView, bool) {
+	p.mu.Lock()
+	s := p.s
+	p.mu.Unlock()
+	if s == nil {
+		return healthcheck.HealthView{}, false
+	}
+	return s.View(), true
+}
