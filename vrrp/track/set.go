@@ -174,6 +174,9 @@ func FromConfig(cfg *config.Config, log *slog.Logger) (*Set, error) {
 		if err := errors.Join(errs...); err != nil {
 			return nil, fmt.Errorf("track: vrrp_instance %s: %w", in.Name, err)
 		}
+		if sg := groupOf[in.Name]; sg != nil && !sg.SyncGroupTrackingWeight {
+			refs = syncGroupWeights(refs, s.log.With("instance", in.Name, "sync_group", sg.Name))
+		}
 		if !in.DontTrackPrimary && in.Interface != "" && !hasInterface(refs, in.Interface) {
 			refs = append(refs, Ref{Kind: KindInterface, Name: in.Interface})
 			ifaces[in.Interface] = true
@@ -188,6 +191,28 @@ func FromConfig(cfg *config.Config, log *slog.Logger) (*Set, error) {
 		s.add(tr, "track_interface "+name)
 	}
 	return s, nil
+}
+
+// syncGroupWeights applies keepalived's rule for the members of a sync group
+// without sync_group_tracking_weight: their priorities must not float, so a
+// weighted interface or a file with the default weight 1 counts with weight
+// 0 (FAULT while failed), and weighted scripts, processes and files with
+// another weight are ignored, each with a warning.
+func syncGroupWeights(refs []Ref, log *slog.Logger) []Ref {
+	var out []Ref
+	for _, r := range refs {
+		switch {
+		case r.Weight == 0:
+		case r.Kind == KindInterface || r.Kind == KindFile && r.Weight == 1:
+			log.Warn("sync group member: tracker weight ignored, tracked with weight 0 (set sync_group_tracking_weight to keep it)", "tracker", r.Name, "kind", r.Kind.String(), "weight", r.Weight)
+			r.Weight, r.Reverse = 0, false
+		default:
+			log.Warn("sync group member: weighted tracker ignored (set sync_group_tracking_weight to use it)", "tracker", r.Name, "kind", r.Kind.String(), "weight", r.Weight)
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 func hasInterface(refs []Ref, name string) bool {

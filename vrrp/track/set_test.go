@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/lvsd/lvsd/config"
 )
 
@@ -148,5 +149,39 @@ func TestSetFromConfigErrors(t *testing.T) {
 	s, _ := FromConfig(&config.Config{}, nil)
 	if err := s.Bind("nope", &fakeTarget{}); err == nil {
 		t.Error("Bind of an unknown instance accepted")
+	}
+}
+
+// TestSetSyncGroupWeights: members of a sync group without
+// sync_group_tracking_weight do not float: weighted interfaces and
+// default-weight files count with weight 0, other weighted trackers are
+// ignored; with the flag the weights stay.
+func TestSetSyncGroupWeights(t *testing.T) {
+	dir := t.TempDir()
+	cfg := func(flag bool) *config.Config {
+		return &config.Config{
+			Scripts:    []config.VRRPScript{{Name: "chk", Script: config.Command{Line: "true"}, Weight: -20}},
+			TrackFiles: []config.TrackFile{{Name: "f1", File: filepath.Join(dir, "f1"), Weight: 1}, {Name: "f5", File: filepath.Join(dir, "f5"), Weight: 5}},
+			SyncGroups: []config.SyncGroup{{Name: "VG_1", Group: []string{"VI_1"}, SyncGroupTrackingWeight: flag}},
+			Instances: []config.VRRPInstance{{Name: "VI_1", Interface: "eth0", Priority: 100,
+				TrackScripts:    []config.TrackRef{{Name: "chk"}},
+				TrackFiles:      []config.TrackRef{{Name: "f1"}, {Name: "f5"}},
+				TrackInterfaces: []config.TrackRef{{Name: "eth1", Weight: -5, WeightSet: true}},
+			}},
+		}
+	}
+	s, err := FromConfig(cfg(false), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Ref{{Kind: KindFile, Name: "f1"}, {Kind: KindInterface, Name: "eth1"}, {Kind: KindInterface, Name: "eth0"}}
+	if diff := cmp.Diff(want, s.instances["VI_1"].refs); diff != "" {
+		t.Errorf("without sync_group_tracking_weight (-want +got):\n%s", diff)
+	}
+	s, _ = FromConfig(cfg(true), nil)
+	want = []Ref{{Kind: KindScript, Name: "chk", Weight: -20}, {Kind: KindFile, Name: "f1", Weight: 1}, {Kind: KindFile, Name: "f5", Weight: 5},
+		{Kind: KindInterface, Name: "eth1", Weight: -5}, {Kind: KindInterface, Name: "eth0"}}
+	if diff := cmp.Diff(want, s.instances["VI_1"].refs); diff != "" {
+		t.Errorf("with sync_group_tracking_weight (-want +got):\n%s", diff)
 	}
 }
