@@ -1,6 +1,9 @@
 package config
 
 import (
+	"strings"
+
+	"github.com/BurntSushi/toml"
 	"path/filepath"
 	"testing"
 
@@ -37,5 +40,52 @@ func TestDumpRoundTrip(t *testing.T) {
 				t.Errorf("second dump differs from the first")
 			}
 		})
+	}
+}
+
+// TestDumpComplete: the dump of a file that sets every supported key names
+// every supported key, so that --dump loses nothing.
+func TestDumpComplete(t *testing.T) {
+	c, err := Load("testdata/full.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dumped map[string]any
+	if _, err := toml.Decode(string(Dump(c)), &dumped); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	var walk func(prefix string, v any)
+	walk = func(prefix string, v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, e := range x {
+				p := join(prefix, k)
+				seen[p] = true
+				walk(p, e)
+			}
+		case []map[string]any:
+			for _, e := range x {
+				walk(prefix, e)
+			}
+		case []any:
+			for _, e := range x {
+				if m, ok := e.(map[string]any); ok && strings.HasSuffix(prefix, ".url") {
+					walk(prefix, m)
+				}
+			}
+		}
+	}
+	walk("", dumped)
+	// Keys the dump spells another way.
+	otherSpelling := map[string]bool{
+		"vrrp_script.user":                           true, // script = { script, user, group }
+		"virtual_server.real_server.misc_check.user": true, // misc_path = { script, user, group }
+		"vrrp_instance.preempt":                      true, // nopreempt
+	}
+	for _, k := range Keys() {
+		if Supported(k) && !seen[k] && !otherSpelling[k] {
+			t.Errorf("supported key %s missing from the dump of testdata/full.toml", k)
+		}
 	}
 }
