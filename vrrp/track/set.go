@@ -59,6 +59,7 @@ type Set struct {
 	ready     chan struct{}
 	readyDone bool
 	onPrio    func(instance string, priority int)
+	scratch   []Input // reused by effectLocked
 }
 
 // OnPriorityChange sets a function called (under the Set's lock: it must not
@@ -300,7 +301,8 @@ func (s *Set) Effect(name string) (Effect, bool) {
 func (s *Set) Ready() <-chan struct{} { return s.ready }
 
 func (s *Set) effectLocked(it *instanceTracking) Effect {
-	in := make([]Input, 0, len(it.refs))
+	in := s.scratch[:0]
+	defer func() { s.scratch = in[:0] }()
 	for _, r := range it.refs {
 		u, ok := s.state[key{r.Kind, r.Name}]
 		if !ok {
@@ -335,7 +337,9 @@ func (s *Set) applyLocked(it *instanceTracking) {
 		it.target.SetFault(fault)
 	}
 	if it.set && e.Priority != it.last.Priority {
-		s.log.Debug("effective priority changed", "instance", it.name, "from", it.last.Priority, "to", e.Priority)
+		if s.log.Enabled(context.Background(), slog.LevelDebug) {
+			s.log.Debug("effective priority changed", "instance", it.name, "from", it.last.Priority, "to", e.Priority)
+		}
 		if s.onPrio != nil {
 			s.onPrio(it.name, e.Priority)
 		}
@@ -348,23 +352,24 @@ func (s *Set) update(u Update) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.state[key{u.Kind, u.Name}] = u
-	waiting := false
 	for _, it := range s.instances {
-		uses := false
 		for _, r := range it.refs {
 			if r.Kind == u.Kind && r.Name == u.Name {
-				uses = true
+				s.applyLocked(it)
 				break
 			}
 		}
-		if uses {
-			s.applyLocked(it)
-		}
+	}
+	if s.readyDone {
+		return
+	}
+	waiting := false
+	for _, it := range s.instances {
 		if len(s.effectLocked(it).Waiting) > 0 {
 			waiting = true
 		}
 	}
-	if !waiting && !s.readyDone {
+	if !waiting {
 		s.readyDone = true
 		close(s.ready)
 	}
