@@ -170,6 +170,7 @@ func TestErrors(t *testing.T) {
 			"[[virtual_server.real_server.http_get]]\n[[virtual_server.real_server.http_get.url]]\npath = \"x\"\n", []string{
 			`t.toml:12:3: virtual_server[1].real_server[1].ip: bad IP address "10.0.0.x"`,
 			`t.toml:15:1: virtual_server[1].real_server[1].http_get[0].url[0].path: "x" does not start with /`}},
+		{"ssl key without certificate", "[global]\nssl_key = \"/k\"\n", []string{"t.toml:1:2: global: ssl_certificate and ssl_key go together (give both or neither)"}},
 		{"multi-line string before", baseInstance + "notify = '''\nfoo\n'''\npriority = 0\n", []string{"t.toml:9:1: vrrp_instance[0].priority: 0 out of range 1..255"}},
 	}
 	for _, tt := range tests {

@@ -122,7 +122,7 @@ func (d *decoder) decodeGlobal(n *node, g *Global) {
 	n.nonEmpty("ssl_certificate", &g.SSLCertificate)
 	n.nonEmpty("ssl_key", &g.SSLKey)
 	if (g.SSLCertificate == "") != (g.SSLKey == "") {
-		d.errorf(n.path+"global", "ssl_certificate and ssl_key go together")
+		d.errorf(n.path, "ssl_certificate and ssl_key go together (give both or neither)")
 	}
 	fillGlobal(g, setFn(n))
 	n.finish()
