@@ -180,6 +180,9 @@ func (t *ProcessTracker) Run(ctx context.Context, emit Emit) error {
 	timer.Stop()
 	defer timer.Stop()
 	var lim limiter
+	// exited remembers the processes whose exit the kernel reported: a
+	// rescan can still see one that has not yet become a zombie.
+	exited := map[int]time.Time{}
 	// report emits the changes of one step, plus those of delays that
 	// expired meanwhile, and arms the timer for the next delay.
 	report := func(changed []int, now time.Time) {
@@ -212,8 +215,17 @@ func (t *ProcessTracker) Run(ctx context.Context, emit Emit) error {
 				if err != nil {
 					return err
 				}
+				dropExited(all, exited, now)
 				report(tab.resync(all, now), now)
 				continue
+			}
+			switch {
+			case ev.what == procEventExit && ev.pid == ev.tgid:
+				exited[ev.tgid] = now
+			case ev.what == procEventExec:
+				delete(exited, ev.tgid)
+			case ev.what == procEventFork:
+				delete(exited, ev.childTGID)
 			}
 			report(t.apply(tab, ev, now), now)
 		case err := <-readErr:
@@ -229,6 +241,22 @@ func (t *ProcessTracker) Run(ctx context.Context, emit Emit) error {
 		case <-timer.C:
 			report(nil, time.Now())
 		}
+	}
+}
+
+// exitMemory is how long an exit reported by the kernel overrides a /proc
+// rescan that still lists the process.
+const exitMemory = 2 * time.Second
+
+// dropExited removes from a rescan the processes whose exit was reported
+// recently, and forgets older exits.
+func dropExited(all map[int][]int, exited map[int]time.Time, now time.Time) {
+	for pid, at := range exited {
+		if now.Sub(at) > exitMemory {
+			delete(exited, pid)
+			continue
+		}
+		delete(all, pid)
 	}
 }
 

@@ -258,3 +258,16 @@ func TestProcessTrackerInNetns(t *testing.T) {
 	u := r.next(t, 10*time.Second, "exit", func(u Update) bool { return u.Status == StatusFailed })
 	t.Logf("exit seen %v after the kill", u.Time.Sub(t0))
 }
+
+func TestDropExited(t *testing.T) {
+	now := time.Unix(100, 0)
+	all := map[int][]int{1: {0}, 2: {0}, 3: {0}}
+	exited := map[int]time.Time{2: now.Add(-time.Second), 3: now.Add(-3 * time.Second), 9: now}
+	dropExited(all, exited, now)
+	if diff := cmp.Diff(map[int][]int{1: {0}, 3: {0}}, all); diff != "" {
+		t.Errorf("scan after drop (-want +got):\n%s", diff)
+	}
+	if _, ok := exited[3]; ok {
+		t.Error("old exit not forgotten")
+	}
+}
