@@ -34,7 +34,7 @@ test-host:
 # toolchain in the VM) and run from the shared work tree.
 VM          ?= integration/vm/run.sh
 VM_REQUIRE  ?= ipvs,root,netns
-VM_PKGS     ?= ipvs integration/ipvstest
+VM_PKGS     ?= ipvs integration/ipvstest integration/health_vm
 VM_BIN      := bin/vmtest
 VM_FLAGS    ?=
 
