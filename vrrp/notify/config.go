@@ -9,7 +9,8 @@ import (
 
 // FromConfig turns an instance's or sync group's notify settings into
 // Scripts: each command split as keepalived does, run as its own user or
-// else the global script_user.
+// else the global script_user; with enable_script_security a root-run
+// script writable by anyone but root is refused.
 func FromConfig(ns config.NotifySet, g config.Global) (*Scripts, error) {
 	s := &Scripts{NotifyDeleted: !ns.Deleted.IsZero()}
 	for _, c := range []struct {
@@ -39,6 +40,11 @@ func FromConfig(ns config.NotifySet, g config.Global) (*Scripts, error) {
 		var cred *script.Credential
 		if user != "" {
 			if cred, err = script.LookupUser(user, group); err != nil {
+				return nil, fmt.Errorf("notify: %s: %w", c.kw, err)
+			}
+		}
+		if g.EnableScriptSecurity {
+			if err := script.CheckCommand(args, cred); err != nil {
 				return nil, fmt.Errorf("notify: %s: %w", c.kw, err)
 			}
 		}

@@ -300,3 +300,27 @@ func TestFromConfig(t *testing.T) {
 		t.Errorf("options %+v", o)
 	}
 }
+
+func TestFromConfigScriptSecurity(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("skipping: needs root")
+	}
+	dir := t.TempDir()
+	os.Chmod(dir, 0o755)
+	p := filepath.Join(dir, "n.sh")
+	os.WriteFile(p, []byte("#!/bin/sh\n"), 0o755)
+	os.Chmod(p, 0o757) // writable by everyone
+	g := config.Global{ScriptUser: "root", EnableScriptSecurity: true}
+	if _, err := FromConfig(config.NotifySet{Master: config.Command{Line: p}}, g); err == nil {
+		t.Fatal("world-writable root-run notify script accepted")
+	}
+	g.ScriptUser = "nobody"
+	if _, err := FromConfig(config.NotifySet{Master: config.Command{Line: p}}, g); err != nil {
+		t.Fatalf("non-root script refused: %v", err)
+	}
+	os.Chmod(p, 0o755)
+	g.ScriptUser = "root"
+	if _, err := FromConfig(config.NotifySet{Master: config.Command{Line: p}}, g); err != nil {
+		t.Fatalf("secure script refused: %v", err)
+	}
+}

@@ -387,3 +387,21 @@ func CheckSecure(path string) error {
 
 // ErrInsecure marks a script refused by CheckSecure.
 var ErrInsecure = errors.New("script writable by a non-root user")
+
+// CheckCommand applies enable_script_security to a command about to be
+// configured: when it runs as root (cred nil and lvsd is root, or cred is
+// uid 0), the program must pass CheckSecure. Redirection checks
+// ("</dev/tcp/...") run no program and pass.
+func CheckCommand(args []string, cred *Credential) error {
+	if len(args) == 0 {
+		return fmt.Errorf("script: %w", ErrEmpty)
+	}
+	if (cred != nil && cred.UID != 0) || (cred == nil && os.Geteuid() != 0) || useShell(args[0]) {
+		return nil
+	}
+	p, err := Resolve(args[0])
+	if err != nil {
+		return err
+	}
+	return CheckSecure(p)
+}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -237,19 +236,12 @@ func credential(c config.Command, g config.Global) (*script.Credential, error) {
 	return script.LookupUser(user, group)
 }
 
-// secure applies enable_script_security to a script run as root.
+// secure applies enable_script_security to a script.
 func secure(args []string, cred *script.Credential, g config.Global) error {
-	if !g.EnableScriptSecurity || (cred != nil && cred.UID != 0) || (cred == nil && os.Geteuid() != 0) {
+	if !g.EnableScriptSecurity {
 		return nil
 	}
-	if strings.HasPrefix(args[0], "<") || strings.HasPrefix(args[0], ">") {
-		return nil
-	}
-	p, err := script.Resolve(args[0])
-	if err != nil {
-		return err
-	}
-	return script.CheckSecure(p)
+	return script.CheckCommand(args, cred)
 }
 
 func newSet(log *slog.Logger) *Set {
