@@ -21,6 +21,14 @@
 //     state. emit is called from the tracker's goroutine only, one call at a
 //     time; it must not block for long.
 //
+// Set ties it together for `lvsd run`: FromConfig builds every tracker of a
+// configuration (plus each instance's own interface unless
+// dont_track_primary, and sync group trackers for each member, with
+// keepalived's no-floating rule for sync groups), Bind attaches a running
+// instance through the two-method Target interface (SetPriority, SetFault;
+// *vrrp.Instance has both), and Run applies every update to the instances
+// that reference the tracker. Set is safe for concurrent use.
+//
 // Process starts and exits come from the kernel's process-events connector
 // (netlink NETLINK_CONNECTOR, CN_IDX_PROC), with a /proc scan at start and
 // after a lost event (ENOBUFS); only where the connector cannot be used does
