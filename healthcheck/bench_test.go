@@ -71,7 +71,7 @@ func BenchmarkScheduler10k(b *testing.B) {
 		}
 		var mu sync.Mutex
 		downs := 0
-		workers := 64
+		workers := 0 // the default
 		if w, err := strconv.Atoi(os.Getenv("LVSD_BENCH_WORKERS")); err == nil {
 			workers = w
 		}

@@ -56,7 +56,7 @@ func newNginxB(t testing.TB) *nginxLab {
 master_process off;
 pid %[1]s/nginx.pid;
 error_log %[1]s/logs/error.log;
-events { worker_connections 256; }
+events { worker_connections 4096; }
 http {
   access_log off;
   client_body_temp_path %[1]s/tmp/body;
