@@ -52,6 +52,14 @@ type Options struct {
 	// DropLogInterval is the minimum time between two log lines for the same
 	// drop reason (10 s when zero).
 	DropLogInterval time.Duration
+	// Resume makes Run resume as master at once (fsm.Machine.Resume) instead
+	// of starting as backup: for a restarted daemon that was master and
+	// whose VIPs are still in place (restart without outage).
+	Resume bool
+	// LateTimer, when positive, logs a warning and counts Stats.LateTimers
+	// whenever the advert / master-down timer fires later than this after
+	// its deadline (a starved process loses VIPs).
+	LateTimer time.Duration
 }
 
 // Stats is a snapshot of an instance's counters.
@@ -73,6 +81,8 @@ type Stats struct {
 	BecameMaster   uint64
 	ReleasedMaster uint64
 	VIPsRestored   uint64 // VIPs put back while master after someone removed them
+	// LateTimers counts timer expiries handled later than Options.LateTimer.
+	LateTimers uint64
 
 	SendErrors     uint64
 	ReadErrors     uint64
@@ -103,6 +113,7 @@ type counters struct {
 	sent, received, prio0Sent, prio0Received, noPseudo  atomic.Uint64
 	drops                                               [packet.NumDropReasons]atomic.Uint64
 	transitions, becameMaster, releasedMaster, restored atomic.Uint64
+	lateTimers                                          atomic.Uint64
 	sendErrors, readErrors, addrErrors, announceErrors  atomic.Uint64
 }
 
@@ -287,6 +298,7 @@ func (i *Instance) Stats() Stats {
 		BecameMaster:                   i.c.becameMaster.Load(),
 		ReleasedMaster:                 i.c.releasedMaster.Load(),
 		VIPsRestored:                   i.c.restored.Load(),
+		LateTimers:                     i.c.lateTimers.Load(),
 		SendErrors:                     i.c.sendErrors.Load(),
 		ReadErrors:                     i.c.readErrors.Load(),
 		AddrErrors:                     i.c.addrErrors.Load(),
@@ -357,7 +369,11 @@ func (i *Instance) Run(ctx context.Context) error {
 	i.lk.Lock()
 	now := time.Now()
 	i.applyWanted(now)
-	i.apply(now, i.m.Start(now, i.acts[:0]))
+	if i.opts.Resume {
+		i.apply(now, i.m.Resume(now, i.acts[:0]))
+	} else {
+		i.apply(now, i.m.Start(now, i.acts[:0]))
+	}
 	i.armTimer(now)
 	i.settle(now)
 	i.lk.Unlock()
@@ -387,6 +403,7 @@ func (i *Instance) Run(ctx context.Context) error {
 		case <-i.timer.C:
 			i.lk.Lock()
 			now := time.Now()
+			i.checkLate(now)
 			i.onTimer(now)
 			i.settle(now)
 			i.lk.Unlock()
@@ -458,6 +475,19 @@ func (i *Instance) onTimer(now time.Time) {
 		i.restoreVIPs()
 	}
 	i.armTimer(now)
+}
+
+// checkLate logs and counts a timer handled later than Options.LateTimer
+// after the machine's deadline. Called with i.lk held.
+func (i *Instance) checkLate(now time.Time) {
+	d := i.m.Deadline()
+	if i.opts.LateTimer <= 0 || d.IsZero() {
+		return
+	}
+	if late := now.Sub(d); late > i.opts.LateTimer {
+		i.c.lateTimers.Add(1)
+		i.log.Warn("timer fired late", "late", late, "threshold", i.opts.LateTimer, "state", i.m.State().String())
+	}
 }
 
 // applyWanted feeds SetPriority/SetFault requests to the machine.

@@ -56,6 +56,8 @@ const (
 	CauseShutdown
 	// CauseSyncGroup: another member of the sync group moved the instance.
 	CauseSyncGroup
+	// CauseResume: a restarted daemon resumed as master (Resume).
+	CauseResume
 )
 
 var causeNames = [...]string{
@@ -71,6 +73,7 @@ var causeNames = [...]string{
 	CauseFaultCleared:            "fault_cleared",
 	CauseShutdown:                "shutdown",
 	CauseSyncGroup:               "sync_group",
+	CauseResume:                  "resume",
 }
 
 func (c Cause) String() string {
@@ -283,6 +286,22 @@ func (m *Machine) Start(now time.Time, out []Action) []Action {
 	}
 	out = append(out, Action{Kind: RemoveVIPs})
 	return m.enterBackup(now, out, CauseStart)
+}
+
+// Resume leaves Init straight to Master, keeping the addresses in place: a
+// daemon restarted on the master (crash, upgrade) whose VIPs are still on
+// the interface takes up its role at once, sending an advert now, instead
+// of removing them and waiting Master_Down_Interval as a backup. The actions
+// are those of becoming master (advert, AddVIPs, which finds them present,
+// announcement, Transition with CauseResume). A higher-priority master, if
+// any, is then handled as by any master: the first advert heard from it
+// makes the machine a backup. With a fault set, or outside Init, Resume is
+// Start.
+func (m *Machine) Resume(now time.Time, out []Action) []Action {
+	if m.state != Init || m.fault || m.syncFault || m.gated {
+		return m.Start(now, out)
+	}
+	return m.becomeMaster(now, out, CauseResume)
 }
 
 // Timer handles the expiry of Deadline. Calls before the deadline do nothing.
