@@ -55,6 +55,7 @@ func defaultGlobal() Global {
 		GARPMasterRefreshRepeat: DefaultGARPRefreshRepeat,
 		VRRPMcastGroup4:         DefaultMcastGroup4,
 		VRRPMcastGroup6:         DefaultMcastGroup6,
+		VRRPLateTimer:           DefaultVRRPLateTimer,
 	}
 }
 

@@ -47,6 +47,11 @@ func Dump(c *Config) []byte {
 	w.boolean("lvs_flush", g.LVSFlush)
 	w.boolean("lvs_flush_on_stop", g.LVSFlushOnStop)
 	w.strOpt("metrics_listen", g.MetricsListen)
+	if g.VRRPRTPriority != 0 {
+		w.int("vrrp_rt_priority", g.VRRPRTPriority)
+	}
+	w.boolOpt("vrrp_no_swap", g.VRRPNoSwap)
+	w.dur("vrrp_late_timer", g.VRRPLateTimer)
 	w.dur("vrrp_garp_master_delay", g.GARPMasterDelay)
 	w.int("vrrp_garp_master_repeat", g.GARPMasterRepeat)
 	w.dur("vrrp_garp_master_refresh", g.GARPMasterRefresh)

@@ -52,6 +52,9 @@ type Global struct {
 	LVSFlush             bool           // lvs_flush: flush the IPVS table at start
 	LVSFlushOnStop       bool           // lvs_flush_on_stop: remove lvsd's services at stop
 	MetricsListen        string         // metrics_listen host:port; empty: no metrics endpoint
+	VRRPRTPriority       int            // vrrp_rt_priority 1..99: SCHED_RR priority of the daemon; 0: off
+	VRRPNoSwap           bool           // vrrp_no_swap: lock the daemon's memory (mlockall)
+	VRRPLateTimer        time.Duration  // vrrp_late_timer: log a VRRP timer firing later than this; default 100ms, 0: off
 
 	// Gratuitous ARP / NA defaults for every instance (vrrp_garp_*).
 	GARPMasterDelay         time.Duration // vrrp_garp_master_delay, default 5s

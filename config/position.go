@@ -280,11 +280,57 @@ func (p *posIndex) stringValue() string {
 		p.advance()
 	}
 	if q == '"' && strings.Contains(s, `\`) {
-		if u, err := strconv.Unquote(`"` + s + `"`); err == nil {
-			s = u
-		}
+		s = unescape(s)
 	}
 	return s
+}
+
+// unescape resolves the escapes of a TOML basic string (TOML 1.1: \b \t
+// \n \f \r \e \" \\ \xHH \uHHHH \UHHHHHHHH).
+func unescape(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' || i+1 >= len(s) {
+			b.WriteByte(c)
+			continue
+		}
+		i++
+		switch s[i] {
+		case 'b':
+			b.WriteByte('\b')
+		case 't':
+			b.WriteByte('\t')
+		case 'n':
+			b.WriteByte('\n')
+		case 'f':
+			b.WriteByte('\f')
+		case 'r':
+			b.WriteByte('\r')
+		case 'e':
+			b.WriteByte(0x1b)
+		case 'x', 'u', 'U':
+			n := 2
+			switch s[i] {
+			case 'u':
+				n = 4
+			case 'U':
+				n = 8
+			}
+			if i+n < len(s) {
+				if r, err := strconv.ParseUint(s[i+1:i+1+n], 16, 32); err == nil {
+					b.WriteRune(rune(r))
+					i += n
+					continue
+				}
+			}
+			b.WriteByte('\\')
+			b.WriteByte(s[i])
+		default: // \" and \\ and anything the parser let through
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
 }
 
 // locate fills in File/Line/Col of errors from their paths. A path with no

@@ -100,6 +100,9 @@ func (d *decoder) decodeGlobal(n *node, g *Global) {
 	n.boolean("lvs_flush", &g.LVSFlush)
 	n.boolean("lvs_flush_on_stop", &g.LVSFlushOnStop)
 	n.nonEmpty("metrics_listen", &g.MetricsListen)
+	n.integer("vrrp_rt_priority", &g.VRRPRTPriority, 1, 99)
+	n.boolean("vrrp_no_swap", &g.VRRPNoSwap)
+	n.duration("vrrp_late_timer", &g.VRRPLateTimer, 0, maxDur)
 
 	n.duration("vrrp_garp_master_delay", &g.GARPMasterDelay, 0, 1000*time.Second)
 	n.integer("vrrp_garp_master_repeat", &g.GARPMasterRepeat, 1, 1000)
