@@ -14,12 +14,14 @@ import (
 
 // Defaults that REFERENCE.md documents; the reference test compares them.
 const (
-	DefaultPriority           = 100
-	DefaultAdvertInt          = time.Second
-	DefaultVRRPVersion        = 2
-	DefaultGARPMasterDelay    = 5 * time.Second
-	DefaultGARPMasterRepeat   = 5
-	DefaultGARPRefreshRepeat  = 1
+	DefaultPriority          = 100
+	DefaultAdvertInt         = time.Second
+	DefaultVRRPVersion       = 2
+	DefaultGARPMasterDelay   = 5 * time.Second
+	DefaultGARPMasterRepeat  = 5
+	DefaultGARPRefreshRepeat = 1
+	// DefaultVRRPLateTimer is lvsd's own (keepalived has no such log).
+	DefaultVRRPLateTimer      = 100 * time.Millisecond
 	DefaultScriptInterval     = time.Second
 	DefaultScriptRise         = 1
 	DefaultScriptFall         = 1

@@ -50,7 +50,7 @@ func Dump(c *Config) []byte {
 	if g.VRRPRTPriority != 0 {
 		w.int("vrrp_rt_priority", g.VRRPRTPriority)
 	}
-	w.boolOpt("vrrp_no_swap", g.VRRPNoSwap)
+	w.boolean("vrrp_no_swap", g.VRRPNoSwap)
 	w.dur("vrrp_late_timer", g.VRRPLateTimer)
 	w.dur("vrrp_garp_master_delay", g.GARPMasterDelay)
 	w.int("vrrp_garp_master_repeat", g.GARPMasterRepeat)
