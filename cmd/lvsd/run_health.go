@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/lvsd/lvsd/config"
 	"github.com/lvsd/lvsd/healthcheck"
 )
 
@@ -30,6 +31,12 @@ func (p *healthPart) start(ctx context.Context) error {
 	if len(specs) == 0 {
 		return nil
 	}
+	p.run(specs)
+	return nil
+}
+
+// run starts the scheduler with specs.
+func (p *healthPart) run(specs []healthcheck.RealServerSpec) {
 	log := p.d.log.With("part", "health")
 	opts := healthcheck.Options{Logger: log}
 	if p.d.ipvs != nil {
@@ -49,7 +56,6 @@ func (p *healthPart) start(ctx context.Context) error {
 	p.s, p.cancel, p.done = s, cancel, done
 	p.mu.Unlock()
 	log.Info("health checks running", "real_servers", len(specs))
-	return nil
 }
 
 func (p *healthPart) stop(ctx context.Context) error {
@@ -67,6 +73,27 @@ func (p *healthPart) stop(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("health checks: %w", ctx.Err())
 	}
+}
+
+// reload applies a new configuration's real servers and checks: checks
+// that did not change keep their state and schedule (no flap, no notify),
+// new ones start, removed ones stop. A configuration whose checkers cannot
+// be built is refused as a whole and the running checks stay.
+func (p *healthPart) reload(cfg *config.Config) error {
+	specs, err := healthcheck.FromConfig(cfg)
+	if err != nil {
+		return fmt.Errorf("health checks: %w", err)
+	}
+	p.mu.Lock()
+	s := p.s
+	p.mu.Unlock()
+	switch {
+	case s != nil:
+		s.Set(specs)
+	case len(specs) > 0:
+		p.run(specs)
+	}
+	return nil
 }
 
 // view is the health snapshot for status and metrics (ok=false when no

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/lvsd/lvsd/config"
 	"github.com/lvsd/lvsd/healthcheck"
@@ -85,5 +86,67 @@ port = 80
 	waitTable(t, f, "checked real server restored", has)
 	if err := d.health.stop(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestHealthPartReload: a reload that keeps a check does not disturb it, a
+// reload that adds a real server starts its checks, and a configuration
+// whose checker cannot be built is refused.
+func TestHealthPartReload(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	rs := func(ip string) string {
+		return fmt.Sprintf(`
+[[virtual_server.real_server]]
+ip = %q
+port = %d
+
+[[virtual_server.real_server.tcp_check]]
+connect_ip = "127.0.0.1"
+connect_timeout = 1
+`, ip, port)
+	}
+	vs := "[[virtual_server]]\nip = \"192.168.200.100\"\nport = 80\ndelay_loop = 1\n"
+	parse := func(s string) *config.Config {
+		cfg, err := config.Parse("t.toml", []byte(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	d := &daemon{cfg: parse(vs + rs("10.0.0.1")), log: slog.New(slog.DiscardHandler), fatal: make(chan error, 1)}
+	d.health = newHealthPart(d)
+	if err := d.health.start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer d.health.stop(context.Background())
+	if err := d.health.reload(parse(vs + rs("10.0.0.1") + rs("10.0.0.2"))); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		v, _ := d.health.view()
+		if v.CheckedServers == 2 && v.Results[healthcheck.ReasonOK] >= 2 {
+			// one check shared by both real servers (same target and spec)
+			if v.Checks != 1 {
+				t.Fatalf("%d checks for two real servers with the same check, want 1", v.Checks)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after reload: %+v", v)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	bad := parse(vs + rs("10.0.0.1") + "\n[[virtual_server.real_server.misc_check]]\nmisc_path = \"/bin/true\"\nuser = \"no-such-user-lvsd\"\n")
+	if err := d.health.reload(bad); err == nil {
+		t.Fatal("a configuration with an unknown script user was accepted")
+	}
+	if v, _ := d.health.view(); v.CheckedServers != 2 {
+		t.Fatalf("refused reload changed the running checks: %+v", v)
 	}
 }
