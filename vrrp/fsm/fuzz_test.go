@@ -80,6 +80,8 @@ func FuzzMachine(f *testing.F) {
 				out = m.SyncMaster(now, out)
 			case 11:
 				out = m.SyncBackup(now, out)
+			case 12:
+				out = m.Resume(now, out)
 			default:
 				// Time passes, but the runner fires the timer at the deadline.
 				now = advance(now, m.Deadline(), time.Duration(arg)*time.Millisecond)
