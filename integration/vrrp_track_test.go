@@ -178,7 +178,7 @@ func TestTrackScriptRiseFall(t *testing.T) {
 	os.WriteFile(mode, []byte("fail\n"), 0o644)
 	deadline := time.Now().Add(15 * time.Second)
 	for !n2.HasAddr(vip4) {
-		if f := fails(); f >= 4 {
+		if f := fails(); f >= 5 {
 			t.Fatalf("%d failures and the VIP has not moved", f)
 		}
 		if n1.HasAddr(vip4) == false && fails() < 3 {
@@ -189,9 +189,12 @@ func TestTrackScriptRiseFall(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if f := fails(); f != 3 {
-		t.Fatalf("VIP moved with %d failures logged, want 3", f)
+	// The move follows the third failure by VRRP timing (~0.4 s here); a
+	// fourth run may have started meanwhile on a loaded machine.
+	if f := fails(); f < 3 || f > 4 {
+		t.Fatalf("VIP moved with %d failures logged, want 3 (4 at most on a slow machine)", f)
 	}
+	t.Logf("VIP on n2 with %d failures logged", fails())
 }
 
 // TestTrackScriptWeightZeroFault: a weight-0 script failing puts the
