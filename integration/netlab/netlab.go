@@ -94,7 +94,27 @@ func NewWithOptions(t testing.TB, opt Options, names ...string) *Lab {
 			l.waitLinkLocal(n)
 		}
 	}
+	// Frames sent before the kernel's link watcher has marked a fresh veth
+	// operational are dropped (its queue is still the no-op one): wait for
+	// every end to be UP so that a test's first packet is not lost.
+	for _, name := range names {
+		l.waitOperUp(l.Prefix+name, "eth0")
+		l.waitOperUp(l.Switch, "p-"+name)
+	}
 	return l
+}
+
+// waitOperUp waits until the link's operational state is UP.
+func (l *Lab) waitOperUp(ns, link string) {
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		out, _ := exec.Command("ip", "-n", ns, "-o", "link", "show", "dev", link).CombinedOutput()
+		if bytes.Contains(out, []byte("state UP")) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	l.t.Fatalf("netlab: %s: %s is not operational", ns, link)
 }
 
 // Node returns the node with the given short name.

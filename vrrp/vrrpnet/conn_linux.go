@@ -63,15 +63,7 @@ type Conn struct {
 	pc       net.PacketConn
 	rc       syscall.RawConn
 
-	// wmu guards the send state below (message header, buffers, wres).
-	wmu   sync.Mutex
-	wmsg  unix.Msghdr
-	wiov  unix.Iovec
-	wsa4  unix.RawSockaddrInet4
-	wsa6  unix.RawSockaddrInet6
-	woob  []byte
-	wres  error
-	write func(fd uintptr) bool
+	snd *sender
 
 	// rmu guards the receive state below.
 	rmu  sync.Mutex
@@ -207,41 +199,17 @@ const maxPacket = 60 + 8 + 255*16 + 8
 
 // prepare builds the message headers and control buffers once.
 func (c *Conn) prepare() {
+	c.snd = newSender(c.rc, c.v6, c.src, c.sendIf)
 	if c.v6 {
-		c.woob = make([]byte, unix.CmsgSpace(unix.SizeofInet6Pktinfo))
-		h := (*unix.Cmsghdr)(unsafe.Pointer(&c.woob[0]))
-		h.Level, h.Type = unix.IPPROTO_IPV6, unix.IPV6_PKTINFO
-		h.SetLen(unix.CmsgLen(unix.SizeofInet6Pktinfo))
-		pi := (*unix.Inet6Pktinfo)(unsafe.Pointer(&c.woob[unix.CmsgLen(0)]))
-		pi.Addr = c.src.As16()
-		pi.Ifindex = uint32(c.sendIf)
-		c.wsa6.Family = unix.AF_INET6
-		c.wmsg.Name = (*byte)(unsafe.Pointer(&c.wsa6))
-		c.wmsg.Namelen = unix.SizeofSockaddrInet6
 		c.roob = make([]byte, unix.CmsgSpace(unix.SizeofInet6Pktinfo)+unix.CmsgSpace(4)+64)
 		c.rmsg.Name = (*byte)(unsafe.Pointer(&c.rsa6))
 	} else {
-		c.woob = make([]byte, unix.CmsgSpace(unix.SizeofInet4Pktinfo))
-		h := (*unix.Cmsghdr)(unsafe.Pointer(&c.woob[0]))
-		h.Level, h.Type = unix.IPPROTO_IP, unix.IP_PKTINFO
-		h.SetLen(unix.CmsgLen(unix.SizeofInet4Pktinfo))
-		pi := (*unix.Inet4Pktinfo)(unsafe.Pointer(&c.woob[unix.CmsgLen(0)]))
-		pi.Spec_dst = c.src.As4()
-		pi.Ifindex = int32(c.sendIf)
-		c.wsa4.Family = unix.AF_INET
-		c.wmsg.Name = (*byte)(unsafe.Pointer(&c.wsa4))
-		c.wmsg.Namelen = unix.SizeofSockaddrInet4
 		c.roob = make([]byte, unix.CmsgSpace(unix.SizeofInet4Pktinfo)+64)
 		c.rbuf = make([]byte, maxPacket)
 	}
-	c.wmsg.Iov = &c.wiov
-	c.wmsg.SetIovlen(1)
-	c.wmsg.Control = &c.woob[0]
-	c.wmsg.SetControllen(len(c.woob))
 	c.rmsg.Iov = &c.riov
 	c.rmsg.SetIovlen(1)
 	c.rmsg.Control = &c.roob[0]
-	c.write = c.doWrite
 	c.read = c.doRead
 }
 
@@ -250,44 +218,98 @@ func (c *Conn) prepare() {
 func (c *Conn) LocalAddr() netip.Addr { return c.src }
 
 // WriteTo sends one VRRP payload to dst (the multicast group or a peer).
-func (c *Conn) WriteTo(payload []byte, dst netip.Addr) error {
+func (c *Conn) WriteTo(payload []byte, dst netip.Addr) error { return c.snd.writeTo(payload, dst) }
+
+// sender is the send half of a socket for one source address: the message
+// header, destination and IP_PKTINFO / IPV6_PKTINFO control message are
+// built once. Several senders may share one socket.
+type sender struct {
+	rc     syscall.RawConn
+	v6     bool
+	sendIf int
+	// mu guards the fields below.
+	mu    sync.Mutex
+	msg   unix.Msghdr
+	iov   unix.Iovec
+	sa4   unix.RawSockaddrInet4
+	sa6   unix.RawSockaddrInet6
+	oob   []byte
+	res   error
+	write func(fd uintptr) bool
+}
+
+func newSender(rc syscall.RawConn, v6 bool, src netip.Addr, sendIf int) *sender {
+	s := &sender{rc: rc, v6: v6, sendIf: sendIf}
+	if v6 {
+		s.oob = make([]byte, unix.CmsgSpace(unix.SizeofInet6Pktinfo))
+		h := (*unix.Cmsghdr)(unsafe.Pointer(&s.oob[0]))
+		h.Level, h.Type = unix.IPPROTO_IPV6, unix.IPV6_PKTINFO
+		h.SetLen(unix.CmsgLen(unix.SizeofInet6Pktinfo))
+		pi := (*unix.Inet6Pktinfo)(unsafe.Pointer(&s.oob[unix.CmsgLen(0)]))
+		pi.Addr = src.As16()
+		pi.Ifindex = uint32(sendIf)
+		s.sa6.Family = unix.AF_INET6
+		s.msg.Name = (*byte)(unsafe.Pointer(&s.sa6))
+		s.msg.Namelen = unix.SizeofSockaddrInet6
+	} else {
+		s.oob = make([]byte, unix.CmsgSpace(unix.SizeofInet4Pktinfo))
+		h := (*unix.Cmsghdr)(unsafe.Pointer(&s.oob[0]))
+		h.Level, h.Type = unix.IPPROTO_IP, unix.IP_PKTINFO
+		h.SetLen(unix.CmsgLen(unix.SizeofInet4Pktinfo))
+		pi := (*unix.Inet4Pktinfo)(unsafe.Pointer(&s.oob[unix.CmsgLen(0)]))
+		pi.Spec_dst = src.As4()
+		pi.Ifindex = int32(sendIf)
+		s.sa4.Family = unix.AF_INET
+		s.msg.Name = (*byte)(unsafe.Pointer(&s.sa4))
+		s.msg.Namelen = unix.SizeofSockaddrInet4
+	}
+	s.msg.Iov = &s.iov
+	s.msg.SetIovlen(1)
+	s.msg.Control = &s.oob[0]
+	s.msg.SetControllen(len(s.oob))
+	s.write = s.doWrite
+	return s
+}
+
+func (s *sender) writeTo(payload []byte, dst netip.Addr) error {
 	if len(payload) == 0 {
 		return errors.New("vrrpnet: empty payload")
 	}
-	if dst.Is6() != c.v6 || dst.Is4In6() {
+	if dst.Is6() != s.v6 || dst.Is4In6() {
 		return fmt.Errorf("vrrpnet: destination %s does not match the address family", dst)
 	}
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	if c.v6 {
-		c.wsa6.Addr = dst.As16()
-		c.wsa6.Scope_id = 0
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.v6 {
+		s.sa6.Addr = dst.As16()
+		s.sa6.Scope_id = 0
 		if dst.IsLinkLocalUnicast() || dst.IsLinkLocalMulticast() || dst.IsInterfaceLocalMulticast() {
-			c.wsa6.Scope_id = uint32(c.sendIf)
+			s.sa6.Scope_id = uint32(s.sendIf)
 		}
 	} else {
-		c.wsa4.Addr = dst.As4()
+		s.sa4.Addr = dst.As4()
 	}
-	c.wiov.Base = &payload[0]
-	c.wiov.SetLen(len(payload))
-	c.wres = nil
-	if err := c.rc.Write(c.write); err != nil {
+	s.iov.Base = &payload[0]
+	s.iov.SetLen(len(payload))
+	s.res = nil
+	err := s.rc.Write(s.write)
+	s.iov.Base = nil // do not pin the caller's buffer
+	if err != nil {
 		return fmt.Errorf("vrrpnet: send to %s: %w", dst, err)
 	}
-	c.wiov.Base = nil
-	if c.wres != nil {
-		return fmt.Errorf("vrrpnet: send to %s: %w", dst, c.wres)
+	if s.res != nil {
+		return fmt.Errorf("vrrpnet: send to %s: %w", dst, s.res)
 	}
 	return nil
 }
 
-func (c *Conn) doWrite(fd uintptr) bool {
-	_, _, e := unix.Syscall(unix.SYS_SENDMSG, fd, uintptr(unsafe.Pointer(&c.wmsg)), 0)
+func (s *sender) doWrite(fd uintptr) bool {
+	_, _, e := unix.Syscall(unix.SYS_SENDMSG, fd, uintptr(unsafe.Pointer(&s.msg)), 0)
 	if e == unix.EAGAIN {
 		return false
 	}
 	if e != 0 {
-		c.wres = e
+		s.res = e
 	}
 	return true
 }

@@ -30,7 +30,7 @@ type recv struct {
 }
 
 // readAsync reads one packet in the background.
-func readAsync(c *Conn) <-chan recv {
+func readAsync(c Endpoint) <-chan recv {
 	ch := make(chan recv, 1)
 	go func() {
 		b := make([]byte, 2048)

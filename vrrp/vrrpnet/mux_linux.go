@@ -1,0 +1,260 @@
+package vrrpnet
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Endpoint is one instance's transport: a Conn of its own, or a share of
+// a socket opened by a Registry.
+type Endpoint interface {
+	WriteTo(payload []byte, dst netip.Addr) error
+	ReadFrom(b []byte) (int, Meta, error)
+	Close() error
+	LocalAddr() netip.Addr
+}
+
+var (
+	_ Endpoint = (*Conn)(nil)
+	_ Endpoint = (*Sub)(nil)
+)
+
+// Registry shares one raw socket per (interface, address family) among the
+// instances on that interface, as keepalived's socket pool does: every
+// advert is received once and handed to the instance of its VRID, instead of
+// once per instance. Adverts for a VRID nobody registered are counted
+// (Unknown) and dropped. An instance whose adverts are sent from another
+// interface than they are received on (use_vmac with unicast peers) gets a
+// Conn of its own.
+//
+// A Registry is safe for concurrent use.
+type Registry struct {
+	mu   sync.Mutex
+	muxs map[muxKey]*mux // guarded by mu
+}
+
+type muxKey struct {
+	ifname string
+	v6     bool
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry { return &Registry{muxs: map[muxKey]*mux{}} }
+
+// rxQueue is the number of received adverts that may wait for one
+// instance; more are dropped and counted (Sub.Overflows). Each queued
+// buffer holds an Ethernet-MTU advert and grows for a larger (fragmented)
+// one.
+const (
+	rxQueue = 4
+	rxBufSz = 1500
+)
+
+// Open returns the endpoint of the instance with the given VRID.
+func (r *Registry) Open(cfg Config, vrid uint8) (Endpoint, error) {
+	if cfg.SendInterface != "" && cfg.SendInterface != cfg.Interface {
+		return Dial(cfg)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	key := muxKey{cfg.Interface, cfg.IPv6}
+	m := r.muxs[key]
+	if m == nil {
+		// the shared socket joins the group when a multicast instance
+		// registers
+		c, err := Dial(Config{Interface: cfg.Interface, IPv6: cfg.IPv6, Src: cfg.Src, Unicast: true})
+		if err != nil {
+			return nil, err
+		}
+		m = &mux{r: r, key: key, conn: c}
+		r.muxs[key] = m
+		go m.readLoop()
+	}
+	if m.subs[vrid] != nil {
+		return nil, fmt.Errorf("vrrpnet: VRID %d is already in use on %s", vrid, cfg.Interface)
+	}
+	if !cfg.Unicast && !m.joined {
+		if err := m.conn.join(cfg.Interface); err != nil {
+			m.release()
+			return nil, err
+		}
+		m.joined = true
+	}
+	src := cfg.Src
+	if !src.IsValid() {
+		src = m.conn.src
+	}
+	if src.Is6() != cfg.IPv6 || src.Is4In6() {
+		m.release()
+		return nil, fmt.Errorf("vrrpnet: source %s does not match the address family", src)
+	}
+	s := &Sub{m: m, vrid: vrid, src: src, snd: newSender(m.conn.rc, cfg.IPv6, src, m.conn.sendIf),
+		free: make(chan *rxBuf, rxQueue), ready: make(chan *rxBuf, rxQueue), done: make(chan struct{})}
+	for range rxQueue {
+		s.free <- &rxBuf{b: make([]byte, rxBufSz)}
+	}
+	m.subs[vrid] = s
+	m.n++
+	return s, nil
+}
+
+// Unknown returns the number of adverts received on the interface for a VRID
+// no instance registered (another group on the segment).
+func (r *Registry) Unknown(ifname string, ipv6 bool) uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if m := r.muxs[muxKey{ifname, ipv6}]; m != nil {
+		return m.unknown.Load()
+	}
+	return 0
+}
+
+// mux is one shared socket. subs, n and joined are guarded by r.mu; the
+// reader reads subs under r.mu too (a short lookup per packet).
+type mux struct {
+	r       *Registry
+	key     muxKey
+	conn    *Conn
+	subs    [256]*Sub
+	n       int
+	joined  bool
+	unknown atomic.Uint64
+}
+
+// release closes the socket when no instance uses it; r.mu is held.
+func (m *mux) release() {
+	if m.n > 0 {
+		return
+	}
+	delete(m.r.muxs, m.key)
+	m.conn.Close()
+}
+
+type rxBuf struct {
+	b    []byte
+	n    int
+	meta Meta
+}
+
+func (m *mux) readLoop() {
+	var buf [maxPacket]byte
+	for {
+		n, meta, err := m.conn.ReadFrom(buf[:])
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			time.Sleep(10 * time.Millisecond) // a transient error: do not spin
+			continue
+		}
+		if n < 2 {
+			m.unknown.Add(1) // too short to name a VRID: nobody's
+			continue
+		}
+		m.r.mu.Lock()
+		s := m.subs[buf[1]]
+		m.r.mu.Unlock()
+		if s == nil {
+			m.unknown.Add(1)
+			continue
+		}
+		s.deliver(buf[:n], meta)
+	}
+}
+
+// Sub is one instance's share of a Registry socket.
+type Sub struct {
+	m    *mux
+	vrid uint8
+	src  netip.Addr
+	snd  *sender
+
+	free, ready chan *rxBuf
+	done        chan struct{}
+	closeOnce   sync.Once
+	overflows   atomic.Uint64
+}
+
+func (s *Sub) deliver(p []byte, meta Meta) {
+	var b *rxBuf
+	select {
+	case b = <-s.free:
+	default:
+		s.overflows.Add(1) // the instance does not keep up
+		return
+	}
+	if len(p) > len(b.b) {
+		b.b = make([]byte, len(p)) // rare: an advert above the MTU
+	}
+	b.n = copy(b.b, p)
+	b.meta = meta
+	s.ready <- b // never blocks: at most rxQueue buffers exist
+}
+
+// ReadFrom returns the next advert for this VRID.
+func (s *Sub) ReadFrom(b []byte) (int, Meta, error) {
+	select {
+	case rb := <-s.ready:
+		n, meta := copy(b, rb.b[:rb.n]), rb.meta
+		s.free <- rb
+		return n, meta, nil
+	case <-s.done:
+		return 0, Meta{}, fmt.Errorf("vrrpnet: receive: %w", net.ErrClosed)
+	}
+}
+
+// WriteTo sends one advert from this instance's source address.
+func (s *Sub) WriteTo(payload []byte, dst netip.Addr) error { return s.snd.writeTo(payload, dst) }
+
+// LocalAddr is the instance's source address.
+func (s *Sub) LocalAddr() netip.Addr { return s.src }
+
+// Overflows counts adverts dropped because the instance did not read them
+// in time.
+func (s *Sub) Overflows() uint64 { return s.overflows.Load() }
+
+// Close releases the VRID; the last Close of an interface closes its socket.
+func (s *Sub) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.done)
+		r := s.m.r
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		s.m.subs[s.vrid] = nil
+		s.m.n--
+		s.m.release()
+	})
+	return nil
+}
+
+// join joins the VRRP multicast group on the interface.
+func (c *Conn) join(ifname string) error {
+	var serr error
+	err := c.rc.Control(func(fd uintptr) {
+		if c.v6 {
+			mreq := &unix.IPv6Mreq{Multiaddr: Group6.As16(), Interface: uint32(c.recvIf)}
+			serr = unix.SetsockoptIPv6Mreq(int(fd), unix.IPPROTO_IPV6, unix.IPV6_JOIN_GROUP, mreq)
+		} else {
+			mreqn := &unix.IPMreqn{Multiaddr: Group4.As4(), Ifindex: int32(c.recvIf)}
+			serr = unix.SetsockoptIPMreqn(int(fd), unix.IPPROTO_IP, unix.IP_ADD_MEMBERSHIP, mreqn)
+		}
+	})
+	if err == nil {
+		err = serr
+	}
+	if err != nil {
+		group := Group4
+		if c.v6 {
+			group = Group6
+		}
+		return fmt.Errorf("vrrpnet: join %s on %s: %w", group, ifname, err)
+	}
+	return nil
+}
