@@ -156,6 +156,8 @@ type Instance struct {
 	prioSet   bool // SetPriority was called
 	wantFault bool // fault requested by SetFault
 	running   bool
+	// abandon: Run returns without the graceful stop (see Abandon).
+	abandon atomic.Bool
 	// poke wakes the instance goroutine after SetPriority/SetFault (capacity 1).
 	poke chan struct{}
 
@@ -333,6 +335,13 @@ func (i *Instance) SetFault(fault bool) {
 	i.wake()
 }
 
+// Abandon makes Run, once its context is cancelled, return without the
+// graceful stop: no priority-0 advert, the VIPs and routes stay in place,
+// no STOP transition. A daemon that restarts or reloads an instance and
+// resumes it at once (Options.Resume) calls it before cancelling, so that
+// the VIP is never unserved. Safe from any goroutine.
+func (i *Instance) Abandon() { i.abandon.Store(true) }
+
 func (i *Instance) wake() {
 	select {
 	case i.poke <- struct{}{}:
@@ -383,7 +392,9 @@ func (i *Instance) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			i.lk.Lock()
 			now := time.Now()
-			i.apply(now, i.m.Shutdown(now, i.acts[:0]))
+			if !i.abandon.Load() {
+				i.apply(now, i.m.Shutdown(now, i.acts[:0]))
+			}
 			i.stopTimers()
 			i.settle(now)
 			i.lk.Unlock()

@@ -164,3 +164,49 @@ func TestLateTimerLogged(t *testing.T) {
 		}
 	})
 }
+
+// TestAbandonLeavesVIPs: an abandoned master stops without priority 0 and
+// keeps its VIPs; a resumed successor takes over with no backup takeover.
+func TestAbandonLeavesVIPs(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	synctest.Test(t, func(t *testing.T) {
+		h := newHub()
+		a := startNode(t, h, baseCfg(1, 200))
+		b := startNode(t, h, baseCfg(2, 100))
+		settle(5 * time.Second)
+		wantState(t, "a", a, StateMaster)
+		a.inst.Abandon()
+		dels := len(a.addrs.ops("del")) // the one of the first start
+		a.stop(t)
+		if n := a.inst.Stats().PriorityZeroSent; n != 0 {
+			t.Errorf("abandoned master sent %d priority-0 adverts", n)
+		}
+		if !a.addrs.has(vip) {
+			t.Fatal("abandoned master removed its VIP")
+		}
+		if tr := a.transitions(); tr[len(tr)-1].To != StateMaster {
+			t.Errorf("abandon made a transition: %+v", tr)
+		}
+		// The successor shares the kernel state (the addresses).
+		a2 := newNodeOpts(t, h, baseCfg(1, 200), Options{Resume: true})
+		a2.addrs = a.addrs
+		inst, err := New(a2.inst.Config(), a2.conn, a.addrs, a2.ann, Options{Resume: true, Logger: testLogger(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a2.inst = inst
+		settle(500 * time.Millisecond)
+		a2.run()
+		settle(10 * time.Second)
+		wantState(t, "a2", a2, StateMaster)
+		wantState(t, "b", b, StateBackup)
+		if n := b.inst.Stats().BecameMaster; n != 0 {
+			t.Errorf("backup took over %d times across the restart", n)
+		}
+		if !a.addrs.has(vip) || len(a.addrs.ops("del")) != dels {
+			t.Errorf("VIP removed across the restart: %+v", a.addrs.ops("del"))
+		}
+		a2.stop(t)
+		b.stop(t)
+	})
+}
