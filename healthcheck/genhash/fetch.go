@@ -177,9 +177,6 @@ func Fetch(ctx context.Context, t *Target, onRead OnRead) (Response, error) {
 func Dial(ctx context.Context, server, bind netip.AddrPort, fwmark uint32, deadline time.Time) (net.Conn, error) {
 	// No TCP keepalive: a check lives for one exchange (saves setsockopt calls).
 	d := net.Dialer{Deadline: deadline, KeepAlive: -1}
-	if bind.Addr().IsValid() {
-		d.LocalAddr = net.TCPAddrFromAddrPort(bind)
-	}
 	if fwmark != 0 {
 		mark := int(fwmark)
 		d.Control = func(_, _ string, c syscall.RawConn) error {
@@ -195,7 +192,12 @@ func Dial(ctx context.Context, server, bind netip.AddrPort, fwmark uint32, deadl
 			return nil
 		}
 	}
-	return d.DialContext(ctx, "tcp", server.String())
+	// DialTCP takes the addresses as values: no resolver, no parsing.
+	c, err := d.DialTCP(ctx, "tcp", bind, server)
+	if err != nil {
+		return nil, err // not a nil *TCPConn in a non-nil net.Conn
+	}
+	return c, nil
 }
 
 // ctxErr prefers the context's error when the context ended the exchange.
