@@ -240,3 +240,52 @@ func TestSchedulerReconfigure(t *testing.T) {
 		}
 	})
 }
+
+// TestSchedulerWarmupAndJitter: the first check of each of 50 servers lands
+// within warmup, not all at once; later checks are delay_loop apart within
+// the jitter.
+func TestSchedulerWarmupAndJitter(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		var checks []*scripted
+		var specs []RealServerSpec
+		for i := range 50 {
+			c := &scripted{key: fmt.Sprint(i), fn: func(int) Result { return pass(-1) }}
+			checks = append(checks, c)
+			specs = append(specs, RealServerSpec{Key: rsKey("vs", fmt.Sprintf("10.0.0.%d", i+1)), Weight: 1,
+				Checks: []CheckConfig{{Name: "c", Checker: c, Policy: Policy{DelayLoop: 10 * time.Second, Warmup: 5 * time.Second}}}})
+		}
+		s := New(Options{Jitter: 0.1})
+		s.Set(specs)
+		ctx, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() { defer wg.Done(); s.Run(ctx) }()
+		time.Sleep(100 * time.Second)
+		cancel()
+		wg.Wait()
+		firsts := map[time.Duration]bool{}
+		for i, c := range checks {
+			c.mu.Lock()
+			calls := append([]time.Time(nil), c.calls...)
+			c.mu.Unlock()
+			if len(calls) < 8 {
+				t.Fatalf("server %d checked %d times in 100 s", i, len(calls))
+			}
+			first := calls[0].Sub(start)
+			if first < 0 || first >= 5*time.Second {
+				t.Fatalf("server %d first checked at %v, want within the 5 s warmup", i, first)
+			}
+			firsts[first] = true
+			for k := 1; k < len(calls); k++ {
+				if gap := calls[k].Sub(calls[k-1]); gap < 9*time.Second || gap > 11*time.Second {
+					t.Fatalf("server %d: checks %v apart, want 10 s ± 10%%", i, gap)
+				}
+			}
+		}
+		if len(firsts) < 40 {
+			t.Fatalf("only %d distinct first-check instants for 50 servers", len(firsts))
+		}
+	})
+}
