@@ -12,6 +12,7 @@ import (
 	"github.com/lvsd/lvsd/vrrp"
 	"github.com/lvsd/lvsd/vrrp/track"
 	"github.com/lvsd/lvsd/vrrp/vip"
+	"github.com/lvsd/lvsd/vrrp/vrrpnet"
 )
 
 // daemon is `lvsd run`: a list of parts started in order and stopped in
@@ -95,6 +96,7 @@ func (d *daemon) failed(err error) {
 type vrrpPart struct {
 	d      *daemon
 	m      *vip.Manager
+	reg    *vrrpnet.Registry // sockets shared per interface and family
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	insts  []*vrrpInstance
@@ -162,7 +164,10 @@ func (v *vrrpPart) build(ctx context.Context, in *config.VRRPInstance) (*vrrpIns
 	if err != nil {
 		return nil, err
 	}
-	k, err := openKernel(v.m, in, &c)
+	if v.reg == nil {
+		v.reg = vrrpnet.NewRegistry()
+	}
+	k, err := openKernel(v.m, v.reg, in, &c)
 	if err != nil {
 		return nil, fmt.Errorf("instance %s: %w", in.Name, err)
 	}

@@ -25,9 +25,9 @@ var (
 	_ vrrp.Announcer   = (*announcers)(nil)
 )
 
-// vrrpConn adapts *vrrpnet.Conn to vrrp.Conn (the metadata types differ
-// only by package; the conversion allocates nothing).
-type vrrpConn struct{ c *vrrpnet.Conn }
+// vrrpConn adapts a vrrpnet.Endpoint to vrrp.Conn (the metadata types
+// differ only by package; the conversion allocates nothing).
+type vrrpConn struct{ c vrrpnet.Endpoint }
 
 func (v vrrpConn) WriteTo(b []byte, dst netip.Addr) error { return v.c.WriteTo(b, dst) }
 func (v vrrpConn) Close() error                           { return v.c.Close() }
@@ -240,15 +240,15 @@ func instanceConfig(g *config.Global, in *config.VRRPInstance) (vrrp.Config, err
 
 // vrrpKernel is what one instance holds in the kernel: its socket, its VMAC.
 type vrrpKernel struct {
-	conn     *vrrpnet.Conn
+	conn     vrrpnet.Endpoint
 	addrs    *addrManager
 	announce *announcers
 	vmac     string // created VMAC, removed at stop; empty without use_vmac
 }
 
-// openKernel creates the VMAC (use_vmac), opens the socket and fills the
-// source address into c.
-func openKernel(m *vip.Manager, in *config.VRRPInstance, c *vrrp.Config) (*vrrpKernel, error) {
+// openKernel creates the VMAC (use_vmac), opens the instance's share of its
+// interface's socket and fills the source address into c.
+func openKernel(m *vip.Manager, reg *vrrpnet.Registry, in *config.VRRPInstance, c *vrrp.Config) (*vrrpKernel, error) {
 	k := &vrrpKernel{}
 	dev := in.Interface
 	recvIf, sendIf := in.Interface, in.Interface
@@ -283,14 +283,14 @@ func openKernel(m *vip.Manager, in *config.VRRPInstance, c *vrrp.Config) (*vrrpK
 		}
 	}
 	var (
-		conn *vrrpnet.Conn
+		conn vrrpnet.Endpoint
 		err  error
 	)
 	// a fresh VMAC's IPv6 link-local address may still be tentative
 	for try := 0; ; try++ {
-		conn, err = vrrpnet.Dial(vrrpnet.Config{
+		conn, err = reg.Open(vrrpnet.Config{
 			Interface: recvIf, SendInterface: sendIf, IPv6: ipv6, Src: src, Unicast: unicast,
-		})
+		}, uint8(in.VirtualRouterID))
 		if err == nil || !ipv6 || try == 20 {
 			break
 		}
