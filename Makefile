@@ -57,7 +57,16 @@ bench-ipvs:
 	$(VM) --timeout 900 --mem 2G -e LVSD_REQUIRE=$(VM_REQUIRE) -- \
 		integration/vm/suite.sh ipvs=$(VM_BIN)/ipvs.test -- -test.run '^$$' -test.bench KernelApply -test.benchtime 3x
 
-bench: bench-health bench-config
+bench: bench-vrrp bench-health bench-config
+
+# bench-vrrp: the advert path (allocations, ns/op), then lvsd and keepalived
+# side by side in namespaces: failover after a kill at a random phase and
+# after a graceful stop (5 runs each, v2 1 s and v3 0.1 s), and CPU per
+# advert and RSS with 1, 50 and 250 instances.
+bench-vrrp:
+	$(GO) test -run '^$$' -bench . -benchmem ./vrrp/...
+	LVSD_REQUIRE=$(HOST_REQUIRE) $(GO) test -run '^$$' -bench 'VRRPFailover|VRRPGracefulStop' -benchtime 5x -timeout 60m ./integration/
+	LVSD_REQUIRE=$(HOST_REQUIRE) $(GO) test -run '^$$' -bench 'VRRPCPU' -benchtime 1x -timeout 60m ./integration/
 
 # bench-config: load a generated 1,000 virtual servers x 10 real servers file.
 bench-config:
