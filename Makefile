@@ -10,7 +10,7 @@ STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.7.0
 # `make test`: see integration/testenv.
 HOST_REQUIRE ?= root,netns,keepalived,genhash,nginx
 
-.PHONY: all build test test-host test-vm vm-binaries bench-ipvs bench-health bench-config fuzz-health fuzz-config lint bench demo fuzz clean
+.PHONY: all build test test-host test-vm vm-binaries bench-ipvs bench-health bench-config fuzz-health fuzz-config lint bench bench-vrrp demo fuzz clean
 
 all: build
 
