@@ -77,7 +77,7 @@ bench-config:
 # through the scheduler (cores used, heap per real server).
 bench-health:
 	$(GO) test -run '^$$' -bench 'HTTPGetCheck|SyscallFloor' -benchtime 3s ./healthcheck/
-	$(GO) test -run '^$$' -bench 'Scheduler10k' -benchtime 1x -timeout 5m ./healthcheck/
+	$(GO) test -run '^$$' -bench 'Scheduler10k|SchedulerOverhead' -benchtime 1x -timeout 5m ./healthcheck/
 
 # demo: a live failover between two lvsd nodes in namespaces (root).
 demo: build

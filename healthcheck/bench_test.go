@@ -148,3 +148,46 @@ func BenchmarkSyscallFloor(b *testing.B) {
 	b.ReportMetric(float64(u1-u0+s1-s0)/float64(b.N), "cpu-ns/check")
 	b.ReportMetric(float64(u1-u0)/float64(b.N), "user-ns/check")
 }
+
+// nopChecker passes at once: it isolates the scheduler's own cost.
+type nopChecker struct{ key string }
+
+func (c nopChecker) Key() string                  { return c.key }
+func (c nopChecker) Check(context.Context) Result { return Result{Weight: -1, ExitCode: -1} }
+
+// BenchmarkSchedulerOverhead: 10,000 real servers with a check that costs
+// nothing, each every second for 3 s: the CPU the scheduler itself needs
+// per check (timers, heap, hand-offs to workers, state, counters).
+func BenchmarkSchedulerOverhead(b *testing.B) {
+	const servers = 10000
+	for b.Loop() {
+		specs := make([]RealServerSpec, servers)
+		for i := range specs {
+			specs[i] = RealServerSpec{
+				Key:    RealServerKey{VirtualServer: "bench", Addr: netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}), Port: 80},
+				Weight: 1,
+				Checks: []CheckConfig{{Name: "nop", Checker: nopChecker{strconv.Itoa(i)}, Policy: Policy{DelayLoop: time.Second, Warmup: time.Second}}},
+			}
+		}
+		s := New(Options{})
+		s.Set(specs)
+		ctx, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() { defer wg.Done(); s.Run(ctx) }()
+		time.Sleep(1500 * time.Millisecond)
+		v0 := s.View()
+		u0, s0 := cpuSplit()
+		t0 := time.Now()
+		time.Sleep(3 * time.Second)
+		u1, s1 := cpuSplit()
+		el := time.Since(t0)
+		v1 := s.View()
+		cancel()
+		wg.Wait()
+		checks := v1.Results[ReasonOK] - v0.Results[ReasonOK]
+		b.ReportMetric(float64(checks)/el.Seconds(), "checks/s")
+		b.ReportMetric(float64(u1-u0+s1-s0)/float64(el), "cores")
+		b.ReportMetric(float64(u1-u0+s1-s0)/float64(checks), "cpu-ns/check")
+	}
+}
