@@ -41,8 +41,8 @@ func FuzzParse(f *testing.F) {
 				if e.Path != "" && e.Line == 0 {
 					t.Fatalf("no position for %q (%s) in\n%s", e.Path, e.Msg, data)
 				}
-				if k := e.Path[strings.LastIndexByte(e.Path, '.')+1:]; e.Msg == "unknown key" && !e.Near && isBare(k) && !strings.HasSuffix(e.Path, `"`) {
-					// The position is the key's own: the text there is the key.
+				if k := e.Path[strings.LastIndexByte(e.Path, '.')+1:]; !e.Near && isBare(k) && !strings.HasSuffix(e.Path, `"`) {
+					// An error about a key points at the key itself.
 					if at := textAt(data, e.Line, e.Col); !strings.HasPrefix(at, k) && !strings.HasPrefix(at, `"`+k) && !strings.HasPrefix(at, "'"+k) {
 						t.Fatalf("%v: the text at %d:%d is %.20q, not the key %q\n%s", e, e.Line, e.Col, at, k, data)
 					}
