@@ -142,7 +142,8 @@ type TrackFile struct {
 
 // TrackRef is one entry of track_script / track_process / track_file /
 // track_interface in an instance or sync group. WeightSet tells whether the
-// reference overrides the tracked object's weight.
+// reference overrides the tracked object's weight; when it does not, the
+// object's own weight applies (an interface has none: 0, FAULT while down).
 type TrackRef struct {
 	Name          string
 	Weight        int
