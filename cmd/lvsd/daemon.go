@@ -32,6 +32,11 @@ type daemon struct {
 	ipvs *ipvsPart
 	// health runs the health checks (run_health.go); results go to ipvs.
 	health *healthPart
+	// vrrp is the VRRP part (status, reload: ops.go, reload.go).
+	vrrp *vrrpPart
+	// prev is the state file of the previous run, read at start: instances
+	// it records as MASTER may resume (restart without outage, reload.go).
+	prev stateFile
 }
 
 // step is one part of the daemon.
@@ -49,6 +54,7 @@ func newDaemon(cfg *config.Config, log *slog.Logger) *daemon {
 	d.health = newHealthPart(d)
 	d.steps = append(d.steps, step{name: "health", start: d.health.start, stop: d.health.stop})
 	v := &vrrpPart{d: d}
+	d.vrrp = v
 	d.steps = append(d.steps, step{name: "vrrp", start: v.start, stop: v.stop})
 	return d
 }
@@ -101,6 +107,7 @@ type vrrpPart struct {
 	wg     sync.WaitGroup
 	insts  []*vrrpInstance
 	trk    *vrrpTracking // trackers and notifications (vrrptrack.go)
+	causes causeLog      // last transition cause per instance (status.go)
 }
 
 type vrrpInstance struct {
@@ -179,11 +186,14 @@ func (v *vrrpPart) build(ctx context.Context, in *config.VRRPInstance) (*vrrpIns
 	log := v.d.log.With("instance", c.Name)
 	// A crashed daemon leaves its VIPs behind: remove them unless this node
 	// is the address owner and becomes master at once.
-	if c.Priority < 255 {
+	// A restarted master whose VIPs are still in place resumes (reload.go).
+	resume := v.resumable(ctx, log, k, c)
+	if c.Priority < 255 && !resume {
 		v.removeLeftovers(ctx, log, k, c)
 	}
 	opts := v.trk.instanceOptions(c.Name)
-	opts.OnTransition = v.d.ipvs.wrapTransition(opts.OnTransition)
+	opts.OnTransition = v.causes.wrap(v.d.ipvs.wrapTransition(opts.OnTransition))
+	opts.Resume, opts.LateTimer = resume, v.d.cfg.Global.VRRPLateTimer
 	r, err := newVRRPRunner(c, k, v.d.log, opts)
 	if err != nil {
 		v.closeKernel(k)

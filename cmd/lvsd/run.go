@@ -1,13 +1,11 @@
 package main
 
 import (
-	"context"
+	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
 
+	"github.com/lvsd/lvsd/cmd/lvsd/internal/control"
 	"github.com/lvsd/lvsd/config"
 )
 
@@ -16,8 +14,12 @@ func init() {
 }
 
 func runDaemon(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("run", "[-f FILE] [--log-format text|json] [--log-level LEVEL]", stderr)
+	fs := newFlagSet("run", "[-f FILE] [--socket PATH] [--pid-file PATH] [--state-file PATH] [--log-format text|json] [--log-level LEVEL]", stderr)
 	file := fs.String("f", config.DefaultPath, "configuration file")
+	var of opsFlags
+	fs.StringVar(&of.socket, "socket", control.DefaultSocket, "control socket (none: no socket)")
+	fs.StringVar(&of.pidFile, "pid-file", "", "write the process id to this file")
+	fs.StringVar(&of.stateFile, "state-file", defaultStateFile, "VRRP state record for a restart without outage (none: off)")
 	var lf logFlags
 	lf.register(fs)
 	if code := parseFlags(fs, args); code >= 0 {
@@ -37,29 +39,6 @@ func runDaemon(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "lvsd run: %v\n", err)
 		return exitFailure
 	}
-
-	sigc := make(chan os.Signal, 2)
-	signal.Notify(sigc, syscall.SIGTERM, syscall.SIGINT)
-	defer signal.Stop(sigc)
-
-	d := newDaemon(cfg, log)
-	if err := d.start(context.Background()); err != nil {
-		log.Error("cannot start", "err", err)
-		return exitFailure
-	}
-	log.Info("lvsd running", "config", *file, "vrrp_instances", len(cfg.Instances))
-	code := exitOK
-	select {
-	case sig := <-sigc:
-		log.Info("stopping", "signal", sig.String())
-	case err := <-d.fatal:
-		log.Error("stopping after a failure", "err", err)
-		code = exitFailure
-	}
-	if err := d.stop(context.Background()); err != nil {
-		log.Error("stop", "err", err)
-		code = exitFailure
-	}
-	log.Info("lvsd stopped")
-	return code
+	fs.Visit(func(f *flag.Flag) { of.socketSet = of.socketSet || f.Name == "socket" })
+	return newOps(*file, of, log).run(cfg)
 }

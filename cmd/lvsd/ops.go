@@ -1,0 +1,400 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/lvsd/lvsd/cmd/lvsd/internal/control"
+	"github.com/lvsd/lvsd/cmd/lvsd/internal/metrics"
+	"github.com/lvsd/lvsd/cmd/lvsd/internal/sdnotify"
+	"github.com/lvsd/lvsd/config"
+	"github.com/lvsd/lvsd/vrrp"
+)
+
+// opsFlags are `lvsd run`'s operational options.
+type opsFlags struct {
+	socket    string // control socket ("" or "none": no socket)
+	socketSet bool   // --socket was given: failing to listen is fatal
+	pidFile   string // "" : no pid file
+	stateFile string // "" or "none": no state file, no resume
+}
+
+// ops runs the daemon for an operator: control socket, metrics, sd_notify
+// and watchdog, pid and state files, signals and reload. Its main goroutine
+// (run) owns every change of the daemon: start, reload, stop.
+type ops struct {
+	log     *slog.Logger
+	file    string
+	flags   opsFlags
+	sd      *sdnotify.Notifier
+	started time.Time
+
+	// mu guards d's configuration and parts against a reload while status,
+	// metrics and the state writer read them: the main goroutine holds it
+	// for writing while it changes d (start, reload, stop); readers hold it
+	// for reading.
+	mu     sync.RWMutex
+	d      *daemon
+	loaded time.Time
+
+	// reqs carries control-socket reload and stop requests to run.
+	reqs chan opsRequest
+	// probe carries the watchdog's liveness questions to run.
+	probe chan chan bool
+
+	// netns is netnsID() at start.
+	netns string
+
+	// Owned by run: the adverts each master had sent at the last probe.
+	lastSent map[string]sentMark
+}
+
+type sentMark struct {
+	n  uint64
+	at time.Time
+}
+
+type opsRequest struct {
+	cmd   string
+	reply chan error
+}
+
+func newOps(file string, flags opsFlags, log *slog.Logger) *ops {
+	return &ops{log: log, file: file, flags: flags, sd: sdnotify.New(log), started: time.Now(),
+		reqs: make(chan opsRequest), probe: make(chan chan bool), lastSent: map[string]sentMark{}, netns: netnsID()}
+}
+
+// run starts the daemon with cfg and serves until a stop; it returns the exit code.
+func (o *ops) run(cfg *config.Config) int {
+	if o.flags.pidFile != "" {
+		if err := writePIDFile(o.flags.pidFile); err != nil {
+			o.log.Error("cannot write the pid file", "err", err)
+			return exitFailure
+		}
+		defer os.Remove(o.flags.pidFile)
+	}
+	o.schedule(cfg.Global)
+
+	sigc := make(chan os.Signal, 4)
+	signal.Notify(sigc, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	defer signal.Stop(sigc)
+
+	var ctl *control.Server
+	if s := o.flags.socket; s != "" && s != "none" {
+		var err error
+		ctl, err = control.Listen(s, o, o.log)
+		switch {
+		case err != nil && o.flags.socketSet:
+			o.log.Error("cannot open the control socket", "err", err)
+			return exitFailure
+		case err != nil:
+			// The default socket is another lvsd's (several in one host's
+			// namespaces): run without one rather than not at all.
+			o.log.Warn("running without a control socket (use --socket)", "err", err)
+		default:
+			defer ctl.Close()
+		}
+	}
+
+	prev := o.readState()
+	o.mu.Lock()
+	o.d = newDaemon(cfg, o.log)
+	o.d.prev = prev
+	o.loaded = time.Now()
+	err := o.d.start(context.Background())
+	o.d.prev = stateFile{}
+	o.mu.Unlock()
+	if err != nil {
+		o.log.Error("cannot start", "err", err)
+		return exitFailure
+	}
+	if addr := cfg.Global.MetricsListen; addr != "" {
+		m, err := metrics.Listen(addr, o.Status, o.log)
+		if err != nil {
+			// The daemon runs without metrics rather than not at all.
+			o.log.Error("cannot serve metrics", "err", err)
+		} else {
+			defer m.Close()
+			o.log.Info("serving metrics", "addr", m.Addr())
+		}
+	}
+	bg, cancelBG := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); o.stateWriter(bg) }()
+	go func() { defer wg.Done(); o.sd.Watchdog(bg, o.alive) }()
+	o.log.Info("lvsd running", "config", o.file, "vrrp_instances", len(cfg.Instances),
+		"virtual_servers", len(cfg.VirtualServers), "socket", o.flags.socket)
+	o.sd.Ready(o.summary())
+
+	code := exitOK
+loop:
+	for {
+		select {
+		case sig := <-sigc:
+			if sig == syscall.SIGHUP {
+				_ = o.reload()
+				continue
+			}
+			o.log.Info("stopping", "signal", sig.String())
+			break loop
+		case r := <-o.reqs:
+			if r.cmd == control.CmdReload {
+				r.reply <- o.reload()
+				continue
+			}
+			r.reply <- nil
+			o.log.Info("stopping", "requested_by", "control socket")
+			break loop
+		case reply := <-o.probe:
+			reply <- o.vrrpAlive(time.Now())
+		case err := <-o.d.fatal:
+			o.log.Error("stopping after a failure", "err", err)
+			code = exitFailure
+			break loop
+		}
+	}
+	o.sd.Stopping()
+	cancelBG()
+	wg.Wait()
+	o.mu.Lock()
+	err = o.d.stop(context.Background())
+	o.mu.Unlock()
+	if err != nil {
+		o.log.Error("stop", "err", err)
+		code = exitFailure
+	}
+	// Stopped gracefully: nothing to resume (the VIPs are gone).
+	o.writeState()
+	o.log.Info("lvsd stopped")
+	return code
+}
+
+// Status implements control.Handler (and feeds /metrics).
+func (o *ops) Status(context.Context) (*control.Status, error) {
+	o.mu.RLock()
+	defer o.mu.RUnlock()
+	if o.d == nil {
+		return nil, errors.New("lvsd is starting")
+	}
+	return o.snapshot(time.Now()), nil
+}
+
+// Reload implements control.Handler: the main goroutine reloads and the
+// reply carries the errors of an invalid file.
+func (o *ops) Reload(ctx context.Context) error { return o.request(ctx, control.CmdReload) }
+
+// Stop implements control.Handler.
+func (o *ops) Stop(ctx context.Context) error { return o.request(ctx, control.CmdStop) }
+
+func (o *ops) request(ctx context.Context, cmd string) error {
+	r := opsRequest{cmd: cmd, reply: make(chan error, 1)}
+	select {
+	case o.reqs <- r:
+	case <-ctx.Done():
+		return fmt.Errorf("%s: %w", cmd, ctx.Err())
+	}
+	select {
+	case err := <-r.reply:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("%s: %w", cmd, ctx.Err())
+	}
+}
+
+// alive answers the watchdog: the main goroutine must answer within a
+// second, and every VRRP master must have sent adverts lately.
+func (o *ops) alive() bool {
+	reply := make(chan bool, 1)
+	t := time.NewTimer(time.Second)
+	defer t.Stop()
+	select {
+	case o.probe <- reply:
+	case <-t.C:
+		o.log.Error("watchdog: the main loop does not answer")
+		return false
+	}
+	select {
+	case ok := <-reply:
+		return ok
+	case <-t.C:
+		o.log.Error("watchdog: the main loop does not answer")
+		return false
+	}
+}
+
+// vrrpAlive reports false when an instance that is MASTER now and was at
+// the previous probe has sent no advert for three of its intervals.
+// Called by run only.
+func (o *ops) vrrpAlive(now time.Time) bool {
+	ok := true
+	seen := map[string]bool{}
+	for _, in := range o.instances() {
+		name := in.Config().Name
+		seen[name] = true
+		st := in.Stats()
+		if st.State != vrrp.StateMaster {
+			delete(o.lastSent, name)
+			continue
+		}
+		last, had := o.lastSent[name]
+		if !had || st.AdvertsSent != last.n {
+			o.lastSent[name] = sentMark{n: st.AdvertsSent, at: now}
+			continue
+		}
+		if now.Sub(last.at) > 3*in.Config().AdvertInterval+time.Second {
+			o.log.Error("watchdog: VRRP master sends no adverts", "instance", name, "since", last.at)
+			ok = false
+		}
+	}
+	for name := range o.lastSent {
+		if !seen[name] {
+			delete(o.lastSent, name)
+		}
+	}
+	return ok
+}
+
+// instances returns the running VRRP instances.
+func (o *ops) instances() []*vrrp.Instance {
+	o.mu.RLock()
+	defer o.mu.RUnlock()
+	return o.d.vrrp.instances()
+}
+
+// instances returns the part's running VRRP instances.
+func (v *vrrpPart) instances() []*vrrp.Instance {
+	if v == nil {
+		return nil
+	}
+	out := make([]*vrrp.Instance, 0, len(v.insts))
+	for _, inst := range v.insts {
+		if in, ok := inst.run.(*vrrp.Instance); ok {
+			out = append(out, in)
+		}
+	}
+	return out
+}
+
+func (o *ops) summary() string {
+	o.mu.RLock()
+	defer o.mu.RUnlock()
+	return fmt.Sprintf("%d VRRP instances, %d virtual servers", len(o.d.cfg.Instances), len(o.d.cfg.VirtualServers))
+}
+
+// schedule applies vrrp_rt_priority and vrrp_no_swap; a failure is logged
+// and the daemon runs without them.
+func (o *ops) schedule(g config.Global) {
+	if g.VRRPNoSwap {
+		if err := lockMemory(); err != nil {
+			o.log.Error("vrrp_no_swap: cannot lock memory", "err", err)
+		} else {
+			o.log.Info("memory locked (vrrp_no_swap)")
+		}
+	}
+	if g.VRRPRTPriority > 0 {
+		if err := setRealtime(g.VRRPRTPriority); err != nil {
+			o.log.Error("vrrp_rt_priority: cannot switch to SCHED_RR", "err", err)
+		} else {
+			o.log.Info("running under SCHED_RR (vrrp_rt_priority)", "priority", g.VRRPRTPriority)
+		}
+	}
+}
+
+// stateFileOn reports whether a state file is configured.
+func (o *ops) stateFileOn() bool { return o.flags.stateFile != "" && o.flags.stateFile != "none" }
+
+func (o *ops) readState() stateFile {
+	if !o.stateFileOn() {
+		return stateFile{}
+	}
+	s, err := readStateFile(o.flags.stateFile)
+	if err != nil {
+		o.log.Warn("ignoring the state file", "err", err)
+		return stateFile{}
+	}
+	return s
+}
+
+// currentState is the state file's content for the running instances.
+func (o *ops) currentState() stateFile {
+	s := stateFile{PID: os.Getpid(), NetNS: o.netns, Written: time.Now(), Instances: map[string]instanceState{}}
+	for _, in := range o.instances() {
+		c := in.Config()
+		s.Instances[c.Name] = instanceState{State: in.State().String(), VRID: c.VRID, Interface: c.Interface}
+	}
+	return s
+}
+
+func (o *ops) writeState() {
+	if !o.stateFileOn() {
+		return
+	}
+	if err := writeStateFile(o.flags.stateFile, o.currentState()); err != nil {
+		o.log.Warn("cannot write the state file", "err", err)
+	}
+}
+
+// stateWriterInterval is how often the state writer looks at the states.
+const stateWriterInterval = 50 * time.Millisecond
+
+// stateWriter rewrites the state file whenever an instance's state changes.
+// A crash just after a transition to MASTER that is not yet recorded makes
+// the next start remove the VIPs and start as backup, as without a state
+// file: the record errs on the safe side.
+func (o *ops) stateWriter(ctx context.Context) {
+	if !o.stateFileOn() {
+		return
+	}
+	t := time.NewTicker(stateWriterInterval)
+	defer t.Stop()
+	var last string
+	for {
+		cur := o.currentState()
+		key := stateKey(cur)
+		if key != last {
+			if err := writeStateFile(o.flags.stateFile, cur); err != nil {
+				o.log.Warn("cannot write the state file", "err", err)
+			} else {
+				last = key
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func stateKey(s stateFile) string {
+	var b strings.Builder
+	for name, st := range s.Instances {
+		b.WriteString(name + "=" + st.State + "/" + strconv.Itoa(int(st.VRID)) + "/" + st.Interface + ";")
+	}
+	// map order is random: compare sorted
+	parts := strings.Split(b.String(), ";")
+	slices.Sort(parts)
+	return strings.Join(parts, ";")
+}
+
+func writePIDFile(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("pid file: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+		return fmt.Errorf("pid file: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// defaultStateFile is where `lvsd run` records each VRRP instance's state
+// for a restart without outage (--state-file).
+const defaultStateFile = "/run/lvsd/state.json"
+
+// stateFile is what a running lvsd records about its VRRP instances. A
+// restarted lvsd resumes as MASTER, at once, the instances recorded as
+// MASTER with the same VRID and interface whose VIPs are all still in place
+// (see vrrp.Options.Resume); every other instance starts as usual.
+type stateFile struct {
+	PID int `json:"pid"`
+	// NetNS identifies the network namespace of the run (its cookie, never
+	// reused): a record from another namespace (several lvsd on one host,
+	// as in the namespace tests) is not ours.
+	NetNS     string                   `json:"netns"`
+	Written   time.Time                `json:"written"`
+	Instances map[string]instanceState `json:"vrrp_instances"`
+}
+
+type instanceState struct {
+	State     string `json:"state"`
+	VRID      uint8  `json:"virtual_router_id"`
+	Interface string `json:"interface"`
+}
+
+// readStateFile reads path; a missing file is an empty record.
+func readStateFile(path string) (stateFile, error) {
+	var s stateFile
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return s, nil
+	}
+	if err != nil {
+		return s, fmt.Errorf("state file: %w", err)
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		return stateFile{}, fmt.Errorf("state file %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// writeStateFile replaces path atomically (write to a temporary file in the
+// same directory, then rename), so a crash never leaves half a file.
+func writeStateFile(path string, s stateFile) error {
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return fmt.Errorf("state file: %w", err)
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("state file: %w", err)
+	}
+	f, err := os.CreateTemp(dir, ".state-*.json")
+	if err != nil {
+		return fmt.Errorf("state file: %w", err)
+	}
+	_, werr := f.Write(append(b, '\n'))
+	cerr := f.Close()
+	if err := errors.Join(werr, cerr); err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("state file: write %s: %w", f.Name(), err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("state file: %w", err)
+	}
+	return nil
+}
+
+// wasMaster reports whether the record says the instance was MASTER on the
+// same VRID and interface.
+func (s stateFile) wasMaster(name string, vrid uint8, ifname string) bool {
+	if s.NetNS != netnsID() {
+		return false
+	}
+	st, ok := s.Instances[name]
+	return ok && st.State == "MASTER" && st.VRID == vrid && st.Interface == ifname
+}
+
+// netnsID returns an identity of the current network namespace: its
+// SO_NETNS_COOKIE (Linux 5.14+), else the device and inode of
+// /proc/self/ns/net.
+func netnsID() string {
+	if fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0); err == nil {
+		c, err := unix.GetsockoptUint64(fd, unix.SOL_SOCKET, unix.SO_NETNS_COOKIE)
+		unix.Close(fd)
+		if err == nil {
+			return "cookie:" + strconv.FormatUint(c, 10)
+		}
+	}
+	var st unix.Stat_t
+	if err := unix.Stat("/proc/self/ns/net", &st); err != nil {
+		return ""
+	}
+	return fmt.Sprintf("inode:%d:%d", st.Dev, st.Ino)
+}

@@ -1,0 +1,252 @@
+package main
+
+import (
+	"net/netip"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/lvsd/lvsd/cmd/lvsd/internal/control"
+	"github.com/lvsd/lvsd/config"
+	"github.com/lvsd/lvsd/healthcheck"
+	"github.com/lvsd/lvsd/vrrp"
+	"github.com/lvsd/lvsd/vrrp/packet"
+)
+
+// snapshot builds the status from the running parts. Called with o.mu held
+// for reading.
+func (o *ops) snapshot(now time.Time) *control.Status {
+	d := o.d
+	s := &control.Status{
+		Version: version, PID: os.Getpid(), Started: o.started,
+		ConfigFile: o.file, ConfigLoaded: o.loaded,
+		Instances:      []control.Instance{},
+		VirtualServers: []control.VirtualServer{},
+	}
+	byName := map[string]*config.VRRPInstance{}
+	for k := range d.cfg.Instances {
+		byName[d.cfg.Instances[k].Name] = &d.cfg.Instances[k]
+	}
+	for _, in := range d.vrrp.instances() {
+		s.Instances = append(s.Instances, d.vrrp.instanceStatus(in, byName[in.Config().Name]))
+	}
+	for _, g := range d.cfg.SyncGroups {
+		s.SyncGroups = append(s.SyncGroups, control.SyncGroup{Name: g.Name, State: groupState(g, s.Instances), Members: g.Group})
+	}
+	s.VirtualServers = d.virtualServerStatus()
+	return s
+}
+
+// instanceStatus is one VRRP instance in the status.
+func (v *vrrpPart) instanceStatus(in *vrrp.Instance, cin *config.VRRPInstance) control.Instance {
+	c := in.Config()
+	st := in.Stats()
+	out := control.Instance{
+		Name: c.Name, Interface: c.Interface, VRID: int(c.VRID), Version: int(c.Version),
+		State: st.State.String(), BasePriority: int(c.Priority), EffectivePriority: int(st.Priority),
+		LastTransition: st.LastTransition, AdvertsSent: st.AdvertsSent, AdvertsReceived: st.AdvertsReceived,
+		Transitions: st.Transitions,
+	}
+	switch {
+	case st.State == vrrp.StateMaster:
+		out.Master = c.SrcAddr.String()
+	case st.Master.IsValid():
+		out.Master = st.Master.String()
+	}
+	out.LastCause = v.causes.get(c.Name)
+	for _, p := range c.VIPs {
+		out.VIPs = append(out.VIPs, p.Prefix.String())
+	}
+	for r, n := range st.Drops {
+		if n > 0 && packet.DropReason(r) != packet.DropNone {
+			if out.Drops == nil {
+				out.Drops = map[string]uint64{}
+			}
+			out.Drops[packet.DropReason(r).String()] = n
+		}
+	}
+	if cin != nil && v.trk != nil {
+		out.Trackers = v.trackerStatus(cin)
+	}
+	return out
+}
+
+// trackerStatus lists an instance's trackers. The tracking set exposes the
+// trackers that hold the instance in FAULT and those still waiting for a
+// first result; the others show OK (their weight is in the effective
+// priority).
+func (v *vrrpPart) trackerStatus(cin *config.VRRPInstance) []control.Tracker {
+	cfg := v.d.cfg
+	fault, waiting := map[string]bool{}, map[string]bool{}
+	if e, ok := v.trk.set.Effect(cin.Name); ok {
+		for _, n := range e.Fault {
+			fault[n] = true
+		}
+		for _, n := range e.Waiting {
+			waiting[n] = true
+		}
+	}
+	var out []control.Tracker
+	add := func(kind string, refs []config.TrackRef) {
+		for _, r := range refs {
+			state := "OK"
+			switch {
+			case fault[r.Name]:
+				state = "FAULT"
+			case waiting[r.Name]:
+				state = "WAITING"
+			}
+			out = append(out, control.Tracker{Name: r.Name, Kind: kind, State: state, Weight: trackWeight(cfg, kind, r)})
+		}
+	}
+	add("script", cin.TrackScripts)
+	add("process", cin.TrackProcesses)
+	add("file", cin.TrackFiles)
+	add("interface", cin.TrackInterfaces)
+	return out
+}
+
+func groupState(g config.SyncGroup, ins []control.Instance) string {
+	state := ""
+	for _, m := range g.Group {
+		for _, in := range ins {
+			if in.Name != m {
+				continue
+			}
+			if state == "" {
+				state = in.State
+			} else if state != in.State {
+				return "MIXED"
+			}
+		}
+	}
+	return state
+}
+
+// virtualServerStatus lists the configured virtual servers with their real
+// servers' health (from the health part). Hook for the IPVS part: kernel
+// counters, connections and current weights are filled in by
+// ipvsStatusHook when it is set.
+func (d *daemon) virtualServerStatus() []control.VirtualServer {
+	view, haveHealth := healthcheck.HealthView{}, false
+	if d.health != nil {
+		view, haveHealth = d.health.view()
+	}
+	running := ipvsRunning(d.ipvs)
+	var out []control.VirtualServer
+	for _, vs := range d.cfg.VirtualServers {
+		name := healthcheck.VirtualServerName(vs)
+		cvs := control.VirtualServer{
+			Protocol: vs.Protocol, Address: name, Scheduler: vs.LBAlgo,
+			Persistence: int(vs.PersistenceTimeout / time.Second), InKernel: running,
+		}
+		if vs.FWMark != 0 {
+			cvs.Protocol = "FWM"
+		}
+		for _, rs := range vs.RealServers {
+			port := rs.Port
+			crs := control.RealServer{
+				Address: netip.AddrPortFrom(rs.IP, port).String(), Forward: forwardName(rs.LBKind, vs.LBKind),
+				ConfiguredWeight: rs.Weight, Weight: -1, Health: "UP",
+			}
+			if haveHealth {
+				if h, ok := view.Servers[healthcheck.RealServerKey{VirtualServer: name, Addr: rs.IP, Port: port}]; ok {
+					if !h.Up {
+						crs.Health = "DOWN"
+					}
+					crs.Weight = h.Weight
+					for _, c := range h.Checks {
+						if c.Since.After(crs.LastCheck) {
+							crs.LastCheck = c.Since
+							crs.LastResult = c.Name + ": " + c.Reason.String()
+						}
+					}
+				}
+			}
+			cvs.RealServers = append(cvs.RealServers, crs)
+		}
+		out = append(out, cvs)
+	}
+	if ipvsStatusHook != nil {
+		ipvsStatusHook(d, out)
+	}
+	return out
+}
+
+// ipvsStatusHook, when set by the IPVS part, adds the kernel's view
+// (counters, connections, current weights) to the virtual servers.
+var ipvsStatusHook func(d *daemon, vss []control.VirtualServer)
+
+func forwardName(kind, def string) string {
+	if kind == "" {
+		kind = def
+	}
+	switch kind {
+	case "DR":
+		return "Route"
+	case "TUN":
+		return "Tunnel"
+	}
+	return "Masq"
+}
+
+// trackWeight is the weight an instance uses for a tracker: its own
+// override, else the tracker's.
+func trackWeight(cfg *config.Config, kind string, r config.TrackRef) int {
+	if r.WeightSet {
+		return r.Weight
+	}
+	switch kind {
+	case "script":
+		for _, s := range cfg.Scripts {
+			if s.Name == r.Name {
+				return s.Weight
+			}
+		}
+	case "process":
+		for _, p := range cfg.TrackProcesses {
+			if p.Name == r.Name {
+				return p.Weight
+			}
+		}
+	case "file":
+		for _, f := range cfg.TrackFiles {
+			if f.Name == r.Name {
+				return f.Weight
+			}
+		}
+	}
+	return 0
+}
+
+// causeLog records the cause of each instance's last transition for the
+// status. Written by the instances' goroutines (OnTransition), read by status.
+type causeLog struct {
+	mu sync.Mutex // guards m
+	m  map[string]string
+}
+
+func (l *causeLog) get(name string) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.m[name]
+}
+
+// wrap records the cause, then calls next (when set).
+func (l *causeLog) wrap(next func(vrrp.Transition)) func(vrrp.Transition) {
+	return func(tr vrrp.Transition) {
+		l.mu.Lock()
+		if l.m == nil {
+			l.m = map[string]string{}
+		}
+		l.m[tr.Instance] = tr.Cause.String()
+		l.mu.Unlock()
+		if next != nil {
+			next(tr)
+		}
+	}
+}
+
+// ipvsRunning reports whether the IPVS part has started (called with o.mu
+// held, which orders it after the part's start and stop).
+func ipvsRunning(p *ipvsPart) bool { return p != nil && p.cancel != nil }
