@@ -53,20 +53,33 @@ func (r Route) String() string {
 // Manager applies addresses and routes in the network namespace it was
 // created in.
 type Manager struct {
-	h *netlink.Handle
+	h   *netlink.Handle
+	tab *table // nil: every MissingVIPs asks the kernel
 }
 
-// New opens a netlink handle in the current network namespace.
+// New opens a netlink handle in the current network namespace and starts
+// following its addresses (see table).
 func New() (*Manager, error) {
 	h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
 	if err != nil {
 		return nil, fmt.Errorf("vip: netlink: %w", err)
 	}
-	return &Manager{h: h}, nil
+	tab, err := newTable()
+	if err != nil {
+		h.Close()
+		return nil, err
+	}
+	return &Manager{h: h, tab: tab}, nil
 }
 
-// Close releases the netlink handle.
-func (m *Manager) Close() error { m.h.Close(); return nil }
+// Close releases the netlink handle and stops following the addresses.
+func (m *Manager) Close() error {
+	m.h.Close()
+	if m.tab != nil {
+		m.tab.close()
+	}
+	return nil
+}
 
 // scopes maps ip(8)'s scope names to rtnetlink scopes.
 var scopes = map[string]netlink.Scope{
@@ -174,6 +187,8 @@ func (m *Manager) DelVIPs(ctx context.Context, addrs []Address) error {
 // retries bounds the retries of an interrupted dump.
 const retries = 5
 
+func isInterrupted(err error) bool { return errors.Is(err, netlink.ErrDumpInterrupted) }
+
 func (m *Manager) addrList(link netlink.Link, family int) ([]netlink.Addr, error) {
 	var (
 		list []netlink.Addr
@@ -181,7 +196,7 @@ func (m *Manager) addrList(link netlink.Link, family int) ([]netlink.Addr, error
 	)
 	for range retries {
 		list, err = m.h.AddrList(link, family)
-		if !errors.Is(err, netlink.ErrDumpInterrupted) {
+		if !isInterrupted(err) {
 			break
 		}
 	}
@@ -189,8 +204,23 @@ func (m *Manager) addrList(link netlink.Link, family int) ([]netlink.Addr, error
 }
 
 // MissingVIPs returns the addresses that are not on their interface (an
-// address counts as present when address and prefix length match).
+// address counts as present when address and prefix length match). It
+// answers from the in-memory table without a system call when nothing is
+// missing; what the table reports missing is confirmed with the kernel.
 func (m *Manager) MissingVIPs(ctx context.Context, addrs []Address) ([]Address, error) {
+	if m.tab != nil {
+		cand, ok := m.tab.missing(addrs)
+		if ok && len(cand) == 0 {
+			return nil, nil
+		}
+		if ok {
+			addrs = cand
+		}
+	}
+	return m.missingFromKernel(ctx, addrs)
+}
+
+func (m *Manager) missingFromKernel(ctx context.Context, addrs []Address) ([]Address, error) {
 	var missing []Address
 	present := map[string]map[netip.Prefix]bool{} // by device
 	for _, a := range addrs {

@@ -6,9 +6,11 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/lvsd/lvsd/integration/netlab"
+	"go.uber.org/goleak"
 	"golang.org/x/sys/unix"
 )
 
@@ -183,4 +185,95 @@ func TestVMAC(t *testing.T) {
 	if got := VMACAddr(52, true).String(); got != "00:00:5e:00:02:34" {
 		t.Errorf("IPv6 VMAC = %s", got)
 	}
+}
+
+// tableMissing asks only the in-memory table.
+func tableMissing(m *Manager, addrs []Address) ([]Address, bool) { return m.tab.missing(addrs) }
+
+// TestTableFollowsKernel: the table behind MissingVIPs follows additions and
+// removals made by anyone, and interfaces that go away and come back.
+func TestTableFollowsKernel(t *testing.T) {
+	lab := netlab.New(t, "n1")
+	n := lab.Node("n1")
+	m := manager(t, n)
+	ctx := context.Background()
+	vips := []Address{{Prefix: netip.MustParsePrefix("10.99.0.100/24"), Dev: "eth0"}}
+	wait := func(what string, want int) {
+		t.Helper()
+		if !netlab.WaitFor(2*time.Second, func() bool {
+			got, ok := tableMissing(m, vips)
+			return ok && len(got) == want
+		}) {
+			got, ok := tableMissing(m, vips)
+			t.Fatalf("%s: table reports missing %v (current %v), want %d missing", what, got, ok, want)
+		}
+	}
+	wait("at start", 1)
+	if err := m.AddVIPs(ctx, vips); err != nil {
+		t.Fatal(err)
+	}
+	wait("after AddVIPs", 0)
+	n.MustExec("ip", "addr", "del", "10.99.0.100/24", "dev", "eth0")
+	wait("after a deletion by hand", 1)
+	if got, err := m.MissingVIPs(ctx, vips); err != nil || len(got) != 1 {
+		t.Errorf("MissingVIPs = %v, %v; want the VIP", got, err)
+	}
+	n.MustExec("ip", "addr", "add", "10.99.0.100/24", "dev", "eth0")
+	wait("after an addition by hand", 0)
+
+	// an interface removed and created again under the same name
+	other := []Address{{Prefix: netip.MustParsePrefix("10.98.0.1/24"), Dev: "x0"}}
+	n.MustExec("ip", "link", "add", "x0", "type", "veth", "peer", "name", "x1")
+	n.MustExec("ip", "addr", "add", "10.98.0.1/24", "dev", "x0")
+	vips = other
+	wait("on a new interface", 0)
+	n.MustExec("ip", "link", "del", "x0")
+	wait("after the interface is deleted", 1)
+	n.MustExec("ip", "link", "add", "x0", "type", "veth", "peer", "name", "x1")
+	n.MustExec("ip", "addr", "add", "10.98.0.1/24", "dev", "x0")
+	wait("on the recreated interface", 0)
+}
+
+func BenchmarkMissingVIPs(b *testing.B) {
+	lab := netlab.New(b, "n1")
+	var m *Manager
+	if err := lab.Node("n1").Do(func() (err error) { m, err = New(); return err }); err != nil {
+		b.Fatal(err)
+	}
+	defer m.Close()
+	vips := []Address{{Prefix: netip.MustParsePrefix("10.99.0.100/24"), Dev: "eth0"}}
+	ctx := context.Background()
+	if err := m.AddVIPs(ctx, vips); err != nil {
+		b.Fatal(err)
+	}
+	netlab.WaitFor(2*time.Second, func() bool { got, ok := m.tab.missing(vips); return ok && len(got) == 0 })
+	b.Run("table", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if got, err := m.MissingVIPs(ctx, vips); err != nil || len(got) != 0 {
+				b.Fatal(got, err)
+			}
+		}
+	})
+	b.Run("kernel-dump", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if got, err := m.missingFromKernel(ctx, vips); err != nil || len(got) != 0 {
+				b.Fatal(got, err)
+			}
+		}
+	})
+}
+
+// TestCloseLeavesNoGoroutine: Close stops the table's subscriptions.
+func TestCloseLeavesNoGoroutine(t *testing.T) {
+	lab := netlab.New(t, "n1")
+	opts := goleak.IgnoreCurrent()
+	var m *Manager
+	if err := lab.Node("n1").Do(func() (err error) { m, err = New(); return err }); err != nil {
+		t.Fatal(err)
+	}
+	netlab.WaitFor(2*time.Second, func() bool { _, ok := m.tab.missing(nil); return ok })
+	m.Close()
+	goleak.VerifyNone(t, opts)
 }
