@@ -28,7 +28,7 @@ var (
 )
 
 // writeFile writes content to a file in the test's temporary directory.
-func writeFile(t *testing.T, name, content string) string {
+func writeFile(t testing.TB, name, content string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
@@ -153,10 +153,14 @@ type daemon struct {
 }
 
 // startLvsd runs `lvsd run -f CONF` in the node's namespace.
-func startLvsd(t *testing.T, n *netlab.Node, conf string) *daemon {
+func startLvsd(t testing.TB, n *netlab.Node, conf string) *daemon {
 	t.Helper()
 	path := writeFile(t, n.Name+".toml", conf)
-	p := n.Start(testenv.LvsdBinary(t), "run", "-f", path, "--log-level", "debug")
+	// a control socket and state file per node: the nodes share the host's
+	// file system
+	dir := filepath.Dir(path)
+	p := n.Start(testenv.LvsdBinary(t), "run", "-f", path, "--log-level", "debug",
+		"--socket", filepath.Join(dir, "lvsd.sock"), "--state-file", filepath.Join(dir, "state.json"))
 	d := &daemon{node: n, proc: p, kind: "lvsd"}
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -168,7 +172,7 @@ func startLvsd(t *testing.T, n *netlab.Node, conf string) *daemon {
 
 // startKeepalived runs keepalived in the foreground in the node's namespace
 // with pid files of its own.
-func startKeepalived(t *testing.T, n *netlab.Node, conf string) *daemon {
+func startKeepalived(t testing.TB, n *netlab.Node, conf string) *daemon {
 	t.Helper()
 	bin := testenv.NeedBinary(t, "keepalived")
 	dir := t.TempDir()
@@ -190,7 +194,7 @@ func startKeepalived(t *testing.T, n *netlab.Node, conf string) *daemon {
 // kill9 kills the daemon (and, for keepalived, its VRRP child, which
 // otherwise sends its priority-0 advert) and takes the node's link down:
 // the master disappears without a word.
-func (d *daemon) kill9(t *testing.T) {
+func (d *daemon) kill9(t testing.TB) {
 	t.Helper()
 	d.node.LinkDown()
 	if d.kind == "keepalived" {
@@ -201,7 +205,7 @@ func (d *daemon) kill9(t *testing.T) {
 }
 
 // killAllIn SIGKILLs every process in the node's namespace except ours.
-func killAllIn(t *testing.T, n *netlab.Node) {
+func killAllIn(t testing.TB, n *netlab.Node) {
 	t.Helper()
 	out, _ := execOut("ip", "netns", "pids", n.NS)
 	for _, f := range strings.Fields(out) {
@@ -213,7 +217,7 @@ func killAllIn(t *testing.T, n *netlab.Node) {
 }
 
 // stop sends SIGTERM and waits for the exit.
-func (d *daemon) stop(t *testing.T) error {
+func (d *daemon) stop(t testing.TB) error {
 	t.Helper()
 	if err := d.proc.Signal(syscall.SIGTERM); err != nil {
 		return err
@@ -223,7 +227,7 @@ func (d *daemon) stop(t *testing.T) error {
 
 // waitOwner waits until exactly want (nil: nobody) of nodes holds addr, and
 // stays so for hold.
-func waitOwner(t *testing.T, addr netip.Addr, want *netlab.Node, within, hold time.Duration, nodes ...*netlab.Node) {
+func waitOwner(t testing.TB, addr netip.Addr, want *netlab.Node, within, hold time.Duration, nodes ...*netlab.Node) {
 	t.Helper()
 	owners := func() []string {
 		var o []string
@@ -266,7 +270,7 @@ type stamped struct {
 	b  []byte
 }
 
-func sniff(t *testing.T, n *netlab.Node, ethertype int) *frameSniffer {
+func sniff(t testing.TB, n *netlab.Node, ethertype int) *frameSniffer {
 	t.Helper()
 	s := &frameSniffer{done: make(chan struct{})}
 	if err := n.Do(func() error {
@@ -337,7 +341,7 @@ func isAdvert(vrid byte, src netip.Addr) func([]byte) bool {
 }
 
 // waitFrames waits until at least n matching frames arrived after from.
-func (s *frameSniffer) waitFrames(t *testing.T, from time.Time, n int, within time.Duration, match func([]byte) bool, what string) []stamped {
+func (s *frameSniffer) waitFrames(t testing.TB, from time.Time, n int, within time.Duration, match func([]byte) bool, what string) []stamped {
 	t.Helper()
 	var got []stamped
 	if !netlab.WaitFor(within, func() bool { got = s.since(from, match); return len(got) >= n }) {
