@@ -22,6 +22,10 @@ func (v *vrrpPart) resumable(ctx context.Context, log *slog.Logger, k *vrrpKerne
 	if !v.d.prev.wasMaster(c.Name, c.VRID, c.Interface) || len(c.VIPs) == 0 {
 		return false
 	}
+	if v.d.prev.handover {
+		log.Info("resuming as master across the reload")
+		return true
+	}
 	missing, err := k.addrs.MissingVIPs(ctx, c.VIPs)
 	if err != nil {
 		log.Warn("cannot list addresses, not resuming", "err", err)
@@ -156,7 +160,7 @@ func (d *daemon) reloadVRRP(old *config.Config) error {
 		prevIf[in.Name] = in.Interface
 	}
 	v := d.vrrp
-	handover := stateFile{Instances: map[string]instanceState{}}
+	handover := stateFile{NetNS: netnsID(), Instances: map[string]instanceState{}, handover: true}
 	var stale []staleAddrs
 	for _, inst := range v.insts {
 		in, ok := inst.run.(*vrrp.Instance)

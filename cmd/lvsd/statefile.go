@@ -28,6 +28,10 @@ type stateFile struct {
 	NetNS     string                   `json:"netns"`
 	Written   time.Time                `json:"written"`
 	Instances map[string]instanceState `json:"vrrp_instances"`
+	// handover: the record comes from a reload of this process, which
+	// abandoned these instances a moment ago (their VIPs are in place; new
+	// ones are added on resuming).
+	handover bool
 }
 
 type instanceState struct {
