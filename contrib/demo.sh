@@ -72,7 +72,7 @@ kill_lvsd() {
 client_mac() { ip -n "${P}cl" neigh show "$VIP" | awk '{print $5}'; }
 who_is() { case "$1" in "${MAC[n1]}") echo n1 ;; "${MAC[n2]}") echo n2 ;; *) echo "?" ;; esac; }
 start_lvsd() {
-	ip netns exec "${P}$1" "$LVSD" run -f "$DIR/$1.toml" >>"$DIR/$1.log" 2>&1 &
+	ip netns exec "${P}$1" "$LVSD" run -f "$DIR/$1.toml" --socket "$DIR/$1.sock" --state-file "$DIR/$1.state" >>"$DIR/$1.log" 2>&1 &
 	PID[$1]=$!
 }
 
@@ -118,6 +118,8 @@ say "n1 owns $VIP after $(elapsed "$t0" "$(now)") s (state MASTER starts as back
 say "  hears nobody for its Master_Down_Interval = 3 x 1 s + (256-200)/256 s = 3.219 s, as keepalived does)"
 ip netns exec "${P}cl" ping -c1 -W1 -q "$VIP" >/dev/null
 say "client: ping $VIP ok; its ARP entry says $VIP is at $(client_mac) = $(who_is "$(client_mac)")"
+say "lvsd status --socket $DIR/n2.sock (the backup):"
+"$LVSD" status --socket "$DIR/n2.sock" 2>&1 | sed 's/^/      /' || true
 
 bold "Killing the master: kill -9 lvsd on n1 and pull its cable"
 ip -n "${P}n1" link set eth0 down
@@ -131,6 +133,8 @@ say "   which left up to 1 s before the kill)"
 sleep 0.5
 say "client: its ARP entry now says $VIP is at $(client_mac) = $(who_is "$(client_mac)") (gratuitous ARP from n2)"
 ip netns exec "${P}cl" ping -c1 -W1 -q "$VIP" >/dev/null && say "client: ping $VIP ok (answered by n2)"
+say "lvsd status on n2:"
+"$LVSD" status --socket "$DIR/n2.sock" 2>&1 | grep -E "VRRP instance|VI_1" | sed 's/^/      /' || true
 
 bold "The old master comes back and preempts"
 ip -n "${P}n1" addr del "$VIP/24" dev eth0 2>/dev/null || true # a crashed node keeps its VIP; lvsd would remove it too
