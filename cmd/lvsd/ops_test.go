@@ -1,0 +1,106 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/lvsd/lvsd/config"
+)
+
+func TestStateFileRoundTripAndResumeRules(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "run", "state.json")
+	if s, err := readStateFile(path); err != nil || len(s.Instances) != 0 {
+		t.Fatalf("missing file: %+v %v", s, err)
+	}
+	want := stateFile{PID: 42, NetNS: netnsID(), Written: time.Date(2026, 11, 22, 21, 0, 0, 0, time.UTC),
+		Instances: map[string]instanceState{
+			"VI_1": {State: "MASTER", VRID: 51, Interface: "eth0"},
+			"VI_2": {State: "BACKUP", VRID: 52, Interface: "eth0"},
+		}}
+	if err := writeStateFile(path, want); err != nil {
+		t.Fatal(err)
+	}
+	got, err := readStateFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got, cmpopts.IgnoreUnexported(stateFile{})); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+	if ents, _ := os.ReadDir(filepath.Dir(path)); len(ents) != 1 {
+		t.Errorf("temporary files left: %v", ents)
+	}
+	for _, c := range []struct {
+		name, inst, ifname string
+		vrid               uint8
+		netns              string
+		want               bool
+	}{
+		{"master, same router", "VI_1", "eth0", 51, want.NetNS, true},
+		{"backup", "VI_2", "eth0", 52, want.NetNS, false},
+		{"unknown instance", "VI_3", "eth0", 51, want.NetNS, false},
+		{"other VRID", "VI_1", "eth0", 52, want.NetNS, false},
+		{"other interface", "VI_1", "eth1", 51, want.NetNS, false},
+		{"other namespace", "VI_1", "eth0", 51, "cookie:1", false},
+	} {
+		s := got
+		s.NetNS = c.netns
+		if ok := s.wasMaster(c.inst, c.vrid, c.ifname); ok != c.want {
+			t.Errorf("%s: wasMaster = %v, want %v", c.name, ok, c.want)
+		}
+	}
+	if err := os.WriteFile(path, []byte("{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readStateFile(path); err == nil {
+		t.Error("a corrupt state file was accepted")
+	}
+}
+
+func TestVRRPEqual(t *testing.T) {
+	base := `
+[global]
+metrics_listen = "127.0.0.1:9650"
+
+[[vrrp_instance]]
+name = "VI_1"
+interface = "eth0"
+virtual_router_id = 51
+priority = 100
+virtual_ipaddress = ["10.99.0.100/24"]
+`
+	parse := func(s string) *config.Config {
+		t.Helper()
+		c, err := config.Parse("t.toml", []byte(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	a := parse(base)
+	for _, c := range []struct {
+		name string
+		conf string
+		want bool
+	}{
+		{"identical", base, true},
+		{"comments and order of global keys", "# comment\n" + base, true},
+		{"metrics address only", replace(base, "9650", "9651"), true},
+		{"IPVS only", base + "\n[[virtual_server]]\nip = \"10.99.0.100\"\nport = 80\n[[virtual_server.real_server]]\nip = \"10.99.0.5\"\nport = 80\n", true},
+		{"priority", replace(base, "priority = 100", "priority = 101"), false},
+		{"VIP", replace(base, "10.99.0.100/24", "10.99.0.101/24"), false},
+		{"garp default", replace(base, "[global]", "[global]\nvrrp_garp_master_repeat = 2"), false},
+	} {
+		if got := vrrpEqual(a, parse(c.conf)); got != c.want {
+			t.Errorf("%s: vrrpEqual = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+func replace(s, old, new string) string { return strings.Replace(s, old, new, 1) }
