@@ -154,7 +154,10 @@ func Fetch(ctx context.Context, t *Target, onRead OnRead) (Response, error) {
 			}
 		}
 		if rerr != nil {
-			if errors.Is(rerr, io.EOF) {
+			// The end of the stream ends the body. A TLS peer that closes
+			// without close_notify (io.ErrUnexpectedEOF) is accepted as
+			// keepalived accepts it.
+			if errors.Is(rerr, io.EOF) || (t.TLS != nil && errors.Is(rerr, io.ErrUnexpectedEOF)) {
 				break
 			}
 			return Response{}, &Error{Op: OpRead, Err: ctxErr(ctx, rerr)}
