@@ -14,14 +14,20 @@
 // IPV6_CHECKSUM), so a packet with a bad checksum reaches the caller, which
 // drops it with a counted reason.
 //
+// A Registry shares one socket per (interface, address family) among the
+// instances on that interface, as keepalived's socket pool does: a reader
+// goroutine demultiplexes by VRID, so each advert is received once rather
+// than once per instance, and counts adverts of VRIDs nobody registered.
+// Each instance keeps its own source address and send state (Sub).
+//
 // Sending and receiving allocate nothing: the message headers, socket
-// addresses and control-message buffers are built once per Conn and the
-// system calls are issued directly through the runtime poller.
+// addresses and control-message buffers are built once per Conn (per Sub)
+// and the system calls are issued directly through the runtime poller.
 //
 // Concurrency: one goroutine may call ReadFrom while another calls WriteTo;
 // concurrent calls of the same method are serialised by a mutex. Close may be
-// called from any goroutine and unblocks a pending ReadFrom.
+// called from any goroutine and unblocks a pending ReadFrom. A Registry is
+// safe for concurrent use.
 //
-// Out of scope: IPsec AH (decoded and dropped by the caller), sharing one
-// socket between instances (one Conn per instance).
+// Out of scope: IPsec AH (IP protocol 51 never reaches these sockets).
 package vrrpnet
