@@ -176,8 +176,9 @@ func TestTrackScriptRiseFall(t *testing.T) {
 		return strings.Count(string(b), "fail")
 	}
 	os.WriteFile(mode, []byte("fail\n"), 0o644)
+	// The VIP has moved when n1 no longer holds it and n2 does.
 	deadline := time.Now().Add(15 * time.Second)
-	for !n2.HasAddr(vip4) {
+	for n1.HasAddr(vip4) || !n2.HasAddr(vip4) {
 		if f := fails(); f >= 5 {
 			t.Fatalf("%d failures and the VIP has not moved", f)
 		}
