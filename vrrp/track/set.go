@@ -261,6 +261,20 @@ func (s *Set) AddInstance(name string, base int, refs []Ref) {
 	s.instances[name] = &instanceTracking{name: name, base: base, refs: refs}
 }
 
+// SetBase changes an instance's base priority (a reload changed its
+// priority but not its trackers); the new effect is applied at once.
+func (s *Set) SetBase(name string, base int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	it := s.instances[name]
+	if it == nil {
+		return fmt.Errorf("track: no instance %s", name)
+	}
+	it.base = base
+	s.applyLocked(it)
+	return nil
+}
+
 // Bind attaches the running instance to its trackers; the current effect
 // is applied at once.
 func (s *Set) Bind(name string, t Target) error {
