@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/lvsd/lvsd/healthcheck/genhash"
@@ -193,28 +191,4 @@ func statusOK(rs []StatusRange, code int) bool {
 		}
 	}
 	return false
-}
-
-// ParseStatusRanges parses status_code values such as "200", "200-299".
-func ParseStatusRanges(vals []string) ([]StatusRange, error) {
-	var out []StatusRange
-	for _, v := range vals {
-		lo, hi, isRange := strings.Cut(strings.TrimSpace(v), "-")
-		var r StatusRange
-		var err error
-		if r.Min, err = strconv.Atoi(strings.TrimSpace(lo)); err != nil {
-			return nil, fmt.Errorf("healthcheck: status_code %q: %w", v, err)
-		}
-		r.Max = r.Min
-		if isRange {
-			if r.Max, err = strconv.Atoi(strings.TrimSpace(hi)); err != nil {
-				return nil, fmt.Errorf("healthcheck: status_code %q: %w", v, err)
-			}
-		}
-		if r.Min < 100 || r.Max > 599 || r.Min > r.Max {
-			return nil, fmt.Errorf("healthcheck: status_code %q: want 100-599", v)
-		}
-		out = append(out, r)
-	}
-	return out, nil
 }

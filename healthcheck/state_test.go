@@ -156,18 +156,3 @@ func TestSplitCommand(t *testing.T) {
 		t.Error("unterminated quote accepted")
 	}
 }
-
-func TestParseStatusRanges(t *testing.T) {
-	got, err := ParseStatusRanges([]string{"200", "300-399"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff([]StatusRange{{200, 200}, {300, 399}}, got); diff != "" {
-		t.Fatal(diff)
-	}
-	for _, bad := range []string{"99", "200-100", "abc", "600", "200abc", "2xx"} {
-		if _, err := ParseStatusRanges([]string{bad}); err == nil {
-			t.Errorf("%q accepted", bad)
-		}
-	}
-}
