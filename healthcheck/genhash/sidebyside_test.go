@@ -154,3 +154,18 @@ func TestVerboseSideBySide(t *testing.T) {
 		t.Fatalf("verbose output differs:\nkeepalived:\n%s\nlvsd:\n%s", k, o)
 	}
 }
+
+// TestSubcommand: `lvsd genhash ARGS` and the binary called as genhash
+// print the same.
+func TestSubcommand(t *testing.T) {
+	lvsd := testenv.LvsdBinary(t)
+	raw := newRawServer(t)
+	args := []string{"-s", "127.0.0.1", "-p", strconv.Itoa(int(raw.port())), "-u", "/file"}
+	out, errOut, code := runBinary(t, lvsd, append([]string{"genhash"}, args...)...)
+	if code != 0 || out != "200c50bfba8711f7a839fcf8a7712be4\n" || errOut != "" {
+		t.Fatalf("lvsd genhash: code %d stdout %q stderr %q", code, out, errOut)
+	}
+	if _, errOut, code := runBinary(t, lvsd, "genhash", "-s", "localhost", "-p", "80", "-u", "/"); code != 1 || !strings.HasPrefix(errOut, "server should be an IP, not localhost\nUsage: genhash") {
+		t.Fatalf("lvsd genhash usage error: code %d stderr %q", code, errOut)
+	}
+}
