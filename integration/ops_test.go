@@ -147,8 +147,9 @@ func TestOpsStatusMetricsNotifyReload(t *testing.T) {
 	dir := t.TempDir()
 	sock, pidFile, stateFile := filepath.Join(dir, "n1.sock"), filepath.Join(dir, "n1.pid"), filepath.Join(dir, "n1.state")
 	global := "metrics_listen = \"127.0.0.1:9650\"\nvrrp_late_timer = \"200ms\""
+	vi2 := instance{Name: "VI_2", VRID: 52, Priority: 200, Version: 3, Advert: fast, VIPs: []string{"10.99.0.102/24 dev eth0"}}
 	conf := func(vips ...string) string {
-		return opsConf(global, instance{Priority: 200, Version: 3, Advert: fast, VIPs: vips})
+		return opsConf(global, vi2, instance{Priority: 200, Version: 3, Advert: fast, VIPs: vips})
 	}
 	cfgPath := filepath.Join(dir, "n1.toml")
 	if err := os.WriteFile(cfgPath, []byte(conf()), 0o644); err != nil {
@@ -162,11 +163,16 @@ func TestOpsStatusMetricsNotifyReload(t *testing.T) {
 			t.Logf("lvsd on n1:\n%s", p1.Out.String())
 		}
 	})
-	startLvsd(t, n2, lvsdConf(instance{Priority: 100, Version: 3, Advert: fast}))
+	vi2b := vi2
+	vi2b.Priority = 100
+	startLvsd(t, n2, lvsdConf(vi2b, instance{Priority: 100, Version: 3, Advert: fast}))
 	seen := ns.wait(t, 0, "READY=1", "STATUS=")
 	waitOwner(t, vip4, n1, 15*time.Second, 0, n1, n2)
 	// the VIP is added just before the transition is recorded
-	if !netlab.WaitFor(2*time.Second, func() bool { return statusJSON(t, sock)["VI_1"].State == "MASTER" }) {
+	if !netlab.WaitFor(3*time.Second, func() bool {
+		s := statusJSON(t, sock)
+		return s["VI_1"].State == "MASTER" && s["VI_2"].State == "MASTER"
+	}) {
 		t.Fatal("n1 holds the VIP but is not MASTER")
 	}
 
@@ -249,7 +255,7 @@ func TestOpsStatusMetricsNotifyReload(t *testing.T) {
 	}
 
 	// A bad file: the reply carries the error, the old configuration runs on.
-	if err := os.WriteFile(cfgPath, []byte(conf()+"\n[[vrrp_instance]]\nname = \"VI_2\"\nbogus = 1\n"), 0o644); err != nil {
+	if err := os.WriteFile(cfgPath, []byte(conf()+"\n[[vrrp_instance]]\nname = \"VI_9\"\nbogus = 1\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	_, errs, code = lvsdCmd(t, "reload", "--socket", sock)
@@ -257,7 +263,7 @@ func TestOpsStatusMetricsNotifyReload(t *testing.T) {
 		t.Errorf("reload of a bad file: exit %d, stderr %q; want a failure naming the file and the key", code, errs)
 	}
 	seen = ns.wait(t, seen, "RELOADING=1", "READY=1")
-	if s := statusJSON(t, sock); len(s) != 1 || s["VI_1"].State != "MASTER" || s["VI_1"].Transitions != before.Transitions {
+	if s := statusJSON(t, sock); len(s) != 2 || s["VI_1"].State != "MASTER" || s["VI_1"].Transitions != before.Transitions {
 		t.Errorf("after a bad reload: %+v", s)
 	}
 	if !strings.Contains(p1.Out.String(), "reload failed") {
@@ -270,7 +276,9 @@ func TestOpsStatusMetricsNotifyReload(t *testing.T) {
 	if err := os.WriteFile(cfgPath, []byte(conf()+"virtual_ipaddress_excluded = [\"10.99.0.101/24 dev eth0\"]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// VI_2, unchanged, runs on untouched (instance-by-instance reload).
 	stopWatch := watchOwner(vip4, n1, n2)
+	vi2Before := statusJSON(t, sock)["VI_2"]
 	if _, errs, code := lvsdCmd(t, "reload", "--socket", sock); code != 0 {
 		t.Fatalf("lvsd reload (changed): exit %d: %s", code, errs)
 	}
@@ -279,8 +287,40 @@ func TestOpsStatusMetricsNotifyReload(t *testing.T) {
 	if bad := stopWatch(); bad != "" {
 		t.Errorf("VIP during the reload: %s", bad)
 	}
-	if s := statusJSON(t, sock)["VI_1"]; s.State != "MASTER" || s.LastCause != "resume" || len(s.VirtualAddress) != 2 {
+	s := statusJSON(t, sock)
+	if s := s["VI_1"]; s.State != "MASTER" || s.LastCause != "resume" || len(s.VirtualAddress) != 2 {
 		t.Errorf("after the changed reload: %+v", s)
+	}
+	if s := s["VI_2"]; s.Transitions != vi2Before.Transitions || s.LastCause != vi2Before.LastCause || s.AdvertsSent <= vi2Before.AdvertsSent {
+		t.Errorf("unchanged VI_2 restarted by the reload: %+v -> %+v", vi2Before, s)
+	}
+	if !strings.Contains(p1.Out.String(), "reload: VRRP instances changed") {
+		t.Error("the reload did not go instance by instance")
+	}
+
+	// A new instance: the whole VRRP part is handed over; the masters
+	// resume, no VIP is unserved.
+	stopWatch = watchOwner(vip4, n1, n2)
+	vi3 := instance{Name: "VI_3", VRID: 53, Priority: 200, Version: 3, Advert: fast, VIPs: []string{"10.99.0.103/24 dev eth0"}}
+	if err := os.WriteFile(cfgPath, []byte(opsConf(global, vi2, instance{Priority: 200, Version: 3, Advert: fast}, vi3)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, errs, code := lvsdCmd(t, "reload", "--socket", sock); code != 0 {
+		t.Fatalf("lvsd reload (new instance): exit %d: %s", code, errs)
+	}
+	waitOwner(t, netip.MustParseAddr("10.99.0.103"), n1, 5*time.Second, 0, n1, n2)
+	time.Sleep(time.Second)
+	if bad := stopWatch(); bad != "" {
+		t.Errorf("VIP during the handover reload: %s", bad)
+	}
+	if n1.HasAddr(netip.MustParseAddr("10.99.0.101")) {
+		t.Error("the VIP no longer configured is still on n1")
+	}
+	s = statusJSON(t, sock)
+	for _, name := range []string{"VI_1", "VI_2"} {
+		if s[name].State != "MASTER" || s[name].LastCause != "resume" {
+			t.Errorf("%s after the handover: %+v", name, s[name])
+		}
 	}
 
 	// Stop through the socket: STOPPING, exit 0, pid file removed.

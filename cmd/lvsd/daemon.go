@@ -103,6 +103,7 @@ type vrrpPart struct {
 	d      *daemon
 	m      *vip.Manager
 	reg    *vrrpnet.Registry // sockets shared per interface and family
+	runCtx context.Context // parent of every instance's context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	insts  []*vrrpInstance
@@ -114,6 +115,10 @@ type vrrpInstance struct {
 	cfg    vrrp.Config
 	kernel *vrrpKernel
 	run    vrrpRunner
+	// cancel stops this instance alone and done is closed when its Run
+	// returned (launch, reload.go).
+	cancel context.CancelFunc
+	done   chan struct{}
 }
 
 func (v *vrrpPart) start(ctx context.Context) error {
@@ -152,15 +157,9 @@ func (v *vrrpPart) start(ctx context.Context) error {
 		return err
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
-	v.cancel = cancel
+	v.runCtx, v.cancel = runCtx, cancel
 	for _, inst := range v.insts {
-		v.wg.Add(1)
-		go func() {
-			defer v.wg.Done()
-			if err := inst.run.Run(runCtx); err != nil && runCtx.Err() == nil {
-				v.d.failed(fmt.Errorf("vrrp instance %s: %w", inst.cfg.Name, err))
-			}
-		}()
+		v.launch(inst)
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/lvsd/lvsd/healthcheck"
 	"github.com/lvsd/lvsd/ipvs"
 	"github.com/lvsd/lvsd/vrrp"
+	"github.com/lvsd/lvsd/vrrp/track"
 )
 
 // resumable reports whether an instance resumes as MASTER at start: the
@@ -141,14 +142,173 @@ func vrrpGlobal(g config.Global) config.Global {
 	return g
 }
 
-// reloadVRRP replaces the VRRP part by one built from d.cfg without leaving
+// reloadVRRP applies the VRRP side of a reload: instance by instance when
+// only instances changed or went away (reloadInstances), else by handing the
+// whole part over (handoverVRRP).
+func (d *daemon) reloadVRRP(old *config.Config) error {
+	if d.vrrp.trk != nil {
+		if plan, ok := planVRRP(old, d.cfg); ok {
+			return d.reloadInstances(plan)
+		}
+	}
+	return d.handoverVRRP(old)
+}
+
+// vrrpPlan is an instance-by-instance reload: instances to stop and
+// instances to restart; all the others are left alone.
+type vrrpPlan struct {
+	removed, changed []string
+}
+
+// planVRRP returns the instance-by-instance plan from old to cfg, or false
+// when the change needs the whole part handed over: a change of the VRRP
+// global keys, trackers or sync groups, a new instance, or a changed
+// instance whose trackers, interface or notify scripts changed, or that is
+// in a sync group.
+func planVRRP(old, cfg *config.Config) (vrrpPlan, bool) {
+	var p vrrpPlan
+	if !reflect.DeepEqual(vrrpGlobal(old.Global), vrrpGlobal(cfg.Global)) ||
+		!reflect.DeepEqual(old.Scripts, cfg.Scripts) ||
+		!reflect.DeepEqual(old.TrackProcesses, cfg.TrackProcesses) ||
+		!reflect.DeepEqual(old.TrackFiles, cfg.TrackFiles) ||
+		!reflect.DeepEqual(old.SyncGroups, cfg.SyncGroups) {
+		return p, false
+	}
+	grouped := map[string]bool{}
+	for _, g := range cfg.SyncGroups {
+		for _, m := range g.Group {
+			grouped[m] = true
+		}
+	}
+	next := map[string]*config.VRRPInstance{}
+	for k := range cfg.Instances {
+		next[cfg.Instances[k].Name] = &cfg.Instances[k]
+	}
+	prev := map[string]bool{}
+	for k := range old.Instances {
+		o := &old.Instances[k]
+		prev[o.Name] = true
+		n, ok := next[o.Name]
+		switch {
+		case !ok && grouped[o.Name]:
+			return p, false
+		case !ok:
+			p.removed = append(p.removed, o.Name)
+		case reflect.DeepEqual(o, n):
+		case grouped[o.Name] || !sameTracking(o, n):
+			return p, false
+		default:
+			p.changed = append(p.changed, o.Name)
+		}
+	}
+	for name := range next {
+		if !prev[name] {
+			return p, false
+		}
+	}
+	return p, true
+}
+
+// sameTracking reports whether two versions of an instance have the same
+// trackers, interface and notifications (what the running tracking set and
+// notifier were built with).
+func sameTracking(a, b *config.VRRPInstance) bool {
+	return a.Interface == b.Interface && a.DontTrackPrimary == b.DontTrackPrimary &&
+		reflect.DeepEqual(a.TrackScripts, b.TrackScripts) &&
+		reflect.DeepEqual(a.TrackProcesses, b.TrackProcesses) &&
+		reflect.DeepEqual(a.TrackFiles, b.TrackFiles) &&
+		reflect.DeepEqual(a.TrackInterfaces, b.TrackInterfaces) &&
+		reflect.DeepEqual(a.Notify, b.Notify)
+}
+
+// reloadInstances stops the removed instances gracefully and restarts the
+// changed ones; every other instance runs on untouched. A changed instance
+// that was MASTER is abandoned and its successor resumes as MASTER (VIPs
+// kept, new ones added, the ones no longer configured removed).
+func (d *daemon) reloadInstances(p vrrpPlan) error {
+	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+	defer cancel()
+	v := d.vrrp
+	d.log.Info("reload: VRRP instances changed", "restarted", p.changed, "removed", p.removed)
+	index := func(name string) int {
+		for k, inst := range v.insts {
+			if inst.cfg.Name == name {
+				return k
+			}
+		}
+		return -1
+	}
+	var errs []error
+	for _, name := range p.removed {
+		k := index(name)
+		if k < 0 {
+			continue
+		}
+		inst := v.insts[k]
+		inst.cancel()
+		<-inst.done
+		errs = append(errs, inst.kernel.addrs.DelVIPs(ctx, inst.cfg.VIPs), inst.kernel.addrs.DelRoutes(ctx, inst.cfg.Routes))
+		v.closeKernel(inst.kernel)
+		v.insts = append(v.insts[:k], v.insts[k+1:]...)
+	}
+	next := map[string]*config.VRRPInstance{}
+	for k := range d.cfg.Instances {
+		next[d.cfg.Instances[k].Name] = &d.cfg.Instances[k]
+	}
+	for _, name := range p.changed {
+		k := index(name)
+		if k < 0 {
+			continue
+		}
+		inst, nc := v.insts[k], next[name]
+		handover := stateFile{NetNS: netnsID(), Instances: map[string]instanceState{}, handover: true}
+		if in, ok := inst.run.(*vrrp.Instance); ok {
+			in.Abandon()
+			handover.Instances[name] = instanceState{State: in.State().String(), VRID: inst.cfg.VRID, Interface: inst.cfg.Interface}
+		}
+		inst.cancel()
+		<-inst.done
+		if handover.Instances[name].State == vrrp.StateMaster.String() {
+			if ncfg, err := instanceConfig(&d.cfg.Global, nc); err == nil {
+				if gone := vipsMinus(inst.cfg.VIPs, ncfg.VIPs); len(gone) > 0 {
+					errs = append(errs, inst.kernel.addrs.DelVIPs(ctx, gone))
+				}
+				if gone := routesMinus(inst.cfg.Routes, ncfg.Routes); len(gone) > 0 {
+					errs = append(errs, inst.kernel.addrs.DelRoutes(ctx, gone))
+				}
+			}
+		}
+		v.closeKernel(inst.kernel)
+		d.prev = handover
+		ni, err := v.build(ctx, nc)
+		d.prev = stateFile{}
+		if err != nil {
+			v.insts = append(v.insts[:k], v.insts[k+1:]...)
+			errs = append(errs, fmt.Errorf("reload: instance %s: %w", name, err))
+			continue
+		}
+		if err := v.trk.set.SetBase(name, int(nc.Priority)); err != nil {
+			errs = append(errs, err)
+		}
+		if tg, ok := ni.run.(track.Target); ok {
+			if err := v.trk.set.Bind(name, tg); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		v.insts[k] = ni
+		v.launch(ni)
+	}
+	return errors.Join(errs...)
+}
+
+// handoverVRRP replaces the VRRP part by one built from d.cfg without leaving
 // a VIP unserved: an instance that continues (same name, VRID and
 // interface) is abandoned (no priority-0 advert, VIPs kept, no STOP
 // notification) and its successor resumes as MASTER if it was MASTER and
 // its VIPs are in place; VIPs it no longer has are removed. Instances that
 // are gone stop gracefully (priority 0, VIPs removed, STOP notification).
 // old is the configuration the running part was built from.
-func (d *daemon) reloadVRRP(old *config.Config) error {
+func (d *daemon) handoverVRRP(old *config.Config) error {
 	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
 	defer cancel()
 	next := map[string]*config.VRRPInstance{}
@@ -284,4 +444,19 @@ func routesMinus(a, b []vrrp.Route) []vrrp.Route {
 		}
 	}
 	return out
+}
+
+// launch runs one instance under a context of its own (a child of the
+// part's), so that a reload can stop it alone.
+func (v *vrrpPart) launch(inst *vrrpInstance) {
+	ctx, cancel := context.WithCancel(v.runCtx)
+	inst.cancel, inst.done = cancel, make(chan struct{})
+	v.wg.Add(1)
+	go func() {
+		defer v.wg.Done()
+		defer close(inst.done)
+		if err := inst.run.Run(ctx); err != nil && ctx.Err() == nil {
+			v.d.failed(fmt.Errorf("vrrp instance %s: %w", inst.cfg.Name, err))
+		}
+	}()
 }
