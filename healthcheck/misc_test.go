@@ -122,3 +122,21 @@ func TestMiscRunsAsUser(t *testing.T) {
 		t.Fatal("unknown user accepted")
 	}
 }
+
+// TestRunScript: the default notify runner starts the program without a
+// shell, with its arguments, and reaps it.
+func TestRunScript(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "notified")
+	runScript([]string{script(t, `echo "$1 $2" > `+out), "DOWN", "10.0.0.1:80"}, "")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		b, err := os.ReadFile(out)
+		if err == nil && string(b) == "DOWN 10.0.0.1:80\n" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("notify script output %q (%v)", b, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
