@@ -105,12 +105,12 @@ func lvsdCmd(t *testing.T, args ...string) (string, string, int) {
 }
 
 type opsInstance struct {
-	Name           string `json:"name"`
-	State          string `json:"state"`
-	Base           int    `json:"base_priority"`
-	AdvertsSent    uint64 `json:"adverts_sent"`
-	Transitions    uint64 `json:"transitions"`
-	LastCause      string `json:"last_cause"`
+	Name           string   `json:"name"`
+	State          string   `json:"state"`
+	Base           int      `json:"base_priority"`
+	AdvertsSent    uint64   `json:"adverts_sent"`
+	Transitions    uint64   `json:"transitions"`
+	LastCause      string   `json:"last_cause"`
 	VirtualAddress []string `json:"virtual_ipaddress"`
 }
 

@@ -103,7 +103,7 @@ type vrrpPart struct {
 	d      *daemon
 	m      *vip.Manager
 	reg    *vrrpnet.Registry // sockets shared per interface and family
-	runCtx context.Context // parent of every instance's context
+	runCtx context.Context   // parent of every instance's context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	insts  []*vrrpInstance
