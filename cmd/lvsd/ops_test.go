@@ -104,3 +104,57 @@ virtual_ipaddress = ["10.99.0.100/24"]
 }
 
 func replace(s, old, new string) string { return strings.Replace(s, old, new, 1) }
+
+func TestPlanVRRP(t *testing.T) {
+	const two = `
+[[vrrp_script]]
+name = "chk"
+script = "/bin/true"
+
+[[vrrp_instance]]
+name = "VI_1"
+interface = "lo"
+virtual_router_id = 51
+priority = 100
+virtual_ipaddress = ["10.99.0.100/24"]
+track_script = ["chk"]
+
+[[vrrp_instance]]
+name = "VI_2"
+interface = "lo"
+virtual_router_id = 52
+priority = 100
+virtual_ipaddress = ["10.99.0.102/24"]
+`
+	parse := func(s string) *config.Config {
+		t.Helper()
+		c, err := config.Parse("t.toml", []byte(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	old := parse(two)
+	vi1 := two[:strings.Index(two, "[[vrrp_instance]]\nname = \"VI_2\"")]
+	for _, c := range []struct {
+		name string
+		conf string
+		want vrrpPlan
+		ok   bool
+	}{
+		{"nothing", two, vrrpPlan{}, true},
+		{"VI_2 priority", strings.Replace(two, "52\npriority = 100", "52\npriority = 150", 1), vrrpPlan{changed: []string{"VI_2"}}, true},
+		{"VI_1 VIP", strings.Replace(two, "10.99.0.100/24", "10.99.0.101/24", 1), vrrpPlan{changed: []string{"VI_1"}}, true},
+		{"VI_2 removed", vi1, vrrpPlan{removed: []string{"VI_2"}}, true},
+		{"new instance", two + "\n[[vrrp_instance]]\nname = \"VI_3\"\ninterface = \"lo\"\nvirtual_router_id = 53\nvirtual_ipaddress = [\"10.99.0.103/24\"]\n", vrrpPlan{}, false},
+		{"VI_1 trackers", strings.Replace(two, "track_script = [\"chk\"]\n", "", 1), vrrpPlan{}, false},
+		{"VI_2 interface", strings.Replace(two, "interface = \"lo\"\nvirtual_router_id = 52", "interface = \"lo2\"\nvirtual_router_id = 52", 1), vrrpPlan{}, false},
+		{"script", strings.Replace(two, "/bin/true", "/bin/false", 1), vrrpPlan{}, false},
+		{"VI_2 notify", strings.Replace(two, "virtual_ipaddress = [\"10.99.0.102/24\"]", "virtual_ipaddress = [\"10.99.0.102/24\"]\nnotify_master = \"/bin/true\"", 1), vrrpPlan{}, false},
+	} {
+		got, ok := planVRRP(old, parse(c.conf))
+		if ok != c.ok || (ok && !cmp.Equal(got, c.want, cmp.AllowUnexported(vrrpPlan{}))) {
+			t.Errorf("%s: planVRRP = %+v, %v; want %+v, %v", c.name, got, ok, c.want, c.ok)
+		}
+	}
+}
