@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lvsd/lvsd/config"
+	"github.com/lvsd/lvsd/ipvs"
+)
+
+const reloadIPVSConfig = `
+[[virtual_server]]
+ip = "192.168.200.100"
+port = 80
+lb_algo = "wrr"
+
+[[virtual_server.real_server]]
+ip = "10.0.0.1"
+port = 80
+weight = 1
+
+[[virtual_server.real_server]]
+ip = "10.0.0.2"
+port = 80
+weight = 1
+`
+
+// TestReloadIPVSDiff: through the daemon's reload path, a reload without
+// changes issues no IPVS request, a changed weight exactly one, and a bad
+// file none (the old table stays).
+func TestReloadIPVSDiff(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "lvsd.toml")
+	write := func(s string) {
+		t.Helper()
+		if err := os.WriteFile(file, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(reloadIPVSConfig)
+	cfg, err := config.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.DiscardHandler)
+	f := ipvs.NewFake()
+	d := newDaemon(cfg, log)
+	d.ipvs.newClient = func() (ipvs.Client, error) { return f, nil }
+	if err := d.start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer d.stop(context.Background())
+	o := newOps(file, opsFlags{}, log)
+	o.d = d
+	svc := ipvs.ServiceKey{Protocol: ipvs.TCP, Addr: netip.MustParseAddr("192.168.200.100"), Port: 80}
+	weightOf := func(ip string) uint32 {
+		for _, dst := range f.Table()[svc].Destinations {
+			if dst.Addr == netip.MustParseAddr(ip) {
+				return dst.Weight
+			}
+		}
+		return 0
+	}
+	waitTable(t, f, "initial table", func(tab ipvs.Table) bool { return len(tab[svc].Destinations) == 2 })
+	f.ResetCalls()
+
+	if err := o.reload(); err != nil {
+		t.Fatalf("reload without changes: %v", err)
+	}
+	write("# a comment\n" + strings.Replace(reloadIPVSConfig, "10.0.0.2\"\nport = 80\nweight = 1", "10.0.0.2\"\nport = 80\nweight = 3", 1))
+	if err := o.reload(); err != nil {
+		t.Fatalf("reload with a new weight: %v", err)
+	}
+	waitTable(t, f, "new weight", func(ipvs.Table) bool { return weightOf("10.0.0.2") == 3 })
+	time.Sleep(50 * time.Millisecond) // nothing else may follow
+	if calls := f.Calls(); len(calls) != 1 || calls[0].Op != "UpdateDestination" {
+		t.Errorf("requests for an unchanged reload then one new weight: %v, want one UpdateDestination", calls)
+	}
+
+	f.ResetCalls()
+	write(reloadIPVSConfig + "\n[[virtual_server.real_server]]\nip = \"10.0.0.3\"\nbogus = 1\n")
+	if err := o.reload(); err == nil || !strings.Contains(err.Error(), "bogus") {
+		t.Fatalf("bad file: %v", err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if calls := f.Calls(); len(calls) != 0 || weightOf("10.0.0.2") != 3 {
+		t.Errorf("a bad file changed the table: %v", calls)
+	}
+	st, err := o.Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.VirtualServers) != 1 || len(st.VirtualServers[0].RealServers) != 2 || st.VirtualServers[0].RealServers[1].ConfiguredWeight != 3 {
+		t.Errorf("status after the reloads: %+v", st.VirtualServers)
+	}
+}
