@@ -66,7 +66,7 @@ bench: bench-vrrp bench-health bench-config
 bench-vrrp:
 	$(GO) test -run '^$$' -bench . -benchmem ./vrrp/...
 	LVSD_REQUIRE=$(HOST_REQUIRE) $(GO) test -run '^$$' -bench 'VRRPFailover|VRRPGracefulStop' -benchtime 5x -timeout 60m ./integration/
-	LVSD_REQUIRE=$(HOST_REQUIRE) $(GO) test -run '^$$' -bench 'VRRPCPU' -benchtime 1x -timeout 60m ./integration/
+	LVSD_REQUIRE=$(HOST_REQUIRE) $(GO) test -run '^$$' -bench 'VRRPCPU' -benchtime 3x -timeout 60m ./integration/
 
 # bench-config: load a generated 1,000 virtual servers x 10 real servers file.
 bench-config:

@@ -2,6 +2,7 @@ package integration
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net/netip"
 	"os"
@@ -254,7 +255,8 @@ func procStat(pid int) (cpu time.Duration, rssKB int, err error) {
 
 // BenchmarkVRRPCPU: CPU per advert sent (master node) and received (backup
 // node), and RSS, with 1, 50 and 250 VRRPv2 instances at advert_int 1 s.
-// One iteration is a 10 s measurement window (use -benchtime 1x).
+// One iteration is a 10 s measurement window; the least disturbed window is
+// reported (use -benchtime 3x).
 func BenchmarkVRRPCPU(b *testing.B) {
 	for _, n := range []int{1, 50, 250} {
 		for _, impl := range []string{"lvsd", "keepalived"} {
@@ -315,22 +317,34 @@ func benchCPU(b *testing.B, impl string, count int) {
 	}
 	time.Sleep(6 * time.Second) // let the gratuitous ARP bursts pass
 	const window = 10 * time.Second
+	// The machine is shared: every window is measured and the least
+	// disturbed one (lowest CPU) is reported.
+	best := struct{ sent, recv, pm, pb float64 }{math.Inf(1), math.Inf(1), 0, 0}
+	var rss1, rss2 []int
 	for b.Loop() {
 		c1, _ := nsUsage(b, n1)
 		c2, _ := nsUsage(b, n2)
 		start := time.Now()
 		time.Sleep(window)
-		e1, rss1 := nsUsage(b, n1)
-		e2, rss2 := nsUsage(b, n2)
+		e1, r1 := nsUsage(b, n1)
+		e2, r2 := nsUsage(b, n2)
 		el := time.Since(start)
 		adverts := float64(count) * el.Seconds() // one per instance per second
 		sent := float64(e1-c1) / 1e3 / adverts
 		recv := float64(e2-c2) / 1e3 / adverts
-		b.ReportMetric(sent, "µs/advert-sent")
-		b.ReportMetric(recv, "µs/advert-recv")
-		b.ReportMetric(100*float64(e1-c1)/float64(el), "%core-master")
-		b.ReportMetric(100*float64(e2-c2)/float64(el), "%core-backup")
-		b.Logf("%s, %d instances: master %.1f µs/advert sent (%.2f%% of a core, RSS kB %v), backup %.1f µs/advert received (%.2f%% of a core, RSS kB %v)",
-			impl, count, sent, 100*float64(e1-c1)/float64(el), rss1, recv, 100*float64(e2-c2)/float64(el), rss2)
+		b.Logf("%s, %d instances, one window: master %.1f µs/advert sent, backup %.1f µs/advert received", impl, count, sent, recv)
+		if sent < best.sent {
+			best.sent, best.pm = sent, 100*float64(e1-c1)/float64(el)
+		}
+		if recv < best.recv {
+			best.recv, best.pb = recv, 100*float64(e2-c2)/float64(el)
+		}
+		rss1, rss2 = r1, r2
 	}
+	b.ReportMetric(best.sent, "µs/advert-sent")
+	b.ReportMetric(best.recv, "µs/advert-recv")
+	b.ReportMetric(best.pm, "%core-master")
+	b.ReportMetric(best.pb, "%core-backup")
+	b.Logf("%s, %d instances (best window): master %.1f µs/advert sent (%.2f%% of a core, RSS kB %v), backup %.1f µs/advert received (%.2f%% of a core, RSS kB %v)",
+		impl, count, best.sent, best.pm, rss1, best.recv, best.pb, rss2)
 }
