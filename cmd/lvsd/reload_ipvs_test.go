@@ -96,7 +96,11 @@ func TestReloadIPVSDiff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(st.VirtualServers) != 1 || len(st.VirtualServers[0].RealServers) != 2 || st.VirtualServers[0].RealServers[1].ConfiguredWeight != 3 {
-		t.Errorf("status after the reloads: %+v", st.VirtualServers)
+	if len(st.VirtualServers) != 1 || len(st.VirtualServers[0].RealServers) != 2 {
+		t.Fatalf("status after the reloads: %+v", st.VirtualServers)
+	}
+	vs := st.VirtualServers[0]
+	if rs := vs.RealServers[1]; !vs.InKernel || rs.ConfiguredWeight != 3 || rs.Weight != 3 || rs.Address != "10.0.0.2:80" {
+		t.Errorf("status after the reloads: %+v", vs)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/lvsd/lvsd/cmd/lvsd/internal/control"
 	"github.com/lvsd/lvsd/config"
 	"github.com/lvsd/lvsd/healthcheck"
+	"github.com/lvsd/lvsd/ipvs"
 	"github.com/lvsd/lvsd/vrrp"
 	"github.com/lvsd/lvsd/vrrp/packet"
 )
@@ -124,9 +125,8 @@ func groupState(g config.SyncGroup, ins []control.Instance) string {
 }
 
 // virtualServerStatus lists the configured virtual servers with their real
-// servers' health (from the health part). Hook for the IPVS part: kernel
-// counters, connections and current weights are filled in by
-// ipvsStatusHook when it is set.
+// servers' health (from the health part) and the kernel's view (from the
+// IPVS part's manager).
 func (d *daemon) virtualServerStatus() []control.VirtualServer {
 	view, haveHealth := healthcheck.HealthView{}, false
 	if d.health != nil {
@@ -167,15 +167,74 @@ func (d *daemon) virtualServerStatus() []control.VirtualServer {
 		}
 		out = append(out, cvs)
 	}
-	if ipvsStatusHook != nil {
-		ipvsStatusHook(d, out)
+	if running {
+		d.ipvs.kernelStatus(out)
 	}
 	return out
 }
 
-// ipvsStatusHook, when set by the IPVS part, adds the kernel's view
-// (counters, connections, current weights) to the virtual servers.
-var ipvsStatusHook func(d *daemon, vss []control.VirtualServer)
+// kernelStatus adds the kernel's view to the virtual servers (in the
+// configuration's order, as ipvs.FromConfig keeps it): whether every
+// service is in the table, counters and rates, and per real server the
+// current weight (-1 when absent) and connections, summed over the
+// services of a virtual_server_group.
+func (p *ipvsPart) kernelStatus(vss []control.VirtualServer) {
+	p.mu.Lock()
+	specs, m := p.specs, p.m
+	p.mu.Unlock()
+	if m == nil || len(specs) != len(vss) {
+		return
+	}
+	stats, err := m.Stats()
+	if err != nil {
+		p.log.Warn("status: cannot read the IPVS table", "err", err)
+		return
+	}
+	byKey := map[ipvs.ServiceKey]*ipvs.VirtualServiceStats{}
+	for k := range stats {
+		byKey[stats[k].ServiceKey] = &stats[k]
+	}
+	for i, spec := range specs {
+		vs := &vss[i]
+		vs.InKernel = len(spec.Services) > 0
+		for _, svc := range spec.Services {
+			st, ok := byKey[svc.ServiceKey]
+			if !ok {
+				vs.InKernel = false
+				continue
+			}
+			addCounters(&vs.Counters, st.Stats)
+			for j := range vs.RealServers {
+				rs := &vs.RealServers[j]
+				ap, err := netip.ParseAddrPort(rs.Address)
+				if err != nil {
+					continue
+				}
+				for _, dst := range st.Destinations {
+					if dst.Addr == ap.Addr() && dst.Port == ap.Port() {
+						rs.Weight = int(dst.Weight)
+						rs.ActiveConns += uint64(dst.ActiveConns)
+						rs.InactiveConns += uint64(dst.InactiveConns)
+						addCounters(&rs.Counters, dst.Stats)
+					}
+				}
+			}
+		}
+	}
+}
+
+func addCounters(c *control.Counters, s ipvs.Stats) {
+	c.Conns += s.Connections
+	c.InPkts += s.InPackets
+	c.OutPkts += s.OutPackets
+	c.InBytes += s.InBytes
+	c.OutBytes += s.OutBytes
+	c.CPS += s.CPS
+	c.InPPS += s.InPPS
+	c.OutPPS += s.OutPPS
+	c.InBPS += s.InBPS
+	c.OutBPS += s.OutBPS
+}
 
 func forwardName(kind, def string) string {
 	if kind == "" {
