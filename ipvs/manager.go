@@ -57,7 +57,14 @@ type Manager struct {
 	fails map[FailReason]uint64
 	// requests counts the mutating requests issued.
 	requests uint64
+	// daemonStarted is when lvsd started each sync daemon state.
+	daemonStarted map[SyncState]time.Time
 }
+
+// syncSettle is how long a sync daemon runs before lvsd stops it: stopping
+// one whose kernel thread has not run yet can block the netlink request
+// forever (seen with kernel 6.1: TestKernelTimeoutsFlushSyncDaemon).
+const syncSettle = time.Second
 
 // NewManager returns a manager over client. It makes no request until used.
 func NewManager(client Client, log *slog.Logger) *Manager {
@@ -100,9 +107,14 @@ func (m *Manager) sync(ctx context.Context, read bool) error {
 		m.known = t
 	}
 	ops := Diff(m.desired, m.known, m.owned)
+	var first []error // the first attempt's error per op, nil = done
+	if b, ok := m.client.(batcher); ok && len(ops) > 1 {
+		m.requests += uint64(len(ops))
+		first = b.Batch(ops)
+	}
 	var errs []error
 	failedSvc := map[ServiceKey]bool{}
-	for _, op := range ops {
+	for i, op := range ops {
 		if err := ctx.Err(); err != nil {
 			errs = append(errs, err)
 			break
@@ -111,7 +123,14 @@ func (m *Manager) sync(ctx context.Context, read bool) error {
 		if failedSvc[k] && op.Kind >= OpDeleteDestination {
 			continue
 		}
-		if err := m.do(op); err != nil {
+		var err error
+		if first == nil {
+			m.requests++
+			err = m.do(op, nil)
+		} else if first[i] != nil {
+			err = m.do(op, first[i])
+		}
+		if err != nil {
 			reason := classify(op, err)
 			m.fails[reason]++
 			m.log.Warn("ipvs request failed", "op", op.String(), "reason", string(reason), "err", err)
@@ -140,40 +159,55 @@ func (m *Manager) sync(ctx context.Context, read bool) error {
 	return nil
 }
 
+// batcher is implemented by clients that can send many operations in one
+// go (the netlink client: one syscall per batch); errs[i] is ops[i]'s.
+type batcher interface {
+	Batch(ops []Op) (errs []error)
+}
+
 // do performs one operation, treating EEXIST/ENOENT as convergence: an add
 // that finds the object becomes an update, an update that misses it becomes
-// an add, a delete that misses it succeeds.
-func (m *Manager) do(op Op) error {
+// an add, a delete that misses it succeeds. With prior set, the operation
+// was already tried (in a batch) and failed with prior: only the fallback
+// runs.
+func (m *Manager) do(op Op, prior error) error {
 	c, k, d := m.client, op.Service.ServiceKey, op.Dest
-	m.requests++
+	try := func(f func() error) error {
+		if prior != nil {
+			err := prior
+			prior = nil
+			return err
+		}
+		return f()
+	}
 	var err error
 	switch op.Kind {
 	case OpAddService:
-		if err = c.AddService(op.Service); isExist(err) {
+		if err = try(func() error { return c.AddService(op.Service) }); isExist(err) {
 			m.requests++
 			err = c.UpdateService(op.Service)
 		}
 	case OpUpdateService:
-		if err = c.UpdateService(op.Service); errors.Is(err, unix.ESRCH) {
+		if err = try(func() error { return c.UpdateService(op.Service) }); errors.Is(err, unix.ESRCH) {
 			m.requests++
 			err = c.AddService(op.Service)
 		}
 	case OpDeleteService:
-		if err = c.DeleteService(k); isNotExist(err) {
+		if err = try(func() error { return c.DeleteService(k) }); isNotExist(err) {
 			err = nil
 		}
 	case OpAddDestination:
-		if err = c.AddDestination(k, d); isExist(err) {
+		if err = try(func() error { return c.AddDestination(k, d) }); isExist(err) {
 			m.requests++
 			err = c.UpdateDestination(k, d)
 		}
 	case OpUpdateDestination:
-		if err = c.UpdateDestination(k, d); errors.Is(err, unix.ENOENT) {
+		if err = try(func() error { return c.UpdateDestination(k, d) }); errors.Is(err, unix.ENOENT) {
 			m.requests++
 			err = c.AddDestination(k, d)
 		}
 	case OpDeleteDestination:
-		if err = c.DeleteDestination(k, d.DestKey); errors.Is(err, unix.ENOENT) {
+		if err = try(func() error { return c.DeleteDestination(k, d.DestKey) }); errors.Is(err, unix.ENOENT) {
 			err = nil
 		}
 	}
@@ -305,6 +339,9 @@ func (m *Manager) SetSyncDaemons(want []SyncDaemon) error {
 			running[h.State] = true
 			continue
 		}
+		if t, ok := m.daemonStarted[h.State]; ok {
+			time.Sleep(syncSettle - time.Since(t)) // no-op once settled
+		}
 		m.requests++
 		if err := m.client.StopSyncDaemon(h.State); err != nil && !isNotExist(err) {
 			errs = append(errs, err)
@@ -315,6 +352,11 @@ func (m *Manager) SetSyncDaemons(want []SyncDaemon) error {
 			m.requests++
 			if err := m.client.StartSyncDaemon(w); err != nil && !isExist(err) {
 				errs = append(errs, err)
+			} else {
+				if m.daemonStarted == nil {
+					m.daemonStarted = map[SyncState]time.Time{}
+				}
+				m.daemonStarted[w.State] = time.Now()
 			}
 		}
 	}

@@ -197,3 +197,56 @@ func TestManagerSyncDaemons(t *testing.T) {
 		t.Errorf("idempotent call issued %v (err %v)", f.Calls(), err)
 	}
 }
+
+// batchingFake gives the fake a Batch method, so the Manager's batch path
+// (first attempt in a batch, fallbacks one by one) runs on the host.
+type batchingFake struct{ *Fake }
+
+func (b batchingFake) Batch(ops []Op) []error {
+	errs := make([]error, len(ops))
+	for i, op := range ops {
+		k := op.Service.ServiceKey
+		switch op.Kind {
+		case OpAddService:
+			errs[i] = b.AddService(op.Service)
+		case OpUpdateService:
+			errs[i] = b.UpdateService(op.Service)
+		case OpDeleteService:
+			errs[i] = b.DeleteService(k)
+		case OpAddDestination:
+			errs[i] = b.AddDestination(k, op.Dest)
+		case OpUpdateDestination:
+			errs[i] = b.UpdateDestination(k, op.Dest)
+		case OpDeleteDestination:
+			errs[i] = b.DeleteDestination(k, op.Dest.DestKey)
+		}
+	}
+	return errs
+}
+
+func TestManagerBatchFallbacks(t *testing.T) {
+	ctx := context.Background()
+	f := NewFake()
+	a := svcKey("10.0.0.1", 80)
+	// Present already, unknown to a fresh Manager that trusts an empty cache
+	// after a flush: adds hit EEXIST and fall back to updates.
+	if err := f.AddService(Service{ServiceKey: a, Scheduler: "wlc"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.AddDestination(a, dest("10.1.0.1", 80, 9)); err != nil {
+		t.Fatal(err)
+	}
+	m := NewManager(batchingFake{f}, nil)
+	m.known = Table{} // as after a Flush that someone undid
+	desired := table(vsvc(a, "rr", dest("10.1.0.1", 80, 1), dest("10.1.0.2", 80, 2)))
+	if err := m.Apply(ctx, desired); err != nil {
+		t.Fatal(err)
+	}
+	got := f.Table()[a]
+	if got.Scheduler != "rr" || len(got.Destinations) != 2 || got.Destinations[0].Weight != 1 {
+		t.Errorf("after batch with fallbacks: %+v", got)
+	}
+	if n := m.Requests(); n != 5 {
+		t.Errorf("requests = %d, want 5 (3 in the batch, 2 fallbacks)", n)
+	}
+}

@@ -62,9 +62,11 @@ const (
 // through this package's own generic netlink messages.
 type netlinkClient struct {
 	cf     cf.Client
-	mu     sync.Mutex // serialises requests on conn
+	mu     sync.Mutex // serialises requests on conn/nl; guards rbuf
 	conn   *genetlink.Conn
+	nl     *netlink.Conn // conn's netlink socket, for batches
 	family uint16
+	rbuf   []byte
 }
 
 var _ Client = (*netlinkClient)(nil)
@@ -72,10 +74,11 @@ var _ Client = (*netlinkClient)(nil)
 // New connects to the kernel's IPVS in the calling thread's network
 // namespace. It returns ErrNoIPVS when the kernel has no IPVS.
 func New() (Client, error) {
-	conn, err := genetlink.Dial(nil)
+	nl, err := netlink.Dial(unix.NETLINK_GENERIC, nil)
 	if err != nil {
 		return nil, fmt.Errorf("ipvs: dial generic netlink: %w", err)
 	}
+	conn := genetlink.NewConn(nl)
 	fam, err := conn.GetFamily(genlName)
 	if err != nil {
 		conn.Close()
@@ -89,7 +92,7 @@ func New() (Client, error) {
 		conn.Close()
 		return nil, fmt.Errorf("ipvs: connect: %w", err)
 	}
-	return &netlinkClient{cf: c, conn: conn, family: fam.ID}, nil
+	return &netlinkClient{cf: c, conn: conn, nl: nl, family: fam.ID, rbuf: make([]byte, 64<<10)}, nil
 }
 
 func (c *netlinkClient) Close() error {
