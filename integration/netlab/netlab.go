@@ -65,6 +65,8 @@ func NewWithOptions(t testing.TB, opt Options, names ...string) *Lab {
 	}
 	l := &Lab{t: t, Prefix: "lv" + hex.EncodeToString(b[:]) + "-", IPv6: opt.IPv6, nodes: map[string]*Node{}}
 	l.Switch = l.Prefix + "sw"
+	sweepStale()
+	claim(l.Prefix)
 	t.Cleanup(l.destroy)
 
 	l.mustIP("netns", "add", l.Switch)
@@ -165,6 +167,7 @@ func (l *Lab) destroy() {
 	}
 	killNamespacePIDs(l.Switch)
 	_ = exec.Command("ip", "netns", "del", l.Switch).Run()
+	release(l.Prefix)
 }
 
 // killNamespacePIDs kills what is still running in a namespace of ours
