@@ -11,7 +11,6 @@ import (
 	"github.com/lvsd/lvsd/integration/testenv"
 )
 
-
 func TestLabPing(t *testing.T) {
 	l := NewWithOptions(t, Options{IPv6: true}, "n1", "n2")
 	n1, n2 := l.Node("n1"), l.Node("n2")
