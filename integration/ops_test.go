@@ -156,7 +156,7 @@ func TestOpsStatusMetricsNotifyReload(t *testing.T) {
 		t.Fatal(err)
 	}
 	ns := listenNotify(t)
-	p1 := n1.Start("env", "NOTIFY_SOCKET="+ns.path, testenv.LvsdBinary(t), "run", "-f", cfgPath,
+	p1 := n1.Start("env", "NOTIFY_SOCKET="+ns.path, "WATCHDOG_USEC=1000000", testenv.LvsdBinary(t), "run", "-f", cfgPath,
 		"--socket", sock, "--pid-file", pidFile, "--state-file", stateFile, "--log-level", "debug")
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -167,6 +167,7 @@ func TestOpsStatusMetricsNotifyReload(t *testing.T) {
 	vi2b.Priority = 100
 	startLvsd(t, n2, lvsdConf(vi2b, instance{Priority: 100, Version: 3, Advert: fast}))
 	seen := ns.wait(t, 0, "READY=1", "STATUS=")
+	ns.wait(t, seen, "WATCHDOG=1", "WATCHDOG=1") // every 0.5 s with WatchdogSec=1s
 	waitOwner(t, vip4, n1, 15*time.Second, 0, n1, n2)
 	// the VIP is added just before the transition is recorded
 	if !netlab.WaitFor(3*time.Second, func() bool {
