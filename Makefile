@@ -10,7 +10,7 @@ STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.7.0
 # `make test`: see integration/testenv.
 HOST_REQUIRE ?= root,netns,keepalived,genhash,nginx
 
-.PHONY: all build test test-host test-vm vm-binaries bench-ipvs bench-health bench-config fuzz-health fuzz-config lint bench bench-vrrp demo fuzz clean
+.PHONY: all build test test-host test-vm vm-binaries bench-ipvs bench-health bench-config fuzz-health fuzz-config fuzz-ops lint bench bench-vrrp demo fuzz clean
 
 all: build
 
@@ -83,7 +83,11 @@ bench-health:
 demo: build
 	bash contrib/demo.sh $(BIN)
 
-fuzz: fuzz-health fuzz-config
+fuzz: fuzz-health fuzz-config fuzz-ops
+
+# fuzz-ops: the state file reader of lvsd run (restart without outage), 30 s.
+fuzz-ops:
+	$(GO) test -run '^$$' -fuzz '^FuzzStateFile$$' -fuzztime 30s ./cmd/lvsd/
 
 # fuzz-config: the configuration loader, 60 s (minimizing an interesting
 # input is capped so a loaded machine does not stall the run).
