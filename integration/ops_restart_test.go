@@ -79,9 +79,14 @@ func TestOpsRestartWithoutOutage(t *testing.T) {
 	// Master_Down_Interval - the outage the state file avoids.
 	p1.Kill()
 	p1 = start1("none")
-	if !netlab.WaitFor(3*time.Second, func() bool { return strings.Contains(p1.Out.String(), "left by a previous run") }) {
-		t.Error("without the state file the leftover VIP was not removed")
+	if !netlab.WaitFor(3*time.Second, func() bool { return !n1.HasAddr(vip4) }) {
+		t.Fatal("without the state file the leftover VIP was not removed")
 	}
+	gone := time.Now()
+	if !netlab.WaitFor(15*time.Second, func() bool { return n1.HasAddr(vip4) || n2.HasAddr(vip4) }) {
+		t.Fatal("nobody took the VIP")
+	}
+	t.Logf("without the state file: VIP unserved for %v (Master_Down_Interval), with it: never", time.Since(gone).Round(time.Millisecond))
 	waitOwner(t, vip4, n1, 15*time.Second, 0, n1, n2) // n1 (200) wins again in the end
 }
 
