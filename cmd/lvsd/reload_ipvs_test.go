@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/netip"
 	"os"
@@ -102,5 +103,87 @@ func TestReloadIPVSDiff(t *testing.T) {
 	vs := st.VirtualServers[0]
 	if rs := vs.RealServers[1]; !vs.InKernel || rs.ConfiguredWeight != 3 || rs.Weight != 3 || rs.Address != "10.0.0.2:80" {
 		t.Errorf("status after the reloads: %+v", vs)
+	}
+}
+
+// bigConfig is n virtual servers with 10 real servers each.
+func bigConfig(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "[[virtual_server]]\nip = \"10.1.%d.%d\"\nport = 80\nlb_algo = \"wrr\"\n", i/250, i%250+1)
+		for j := range 10 {
+			fmt.Fprintf(&b, "[[virtual_server.real_server]]\nip = \"10.2.%d.%d\"\nport = 80\nweight = 1\n", j, i%250+1)
+		}
+	}
+	return b.String()
+}
+
+func startBig(tb testing.TB, n int) (*ops, *ipvs.Fake, string) {
+	tb.Helper()
+	file := filepath.Join(tb.TempDir(), "lvsd.toml")
+	conf := bigConfig(n)
+	if err := os.WriteFile(file, []byte(conf), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	cfg, err := config.Load(file)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	log := slog.New(slog.DiscardHandler)
+	f := ipvs.NewFake()
+	d := newDaemon(cfg, log)
+	d.ipvs.newClient = func() (ipvs.Client, error) { return f, nil }
+	if err := d.start(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { d.stop(context.Background()) })
+	o := newOps(file, opsFlags{}, log)
+	o.d = d
+	return o, f, conf
+}
+
+// TestReload1000VirtualServers: 1,000 virtual servers x 10 real servers;
+// a reload without changes issues no request, one changed weight one.
+func TestReload1000VirtualServers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("1,000 virtual servers")
+	}
+	o, f, conf := startBig(t, 1000)
+	waitTable(t, f, "initial table", func(tab ipvs.Table) bool { return len(tab) == 1000 })
+	f.ResetCalls()
+	if err := o.reload(); err != nil {
+		t.Fatal(err)
+	}
+	conf = strings.Replace(conf, "ip = \"10.2.9.250\"\nport = 80\nweight = 1", "ip = \"10.2.9.250\"\nport = 80\nweight = 7", 1)
+	if err := os.WriteFile(o.file, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.reload(); err != nil {
+		t.Fatal(err)
+	}
+	svc := ipvs.ServiceKey{Protocol: ipvs.TCP, Addr: netip.MustParseAddr("10.1.0.250"), Port: 80}
+	waitTable(t, f, "new weight", func(tab ipvs.Table) bool {
+		for _, d := range tab[svc].Destinations {
+			if d.Addr == netip.MustParseAddr("10.2.9.250") {
+				return d.Weight == 7
+			}
+		}
+		return false
+	})
+	time.Sleep(100 * time.Millisecond)
+	if calls := f.Calls(); len(calls) != 1 {
+		t.Errorf("%d requests (%v), want 1", len(calls), calls[:min(len(calls), 5)])
+	}
+}
+
+// BenchmarkReload1000Unchanged: the time lvsd takes to reload a 1,000
+// virtual server file that did not change (parse, validate, diff).
+func BenchmarkReload1000Unchanged(b *testing.B) {
+	o, _, _ := startBig(b, 1000)
+	b.ResetTimer()
+	for b.Loop() {
+		if err := o.reload(); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
