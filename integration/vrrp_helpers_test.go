@@ -153,14 +153,15 @@ type daemon struct {
 }
 
 // startLvsd runs `lvsd run -f CONF` in the node's namespace.
-func startLvsd(t testing.TB, n *netlab.Node, conf string) *daemon {
+func startLvsd(t testing.TB, n *netlab.Node, conf string, extra ...string) *daemon {
 	t.Helper()
 	path := writeFile(t, n.Name+".toml", conf)
 	// a control socket and state file per node: the nodes share the host's
 	// file system
 	dir := filepath.Dir(path)
-	p := n.Start(testenv.LvsdBinary(t), "run", "-f", path, "--log-level", "debug",
-		"--socket", filepath.Join(dir, "lvsd.sock"), "--state-file", filepath.Join(dir, "state.json"))
+	args := []string{"run", "-f", path, "--log-level", "debug",
+		"--socket", filepath.Join(dir, "lvsd.sock"), "--state-file", filepath.Join(dir, "state.json")}
+	p := n.Start(testenv.LvsdBinary(t), append(args, extra...)...)
 	d := &daemon{node: n, proc: p, kind: "lvsd"}
 	t.Cleanup(func() {
 		if t.Failed() {
