@@ -74,6 +74,18 @@ func TestOpsRestartWithoutOutage(t *testing.T) {
 		t.Errorf("pings through the restart: %d sent, %d answered:\n%s", sent, recv, pingOut.String())
 	}
 
+	// A restart after the backup took over does not resume: the record's
+	// heartbeat is older than three advert intervals.
+	p1.Kill()
+	if !netlab.WaitFor(10*time.Second, func() bool { return n2.HasAddr(vip4) }) {
+		t.Fatal("the backup did not take over from the dead master")
+	}
+	p1 = start1(state)
+	if !netlab.WaitFor(3*time.Second, func() bool { return strings.Contains(p1.Out.String(), "stopped too long ago") }) {
+		t.Error("a stale record was resumed")
+	}
+	waitOwner(t, vip4, n1, 15*time.Second, 0, n1, n2) // and preempts as usual
+
 	// Contrast: without the state file the restarted lvsd removes the VIP
 	// and waits as backup; the backup takes over after its
 	// Master_Down_Interval - the outage the state file avoids.

@@ -349,7 +349,8 @@ func (o *ops) writeState() {
 // stateWriterInterval is how often the state writer looks at the states.
 const stateWriterInterval = 50 * time.Millisecond
 
-// stateWriter rewrites the state file whenever an instance's state changes.
+// stateWriter rewrites the state file whenever an instance's state changes
+// and touches it every stateTouchInterval otherwise (a heartbeat).
 // A crash just after a transition to MASTER that is not yet recorded makes
 // the next start remove the VIPs and start as backup, as without a state
 // file: the record errs on the safe side.
@@ -360,15 +361,24 @@ func (o *ops) stateWriter(ctx context.Context) {
 	t := time.NewTicker(stateWriterInterval)
 	defer t.Stop()
 	var last string
+	var touched time.Time
 	for {
 		cur := o.currentState()
 		key := stateKey(cur)
-		if key != last {
+		switch now := time.Now(); {
+		case key != last:
 			if err := writeStateFile(o.flags.stateFile, cur); err != nil {
 				o.log.Warn("cannot write the state file", "err", err)
 			} else {
-				last = key
+				last, touched = key, now
 			}
+		case now.Sub(touched) >= stateTouchInterval:
+			// The heartbeat a restarted lvsd reads (stateFile.fresh).
+			if err := touchStateFile(o.flags.stateFile, now); err != nil {
+				o.log.Warn("cannot touch the state file", "err", err)
+				last = "" // rewrite it
+			}
+			touched = now
 		}
 		select {
 		case <-ctx.Done():

@@ -55,6 +55,34 @@ func TestStateFileRoundTripAndResumeRules(t *testing.T) {
 			t.Errorf("%s: wasMaster = %v, want %v", c.name, ok, c.want)
 		}
 	}
+	// The file's modification time is the heartbeat.
+	beat := time.Now().Add(-time.Second).Truncate(time.Second)
+	if err := touchStateFile(path, beat); err != nil {
+		t.Fatal(err)
+	}
+	got, err = readStateFile(path)
+	if err != nil || !got.alive.Equal(beat) {
+		t.Fatalf("alive %v (%v), want %v", got.alive, err, beat)
+	}
+	for _, c := range []struct {
+		name     string
+		s        stateFile
+		now      time.Time
+		interval time.Duration
+		want     bool
+	}{
+		{"1 s ago, 1 s adverts", got, beat.Add(time.Second), time.Second, true},
+		{"2.9 s ago, 1 s adverts", got, beat.Add(2900 * time.Millisecond), time.Second, true},
+		{"3 s ago, 1 s adverts: a backup may be master", got, beat.Add(3 * time.Second), time.Second, false},
+		{"1 s ago, 0.1 s adverts", got, beat.Add(time.Second), 100 * time.Millisecond, false},
+		{"clock went back", got, beat.Add(-time.Second), time.Second, false},
+		{"no heartbeat", stateFile{}, beat, time.Second, false},
+		{"handover", stateFile{handover: true}, beat.Add(time.Hour), time.Second, true},
+	} {
+		if ok := c.s.fresh(c.now, c.interval); ok != c.want {
+			t.Errorf("%s: fresh = %v, want %v", c.name, ok, c.want)
+		}
+	}
 	if err := os.WriteFile(path, []byte("{"), 0o600); err != nil {
 		t.Fatal(err)
 	}

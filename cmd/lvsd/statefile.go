@@ -28,6 +28,10 @@ type stateFile struct {
 	NetNS     string                   `json:"netns"`
 	Written   time.Time                `json:"written"`
 	Instances map[string]instanceState `json:"vrrp_instances"`
+	// alive is when the writing process was last known alive: the file's
+	// modification time, which the running lvsd touches every
+	// stateTouchInterval (set by readStateFile).
+	alive time.Time
 	// handover: the record comes from a reload of this process, which
 	// abandoned these instances a moment ago (their VIPs are in place; new
 	// ones are added on resuming).
@@ -52,6 +56,9 @@ func readStateFile(path string) (stateFile, error) {
 	}
 	if err := json.Unmarshal(b, &s); err != nil {
 		return stateFile{}, fmt.Errorf("state file %s: %w", path, err)
+	}
+	if fi, err := os.Stat(path); err == nil {
+		s.alive = fi.ModTime()
 	}
 	return s, nil
 }
@@ -79,6 +86,30 @@ func writeStateFile(path string, s stateFile) error {
 	}
 	if err := os.Rename(f.Name(), path); err != nil {
 		os.Remove(f.Name())
+		return fmt.Errorf("state file: %w", err)
+	}
+	return nil
+}
+
+// stateTouchInterval is how often a running lvsd touches its state file.
+const stateTouchInterval = 100 * time.Millisecond
+
+// fresh reports whether the previous run was alive recently enough that no
+// backup can have taken over yet: less than three advert intervals ago (a
+// backup's Master_Down_Interval is three intervals plus its skew time).
+// Older, a backup may be master by now (with nopreempt it must stay so):
+// the instance starts as usual.
+func (s stateFile) fresh(now time.Time, interval time.Duration) bool {
+	if s.handover {
+		return true
+	}
+	age := now.Sub(s.alive)
+	return !s.alive.IsZero() && age >= 0 && age < 3*interval
+}
+
+// touchStateFile marks the state file's writer as alive now.
+func touchStateFile(path string, now time.Time) error {
+	if err := os.Chtimes(path, now, now); err != nil {
 		return fmt.Errorf("state file: %w", err)
 	}
 	return nil
