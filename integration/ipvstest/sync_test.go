@@ -94,7 +94,9 @@ func TestSyncDaemonFailover(t *testing.T) {
 			t.Logf("director a:\n%s\ndirector b:\n%s", pa.Out, pb.Out)
 		}
 	})
-	hasVIP := func(n *netlab.Node) bool { return strings.Contains(n.MustExec("ip", "-4", "addr", "show", "dev", "eth0"), vip+"/32") }
+	hasVIP := func(n *netlab.Node) bool {
+		return strings.Contains(n.MustExec("ip", "-4", "addr", "show", "dev", "eth0"), vip+"/32")
+	}
 	if !netlab.WaitFor(20*time.Second, func() bool { return hasVIP(a) }) {
 		t.Fatal("director a never took the VIP")
 	}
