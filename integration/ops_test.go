@@ -212,6 +212,7 @@ func TestOpsStatusMetricsNotifyReload(t *testing.T) {
 		`lvsd_vrrp_priority{instance="VI_1",kind="base"} 200`,
 		`lvsd_vrrp_adverts_sent_total{instance="VI_1"}`,
 		`lvsd_vrrp_transitions_total{instance="VI_1"} 2`,
+		`lvsd_vrrp_late_timers_total{instance="VI_1"}`,
 		`lvsd_scrape_error 0`,
 		`go_goroutines`, `process_resident_memory_bytes`,
 	} {

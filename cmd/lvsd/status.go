@@ -46,7 +46,7 @@ func (v *vrrpPart) instanceStatus(in *vrrp.Instance, cin *config.VRRPInstance) c
 		Name: c.Name, Interface: c.Interface, VRID: int(c.VRID), Version: int(c.Version),
 		State: st.State.String(), BasePriority: int(c.Priority), EffectivePriority: int(st.Priority),
 		LastTransition: st.LastTransition, AdvertsSent: st.AdvertsSent, AdvertsReceived: st.AdvertsReceived,
-		Transitions: st.Transitions,
+		Transitions: st.Transitions, LateTimers: st.LateTimers,
 	}
 	switch {
 	case st.State == vrrp.StateMaster:

@@ -34,6 +34,9 @@ type Instance struct {
 	AdvertsReceived   uint64            `json:"adverts_received"`
 	Drops             map[string]uint64 `json:"drops,omitempty"` // by reason
 	Transitions       uint64            `json:"transitions"`
+	// LateTimers counts advert / master-down timers handled later than
+	// vrrp_late_timer after their deadline.
+	LateTimers uint64 `json:"late_timers"`
 }
 
 // Tracker is one tracked object of an instance.

@@ -32,7 +32,9 @@ var (
 	vrrpDrops = prometheus.NewDesc("lvsd_vrrp_dropped_total", "VRRP packets dropped, by reason.",
 		[]string{"instance", "reason"}, nil)
 	vrrpTrans = prometheus.NewDesc("lvsd_vrrp_transitions_total", "VRRP state transitions.", []string{"instance"}, nil)
-	trackUp   = prometheus.NewDesc("lvsd_vrrp_tracker_ok", "1 when the tracked object is OK.",
+	vrrpLate  = prometheus.NewDesc("lvsd_vrrp_late_timers_total", "VRRP timers handled later than vrrp_late_timer after their deadline.",
+		[]string{"instance"}, nil)
+	trackUp = prometheus.NewDesc("lvsd_vrrp_tracker_ok", "1 when the tracked object is OK.",
 		[]string{"instance", "kind", "tracker"}, nil)
 
 	vsUp = prometheus.NewDesc("lvsd_ipvs_service_in_kernel", "1 when the virtual server is in the kernel's IPVS table.",
@@ -100,6 +102,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		counter(vrrpSent, in.AdvertsSent, in.Name)
 		counter(vrrpRecv, in.AdvertsReceived, in.Name)
 		counter(vrrpTrans, in.Transitions, in.Name)
+		counter(vrrpLate, in.LateTimers, in.Name)
 		for reason, n := range in.Drops {
 			counter(vrrpDrops, n, in.Name, reason)
 		}

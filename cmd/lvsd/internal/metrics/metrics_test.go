@@ -16,7 +16,7 @@ func status() *control.Status {
 	return &control.Status{
 		Instances: []control.Instance{{
 			Name: "VI_1", State: "MASTER", BasePriority: 244, EffectivePriority: 249,
-			AdvertsSent: 10, AdvertsReceived: 3, Transitions: 2,
+			AdvertsSent: 10, AdvertsReceived: 3, Transitions: 2, LateTimers: 4,
 			Drops:    map[string]uint64{"auth_pass_mismatch": 4},
 			Trackers: []control.Tracker{{Name: "chk_nginx", Kind: "script", State: "FAILED"}},
 		}},
@@ -52,6 +52,7 @@ func TestScrape(t *testing.T) {
 		`lvsd_vrrp_adverts_sent_total{instance="VI_1"} 10`,
 		`lvsd_vrrp_dropped_total{instance="VI_1",reason="auth_pass_mismatch"} 4`,
 		`lvsd_vrrp_transitions_total{instance="VI_1"} 2`,
+		`lvsd_vrrp_late_timers_total{instance="VI_1"} 4`,
 		`lvsd_vrrp_tracker_ok{instance="VI_1",kind="script",tracker="chk_nginx"} 0`,
 		`lvsd_ipvs_service_connections_total{service="TCP 192.168.200.100:443"} 1.099511627776e+12`,
 		`lvsd_realserver_up{real_server="192.168.201.100:443",service="TCP 192.168.200.100:443"} 0`,
