@@ -22,9 +22,12 @@
 //     (virtual_server_group, sorry_server, inhibit_on_failure, quorum with
 //     hysteresis, alpha, ha_suspend) to health results.
 //   - Manager: the thin shell that remembers what it owns and what it last
-//     wrote, applies diffs (EEXIST and ENOENT count as convergence), resyncs
-//     against the kernel so that hand-made ipvsadm changes are undone, and
-//     switches the sync daemon with VRRP state.
+//     wrote, applies diffs (EEXIST and ENOENT count as convergence; the
+//     netlink client sends them in batches, one sendmsg per 128 requests),
+//     resyncs against the kernel so that hand-made ipvsadm changes are
+//     undone, and switches the sync daemon with VRRP state. Failed requests
+//     are counted by reason (FailReason) and logged at most once per 10 s
+//     per reason.
 //
 // Ownership follows keepalived: the services of the configuration belong to
 // lvsd, with all their destinations; any other service in the kernel is

@@ -59,6 +59,31 @@ type Manager struct {
 	requests uint64
 	// daemonStarted is when lvsd started each sync daemon state.
 	daemonStarted map[SyncState]time.Time
+	// lastLog and suppressed rate-limit the failure log per reason.
+	lastLog    map[FailReason]time.Time
+	suppressed map[FailReason]int
+}
+
+// failLogInterval is the minimum time between two log lines for failures
+// of the same reason; the ones in between are counted and reported with
+// the next line.
+const failLogInterval = 10 * time.Second
+
+// logFailure counts a failed request and logs it, rate-limited per reason;
+// mu must be held.
+func (m *Manager) logFailure(op Op, reason FailReason, err error) {
+	m.fails[reason]++
+	now := time.Now()
+	if t, ok := m.lastLog[reason]; ok && now.Sub(t) < failLogInterval {
+		m.suppressed[reason]++
+		return
+	}
+	if m.lastLog == nil {
+		m.lastLog, m.suppressed = map[FailReason]time.Time{}, map[FailReason]int{}
+	}
+	m.log.Warn("ipvs request failed", "op", op.String(), "reason", string(reason), "err", err,
+		"suppressed_since_last", m.suppressed[reason])
+	m.lastLog[reason], m.suppressed[reason] = now, 0
 }
 
 // syncSettle is how long a sync daemon runs before lvsd stops it: stopping
@@ -131,9 +156,7 @@ func (m *Manager) sync(ctx context.Context, read bool) error {
 			err = m.do(op, first[i])
 		}
 		if err != nil {
-			reason := classify(op, err)
-			m.fails[reason]++
-			m.log.Warn("ipvs request failed", "op", op.String(), "reason", string(reason), "err", err)
+			m.logFailure(op, classify(op, err), err)
 			errs = append(errs, err)
 			if op.Kind == OpAddService {
 				failedSvc[k] = true

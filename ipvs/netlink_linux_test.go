@@ -4,6 +4,7 @@ package ipvs
 
 import (
 	"errors"
+	"net/netip"
 	"os"
 	"testing"
 
@@ -47,5 +48,71 @@ func TestNewWithoutIPVS(t *testing.T) {
 	}
 	if !errors.Is(err, ErrNoIPVS) || err.Error() != "ipvs: the kernel has no IPVS (modprobe ip_vs?)" {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// The decoders of kernel answers never panic and reject bad addresses.
+func FuzzDecodeService(f *testing.F) {
+	for _, s := range []Service{
+		{ServiceKey: ServiceKey{Protocol: TCP, Addr: netip.MustParseAddr("10.0.0.1"), Port: 80}, Scheduler: "rr", Timeout: 50, NetmaskBits: 24},
+		{ServiceKey: ServiceKey{FWMark: 7, IPv6: true}, Scheduler: "sh", PE: "sip", NetmaskBits: 64},
+	} {
+		b, err := encodeService(s)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b[4:]) // the attributes nested in CMD_ATTR_SERVICE
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := decodeService(b)
+		if err == nil && s.FWMark == 0 && !s.Addr.IsValid() {
+			t.Fatalf("no error but no address: %+v", s)
+		}
+	})
+}
+
+func FuzzDecodeDest(f *testing.F) {
+	k := ServiceKey{Protocol: TCP, Addr: netip.MustParseAddr("10.0.0.1"), Port: 80}
+	for _, d := range []Destination{
+		{DestKey: DestKey{Addr: netip.MustParseAddr("10.1.0.1"), Port: 80}, Forward: TUN, Weight: 3, TunnelType: GUE, TunnelPort: 6080},
+		{DestKey: DestKey{Addr: netip.MustParseAddr("2001:db8::1"), Port: 443}, Forward: DR, Weight: 1, UThreshold: 9},
+	} {
+		b, err := encodeDest(k, d, true)
+		if err != nil {
+			f.Fatal(err)
+		}
+		ad, _ := netlink.NewAttributeDecoder(b)
+		for ad.Next() {
+			if ad.Type() == cmdAttrDest {
+				f.Add(ad.Bytes())
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d, err := decodeDest(b)
+		if err == nil && !d.Addr.IsValid() {
+			t.Fatalf("no error but no address: %+v", d)
+		}
+	})
+}
+
+// Encoding then decoding gives the service back.
+func TestServiceCodecRoundTrip(t *testing.T) {
+	for _, s := range []Service{
+		{ServiceKey: ServiceKey{Protocol: UDP, Addr: netip.MustParseAddr("10.0.0.1"), Port: 5060}, Scheduler: "rr", Timeout: 50, NetmaskBits: 24, PE: "sip", Flags: FlagOnePacket},
+		{ServiceKey: ServiceKey{FWMark: 7, IPv6: true}, Scheduler: "mh", Flags: FlagSched1 | FlagSched2, NetmaskBits: 64},
+		{ServiceKey: ServiceKey{Protocol: SCTP, Addr: netip.MustParseAddr("2001:db8::1"), Port: 9}, Scheduler: "wlc"},
+	} {
+		b, err := encodeService(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := decodeService(b[4:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Service != s.normalized() {
+			t.Errorf("round trip: got %+v, want %+v", got.Service, s.normalized())
+		}
 	}
 }
