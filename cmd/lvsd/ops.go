@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -52,6 +53,10 @@ type ops struct {
 	reqs chan opsRequest
 	// probe carries the watchdog's liveness questions to run.
 	probe chan chan bool
+
+	// reloading is set while run reloads (the watchdog then does not ask
+	// run, which is busy, and pings on: a reload is bounded).
+	reloading atomic.Bool
 
 	// netns is netnsID() at start.
 	netns string
@@ -216,6 +221,9 @@ func (o *ops) request(ctx context.Context, cmd string) error {
 // alive answers the watchdog: the main goroutine must answer within a
 // second, and every VRRP master must have sent adverts lately.
 func (o *ops) alive() bool {
+	if o.reloading.Load() {
+		return true
+	}
 	reply := make(chan bool, 1)
 	t := time.NewTimer(time.Second)
 	defer t.Stop()

@@ -49,6 +49,8 @@ func (v *vrrpPart) resumable(ctx context.Context, log *slog.Logger, k *vrrpKerne
 // difference. An invalid file changes nothing: every error is logged and
 // returned (the control socket's reply carries them). Called by run only.
 func (o *ops) reload() error {
+	o.reloading.Store(true)
+	defer o.reloading.Store(false)
 	o.sd.Reloading()
 	start := time.Now()
 	err := o.reloadLocked()
