@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"reflect"
 	"strings"
 	"time"
@@ -64,7 +65,22 @@ func (o *ops) reload() error {
 }
 
 func (o *ops) reloadLocked() error {
-	cfg, err := config.Load(o.file)
+	src, err := os.ReadFile(o.file)
+	if err != nil {
+		return fmt.Errorf("reload: %w", err)
+	}
+	cfg, err := config.Parse(o.file, src)
+	if err == nil {
+		// What `lvsd check` refuses on this host (a missing script, an
+		// unknown script user) is refused too; warnings are logged.
+		warns, errs := config.CheckHost(cfg, src, config.OSHost{})
+		for _, w := range warns {
+			o.log.Warn("reload: configuration warning", "warning", w.Error())
+		}
+		if len(errs) > 0 {
+			err = errs
+		}
+	}
 	if err != nil {
 		for _, line := range strings.Split(err.Error(), "\n") {
 			if line != "" {

@@ -93,6 +93,14 @@ func TestReloadIPVSDiff(t *testing.T) {
 	if calls := f.Calls(); len(calls) != 0 || weightOf("10.0.0.2") != 3 {
 		t.Errorf("a bad file changed the table: %v", calls)
 	}
+	// Valid TOML that `lvsd check` refuses on this host: refused as well.
+	write(reloadIPVSConfig + "\n[[vrrp_script]]\nname = \"chk\"\nscript = \"/nonexistent/check\"\n")
+	if err := o.reload(); err == nil || !strings.Contains(err.Error(), "/nonexistent/check") {
+		t.Fatalf("host check: %v", err)
+	}
+	if calls := f.Calls(); len(calls) != 0 {
+		t.Errorf("a refused file changed the table: %v", calls)
+	}
 	st, err := o.Status(context.Background())
 	if err != nil {
 		t.Fatal(err)
