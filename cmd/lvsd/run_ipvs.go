@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lvsd/lvsd/config"
 	"github.com/lvsd/lvsd/healthcheck"
 	"github.com/lvsd/lvsd/ipvs"
 	"github.com/lvsd/lvsd/vrrp"
@@ -38,6 +39,9 @@ type ipvsPart struct {
 	master map[string]bool
 	// quorum is Compute's state between runs.
 	quorum ipvs.QuorumState
+	// global is the [global] table at start (lvs_sync_daemon): d.cfg is
+	// replaced by a reload on another goroutine.
+	global config.Global
 
 	m      *ipvs.Manager
 	kick   chan struct{} // buffered(1): recompute needed
@@ -89,7 +93,7 @@ func (p *ipvsPart) start(ctx context.Context) error {
 		}
 	}
 	p.mu.Lock()
-	p.specs, p.m = specs, m
+	p.specs, p.m, p.global = specs, m, cfg.Global
 	p.mu.Unlock()
 	if err := p.apply(ctx); err != nil {
 		// logged per request by the Manager; the loop retries
@@ -160,12 +164,11 @@ func (p *ipvsPart) vrrpTransition(tr vrrp.Transition) {
 	p.mu.Lock()
 	changed := p.master[tr.Instance] != master
 	p.master[tr.Instance] = master
-	m := p.m
+	m, g := p.m, p.global
 	p.mu.Unlock()
 	if !changed || m == nil {
 		return
 	}
-	g := p.d.cfg.Global
 	if sd := g.LVSSyncDaemon; sd != nil && sd.VRRPInstance == tr.Instance {
 		go func() {
 			if err := m.SetSyncDaemons(ipvs.SyncDaemonsFor(g, master)); err != nil {
