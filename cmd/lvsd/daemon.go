@@ -191,7 +191,7 @@ func (v *vrrpPart) build(ctx context.Context, in *config.VRRPInstance) (*vrrpIns
 		v.removeLeftovers(ctx, log, k, c)
 	}
 	opts := v.trk.instanceOptions(c.Name)
-	opts.OnTransition = v.causes.wrap(v.d.ipvs.wrapTransition(opts.OnTransition))
+	opts.OnTransition = v.causes.wrap(v.d.ipvs.wrapTransition(v.causes.deletable(v.trk, opts.OnTransition)))
 	opts.Resume, opts.LateTimer = resume, v.d.cfg.Global.VRRPLateTimer
 	r, err := newVRRPRunner(c, k, v.d.log, opts)
 	if err != nil {

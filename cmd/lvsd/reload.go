@@ -268,6 +268,7 @@ func (d *daemon) reloadInstances(p vrrpPlan) error {
 			continue
 		}
 		inst := v.insts[k]
+		v.causes.markDeleted(name)
 		inst.cancel()
 		<-inst.done
 		errs = append(errs, inst.kernel.addrs.DelVIPs(ctx, inst.cfg.VIPs), inst.kernel.addrs.DelRoutes(ctx, inst.cfg.Routes))
@@ -368,7 +369,13 @@ func (d *daemon) handoverVRRP(old *config.Config) error {
 	}
 	d.log.Info("reload: VRRP configuration changed, handing over to new instances",
 		"continuing", len(handover.Instances), "running", len(v.insts), "configured", len(d.cfg.Instances))
-	// Stop the part: abandoned instances leave their VIPs; the others stop gracefully.
+	// Stop the part: abandoned instances leave their VIPs; the others stop
+	// gracefully, notified as deleted.
+	for _, inst := range v.insts {
+		if _, ok := handover.Instances[inst.cfg.Name]; !ok {
+			v.causes.markDeleted(inst.cfg.Name)
+		}
+	}
 	var errs []error
 	v.cancel()
 	v.wg.Wait()

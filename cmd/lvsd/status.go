@@ -11,6 +11,7 @@ import (
 	"github.com/lvsd/lvsd/healthcheck"
 	"github.com/lvsd/lvsd/ipvs"
 	"github.com/lvsd/lvsd/vrrp"
+	"github.com/lvsd/lvsd/vrrp/notify"
 	"github.com/lvsd/lvsd/vrrp/packet"
 )
 
@@ -279,10 +280,40 @@ func trackWeight(cfg *config.Config, kind string, r config.TrackRef) int {
 }
 
 // causeLog records the cause of each instance's last transition for the
-// status. Written by the instances' goroutines (OnTransition), read by status.
+// status, and which instances a reload deletes. Written by the instances'
+// goroutines (OnTransition) and the reload, read by status.
 type causeLog struct {
-	mu sync.Mutex // guards m
-	m  map[string]string
+	mu      sync.Mutex // guards m and deleted
+	m       map[string]string
+	deleted map[string]bool
+}
+
+// markDeleted makes the instance's coming STOP notified as DELETED
+// (notify_deleted; FAULT without it, as keepalived).
+func (l *causeLog) markDeleted(name string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.deleted == nil {
+		l.deleted = map[string]bool{}
+	}
+	l.deleted[name] = true
+}
+
+// deletable turns the STOP of an instance deleted by a reload into a
+// DELETED notification; every other transition goes to next.
+func (l *causeLog) deletable(t *vrrpTracking, next func(vrrp.Transition)) func(vrrp.Transition) {
+	return func(tr vrrp.Transition) {
+		l.mu.Lock()
+		del := l.deleted[tr.Instance] && tr.To == vrrp.StateStop
+		l.mu.Unlock()
+		if !del {
+			if next != nil {
+				next(tr)
+			}
+			return
+		}
+		t.notifier.Notify(t.scripts[tr.Instance], notify.Event{Name: tr.Instance, State: notify.Deleted, Priority: int(tr.Priority), Time: tr.Time})
+	}
 }
 
 func (l *causeLog) get(name string) string {
