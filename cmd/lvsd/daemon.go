@@ -37,6 +37,9 @@ type daemon struct {
 	// prev is the state file of the previous run, read at start: instances
 	// it records as MASTER may resume (restart without outage, reload.go).
 	prev stateFile
+	// stateKick (capacity 1) wakes the state file writer on a transition
+	// (ops.go); nil when none runs.
+	stateKick chan struct{}
 }
 
 // step is one part of the daemon.
@@ -191,7 +194,7 @@ func (v *vrrpPart) build(ctx context.Context, in *config.VRRPInstance) (*vrrpIns
 		v.removeLeftovers(ctx, log, k, c)
 	}
 	opts := v.trk.instanceOptions(c.Name)
-	opts.OnTransition = v.causes.wrap(v.d.ipvs.wrapTransition(v.causes.deletable(v.trk, opts.OnTransition)))
+	opts.OnTransition = v.d.stateChanged(v.causes.wrap(v.d.ipvs.wrapTransition(v.causes.deletable(v.trk, opts.OnTransition))))
 	opts.Resume, opts.LateTimer = resume, v.d.cfg.Global.VRRPLateTimer
 	r, err := newVRRPRunner(c, k, v.d.log, opts)
 	if err != nil {

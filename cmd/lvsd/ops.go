@@ -113,9 +113,10 @@ func (o *ops) run(cfg *config.Config) int {
 	}
 
 	prev := o.readState()
+	kick := make(chan struct{}, 1)
 	o.mu.Lock()
 	o.d = newDaemon(cfg, o.log)
-	o.d.prev = prev
+	o.d.prev, o.d.stateKick = prev, kick
 	o.loaded = time.Now()
 	err := o.d.start(context.Background())
 	o.d.prev = stateFile{}
@@ -137,7 +138,7 @@ func (o *ops) run(cfg *config.Config) int {
 	bg, cancelBG := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); o.stateWriter(bg) }()
+	go func() { defer wg.Done(); o.stateWriter(bg, kick) }()
 	go func() { defer wg.Done(); o.sd.Watchdog(bg, o.alive) }()
 	o.log.Info("lvsd running", "config", o.file, "vrrp_instances", len(cfg.Instances),
 		"virtual_servers", len(cfg.VirtualServers), "socket", o.flags.socket)
@@ -354,44 +355,59 @@ func (o *ops) writeState() {
 	}
 }
 
-// stateWriterInterval is how often the state writer looks at the states.
-const stateWriterInterval = 50 * time.Millisecond
-
-// stateWriter rewrites the state file whenever an instance's state changes
-// and touches it every stateTouchInterval otherwise (a heartbeat).
-// A crash just after a transition to MASTER that is not yet recorded makes
-// the next start remove the VIPs and start as backup, as without a state
-// file: the record errs on the safe side.
-func (o *ops) stateWriter(ctx context.Context) {
+// stateWriter rewrites the state file when an instance changes state (the
+// instances' OnTransition and reloads kick it through the daemon's
+// stateKick) and touches it every stateTouchInterval (a heartbeat: one
+// utimensat, nothing else, between transitions). A crash just after a
+// transition to MASTER that is not yet recorded makes the next start remove
+// the VIPs and start as backup, as without a state file: the record errs on
+// the safe side.
+func (o *ops) stateWriter(ctx context.Context, kick <-chan struct{}) {
 	if !o.stateFileOn() {
 		return
 	}
-	t := time.NewTicker(stateWriterInterval)
+	t := time.NewTicker(stateTouchInterval)
 	defer t.Stop()
 	var last string
-	var touched time.Time
-	for {
+	write := func() {
 		cur := o.currentState()
-		key := stateKey(cur)
-		switch now := time.Now(); {
-		case key != last:
+		if key := stateKey(cur); key != last {
 			if err := writeStateFile(o.flags.stateFile, cur); err != nil {
 				o.log.Warn("cannot write the state file", "err", err)
-			} else {
-				last, touched = key, now
+				return
 			}
-		case now.Sub(touched) >= stateTouchInterval:
-			// The heartbeat a restarted lvsd reads (stateFile.fresh).
-			if err := touchStateFile(o.flags.stateFile, now); err != nil {
-				o.log.Warn("cannot touch the state file", "err", err)
-				last = "" // rewrite it
-			}
-			touched = now
+			last = key
 		}
+	}
+	write()
+	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-kick:
+			write()
+		case now := <-t.C:
+			// The heartbeat a restarted lvsd reads (stateFile.fresh).
+			if err := touchStateFile(o.flags.stateFile, now); err != nil {
+				o.log.Warn("cannot touch the state file", "err", err)
+				last = ""
+				write()
+			}
+		}
+	}
+}
+
+// stateChanged wraps an instance's OnTransition: after next, it kicks the
+// state writer (never blocking; a nil stateKick does nothing).
+func (d *daemon) stateChanged(next func(vrrp.Transition)) func(vrrp.Transition) {
+	kick := d.stateKick
+	return func(tr vrrp.Transition) {
+		if next != nil {
+			next(tr)
+		}
+		select {
+		case kick <- struct{}{}:
+		default:
 		}
 	}
 }

@@ -60,6 +60,10 @@ func (o *ops) reload() error {
 	} else {
 		o.log.Info("configuration reloaded", "took", time.Since(start).Round(time.Microsecond))
 	}
+	select {
+	case o.d.stateKick <- struct{}{}: // instances may have come or gone
+	default:
+	}
 	o.sd.Ready(o.summary())
 	return err
 }
