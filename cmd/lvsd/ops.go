@@ -357,7 +357,7 @@ func (o *ops) writeState() {
 
 // stateWriter rewrites the state file when an instance changes state (the
 // instances' OnTransition and reloads kick it through the daemon's
-// stateKick) and touches it every stateTouchInterval (a heartbeat: one
+// stateKick) and touches it every touchInterval (a heartbeat: one
 // utimensat, nothing else, between transitions). A crash just after a
 // transition to MASTER that is not yet recorded makes the next start remove
 // the VIPs and start as backup, as without a state file: the record errs on
@@ -366,10 +366,19 @@ func (o *ops) stateWriter(ctx context.Context, kick <-chan struct{}) {
 	if !o.stateFileOn() {
 		return
 	}
-	t := time.NewTicker(stateTouchInterval)
+	every := time.Second
+	t := time.NewTicker(every)
 	defer t.Stop()
 	var last string
 	write := func() {
+		var intervals []time.Duration
+		for _, in := range o.instances() {
+			intervals = append(intervals, in.Config().AdvertInterval)
+		}
+		if d := touchInterval(intervals); d != every {
+			every = d
+			t.Reset(d)
+		}
 		cur := o.currentState()
 		if key := stateKey(cur); key != last {
 			if err := writeStateFile(o.flags.stateFile, cur); err != nil {

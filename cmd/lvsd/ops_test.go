@@ -186,3 +186,20 @@ virtual_ipaddress = ["10.99.0.102/24"]
 		}
 	}
 }
+
+func TestTouchInterval(t *testing.T) {
+	ms := time.Millisecond
+	for _, c := range []struct {
+		in   []time.Duration
+		want time.Duration
+	}{
+		{nil, time.Second},
+		{[]time.Duration{3 * time.Second}, time.Second},
+		{[]time.Duration{time.Second, 500 * ms}, 500 * ms},
+		{[]time.Duration{10 * ms, time.Second}, 100 * ms},
+	} {
+		if got := touchInterval(c.in); got != c.want {
+			t.Errorf("touchInterval(%v) = %v, want %v", c.in, got, c.want)
+		}
+	}
+}
