@@ -368,3 +368,48 @@ func watchOwner(addr netip.Addr, want *netlab.Node, others ...*netlab.Node) func
 	}()
 	return func() string { close(stop); return <-res }
 }
+
+// TestOpsReloadFromNothing: a daemon started without any VRRP instance
+// gets one by a reload, and loses it by the next.
+func TestOpsReloadFromNothing(t *testing.T) {
+	t.Parallel()
+	lab := netlab.New(t, "n1")
+	n1 := lab.Node("n1")
+	dir := t.TempDir()
+	cfgPath, sock := filepath.Join(dir, "n1.toml"), filepath.Join(dir, "n1.sock")
+	if err := os.WriteFile(cfgPath, []byte("[global]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := n1.Start(testenv.LvsdBinary(t), "run", "-f", cfgPath, "--socket", sock, "--state-file", "none")
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("lvsd:\n%s", p.Out.String())
+		}
+	})
+	if !netlab.WaitFor(10*time.Second, func() bool { _, _, code := lvsdCmd(t, "status", "--socket", sock); return code == 0 }) {
+		t.Fatal("lvsd did not come up")
+	}
+	if err := os.WriteFile(cfgPath, []byte(lvsdConf(instance{Priority: 200, Version: 3, Advert: fast})), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, errs, code := lvsdCmd(t, "reload", "--socket", sock); code != 0 {
+		t.Fatalf("reload: %s", errs)
+	}
+	waitOwner(t, vip4, n1, 10*time.Second, 0, n1)
+	if err := os.WriteFile(cfgPath, []byte("[global]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, errs, code := lvsdCmd(t, "reload", "--socket", sock); code != 0 {
+		t.Fatalf("reload: %s", errs)
+	}
+	waitOwner(t, vip4, nil, 5*time.Second, 0, n1)
+	if s := statusJSON(t, sock); len(s) != 0 {
+		t.Errorf("instances after removing them all: %+v", s)
+	}
+	if err := p.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Wait(10 * time.Second); err != nil {
+		t.Errorf("exit: %v", err)
+	}
+}

@@ -381,8 +381,10 @@ func (d *daemon) handoverVRRP(old *config.Config) error {
 		}
 	}
 	var errs []error
-	v.cancel()
-	v.wg.Wait()
+	if v.cancel != nil { // nil: the old part had no instance
+		v.cancel()
+		v.wg.Wait()
+	}
 	for _, s := range stale {
 		if len(s.vips) > 0 {
 			if err := s.k.addrs.DelVIPs(ctx, s.vips); err != nil {
