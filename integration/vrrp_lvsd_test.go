@@ -197,3 +197,26 @@ func TestVRRPVIPRestored(t *testing.T) {
 		t.Error("the restored VIP was not logged")
 	}
 }
+
+func TestVRRPVMACIPv6(t *testing.T) {
+	t.Parallel()
+	lab := netlab.NewWithOptions(t, netlab.Options{IPv6: true}, "n1", "n2", "cl")
+	n1, n2, cl := lab.Node("n1"), lab.Node("n2"), lab.Node("cl")
+	const vmac = "00:00:5e:00:02:33" // VRID 51, IPv6
+	conf := func(prio int) string {
+		return lvsdConf(instance{Priority: prio, Advert: fast, VMAC: true, VIPs: []string{"fd99::100/64 dev eth0"}})
+	}
+	na := sniff(t, cl, ethIPv6)
+	started := time.Now()
+	d1 := startLvsd(t, n1, conf(200))
+	startLvsd(t, n2, conf(100))
+	waitOwner(t, vip6, n1, 15*time.Second, time.Second, n1, n2)
+	if a := n1.MustExec("ip", "-6", "-o", "addr", "show", "dev", "vrrp.51"); !strings.Contains(a, "fd99::100/64") {
+		t.Errorf("VIP not on the VMAC interface:\n%s", a)
+	}
+	na.waitFrames(t, started, 1, 5*time.Second, isNA(vip6, vmac), "unsolicited NA from the VMAC")
+	killed := time.Now()
+	d1.kill9(t)
+	waitOwner(t, vip6, n2, 10*time.Second, 0, n2)
+	na.waitFrames(t, killed, 1, 5*time.Second, isNA(vip6, vmac), "unsolicited NA from n2's VMAC")
+}

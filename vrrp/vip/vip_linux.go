@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netlink/nl"
 	"golang.org/x/sys/unix"
 )
 
@@ -390,10 +391,45 @@ func (m *Manager) EnsureVMAC(name, parent string, vrid uint8, ipv6 bool) (int, e
 	if err != nil {
 		return 0, err
 	}
+	if ipv6 {
+		// Every router of the group has this MAC, so the link-local address
+		// the kernel would derive from it is the same everywhere and fails
+		// duplicate address detection. The VMAC gets none of its own and
+		// sends from the parent's link-local address instead.
+		if err := m.h.LinkSetIP6AddrGenMode(l, nl.IN6_ADDR_GEN_MODE_NONE); err != nil {
+			_ = m.h.LinkDel(l)
+			return 0, fmt.Errorf("vip: %s: no IPv6 address generation: %w", name, err)
+		}
+	}
 	if err := m.h.LinkSetUp(l); err != nil {
+		_ = m.h.LinkDel(l)
 		return 0, fmt.Errorf("vip: set %s up: %w", name, err)
 	}
+	if ipv6 {
+		if err := m.copyLinkLocal(p, l); err != nil {
+			_ = m.h.LinkDel(l)
+			return 0, err
+		}
+	}
 	return l.Attrs().Index, nil
+}
+
+// copyLinkLocal gives the VMAC the parent's IPv6 link-local address.
+func (m *Manager) copyLinkLocal(parent, vmac netlink.Link) error {
+	list, err := m.addrList(parent, netlink.FAMILY_V6)
+	if err != nil {
+		return fmt.Errorf("vip: addresses of %s: %w", parent.Attrs().Name, err)
+	}
+	for _, a := range list {
+		if a.IP.IsLinkLocalUnicast() {
+			ll := &netlink.Addr{IPNet: a.IPNet, Flags: unix.IFA_F_NODAD, Scope: int(netlink.SCOPE_LINK)}
+			if err := m.h.AddrAdd(vmac, ll); err != nil && !errors.Is(err, unix.EEXIST) {
+				return fmt.Errorf("vip: link-local address on %s: %w", vmac.Attrs().Name, err)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("vip: %s has no IPv6 link-local address for %s", parent.Attrs().Name, vmac.Attrs().Name)
 }
 
 // DeleteVMAC removes the macvlan; a missing one counts as removed.

@@ -277,3 +277,29 @@ func TestCloseLeavesNoGoroutine(t *testing.T) {
 	m.Close()
 	goleak.VerifyNone(t, opts)
 }
+
+// TestVMACIPv6: an IPv6 VMAC (00:00:5e:00:02:VRID) generates no link-local
+// address of its own (it would be the same on every router and fail DAD)
+// and carries its parent's instead.
+func TestVMACIPv6(t *testing.T) {
+	lab := netlab.NewWithOptions(t, netlab.Options{IPv6: true}, "n1")
+	n := lab.Node("n1")
+	m := manager(t, n)
+	if _, err := m.EnsureVMAC("vrrp.52", "eth0", 52, true); err != nil {
+		t.Fatal(err)
+	}
+	parent := n.MustExec("ip", "-6", "-o", "addr", "show", "dev", "eth0", "scope", "link")
+	f := strings.Fields(parent)
+	if len(f) < 4 {
+		t.Fatalf("no link-local address on eth0: %q", parent)
+	}
+	ll := f[3] // fe80::.../64
+	time.Sleep(200 * time.Millisecond) // a generated address would appear by now
+	out := n.MustExec("ip", "-6", "-o", "addr", "show", "dev", "vrrp.52")
+	if !strings.Contains(out, ll) || strings.Count(out, "inet6") != 1 || strings.Contains(out, "tentative") || strings.Contains(out, "dadfailed") {
+		t.Errorf("vrrp.52 addresses:\n%s\nwant exactly eth0's %s, usable", out, ll)
+	}
+	if l := n.MustExec("ip", "link", "show", "vrrp.52"); !strings.Contains(l, "00:00:5e:00:02:34") {
+		t.Errorf("vrrp.52:\n%s", l)
+	}
+}
