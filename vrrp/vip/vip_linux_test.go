@@ -293,7 +293,7 @@ func TestVMACIPv6(t *testing.T) {
 	if len(f) < 4 {
 		t.Fatalf("no link-local address on eth0: %q", parent)
 	}
-	ll := f[3] // fe80::.../64
+	ll := f[3]                         // fe80::.../64
 	time.Sleep(200 * time.Millisecond) // a generated address would appear by now
 	out := n.MustExec("ip", "-6", "-o", "addr", "show", "dev", "vrrp.52")
 	if !strings.Contains(out, ll) || strings.Count(out, "inet6") != 1 || strings.Contains(out, "tentative") || strings.Contains(out, "dadfailed") {
