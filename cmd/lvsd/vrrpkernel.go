@@ -159,6 +159,22 @@ func (a *announcers) Announce(addrs []netip.Addr) error {
 	return errors.Join(errs...)
 }
 
+// explicitDur and explicitInt turn a configured 0 into the runner's "none"
+// (negative); the runner reads 0 as "keepalived's default".
+func explicitDur(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
+}
+
+func explicitInt(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
+}
+
 // instanceConfig maps a loaded instance onto the runner's Config. The source
 // address is filled in later, from the socket.
 func instanceConfig(g *config.Global, in *config.VRRPInstance) (vrrp.Config, error) {
@@ -172,11 +188,14 @@ func instanceConfig(g *config.Global, in *config.VRRPInstance) (vrrp.Config, err
 		StateMaster:             in.State == "MASTER",
 		NoPreempt:               in.NoPreempt,
 		PreemptDelay:            in.PreemptDelay,
-		GARPMasterDelay:         in.GARPMasterDelay,
-		GARPMasterRepeat:        in.GARPMasterRepeat,
-		GARPMasterRefresh:       in.GARPMasterRefresh,
-		GARPMasterRefreshRepeat: in.GARPMasterRefreshRepeat,
-		GARPLowerPrioRepeat:     in.GARPLowerPrioRepeat,
+		// The loaded config has every default filled in, so a 0 here is the
+		// user's explicit 0 ("none"), which the runner spells negative.
+		GARPMasterDelay:         explicitDur(in.GARPMasterDelay),
+		GARPMasterRepeat:        explicitInt(in.GARPMasterRepeat),
+		GARPMasterRefresh:       in.GARPMasterRefresh, // 0 is off in both
+		GARPMasterRefreshRepeat: explicitInt(in.GARPMasterRefreshRepeat),
+		GARPLowerPrioDelay:      explicitDur(in.GARPLowerPrioDelay),
+		GARPLowerPrioRepeat:     explicitInt(in.GARPLowerPrioRepeat),
 		SkipCheckAdvAddr:        in.SkipCheckAdvAddr || g.VRRPSkipCheckAdvAddr,
 	}
 	if in.Priority < 0 || in.Priority > 255 || in.VirtualRouterID < 1 || in.VirtualRouterID > 255 {

@@ -71,12 +71,46 @@ virtual_routes = ["192.168.200.0/24 via 10.99.0.254 dev eth0 metric 7"]
 	// garp settings come from the file or keepalived's defaults
 	want.GARPMasterDelay, want.GARPMasterRepeat = got.GARPMasterDelay, got.GARPMasterRepeat
 	want.GARPMasterRefresh, want.GARPMasterRefreshRepeat = got.GARPMasterRefresh, got.GARPMasterRefreshRepeat
-	want.GARPLowerPrioRepeat = got.GARPLowerPrioRepeat
+	want.GARPLowerPrioRepeat, want.GARPLowerPrioDelay = got.GARPLowerPrioRepeat, got.GARPLowerPrioDelay
 	if got.GARPMasterDelay != 2*time.Second || got.GARPMasterRepeat != 3 {
 		t.Errorf("garp_master_delay/repeat = %v/%d, want 2s/3", got.GARPMasterDelay, got.GARPMasterRepeat)
 	}
 	if d := cmp.Diff(want, got, cmpNetip...); d != "" {
 		t.Errorf("instanceConfig (-want +got):\n%s", d)
+	}
+}
+
+// TestInstanceConfigExplicitZeroGARP: keepalived's explicit 0 (no second
+// burst, no announcements on a lower-priority advert) must reach the runner as "none", not as its
+// default of 5 s / 5 announcements.
+func TestInstanceConfigExplicitZeroGARP(t *testing.T) {
+	const file = `
+[[vrrp_instance]]
+name = "VI_1"
+interface = "eth0"
+virtual_router_id = 51
+garp_master_delay = 0
+garp_lower_prio_repeat = 0
+virtual_ipaddress = ["10.99.0.100/24"]
+`
+	cfg, err := config.Parse("test.toml", []byte(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := instanceConfig(&cfg.Global, &cfg.Instances[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = got.WithDefaults()
+	if got.GARPMasterDelay >= 0 || got.GARPLowerPrioRepeat >= 0 {
+		t.Errorf("explicit 0: garp_master_delay/garp_lower_prio_repeat reach the runner as %v/%d, want none (negative)",
+			got.GARPMasterDelay, got.GARPLowerPrioRepeat)
+	}
+	// Not set in the file: keepalived's defaults.
+	cfg.Instances[0].GARPMasterDelay, cfg.Instances[0].GARPMasterRepeat = 5*time.Second, 5
+	got, _ = instanceConfig(&cfg.Global, &cfg.Instances[0])
+	if got = got.WithDefaults(); got.GARPMasterDelay != 5*time.Second || got.GARPMasterRepeat != 5 {
+		t.Errorf("defaults: %v/%d, want 5s/5", got.GARPMasterDelay, got.GARPMasterRepeat)
 	}
 }
 
