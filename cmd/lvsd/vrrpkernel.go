@@ -179,15 +179,15 @@ func explicitInt(n int) int {
 // address is filled in later, from the socket.
 func instanceConfig(g *config.Global, in *config.VRRPInstance) (vrrp.Config, error) {
 	c := vrrp.Config{
-		Name:                    in.Name,
-		VRID:                    uint8(in.VirtualRouterID),
-		Version:                 uint8(in.Version),
-		Interface:               in.Interface,
-		Priority:                uint8(in.Priority),
-		AdvertInterval:          in.AdvertInt,
-		StateMaster:             in.State == "MASTER",
-		NoPreempt:               in.NoPreempt,
-		PreemptDelay:            in.PreemptDelay,
+		Name:           in.Name,
+		VRID:           uint8(in.VirtualRouterID),
+		Version:        uint8(in.Version),
+		Interface:      in.Interface,
+		Priority:       uint8(in.Priority),
+		AdvertInterval: in.AdvertInt,
+		StateMaster:    in.State == "MASTER",
+		NoPreempt:      in.NoPreempt,
+		PreemptDelay:   in.PreemptDelay,
 		// The loaded config has every default filled in, so a 0 here is the
 		// user's explicit 0 ("none"), which the runner spells negative.
 		GARPMasterDelay:         explicitDur(in.GARPMasterDelay),
