@@ -251,6 +251,10 @@ func waitOwner(t testing.TB, addr netip.Addr, want *netlab.Node, within, hold ti
 		deadline := time.Now().Add(hold)
 		for time.Now().Before(deadline) {
 			if !ok() {
+				for _, n := range nodes {
+					out, _ := execOut("ip", "-n", n.NS, "-o", "addr", "show")
+					t.Logf("%s:\n%s", n.Name, out)
+				}
 				t.Fatalf("owner of %s changed to %v, want [%s] to hold for %v", addr, owners(), wantList, hold)
 			}
 			time.Sleep(20 * time.Millisecond)

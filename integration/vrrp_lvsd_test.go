@@ -220,3 +220,16 @@ func TestVRRPVMACIPv6(t *testing.T) {
 	waitOwner(t, vip6, n2, 10*time.Second, 0, n2)
 	na.waitFrames(t, killed, 1, 5*time.Second, isNA(vip6, vmac), "unsolicited NA from n2's VMAC")
 }
+
+// TestVRRPVMACUnicast: use_vmac with unicast peers sends from the VMAC and
+// receives on the base interface (peers address its MAC).
+func TestVRRPVMACUnicast(t *testing.T) {
+	t.Parallel()
+	lab := netlab.New(t, "n1", "n2")
+	n1, n2 := lab.Node("n1"), lab.Node("n2")
+	d1 := startLvsd(t, n1, lvsdConf(instance{Priority: 200, Version: 3, Advert: fast, VMAC: true, Unicast: &[2]netip.Addr{n1.IP, n2.IP}}))
+	startLvsd(t, n2, lvsdConf(instance{Priority: 100, Version: 3, Advert: fast, VMAC: true, Unicast: &[2]netip.Addr{n2.IP, n1.IP}}))
+	waitOwner(t, vip4, n1, 15*time.Second, 3*time.Second, n1, n2)
+	d1.kill9(t)
+	waitOwner(t, vip4, n2, 10*time.Second, 0, n2)
+}

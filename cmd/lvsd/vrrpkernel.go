@@ -282,15 +282,14 @@ func openKernel(m *vip.Manager, reg *vrrpnet.Registry, in *config.VRRPInstance, 
 			return nil, err
 		}
 		k.vmac, dev = in.VMACName, in.VMACName
-		if !in.VMACXmitBase {
-			// As keepalived: adverts go out of the VMAC, and multicast
-			// is received there too (a peer's advert from the same
-			// virtual MAC is delivered to our VMAC only). Unicast
-			// adverts are addressed to the base interface's MAC.
-			sendIf = in.VMACName
-			if !unicast {
-				recvIf = in.VMACName
-			}
+		if !in.VMACXmitBase && !unicast {
+			// As keepalived: adverts go out of the VMAC, and are received
+			// there too (a peer's advert from the same virtual MAC is
+			// delivered to our VMAC only). With unicast peers they go
+			// through the base interface: every peer has the same VMAC,
+			// and a frame from it, ARP included, never reaches a peer's
+			// base interface.
+			sendIf, recvIf = in.VMACName, in.VMACName
 			if !src.IsValid() && !ipv6 {
 				s, err := vrrpnet.SourceAddr(in.Interface, false)
 				if err != nil {

@@ -6,11 +6,15 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netlink/nl"
+	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 )
 
@@ -56,6 +60,18 @@ func (r Route) String() string {
 type Manager struct {
 	h   *netlink.Handle
 	tab *table // nil: every MissingVIPs asks the kernel
+
+	// mu guards arp: the ARP settings of the parents of our VMACs, saved
+	// when the first VMAC on a parent was created and put back when its
+	// last one is removed.
+	mu  sync.Mutex
+	arp map[string]*savedARP
+}
+
+type savedARP struct {
+	vmacs  map[string]bool
+	ignore string // net.ipv4.conf.PARENT.arp_ignore before us
+	filter string // net.ipv4.conf.PARENT.arp_filter before us
 }
 
 // New opens a netlink handle in the current network namespace and starts
@@ -70,7 +86,7 @@ func New() (*Manager, error) {
 		h.Close()
 		return nil, err
 	}
-	return &Manager{h: h, tab: tab}, nil
+	return &Manager{h: h, tab: tab, arp: map[string]*savedARP{}}, nil
 }
 
 // Close releases the netlink handle and stops following the addresses.
@@ -378,6 +394,9 @@ func (m *Manager) EnsureVMAC(name, parent string, vrid uint8, ipv6 bool) (int, e
 		if err := m.h.LinkSetUp(mv); err != nil {
 			return 0, fmt.Errorf("vip: set %s up: %w", name, err)
 		}
+		if err := m.arpSetup(name, parent); err != nil {
+			return 0, err
+		}
 		return l.Attrs().Index, nil
 	}
 	mv := &netlink.Macvlan{
@@ -411,7 +430,119 @@ func (m *Manager) EnsureVMAC(name, parent string, vrid uint8, ipv6 bool) (int, e
 			return 0, err
 		}
 	}
+	if err := m.arpSetup(name, parent); err != nil {
+		_ = m.h.LinkDel(l)
+		return 0, err
+	}
 	return l.Attrs().Index, nil
+}
+
+// arpSetup makes the VMAC the only interface that answers ARP for its
+// addresses, as keepalived does: with the kernel's default (arp_ignore 0)
+// every interface answers for every local address, so the parent would
+// answer for the VIPs with its own MAC, and a backup's VMAC for the
+// parent's address with the group's shared MAC. arp_ignore 1 answers only
+// for addresses of the receiving interface; arp_filter 1 on the parent
+// answers only where the reply would be routed.
+func (m *Manager) arpSetup(vmac, parent string) error {
+	return m.inNS(func() error { return m.arpSetupHere(vmac, parent) })
+}
+
+func (m *Manager) arpSetupHere(vmac, parent string) error {
+	if err := writeSysctl("net/ipv4/conf/"+vmac+"/arp_ignore", "1"); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if sa := m.arp[parent]; sa != nil {
+		sa.vmacs[vmac] = true
+		return nil
+	}
+	ign, err1 := readSysctl("net/ipv4/conf/" + parent + "/arp_ignore")
+	fil, err2 := readSysctl("net/ipv4/conf/" + parent + "/arp_filter")
+	if err := errors.Join(err1, err2); err != nil {
+		return err
+	}
+	if err := writeSysctl("net/ipv4/conf/"+parent+"/arp_ignore", "1"); err != nil {
+		return err
+	}
+	if err := writeSysctl("net/ipv4/conf/"+parent+"/arp_filter", "1"); err != nil {
+		_ = writeSysctl("net/ipv4/conf/"+parent+"/arp_ignore", ign)
+		return err
+	}
+	m.arp[parent] = &savedARP{vmacs: map[string]bool{vmac: true}, ignore: ign, filter: fil}
+	return nil
+}
+
+// inNS runs fn on a thread in the Manager's network namespace: /proc/sys/net
+// shows the namespace of the thread that opens it.
+func (m *Manager) inNS(fn func() error) error {
+	if m.tab == nil {
+		return fn()
+	}
+	runtime.LockOSThread()
+	cur, err := netns.Get()
+	if err != nil {
+		runtime.UnlockOSThread()
+		return fmt.Errorf("vip: current network namespace: %w", err)
+	}
+	defer cur.Close()
+	if cur.Equal(m.tab.ns) {
+		defer runtime.UnlockOSThread()
+		return fn()
+	}
+	if err := netns.Set(m.tab.ns); err != nil {
+		runtime.UnlockOSThread()
+		return fmt.Errorf("vip: enter network namespace: %w", err)
+	}
+	ferr := fn()
+	if err := netns.Set(cur); err != nil {
+		// the thread stays locked and dies with this goroutine's thread
+		return errors.Join(ferr, fmt.Errorf("vip: leave network namespace: %w", err))
+	}
+	runtime.UnlockOSThread()
+	return ferr
+}
+
+// arpRestore puts the parent's ARP settings back when its last VMAC goes.
+func (m *Manager) arpRestore(vmac string) error {
+	return m.inNS(func() error { return m.arpRestoreHere(vmac) })
+}
+
+func (m *Manager) arpRestoreHere(vmac string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for parent, sa := range m.arp {
+		if !sa.vmacs[vmac] {
+			continue
+		}
+		delete(sa.vmacs, vmac)
+		if len(sa.vmacs) > 0 {
+			return nil
+		}
+		delete(m.arp, parent)
+		return errors.Join(
+			writeSysctl("net/ipv4/conf/"+parent+"/arp_ignore", sa.ignore),
+			writeSysctl("net/ipv4/conf/"+parent+"/arp_filter", sa.filter))
+	}
+	return nil
+}
+
+// readSysctl and writeSysctl access /proc/sys of the calling thread's
+// network namespace (interface names keep their dots in the path).
+func readSysctl(path string) (string, error) {
+	b, err := os.ReadFile("/proc/sys/" + path)
+	if err != nil {
+		return "", fmt.Errorf("vip: read sysctl %s: %w", path, err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+func writeSysctl(path, v string) error {
+	if err := os.WriteFile("/proc/sys/"+path, []byte(v), 0o644); err != nil {
+		return fmt.Errorf("vip: set sysctl %s=%s: %w", path, v, err)
+	}
+	return nil
 }
 
 // copyLinkLocal gives the VMAC the parent's IPv6 link-local address.
@@ -444,5 +575,5 @@ func (m *Manager) DeleteVMAC(name string) error {
 	if err := m.h.LinkDel(l); err != nil && !errors.Is(err, unix.ENODEV) {
 		return fmt.Errorf("vip: delete %s: %w", name, err)
 	}
-	return nil
+	return m.arpRestore(name)
 }

@@ -173,8 +173,22 @@ func TestVMAC(t *testing.T) {
 	if _, err := m.EnsureVMAC("vrrp.51", "eth0", 52, false); err == nil {
 		t.Error("EnsureVMAC accepted an existing interface with another MAC")
 	}
+	sysctl := func(path string) string {
+		return strings.TrimSpace(n.MustExec("cat", "/proc/sys/net/ipv4/conf/"+path))
+	}
+	// only the VMAC answers ARP for the VIPs, as with keepalived
+	for path, want := range map[string]string{"vrrp.51/arp_ignore": "1", "eth0/arp_ignore": "1", "eth0/arp_filter": "1"} {
+		if got := sysctl(path); got != want {
+			t.Errorf("%s = %s, want %s", path, got, want)
+		}
+	}
 	if err := m.DeleteVMAC("vrrp.51"); err != nil {
 		t.Fatal(err)
+	}
+	for path, want := range map[string]string{"eth0/arp_ignore": "0", "eth0/arp_filter": "0"} {
+		if got := sysctl(path); got != want {
+			t.Errorf("after the last VMAC: %s = %s, want %s (restored)", path, got, want)
+		}
 	}
 	if err := m.DeleteVMAC("vrrp.51"); err != nil {
 		t.Fatal(err)
