@@ -11,49 +11,18 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/lvsd/lvsd/vrrp/script"
 )
 
-// Args splits the command line into words the way keepalived does: blanks
-// separate words, double or single quotes group them, a backslash outside
-// single quotes takes the next character literally.
+// Args is the command line split into words by script.Parse (keepalived's
+// quoting and escapes); nil when the line does not parse.
 func (c Command) Args() []string {
-	var (
-		out   []string
-		cur   strings.Builder
-		inTok bool
-		quote rune
-		esc   bool
-	)
-	for _, r := range c.Line {
-		switch {
-		case esc:
-			cur.WriteRune(r)
-			esc = false
-		case r == '\\' && quote != '\'':
-			esc, inTok = true, true
-		case quote != 0:
-			if r == quote {
-				quote = 0
-			} else {
-				cur.WriteRune(r)
-			}
-		case r == '"' || r == '\'':
-			quote, inTok = r, true
-		case r == ' ' || r == '\t' || r == '\n':
-			if inTok {
-				out = append(out, cur.String())
-				cur.Reset()
-				inTok = false
-			}
-		default:
-			cur.WriteRune(r)
-			inTok = true
-		}
+	words, err := script.Parse(c.Line)
+	if err != nil {
+		return nil
 	}
-	if inTok {
-		out = append(out, cur.String())
-	}
-	return out
+	return words
 }
 
 // FileInfo is what the host checks need to know about a file.
@@ -245,9 +214,13 @@ func (hc *hostCheck) script(path string, cmd Command) {
 	if cmd.IsZero() {
 		return
 	}
-	args := cmd.Args()
-	if len(args) == 0 {
+	args, err := script.Parse(cmd.Line)
+	if errors.Is(err, script.ErrEmpty) {
 		hc.err.errorf(path, "empty command line")
+		return
+	}
+	if err != nil {
+		hc.err.errorf(path, "%v", err)
 		return
 	}
 	prog := args[0]

@@ -8,6 +8,7 @@ import (
 
 	"github.com/lvsd/lvsd/config"
 	"github.com/lvsd/lvsd/healthcheck/genhash"
+	"github.com/lvsd/lvsd/vrrp/script"
 )
 
 // VirtualServerName is the name a virtual server has in RealServerKey:
@@ -77,7 +78,7 @@ func FromConfig(c *config.Config) ([]RealServerSpec, error) {
 			}
 			for _, mc := range rs.Checkers.MiscCheck {
 				logAll = false
-				words, err := SplitCommand(mc.Path.Line)
+				words, err := script.Parse(mc.Path.Line)
 				if err != nil {
 					add("misc_check", nil, Policy{}, err)
 					continue
@@ -99,7 +100,7 @@ func argv(c config.Command) ([]string, error) {
 	if c.IsZero() {
 		return nil, nil
 	}
-	return SplitCommand(c.Line)
+	return script.Parse(c.Line)
 }
 
 func target(c config.CheckCommon) netip.AddrPort {

@@ -14,7 +14,7 @@ import (
 
 // MiscSpec is a misc_check: a program run without a shell.
 type MiscSpec struct {
-	Argv    []string      // misc_path split with SplitCommand
+	Argv    []string      // misc_path split with script.Parse
 	Timeout time.Duration // misc_timeout
 	Dynamic bool          // misc_dynamic: exit 2..255 => up with weight code-2
 	User    string        // run as this user ("" = as lvsd)
@@ -155,49 +155,4 @@ func MiscOutcome(r Result, dynamic bool) Result {
 		r.Reason, r.Weight = ReasonScriptExit, -1
 	}
 	return r
-}
-
-// SplitCommand splits a script line into words as keepalived does: words
-// are separated by blanks; double or single quotes group a word (and are
-// removed); a backslash outside single quotes takes the next character
-// literally. No shell is involved: no globbing, variables or pipes.
-func SplitCommand(line string) ([]string, error) {
-	var words []string
-	var cur strings.Builder
-	inWord := false
-	var quote byte
-	for i := 0; i < len(line); i++ {
-		ch := line[i]
-		switch {
-		case quote != 0 && ch == quote:
-			quote = 0
-		case ch == '\\' && quote != '\'':
-			if i+1 < len(line) {
-				i++
-				cur.WriteByte(line[i])
-				inWord = true
-			}
-		case quote != 0:
-			cur.WriteByte(ch)
-		case ch == '"' || ch == '\'':
-			quote = ch
-			inWord = true
-		case ch == ' ' || ch == '\t' || ch == '\n':
-			if inWord {
-				words = append(words, cur.String())
-				cur.Reset()
-				inWord = false
-			}
-		default:
-			cur.WriteByte(ch)
-			inWord = true
-		}
-	}
-	if quote != 0 {
-		return nil, fmt.Errorf("healthcheck: unterminated %c quote in %q", quote, line)
-	}
-	if inWord {
-		words = append(words, cur.String())
-	}
-	return words, nil
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/lvsd/lvsd/integration/testenv"
 )
 
-func script(t *testing.T, body string) string {
+func writeScript(t *testing.T, body string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "check.sh")
 	if err := os.WriteFile(p, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
@@ -46,7 +46,7 @@ func TestMiscChecker(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := NewMiscChecker(MiscSpec{Argv: append([]string{script(t, tt.body)}, tt.args...), Timeout: 5 * time.Second, Dynamic: tt.dynamic})
+			c, err := NewMiscChecker(MiscSpec{Argv: append([]string{writeScript(t, tt.body)}, tt.args...), Timeout: 5 * time.Second, Dynamic: tt.dynamic})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -71,7 +71,7 @@ func TestMiscTimeoutKillsGroup(t *testing.T) {
 	body := `trap '' TERM
 sh -c 'trap "" TERM; echo $$ > ` + pidFile + `; sleep 60; sleep 60' &
 sleep 60`
-	c, err := NewMiscChecker(MiscSpec{Argv: []string{script(t, body)}, Timeout: 500 * time.Millisecond, KillGrace: 300 * time.Millisecond})
+	c, err := NewMiscChecker(MiscSpec{Argv: []string{writeScript(t, body)}, Timeout: 500 * time.Millisecond, KillGrace: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func TestMiscRunsAsUser(t *testing.T) {
 // shell, with its arguments, and reaps it.
 func TestRunScript(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "notified")
-	runScript([]string{script(t, `echo "$1 $2" > `+out), "DOWN", "10.0.0.1:80"}, "")
+	runScript([]string{writeScript(t, `echo "$1 $2" > `+out), "DOWN", "10.0.0.1:80"}, "")
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		b, err := os.ReadFile(out)

@@ -3,8 +3,6 @@ package healthcheck
 import (
 	"testing"
 	"time"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 var t0 = time.Date(2026, 11, 22, 21, 0, 0, 0, time.UTC)
@@ -130,29 +128,5 @@ func TestMiscOutcome(t *testing.T) {
 		if r.Reason != tt.reason || r.Weight != tt.weight {
 			t.Errorf("exit %d dynamic %v: %v %d, want %v %d", tt.code, tt.dynamic, r.Reason, r.Weight, tt.reason, tt.weight)
 		}
-	}
-}
-
-func TestSplitCommand(t *testing.T) {
-	tests := []struct {
-		in   string
-		want []string
-	}{
-		{"/usr/local/bin/check_app 192.168.201.110", []string{"/usr/local/bin/check_app", "192.168.201.110"}},
-		{`  /bin/sh   -c "exit 3" `, []string{"/bin/sh", "-c", "exit 3"}},
-		{`a 'b "c" d' e\ f`, []string{"a", `b "c" d`, "e f"}},
-		{`x ""`, []string{"x", ""}},
-	}
-	for _, tt := range tests {
-		got, err := SplitCommand(tt.in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff(tt.want, got); diff != "" {
-			t.Errorf("%q (-want +got)\n%s", tt.in, diff)
-		}
-	}
-	if _, err := SplitCommand(`a "b`); err == nil {
-		t.Error("unterminated quote accepted")
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/lvsd/lvsd/healthcheck"
 	"github.com/lvsd/lvsd/ipvs"
 	"github.com/lvsd/lvsd/vrrp"
+	"github.com/lvsd/lvsd/vrrp/script"
 )
 
 // ipvsReconcileInterval is how often the IPVS part re-reads the kernel and
@@ -211,7 +212,7 @@ func (p *ipvsPart) runScript(line string, done chan<- struct{}) {
 		}
 		return
 	}
-	argv, err := healthcheck.SplitCommand(line)
+	argv, err := script.Parse(line)
 	if err != nil || len(argv) == 0 {
 		p.log.Warn("bad quorum script", "script", line, "err", err)
 		if done != nil {

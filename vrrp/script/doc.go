@@ -1,9 +1,12 @@
-// Package script runs the external programs of lvsd's VRRP side — vrrp_script
-// checks and notify scripts — the way keepalived does: the configured command
-// line is split by lvsd itself (keepalived's quoting and escape rules, no
-// shell), the program runs as the configured user and group in a process group
-// of its own, and a run that outlives its timeout has its whole process group
-// terminated (SIGTERM, then SIGKILL after a grace period).
+// Package script runs the external programs of lvsd the way keepalived does,
+// for every part of lvsd: VRRP trackers (vrrp_script) and notify scripts,
+// misc_check, the notify_up/notify_down scripts of real servers, the
+// quorum_up/quorum_down scripts of virtual servers, and the host checks of
+// `lvsd check` (enable_script_security). The configured command line is
+// split by lvsd itself (Parse: keepalived's quoting and escape rules, no
+// shell), the program runs as the configured user and group (LookupUser) in a
+// process group of its own (Run), and a run that outlives its timeout has its
+// whole process group terminated (SIGTERM, then SIGKILL after a grace period).
 //
 // There is no RFC behind this package; the reference is keepalived's
 // core/notify.c and lib/parser.c (alloc_strvec_quoted_escaped).

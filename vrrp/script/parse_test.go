@@ -27,6 +27,13 @@ func TestParse(t *testing.T) {
 		{`x ""`, []string{"x", ""}},
 		{`</dev/tcp/127.0.0.1/80`, []string{"</dev/tcp/127.0.0.1/80"}},
 		{`killall -0 haproxy`, []string{"killall", "-0", "haproxy"}},
+		// Cases of the copies this parser replaced (healthcheck.SplitCommand,
+		// config.Command.Args).
+		{"/usr/local/bin/check_app 192.168.201.110", []string{"/usr/local/bin/check_app", "192.168.201.110"}},
+		{`  /bin/sh   -c "exit 3" `, []string{"/bin/sh", "-c", "exit 3"}},
+		{`a 'b "c" d' e\ f`, []string{"a", `b "c" d`, "e f"}},
+		{`  /bin/x "a b"  'c "d' e\ f  `, []string{"/bin/x", "a b", `c "d`, "e f"}},
+		{`""`, []string{""}},
 	}
 	for _, tt := range tests {
 		got, err := Parse(tt.in)
@@ -66,7 +73,7 @@ func TestQuoteThroughShell(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	for _, s := range []string{"pidof nginx", `a "b c" 'd'`, `\x4`, `\`, `"`, `\c`, `\777`, "a\tb"} {
+	for _, s := range []string{"pidof nginx", `a "b c" 'd'`, `/bin/sh -c "exit 3"`, `a 'b "c" d' e\ f`, `x "unterminated`, `trailing\`, `\x4`, `\`, `"`, `\c`, `\777`, "a\tb"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -76,6 +83,13 @@ func FuzzParse(f *testing.F) {
 		}
 		if len(words) == 0 {
 			t.Fatalf("Parse(%q) returned no words and no error", s)
+		}
+		// A line without quotes or backslashes splits at blanks, as
+		// strings.Fields does (bar the two Unicode spaces it also knows).
+		if !strings.ContainsAny(s, "\"'\\\u0085\u00a0") {
+			if diff := cmp.Diff(strings.Fields(s), words); diff != "" {
+				t.Fatalf("plain line %q (-fields +parse):\n%s", s, diff)
+			}
 		}
 		// Writing every byte of every word as \xHH and parsing again gives
 		// the same words. (Quote targets /bin/sh, whose single quotes keep
