@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os/exec"
-	"os/user"
-	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/lvsd/lvsd/vrrp/script"
 )
 
 // MiscSpec is a misc_check: a program run without a shell.
@@ -24,12 +22,13 @@ type MiscSpec struct {
 	KillGrace time.Duration
 }
 
-// MiscChecker is a misc_check checker. The script runs in its own process
-// group; on timeout the whole group gets SIGTERM, then SIGKILL.
+// MiscChecker is a misc_check checker. The script runs through script.Run:
+// in its own process group; on timeout the whole group gets SIGTERM, then
+// SIGKILL.
 type MiscChecker struct {
 	spec MiscSpec
 	key  string
-	cred *syscall.Credential
+	cred *script.Credential
 }
 
 var _ Checker = (*MiscChecker)(nil)
@@ -40,34 +39,17 @@ func NewMiscChecker(spec MiscSpec) (*MiscChecker, error) {
 		return nil, errors.New("healthcheck: misc_check: empty misc_path")
 	}
 	if spec.KillGrace <= 0 {
-		spec.KillGrace = 2 * time.Second
+		spec.KillGrace = script.DefaultKillGrace
 	}
 	c := &MiscChecker{spec: spec, key: fmt.Sprintf("misc%+q", spec.Argv) + fmt.Sprintf("%+v", spec)}
 	if spec.User != "" {
-		cred, err := lookupCred(spec.User, spec.Group)
+		cred, err := script.LookupUser(spec.User, spec.Group)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("healthcheck: misc_check: %w", err)
 		}
 		c.cred = cred
 	}
 	return c, nil
-}
-
-func lookupCred(name, group string) (*syscall.Credential, error) {
-	u, err := user.Lookup(name)
-	if err != nil {
-		return nil, fmt.Errorf("healthcheck: script user %q: %w", name, err)
-	}
-	uid, _ := strconv.ParseUint(u.Uid, 10, 32)
-	gid, _ := strconv.ParseUint(u.Gid, 10, 32)
-	if group != "" {
-		g, err := user.LookupGroup(group)
-		if err != nil {
-			return nil, fmt.Errorf("healthcheck: script group %q: %w", group, err)
-		}
-		gid, _ = strconv.ParseUint(g.Gid, 10, 32)
-	}
-	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
 }
 
 // Key implements Checker.
@@ -78,68 +60,25 @@ func (c *MiscChecker) String() string { return "misc_check " + strings.Join(c.sp
 // Check runs the script and maps its exit status: 0 up; with misc_dynamic
 // 2..255 up with weight code-2; anything else down.
 func (c *MiscChecker) Check(ctx context.Context) Result {
-	start := time.Now()
-	cmd := exec.Command(c.spec.Argv[0], c.spec.Argv[1:]...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: c.cred}
-	if err := cmd.Start(); err != nil {
-		return failed(ReasonScriptStart, fmt.Errorf("healthcheck: start %s: %w", c.spec.Argv[0], err), start)
-	}
-	pgid := cmd.Process.Pid
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	var timer <-chan time.Time
-	if c.spec.Timeout > 0 {
-		t := time.NewTimer(c.spec.Timeout)
-		defer t.Stop()
-		timer = t.C
-	}
-	var werr error
-	killed := false
-	select {
-	case werr = <-done:
-	case <-timer:
-		killed = true
-	case <-ctx.Done():
-		killed = true
-	}
-	if killed {
-		syscall.Kill(-pgid, syscall.SIGTERM)
-		grace := time.NewTimer(c.spec.KillGrace)
-		exited := false
-		select {
-		case <-done:
-			exited = true
-		case <-grace.C:
-		}
-		grace.Stop()
-		// Whatever the leader did, its children die with the group.
-		syscall.Kill(-pgid, syscall.SIGKILL)
-		if !exited {
-			<-done
-		}
+	res := script.Run(ctx, script.Spec{Args: c.spec.Argv, Cred: c.cred, Timeout: c.spec.Timeout, KillGrace: c.spec.KillGrace})
+	return miscResult(ctx, c.spec, res)
+}
+
+// miscResult maps script.Run's outcome onto the checker's reasons.
+func miscResult(ctx context.Context, spec MiscSpec, res script.Result) Result {
+	switch res.Reason {
+	case script.ReasonStart:
+		return Result{Reason: ReasonScriptStart, Err: fmt.Errorf("healthcheck: start %s: %w", spec.Argv[0], res.Err), ExitCode: -1, Weight: -1, Duration: res.Duration}
+	case script.ReasonTimeout:
 		reason := ReasonTimeout
 		if ctx.Err() != nil {
 			reason = ReasonCanceled
 		}
-		return failed(reason, fmt.Errorf("healthcheck: %s: killed after %v", c.spec.Argv[0], time.Since(start).Round(time.Millisecond)), start)
+		return Result{Reason: reason, Err: fmt.Errorf("healthcheck: %s: killed after %v", spec.Argv[0], res.Duration.Round(time.Millisecond)), ExitCode: -1, Weight: -1, Duration: res.Duration}
+	case script.ReasonSignal:
+		return Result{Reason: ReasonScriptSignal, Err: fmt.Errorf("healthcheck: %s: %s", spec.Argv[0], res), ExitCode: int(res.Signal), Weight: -1, Duration: res.Duration}
 	}
-	r := Result{ExitCode: -1, Weight: -1, Duration: time.Since(start)}
-	var ee *exec.ExitError
-	switch {
-	case werr == nil:
-		r.ExitCode = 0
-	case errors.As(werr, &ee):
-		ws, _ := ee.Sys().(syscall.WaitStatus)
-		if ws.Signaled() {
-			r.Reason, r.ExitCode, r.Err = ReasonScriptSignal, int(ws.Signal()), werr
-			return r
-		}
-		r.ExitCode = ee.ExitCode()
-	default:
-		r.Reason, r.Err = ReasonScriptStart, werr
-		return r
-	}
-	return MiscOutcome(r, c.spec.Dynamic)
+	return MiscOutcome(Result{ExitCode: res.ExitCode, Weight: -1, Duration: res.Duration}, spec.Dynamic)
 }
 
 // MiscOutcome sets Reason and Weight of a script result from its exit code,

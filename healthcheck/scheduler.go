@@ -7,11 +7,11 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/netip"
-	"os/exec"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
+
+	"github.com/lvsd/lvsd/vrrp/script"
 )
 
 // RealServerKey identifies a real server of a virtual server. VirtualServer
@@ -399,24 +399,23 @@ func (s *Scheduler) emit(u Update) {
 	}
 }
 
-// runScript starts a notify script without a shell, in its own process
-// group, and reaps it in the background.
+// runScript starts a notify script through script.Run (no shell, its own
+// process group, as user when set) and reaps it in the background.
 func runScript(argv []string, user string) {
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	var cred *script.Credential
 	if user != "" {
-		cred, err := lookupCred(user, "")
+		c, err := script.LookupUser(user, "")
 		if err != nil {
 			slog.Warn("notify script not run", "script", argv[0], "err", err)
 			return
 		}
-		cmd.SysProcAttr.Credential = cred
+		cred = c
 	}
-	if err := cmd.Start(); err != nil {
-		slog.Warn("notify script failed to start", "script", argv[0], "err", err)
-		return
-	}
-	go cmd.Wait()
+	go func() {
+		if res := script.Run(context.Background(), script.Spec{Args: argv, Cred: cred}); res.Reason == script.ReasonStart {
+			slog.Warn("notify script failed to start", "script", argv[0], "err", res.Err)
+		}
+	}()
 }
 
 // jobHeap orders jobs by due time.

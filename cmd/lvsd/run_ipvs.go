@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os/exec"
 	"sync"
 	"time"
 
@@ -43,6 +42,9 @@ type ipvsPart struct {
 	// global is the [global] table at start (lvs_sync_daemon): d.cfg is
 	// replaced by a reload on another goroutine.
 	global config.Global
+	// quorumUsers holds the user each quorum script runs as (its own, else
+	// script_user), by virtual server name and direction.
+	quorumUsers map[quorumScript]scriptUser
 
 	m      *ipvs.Manager
 	kick   chan struct{} // buffered(1): recompute needed
@@ -95,6 +97,7 @@ func (p *ipvsPart) start(ctx context.Context) error {
 	}
 	p.mu.Lock()
 	p.specs, p.m, p.global = specs, m, cfg.Global
+	p.quorumUsers = quorumUsers(cfg)
 	p.mu.Unlock()
 	if err := p.apply(ctx); err != nil {
 		// logged per request by the Manager; the loop retries
@@ -146,7 +149,7 @@ func (p *ipvsPart) apply(ctx context.Context) error {
 	p.mu.Unlock()
 	for _, ev := range events {
 		p.log.Info("quorum changed", "virtual_server", ev.VirtualServer, "up", ev.QuorumUp)
-		p.runScript(ev.Script, nil)
+		p.runScript(ev, nil)
 	}
 	return m.Apply(ctx, table)
 }
@@ -203,37 +206,79 @@ func (p *ipvsPart) healthUpdate(u healthcheck.Update) {
 	p.kickLoop()
 }
 
-// runScript starts a quorum script without waiting for it (keepalived
-// does not wait either); done, if set, is closed when it ends.
-func (p *ipvsPart) runScript(line string, done chan<- struct{}) {
-	if line == "" {
+// quorumScript names a quorum script: a virtual server's quorum_up (up)
+// or quorum_down.
+type quorumScript struct {
+	vs string
+	up bool
+}
+
+// scriptUser is the resolved user of a script, or why it could not be.
+type scriptUser struct {
+	cred *script.Credential
+	err  error
+}
+
+// quorumUsers resolves the user of every quorum script: the script's own,
+// else script_user / script_group (as keepalived runs them).
+func quorumUsers(cfg *config.Config) map[quorumScript]scriptUser {
+	out := map[quorumScript]scriptUser{}
+	g := cfg.Global
+	for _, vs := range cfg.VirtualServers {
+		name := ipvs.VirtualServerName(vs)
+		for _, q := range []struct {
+			up  bool
+			cmd config.Command
+		}{{true, vs.QuorumUp}, {false, vs.QuorumDown}} {
+			if q.cmd.IsZero() {
+				continue
+			}
+			user, group := q.cmd.User, q.cmd.Group
+			if user == "" {
+				user, group = g.ScriptUser, g.ScriptGroup
+			}
+			var su scriptUser
+			if user != "" {
+				su.cred, su.err = script.LookupUser(user, group)
+			}
+			out[quorumScript{name, q.up}] = su
+		}
+	}
+	return out
+}
+
+// runScript starts a quorum script through script.Run (no shell, its own
+// process group, as its user) without waiting for it (keepalived does not
+// wait either); done, if set, is closed when it ends.
+func (p *ipvsPart) runScript(ev ipvs.Event, done chan<- struct{}) {
+	line := ev.Script
+	finish := func() {
 		if done != nil {
 			close(done)
 		}
+	}
+	if line == "" {
+		finish()
 		return
 	}
 	argv, err := script.Parse(line)
-	if err != nil || len(argv) == 0 {
+	if err != nil {
 		p.log.Warn("bad quorum script", "script", line, "err", err)
-		if done != nil {
-			close(done)
-		}
+		finish()
 		return
 	}
-	cmd := exec.Command(argv[0], argv[1:]...)
-	if err := cmd.Start(); err != nil {
-		p.log.Warn("cannot run quorum script", "script", line, "err", err)
-		if done != nil {
-			close(done)
-		}
+	p.mu.Lock()
+	su := p.quorumUsers[quorumScript{ev.VirtualServer, ev.QuorumUp}]
+	p.mu.Unlock()
+	if su.err != nil {
+		p.log.Warn("cannot run quorum script", "script", line, "err", su.err)
+		finish()
 		return
 	}
 	go func() {
-		if err := cmd.Wait(); err != nil {
-			p.log.Warn("quorum script failed", "script", line, "err", err)
-		}
-		if done != nil {
-			close(done)
+		defer finish()
+		if res := script.Run(context.Background(), script.Spec{Args: argv, Cred: su.cred}); !res.OK() {
+			p.log.Warn("quorum script failed", "script", line, "result", res.String())
 		}
 	}()
 }
@@ -252,7 +297,7 @@ func (p *ipvsPart) stop(ctx context.Context) error {
 	p.mu.Unlock()
 	for _, ev := range events {
 		done := make(chan struct{})
-		p.runScript(ev.Script, done)
+		p.runScript(ev, done)
 		select {
 		case <-done:
 		case <-ctx.Done():

@@ -4,11 +4,16 @@ import (
 	"context"
 	"log/slog"
 	"net/netip"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/lvsd/lvsd/config"
 	"github.com/lvsd/lvsd/healthcheck"
+	"github.com/lvsd/lvsd/integration/testenv"
 	"github.com/lvsd/lvsd/ipvs"
 	"github.com/lvsd/lvsd/vrrp"
 )
@@ -125,5 +130,67 @@ func TestIPVSPartNoIPVS(t *testing.T) {
 	p.newClient = func() (ipvs.Client, error) { return nil, ipvs.ErrNoIPVS }
 	if err := p.start(context.Background()); err != ipvs.ErrNoIPVS {
 		t.Fatalf("start: %v, want %v", err, ipvs.ErrNoIPVS)
+	}
+}
+
+// TestQuorumScriptUser: quorum scripts run through script.Run as their own
+// user, else as script_user (keepalived does), not as lvsd's user.
+func TestQuorumScriptUser(t *testing.T) {
+	testenv.NeedRoot(t)
+	nobody, err := user.Lookup("nobody")
+	if err != nil {
+		t.Skip("no user nobody")
+	}
+	dir, err := os.MkdirTemp("", "lvsd-quorum")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	sh := filepath.Join(dir, "q.sh")
+	if err := os.WriteFile(sh, []byte("#!/bin/sh\nid -u > "+dir+"/$1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Parse("t.toml", []byte(`
+[global]
+script_user = "nobody"
+
+[[virtual_server]]
+ip = "192.168.200.100"
+port = 80
+quorum_up = "`+sh+` up"
+quorum_down = { script = "`+sh+` down", user = "root" }
+
+[[virtual_server.real_server]]
+ip = "10.0.0.1"
+port = 80
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &daemon{cfg: cfg, log: slog.New(slog.DiscardHandler), fatal: make(chan error, 1)}
+	p := newIPVSPart(d)
+	p.quorumUsers = quorumUsers(cfg)
+	for _, tt := range []struct {
+		up   bool
+		file string
+		uid  string
+	}{{true, "up", nobody.Uid}, {false, "down", "0"}} {
+		done := make(chan struct{})
+		p.runScript(ipvs.Event{VirtualServer: "192.168.200.100:80", QuorumUp: tt.up, Script: sh + " " + tt.file}, done)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("quorum script %s did not end", tt.file)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, tt.file))
+		if err != nil {
+			t.Fatalf("quorum script %s: %v", tt.file, err)
+		}
+		if got := strings.TrimSpace(string(b)); got != tt.uid {
+			t.Errorf("quorum script %s ran as uid %s, want %s", tt.file, got, tt.uid)
+		}
 	}
 }
