@@ -2,6 +2,7 @@ package config
 
 import (
 	"net/netip"
+	"strconv"
 	"time"
 )
 
@@ -318,6 +319,19 @@ type VirtualServer struct {
 	VRRPInstance string // vrrp_instance: the instance ha_suspend follows
 
 	RealServers []RealServer // real_server
+}
+
+// Name is the name every part of lvsd gives the virtual server — in the
+// health checker's and the IPVS part's keys, logs and lvsd status:
+// "IP:PORT" ("[IPv6]:PORT"), "fwmark N" or "group NAME".
+func (vs VirtualServer) Name() string {
+	switch {
+	case vs.Group != "":
+		return "group " + vs.Group
+	case vs.FWMark != 0:
+		return "fwmark " + strconv.FormatUint(uint64(vs.FWMark), 10)
+	}
+	return netip.AddrPortFrom(vs.IP, vs.Port).String()
 }
 
 // SchedFlags are the IPVS scheduler flags of a virtual server.

@@ -4,24 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"strconv"
 
 	"github.com/lvsd/lvsd/config"
 	"github.com/lvsd/lvsd/healthcheck/genhash"
 	"github.com/lvsd/lvsd/vrrp/script"
 )
-
-// VirtualServerName is the name a virtual server has in RealServerKey:
-// "IP:PORT" ("[IPv6]:PORT"), "fwmark N" or "group NAME".
-func VirtualServerName(vs config.VirtualServer) string {
-	switch {
-	case vs.Group != "":
-		return "group " + vs.Group
-	case vs.FWMark != 0:
-		return "fwmark " + strconv.FormatUint(uint64(vs.FWMark), 10)
-	}
-	return netip.AddrPortFrom(vs.IP, vs.Port).String()
-}
 
 // FromConfig builds the scheduler's real servers from a loaded
 // configuration (every default already filled in by package config).
@@ -30,7 +17,7 @@ func FromConfig(c *config.Config) ([]RealServerSpec, error) {
 	var errs []error
 	g := c.Global
 	for _, vs := range c.VirtualServers {
-		name := VirtualServerName(vs)
+		name := vs.Name()
 		for _, rs := range vs.RealServers {
 			spec := RealServerSpec{
 				Key:        RealServerKey{VirtualServer: name, Addr: rs.IP, Port: rs.Port},

@@ -15,7 +15,7 @@ import (
 )
 
 // RealServerKey identifies a real server of a virtual server. VirtualServer
-// is the name FromConfig gives it (VirtualServerName).
+// is the name FromConfig gives it (config.VirtualServer.Name).
 type RealServerKey struct {
 	VirtualServer string
 	Addr          netip.Addr

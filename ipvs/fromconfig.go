@@ -3,24 +3,9 @@ package ipvs
 import (
 	"errors"
 	"fmt"
-	"net/netip"
-	"strconv"
 
 	"github.com/lvsd/lvsd/config"
 )
-
-// VirtualServerName is a virtual server's name in RealKey and in logs:
-// "IP:PORT" ("[IPv6]:PORT"), "fwmark N" or "group NAME" — the same names
-// healthcheck.VirtualServerName gives, so health results match.
-func VirtualServerName(vs config.VirtualServer) string {
-	switch {
-	case vs.Group != "":
-		return "group " + vs.Group
-	case vs.FWMark != 0:
-		return "fwmark " + strconv.FormatUint(uint64(vs.FWMark), 10)
-	}
-	return netip.AddrPortFrom(vs.IP, vs.Port).String()
-}
 
 // FromConfig turns a loaded configuration (defaults filled in, validated by
 // package config) into the virtual servers Compute takes.
@@ -34,7 +19,7 @@ func FromConfig(c *config.Config) ([]VirtualServer, error) {
 	for _, cvs := range c.VirtualServers {
 		vs, err := fromConfigVS(c, cvs, groups)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("ipvs: virtual_server %s: %w", VirtualServerName(cvs), err))
+			errs = append(errs, fmt.Errorf("ipvs: virtual_server %s: %w", cvs.Name(), err))
 			continue
 		}
 		out = append(out, vs)
@@ -44,7 +29,7 @@ func FromConfig(c *config.Config) ([]VirtualServer, error) {
 
 func fromConfigVS(c *config.Config, cvs config.VirtualServer, groups map[string]config.VirtualServerGroup) (VirtualServer, error) {
 	vs := VirtualServer{
-		Name:         VirtualServerName(cvs),
+		Name:         cvs.Name(),
 		Quorum:       uint32(max(cvs.Quorum, 0)),
 		Hysteresis:   uint32(max(cvs.Hysteresis, 0)),
 		Alpha:        cvs.Alpha,

@@ -225,7 +225,7 @@ func quorumUsers(cfg *config.Config) map[quorumScript]scriptUser {
 	out := map[quorumScript]scriptUser{}
 	g := cfg.Global
 	for _, vs := range cfg.VirtualServers {
-		name := ipvs.VirtualServerName(vs)
+		name := vs.Name()
 		for _, q := range []struct {
 			up  bool
 			cmd config.Command

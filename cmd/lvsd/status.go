@@ -136,7 +136,7 @@ func (d *daemon) virtualServerStatus() []control.VirtualServer {
 	running := ipvsRunning(d.ipvs)
 	var out []control.VirtualServer
 	for _, vs := range d.cfg.VirtualServers {
-		name := healthcheck.VirtualServerName(vs)
+		name := vs.Name()
 		cvs := control.VirtualServer{
 			Protocol: vs.Protocol, Address: name, Scheduler: vs.LBAlgo,
 			Persistence: int(vs.PersistenceTimeout / time.Second), InKernel: running,
