@@ -131,9 +131,7 @@ func httpSpec(h config.HTTPCheck, ssl bool, vs config.VirtualServer, g config.Gl
 	}
 	for _, u := range h.URLs {
 		us := URLSpec{Path: u.Path, Digest: u.Digest, VirtualHost: u.Virtualhost}
-		for _, r := range u.StatusCodes {
-			us.Status = append(us.Status, StatusRange{r.Min, r.Max})
-		}
+		us.Status = append(us.Status, u.StatusCodes...)
 		s.URLs = append(s.URLs, us)
 	}
 	return s

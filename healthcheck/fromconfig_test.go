@@ -79,7 +79,7 @@ misc_dynamic = true
 		t.Fatalf("b has %d checks", len(b.Checks))
 	}
 	hb := b.Checks[0].Checker.(*HTTPChecker)
-	if got := hb.urls[0].status; len(got) != 2 || got[1] != (StatusRange{300, 399}) {
+	if got := hb.urls[0].status; len(got) != 2 || got[1] != (StatusRange{Min: 300, Max: 399}) {
 		t.Errorf("status ranges %+v", got)
 	}
 	if tc := b.Checks[1].Checker.(*TCPChecker); tc.spec.Timeout != 2*time.Second {

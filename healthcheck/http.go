@@ -11,14 +11,16 @@ import (
 	"os"
 	"time"
 
+	"github.com/lvsd/lvsd/config"
 	"github.com/lvsd/lvsd/healthcheck/genhash"
 )
 
-// StatusRange is an inclusive range of HTTP status codes.
-type StatusRange struct{ Min, Max int }
+// StatusRange is an inclusive range of HTTP status codes, as package config
+// parses status_code.
+type StatusRange = config.StatusRange
 
 // DefaultStatus is keepalived's default status_code: 200-299.
-var DefaultStatus = []StatusRange{{200, 299}}
+var DefaultStatus = config.DefaultStatusCodes
 
 // URLSpec is one url of an http_get/ssl_get checker.
 type URLSpec struct {
@@ -186,7 +188,7 @@ func (c *HTTPChecker) Check(ctx context.Context) Result {
 
 func statusOK(rs []StatusRange, code int) bool {
 	for _, r := range rs {
-		if code >= r.Min && code <= r.Max {
+		if r.Contains(code) {
 			return true
 		}
 	}

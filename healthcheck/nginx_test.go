@@ -150,7 +150,7 @@ func TestNginxHTTPAndSSL(t *testing.T) {
 		{"503", HTTPSpec{Target: h, URLs: []URLSpec{{Path: "/503"}}}, ReasonBadStatus, 503},
 		{"404", HTTPSpec{Target: h, URLs: []URLSpec{{Path: "/missing"}}}, ReasonBadStatus, 404},
 		{"301 not followed", HTTPSpec{Target: h, URLs: []URLSpec{{Path: "/moved"}}}, ReasonBadStatus, 301},
-		{"301 in range", HTTPSpec{Target: h, URLs: []URLSpec{{Path: "/moved", Status: []StatusRange{{300, 399}}}}}, ReasonOK, 0},
+		{"301 in range", HTTPSpec{Target: h, URLs: []URLSpec{{Path: "/moved", Status: []StatusRange{{Min: 300, Max: 399}}}}}, ReasonOK, 0},
 		{"ssl default server", HTTPSpec{Target: s, TLS: true, URLs: []URLSpec{{Path: "/", Digest: md5hex([]byte("site B\n"))}}}, ReasonOK, 0},
 		{"ssl sni a", HTTPSpec{Target: s, TLS: true, SNI: true, VirtualHost: "a.example", URLs: []URLSpec{{Path: "/", Digest: md5hex([]byte("site A\n"))}}}, ReasonOK, 0},
 		{"ssl sni b verified", HTTPSpec{Target: s, TLS: true, SNI: true, CAFile: n.certs.ca, VirtualHost: "b.example", URLs: []URLSpec{{Path: "/", Digest: md5hex([]byte("site B\n"))}}}, ReasonOK, 0},
