@@ -5,12 +5,10 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
-	"os"
 	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"github.com/lvsd/lvsd/vrrp/script"
 )
@@ -25,12 +23,9 @@ func (c Command) Args() []string {
 	return words
 }
 
-// FileInfo is what the host checks need to know about a file.
-type FileInfo struct {
-	Mode fs.FileMode
-	UID  uint32
-	GID  uint32
-}
+// FileInfo is what the host checks need to know about a file (mode and
+// owner); enable_script_security judges it with script.Unsafe.
+type FileInfo = script.FileInfo
 
 // Host is the machine lvsd check looks at: interfaces, files and users.
 // OSHost is the real one; tests use a fake.
@@ -55,17 +50,7 @@ func (OSHost) InterfaceExists(name string) bool {
 	return err == nil
 }
 
-func (OSHost) Stat(path string) (FileInfo, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return FileInfo{}, err
-	}
-	out := FileInfo{Mode: fi.Mode()}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		out.UID, out.GID = st.Uid, st.Gid
-	}
-	return out, nil
-}
+func (OSHost) Stat(path string) (FileInfo, error) { return script.Stat(path) }
 
 func (OSHost) LookPath(file string) (string, error) { return exec.LookPath(file) }
 
@@ -262,23 +247,12 @@ func (hc *hostCheck) script(path string, cmd Command) {
 	}
 	// The file and every directory above it must be changeable by root
 	// only: owned by root, not writable by a non-root group or by others.
-	for p := prog; ; p = filepath.Dir(p) {
-		fi, err := hc.h.Stat(p)
-		if err != nil {
-			hc.err.errorf(path, "script %s: %s: %v", prog, p, err)
-			return
-		}
-		if why := unsafeFor(fi); why != "" {
-			what := "script"
-			if p != prog {
-				what = "directory " + p + " of script"
-			}
-			hc.err.errorf(path, "%s %s runs as root but %s (enable_script_security)", what, prog, why)
-			return
-		}
-		if p == "/" || p == "." {
-			return
-		}
+	var insecure *script.InsecureError
+	switch err := script.CheckSecureStat(prog, hc.h.Stat); {
+	case errors.As(err, &insecure):
+		hc.err.errorf(path, "%v (enable_script_security)", insecure)
+	case err != nil:
+		hc.err.errorf(path, "%v", err)
 	}
 }
 
@@ -289,18 +263,4 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
-}
-
-// unsafeFor says why a non-root user could change a file, or "".
-func unsafeFor(fi FileInfo) string {
-	perm := fi.Mode.Perm()
-	switch {
-	case fi.UID != 0:
-		return fmt.Sprintf("is owned by uid %d", fi.UID)
-	case perm&0o002 != 0 && !(fi.Mode.IsDir() && fi.Mode&fs.ModeSticky != 0):
-		return "is writable by every user"
-	case perm&0o020 != 0 && fi.GID != 0:
-		return fmt.Sprintf("is writable by group %d", fi.GID)
-	}
-	return ""
 }

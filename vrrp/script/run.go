@@ -3,13 +3,11 @@ package script
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"os/user"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -349,59 +347,4 @@ func (b *capBuffer) Bytes() []byte {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return bytes.Clone(b.buf.Bytes())
-}
-
-// CheckSecure implements enable_script_security for a script run as root:
-// the program and every directory above it must be owned by root and not
-// writable by anyone else (group write only for group root; a world-writable
-// directory only with the sticky bit). It returns an error naming the
-// offending path.
-func CheckSecure(path string) error {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return fmt.Errorf("script: security check %s: %w", path, err)
-	}
-	real, err := filepath.EvalSymlinks(abs)
-	if err != nil {
-		return fmt.Errorf("script: security check %s: %w", path, err)
-	}
-	for p := real; ; p = filepath.Dir(p) {
-		var st syscall.Stat_t
-		if err := syscall.Stat(p, &st); err != nil {
-			return fmt.Errorf("script: security check %s: stat %s: %w", path, p, err)
-		}
-		isDir := st.Mode&syscall.S_IFMT == syscall.S_IFDIR
-		switch {
-		case st.Uid != 0:
-			return fmt.Errorf("script: %s is insecure: %s is owned by uid %d: %w", path, p, st.Uid, ErrInsecure)
-		case st.Mode&0o020 != 0 && st.Gid != 0:
-			return fmt.Errorf("script: %s is insecure: %s is writable by group %d: %w", path, p, st.Gid, ErrInsecure)
-		case st.Mode&0o002 != 0 && !(isDir && st.Mode&syscall.S_ISVTX != 0):
-			return fmt.Errorf("script: %s is insecure: %s is writable by everyone: %w", path, p, ErrInsecure)
-		}
-		if p == "/" {
-			return nil
-		}
-	}
-}
-
-// ErrInsecure marks a script refused by CheckSecure.
-var ErrInsecure = errors.New("script writable by a non-root user")
-
-// CheckCommand applies enable_script_security to a command about to be
-// configured: when it runs as root (cred nil and lvsd is root, or cred is
-// uid 0), the program must pass CheckSecure. Redirection checks
-// ("</dev/tcp/...") run no program and pass.
-func CheckCommand(args []string, cred *Credential) error {
-	if len(args) == 0 {
-		return fmt.Errorf("script: %w", ErrEmpty)
-	}
-	if (cred != nil && cred.UID != 0) || (cred == nil && os.Geteuid() != 0) || useShell(args[0]) {
-		return nil
-	}
-	p, err := Resolve(args[0])
-	if err != nil {
-		return err
-	}
-	return CheckSecure(p)
 }
