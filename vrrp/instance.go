@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/lvsd/lvsd/vrrp/fsm"
+	"github.com/lvsd/lvsd/vrrp/internal/ratelimit"
 	"github.com/lvsd/lvsd/vrrp/packet"
 )
 
@@ -180,13 +181,13 @@ type Instance struct {
 	lowerTimer *time.Timer // second burst after garp_lower_prio_delay
 	lastPrio   int
 	lastFault  bool
-	sendLimit  rateLimit
-	addrLimit  rateLimit
-	lowerLimit rateLimit
+	sendLimit  ratelimit.Limit
+	addrLimit  ratelimit.Limit
+	lowerLimit ratelimit.Limit
 
 	// Owned by the reader goroutine.
-	readLimit  rateLimit
-	dropLimits [packet.NumDropReasons]rateLimit
+	readLimit  ratelimit.Limit
+	dropLimits [packet.NumDropReasons]ratelimit.Limit
 }
 
 // New checks cfg (after applying keepalived's defaults) and returns an
@@ -570,7 +571,7 @@ func (i *Instance) apply(now time.Time, acts []fsm.Action) {
 		case fsm.Transition:
 			i.transition(now, a)
 		case fsm.RxLowerPriority:
-			if ok, sup := i.lowerLimit.allow(now, i.opts.DropLogInterval); ok {
+			if ok, sup := i.lowerLimit.Allow(now, i.opts.DropLogInterval); ok {
 				i.log.Info("master received lower priority advert, answering", "src", a.Src, "priority", a.Priority, "ours", i.m.Priority(), "suppressed", sup)
 			}
 			if i.opts.OnMasterRxLowerPri != nil {
@@ -628,7 +629,7 @@ func (i *Instance) sendTo(dst netip.Addr) {
 	}
 	if err != nil {
 		i.c.sendErrors.Add(1)
-		if ok, sup := i.sendLimit.allow(time.Now(), i.opts.DropLogInterval); ok {
+		if ok, sup := i.sendLimit.Allow(time.Now(), i.opts.DropLogInterval); ok {
 			i.log.Warn("sending advert", "dst", dst, "err", err, "suppressed", sup)
 		}
 		return
@@ -641,7 +642,7 @@ func (i *Instance) sendTo(dst netip.Addr) {
 
 func (i *Instance) addrError(op string, err error) {
 	i.c.addrErrors.Add(1)
-	if ok, sup := i.addrLimit.allow(time.Now(), i.opts.DropLogInterval); ok {
+	if ok, sup := i.addrLimit.Allow(time.Now(), i.opts.DropLogInterval); ok {
 		i.log.Error(op, "err", err, "suppressed", sup)
 	}
 }
@@ -709,7 +710,7 @@ func (i *Instance) announceAddrsN(addrs []netip.Addr, n int) {
 	for range n {
 		if err := i.ann.Announce(addrs); err != nil {
 			i.c.announceErrors.Add(1)
-			if ok, sup := i.addrLimit.allow(time.Now(), i.opts.DropLogInterval); ok {
+			if ok, sup := i.addrLimit.Allow(time.Now(), i.opts.DropLogInterval); ok {
 				i.log.Warn("announcing virtual addresses", "err", err, "suppressed", sup)
 			}
 			return
@@ -731,7 +732,7 @@ func (i *Instance) readLoop(rx chan<- rxAdvert, done <-chan struct{}) {
 			default:
 			}
 			i.c.readErrors.Add(1)
-			if ok, sup := i.readLimit.allow(time.Now(), i.opts.DropLogInterval); ok {
+			if ok, sup := i.readLimit.Allow(time.Now(), i.opts.DropLogInterval); ok {
 				i.log.Warn("reading adverts", "err", err, "suppressed", sup)
 			}
 			if errors.Is(err, net.ErrClosed) {
@@ -787,30 +788,11 @@ func (i *Instance) accept(b []byte, meta RecvMeta, adv *packet.Advert) packet.Dr
 // Another group's traffic (unknown VRID) is logged at debug level only.
 func (i *Instance) drop(r packet.DropReason, meta RecvMeta) {
 	i.c.drops[r].Add(1)
-	if ok, sup := i.dropLimits[r].allow(time.Now(), i.opts.DropLogInterval); ok {
+	if ok, sup := i.dropLimits[r].Allow(time.Now(), i.opts.DropLogInterval); ok {
 		level := slog.LevelWarn
 		if r == packet.DropUnknownVRID || r == packet.DropLoopedBack {
 			level = slog.LevelDebug
 		}
 		i.log.Log(context.Background(), level, "dropped advert", "reason", r.String(), "src", meta.Src, "ttl", meta.TTL, "suppressed", sup)
 	}
-}
-
-// rateLimit lets one event through per interval and counts the others.
-// It is used by a single goroutine (no lock).
-type rateLimit struct {
-	last       time.Time
-	suppressed uint64
-}
-
-// allow reports whether to log now and how many were suppressed since the last log.
-func (l *rateLimit) allow(now time.Time, every time.Duration) (bool, uint64) {
-	if !l.last.IsZero() && now.Sub(l.last) < every {
-		l.suppressed++
-		return false, 0
-	}
-	l.last = now
-	s := l.suppressed
-	l.suppressed = 0
-	return true, s
 }

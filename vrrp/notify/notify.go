@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lvsd/lvsd/vrrp/internal/ratelimit"
 	"github.com/lvsd/lvsd/vrrp/script"
 )
 
@@ -162,11 +163,11 @@ type Notifier struct {
 	ctx    context.Context // cancelled by Close after the drain deadline
 	cancel context.CancelFunc
 
-	mu     sync.Mutex        // guards queues, closed, counts, lastLog
+	mu     sync.Mutex        // guards queues, closed, counts, lim
 	queues map[string]*queue // by "INSTANCE name" / "GROUP name"
 	closed bool
 	counts [numReasons]uint64
-	last   [numReasons]time.Time
+	lim    [numReasons]ratelimit.Limit // drop logs, one line per reason per logInterval
 	wg     sync.WaitGroup
 }
 
@@ -315,10 +316,9 @@ func (n *Notifier) failLocked(r Reason, msg string, args ...any) {
 	// Script failures are rare and each one matters: always log them.
 	// Drops can come in floods: at most one line per reason per interval.
 	if r == ReasonQueueFull || r == ReasonFIFOFull || r == ReasonFIFOError {
-		if !n.last[r].IsZero() && now.Sub(n.last[r]) < logInterval {
+		if ok, _ := n.lim[r].Allow(now, logInterval); !ok {
 			return
 		}
-		n.last[r] = now
 		args = append(args, "total", n.counts[r])
 	}
 	n.log.Warn(msg, append(args, "reason", r.String())...)

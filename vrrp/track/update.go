@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/lvsd/lvsd/vrrp/internal/ratelimit"
 )
 
 // Reason names why a tracker is failing or why one check failed. Every
@@ -115,22 +117,20 @@ const logInterval = 10 * time.Second
 
 // limiter rate-limits failure logs per reason. Used by one goroutine.
 type limiter struct {
-	last       [numReasons]time.Time
-	suppressed [numReasons]int
+	r [numReasons]ratelimit.Limit
 }
 
 func (l *limiter) log(log *slog.Logger, now time.Time, r Reason, msg string, args ...any) {
 	if r < 0 || r >= numReasons {
 		r = ReasonNone
 	}
-	if !l.last[r].IsZero() && now.Sub(l.last[r]) < logInterval {
-		l.suppressed[r]++
+	ok, n := l.r[r].Allow(now, logInterval)
+	if !ok {
 		return
 	}
-	if n := l.suppressed[r]; n > 0 {
+	if n > 0 {
 		args = append(args, "suppressed", n)
 	}
-	l.last[r], l.suppressed[r] = now, 0
 	log.Warn(msg, append(args, "reason", r.String())...)
 }
 
