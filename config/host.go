@@ -235,10 +235,7 @@ func (hc *hostCheck) script(path string, cmd Command) {
 		hc.err.errorf(path, "script %s is not executable (mode %04o)", prog, fi.Mode.Perm())
 		return
 	}
-	user := cmd.User
-	if user == "" {
-		user = hc.c.Global.ScriptUser
-	}
+	user, _ := cmd.RunAs(hc.c.Global)
 	if cmd.User != "" && !hc.h.UserExists(cmd.User) {
 		hc.err.errorf(path, "user %q does not exist", cmd.User)
 	}

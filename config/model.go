@@ -37,6 +37,16 @@ type Command struct {
 // IsZero reports whether no command is configured.
 func (c Command) IsZero() bool { return c.Line == "" }
 
+// RunAs is the user and group the command runs as, as keepalived decides:
+// its own user (and group), else the global script_user and script_group.
+// user is "" only when neither is set (run as lvsd's own user).
+func (c Command) RunAs(g Global) (user, group string) {
+	if c.User != "" {
+		return c.User, c.Group
+	}
+	return g.ScriptUser, g.ScriptGroup
+}
+
 // Global is the [global] table (keepalived's global_defs).
 type Global struct {
 	RouterID             string         // router_id; default: the host name

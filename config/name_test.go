@@ -21,3 +21,21 @@ func TestVirtualServerName(t *testing.T) {
 		}
 	}
 }
+
+func TestCommandRunAs(t *testing.T) {
+	g := Global{ScriptUser: "lvsd_script", ScriptGroup: "lvsd"}
+	for _, tt := range []struct {
+		c           Command
+		g           Global
+		user, group string
+	}{
+		{Command{Line: "/x"}, g, "lvsd_script", "lvsd"},
+		{Command{Line: "/x", User: "nobody"}, g, "nobody", ""},
+		{Command{Line: "/x", User: "nobody", Group: "nogroup"}, g, "nobody", "nogroup"},
+		{Command{Line: "/x"}, Global{}, "", ""},
+	} {
+		if u, gr := tt.c.RunAs(tt.g); u != tt.user || gr != tt.group {
+			t.Errorf("%+v.RunAs = %q, %q; want %q, %q", tt.c, u, gr, tt.user, tt.group)
+		}
+	}
+}

@@ -70,10 +70,7 @@ func FromConfig(c *config.Config) ([]RealServerSpec, error) {
 					add("misc_check", nil, Policy{}, err)
 					continue
 				}
-				user, group := mc.Path.User, mc.Path.Group
-				if user == "" {
-					user, group = g.ScriptUser, g.ScriptGroup
-				}
+				user, group := mc.Path.RunAs(g)
 				ch, err := NewMiscChecker(MiscSpec{Argv: words, Timeout: mc.Timeout, Dynamic: mc.Dynamic, User: user, Group: group})
 				add("misc_check", ch, Policy{DelayLoop: mc.DelayLoop, Retry: mc.Retry, DelayBeforeRetry: mc.DelayBeforeRetry, Warmup: mc.Warmup}, err)
 			}

@@ -233,10 +233,7 @@ func quorumUsers(cfg *config.Config) map[quorumScript]scriptUser {
 			if q.cmd.IsZero() {
 				continue
 			}
-			user, group := q.cmd.User, q.cmd.Group
-			if user == "" {
-				user, group = g.ScriptUser, g.ScriptGroup
-			}
+			user, group := q.cmd.RunAs(g)
 			var su scriptUser
 			if user != "" {
 				su.cred, su.err = script.LookupUser(user, group)

@@ -33,10 +33,7 @@ func FromConfig(ns config.NotifySet, g config.Global) (*Scripts, error) {
 		if err != nil {
 			return nil, fmt.Errorf("notify: %s: %w", c.kw, err)
 		}
-		user, group := c.cmd.User, c.cmd.Group
-		if user == "" {
-			user, group = g.ScriptUser, g.ScriptGroup
-		}
+		user, group := c.cmd.RunAs(g)
 		var cred *script.Credential
 		if user != "" {
 			if cred, err = script.LookupUser(user, group); err != nil {

@@ -226,10 +226,7 @@ func hasInterface(refs []Ref, name string) bool {
 
 // credential resolves a command's user: its own, else script_user.
 func credential(c config.Command, g config.Global) (*script.Credential, error) {
-	user, group := c.User, c.Group
-	if user == "" {
-		user, group = g.ScriptUser, g.ScriptGroup
-	}
+	user, group := c.RunAs(g)
 	if user == "" {
 		return nil, nil
 	}
