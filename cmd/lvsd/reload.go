@@ -298,10 +298,10 @@ func (d *daemon) reloadInstances(p vrrpPlan) error {
 		<-inst.done
 		if handover.Instances[name].State == vrrp.StateMaster.String() {
 			if ncfg, err := instanceConfig(&d.cfg.Global, nc); err == nil {
-				if gone := vipsMinus(inst.cfg.VIPs, ncfg.VIPs); len(gone) > 0 {
+				if gone := minus(inst.cfg.VIPs, ncfg.VIPs); len(gone) > 0 {
 					errs = append(errs, inst.kernel.addrs.DelVIPs(ctx, gone))
 				}
-				if gone := routesMinus(inst.cfg.Routes, ncfg.Routes); len(gone) > 0 {
+				if gone := minus(inst.cfg.Routes, ncfg.Routes); len(gone) > 0 {
 					errs = append(errs, inst.kernel.addrs.DelRoutes(ctx, gone))
 				}
 			}
@@ -368,7 +368,7 @@ func (d *daemon) handoverVRRP(old *config.Config) error {
 		st := in.State()
 		handover.Instances[c.Name] = instanceState{State: st.String(), VRID: c.VRID, Interface: c.Interface}
 		if st == vrrp.StateMaster {
-			stale = append(stale, staleAddrs{k: inst.kernel, vips: vipsMinus(c.VIPs, ncfg.VIPs), routes: routesMinus(c.Routes, ncfg.Routes)})
+			stale = append(stale, staleAddrs{k: inst.kernel, vips: minus(c.VIPs, ncfg.VIPs), routes: minus(c.Routes, ncfg.Routes)})
 		}
 	}
 	d.log.Info("reload: VRRP configuration changed, handing over to new instances",
@@ -416,11 +416,7 @@ func (d *daemon) handoverVRRP(old *config.Config) error {
 	}
 	nv := &vrrpPart{d: d}
 	d.vrrp = nv
-	for k := range d.steps {
-		if d.steps[k].name == "vrrp" {
-			d.steps[k] = step{name: "vrrp", start: nv.start, stop: nv.stop}
-		}
-	}
+	d.setVRRPStep(nv)
 	d.prev = handover
 	defer func() { d.prev = stateFile{} }()
 	if err := nv.start(context.Background()); err != nil {
@@ -430,11 +426,7 @@ func (d *daemon) handoverVRRP(old *config.Config) error {
 		d.cfg = old
 		nv = &vrrpPart{d: d}
 		d.vrrp = nv
-		for k := range d.steps {
-			if d.steps[k].name == "vrrp" {
-				d.steps[k] = step{name: "vrrp", start: nv.start, stop: nv.stop}
-			}
-		}
+		d.setVRRPStep(nv)
 		if err := nv.start(context.Background()); err != nil {
 			d.failed(fmt.Errorf("reload: restart VRRP: %w", err))
 		}
@@ -448,25 +440,10 @@ type staleAddrs struct {
 	routes []vrrp.Route
 }
 
-func vipsMinus(a, b []vrrp.VIP) []vrrp.VIP {
-	var out []vrrp.VIP
-	for _, x := range a {
-		found := false
-		for _, y := range b {
-			if reflect.DeepEqual(x, y) {
-				found = true
-				break
-			}
-		}
-		if !found {
-			out = append(out, x)
-		}
-	}
-	return out
-}
-
-func routesMinus(a, b []vrrp.Route) []vrrp.Route {
-	var out []vrrp.Route
+// minus returns the elements of a that are not in b (VIPs or routes that a
+// reload removes).
+func minus[T any](a, b []T) []T {
+	var out []T
 	for _, x := range a {
 		found := false
 		for _, y := range b {
@@ -495,4 +472,13 @@ func (v *vrrpPart) launch(inst *vrrpInstance) {
 			v.d.failed(fmt.Errorf("vrrp instance %s: %w", inst.cfg.Name, err))
 		}
 	}()
+}
+
+// setVRRPStep makes nv the part the daemon's "vrrp" step starts and stops.
+func (d *daemon) setVRRPStep(nv *vrrpPart) {
+	for k := range d.steps {
+		if d.steps[k].name == "vrrp" {
+			d.steps[k] = step{name: "vrrp", start: nv.start, stop: nv.stop}
+		}
+	}
 }
