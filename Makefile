@@ -10,7 +10,7 @@ STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.7.0
 # `make test`: see integration/testenv.
 HOST_REQUIRE ?= root,netns,keepalived,genhash,nginx
 
-.PHONY: all build test test-host test-vm vm-binaries bench-ipvs bench-health bench-config fuzz-health fuzz-config fuzz-ops lint bench bench-vrrp demo fuzz clean
+.PHONY: all build test test-host test-vm vm-binaries bench-ipvs bench-health bench-config fuzz-health fuzz-config fuzz-ops fuzz-script lint bench bench-vrrp demo fuzz clean
 
 all: build
 
@@ -83,7 +83,7 @@ bench-health:
 demo: build
 	bash contrib/demo.sh $(BIN)
 
-fuzz: fuzz-health fuzz-config fuzz-ops
+fuzz: fuzz-health fuzz-config fuzz-ops fuzz-script
 
 # fuzz-ops: the state file reader of lvsd run (restart without outage), 30 s.
 fuzz-ops:
@@ -94,11 +94,14 @@ fuzz-ops:
 fuzz-config:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 60s -fuzzminimizetime 100x ./config/
 
-# fuzz-health: the genhash response parser and argument parser, command
-# splitting, 30 s each.
+# fuzz-health: the genhash response parser and argument parser, 30 s each.
 fuzz-health:
 	for f in FuzzParser FuzzParseArgs; do $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 30s ./healthcheck/genhash/ || exit 1; done
-	for f in FuzzSplitCommand; do $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 30s ./healthcheck/ || exit 1; done
+
+# fuzz-script: the command-line splitter every script of lvsd goes through
+# (vrrp_script, notify, misc_check, notify_up/down, quorum), 30 s.
+fuzz-script:
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 30s ./vrrp/script/
 
 clean:
 	rm -rf bin
