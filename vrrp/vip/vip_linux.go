@@ -136,8 +136,14 @@ func toNL(a Address, link netlink.Link) (*netlink.Addr, error) {
 		Scope:     int(a.Scope),
 		LinkIndex: link.Attrs().Index,
 	}
-	if a.Brd.IsValid() {
+	switch {
+	case a.Brd.IsValid():
 		na.Broadcast = a.Brd.AsSlice()
+	case a.Prefix.Addr().Is4():
+		// Like keepalived (netlink_ipaddress sends IFA_BROADCAST only for
+		// a configured brd), no broadcast address: the netlink library
+		// would compute one for a nil Broadcast, 0.0.0.0 means none.
+		na.Broadcast = net.IPv4zero.To4()
 	}
 	if a.NoPrefixRoute {
 		na.Flags |= unix.IFA_F_NOPREFIXROUTE

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/lvsd/lvsd/integration/netlab"
+	"github.com/vishvananda/netlink"
 	"go.uber.org/goleak"
 	"golang.org/x/sys/unix"
 )
@@ -55,11 +56,38 @@ func TestAddresses(t *testing.T) {
 	for _, want := range []string{
 		"inet 10.99.0.100/24",
 		"inet 10.99.0.101/24 brd 10.99.0.255 scope global secondary eth0:1",
-		"inet 192.168.7.1/24 brd 192.168.7.255 scope link noprefixroute",
+		"inet 192.168.7.1/24 scope link noprefixroute",
 		"inet6 fd99::100/64 scope global nodad",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("ip addr lacks %q:\n%s", want, out)
+		}
+	}
+	// As keepalived: IFA_BROADCAST only where brd is configured (the
+	// netlink library would compute one for the others).
+	brd := map[netip.Addr]netip.Addr{}
+	if err := n.Do(func() error {
+		link, err := netlink.LinkByName("eth0")
+		if err != nil {
+			return err
+		}
+		list, err := netlink.AddrList(link, netlink.FAMILY_V4)
+		for _, a := range list {
+			ip, _ := netip.AddrFromSlice(a.IP)
+			b, _ := netip.AddrFromSlice(a.Broadcast)
+			brd[ip.Unmap()] = b.Unmap()
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for ip, want := range map[string]netip.Addr{
+		"10.99.0.100": {},
+		"10.99.0.101": netip.MustParseAddr("10.99.0.255"),
+		"192.168.7.1": {},
+	} {
+		if got, ok := brd[netip.MustParseAddr(ip)]; !ok || got != want {
+			t.Errorf("%s: broadcast read back %v (present %v), want %v", ip, got, ok, want)
 		}
 	}
 	if r := n.MustExec("ip", "route", "show", "192.168.7.0/24"); strings.TrimSpace(r) != "" {
