@@ -38,14 +38,22 @@ type GroupOptions struct {
 //
 // The members' event handling is serialised on the group's lock, so a
 // member's event can move the others atomically.
+//
+// An abandoned member (Instance.Abandon: reload hand-over, restart) is
+// never driven by the others once Abandon is called, and it leaves the
+// group when its Run returns: from then on the group's rules and state are
+// those of the remaining members, and nothing fires for it any more (its
+// successor, resumed or not, joins a new group).
 type SyncGroup struct {
-	name    string
-	opts    GroupOptions
-	log     *slog.Logger
-	members []*Instance
+	name string
+	opts GroupOptions
+	log  *slog.Logger
 
-	// mu is every member's lk: it guards the members' state machines and state.
+	// mu is every member's lk: it guards members, the members' state
+	// machines and state.
 	mu sync.Mutex
+	// members are the members that have not left (guarded by mu).
+	members []*Instance
 	// state is the group's state (guarded by mu).
 	state State
 }
@@ -97,6 +105,20 @@ func drive(m *Instance, now time.Time, acts []fsm.Action) {
 	m.armTimer(now)
 }
 
+// leave removes an abandoned member whose Run returns. The remaining
+// members are not moved by its departure (it is being replaced, usually
+// with them); they are reconciled at their next event. The group's state
+// is not recomputed either, so that a hand-over of every member fires no
+// group transition (no `GROUP VG_1 STOP`). Called with g.mu held.
+func (g *SyncGroup) leave(i *Instance) {
+	for k, m := range g.members {
+		if m == i {
+			g.members = append(g.members[:k:k], g.members[k+1:]...)
+			return
+		}
+	}
+}
+
 // reconcile enforces the group's rules after an event of one member.
 // Called with g.mu held.
 func (g *SyncGroup) reconcile(now time.Time) {
@@ -107,6 +129,9 @@ func (g *SyncGroup) reconcile(now time.Time) {
 		}
 	}
 	for _, m := range g.members {
+		if m.abandon.Load() {
+			continue // being handed over: never driven (see SyncGroup)
+		}
 		if st := m.m.State(); st == fsm.Init || st == fsm.Stop {
 			m.m.SetSyncFault(now, anyFault, nil) // remembered for Start
 			continue
@@ -128,6 +153,7 @@ func (g *SyncGroup) reconcile(now time.Time) {
 	}
 	for _, m := range g.members {
 		switch {
+		case m.abandon.Load():
 		case blocked && m.m.State() == fsm.Master:
 			drive(m, now, m.m.SyncBackup(now, m.acts[:0]))
 		case ready && m.m.WantsMaster():
@@ -136,7 +162,7 @@ func (g *SyncGroup) reconcile(now time.Time) {
 	}
 
 	st := g.compute()
-	if st != g.state {
+	if st != g.state && len(g.members) > 0 {
 		from := g.state
 		g.state = st
 		g.log.Info("sync group entering "+st.String()+" state", "from", from.String())

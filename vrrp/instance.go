@@ -340,7 +340,9 @@ func (i *Instance) SetFault(fault bool) {
 // graceful stop: no priority-0 advert, the VIPs and routes stay in place,
 // no STOP transition. A daemon that restarts or reloads an instance and
 // resumes it at once (Options.Resume) calls it before cancelling, so that
-// the VIP is never unserved. Safe from any goroutine.
+// the VIP is never unserved. In a sync group, the other members no longer
+// drive an abandoned instance, and it leaves the group when Run returns
+// (see SyncGroup). Safe from any goroutine.
 func (i *Instance) Abandon() { i.abandon.Store(true) }
 
 func (i *Instance) wake() {
@@ -393,11 +395,17 @@ func (i *Instance) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			i.lk.Lock()
 			now := time.Now()
-			if !i.abandon.Load() {
-				i.apply(now, i.m.Shutdown(now, i.acts[:0]))
-			}
 			i.stopTimers()
-			i.settle(now)
+			if i.abandon.Load() {
+				// Nothing is sent or removed, and a sync group no longer
+				// counts or drives this instance.
+				if i.group != nil {
+					i.group.leave(i)
+				}
+			} else {
+				i.apply(now, i.m.Shutdown(now, i.acts[:0]))
+				i.settle(now)
+			}
 			i.lk.Unlock()
 			close(done)
 			err := i.conn.Close()
