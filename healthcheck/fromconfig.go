@@ -20,20 +20,16 @@ func FromConfig(c *config.Config) ([]RealServerSpec, error) {
 		name := vs.Name()
 		for _, rs := range vs.RealServers {
 			spec := RealServerSpec{
-				Key:        RealServerKey{VirtualServer: name, Addr: rs.IP, Port: rs.Port},
-				Weight:     rs.Weight,
-				Alpha:      rs.Alpha || vs.Alpha,
-				ScriptUser: g.ScriptUser,
+				Key:    RealServerKey{VirtualServer: name, Addr: rs.IP, Port: rs.Port},
+				Weight: rs.Weight,
+				Alpha:  rs.Alpha || vs.Alpha,
 			}
 			var err error
-			if spec.NotifyUp, err = argv(rs.NotifyUp); err != nil {
+			if spec.NotifyUp, spec.NotifyUpCred, err = ResolveScript(rs.NotifyUp, g); err != nil {
 				errs = append(errs, fmt.Errorf("%s: notify_up: %w", spec.Key, err))
 			}
-			if spec.NotifyDown, err = argv(rs.NotifyDown); err != nil {
+			if spec.NotifyDown, spec.NotifyDownCred, err = ResolveScript(rs.NotifyDown, g); err != nil {
 				errs = append(errs, fmt.Errorf("%s: notify_down: %w", spec.Key, err))
-			}
-			if rs.NotifyUp.User != "" {
-				spec.ScriptUser = rs.NotifyUp.User
 			}
 			logAll := false
 			add := func(kind string, ch Checker, p Policy, err error) {
@@ -65,13 +61,12 @@ func FromConfig(c *config.Config) ([]RealServerSpec, error) {
 			}
 			for _, mc := range rs.Checkers.MiscCheck {
 				logAll = false
-				words, err := script.Parse(mc.Path.Line)
+				words, cred, err := ResolveScript(mc.Path, g)
 				if err != nil {
 					add("misc_check", nil, Policy{}, err)
 					continue
 				}
-				user, group := mc.Path.RunAs(g)
-				ch, err := NewMiscChecker(MiscSpec{Argv: words, Timeout: mc.Timeout, Dynamic: mc.Dynamic, User: user, Group: group})
+				ch, err := NewMiscChecker(MiscSpec{Argv: words, Timeout: mc.Timeout, Dynamic: mc.Dynamic, Cred: cred})
 				add("misc_check", ch, Policy{DelayLoop: mc.DelayLoop, Retry: mc.Retry, DelayBeforeRetry: mc.DelayBeforeRetry, Warmup: mc.Warmup}, err)
 			}
 			out = append(out, spec)
@@ -80,11 +75,31 @@ func FromConfig(c *config.Config) ([]RealServerSpec, error) {
 	return out, errors.Join(errs...)
 }
 
-func argv(c config.Command) ([]string, error) {
+// ResolveScript prepares a configured script of the checker side
+// (misc_path, notify_up, notify_down, quorum_up, quorum_down) as the VRRP
+// side does its own: the line split with script.Parse, the user and group
+// resolved (the command's own, else script_user/script_group; cred is nil
+// when neither is set: run as lvsd), and with enable_script_security a
+// program run as root that a non-root user could change refused with
+// script.CheckCommand's *script.InsecureError. A zero command gives nil.
+func ResolveScript(c config.Command, g config.Global) (argv []string, cred *script.Credential, err error) {
 	if c.IsZero() {
-		return nil, nil
+		return nil, nil, nil
 	}
-	return script.Parse(c.Line)
+	if argv, err = script.Parse(c.Line); err != nil {
+		return nil, nil, err
+	}
+	if user, group := c.RunAs(g); user != "" {
+		if cred, err = script.LookupUser(user, group); err != nil {
+			return nil, nil, err
+		}
+	}
+	if g.EnableScriptSecurity {
+		if err := script.CheckCommand(argv, cred); err != nil {
+			return nil, nil, err
+		}
+	}
+	return argv, cred, nil
 }
 
 func target(c config.CheckCommon) netip.AddrPort {

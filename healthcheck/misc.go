@@ -15,8 +15,9 @@ type MiscSpec struct {
 	Argv    []string      // misc_path split with script.Parse
 	Timeout time.Duration // misc_timeout
 	Dynamic bool          // misc_dynamic: exit 2..255 => up with weight code-2
-	User    string        // run as this user ("" = as lvsd)
-	Group   string        // and group ("" = the user's primary group)
+	// Cred is the user and groups the script runs as (ResolveScript: its
+	// own user, else script_user); nil runs it as lvsd.
+	Cred *script.Credential
 	// KillGrace is how long a timed-out script has between SIGTERM and
 	// SIGKILL of its process group (keepalived: 2 s; default 2 s).
 	KillGrace time.Duration
@@ -28,12 +29,11 @@ type MiscSpec struct {
 type MiscChecker struct {
 	spec MiscSpec
 	key  string
-	cred *script.Credential
 }
 
 var _ Checker = (*MiscChecker)(nil)
 
-// NewMiscChecker resolves the script user once.
+// NewMiscChecker returns the checker of spec.
 func NewMiscChecker(spec MiscSpec) (*MiscChecker, error) {
 	if len(spec.Argv) == 0 {
 		return nil, errors.New("healthcheck: misc_check: empty misc_path")
@@ -41,15 +41,14 @@ func NewMiscChecker(spec MiscSpec) (*MiscChecker, error) {
 	if spec.KillGrace <= 0 {
 		spec.KillGrace = script.DefaultKillGrace
 	}
-	c := &MiscChecker{spec: spec, key: fmt.Sprintf("misc%+q", spec.Argv) + fmt.Sprintf("%+v", spec)}
-	if spec.User != "" {
-		cred, err := script.LookupUser(spec.User, spec.Group)
-		if err != nil {
-			return nil, fmt.Errorf("healthcheck: misc_check: %w", err)
-		}
-		c.cred = cred
+	// The key holds the credential's values, not its address: the same
+	// check of a reloaded configuration keeps its state.
+	cred := "lvsd"
+	if c := spec.Cred; c != nil {
+		cred = fmt.Sprintf("%d:%d:%v", c.UID, c.GID, c.Groups)
 	}
-	return c, nil
+	key := fmt.Sprintf("misc%+q timeout=%v dynamic=%v grace=%v cred=%s", spec.Argv, spec.Timeout, spec.Dynamic, spec.KillGrace, cred)
+	return &MiscChecker{spec: spec, key: key}, nil
 }
 
 // Key implements Checker.
@@ -60,7 +59,7 @@ func (c *MiscChecker) String() string { return "misc_check " + strings.Join(c.sp
 // Check runs the script and maps its exit status: 0 up; with misc_dynamic
 // 2..255 up with weight code-2; anything else down.
 func (c *MiscChecker) Check(ctx context.Context) Result {
-	res := script.Run(ctx, script.Spec{Args: c.spec.Argv, Cred: c.cred, Timeout: c.spec.Timeout, KillGrace: c.spec.KillGrace})
+	res := script.Run(ctx, script.Spec{Args: c.spec.Argv, Cred: c.spec.Cred, Timeout: c.spec.Timeout, KillGrace: c.spec.KillGrace})
 	return miscResult(ctx, c.spec, res)
 }
 

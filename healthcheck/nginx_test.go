@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/lvsd/lvsd/integration/testenv"
+	"github.com/lvsd/lvsd/vrrp/script"
 )
 
 // nginxLab is Debian's nginx with a private prefix in a temp dir, listening
@@ -187,7 +188,7 @@ func TestNginxSchedulerTransitions(t *testing.T) {
 	updates := make(chan Update, 100)
 	var mu sync.Mutex
 	var notified []string
-	s := New(Options{Workers: 4, OnUpdate: func(u Update) { updates <- u }, RunScript: func(argv []string, _ string) {
+	s := New(Options{Workers: 4, OnUpdate: func(u Update) { updates <- u }, RunScript: func(argv []string, _ *script.Credential) {
 		mu.Lock()
 		notified = append(notified, strings.Join(argv, " "))
 		mu.Unlock()

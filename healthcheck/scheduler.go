@@ -47,8 +47,11 @@ type RealServerSpec struct {
 	Alpha      bool // start DOWN until the first success
 	NotifyUp   []string
 	NotifyDown []string
-	ScriptUser string // run notify scripts as this user ("" = as lvsd)
-	Checks     []CheckConfig
+	// NotifyUpCred and NotifyDownCred are the users the notify scripts
+	// run as (ResolveScript: each its own, else script_user); nil runs
+	// the script as lvsd.
+	NotifyUpCred, NotifyDownCred *script.Credential
+	Checks                       []CheckConfig
 }
 
 // Update is a change of a real server's health, for the IPVS side.
@@ -99,9 +102,9 @@ type Options struct {
 	// OnUpdate receives every health change, from one goroutine at a time,
 	// in order. It must not block for long.
 	OnUpdate func(Update)
-	// RunScript runs a notify script (argv, user). Default: exec without a
-	// shell in its own process group, not waited for beyond reaping.
-	RunScript func(argv []string, user string)
+	// RunScript runs a notify script as cred (nil: as lvsd). Default:
+	// script.Run in its own process group, not waited for beyond reaping.
+	RunScript func(argv []string, cred *script.Credential)
 }
 
 // Scheduler runs checks on time and turns results into Updates.
@@ -366,12 +369,12 @@ func (s *Scheduler) result(j *job, r Result, h *jobHeap, now time.Time) {
 			}
 			emit = append(emit, Update{Key: e.spec.Key, Up: up, Weight: w, Reason: r.Reason, Detail: j.cfg.Name + ": " + r.Detail()})
 			if up != wasUp {
-				argv, user := e.spec.NotifyDown, e.spec.ScriptUser
+				argv, cred := e.spec.NotifyDown, e.spec.NotifyDownCred
 				if up {
-					argv = e.spec.NotifyUp
+					argv, cred = e.spec.NotifyUp, e.spec.NotifyUpCred
 				}
 				if len(argv) > 0 {
-					scripts = append(scripts, func() { s.opts.RunScript(argv, user) })
+					scripts = append(scripts, func() { s.opts.RunScript(argv, cred) })
 				}
 			}
 		}
@@ -400,17 +403,8 @@ func (s *Scheduler) emit(u Update) {
 }
 
 // runScript starts a notify script through script.Run (no shell, its own
-// process group, as user when set) and reaps it in the background.
-func runScript(argv []string, user string) {
-	var cred *script.Credential
-	if user != "" {
-		c, err := script.LookupUser(user, "")
-		if err != nil {
-			slog.Warn("notify script not run", "script", argv[0], "err", err)
-			return
-		}
-		cred = c
-	}
+// process group, as cred when set) and reaps it in the background.
+func runScript(argv []string, cred *script.Credential) {
 	go func() {
 		if res := script.Run(context.Background(), script.Spec{Args: argv, Cred: cred}); res.Reason == script.ReasonStart {
 			slog.Warn("notify script failed to start", "script", argv[0], "err", res.Err)
