@@ -225,6 +225,9 @@ func (v *vrrpPart) removeLeftovers(ctx context.Context, log *slog.Logger, k *vrr
 
 func (v *vrrpPart) closeKernel(k *vrrpKernel) {
 	k.conn.Close()
+	if k.announce != nil {
+		k.announce.Close()
+	}
 	if k.vmac != "" {
 		if err := v.m.DeleteVMAC(k.vmac); err != nil {
 			v.d.log.Warn("cannot remove VMAC", "interface", k.vmac, "err", err)

@@ -136,6 +136,14 @@ func newAnnouncers(dev string, vips []vrrp.VIP, devOf func(string) string) *anno
 	return a
 }
 
+// Close releases the announcers' sockets.
+func (a *announcers) Close() {
+	a.def.Close()
+	for _, an := range a.byAddr {
+		an.Close()
+	}
+}
+
 func (a *announcers) Announce(addrs []netip.Addr) error {
 	if len(a.byAddr) <= 1 {
 		return a.def.Announce(addrs)

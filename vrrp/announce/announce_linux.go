@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"sync"
 
 	"github.com/mdlayher/arp"
 	"github.com/mdlayher/ethernet"
@@ -23,6 +24,14 @@ type Announcer struct {
 	open func(ifi *net.Interface) (writer, error)
 	// iface looks the interface up by name (net.InterfaceByName in production).
 	iface func(name string) (*net.Interface, error)
+
+	// mu guards conn and connIndex: the socket stays open between
+	// announcements, because opening and closing an AF_PACKET socket costs
+	// the kernel an RCU grace period (about 10 ms) each time, which spread a
+	// burst of 5 GARPs over 60 ms and delayed the MASTER transition behind it.
+	mu        sync.Mutex
+	conn      writer
+	connIndex int // the ifindex conn is bound to; a recreated interface gets a new socket
 }
 
 // writer is the part of *packet.Conn used here.
@@ -60,11 +69,20 @@ func (a *Announcer) Announce(addrs []netip.Addr) error {
 	if len(ifi.HardwareAddr) != 6 {
 		return fmt.Errorf("announce: %s has no Ethernet address", a.ifname)
 	}
-	c, err := a.open(ifi)
-	if err != nil {
-		return fmt.Errorf("announce: open packet socket on %s: %w", a.ifname, err)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.conn != nil && a.connIndex != ifi.Index {
+		a.conn.Close()
+		a.conn = nil
 	}
-	defer c.Close()
+	if a.conn == nil {
+		c, err := a.open(ifi)
+		if err != nil {
+			return fmt.Errorf("announce: open packet socket on %s: %w", a.ifname, err)
+		}
+		a.conn, a.connIndex = c, ifi.Index
+	}
+	c := a.conn
 	var errs []error
 	for _, addr := range addrs {
 		frame, err := Frame(ifi.HardwareAddr, addr)
@@ -77,7 +95,25 @@ func (a *Announcer) Announce(addrs []netip.Addr) error {
 			errs = append(errs, fmt.Errorf("announce: send for %s on %s: %w", addr, a.ifname, err))
 		}
 	}
+	if len(errs) > 0 {
+		// a fresh socket next time, in case this one is the problem
+		a.conn.Close()
+		a.conn = nil
+	}
 	return errors.Join(errs...)
+}
+
+// Close releases the socket kept between announcements. The Announcer can
+// be used again afterwards (it opens a new one).
+func (a *Announcer) Close() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.conn == nil {
+		return nil
+	}
+	err := a.conn.Close()
+	a.conn = nil
+	return err
 }
 
 // Frame builds the Ethernet frame announcing addr from mac: a gratuitous ARP

@@ -182,3 +182,50 @@ type failWriter struct{}
 
 func (failWriter) WriteTo([]byte, net.Addr) (int, error) { return 0, unix.ENETDOWN }
 func (failWriter) Close() error                          { return nil }
+
+// countingWriter counts frames and whether it was closed.
+type countingWriter struct {
+	frames *int
+	closed *bool
+}
+
+func (w countingWriter) WriteTo([]byte, net.Addr) (int, error) { *w.frames++; return 0, nil }
+func (w countingWriter) Close() error                          { *w.closed = true; return nil }
+
+// TestAnnounceKeepsSocket: a burst reuses one socket (opening and closing an
+// AF_PACKET socket per announcement costs an RCU grace period each), a
+// recreated interface (new ifindex) gets a new one, and Close releases it.
+func TestAnnounceKeepsSocket(t *testing.T) {
+	a := New("eth0")
+	index := 7
+	a.iface = func(string) (*net.Interface, error) {
+		return &net.Interface{Name: "eth0", Index: index, HardwareAddr: mustMAC("02:00:00:00:00:01")}, nil
+	}
+	opens, frames := 0, 0
+	var closed []*bool
+	a.open = func(*net.Interface) (writer, error) {
+		opens++
+		c := new(bool)
+		closed = append(closed, c)
+		return countingWriter{frames: &frames, closed: c}, nil
+	}
+	vip := []netip.Addr{netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("10.0.0.2")}
+	for range 5 {
+		if err := a.Announce(vip); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if opens != 1 || frames != 10 {
+		t.Fatalf("burst of 5: %d sockets opened, %d frames; want 1 and 10", opens, frames)
+	}
+	index = 8 // the interface was deleted and created again
+	if err := a.Announce(vip); err != nil {
+		t.Fatal(err)
+	}
+	if opens != 2 || !*closed[0] {
+		t.Fatalf("after a new ifindex: %d sockets opened, old one closed=%v; want 2, true", opens, *closed[0])
+	}
+	if err := a.Close(); err != nil || !*closed[1] {
+		t.Fatalf("Close: %v, socket closed=%v", err, *closed[1])
+	}
+}
