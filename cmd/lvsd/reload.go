@@ -101,6 +101,9 @@ func (o *ops) reloadLocked() error {
 	if _, err := healthcheck.FromConfig(cfg); err != nil {
 		return fmt.Errorf("reload: %w", err)
 	}
+	if _, err := quorumUsers(cfg); err != nil {
+		return fmt.Errorf("reload: %w", err)
+	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	d := o.d

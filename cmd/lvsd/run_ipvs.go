@@ -43,8 +43,8 @@ type ipvsPart struct {
 	// replaced by a reload on another goroutine.
 	global config.Global
 	// quorumUsers holds the user each quorum script runs as (its own, else
-	// script_user), by virtual server name and direction.
-	quorumUsers map[quorumScript]scriptUser
+	// script_user; nil: as lvsd), by virtual server name and direction.
+	quorumUsers map[quorumScript]*script.Credential
 
 	m      *ipvs.Manager
 	kick   chan struct{} // buffered(1): recompute needed
@@ -69,6 +69,10 @@ func (p *ipvsPart) start(ctx context.Context) error {
 	}
 	cfg := p.d.cfg
 	specs, err := ipvs.FromConfig(cfg)
+	if err != nil {
+		return err
+	}
+	users, err := quorumUsers(cfg)
 	if err != nil {
 		return err
 	}
@@ -97,7 +101,7 @@ func (p *ipvsPart) start(ctx context.Context) error {
 	}
 	p.mu.Lock()
 	p.specs, p.m, p.global = specs, m, cfg.Global
-	p.quorumUsers = quorumUsers(cfg)
+	p.quorumUsers = users
 	p.mu.Unlock()
 	if err := p.apply(ctx); err != nil {
 		// logged per request by the Manager; the loop retries
@@ -213,35 +217,33 @@ type quorumScript struct {
 	up bool
 }
 
-// scriptUser is the resolved user of a script, or why it could not be.
-type scriptUser struct {
-	cred *script.Credential
-	err  error
-}
-
-// quorumUsers resolves the user of every quorum script: the script's own,
-// else script_user / script_group (as keepalived runs them).
-func quorumUsers(cfg *config.Config) map[quorumScript]scriptUser {
-	out := map[quorumScript]scriptUser{}
-	g := cfg.Global
+// quorumUsers resolves the user of every quorum script as
+// healthcheck.ResolveScript does for the other scripts of the checker side:
+// the script's own, else script_user / script_group (as keepalived runs
+// them), and with enable_script_security a root-run program that a non-root
+// user could change is refused. The error names every refused script.
+func quorumUsers(cfg *config.Config) (map[quorumScript]*script.Credential, error) {
+	out := map[quorumScript]*script.Credential{}
+	var errs []error
 	for _, vs := range cfg.VirtualServers {
 		name := vs.Name()
 		for _, q := range []struct {
+			kw  string
 			up  bool
 			cmd config.Command
-		}{{true, vs.QuorumUp}, {false, vs.QuorumDown}} {
+		}{{"quorum_up", true, vs.QuorumUp}, {"quorum_down", false, vs.QuorumDown}} {
 			if q.cmd.IsZero() {
 				continue
 			}
-			user, group := q.cmd.RunAs(g)
-			var su scriptUser
-			if user != "" {
-				su.cred, su.err = script.LookupUser(user, group)
+			_, cred, err := healthcheck.ResolveScript(q.cmd, cfg.Global)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("virtual_server %s: %s: %w", name, q.kw, err))
+				continue
 			}
-			out[quorumScript{name, q.up}] = su
+			out[quorumScript{name, q.up}] = cred
 		}
 	}
-	return out
+	return out, errors.Join(errs...)
 }
 
 // runScript starts a quorum script through script.Run (no shell, its own
@@ -265,16 +267,11 @@ func (p *ipvsPart) runScript(ev ipvs.Event, done chan<- struct{}) {
 		return
 	}
 	p.mu.Lock()
-	su := p.quorumUsers[quorumScript{ev.VirtualServer, ev.QuorumUp}]
+	cred := p.quorumUsers[quorumScript{ev.VirtualServer, ev.QuorumUp}]
 	p.mu.Unlock()
-	if su.err != nil {
-		p.log.Warn("cannot run quorum script", "script", line, "err", su.err)
-		finish()
-		return
-	}
 	go func() {
 		defer finish()
-		if res := script.Run(context.Background(), script.Spec{Args: argv, Cred: su.cred}); !res.OK() {
+		if res := script.Run(context.Background(), script.Spec{Args: argv, Cred: cred}); !res.OK() {
 			p.log.Warn("quorum script failed", "script", line, "result", res.String())
 		}
 	}()

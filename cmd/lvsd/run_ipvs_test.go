@@ -139,7 +139,7 @@ func TestQuorumScriptUser(t *testing.T) {
 	testenv.NeedRoot(t)
 	nobody, err := user.Lookup("nobody")
 	if err != nil {
-		t.Skip("no user nobody")
+		t.Fatalf("user nobody (Debian always has it): %v", err)
 	}
 	dir, err := os.MkdirTemp("", "lvsd-quorum")
 	if err != nil {
@@ -172,7 +172,9 @@ port = 80
 	}
 	d := &daemon{cfg: cfg, log: slog.New(slog.DiscardHandler), fatal: make(chan error, 1)}
 	p := newIPVSPart(d)
-	p.quorumUsers = quorumUsers(cfg)
+	if p.quorumUsers, err = quorumUsers(cfg); err != nil {
+		t.Fatal(err)
+	}
 	for _, tt := range []struct {
 		up   bool
 		file string
