@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/lvsd/lvsd/config"
+	"github.com/lvsd/lvsd/integration/testenv"
 	"go.uber.org/goleak"
 )
 
@@ -302,9 +303,7 @@ func TestFromConfig(t *testing.T) {
 }
 
 func TestFromConfigScriptSecurity(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("skipping: needs root")
-	}
+	testenv.NeedRoot(t) // the check applies to scripts run as root
 	dir := t.TempDir()
 	os.Chmod(dir, 0o755)
 	p := filepath.Join(dir, "n.sh")
