@@ -1,6 +1,7 @@
 package ipvs
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"sync"
@@ -285,6 +286,12 @@ func (f *Fake) StartSyncDaemon(d SyncDaemon) error {
 	if _, ok := f.daemons[d.State]; ok {
 		return fmt.Errorf("ipvs: start sync daemon %s: %w", d.State, unix.EEXIST)
 	}
+	// reported back as the kernel does: with its defaults filled in (the
+	// kernel derives sync_maxlen from the MTU; 1472 stands for it)
+	if !d.Group.IsValid() {
+		d.Group = defaultSyncGroup
+	}
+	d.Port, d.TTL, d.MaxLen = cmp.Or(d.Port, defaultSyncPort), cmp.Or(d.TTL, defaultSyncTTL), cmp.Or(d.MaxLen, 1472)
 	f.daemons[d.State] = d
 	return nil
 }

@@ -379,6 +379,22 @@ func TestKernelTimeoutsFlushSyncDaemon(t *testing.T) {
 		t.Fatal(err)
 	}
 	check(SyncMaster)
+	// The kernel reports its defaults for what was left at zero: still
+	// the daemon asked for, no request.
+	before := m.Requests()
+	if err := m.SetSyncDaemons([]SyncDaemon{master}); err != nil || m.Requests() != before {
+		t.Errorf("unchanged sync daemon: %d requests (err %v), want 0", m.Requests()-before, err)
+	}
+	// A changed mcast_port restarts it with the new port.
+	moved := master
+	moved.Port = 8849
+	if err := m.SetSyncDaemons([]SyncDaemon{moved}); err != nil || m.Requests() != before+2 {
+		t.Errorf("changed port: %d requests (err %v), want stop+start", m.Requests()-before, err)
+	}
+	if ds, err := c.SyncDaemons(); err != nil || len(ds) != 1 || ds[0].Port != 8849 {
+		t.Errorf("after a port change: %+v, %v", ds, err)
+	}
+	check(SyncMaster)
 	if err := m.SetSyncDaemons(nil); err != nil {
 		t.Fatal(err)
 	}

@@ -358,7 +358,7 @@ func (m *Manager) SetSyncDaemons(want []SyncDaemon) error {
 	var errs []error
 	for _, h := range have {
 		w, ok := wantBy[h.State]
-		if ok && w.Interface == h.Interface && w.SyncID == h.SyncID {
+		if ok && w.Matches(h) {
 			running[h.State] = true
 			continue
 		}

@@ -3,6 +3,8 @@ package ipvs
 import (
 	"context"
 	"errors"
+	"net/netip"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -189,12 +191,65 @@ func TestManagerSyncDaemons(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, _ := f.SyncDaemons()
-	if diff := cmp.Diff([]SyncDaemon{master}, got, addrCmp); diff != "" {
+	// the fake reports the kernel's defaults for the settings left at zero
+	reported := master
+	reported.Group, reported.Port, reported.TTL, reported.MaxLen = netip.MustParseAddr("224.0.0.81"), 8848, 1, 1472
+	if diff := cmp.Diff([]SyncDaemon{reported}, got, addrCmp); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 	f.ResetCalls()
 	if err := m.SetSyncDaemons([]SyncDaemon{master}); err != nil || len(f.Calls()) != 0 {
 		t.Errorf("idempotent call issued %v (err %v)", f.Calls(), err)
+	}
+	// the defaults given explicitly are the same daemon
+	explicit := reported
+	explicit.MaxLen = 0
+	if err := m.SetSyncDaemons([]SyncDaemon{explicit}); err != nil || len(f.Calls()) != 0 {
+		t.Errorf("same daemon with explicit defaults issued %v (err %v)", f.Calls(), err)
+	}
+	// any other changed setting restarts it
+	prev := master
+	for _, change := range []func(*SyncDaemon){
+		func(d *SyncDaemon) { d.SyncID = 52 },
+		func(d *SyncDaemon) { d.Interface = "eth1" },
+		func(d *SyncDaemon) { d.Port = 8849 },
+		func(d *SyncDaemon) { d.TTL = 2 },
+		func(d *SyncDaemon) { d.Group = netip.MustParseAddr("239.1.1.1") },
+		func(d *SyncDaemon) { d.MaxLen = 1000 },
+	} {
+		want := prev
+		change(&want)
+		f.ResetCalls()
+		if err := m.SetSyncDaemons([]SyncDaemon{want}); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, c := range f.Calls() {
+			got = append(got, c.Op)
+		}
+		if !slices.Equal(got, []string{"StopSyncDaemon", "StartSyncDaemon"}) {
+			t.Errorf("%+v after %+v: requests %v, want stop+start", want, prev, got)
+		}
+		prev = want
+	}
+}
+
+func TestSyncDaemonMatches(t *testing.T) {
+	want := SyncDaemon{State: SyncBackup, Interface: "eth0", SyncID: 7}
+	for _, c := range []struct {
+		have SyncDaemon
+		ok   bool
+	}{
+		{SyncDaemon{State: SyncBackup, Interface: "eth0", SyncID: 7}, true}, // Linux < 4.3 reports no more
+		{SyncDaemon{State: SyncBackup, Interface: "eth0", SyncID: 7, MaxLen: 1450, Group: netip.MustParseAddr("224.0.0.81"), Port: 8848, TTL: 1}, true},
+		{SyncDaemon{State: SyncMaster, Interface: "eth0", SyncID: 7}, false},
+		{SyncDaemon{State: SyncBackup, Interface: "eth0", SyncID: 7, Group: netip.MustParseAddr("224.0.0.82")}, false},
+		{SyncDaemon{State: SyncBackup, Interface: "eth0", SyncID: 7, Port: 1}, false},
+		{SyncDaemon{State: SyncBackup, Interface: "eth0", SyncID: 7, TTL: 3}, false},
+	} {
+		if got := want.Matches(c.have); got != c.ok {
+			t.Errorf("%+v.Matches(%+v) = %v", want, c.have, got)
+		}
 	}
 }
 

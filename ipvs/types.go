@@ -1,6 +1,7 @@
 package ipvs
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -376,4 +377,33 @@ type SyncDaemon struct {
 	Group     netip.Addr // mcast_group; invalid = 224.0.0.81
 	Port      uint16     // mcast_port; 0 = 8848
 	TTL       uint8      // mcast_ttl; 0 = 1
+}
+
+// The kernel's values for the sync daemon settings left at zero
+// (IP_VS_SYNC_GROUP, IP_VS_SYNC_PORT, ttl 1); it reports them back.
+var defaultSyncGroup = netip.AddrFrom4([4]byte{224, 0, 0, 81})
+
+const (
+	defaultSyncPort = 8848
+	defaultSyncTTL  = 1
+)
+
+// Matches reports whether have, a daemon as the kernel reports it, runs
+// as d asks. A setting d leaves at zero matches the kernel's default
+// (sync_maxlen, derived from the interface's MTU, matches any value); a
+// setting the kernel does not report (before Linux 4.3: sync_maxlen,
+// mcast_group, mcast_port, mcast_ttl) matches anything.
+func (d SyncDaemon) Matches(have SyncDaemon) bool {
+	if d.State != have.State || d.Interface != have.Interface || d.SyncID != have.SyncID {
+		return false
+	}
+	group := d.Group
+	if !group.IsValid() {
+		group = defaultSyncGroup
+	}
+	port, ttl := cmp.Or(d.Port, defaultSyncPort), cmp.Or(d.TTL, defaultSyncTTL)
+	return (d.MaxLen == 0 || have.MaxLen == 0 || d.MaxLen == have.MaxLen) &&
+		(!have.Group.IsValid() || group == have.Group) &&
+		(have.Port == 0 || port == have.Port) &&
+		(have.TTL == 0 || ttl == have.TTL)
 }

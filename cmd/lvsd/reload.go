@@ -129,7 +129,8 @@ func (o *ops) reloadLocked() error {
 }
 
 // reloadIPVS hands the new desired table to the IPVS part, which applies
-// only the difference (ipvs.Manager: one request per changed destination).
+// only the difference (ipvs.Manager: one request per changed destination),
+// and applies changed lvs_timeouts and lvs_sync_daemon (reloadGlobal).
 // The part starts if the old configuration did not need it.
 func (d *daemon) reloadIPVS(specs []ipvs.VirtualServer) error {
 	p := d.ipvs
@@ -149,7 +150,7 @@ func (d *daemon) reloadIPVS(specs []ipvs.VirtualServer) error {
 	p.specs = specs
 	p.mu.Unlock()
 	p.kickLoop()
-	return nil
+	return p.reloadGlobal(d.cfg)
 }
 
 // vrrpEqual reports whether two configurations have the same VRRP side:

@@ -39,14 +39,19 @@ type ipvsPart struct {
 	master map[string]bool
 	// quorum is Compute's state between runs.
 	quorum ipvs.QuorumState
-	// global is the [global] table at start (lvs_sync_daemon): d.cfg is
+	// global is the [global] table the part runs with (lvs_sync_daemon,
+	// lvs_timeouts): the one at start, then each reload's. d.cfg is
 	// replaced by a reload on another goroutine.
 	global config.Global
 	// quorumUsers holds the user each quorum script runs as (its own, else
 	// script_user; nil: as lvsd), by virtual server name and direction.
 	quorumUsers map[quorumScript]*script.Credential
 
-	m      *ipvs.Manager
+	m *ipvs.Manager
+	// syncMu serialises setSyncDaemons: each call applies the state it
+	// reads under it, so the last call applies the latest state whatever
+	// the order of a reload and a VRRP transition.
+	syncMu sync.Mutex
 	kick   chan struct{} // buffered(1): recompute needed
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -179,7 +184,7 @@ func (p *ipvsPart) vrrpTransition(tr vrrp.Transition) {
 	}
 	if sd := g.LVSSyncDaemon; sd != nil && sd.VRRPInstance == tr.Instance {
 		go func() {
-			if err := m.SetSyncDaemons(ipvs.SyncDaemonsFor(g, master)); err != nil {
+			if err := p.setSyncDaemons(); err != nil {
 				p.log.Warn("cannot switch the IPVS sync daemon", "master", master, "err", err)
 			} else {
 				p.log.Info("IPVS sync daemon switched", "state", map[bool]string{true: "master", false: "backup"}[master])
