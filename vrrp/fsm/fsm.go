@@ -188,6 +188,9 @@ type Machine struct {
 	// master and masterPrio are the sender and priority of the last accepted advert.
 	master     netip.Addr
 	masterPrio uint8
+	// announceDue: a resumed master announces its addresses with its first
+	// periodic advert (see Resume).
+	announceDue bool
 }
 
 // New returns a machine in Init. It fails on an invalid configuration.
@@ -244,6 +247,7 @@ func (m *Machine) mdi() time.Duration {
 func (m *Machine) transition(out []Action, to State, cause Cause) []Action {
 	from := m.state
 	m.state = to
+	m.announceDue = false
 	return append(out, Action{Kind: Transition, From: from, To: to, Cause: cause, Priority: m.prio})
 }
 
@@ -289,19 +293,37 @@ func (m *Machine) Start(now time.Time, out []Action) []Action {
 }
 
 // Resume leaves Init straight to Master, keeping the addresses in place: a
-// daemon restarted on the master (crash, upgrade) whose VIPs are still on
-// the interface takes up its role at once, sending an advert now, instead
-// of removing them and waiting Master_Down_Interval as a backup. The actions
-// are those of becoming master (advert, AddVIPs, which finds them present,
-// announcement, Transition with CauseResume). A higher-priority master, if
-// any, is then handled as by any master: the first advert heard from it
-// makes the machine a backup. With a fault set, or outside Init, Resume is
-// Start.
+// daemon restarted on the master (crash, upgrade, reload hand-over) whose
+// VIPs are still on the interface takes up its role at once, sending an
+// advert now, instead of removing them and waiting Master_Down_Interval as
+// a backup. The actions are an advert, AddVIPs (which finds them present,
+// or adds those a reload brought) and the Transition with CauseResume.
+//
+// A higher-priority master, if any, is handled as by any master: its first
+// advert makes the machine a backup at once, and a master that answers a
+// lower priority (RFC 9568) answers our first advert at once. So the
+// announcement (gratuitous ARP / unsolicited NA, AnnounceMaster) is not
+// sent at resume but with the first periodic advert, one advert interval
+// later, if the machine is still master then: the VIPs never moved, so the
+// neighbours' caches already point at us and nothing is lost by waiting;
+// a refresh then is harmless and repairs caches that moved anyway (a backup
+// that took over during a starved moment); and were a higher-priority
+// master running, announcing at once would pull its traffic to us for the
+// moment before we step down, and leave it unserved after.
+//
+// With a fault set, in a sync group, or outside Init, Resume is Start.
 func (m *Machine) Resume(now time.Time, out []Action) []Action {
 	if m.state != Init || m.fault || m.syncFault || m.gated {
 		return m.Start(now, out)
 	}
-	return m.becomeMaster(now, out, CauseResume)
+	m.wantMaster = false
+	out = append(out, Action{Kind: SendAdvert, Priority: m.prio})
+	out = append(out, Action{Kind: AddVIPs})
+	out = m.transition(out, Master, CauseResume)
+	m.deadline = now.Add(m.cfg.AdvertInterval)
+	m.preemptAt = time.Time{}
+	m.announceDue = true
+	return out
 }
 
 // Timer handles the expiry of Deadline. Calls before the deadline do nothing.
@@ -312,6 +334,10 @@ func (m *Machine) Timer(now time.Time, out []Action) []Action {
 	switch m.state {
 	case Master:
 		out = append(out, Action{Kind: SendAdvert, Priority: m.prio})
+		if m.announceDue {
+			m.announceDue = false
+			out = append(out, Action{Kind: Announce, Announce: AnnounceMaster})
+		}
 		next := m.deadline.Add(m.cfg.AdvertInterval)
 		if !next.After(now) {
 			next = now.Add(m.cfg.AdvertInterval)
