@@ -35,6 +35,7 @@ func (o *ops) snapshot(now time.Time) *control.Status {
 	for _, g := range d.cfg.SyncGroups {
 		s.SyncGroups = append(s.SyncGroups, control.SyncGroup{Name: g.Name, State: groupState(g, s.Instances), Members: g.Group})
 	}
+	s.VRRPSockets = d.vrrp.socketStatus()
 	s.VirtualServers = d.virtualServerStatus()
 	return s
 }
@@ -69,6 +70,36 @@ func (v *vrrpPart) instanceStatus(in *vrrp.Instance, cin *config.VRRPInstance) c
 	}
 	if cin != nil && v.trk != nil {
 		out.Trackers = v.trackerStatus(cin)
+	}
+	return out
+}
+
+// socketStatus lists the sockets the instances share (one per interface
+// and address family) with the adverts each received for a VRID none of
+// its instances has. An instance with a socket of its own (use_vmac with
+// unicast peers) drops nothing of the kind: its socket receives only what
+// is sent to it.
+func (v *vrrpPart) socketStatus() []control.VRRPSocket {
+	if v == nil || v.reg == nil {
+		return nil
+	}
+	var out []control.VRRPSocket
+	for _, k := range v.reg.Sockets() {
+		cs := control.VRRPSocket{Interface: k.Interface, Family: "inet", UnknownVRID: k.Unknown}
+		if k.IPv6 {
+			cs.Family = "inet6"
+		}
+		for _, vrid := range k.VRIDs {
+			cs.VRIDs = append(cs.VRIDs, int(vrid))
+			for _, inst := range v.insts {
+				// received on the base interface, or on the VMAC
+				onIt := inst.cfg.Interface == k.Interface || inst.kernel != nil && inst.kernel.vmac == k.Interface
+				if inst.cfg.VRID == vrid && inst.cfg.SrcAddr.Is6() == k.IPv6 && onIt {
+					cs.Instances = append(cs.Instances, inst.cfg.Name)
+				}
+			}
+		}
+		out = append(out, cs)
 	}
 	return out
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -114,6 +116,46 @@ func (r *Registry) Unknown(ifname string, ipv6 bool) uint64 {
 		return m.unknown.Load()
 	}
 	return 0
+}
+
+// Socket describes one shared socket of a Registry.
+type Socket struct {
+	Interface string
+	IPv6      bool
+	// VRIDs are the VRIDs registered on the socket, in order.
+	VRIDs []uint8
+	// Unknown counts the adverts received for a VRID none of them has
+	// (too short to carry one included) since the socket was opened.
+	Unknown uint64
+}
+
+// Sockets lists the open shared sockets by interface, IPv4 first.
+func (r *Registry) Sockets() []Socket {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]Socket, 0, len(r.muxs))
+	for k, m := range r.muxs {
+		s := Socket{Interface: k.ifname, IPv6: k.v6, Unknown: m.unknown.Load()}
+		for vrid, sub := range m.subs {
+			if sub != nil {
+				s.VRIDs = append(s.VRIDs, uint8(vrid))
+			}
+		}
+		out = append(out, s)
+	}
+	slices.SortFunc(out, func(a, b Socket) int {
+		if c := strings.Compare(a.Interface, b.Interface); c != 0 {
+			return c
+		}
+		if a.IPv6 == b.IPv6 {
+			return 0
+		}
+		if b.IPv6 {
+			return -1
+		}
+		return 1
+	})
+	return out
 }
 
 // mux is one shared socket. subs, n and joined are guarded by r.mu; the

@@ -2,9 +2,11 @@ package vrrpnet
 
 import (
 	"bytes"
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/lvsd/lvsd/integration/netlab"
 )
 
@@ -67,6 +69,10 @@ func TestRegistryDemux(t *testing.T) {
 	if !netlab.WaitFor(time.Second, func() bool { return reg.Unknown("eth0", false) == 1 }) {
 		t.Errorf("unknown VRIDs counted: %d, want 1", reg.Unknown("eth0", false))
 	}
+	want := []Socket{{Interface: "eth0", VRIDs: []uint8{51, 52}, Unknown: 1}}
+	if d := cmp.Diff(want, reg.Sockets()); d != "" {
+		t.Errorf("Sockets (-want +got):\n%s", d)
+	}
 	// replies go out of the shared socket with each instance's source
 	back := readAsync(c1)
 	if err := s52.WriteTo(advert(52), n1.IP); err != nil {
@@ -86,12 +92,18 @@ func TestRegistryDemux(t *testing.T) {
 	if r := <-blocked; r.err == nil {
 		t.Error("ReadFrom after Close returned no error")
 	}
+	if got := reg.Sockets(); len(got) != 1 || !slices.Equal(got[0].VRIDs, []uint8{52}) {
+		t.Errorf("Sockets after VRID 51 closed: %+v", got)
+	}
 	s52.Close()
 	reg.mu.Lock()
 	left := len(reg.muxs)
 	reg.mu.Unlock()
 	if left != 0 {
 		t.Errorf("%d shared sockets left after every instance closed", left)
+	}
+	if got := reg.Sockets(); len(got) != 0 {
+		t.Errorf("Sockets after every instance closed: %+v", got)
 	}
 }
 

@@ -3,6 +3,7 @@ package control
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -38,6 +39,10 @@ func sample() *Status {
 			LastTransition: t0.Add(time.Minute), LastCause: "master down timer expired",
 			Trackers: []Tracker{{Name: "chk_nginx", Kind: "script", State: "OK", Weight: -20}},
 		}},
+		VRRPSockets: []VRRPSocket{
+			{Interface: "eth0", Family: "inet", VRIDs: []int{51}, Instances: []string{"VI_1"}, UnknownVRID: 17},
+			{Interface: "eth1", Family: "inet6", VRIDs: []int{52}, Instances: []string{"VI_6"}},
+		},
 		VirtualServers: []VirtualServer{{
 			Protocol: "TCP", Address: "192.168.200.100:443", Scheduler: "rr", Persistence: 50, InKernel: true,
 			RealServers: []RealServer{
@@ -129,5 +134,24 @@ func TestRender(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("render lacks %q:\n%s", want, out)
 		}
+	}
+	// adverts for unknown VRIDs are shown per socket, when there are any
+	if !strings.Contains(out, "eth0 inet: 17 adverts for a VRID no instance here has") {
+		t.Errorf("render lacks the unknown VRID count:\n%s", out)
+	}
+	if strings.Contains(out, "eth1 inet6") {
+		t.Errorf("render shows a socket without unknown VRIDs:\n%s", out)
+	}
+}
+
+func TestStatusJSONSockets(t *testing.T) {
+	b, err := json.Marshal(sample())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `"vrrp_sockets":[{"interface":"eth0","family":"inet","virtual_router_ids":[51],"instances":["VI_1"],"unknown_vrid_adverts":17},` +
+		`{"interface":"eth1","family":"inet6","virtual_router_ids":[52],"instances":["VI_6"],"unknown_vrid_adverts":0}]`
+	if !strings.Contains(string(b), want) {
+		t.Errorf("JSON lacks %s:\n%s", want, b)
 	}
 }

@@ -41,6 +41,12 @@ func Render(w io.Writer, s *Status, now time.Time) error {
 	for _, g := range s.SyncGroups {
 		fmt.Fprintf(tw, "sync group %s\t%s\t%s\n", g.Name, g.State, strings.Join(g.Members, ","))
 	}
+	for _, k := range s.VRRPSockets {
+		if k.UnknownVRID > 0 {
+			fmt.Fprintf(tw, "%s %s: %d adverts for a VRID no instance here has (another VRRP group, or a peer's wrong virtual_router_id)\n",
+				k.Interface, k.Family, k.UnknownVRID)
+		}
+	}
 	fmt.Fprintln(tw)
 	if len(s.VirtualServers) == 0 {
 		fmt.Fprintln(tw, "IPVS: no virtual servers")

@@ -13,6 +13,7 @@ type Status struct {
 	ConfigLoaded   time.Time       `json:"config_loaded"`
 	Instances      []Instance      `json:"vrrp_instances"`
 	SyncGroups     []SyncGroup     `json:"vrrp_sync_groups,omitempty"`
+	VRRPSockets    []VRRPSocket    `json:"vrrp_sockets,omitempty"`
 	VirtualServers []VirtualServer `json:"virtual_servers"`
 }
 
@@ -46,6 +47,20 @@ type Tracker struct {
 	State  string `json:"state"` // OK, FAILED, or a value for track_file
 	Weight int    `json:"weight"`
 	Detail string `json:"detail,omitempty"`
+}
+
+// VRRPSocket is the socket the VRRP instances of one interface and address
+// family share. It receives every advert on the interface and counts those
+// for a VRID none of its instances has: another VRRP group on the segment,
+// or a peer configured with a wrong virtual_router_id.
+type VRRPSocket struct {
+	Interface string   `json:"interface"`
+	Family    string   `json:"family"` // inet or inet6
+	VRIDs     []int    `json:"virtual_router_ids"`
+	Instances []string `json:"instances,omitempty"`
+	// UnknownVRID counts the adverts for other VRIDs since the socket was
+	// opened (at start, or by a reload that rebuilt the instances).
+	UnknownVRID uint64 `json:"unknown_vrid_adverts"`
 }
 
 // SyncGroup is one vrrp_sync_group.

@@ -34,6 +34,9 @@ var (
 	vrrpTrans = prometheus.NewDesc("lvsd_vrrp_transitions_total", "VRRP state transitions.", []string{"instance"}, nil)
 	vrrpLate  = prometheus.NewDesc("lvsd_vrrp_late_timers_total", "VRRP timers handled later than vrrp_late_timer after their deadline.",
 		[]string{"instance"}, nil)
+	vrrpUnknown = prometheus.NewDesc("lvsd_vrrp_unknown_vrid_adverts_total",
+		"VRRP adverts received on an interface for a VRID no instance there has (another group, or a peer's wrong virtual_router_id).",
+		[]string{"interface", "family"}, nil)
 	trackUp = prometheus.NewDesc("lvsd_vrrp_tracker_ok", "1 when the tracked object is OK.",
 		[]string{"instance", "kind", "tracker"}, nil)
 
@@ -109,6 +112,9 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		for _, t := range in.Trackers {
 			gauge(trackUp, b2f(t.State != "FAILED" && t.State != "FAULT"), in.Name, t.Kind, t.Name)
 		}
+	}
+	for _, k := range s.VRRPSockets {
+		counter(vrrpUnknown, k.UnknownVRID, k.Interface, k.Family)
 	}
 	for _, vs := range s.VirtualServers {
 		svc := vs.Protocol + " " + vs.Address

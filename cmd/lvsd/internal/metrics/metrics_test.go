@@ -20,6 +20,7 @@ func status() *control.Status {
 			Drops:    map[string]uint64{"auth_pass_mismatch": 4},
 			Trackers: []control.Tracker{{Name: "chk_nginx", Kind: "script", State: "FAILED"}},
 		}},
+		VRRPSockets: []control.VRRPSocket{{Interface: "eth0", Family: "inet", VRIDs: []int{51}, UnknownVRID: 17}},
 		VirtualServers: []control.VirtualServer{{
 			Protocol: "TCP", Address: "192.168.200.100:443", InKernel: true, Quorum: "up",
 			Counters: control.Counters{Conns: 1 << 40},
@@ -53,6 +54,7 @@ func TestScrape(t *testing.T) {
 		`lvsd_vrrp_dropped_total{instance="VI_1",reason="auth_pass_mismatch"} 4`,
 		`lvsd_vrrp_transitions_total{instance="VI_1"} 2`,
 		`lvsd_vrrp_late_timers_total{instance="VI_1"} 4`,
+		`lvsd_vrrp_unknown_vrid_adverts_total{family="inet",interface="eth0"} 17`,
 		`lvsd_vrrp_tracker_ok{instance="VI_1",kind="script",tracker="chk_nginx"} 0`,
 		`lvsd_ipvs_service_connections_total{service="TCP 192.168.200.100:443"} 1.099511627776e+12`,
 		`lvsd_realserver_up{real_server="192.168.201.100:443",service="TCP 192.168.200.100:443"} 0`,
