@@ -146,8 +146,14 @@ func (d *daemon) reloadIPVS(specs []ipvs.VirtualServer) error {
 		}
 		return nil
 	}
+	// Quorum scripts run as the users of the new file (reloadLocked has
+	// refused a file whose scripts cannot be resolved).
+	users, err := quorumUsers(d.cfg)
+	if err != nil {
+		return fmt.Errorf("reload: %w", err)
+	}
 	p.mu.Lock()
-	p.specs = specs
+	p.specs, p.quorumUsers = specs, users
 	p.mu.Unlock()
 	p.kickLoop()
 	return p.reloadGlobal(d.cfg)
