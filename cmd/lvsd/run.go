@@ -39,6 +39,10 @@ func runDaemon(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "lvsd run: %v\n", err)
 		return exitFailure
 	}
+	if err := preflight(cfg); err != nil {
+		log.Error("cannot start", "err", err)
+		return exitFailure
+	}
 	fs.Visit(func(f *flag.Flag) { of.socketSet = of.socketSet || f.Name == "socket" })
 	return newOps(*file, of, log).run(cfg)
 }

@@ -96,3 +96,42 @@ port = 80
 		})
 	}
 }
+
+// TestRunRefusesInsecureScriptFirst: `lvsd run` refuses an insecure
+// misc_check before any part starts (the IPVS part would otherwise have
+// opened the kernel's IPVS and applied the table first).
+func TestRunRefusesInsecureScriptFirst(t *testing.T) {
+	testenv.NeedRoot(t)
+	dir := t.TempDir()
+	prog := filepath.Join(dir, "ww.sh")
+	if err := os.WriteFile(prog, []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(prog, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "lvsd.toml")
+	if err := os.WriteFile(file, []byte(fmt.Sprintf(`
+[global]
+enable_script_security = true
+
+[[virtual_server]]
+ip = "192.168.200.100"
+port = 80
+
+[[virtual_server.real_server]]
+ip = "10.0.0.1"
+port = 80
+
+[[virtual_server.real_server.misc_check]]
+misc_path = %q
+`, prog)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr strings.Builder
+	code := runDaemon([]string{"-f", file, "--socket", "none", "--state-file", "none"}, &stdout, &stderr)
+	want := "misc_check: script " + prog + " runs as root but is writable by every user"
+	if code != exitFailure || !strings.Contains(stderr.String(), want) {
+		t.Fatalf("lvsd run: exit %d, stderr %q; want exit %d and %q", code, stderr.String(), exitFailure, want)
+	}
+}
