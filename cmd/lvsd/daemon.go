@@ -126,13 +126,19 @@ type vrrpInstance struct {
 
 func (v *vrrpPart) start(ctx context.Context) error {
 	if len(v.d.cfg.Instances) == 0 {
+		if v.m != nil {
+			v.m.Close()
+			v.m = nil
+		}
 		return nil
 	}
-	m, err := vip.New()
-	if err != nil {
-		return err
+	if v.m == nil { // else handed over by the previous part (handoverVRRP)
+		m, err := vip.New()
+		if err != nil {
+			return err
+		}
+		v.m = m
 	}
-	v.m = m
 	trk, err := newVRRPTracking(v.d.cfg, v.d.log)
 	if err != nil {
 		v.closeAll()
@@ -228,7 +234,7 @@ func (v *vrrpPart) closeKernel(k *vrrpKernel) {
 	if k.announce != nil {
 		k.announce.Close()
 	}
-	if k.vmac != "" {
+	if k.vmac != "" && !k.keepVMAC {
 		if err := v.m.DeleteVMAC(k.vmac); err != nil {
 			v.d.log.Warn("cannot remove VMAC", "interface", k.vmac, "err", err)
 		}
@@ -236,13 +242,19 @@ func (v *vrrpPart) closeKernel(k *vrrpKernel) {
 }
 
 func (v *vrrpPart) closeAll() {
+	v.closeInstances()
+	if v.m != nil {
+		v.m.Close()
+	}
+}
+
+// closeInstances closes every instance's kernel share (sockets, VMACs
+// unless kept), leaving the address manager open.
+func (v *vrrpPart) closeInstances() {
 	for _, inst := range v.insts {
 		v.closeKernel(inst.kernel)
 	}
 	v.insts = nil
-	if v.m != nil {
-		v.m.Close()
-	}
 }
 
 // stop makes every instance leave gracefully (priority-0 advert as master,

@@ -303,6 +303,7 @@ func (d *daemon) reloadInstances(p vrrpPlan) error {
 		if in, ok := inst.run.(*vrrp.Instance); ok {
 			in.Abandon()
 			handover.Instances[name] = instanceState{State: in.State().String(), VRID: inst.cfg.VRID, Interface: inst.cfg.Interface}
+			inst.kernel.keepVMAC = keepVMAC(inst, nc)
 		}
 		inst.cancel()
 		<-inst.done
@@ -321,6 +322,9 @@ func (d *daemon) reloadInstances(p vrrpPlan) error {
 		ni, err := v.build(ctx, nc)
 		d.prev = stateFile{}
 		if err != nil {
+			if inst.kernel.keepVMAC {
+				errs = append(errs, v.m.DeleteVMAC(inst.kernel.vmac))
+			}
 			v.insts = append(v.insts[:k], v.insts[k+1:]...)
 			errs = append(errs, fmt.Errorf("reload: instance %s: %w", name, err))
 			continue
@@ -375,6 +379,7 @@ func (d *daemon) handoverVRRP(old *config.Config) error {
 			continue // a different router now: graceful stop
 		}
 		in.Abandon()
+		inst.kernel.keepVMAC = keepVMAC(inst, nc)
 		st := in.State()
 		handover.Instances[c.Name] = instanceState{State: st.String(), VRID: c.VRID, Interface: c.Interface}
 		if st == vrrp.StateMaster {
@@ -418,13 +423,16 @@ func (d *daemon) handoverVRRP(old *config.Config) error {
 			errs = append(errs, err)
 		}
 	}
-	v.closeAll()
+	// The address manager goes to the new part with the VMACs it keeps
+	// (and the interfaces' ARP settings it will restore).
+	v.closeInstances()
 	if v.trk != nil {
 		if err := v.trk.stop(ctx); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	nv := &vrrpPart{d: d}
+	nv := &vrrpPart{d: d, m: v.m}
+	v.m = nil
 	d.vrrp = nv
 	d.setVRRPStep(nv)
 	d.prev = handover
@@ -442,6 +450,17 @@ func (d *daemon) handoverVRRP(old *config.Config) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// keepVMAC reports whether an abandoned instance's VMAC is the one its
+// successor nc uses (same name, parent, VRID and family): the hand-over
+// then leaves it in place, with its VIPs, and the successor reuses it
+// (vip.Manager.EnsureVMAC), instead of deleting it and creating it again,
+// which would take the VIPs down with it for a moment.
+func keepVMAC(inst *vrrpInstance, nc *config.VRRPInstance) bool {
+	c := inst.cfg
+	return inst.kernel.vmac != "" && nc.UseVMAC && nc.VMACName == inst.kernel.vmac &&
+		nc.Interface == c.Interface && uint8(nc.VirtualRouterID) == c.VRID && (nc.Family == 6) == c.IPv6()
 }
 
 type staleAddrs struct {

@@ -271,6 +271,9 @@ type vrrpKernel struct {
 	addrs    *addrManager
 	announce *announcers
 	vmac     string // created VMAC, removed at stop; empty without use_vmac
+	// keepVMAC: closing leaves the VMAC in place, for a successor that
+	// reuses it (reload hand-over, see keepVMAC in reload.go).
+	keepVMAC bool
 }
 
 // openKernel creates the VMAC (use_vmac), opens the instance's share of its
