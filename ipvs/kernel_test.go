@@ -394,6 +394,10 @@ func TestKernelTimeoutsFlushSyncDaemon(t *testing.T) {
 	if ds, err := c.SyncDaemons(); err != nil || len(ds) != 1 || ds[0].Port != 8849 {
 		t.Errorf("after a port change: %+v, %v", ds, err)
 	}
+	// ipvsadm reads the port the kernel uses (host order on the wire)
+	if out := ipvsadm(t, ns, "-L", "--daemon"); !strings.Contains(out, "port=8849") {
+		t.Errorf("ipvsadm --daemon after a port change:\n%s", out)
+	}
 	check(SyncMaster)
 	if err := m.SetSyncDaemons(nil); err != nil {
 		t.Fatal(err)

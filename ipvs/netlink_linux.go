@@ -547,7 +547,9 @@ func (c *netlinkClient) StartSyncDaemon(d SyncDaemon) error {
 			ae.Bytes(daemonAttrMcastGrp6, d.Group.AsSlice())
 		}
 		if d.Port != 0 {
-			ae.Bytes(daemonAttrMcastPort, binary.BigEndian.AppendUint16(nil, d.Port))
+			// host order, unlike the service ports: the kernel reads it
+			// with nla_get_u16 and converts when it binds
+			ae.Uint16(daemonAttrMcastPort, d.Port)
 		}
 		if d.TTL != 0 {
 			ae.Uint8(daemonAttrMcastTTL, d.TTL)
@@ -611,7 +613,7 @@ func (c *netlinkClient) SyncDaemons() ([]SyncDaemon, error) {
 						d.Group, _ = netip.AddrFromSlice(nad.Bytes())
 					case daemonAttrMcastPort:
 						if p := nad.Bytes(); len(p) == 2 {
-							d.Port = binary.BigEndian.Uint16(p)
+							d.Port = binary.NativeEndian.Uint16(p) // host order (see StartSyncDaemon)
 						}
 					case daemonAttrMcastTTL:
 						d.TTL = nad.Uint8()
