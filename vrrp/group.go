@@ -34,7 +34,10 @@ type GroupOptions struct {
 //     pass), INIT or FAULT, no member is MASTER: a master member goes
 //     BACKUP, e.g. when another member heard a higher priority;
 //   - a member whose master-down timer expires waits until every member
-//     wants MASTER (or is MASTER); then all become MASTER together.
+//     wants MASTER (or is MASTER); then all become MASTER together;
+//   - a member that resumes as MASTER (restart without outage,
+//     Options.Resume) stays MASTER while the others have not started yet;
+//     if one of them then starts as BACKUP, all go BACKUP.
 //
 // The members' event handling is serialised on the group's lock, so a
 // member's event can move the others atomically.
@@ -147,7 +150,12 @@ func (g *SyncGroup) reconcile(now time.Time) {
 			if !m.m.WantsMaster() {
 				blocked, ready = true, false
 			}
-		default: // Init, Fault
+		case fsm.Init:
+			// Not started yet: no member becomes master, but a resumed
+			// master (Options.Resume) stays so until this one starts, as
+			// a backup (then all go BACKUP) or resumed too.
+			ready = false
+		default: // Fault
 			blocked, ready = true, false
 		}
 	}

@@ -311,9 +311,12 @@ func (m *Machine) Start(now time.Time, out []Action) []Action {
 // master running, announcing at once would pull its traffic to us for the
 // moment before we step down, and leave it unserved after.
 //
-// With a fault set, in a sync group, or outside Init, Resume is Start.
+// A sync group member (gated) resumes the same way; its group then keeps
+// it MASTER only if every other member resumes too (vrrp.SyncGroup).
+//
+// With a fault set, or outside Init, Resume is Start.
 func (m *Machine) Resume(now time.Time, out []Action) []Action {
-	if m.state != Init || m.fault || m.syncFault || m.gated {
+	if m.state != Init || m.fault || m.syncFault {
 		return m.Start(now, out)
 	}
 	m.wantMaster = false

@@ -29,10 +29,11 @@ func TestResume(t *testing.T) {
 			Action{Kind: RemoveVIPs},
 			Action{Kind: Transition, From: Init, To: Fault, Cause: CauseFault, Priority: 100},
 		), Fault, time.Time{}},
-		{"sync group member: starts as backup", func(m *Machine) { m.SetGated(true) }, acts(
+		{"sync group member: resumes too", func(m *Machine) { m.SetGated(true) }, resumed, Master, at(time.Second)},
+		{"sync group member in sync fault: starts in fault", func(m *Machine) { m.SetGated(true); m.SetSyncFault(t0, true, nil) }, acts(
 			Action{Kind: RemoveVIPs},
-			Action{Kind: Transition, From: Init, To: Backup, Cause: CauseStart, Priority: 100},
-		), Backup, at(3609375 * time.Microsecond)},
+			Action{Kind: Transition, From: Init, To: Fault, Cause: CauseFault, Priority: 100},
+		), Fault, time.Time{}},
 		{"already started: nothing", func(m *Machine) { m.Start(t0, nil) }, nil, Backup, at(3609375 * time.Microsecond)},
 	} {
 		t.Run(c.name, func(t *testing.T) {
