@@ -100,6 +100,12 @@ func FuzzMachine(f *testing.F) {
 					if cur != Master && after != Master && !(a.Priority == 0 && before == Master) {
 						t.Fatalf("op %d: advert prio %d sent in %v", op, a.Priority, cur)
 					}
+				case Announce:
+					// Only a master announces (a resumed one with its
+					// first periodic advert, never after stepping down).
+					if cur != Master && after != Master {
+						t.Fatalf("op %d: announcement %d in %v", op, a.Announce, cur)
+					}
 				case Transition:
 					if a.From != cur || a.To == cur {
 						t.Fatalf("op %d: transition %v->%v from state %v", op, a.From, a.To, cur)
