@@ -350,6 +350,26 @@ func TestKernelTimeoutsFlushSyncDaemon(t *testing.T) {
 	}
 
 	m := NewManager(c, nil)
+	// The Manager gives a timeout left at 0 its value from before its
+	// first change, and puts them all back (keepalived's semantics).
+	orig := Timeouts{TCP: 901, TCPFin: 121, UDP: 301}
+	for _, st := range []struct{ set, want Timeouts }{
+		{Timeouts{TCP: 902}, Timeouts{TCP: 902, TCPFin: 121, UDP: 301}},
+		{Timeouts{UDP: 303}, Timeouts{TCP: 901, TCPFin: 121, UDP: 303}},
+	} {
+		if err := m.SetTimeouts(st.set); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := c.Timeouts(); err != nil || got != st.want {
+			t.Errorf("Manager.SetTimeouts(%+v): kernel %+v (%v), want %+v", st.set, got, err, st.want)
+		}
+	}
+	if err := m.RestoreTimeouts(); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.Timeouts(); err != nil || got != orig {
+		t.Errorf("after RestoreTimeouts: %+v (%v), want %+v", got, err, orig)
+	}
 	master := SyncDaemon{State: SyncMaster, Interface: "sync0", SyncID: 51}
 	backup := SyncDaemon{State: SyncBackup, Interface: "sync0", SyncID: 51}
 	if err := m.SetSyncDaemons([]SyncDaemon{backup}); err != nil {

@@ -1,6 +1,7 @@
 package ipvs
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -59,6 +60,9 @@ type Manager struct {
 	requests uint64
 	// daemonStarted is when lvsd started each sync daemon state.
 	daemonStarted map[SyncState]time.Time
+	// origTimeouts are the kernel's timeouts before lvsd's first change
+	// (keepalived's orig_ipvs_timeouts); nil until then.
+	origTimeouts *Timeouts
 	// lastLog and suppressed rate-limit the failure log per reason.
 	lastLog    map[FailReason]time.Time
 	suppressed map[FailReason]int
@@ -332,13 +336,31 @@ func (m *Manager) Flush() error {
 	return m.client.Flush()
 }
 
-// SetTimeouts applies lvs_timeouts (0 leaves a value unchanged).
+// SetTimeouts applies lvs_timeouts as keepalived does: the kernel's values
+// are read and kept before the first change, and a value left at 0 gets
+// its original back (all zero: every original, or no request when nothing
+// was changed yet).
 func (m *Manager) SetTimeouts(t Timeouts) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.origTimeouts == nil {
+		if t == (Timeouts{}) {
+			return nil
+		}
+		orig, err := m.client.Timeouts()
+		if err != nil {
+			return err
+		}
+		m.origTimeouts = &orig
+	}
+	o := m.origTimeouts
 	m.requests++
-	return m.client.SetTimeouts(t)
+	return m.client.SetTimeouts(Timeouts{TCP: cmp.Or(t.TCP, o.TCP), TCPFin: cmp.Or(t.TCPFin, o.TCPFin), UDP: cmp.Or(t.UDP, o.UDP)})
 }
+
+// RestoreTimeouts puts back the timeouts the kernel had before the first
+// SetTimeouts (keepalived does at stop); without one it does nothing.
+func (m *Manager) RestoreTimeouts() error { return m.SetTimeouts(Timeouts{}) }
 
 // SetSyncDaemons makes the running sync daemons equal to want (at most one
 // per state): daemons that differ are stopped, missing ones started. An

@@ -234,6 +234,47 @@ func TestManagerSyncDaemons(t *testing.T) {
 	}
 }
 
+// TestManagerTimeouts: as keepalived, a timeout left at 0 gets the value the
+// kernel had before lvsd's first change, and RestoreTimeouts puts them all
+// back; nothing is sent before a first change.
+func TestManagerTimeouts(t *testing.T) {
+	f := NewFake()
+	orig, _ := f.Timeouts()
+	m := NewManager(f, nil)
+	if err := m.SetTimeouts(Timeouts{}); err != nil || len(f.Calls()) != 0 {
+		t.Fatalf("nothing to set: %v (err %v)", f.Calls(), err)
+	}
+	if err := m.RestoreTimeouts(); err != nil || len(f.Calls()) != 0 {
+		t.Fatalf("nothing to restore: %v (err %v)", f.Calls(), err)
+	}
+	steps := []struct {
+		set, want Timeouts
+	}{
+		{Timeouts{TCP: 1000, UDP: 50}, Timeouts{TCP: 1000, TCPFin: orig.TCPFin, UDP: 50}},
+		{Timeouts{TCP: 1000}, Timeouts{TCP: 1000, TCPFin: orig.TCPFin, UDP: orig.UDP}}, // udp removed: original
+		{Timeouts{TCPFin: 7}, Timeouts{TCP: orig.TCP, TCPFin: 7, UDP: orig.UDP}},
+		{Timeouts{}, orig},
+	}
+	for _, st := range steps {
+		f.ResetCalls()
+		if err := m.SetTimeouts(st.set); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := f.Timeouts(); got != st.want || len(f.Calls()) != 1 {
+			t.Errorf("SetTimeouts(%+v): kernel %+v with %v, want %+v with one request", st.set, got, f.Calls(), st.want)
+		}
+	}
+	if err := m.SetTimeouts(Timeouts{UDP: 9}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.RestoreTimeouts(); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := f.Timeouts(); got != orig {
+		t.Errorf("after RestoreTimeouts: %+v, want %+v", got, orig)
+	}
+}
+
 func TestSyncDaemonMatches(t *testing.T) {
 	want := SyncDaemon{State: SyncBackup, Interface: "eth0", SyncID: 7}
 	for _, c := range []struct {

@@ -342,7 +342,8 @@ type Info struct {
 }
 
 // Timeouts are the connection timeouts (lvs_timeouts), in seconds; 0 in a
-// SetTimeouts call leaves that value unchanged.
+// Client.SetTimeouts call leaves that value unchanged (Manager.SetTimeouts
+// puts the original back instead, as keepalived).
 type Timeouts struct {
 	TCP, TCPFin, UDP uint32
 }

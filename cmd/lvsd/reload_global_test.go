@@ -27,9 +27,10 @@ func callOps(f *ipvs.Fake) []string {
 }
 
 // TestReloadTimeouts: through the daemon's reload path, an unchanged
-// lvs_timeouts issues no request, a changed one exactly the timeout
-// request, a removed one none (the kernel keeps its values, as at start),
-// and a new lvs_flush does not flush (start-time only, as keepalived).
+// lvs_timeouts issues no request and a changed one exactly the timeout
+// request; a new lvs_flush does not flush (start-time only, as keepalived);
+// a removed key, then a removed lvs_timeouts, get the kernel's original
+// values back (one request each), and so does the stop.
 func TestReloadTimeouts(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "lvsd.toml")
 	write := func(global string) {
@@ -38,60 +39,78 @@ func TestReloadTimeouts(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	write(`lvs_timeouts = { tcp = 900, tcpfin = 120, udp = 300 }`)
+	write(`lvs_timeouts = { tcp = 1000, tcpfin = 100, udp = 200 }`)
 	cfg, err := config.Load(file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.DiscardHandler)
 	f := ipvs.NewFake()
+	orig, _ := f.Timeouts()
 	d := newDaemon(cfg, log)
 	d.ipvs.newClient = func() (ipvs.Client, error) { return f, nil }
 	if err := d.start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	defer d.stop(context.Background())
+	stopped := false
+	defer func() {
+		if !stopped {
+			d.stop(context.Background())
+		}
+	}()
 	o := newOps(file, opsFlags{}, log)
 	o.d = d
 	waitTable(t, f, "initial table", func(tab ipvs.Table) bool { return len(tab) == 1 })
-	f.ResetCalls()
-
-	if err := o.reload(); err != nil {
-		t.Fatal(err)
+	if got, _ := f.Timeouts(); got != (ipvs.Timeouts{TCP: 1000, TCPFin: 100, UDP: 200}) {
+		t.Fatalf("timeouts at start: %+v", got)
 	}
-	if ops := callOps(f); len(ops) != 0 {
+	f.ResetCalls()
+	reload := func(global string) []string {
+		t.Helper()
+		f.ResetCalls()
+		write(global)
+		if err := o.reload(); err != nil {
+			t.Fatal(err)
+		}
+		return callOps(f)
+	}
+	timeouts := func(want ipvs.Timeouts) {
+		t.Helper()
+		if got, _ := f.Timeouts(); got != want {
+			t.Errorf("timeouts %+v, want %+v", got, want)
+		}
+	}
+
+	if ops := reload(`lvs_timeouts = { tcp = 1000, tcpfin = 100, udp = 200 }`); len(ops) != 0 {
 		t.Errorf("unchanged reload: requests %v, want none", ops)
 	}
-
-	write(`lvs_timeouts = { tcp = 901, tcpfin = 120, udp = 300 }`)
-	if err := o.reload(); err != nil {
-		t.Fatal(err)
-	}
-	if ops := callOps(f); !slices.Equal(ops, []string{"SetTimeouts"}) {
+	if ops := reload(`lvs_timeouts = { tcp = 1001, tcpfin = 100, udp = 200 }`); !slices.Equal(ops, []string{"SetTimeouts"}) {
 		t.Errorf("changed lvs_timeouts: requests %v, want one SetTimeouts", ops)
 	}
-	if got, _ := f.Timeouts(); got != (ipvs.Timeouts{TCP: 901, TCPFin: 120, UDP: 300}) {
-		t.Errorf("timeouts after the reload: %+v", got)
-	}
-
-	f.ResetCalls()
-	write(`lvs_timeouts = { tcp = 901, tcpfin = 120, udp = 300 }` + "\nlvs_flush = true")
-	if err := o.reload(); err != nil {
-		t.Fatal(err)
-	}
-	write("")
-	if err := o.reload(); err != nil {
-		t.Fatal(err)
-	}
-	if ops := callOps(f); len(ops) != 0 {
-		t.Errorf("lvs_flush added, then lvs_timeouts removed: requests %v, want none", ops)
+	timeouts(ipvs.Timeouts{TCP: 1001, TCPFin: 100, UDP: 200})
+	if ops := reload(`lvs_timeouts = { tcp = 1001, tcpfin = 100, udp = 200 }` + "\nlvs_flush = true"); len(ops) != 0 {
+		t.Errorf("lvs_flush added: requests %v, want none (no flush)", ops)
 	}
 	if len(f.Table()) != 1 {
-		t.Errorf("table after the reloads: %v", f.Table())
+		t.Errorf("table after lvs_flush was added: %v", f.Table())
 	}
-	if got, _ := f.Timeouts(); got != (ipvs.Timeouts{TCP: 901, TCPFin: 120, UDP: 300}) {
-		t.Errorf("timeouts after lvs_timeouts was removed: %+v", got)
+	if ops := reload(`lvs_timeouts = { tcp = 1001, tcpfin = 100 }`); !slices.Equal(ops, []string{"SetTimeouts"}) {
+		t.Errorf("udp removed: requests %v, want one SetTimeouts", ops)
 	}
+	timeouts(ipvs.Timeouts{TCP: 1001, TCPFin: 100, UDP: orig.UDP})
+	if ops := reload(""); !slices.Equal(ops, []string{"SetTimeouts"}) {
+		t.Errorf("lvs_timeouts removed: requests %v, want one SetTimeouts", ops)
+	}
+	timeouts(orig)
+
+	// set again, then the stop restores the originals
+	reload(`lvs_timeouts = { udp = 5 }`)
+	timeouts(ipvs.Timeouts{TCP: orig.TCP, TCPFin: orig.TCPFin, UDP: 5})
+	stopped = true
+	if err := d.stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	timeouts(orig)
 }
 
 const reloadSyncConfig = `

@@ -24,8 +24,8 @@ func (p *ipvsPart) setSyncDaemons() error {
 
 // reloadGlobal applies the IPVS global keys of a reload, each only when it
 // changed, so an unchanged file makes no request: lvs_timeouts (a key
-// removed or set to 0 leaves the kernel's value as it is, as at start) and
-// lvs_sync_daemon (restarted when any of its settings changed, stopped
+// removed or set to 0 gets the kernel's value from before lvsd's first
+// change back, as keepalived: Manager.SetTimeouts) and lvs_sync_daemon (restarted when any of its settings changed, stopped
 // when removed; master or backup by its VRRP instance's current state).
 // lvs_flush is a start-time action, as in keepalived: a reload does not
 // flush.
@@ -37,7 +37,7 @@ func (p *ipvsPart) reloadGlobal(cfg *config.Config) error {
 	p.mu.Unlock()
 	next := cfg.Global
 	var errs []error
-	if t := ipvs.TimeoutsFor(next); t != ipvs.TimeoutsFor(prev) && t != (ipvs.Timeouts{}) {
+	if t := ipvs.TimeoutsFor(next); t != ipvs.TimeoutsFor(prev) {
 		if err := m.SetTimeouts(t); err != nil {
 			errs = append(errs, fmt.Errorf("reload: lvs_timeouts: %w", err))
 		} else {

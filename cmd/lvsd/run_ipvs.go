@@ -283,7 +283,8 @@ func (p *ipvsPart) runScript(ev ipvs.Event, done chan<- struct{}) {
 }
 
 // stop ends the loops, runs omega's quorum_down scripts, stops the sync
-// daemon and, with lvs_flush_on_stop, flushes the table.
+// daemon, restores the timeouts lvs_timeouts changed and, with
+// lvs_flush_on_stop, flushes the table.
 func (p *ipvsPart) stop(ctx context.Context) error {
 	if p.cancel == nil {
 		return nil
@@ -307,6 +308,10 @@ func (p *ipvsPart) stop(ctx context.Context) error {
 		if err := m.SetSyncDaemons(nil); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	// as keepalived at stop: the timeouts lvs_timeouts changed go back
+	if err := m.RestoreTimeouts(); err != nil {
+		errs = append(errs, fmt.Errorf("ipvs: restore timeouts: %w", err))
 	}
 	if err := m.Close(p.d.cfg.Global.LVSFlushOnStop); err != nil {
 		errs = append(errs, fmt.Errorf("ipvs: close: %w", err))
