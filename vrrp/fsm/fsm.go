@@ -329,6 +329,44 @@ func (m *Machine) Resume(now time.Time, out []Action) []Action {
 	return out
 }
 
+// Inherit leaves Init straight to st, the state of a predecessor that
+// this machine replaces without anyone noticing: a reload rebuilt the
+// instance although its own configuration did not change. Unlike Start and
+// Resume it emits no Transition and no Announce: the neighbours' caches
+// already point where they should, and notify scripts, status and metrics
+// must not see a change that did not happen.
+//
+// Master: an advert now (the predecessor's schedule is lost; an early
+// advert is harmless and keeps the backups' timers well inside
+// Master_Down_Interval) and AddVIPs (which finds them present); then the
+// machine is a master like any other: it steps down at a higher advert and
+// answers a lower one. Backup: RemoveVIPs (a backup has none; it cleans up
+// as Start does) and the master-down timer armed from now with our own
+// interval, which is safe: the master's next advert re-arms it.
+//
+// With a fault set, outside Init, or for any other st, Inherit is Start.
+func (m *Machine) Inherit(now time.Time, st State, out []Action) []Action {
+	if m.state != Init || m.fault || m.syncFault || (st != Master && st != Backup) {
+		return m.Start(now, out)
+	}
+	m.wantMaster = false
+	m.preemptAt = time.Time{}
+	m.announceDue = false
+	if st == Master {
+		out = append(out, Action{Kind: SendAdvert, Priority: m.prio})
+		out = append(out, Action{Kind: AddVIPs})
+		m.state = Master
+		m.deadline = now.Add(m.cfg.AdvertInterval)
+		return out
+	}
+	out = append(out, Action{Kind: RemoveVIPs})
+	m.masterAdverInt = m.cfg.AdvertInterval
+	m.state = Backup
+	m.deadline = now.Add(m.mdi())
+	m.downCause = CauseMasterDown
+	return out
+}
+
 // Timer handles the expiry of Deadline. Calls before the deadline do nothing.
 func (m *Machine) Timer(now time.Time, out []Action) []Action {
 	if m.deadline.IsZero() || now.Before(m.deadline) {
