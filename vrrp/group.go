@@ -23,6 +23,12 @@ type GroupOptions struct {
 	// group notify scripts: `GROUP VG_1 MASTER 0`), under the group's lock:
 	// it must not block.
 	OnTransition func(GroupTransition)
+	// Inherit, MASTER or BACKUP, is the state of a predecessor group whose
+	// members all take over their predecessors' states quietly
+	// (Options.Inherit): the group starts in it, and keeps it without a
+	// transition while members have not started yet, so that a reload
+	// hand-over fires no group notification either.
+	Inherit State
 }
 
 // SyncGroup is a vrrp_sync_group: its members move together, with
@@ -59,6 +65,9 @@ type SyncGroup struct {
 	members []*Instance
 	// state is the group's state (guarded by mu).
 	state State
+	// holding: the state is inherited and held until every member has
+	// started (guarded by mu).
+	holding bool
 }
 
 // NewSyncGroup ties instances into a sync group. It must be called before
@@ -80,6 +89,9 @@ func NewSyncGroup(name string, opts GroupOptions, members ...*Instance) (*SyncGr
 			return nil, errors.New("vrrp: sync group " + name + ": instance " + m.cfg.Name + " is running, repeated or in another group")
 		}
 		seen[m] = true
+	}
+	if opts.Inherit == fsm.Master || opts.Inherit == fsm.Backup {
+		g.state, g.holding = opts.Inherit, true
 	}
 	for _, m := range members {
 		m.group = g
@@ -170,6 +182,14 @@ func (g *SyncGroup) reconcile(now time.Time) {
 	}
 
 	st := g.compute()
+	if g.holding {
+		for _, m := range g.members {
+			if m.m.State() == fsm.Init {
+				return // an inherited state waits for every member
+			}
+		}
+		g.holding = false
+	}
 	if st != g.state && len(g.members) > 0 {
 		from := g.state
 		g.state = st

@@ -57,6 +57,15 @@ type Options struct {
 	// of starting as backup: for a restarted daemon that was master and
 	// whose VIPs are still in place (restart without outage).
 	Resume bool
+	// Inherit, when set with State MASTER or BACKUP, makes Run take over
+	// that state from a predecessor quietly (fsm.Machine.Inherit): for an
+	// instance a reload rebuilt although its own configuration did not
+	// change. No Transition (so no OnTransition, no state-change log at
+	// Info), no gratuitous ARP burst; the counters, the last transition
+	// time and the master last heard continue from Inherit (the
+	// predecessor's Stats, taken after its Run returned). With a fault set
+	// at start, or another State, Run starts as usual (Resume applies).
+	Inherit *Stats
 	// LateTimer, when positive, logs a warning and counts Stats.LateTimers
 	// whenever the advert / master-down timer fires later than this after
 	// its deadline (a starved process loses VIPs).
@@ -381,9 +390,12 @@ func (i *Instance) Run(ctx context.Context) error {
 	i.lk.Lock()
 	now := time.Now()
 	i.applyWanted(now)
-	if i.opts.Resume {
+	switch {
+	case i.opts.Inherit != nil && (i.opts.Inherit.State == fsm.Master || i.opts.Inherit.State == fsm.Backup):
+		i.inherit(now, i.opts.Inherit)
+	case i.opts.Resume:
 		i.apply(now, i.m.Resume(now, i.acts[:0]))
-	} else {
+	default:
 		i.apply(now, i.m.Start(now, i.acts[:0]))
 	}
 	i.armTimer(now)
@@ -453,6 +465,43 @@ func (i *Instance) Run(ctx context.Context) error {
 			i.armTimer(now)
 			i.settle(now)
 			i.lk.Unlock()
+		}
+	}
+}
+
+// inherit takes over a predecessor's state and counters (Options.Inherit).
+// Called with i.lk held, at start.
+func (i *Instance) inherit(now time.Time, h *Stats) {
+	i.c.sent.Store(h.AdvertsSent)
+	i.c.received.Add(h.AdvertsReceived)
+	i.c.prio0Sent.Store(h.PriorityZeroSent)
+	i.c.prio0Received.Add(h.PriorityZeroReceived)
+	i.c.noPseudo.Add(h.ChecksumNoPseudoHeaderReceived)
+	for r, n := range h.Drops {
+		i.c.drops[r].Add(n)
+	}
+	i.c.transitions.Store(h.Transitions)
+	i.c.becameMaster.Store(h.BecameMaster)
+	i.c.releasedMaster.Store(h.ReleasedMaster)
+	i.c.restored.Store(h.VIPsRestored)
+	i.c.lateTimers.Store(h.LateTimers)
+	i.c.sendErrors.Store(h.SendErrors)
+	i.c.readErrors.Add(h.ReadErrors)
+	i.c.addrErrors.Store(h.AddrErrors)
+	i.c.announceErrors.Store(h.AnnounceErrors)
+	i.statMu.Lock()
+	i.lastTransition = h.LastTransition
+	if h.State == fsm.Backup {
+		i.master, i.masterPrio = h.Master, h.MasterPriority
+	}
+	i.statMu.Unlock()
+	i.apply(now, i.m.Inherit(now, h.State, i.acts[:0]))
+	if st := i.m.State(); st == h.State {
+		// No Transition action: publish the state here.
+		i.c.state.Store(uint32(st))
+		i.log.Debug("took over the predecessor's state", "state", st.String(), "last_transition", h.LastTransition)
+		if st == fsm.Master && i.cfg.GARPMasterRefresh > 0 {
+			i.refresh.Reset(i.cfg.GARPMasterRefresh)
 		}
 	}
 }
