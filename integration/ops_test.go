@@ -111,6 +111,7 @@ type opsInstance struct {
 	AdvertsSent    uint64   `json:"adverts_sent"`
 	Transitions    uint64   `json:"transitions"`
 	LastCause      string   `json:"last_cause"`
+	LastTransition string   `json:"last_transition"`
 	VirtualAddress []string `json:"virtual_ipaddress"`
 }
 
@@ -146,8 +147,14 @@ func TestOpsStatusMetricsNotifyReload(t *testing.T) {
 	n1, n2, cl := lab.Node("n1"), lab.Node("n2"), lab.Node("cl")
 	dir := t.TempDir()
 	sock, pidFile, stateFile := filepath.Join(dir, "n1.sock"), filepath.Join(dir, "n1.pid"), filepath.Join(dir, "n1.state")
-	global := "metrics_listen = \"127.0.0.1:9650\"\nvrrp_late_timer = \"200ms\""
-	vi2 := instance{Name: "VI_2", VRID: 52, Priority: 200, Version: 3, Advert: fast, VIPs: []string{"10.99.0.102/24 dev eth0"}}
+	global := "metrics_listen = \"127.0.0.1:9650\"\nvrrp_late_timer = \"200ms\"\nscript_user = \"root\""
+	// VI_2's notify script records every notification it gets.
+	notifyLog := filepath.Join(dir, "vi2-notify.log")
+	notifyScript := filepath.Join(dir, "vi2-notify.sh")
+	if err := os.WriteFile(notifyScript, []byte("#!/bin/sh\necho \"$*\" >> "+notifyLog+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	vi2 := instance{Name: "VI_2", VRID: 52, Priority: 200, Version: 3, Advert: fast, VIPs: []string{"10.99.0.102/24 dev eth0"}, Notify: notifyScript}
 	conf := func(vips ...string) string {
 		return opsConf(global, vi2, instance{Priority: 200, Version: 3, Advert: fast, VIPs: vips})
 	}
@@ -164,7 +171,7 @@ func TestOpsStatusMetricsNotifyReload(t *testing.T) {
 		}
 	})
 	vi2b := vi2
-	vi2b.Priority = 100
+	vi2b.Priority, vi2b.Notify = 100, ""
 	startLvsd(t, n2, lvsdConf(vi2b, instance{Priority: 100, Version: 3, Advert: fast}))
 	seen := ns.wait(t, 0, "READY=1", "STATUS=")
 	ns.wait(t, seen, "WATCHDOG=1", "WATCHDOG=1") // every 0.5 s with WatchdogSec=1s
@@ -300,9 +307,23 @@ func TestOpsStatusMetricsNotifyReload(t *testing.T) {
 		t.Error("the reload did not go instance by instance")
 	}
 
-	// A new instance: the whole VRRP part is handed over; the masters
-	// resume, no VIP is unserved.
+	// A new instance: the whole VRRP part is handed over; the changed VI_1
+	// resumes, no VIP is unserved; the unchanged VI_2 takes over its
+	// predecessor's state quietly: no notification, no gratuitous ARP for
+	// its VIP, the same last transition in the status.
 	stopWatch = watchOwner(vip4, n1, n2)
+	vip2 := netip.MustParseAddr("10.99.0.102")
+	if !netlab.WaitFor(5*time.Second, func() bool {
+		b, _ := os.ReadFile(notifyLog)
+		return strings.Contains(string(b), "INSTANCE VI_2 MASTER")
+	}) {
+		b, _ := os.ReadFile(notifyLog)
+		t.Fatalf("VI_2's notify script never said MASTER:\n%s", b)
+	}
+	notifiedBefore, _ := os.ReadFile(notifyLog)
+	vi2Before = statusJSON(t, sock)["VI_2"]
+	arp2 := sniff(t, cl, ethARP)
+	fromHandover := time.Now()
 	vi3 := instance{Name: "VI_3", VRID: 53, Priority: 200, Version: 3, Advert: fast, VIPs: []string{"10.99.0.103/24 dev eth0"}}
 	if err := os.WriteFile(cfgPath, []byte(opsConf(global, vi2, instance{Priority: 200, Version: 3, Advert: fast}, vi3)), 0o644); err != nil {
 		t.Fatal(err)
@@ -319,10 +340,25 @@ func TestOpsStatusMetricsNotifyReload(t *testing.T) {
 		t.Error("the VIP no longer configured is still on n1")
 	}
 	s = statusJSON(t, sock)
-	for _, name := range []string{"VI_1", "VI_2"} {
-		if s[name].State != "MASTER" || s[name].LastCause != "resume" {
-			t.Errorf("%s after the handover: %+v", name, s[name])
-		}
+	if s["VI_1"].State != "MASTER" || s["VI_1"].LastCause != "resume" {
+		t.Errorf("VI_1 after the handover: %+v", s["VI_1"])
+	}
+	if v := s["VI_2"]; v.State != "MASTER" || v.LastCause != vi2Before.LastCause || v.LastTransition != vi2Before.LastTransition ||
+		v.Transitions != vi2Before.Transitions || v.AdvertsSent <= vi2Before.AdvertsSent {
+		t.Errorf("unchanged VI_2 disturbed by the handover: %+v -> %+v", vi2Before, v)
+	}
+	time.Sleep(time.Second) // one advert interval more: a deferred GARP burst would be out
+	if g := arp2.since(fromHandover, isGARP(vip2, n1.MAC)); len(g) != 0 {
+		t.Errorf("%d gratuitous ARPs for the unchanged VI_2's VIP after the handover", len(g))
+	}
+	if g := arp2.since(fromHandover, isGARP(netip.MustParseAddr("10.99.0.103"), n1.MAC)); len(g) == 0 {
+		t.Error("no gratuitous ARP for the new VI_3's VIP (is the sniffer working?)")
+	}
+	if b, _ := os.ReadFile(notifyLog); string(b) != string(notifiedBefore) {
+		t.Errorf("VI_2's notify script ran during the handover: %q -> %q", notifiedBefore, b)
+	}
+	if !strings.Contains(p1.Out.String(), "reload: VRRP configuration changed, handing over") {
+		t.Error("the reload did not hand the whole part over")
 	}
 
 	// Stop through the socket: STOPPING, exit 0, pid file removed.

@@ -50,7 +50,8 @@ type instance struct {
 	VIPs      []string // default "10.99.0.100/24 dev eth0"
 	Unicast   *[2]netip.Addr
 	VMAC      bool
-	AsV2      bool // v3_checksum_as_v2
+	AsV2      bool   // v3_checksum_as_v2
+	Notify    string // notify script ("" none)
 }
 
 func (in instance) defaults() instance {
@@ -93,6 +94,9 @@ func lvsdConf(ins ...instance) string {
 		}
 		if in.AsV2 {
 			b.WriteString("v3_checksum_as_v2 = true\n")
+		}
+		if in.Notify != "" {
+			fmt.Fprintf(&b, "notify = %q\n", in.Notify)
 		}
 		if in.Unicast != nil {
 			fmt.Fprintf(&b, "unicast_src_ip = %q\nunicast_peer = [%q]\n", in.Unicast[0], in.Unicast[1])

@@ -37,6 +37,11 @@ type daemon struct {
 	// prev is the state file of the previous run, read at start: instances
 	// it records as MASTER may resume (restart without outage, reload.go).
 	prev stateFile
+	// inherit and inheritGroups: during a reload hand-over, the instances
+	// and sync groups whose own configuration did not change, with the
+	// states they take over quietly (quietHandover, reload.go); nil else.
+	inherit       map[string]*vrrp.Stats
+	inheritGroups map[string]vrrp.State
 	// stateKick (capacity 1) wakes the state file writer on a transition
 	// (ops.go); nil when none runs.
 	stateKick chan struct{}
@@ -145,6 +150,7 @@ func (v *vrrpPart) start(ctx context.Context) error {
 		return err
 	}
 	v.trk = trk
+	trk.groupInherit = v.d.inheritGroups
 	for i := range v.d.cfg.Instances {
 		in := &v.d.cfg.Instances[i]
 		inst, err := v.build(ctx, in)
@@ -202,6 +208,7 @@ func (v *vrrpPart) build(ctx context.Context, in *config.VRRPInstance) (*vrrpIns
 	opts := v.trk.instanceOptions(c.Name)
 	opts.OnTransition = v.d.stateChanged(v.causes.wrap(v.d.ipvs.wrapTransition(v.causes.deletable(v.trk, opts.OnTransition))))
 	opts.Resume, opts.LateTimer = resume, v.d.cfg.Global.VRRPLateTimer
+	opts.Inherit = v.d.inherit[c.Name] // quiet take-over (reload.go)
 	r, err := newVRRPRunner(c, k, v.d.log, opts)
 	if err != nil {
 		v.closeKernel(k)

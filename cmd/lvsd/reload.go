@@ -400,6 +400,22 @@ func (d *daemon) handoverVRRP(old *config.Config) error {
 		v.cancel()
 		v.wg.Wait()
 	}
+	// The abandoned instances' final states (they ran until cancelled):
+	// the record the successors resume from, and what those whose own
+	// configuration did not change take over quietly.
+	final := map[string]vrrp.Stats{}
+	for _, inst := range v.insts {
+		rec, ok := handover.Instances[inst.cfg.Name]
+		in, isInst := inst.run.(*vrrp.Instance)
+		if !ok || !isInst {
+			continue
+		}
+		st := in.Stats()
+		final[inst.cfg.Name] = st
+		rec.State = st.State.String()
+		handover.Instances[inst.cfg.Name] = rec
+	}
+	quiet, quietGroups := quietHandover(old, d.cfg, final)
 	for _, s := range stale {
 		if len(s.vips) > 0 {
 			if err := s.k.addrs.DelVIPs(ctx, s.vips); err != nil {
@@ -433,10 +449,20 @@ func (d *daemon) handoverVRRP(old *config.Config) error {
 	}
 	nv := &vrrpPart{d: d, m: v.m}
 	v.m = nil
+	// The quiet successors keep their predecessors' last cause in the status.
+	// (nv runs nothing yet: its causeLog needs no lock.)
+	for name := range quiet {
+		if c := v.causes.get(name); c != "" {
+			if nv.causes.m == nil {
+				nv.causes.m = map[string]string{}
+			}
+			nv.causes.m[name] = c
+		}
+	}
 	d.vrrp = nv
 	d.setVRRPStep(nv)
-	d.prev = handover
-	defer func() { d.prev = stateFile{} }()
+	d.prev, d.inherit, d.inheritGroups = handover, quiet, quietGroups
+	defer func() { d.prev, d.inherit, d.inheritGroups = stateFile{}, nil, nil }()
 	if err := nv.start(context.Background()); err != nil {
 		// Go back to the old instances rather than run no VRRP at all.
 		errs = append(errs, fmt.Errorf("reload: start VRRP: %w", err))
@@ -510,4 +536,72 @@ func (d *daemon) setVRRPStep(nv *vrrpPart) {
 			d.steps[k] = step{name: "vrrp", start: nv.start, stop: nv.stop}
 		}
 	}
+}
+
+// quietHandover returns the instances of a whole-part hand-over that take
+// over their predecessors' states quietly (vrrp.Options.Inherit: no
+// transition, notify or GARP), with those states, and the sync groups whose
+// members all do (vrrp.GroupOptions.Inherit), with the group's state. An
+// instance qualifies when it was MASTER or BACKUP and its own configuration
+// did not change: the same vrrp_instance block and the same effective
+// settings under the new global keys; a sync group member also needs its
+// group unchanged and every other member qualifying in the same state (a
+// group in the middle of a change goes through today's hand-over). Every
+// other instance is handed over as before (resumed if it was MASTER).
+// final holds the abandoned instances' last Stats.
+func quietHandover(old, cfg *config.Config, final map[string]vrrp.Stats) (map[string]*vrrp.Stats, map[string]vrrp.State) {
+	oldIn := map[string]*config.VRRPInstance{}
+	for k := range old.Instances {
+		oldIn[old.Instances[k].Name] = &old.Instances[k]
+	}
+	quiet := map[string]*vrrp.Stats{}
+	for k := range cfg.Instances {
+		n := &cfg.Instances[k]
+		o, ok := oldIn[n.Name]
+		st, had := final[n.Name]
+		if !ok || !had || (st.State != vrrp.StateMaster && st.State != vrrp.StateBackup) || !reflect.DeepEqual(o, n) {
+			continue
+		}
+		oc, err1 := instanceConfig(&old.Global, o)
+		nc, err2 := instanceConfig(&cfg.Global, n)
+		if err1 != nil || err2 != nil || !reflect.DeepEqual(oc, nc) {
+			continue
+		}
+		quiet[n.Name] = &st
+	}
+	groupOf := func(c *config.Config, name string) *config.SyncGroup {
+		for k := range c.SyncGroups {
+			for _, m := range c.SyncGroups[k].Group {
+				if m == name {
+					return &c.SyncGroups[k]
+				}
+			}
+		}
+		return nil
+	}
+	groups := map[string]vrrp.State{}
+	var drop []string
+	for name, st := range quiet {
+		og, ng := groupOf(old, name), groupOf(cfg, name)
+		if og == nil && ng == nil {
+			continue
+		}
+		ok := og != nil && ng != nil && reflect.DeepEqual(og, ng)
+		if ok {
+			for _, m := range ng.Group {
+				if ms, q := quiet[m]; !q || ms.State != st.State {
+					ok = false
+				}
+			}
+		}
+		if !ok {
+			drop = append(drop, name)
+			continue
+		}
+		groups[ng.Name] = st.State
+	}
+	for _, name := range drop {
+		delete(quiet, name)
+	}
+	return quiet, groups
 }

@@ -27,6 +27,10 @@ type vrrpTracking struct {
 	scripts  map[string]*notify.Scripts // by instance name
 	groups   map[string]*notify.Scripts // by sync group name
 	sync     []config.SyncGroup
+	// groupInherit: sync groups that take over their predecessor's state
+	// quietly in a reload hand-over (vrrp.GroupOptions.Inherit); set
+	// before start.
+	groupInherit map[string]vrrp.State
 	// prioNotify: instances with notify_priority_changes (FIFO lines
 	// MASTER_PRIORITY / BACKUP_PRIORITY when tracking moves the priority).
 	prioNotify map[string]bool
@@ -131,7 +135,8 @@ func (t *vrrpTracking) instanceOptions(name string) vrrp.Options {
 // groupOptions are the hooks of one sync group.
 func (t *vrrpTracking) groupOptions(name string) vrrp.GroupOptions {
 	return vrrp.GroupOptions{
-		Logger: t.log,
+		Logger:  t.log,
+		Inherit: t.groupInherit[name],
 		OnTransition: func(tr vrrp.GroupTransition) {
 			if st, ok := notifyState(tr.To); ok {
 				t.notifier.Notify(t.groups[tr.Group], notify.Event{Group: true, Name: tr.Group, State: st, Time: tr.Time})
