@@ -10,7 +10,8 @@ import (
 // invariants after every step:
 //   - the addresses are installed exactly while the state is Master;
 //   - Transition actions chain (From is the previous state, To the new one)
-//     and appear exactly when the state changes;
+//     and appear exactly when the state changes, except that Inherit
+//     leaves Init for Master or Backup without one;
 //   - a master always has an advert deadline not in the past, a backup a
 //     master-down deadline unless it waits for its group, other states none;
 //   - adverts are only sent as or when becoming master, or with priority 0
@@ -20,6 +21,8 @@ func FuzzMachine(f *testing.F) {
 	f.Add([]byte{0, 1, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9})
 	f.Add([]byte{0, 2, 200, 1, 9, 1, 1, 3, 0, 2, 0, 5, 1, 5, 0, 1, 1})
 	f.Add([]byte{10, 0, 1, 1, 11, 12, 1, 13, 1, 4})
+	f.Add([]byte{0, 100, 1, 240, 1, 3, 200, 1})
+	f.Add([]byte{4, 100, 1, 241, 1, 1, 11, 1})
 	f.Fuzz(func(t *testing.T, ops []byte) {
 		if len(ops) < 3 {
 			return
@@ -52,35 +55,43 @@ func FuzzMachine(f *testing.F) {
 			}
 			before := m.State()
 			out = out[:0]
-			switch op % 14 {
-			case 0:
+			quiet := false // Inherit: the state may change without a Transition
+			switch {
+			case op >= 240:
+				st := Backup
+				if op&1 == 0 {
+					st = Master
+				}
+				out = m.Inherit(now, st, out)
+				quiet = before == Init
+			case op%14 == 0:
 				out = m.Start(now, out)
-			case 1, 2: // time passes to the deadline, or a bit
+			case op%14 == 1 || op%14 == 2: // time passes to the deadline, or a bit
 				if d := m.Deadline(); !d.IsZero() && op%14 == 1 {
 					now = d
 				} else {
 					now = advance(now, m.Deadline(), time.Duration(arg)*7*time.Millisecond)
 				}
 				out = m.Timer(now, out)
-			case 3, 4, 5:
+			case op%14 >= 3 && op%14 <= 5:
 				out = m.Advert(now, Advert{Priority: arg, Interval: time.Duration(1+arg%50) * 10 * time.Millisecond, Src: srcs[int(arg)%3]}, out)
 				k++
-			case 6:
+			case op%14 == 6:
 				out = m.Shutdown(now, out)
-			case 7:
+			case op%14 == 7:
 				out = m.SetFault(now, arg&1 == 1, out)
 				k++
-			case 8:
+			case op%14 == 8:
 				out = m.SetPriority(now, int(arg)-20, out)
 				k++
-			case 9:
+			case op%14 == 9:
 				out = m.SetSyncFault(now, arg&1 == 1, out)
 				k++
-			case 10:
+			case op%14 == 10:
 				out = m.SyncMaster(now, out)
-			case 11:
+			case op%14 == 11:
 				out = m.SyncBackup(now, out)
-			case 12:
+			case op%14 == 12:
 				out = m.Resume(now, out)
 			default:
 				// Time passes, but the runner fires the timer at the deadline.
@@ -113,7 +124,7 @@ func FuzzMachine(f *testing.F) {
 					cur = a.To
 				}
 			}
-			if cur != after {
+			if cur != after && !(quiet && cur == Init && (after == Master || after == Backup)) {
 				t.Fatalf("op %d: state %v but transitions end in %v", op, after, cur)
 			}
 			if installed != (after == Master) {
