@@ -201,14 +201,17 @@ func (v *vrrpPart) build(ctx context.Context, in *config.VRRPInstance) (*vrrpIns
 	// A crashed daemon leaves its VIPs behind: remove them unless this node
 	// is the address owner and becomes master at once.
 	// A restarted master whose VIPs are still in place resumes (reload.go).
-	resume := v.resumable(ctx, log, k, c)
+	// An unchanged master of a reload hand-over takes over quietly (its
+	// VIPs are in place): no resume decision, no log about it.
+	inherit := v.d.inherit[c.Name]
+	resume := inherit != nil && inherit.State == vrrp.StateMaster || v.resumable(ctx, log, k, c)
 	if c.Priority < 255 && !resume {
 		v.removeLeftovers(ctx, log, k, c)
 	}
 	opts := v.trk.instanceOptions(c.Name)
 	opts.OnTransition = v.d.stateChanged(v.causes.wrap(v.d.ipvs.wrapTransition(v.causes.deletable(v.trk, opts.OnTransition))))
 	opts.Resume, opts.LateTimer = resume, v.d.cfg.Global.VRRPLateTimer
-	opts.Inherit = v.d.inherit[c.Name] // quiet take-over (reload.go)
+	opts.Inherit = inherit // quiet take-over (reload.go)
 	r, err := newVRRPRunner(c, k, v.d.log, opts)
 	if err != nil {
 		v.closeKernel(k)

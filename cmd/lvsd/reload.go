@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -416,6 +417,14 @@ func (d *daemon) handoverVRRP(old *config.Config) error {
 		handover.Instances[inst.cfg.Name] = rec
 	}
 	quiet, quietGroups := quietHandover(old, d.cfg, final)
+	if len(quiet) > 0 {
+		names := make([]string, 0, len(quiet))
+		for name := range quiet {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		d.log.Info("reload: unchanged instances take over their state quietly", "instances", names, "sync_groups", len(quietGroups))
+	}
 	for _, s := range stale {
 		if len(s.vips) > 0 {
 			if err := s.k.addrs.DelVIPs(ctx, s.vips); err != nil {
