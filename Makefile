@@ -10,7 +10,7 @@ STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.7.0
 # `make test`: see integration/testenv.
 HOST_REQUIRE ?= root,netns,keepalived,genhash,nginx,curl,busybox
 
-.PHONY: all build test test-host test-vm vm-binaries bench-ipvs bench-health bench-config fuzz-health fuzz-config fuzz-ops fuzz-script lint bench bench-vrrp demo fuzz clean
+.PHONY: all deps build test test-host test-vm vm-binaries bench-ipvs bench-health bench-config fuzz-health fuzz-config fuzz-ops fuzz-script lint bench bench-vrrp demo fuzz clean
 
 all: build
 
@@ -25,7 +25,11 @@ lint:
 
 # test: lint, every unit and namespace test on the host with the race
 # detector, then the IPVS suites inside the VM lab.
-test: lint build test-host test-vm
+test: deps lint build test-host test-vm
+
+# deps: the Debian packages the tests need (installed only if missing).
+deps:
+	bash contrib/install-deps.sh
 
 test-host:
 	LVSD_REQUIRE=$(HOST_REQUIRE) $(GO) test -race -count=1 -timeout 20m ./...
