@@ -142,10 +142,19 @@ build_image() { # build_image OUT KERNELPKG
 	rm -rf "$work"
 }
 
+refresh_apt() { # apt-get update once per run, as root; false if not done
+	[ "$(id -u)" = 0 ] && [ -z "${LVSD_VM_APT_UPDATED:-}" ] || return 1
+	LVSD_VM_APT_UPDATED=1
+	log "apt-get update (building the VM image)"
+	apt-get update -qq >&2 || log "apt-get update failed; trying with the lists there are"
+	return 0
+}
+
 prepare() { # sets IMG
 	local kpkg key
 	command -v "$QEMU" >/dev/null || die "$QEMU missing (apt-get install qemu-system-x86)"
 	kpkg=$(apt-cache depends "$KERNEL_META" 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[^ ]*\)$/\1/p' | head -n1)
+	if [ -z "$kpkg" ] && refresh_apt; then prepare; return; fi
 	[ -n "$kpkg" ] || die "apt does not resolve $KERNEL_META (run apt-get update)"
 	key=$({
 		echo "$kpkg $(apt-cache show --no-all-versions "$kpkg" | sed -n 's/^Version: //p') $MODULES $GUEST_DEBS"
@@ -154,6 +163,9 @@ prepare() { # sets IMG
 	} | sha256sum | cut -c1-12)
 	IMG=$CACHE/$kpkg-$key
 	[ -e "$IMG/ok" ] && return 0
+	# A build downloads the kernel: fresh lists first, since stale ones can
+	# name a kernel the mirror no longer has (then the key is recomputed).
+	if refresh_apt; then prepare; return; fi
 	mkdir -p "$CACHE"
 	exec 9>"$CACHE/.lock"
 	flock 9 # parallel first runs wait for one build
