@@ -5,7 +5,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 )
 
@@ -24,8 +27,9 @@ func LvsdBinary(t testing.TB) string {
 		return p
 	}
 	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "lvsd-test-bin-")
-		if err != nil {
+		sweepBuilds()
+		dir := filepath.Join(os.TempDir(), buildPrefix+strconv.Itoa(os.Getpid()))
+		if err := os.MkdirAll(dir, 0o700); err != nil {
 			buildErr = err
 			return
 		}
@@ -38,6 +42,23 @@ func LvsdBinary(t testing.TB) string {
 		t.Fatalf("build lvsd: %v: %s", buildErr, buildOut)
 	}
 	return buildPath
+}
+
+// buildPrefix names the per-process build directories. A test process has
+// no hook at exit, so each build removes those of processes that are gone.
+const buildPrefix = "lvsd-test-bin-"
+
+func sweepBuilds() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), buildPrefix+"*"))
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(strings.TrimPrefix(filepath.Base(d), buildPrefix))
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		if syscall.Kill(pid, 0) == syscall.ESRCH {
+			os.RemoveAll(d)
+		}
+	}
 }
 
 // moduleRoot is the repository root, found from this source file.
