@@ -52,7 +52,23 @@ func TestOpsReloadSyncGroupQuiet(t *testing.T) {
 			t.Logf("lvsd on n1:\n%s", p1.Out.String())
 		}
 	})
-	startLvsd(t, n2, conf(100, ""))
+	// n2, the backup, has notify scripts of its own (a second log).
+	notifyLog2 := filepath.Join(dir, "notify2.log")
+	script2 := filepath.Join(dir, "notify2.sh")
+	if err := os.WriteFile(script2, []byte("#!/bin/sh\necho \"$*\" >> "+notifyLog2+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfgPath2, sock2 := filepath.Join(dir, "n2.toml"), filepath.Join(dir, "n2.sock")
+	if err := os.WriteFile(cfgPath2, []byte(conf(100, script2)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p2 := n2.Start(testenv.LvsdBinary(t), "run", "-f", cfgPath2, "--socket", sock2,
+		"--state-file", filepath.Join(dir, "n2.state"), "--log-level", "debug")
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("lvsd on n2:\n%s", p2.Out.String())
+		}
+	})
 	waitOwner(t, vip4, n1, 15*time.Second, 0, n1, n2)
 	waitOwner(t, vip200, n1, time.Second, 0, n1, n2)
 	if !netlab.WaitFor(5*time.Second, func() bool {
@@ -106,5 +122,42 @@ func TestOpsReloadSyncGroupQuiet(t *testing.T) {
 	}
 	if strings.Contains(out, "cause=resume") || strings.Contains(out, "cause=sync_group") {
 		t.Error("a member resumed or was moved by its group")
+	}
+
+	// The same on the backup: its members stay BACKUP without a
+	// notification, and n1 keeps the VIPs.
+	if !netlab.WaitFor(5*time.Second, func() bool {
+		l := readFileString(notifyLog2)
+		return strings.Contains(l, "GROUP VG_1 BACKUP") && strings.Contains(l, "INSTANCE VI_2 BACKUP")
+	}) {
+		t.Fatalf("n2's notify log lacks the BACKUP lines:\n%s", readFileString(notifyLog2))
+	}
+	before2, st2 := readFileString(notifyLog2), statusJSON(t, sock2)
+	watch4, watch200 = watchOwner(vip4, n1, n2), watchOwner(vip200, n1, n2)
+	vi3.Priority = 100
+	if err := os.WriteFile(cfgPath2, []byte(conf(100, script2, vi3)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, errs, code := lvsdCmd(t, "reload", "--socket", sock2); code != 0 {
+		t.Fatalf("lvsd reload on n2: exit %d: %s", code, errs)
+	}
+	time.Sleep(5 * time.Second)
+	if bad := watch4(); bad != "" {
+		t.Errorf("VI_1's VIP through the backup's reload: %s", bad)
+	}
+	if bad := watch200(); bad != "" {
+		t.Errorf("VI_2's VIP through the backup's reload: %s", bad)
+	}
+	if after := readFileString(notifyLog2); after != before2 {
+		t.Errorf("n2's notify scripts ran during its reload: %q -> %q", before2, after)
+	}
+	after2 := statusJSON(t, sock2)
+	for _, name := range []string{"VI_1", "VI_2"} {
+		if a, b := after2[name], st2[name]; a.State != "BACKUP" || a.LastTransition != b.LastTransition || a.Transitions != b.Transitions {
+			t.Errorf("n2's %s disturbed by the reload: %+v -> %+v", name, b, a)
+		}
+	}
+	if !strings.Contains(p2.Out.String(), "take over their state quietly") {
+		t.Error("n2's reload did not take over quietly")
 	}
 }
