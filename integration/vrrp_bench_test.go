@@ -260,7 +260,7 @@ func procStat(pid int) (cpu time.Duration, rssKB int, err error) {
 func BenchmarkVRRPCPU(b *testing.B) {
 	for _, n := range []int{1, 50, 250} {
 		// lvsd-nostate: without the state file (restart without outage),
-		// whose writer wakes every 50 ms
+		// whose heartbeat touches the file once per advert interval
 		for _, impl := range []string{"lvsd", "lvsd-nostate", "keepalived"} {
 			b.Run(fmt.Sprintf("%d/%s", n, impl), func(b *testing.B) { benchCPU(b, impl, n) })
 		}
