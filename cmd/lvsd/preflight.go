@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"log/slog"
 
 	"github.com/lvsd/lvsd/config"
 	"github.com/lvsd/lvsd/healthcheck"
@@ -19,6 +20,21 @@ func preflight(cfg *config.Config) error {
 	}
 	if _, err := healthcheck.FromConfig(cfg); err != nil {
 		return fmt.Errorf("health checks: %w", err)
+	}
+	return nil
+}
+
+// checkHost runs the host checks of `lvsd check` (a missing or
+// non-executable script, an unknown script user, enable_script_security)
+// at start and at reload, so that `lvsd run` refuses what `lvsd check`
+// refuses; warnings (an interface that does not exist yet) are logged.
+func checkHost(log *slog.Logger, cfg *config.Config, src []byte) error {
+	warns, errs := config.CheckHost(cfg, src, config.OSHost{})
+	for _, w := range warns {
+		log.Warn("configuration warning", "warning", w.Error())
+	}
+	if len(errs) > 0 {
+		return errs
 	}
 	return nil
 }

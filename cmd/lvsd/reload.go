@@ -78,13 +78,7 @@ func (o *ops) reloadLocked() error {
 	if err == nil {
 		// What `lvsd check` refuses on this host (a missing script, an
 		// unknown script user) is refused too; warnings are logged.
-		warns, errs := config.CheckHost(cfg, src, config.OSHost{})
-		for _, w := range warns {
-			o.log.Warn("reload: configuration warning", "warning", w.Error())
-		}
-		if len(errs) > 0 {
-			err = errs
-		}
+		err = checkHost(o.log.With("op", "reload"), cfg, src)
 	}
 	if err != nil {
 		for _, line := range strings.Split(err.Error(), "\n") {

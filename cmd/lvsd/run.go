@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/lvsd/lvsd/cmd/lvsd/internal/control"
 	"github.com/lvsd/lvsd/config"
@@ -34,9 +35,18 @@ func runDaemon(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "lvsd run: %v\n", err)
 		return exitUsage
 	}
-	cfg, err := config.Load(*file)
+	src, err := os.ReadFile(*file)
+	if err != nil {
+		fmt.Fprintf(stderr, "lvsd run: config: read: %v\n", err)
+		return exitFailure
+	}
+	cfg, err := config.Parse(*file, src)
 	if err != nil {
 		fmt.Fprintf(stderr, "lvsd run: %v\n", err)
+		return exitFailure
+	}
+	if err := checkHost(log, cfg, src); err != nil {
+		fmt.Fprintf(stderr, "lvsd run: %s: invalid on this host:\n%v\n", *file, err)
 		return exitFailure
 	}
 	if err := preflight(cfg); err != nil {
