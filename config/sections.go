@@ -263,36 +263,52 @@ func (d *decoder) decodeTrackFile(n *node) TrackFile {
 // track_interface: strings "NAME [weight N [reverse]]" or tables
 // {name, weight, reverse}.
 func (n *node) trackRefs(k string, lo, hi int) []TrackRef {
+	return oneLineList(n, k, oneLineForm{lead: "name", keys: []string{"weight"}, bools: []string{"reverse"},
+		want: "\"NAME [weight N]\" or table {name, weight}"},
+		func(w []string) (TrackRef, error) { return parseTrackRef(w, lo, hi) })
+}
+
+// oneLineForm describes a list entry that is a keepalived one-line string
+// or an inline table spelled with the same words: lead is the table key of
+// the first word, keys take a value, bools are flags; want names the
+// accepted forms for a type error.
+type oneLineForm struct {
+	lead        string
+	keys, bools []string
+	want        string
+}
+
+// oneLineList reads list k whose entries have form f, parses each entry's
+// words with parse and reports every bad entry at its own position.
+func oneLineList[T any](n *node, k string, f oneLineForm, parse func([]string) (T, error)) []T {
 	es, ok := n.list(k, false)
 	if !ok {
 		return nil
 	}
-	var out []TrackRef
+	var out []T
 	for _, e := range es {
 		var w []string
 		switch x := e.v.(type) {
 		case string:
 			w = strings.Fields(x)
 		case map[string]any:
-			t := n.elemNode(e, x)
 			var good bool
-			w, good = n.words(t, "name", []string{"weight"}, []string{"reverse"})
-			if !good {
+			if w, good = n.words(n.elemNode(e, x), f.lead, f.keys, f.bools); !good {
 				continue
 			}
 		default:
-			n.d.errorf(e.path, "wrong type %s, want \"NAME [weight N]\" or table {name, weight}", typeName(e.v))
+			n.d.errorf(e.path, "wrong type %s, want %s", typeName(e.v), f.want)
 			continue
 		}
 		if w == nil {
 			continue
 		}
-		r, err := parseTrackRef(w, lo, hi)
+		v, err := parse(w)
 		if err != nil {
 			n.d.errorf(e.path, "%v", err)
 			continue
 		}
-		out = append(out, r)
+		out = append(out, v)
 	}
 	return out
 }
@@ -374,30 +390,8 @@ func (d *decoder) decodeInstance(n *node, g *Global) VRRPInstance {
 		t.finish()
 	}
 	n.addr("unicast_src_ip", &in.UnicastSrcIP)
-	if es, ok := n.list("unicast_peer", false); ok {
-		for _, e := range es {
-			var w []string
-			switch x := e.v.(type) {
-			case string:
-				w = strings.Fields(x)
-			case map[string]any:
-				t := n.elemNode(e, x)
-				var good bool
-				if w, good = n.words(t, "ip", []string{"min_ttl", "max_ttl"}, nil); !good || w == nil {
-					continue
-				}
-			default:
-				d.errorf(e.path, "wrong type %s, want \"IP\" or table {ip, min_ttl, max_ttl}", typeName(e.v))
-				continue
-			}
-			p, err := parsePeer(w)
-			if err != nil {
-				d.errorf(e.path, "%v", err)
-				continue
-			}
-			in.UnicastPeers = append(in.UnicastPeers, p)
-		}
-	}
+	in.UnicastPeers = oneLineList(n, "unicast_peer", oneLineForm{lead: "ip", keys: []string{"min_ttl", "max_ttl"},
+		want: "\"IP\" or table {ip, min_ttl, max_ttl}"}, parsePeer)
 	n.addr("mcast_src_ip", &in.MCastSrcIP)
 	in.VIPs = n.vips("virtual_ipaddress")
 	if !n.has("virtual_ipaddress") {
@@ -406,30 +400,9 @@ func (d *decoder) decodeInstance(n *node, g *Global) VRRPInstance {
 		d.errorf(n.keyPath("virtual_ipaddress"), "empty (an instance needs at least one address)")
 	}
 	in.ExcludedVIPs = n.vips("virtual_ipaddress_excluded")
-	if es, ok := n.list("virtual_routes", false); ok {
-		for _, e := range es {
-			var w []string
-			switch x := e.v.(type) {
-			case string:
-				w = strings.Fields(x)
-			case map[string]any:
-				t := n.elemNode(e, x)
-				var good bool
-				if w, good = n.words(t, "to", []string{"src", "via", "dev", "metric", "table", "scope", "proto"}, []string{"blackhole"}); !good || w == nil {
-					continue
-				}
-			default:
-				d.errorf(e.path, "wrong type %s, want a route line or table {to, via, dev, ...}", typeName(e.v))
-				continue
-			}
-			r, err := parseRoute(w)
-			if err != nil {
-				d.errorf(e.path, "%v", err)
-				continue
-			}
-			in.Routes = append(in.Routes, r)
-		}
-	}
+	in.Routes = oneLineList(n, "virtual_routes", oneLineForm{lead: "to",
+		keys: []string{"src", "via", "dev", "metric", "table", "scope", "proto"}, bools: []string{"blackhole"},
+		want: "a route line or table {to, via, dev, ...}"}, parseRoute)
 	in.TrackScripts = n.trackRefs("track_script", -253, 253)
 	in.TrackProcesses = n.trackRefs("track_process", -254, 254)
 	in.TrackFiles = n.trackRefs("track_file", -254, 254)
@@ -505,34 +478,8 @@ func (d *decoder) checkAdvertInt(n *node, in *VRRPInstance) {
 }
 
 func (n *node) vips(k string) []VIP {
-	es, ok := n.list(k, false)
-	if !ok {
-		return nil
-	}
-	var out []VIP
-	for _, e := range es {
-		var w []string
-		switch x := e.v.(type) {
-		case string:
-			w = strings.Fields(x)
-		case map[string]any:
-			t := n.elemNode(e, x)
-			var good bool
-			if w, good = n.words(t, "ip", []string{"brd", "dev", "scope", "label"}, []string{"noprefixroute", "nodad"}); !good || w == nil {
-				continue
-			}
-		default:
-			n.d.errorf(e.path, "wrong type %s, want an address line or table {ip, dev, ...}", typeName(e.v))
-			continue
-		}
-		v, err := parseVIP(w)
-		if err != nil {
-			n.d.errorf(e.path, "%v", err)
-			continue
-		}
-		out = append(out, v)
-	}
-	return out
+	return oneLineList(n, k, oneLineForm{lead: "ip", keys: []string{"brd", "dev", "scope", "label"},
+		bools: []string{"noprefixroute", "nodad"}, want: "an address line or table {ip, dev, ...}"}, parseVIP)
 }
 
 func (d *decoder) decodeVSG(n *node) VirtualServerGroup {
