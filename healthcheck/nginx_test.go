@@ -239,9 +239,19 @@ func TestNginxSchedulerTransitions(t *testing.T) {
 	if u := next("up again"); !u.Up || u.Weight != 5 {
 		t.Fatalf("want UP again, got %+v", u)
 	}
+	// retry 2 means at least three failures were counted. Not all of them
+	// need be "refused": a check in flight while nginx shuts down can see
+	// its connection reset or time out instead.
 	v := s.View()
-	if v.Results[ReasonRefused] < 3 {
-		t.Errorf("refused counted %d times", v.Results[ReasonRefused])
+	var failures uint64
+	for r, n := range v.Results {
+		if Reason(r) != ReasonOK {
+			failures += n
+		}
+	}
+	if failures < 3 || v.Results[ReasonRefused] == 0 {
+		t.Errorf("failures counted %d times (refused %d), want at least 3 with refused among them: %v",
+			failures, v.Results[ReasonRefused], v.Results)
 	}
 	// notify scripts run right after the update is delivered.
 	var got string
