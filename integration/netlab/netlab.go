@@ -263,7 +263,8 @@ type Process struct {
 }
 
 // Start runs a command in the background in the node's namespace. It is
-// killed by PID (SIGKILL) at cleanup if still running.
+// killed by PID (SIGKILL) at cleanup if still running, before the cleanups
+// registered earlier (such as the removal of a t.TempDir made for it).
 func (n *Node) Start(name string, args ...string) *Process {
 	n.lab.t.Helper()
 	cmd := exec.Command("ip", append([]string{"netns", "exec", n.NS, name}, args...)...)
@@ -277,6 +278,11 @@ func (n *Node) Start(name string, args ...string) *Process {
 	n.lab.mu.Lock()
 	n.lab.procs = append(n.lab.procs, p)
 	n.lab.mu.Unlock()
+	// Cleanups run last-in first-out: killing the process here, not only
+	// when the lab goes, stops it before the temporary directories made
+	// for it before it started (its config, socket, state file) are
+	// removed, instead of racing it writing there.
+	n.lab.t.Cleanup(p.Kill)
 	return p
 }
 
