@@ -10,7 +10,7 @@ STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.7.0
 # `make test`: see integration/testenv.
 HOST_REQUIRE ?= root,netns,keepalived,genhash,nginx,curl,busybox
 
-.PHONY: all deps build test test-host test-vm vm-binaries bench-ipvs bench-health bench-config fuzz-health fuzz-config fuzz-ops fuzz-script lint bench bench-vrrp demo fuzz clean
+.PHONY: all deps build test test-host test-vm vm-binaries bench-ipvs bench-health bench-config fuzz-health fuzz-config fuzz-ops fuzz-script fuzz-carp lint bench bench-vrrp demo fuzz clean
 
 all: build
 
@@ -88,7 +88,7 @@ bench-health:
 demo: build
 	bash contrib/demo.sh $(BIN)
 
-fuzz: fuzz-health fuzz-config fuzz-ops fuzz-script
+fuzz: fuzz-health fuzz-config fuzz-ops fuzz-script fuzz-carp
 
 # fuzz-ops: the state file reader of lvsd run (restart without outage), 30 s.
 fuzz-ops:
@@ -107,6 +107,11 @@ fuzz-health:
 # (vrrp_script, notify, misc_check, notify_up/down, quorum), 30 s.
 fuzz-script:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 30s ./vrrp/script/
+
+# fuzz-carp: the CARP frame decoder (ucarp interop) and the ucarp
+# command-line / interfaces converter, 30 s each.
+fuzz-carp:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 30s ./vrrp/carp/
 
 clean:
 	rm -rf bin
