@@ -43,6 +43,9 @@ func (d *decoder) decodeConfig(root *node) *Config {
 	for _, t := range root.tables("virtual_server") {
 		c.VirtualServers = append(c.VirtualServers, d.decodeVS(t))
 	}
+	for _, t := range root.tables("carp_instance") {
+		c.CARPInstances = append(c.CARPInstances, d.decodeCARP(t))
+	}
 	root.finish()
 	return c
 }
