@@ -237,4 +237,3 @@ func readFile(t testing.TB, p string) string {
 	}
 	return string(b)
 }
-
