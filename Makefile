@@ -10,7 +10,7 @@ STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.7.0
 # `make test`: see integration/testenv.
 HOST_REQUIRE ?= root,netns,keepalived,genhash,nginx,curl,busybox,ucarp
 
-.PHONY: all deps build test test-host test-vm vm-binaries bench-ipvs bench-health bench-config fuzz-health fuzz-config fuzz-ops fuzz-script fuzz-carp lint bench bench-vrrp demo fuzz clean
+.PHONY: all deps build test test-host test-vm vm-binaries bench-ipvs bench-health bench-config fuzz-health fuzz-config fuzz-ops fuzz-script fuzz-carp bench-carp lint bench bench-vrrp demo fuzz clean
 
 all: build
 
@@ -62,7 +62,12 @@ bench-ipvs:
 	$(VM) --timeout 900 --mem 2G -e LVSD_REQUIRE=$(VM_REQUIRE) -- \
 		integration/vm/suite.sh ipvs=$(VM_BIN)/ipvs.test -- -test.run '^$$' -test.bench KernelApply -test.benchtime 3x
 
-bench: bench-vrrp bench-health bench-config
+bench: bench-vrrp bench-health bench-config bench-carp
+
+# bench-carp: failover after a kill, an lvsd CARP pair next to a ucarp pair
+# (advbase 1), 5 runs each.
+bench-carp:
+	LVSD_REQUIRE=$(HOST_REQUIRE) $(GO) test -run '^$$' -bench 'CARPFailover' -benchtime 5x -timeout 30m ./integration/
 
 # bench-vrrp: the advert path (allocations, ns/op), then lvsd and keepalived
 # side by side in namespaces: failover after a kill at a random phase and
