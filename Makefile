@@ -117,6 +117,7 @@ fuzz-script:
 # command-line / interfaces converter, 30 s each.
 fuzz-carp:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 30s ./vrrp/carp/
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 30s ./config/ucarp/
 
 clean:
 	rm -rf bin
