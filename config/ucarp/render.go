@@ -97,4 +97,3 @@ func quote(s string) string {
 	b.WriteByte('"')
 	return b.String()
 }
-
