@@ -28,6 +28,7 @@ type carpSide struct {
 	preempt  bool
 	pass     string // default carpPass
 	shutdown bool
+	nomcast  bool
 }
 
 // carpScripts writes up/down scripts that add/remove the address (ucarp's
@@ -63,6 +64,9 @@ func startUcarp(t testing.TB, n *netlab.Node, s carpSide) *daemon {
 	if s.shutdown {
 		args = append(args, "-z")
 	}
+	if s.nomcast {
+		args = append(args, "-M")
+	}
 	p := n.Start(bin, args...)
 	d := &daemon{node: n, proc: p, kind: "ucarp"}
 	t.Cleanup(func() {
@@ -97,11 +101,12 @@ advbase = 1
 advskew = %d
 preempt = %v
 shutdown = %v
+nomcast = %v
 xparam = "xp"
 upscript = "%s up"
 downscript = "%s down"
 virtual_ipaddress = ["10.99.0.100/24"]
-`, pass, s.skew, s.preempt, s.shutdown, script, script)
+`, pass, s.skew, s.preempt, s.shutdown, s.nomcast, script, script)
 	return conf, log
 }
 
@@ -236,4 +241,23 @@ func readFile(t testing.TB, p string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestCARPUcarpInteropNoMcast: with --nomcast on both sides the adverts go
+// to Ethernet broadcast (still to IP 224.0.0.18); lvsd master, ucarp stays
+// backup, then lvsd is killed and ucarp takes over.
+func TestCARPUcarpInteropNoMcast(t *testing.T) {
+	_, n1, n2 := carpLab(t)
+	l, _ := startLvsdCARP(t, n1, carpSide{skew: 0, nomcast: true})
+	sn := sniff(t, n2, ethIPv4)
+	waitOwner(t, vip4, n1, 10*time.Second, 0, n1, n2)
+	startUcarp(t, n2, carpSide{skew: 100, nomcast: true})
+	waitOwner(t, vip4, n1, 2*time.Second, 5*time.Second, n1, n2)
+	got := sn.waitFrames(t, time.Time{}, 1, 5*time.Second, isAdvert(10, n1.IP), "lvsd CARP advert")
+	var a carp.Advert
+	if r := carp.DecodeFrame(got[0].b, &a); r != carp.DropNone || a.DstMAC != carp.Broadcast || a.Dst != carp.Group {
+		t.Fatalf("nomcast advert: %v %+v", r, a)
+	}
+	l.kill9(t)
+	waitOwner(t, vip4, n2, 10*time.Second, 0, n2)
 }
