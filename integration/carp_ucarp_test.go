@@ -151,11 +151,14 @@ func TestCARPUcarpInteropLvsdMaster(t *testing.T) {
 		t.Errorf("lvsd up script arguments: %q", readFile(t, lvsdLog))
 	}
 
-	// Graceful stop: ucarp takes over on lvsd's leaving advert.
+	// Graceful stop: ucarp takes over on lvsd's leaving advert (its own
+	// master-down time would be 3.39 s, plus up to 1 s of poll).
+	stopped := time.Now()
 	if err := l.stop(t); err != nil {
 		t.Fatal(err)
 	}
 	waitOwner(t, vip4, n2, 3*time.Second, 0, n1, n2)
+	t.Logf("ucarp had the address %v after lvsd's SIGTERM", time.Since(stopped).Round(time.Millisecond))
 
 	// lvsd back, no preempt: ucarp stays master.
 	l, _ = startLvsdCARP(t, n1, carpSide{skew: 0})
