@@ -166,3 +166,24 @@ func (w *tomlWriter) carpInstance(c *CARPInstance) {
 		w.vips("virtual_ipaddress", c.VIPs)
 	}
 }
+
+// carp checks the carp_instance tables against the host: interfaces
+// (warnings), scripts and password files (errors).
+func (hc *hostCheck) carp(vmacs map[string]bool) {
+	for i, in := range hc.c.CARPInstances {
+		base := fmt.Sprintf("carp_instance[%d]", i)
+		hc.iface(base+".interface", in.Interface, vmacs)
+		for j, v := range in.VIPs {
+			if v.Dev != in.Interface {
+				hc.iface(fmt.Sprintf("%s.virtual_ipaddress[%d]", base, j), v.Dev, vmacs)
+			}
+		}
+		hc.script(base+".upscript", in.UpScript)
+		hc.script(base+".downscript", in.DownScript)
+		if in.PassFile != "" {
+			if _, err := hc.h.Stat(in.PassFile); err != nil {
+				hc.err.errorf(base+".passfile", "%s: %v", in.PassFile, unwrapPath(err))
+			}
+		}
+	}
+}

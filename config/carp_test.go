@@ -50,3 +50,25 @@ func TestCARPInstanceErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestCARPCheckHost(t *testing.T) {
+	c, err := Parse("t.toml", []byte(`
+[[carp_instance]]
+name = "web"
+interface = "nosuch0"
+vhid = 10
+passfile = "/nonexistent/pass"
+addr = "10.99.0.100"
+upscript = "/nonexistent/up.sh"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	warns, errs := CheckHost(c, nil, OSHost{})
+	if len(warns) != 1 || !strings.Contains(warns.Error(), `interface "nosuch0" does not exist`) {
+		t.Errorf("warnings: %v", warns)
+	}
+	if len(errs) != 2 || !strings.Contains(errs.Error(), "upscript") || !strings.Contains(errs.Error(), "passfile") {
+		t.Errorf("errors: %v", errs)
+	}
+}
