@@ -33,6 +33,7 @@ type carpPart struct {
 type carpInstance struct {
 	cfg     config.CARPInstance
 	inst    *carp.Instance
+	conn    carp.Conn // closed by inst.Run, or by closeUnstarted
 	scripts chan scriptJob
 	done    chan struct{} // closed when the script worker ended
 	log     *slog.Logger
@@ -69,6 +70,7 @@ func (p *carpPart) start(ctx context.Context) error {
 	for i := range cfgs {
 		ci, err := p.build(&cfgs[i])
 		if err != nil {
+			p.closeUnstarted()
 			p.stop(ctx)
 			return fmt.Errorf("carp_instance %s: %w", cfgs[i].Name, err)
 		}
@@ -188,7 +190,7 @@ func (p *carpPart) build(c *config.CARPInstance) (*carpInstance, error) {
 		conn.Close()
 		return nil, err
 	}
-	ci.inst = inst
+	ci.inst, ci.conn = inst, conn
 	go ci.runScripts()
 	log.Info("carp instance ready", "interface", c.Interface, "vhid", c.VHID, "srcip", src, "addr", c.Addr)
 	return ci, nil
@@ -204,6 +206,16 @@ func (ci *carpInstance) runScripts() {
 			ci.log.Warn("carp script failed", "script", j.what, "result", res.String())
 		}
 	}
+}
+
+// closeUnstarted releases the instances built before one failed to build.
+func (p *carpPart) closeUnstarted() {
+	for _, ci := range p.insts {
+		ci.conn.Close()
+		close(ci.scripts)
+		<-ci.done
+	}
+	p.insts = nil
 }
 
 func (p *carpPart) stop(ctx context.Context) error {

@@ -91,13 +91,13 @@ type Instance struct {
 	garp    [GARPLen]byte
 	garpN   int
 
-	mu          sync.Mutex // guards the stats below
+	mu          sync.Mutex // guards state and the counters up to drops
 	state       State
 	sent        uint64
 	received    uint64
 	transitions uint64
 	sendErrors  uint64
-	drops       [NumDropReasons]atomic.Uint64
+	drops       [NumDropReasons]atomic.Uint64 // written by the reader goroutine
 
 	dropLimits [NumDropReasons]ratelimit.Limit // reader goroutine only
 	sendLimit  ratelimit.Limit                 // Run goroutine only
