@@ -15,6 +15,7 @@ type Status struct {
 	SyncGroups     []SyncGroup     `json:"vrrp_sync_groups,omitempty"`
 	VRRPSockets    []VRRPSocket    `json:"vrrp_sockets,omitempty"`
 	VirtualServers []VirtualServer `json:"virtual_servers"`
+	CARPInstances  []CARPInstance  `json:"carp_instances,omitempty"` // carp.go
 }
 
 // Instance is one VRRP instance.
