@@ -77,6 +77,14 @@ bench-vrrp:
 bench-config:
 	$(GO) test -run '^$$' -bench 'Parse1000x10' -benchtime 10x ./config/
 
+# bench-check: `lvsd check` against `keepalived -t` of the same generated
+# 1,000 x 10 table (exec'd alternately, 5 each; medians of wall time,
+# user+sys CPU and peak RSS from wait4).
+.PHONY: bench-check
+bench: bench-check
+bench-check:
+	LVSD_REQUIRE=$(HOST_REQUIRE) $(GO) test -run '^$$' -bench 'CheckCost' -benchtime 1x -timeout 10m ./integration/
+
 # bench-health: HTTP_GET checks against nginx on loopback (another process):
 # CPU per check, then 10,000 real servers checked every second for 5 s
 # through the scheduler (cores used, heap per real server).
