@@ -102,10 +102,12 @@ fuzz: fuzz-health fuzz-config fuzz-ops fuzz-script
 fuzz-ops:
 	$(GO) test -run '^$$' -fuzz '^FuzzStateFile$$' -fuzztime 30s ./cmd/lvsd/
 
-# fuzz-config: the configuration loader, 60 s (minimizing an interesting
+# fuzz-config: the configuration loader, 60 s, and the fast TOML reader
+# against BurntSushi/toml, 30 s (minimizing an interesting
 # input is capped so a loaded machine does not stall the run).
 fuzz-config:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 60s -fuzzminimizetime 100x ./config/
+	$(GO) test -run '^$$' -fuzz '^FuzzFastTOML$$' -fuzztime 30s -fuzzminimizetime 100x ./config/
 
 # fuzz-health: the genhash response parser and argument parser, 30 s each.
 fuzz-health:

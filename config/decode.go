@@ -19,6 +19,9 @@ type decoder struct {
 	// rec, when not nil, records the schema path of every key the decoder
 	// knows (the reference test uses it).
 	rec map[string]bool
+	// stream, when not nil, holds the virtual servers already decoded
+	// while the file was read (see fastRead).
+	stream *vsStream
 }
 
 // errorf records an error at the display path path.

@@ -40,8 +40,14 @@ func (d *decoder) decodeConfig(root *node) *Config {
 	for _, t := range root.tables("virtual_server_group") {
 		c.VirtualServerGroups = append(c.VirtualServerGroups, d.decodeVSG(t))
 	}
-	for _, t := range root.tables("virtual_server") {
-		c.VirtualServers = append(c.VirtualServers, d.decodeVS(t))
+	if s := d.stream; s != nil {
+		root.get("virtual_server") // decoded while reading, in file order
+		c.VirtualServers = s.vs
+		d.errs = append(d.errs, s.d.errs...)
+	} else {
+		for _, t := range root.tables("virtual_server") {
+			c.VirtualServers = append(c.VirtualServers, d.decodeVS(t))
+		}
 	}
 	root.finish()
 	return c
