@@ -22,6 +22,8 @@ type decoder struct {
 	// stream, when not nil, holds the virtual servers already decoded
 	// while the file was read (see fastRead).
 	stream *vsStream
+	// schemas caches schemaJoin.
+	schemas map[[2]string]string
 }
 
 // errorf records an error at the display path path.
@@ -35,14 +37,59 @@ type node struct {
 	path   string // display path: vrrp_instance[0]
 	schema string // schema path: vrrp_instance
 	m      map[string]any
-	used   map[string]bool
+	// used lists the keys of m the decoder asked for, each once.
+	used []string
 	// form: the table is an inline-table spelling of a one-line form
 	// (its keys are words of the form, not configuration keys).
 	form bool
 }
 
 func (d *decoder) root(m map[string]any) *node {
-	return &node{d: d, m: m, used: map[string]bool{}}
+	return &node{d: d, m: m}
+}
+
+// use marks key k of n known (when present).
+func (n *node) use(k string) {
+	if _, ok := n.m[k]; ok && !slices.Contains(n.used, k) {
+		n.used = append(n.used, k)
+	}
+}
+
+// schemaJoin is join for schema paths, which are few: each is made once
+// per decoder.
+func (d *decoder) schemaJoin(a, b string) string {
+	k := [2]string{a, b}
+	if s, ok := d.schemas[k]; ok {
+		return s
+	}
+	if d.schemas == nil {
+		d.schemas = map[[2]string]string{}
+	}
+	s := join(a, b)
+	d.schemas[k] = s
+	return s
+}
+
+// indexPaths returns prefix[0] .. prefix[n-1], sharing one allocation.
+func indexPaths(prefix string, n int) []string {
+	var b strings.Builder
+	b.Grow(n * (len(prefix) + 4))
+	ends := make([]int, n)
+	for i := range n {
+		b.WriteString(prefix)
+		b.WriteByte('[')
+		b.WriteString(strconv.Itoa(i))
+		b.WriteByte(']')
+		ends[i] = b.Len()
+	}
+	all := b.String()
+	out := make([]string, n)
+	start := 0
+	for i, e := range ends {
+		out[i] = all[start:e]
+		start = e
+	}
+	return out
 }
 
 // join appends key b to path a; a key that is not a bare TOML key is
@@ -83,7 +130,9 @@ func (n *node) get(k string) (any, bool) {
 	if !ok {
 		return nil, false
 	}
-	n.used[k] = true
+	if !slices.Contains(n.used, k) {
+		n.used = append(n.used, k)
+	}
 	if unsupportedLeaf()[k] {
 		sp := join(n.schema, k)
 		if why, ok := notSupported[sp]; ok && !n.form {
@@ -116,9 +165,12 @@ func (n *node) has(k string) bool {
 
 // finish reports every key of n the decoder did not ask for.
 func (n *node) finish() {
+	if len(n.used) == len(n.m) {
+		return // used holds only keys of m
+	}
 	var unknown []string
 	for k := range n.m {
-		if !n.used[k] {
+		if !slices.Contains(n.used, k) {
 			unknown = append(unknown, k)
 		}
 	}
@@ -380,7 +432,7 @@ func (n *node) command(k string, dst *Command) bool {
 
 // sub makes a child node for the table at key k.
 func (n *node) sub(k string, m map[string]any) *node {
-	return &node{d: n.d, path: n.keyPath(k), schema: join(n.schema, k), m: m, used: map[string]bool{}}
+	return &node{d: n.d, path: n.keyPath(k), schema: n.d.schemaJoin(n.schema, k), m: m}
 }
 
 // table returns the (inline) table at k, or nil.
@@ -424,10 +476,23 @@ func (n *node) tables(k string) []*node {
 		n.typeErr(k, v, "array of tables")
 		return nil
 	}
+	return n.d.elemNodes(n.keyPath(k), n.d.schemaJoin(n.schema, k), ms)
+}
+
+// elemNodes makes the nodes of the tables of an array, in few allocations.
+func (d *decoder) elemNodes(kp, sp string, ms []map[string]any) []*node {
 	out := make([]*node, len(ms))
-	kp, sp := n.keyPath(k), join(n.schema, k)
+	nodes := make([]node, len(ms))
+	paths := indexPaths(kp, len(ms))
+	total := 0
+	for _, m := range ms {
+		total += len(m)
+	}
+	used := make([]string, total)
 	for i, m := range ms {
-		out[i] = &node{d: n.d, path: kp + "[" + strconv.Itoa(i) + "]", schema: sp, m: m, used: make(map[string]bool, len(m))}
+		nodes[i] = node{d: d, path: paths[i], schema: sp, m: m, used: used[:0:len(m)]}
+		used = used[len(m):]
+		out[i] = &nodes[i]
 	}
 	return out
 }
@@ -459,12 +524,13 @@ func (n *node) list(k string, single bool) ([]elem, bool) {
 			n.typeErr(k, v, "array")
 			return nil, false
 		}
-		return []elem{{path: n.keyPath(k), schema: join(n.schema, k), v: v}}, true
+		return []elem{{path: n.keyPath(k), schema: n.d.schemaJoin(n.schema, k), v: v}}, true
 	}
 	out := make([]elem, len(vs))
-	kp, sp := n.keyPath(k), join(n.schema, k)
+	paths := indexPaths(n.keyPath(k), len(vs))
+	sp := n.d.schemaJoin(n.schema, k)
 	for i, e := range vs {
-		out[i] = elem{path: kp + "[" + strconv.Itoa(i) + "]", schema: sp, v: e}
+		out[i] = elem{path: paths[i], schema: sp, v: e}
 	}
 	return out, true
 }
@@ -492,7 +558,7 @@ func (n *node) stringList(k string, dst *[]string) bool {
 
 // elemNode makes a node of an inline table element.
 func (n *node) elemNode(e elem, m map[string]any) *node {
-	return &node{d: n.d, path: e.path, schema: e.schema, m: m, used: map[string]bool{}}
+	return &node{d: n.d, path: e.path, schema: e.schema, m: m}
 }
 
 // formNode makes a node of an inline table spelling a one-line form.

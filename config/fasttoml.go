@@ -36,7 +36,7 @@ type fkid struct {
 type farray struct {
 	parent map[string]any
 	key    string
-	elems  []*ftable
+	last   *ftable // headers reach only the last element
 	maps   []map[string]any
 }
 
@@ -80,7 +80,7 @@ func fastTOML(data []byte, streamKey string, stream func(map[string]any)) (map[s
 		a := r.streamArr
 		last := len(a.maps) - 1
 		r.stream(a.maps[last])
-		a.maps[last], a.elems[last] = nil, nil
+		a.maps[last], a.last = nil, nil
 	}
 	return root.m, true
 }
@@ -233,7 +233,7 @@ func (r *fastReader) header() bool {
 		case kid.t != nil:
 			t = kid.t
 		default:
-			t = kid.arr.elems[len(kid.arr.elems)-1]
+			t = kid.arr.last
 			if t == nil {
 				return false // streamed away; cannot happen for a complete element
 			}
@@ -273,10 +273,10 @@ func (r *fastReader) header() bool {
 	if a == r.streamArr && len(a.maps) > 0 {
 		prev := len(a.maps) - 1
 		r.stream(a.maps[prev])
-		a.maps[prev], a.elems[prev] = nil, nil
+		a.maps[prev] = nil
 	}
 	nt := &ftable{m: map[string]any{}}
-	a.elems = append(a.elems, nt)
+	a.last = nt
 	a.maps = append(a.maps, nt.m)
 	a.parent[a.key] = a.maps
 	r.cur = nt

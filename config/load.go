@@ -53,7 +53,7 @@ func parse(name string, data []byte, rec map[string]bool) (*Config, Errors) {
 func (d *decoder) fastRead(data []byte) (map[string]any, bool) {
 	s := &vsStream{d: &decoder{file: d.file, rec: d.rec}}
 	raw, ok := fastTOML(data, "virtual_server", func(m map[string]any) {
-		n := &node{d: s.d, path: "virtual_server[" + strconv.Itoa(len(s.vs)) + "]", schema: "virtual_server", m: m, used: make(map[string]bool, len(m))}
+		n := &node{d: s.d, path: "virtual_server[" + strconv.Itoa(len(s.vs)) + "]", schema: "virtual_server", m: m, used: make([]string, 0, len(m))}
 		s.vs = append(s.vs, s.d.decodeVS(n))
 	})
 	if !ok {
