@@ -24,6 +24,7 @@ import (
 type ftable struct {
 	m    map[string]any
 	kids []fkid
+	kid0 [1]fkid // kids' first backing store
 }
 
 // fkid is a header-made child of a table: a table or an array of tables.
@@ -38,6 +39,7 @@ type farray struct {
 	key    string
 	last   *ftable // headers reach only the last element
 	maps   []map[string]any
+	stale  bool
 }
 
 type fastReader struct {
@@ -51,6 +53,50 @@ type fastReader struct {
 	streamKey string
 	stream    func(map[string]any)
 	streamArr *farray
+	// slabs of tables and arrays, allocated a few hundred at a time
+	tables []ftable
+	arrays []farray
+	// stale lists the arrays whose value in their parent map is older
+	// than their last append; flush brings them up to date.
+	stale []*farray
+}
+
+func (r *fastReader) newTable() *ftable {
+	if len(r.tables) == 0 {
+		r.tables = make([]ftable, 256)
+	}
+	t := &r.tables[0]
+	r.tables = r.tables[1:]
+	t.m = map[string]any{}
+	t.kids = t.kid0[:0]
+	return t
+}
+
+func (r *fastReader) newArray(parent map[string]any, key string) *farray {
+	if len(r.arrays) == 0 {
+		r.arrays = make([]farray, 128)
+	}
+	a := &r.arrays[0]
+	r.arrays = r.arrays[1:]
+	a.parent, a.key = parent, key
+	return a
+}
+
+// flush stores every array's elements in its parent map.
+func (r *fastReader) flush() {
+	for _, a := range r.stale {
+		a.parent[a.key] = a.maps
+		a.stale = false
+	}
+	r.stale = r.stale[:0]
+}
+
+// emit hands a complete element of the streamed array to stream.
+func (r *fastReader) emit(i int) {
+	r.flush()
+	a := r.streamArr
+	r.stream(a.maps[i])
+	a.maps[i] = nil
 }
 
 // fastTOML reads data into the tree toml.Decode makes, or reports false
@@ -70,19 +116,18 @@ func fastTOML(data []byte, streamKey string, stream func(map[string]any)) (map[s
 	if !ascii && !utf8.Valid(data) {
 		return nil, false
 	}
-	root := &ftable{m: map[string]any{}}
-	r := &fastReader{src: data, root: root, cur: root, strs: map[string]string{},
-		streamKey: streamKey, stream: stream}
+	r := &fastReader{src: data, strs: map[string]string{}, streamKey: streamKey, stream: stream}
+	r.root = r.newTable()
+	r.cur = r.root
 	if !r.document() {
 		return nil, false
 	}
-	if r.streamArr != nil && len(r.streamArr.maps) > 0 {
-		a := r.streamArr
-		last := len(a.maps) - 1
-		r.stream(a.maps[last])
-		a.maps[last], a.last = nil, nil
+	if a := r.streamArr; a != nil && len(a.maps) > 0 {
+		r.emit(len(a.maps) - 1)
+		a.last = nil
 	}
-	return root.m, true
+	r.flush()
+	return r.root.m, true
 }
 
 func (r *fastReader) eof() bool { return r.i >= len(r.src) }
@@ -226,7 +271,7 @@ func (r *fastReader) header() bool {
 			if _, ok := t.m[k]; ok {
 				return false // a value or an inline table
 			}
-			nt := &ftable{m: map[string]any{}}
+			nt := r.newTable()
 			t.m[k] = nt.m
 			t.kids = append(t.kids, fkid{key: k, t: nt})
 			t = nt
@@ -248,7 +293,7 @@ func (r *fastReader) header() bool {
 		if _, ok := t.m[last]; ok {
 			return false
 		}
-		nt := &ftable{m: map[string]any{}}
+		nt := r.newTable()
 		t.m[last] = nt.m
 		t.kids = append(t.kids, fkid{key: last, t: nt})
 		r.cur = nt
@@ -260,7 +305,8 @@ func (r *fastReader) header() bool {
 		if _, ok := t.m[last]; ok {
 			return false
 		}
-		a = &farray{parent: t.m, key: last}
+		a = r.newArray(t.m, last)
+		t.m[last] = nil // the key is taken; flush stores the elements
 		t.kids = append(t.kids, fkid{key: last, arr: a})
 		if t == r.root && last == r.streamKey && r.stream != nil {
 			r.streamArr = a
@@ -271,14 +317,15 @@ func (r *fastReader) header() bool {
 		return false
 	}
 	if a == r.streamArr && len(a.maps) > 0 {
-		prev := len(a.maps) - 1
-		r.stream(a.maps[prev])
-		a.maps[prev] = nil
+		r.emit(len(a.maps) - 1)
 	}
-	nt := &ftable{m: map[string]any{}}
+	nt := r.newTable()
 	a.last = nt
 	a.maps = append(a.maps, nt.m)
-	a.parent[a.key] = a.maps
+	if !a.stale {
+		a.stale = true
+		r.stale = append(r.stale, a)
+	}
 	r.cur = nt
 	return true
 }
