@@ -38,14 +38,21 @@ type node struct {
 	schema string // schema path: vrrp_instance
 	m      map[string]any
 	// used lists the keys of m the decoder asked for, each once.
-	used []string
+	used    []string
+	usedBuf [4]string // used's first backing store
 	// form: the table is an inline-table spelling of a one-line form
 	// (its keys are words of the form, not configuration keys).
 	form bool
 }
 
 func (d *decoder) root(m map[string]any) *node {
-	return &node{d: d, m: m}
+	return newNode(&node{d: d, m: m})
+}
+
+// newNode points n.used at n's own buffer.
+func newNode(n *node) *node {
+	n.used = n.usedBuf[:0]
+	return n
 }
 
 // use marks key k of n known (when present).
@@ -70,26 +77,38 @@ func (d *decoder) schemaJoin(a, b string) string {
 	return s
 }
 
-// indexPaths returns prefix[0] .. prefix[n-1], sharing one allocation.
-func indexPaths(prefix string, n int) []string {
+// indexPaths calls f with prefix[0] .. prefix[n-1], which share one
+// allocation.
+func indexPaths(prefix string, n int, f func(i int, path string)) {
+	size := 0
+	for i := range n {
+		size += len(prefix) + 2 + digits(i)
+	}
 	var b strings.Builder
-	b.Grow(n * (len(prefix) + 4))
-	ends := make([]int, n)
+	b.Grow(size)
+	var num [20]byte
 	for i := range n {
 		b.WriteString(prefix)
 		b.WriteByte('[')
-		b.WriteString(strconv.Itoa(i))
+		b.Write(strconv.AppendInt(num[:0], int64(i), 10))
 		b.WriteByte(']')
-		ends[i] = b.Len()
 	}
 	all := b.String()
-	out := make([]string, n)
 	start := 0
-	for i, e := range ends {
-		out[i] = all[start:e]
-		start = e
+	for i := range n {
+		end := start + len(prefix) + 2 + digits(i)
+		f(i, all[start:end])
+		start = end
 	}
-	return out
+}
+
+func digits(i int) int {
+	n := 1
+	for i >= 10 {
+		i /= 10
+		n++
+	}
+	return n
 }
 
 // join appends key b to path a; a key that is not a bare TOML key is
@@ -432,7 +451,7 @@ func (n *node) command(k string, dst *Command) bool {
 
 // sub makes a child node for the table at key k.
 func (n *node) sub(k string, m map[string]any) *node {
-	return &node{d: n.d, path: n.keyPath(k), schema: n.d.schemaJoin(n.schema, k), m: m}
+	return newNode(&node{d: n.d, path: n.keyPath(k), schema: n.d.schemaJoin(n.schema, k), m: m})
 }
 
 // table returns the (inline) table at k, or nil.
@@ -483,17 +502,28 @@ func (n *node) tables(k string) []*node {
 func (d *decoder) elemNodes(kp, sp string, ms []map[string]any) []*node {
 	out := make([]*node, len(ms))
 	nodes := make([]node, len(ms))
-	paths := indexPaths(kp, len(ms))
 	total := 0
 	for _, m := range ms {
-		total += len(m)
+		if len(m) > len(node{}.usedBuf) {
+			total += len(m)
+		}
 	}
-	used := make([]string, total)
-	for i, m := range ms {
-		nodes[i] = node{d: d, path: paths[i], schema: sp, m: m, used: used[:0:len(m)]}
-		used = used[len(m):]
-		out[i] = &nodes[i]
+	var used []string
+	if total > 0 {
+		used = make([]string, total)
 	}
+	indexPaths(kp, len(ms), func(i int, p string) {
+		m := ms[i]
+		t := &nodes[i]
+		*t = node{d: d, path: p, schema: sp, m: m}
+		if len(m) > len(t.usedBuf) {
+			t.used = used[:0:len(m)]
+			used = used[len(m):]
+		} else {
+			t.used = t.usedBuf[:0]
+		}
+		out[i] = t
+	})
 	return out
 }
 
@@ -527,11 +557,10 @@ func (n *node) list(k string, single bool) ([]elem, bool) {
 		return []elem{{path: n.keyPath(k), schema: n.d.schemaJoin(n.schema, k), v: v}}, true
 	}
 	out := make([]elem, len(vs))
-	paths := indexPaths(n.keyPath(k), len(vs))
 	sp := n.d.schemaJoin(n.schema, k)
-	for i, e := range vs {
-		out[i] = elem{path: paths[i], schema: sp, v: e}
-	}
+	indexPaths(n.keyPath(k), len(vs), func(i int, p string) {
+		out[i] = elem{path: p, schema: sp, v: vs[i]}
+	})
 	return out, true
 }
 
@@ -558,7 +587,7 @@ func (n *node) stringList(k string, dst *[]string) bool {
 
 // elemNode makes a node of an inline table element.
 func (n *node) elemNode(e elem, m map[string]any) *node {
-	return &node{d: n.d, path: e.path, schema: e.schema, m: m}
+	return newNode(&node{d: n.d, path: e.path, schema: e.schema, m: m})
 }
 
 // formNode makes a node of an inline table spelling a one-line form.
