@@ -53,33 +53,21 @@ type fastReader struct {
 	streamKey string
 	stream    func(map[string]any)
 	streamArr *farray
-	// slabs of tables and arrays, allocated a few hundred at a time
-	tables []ftable
-	arrays []farray
 	// stale lists the arrays whose value in their parent map is older
 	// than their last append; flush brings them up to date.
 	stale []*farray
 }
 
+// newTable allocates each table on its own: slabs would keep the trees of
+// streamed elements reachable from their neighbours.
 func (r *fastReader) newTable() *ftable {
-	if len(r.tables) == 0 {
-		r.tables = make([]ftable, 256)
-	}
-	t := &r.tables[0]
-	r.tables = r.tables[1:]
-	t.m = map[string]any{}
+	t := &ftable{m: map[string]any{}}
 	t.kids = t.kid0[:0]
 	return t
 }
 
 func (r *fastReader) newArray(parent map[string]any, key string) *farray {
-	if len(r.arrays) == 0 {
-		r.arrays = make([]farray, 128)
-	}
-	a := &r.arrays[0]
-	r.arrays = r.arrays[1:]
-	a.parent, a.key = parent, key
-	return a
+	return &farray{parent: parent, key: key}
 }
 
 // flush stores every array's elements in its parent map.
@@ -207,7 +195,11 @@ func (r *fastReader) intern(b []byte) string {
 		return s
 	}
 	s := string(b)
-	r.strs[s] = s
+	if len(r.strs) < 256 {
+		// The repeated values come early; unique ones (addresses)
+		// would only make the map big.
+		r.strs[s] = s
+	}
 	return s
 }
 
