@@ -115,6 +115,10 @@ var fastCases = []string{
 	"[[virtual_server]]\nip = \"10.0.0.1\"\n[global]\n[virtual_server.x]\n[[virtual_server]]\n[[virtual_server.real_server]]\n",
 	"[[virtual_server]]\n[[virtual_server]]\nip = 1\n[virtual_server]\n",
 	"virtual_server = [{ip = 1}]\n[[virtual_server]]\n",
+	// errors of streamed virtual servers among the others, in file order
+	"[[virtual_server]]\nip = \"10.0.0.1\"\nport = 80\nbogus = 1\n[[vrrp_instance]]\nname = \"x\"\n" +
+		"[[virtual_server]]\nip = \"bad\"\nport = 80\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\nweight = 99999\nzzz = 1\n" +
+		"[global]\nnope = 1\n[virtual_server.sorry_server]\nip = 1\n",
 }
 
 // checkFast holds the fast reader to toml.Decode on data: when it reads a
@@ -145,6 +149,16 @@ func checkFast(t *testing.T, name string, data []byte) bool {
 	}
 	if svs, _ := sgot["virtual_server"].([]map[string]any); len(svs) != len(wvs) {
 		t.Fatalf("%s: streamed tree holds %d virtual servers, want %d", name, len(svs), len(wvs))
+	}
+	// And the loader's result, virtual servers decoded while reading,
+	// is the one it makes from toml.Decode's tree: same model, same errors.
+	fc, ferrs := parseWith(name, data, nil, true)
+	sc, serrs := parseWith(name, data, nil, false)
+	if fe, se := ferrs.Error(), serrs.Error(); fe != se {
+		t.Fatalf("%s: errors differ:\nfast:\n%s\ntoml.Decode:\n%s", name, fe, se)
+	}
+	if !reflect.DeepEqual(fc, sc) {
+		t.Fatalf("%s: configurations differ:\nfast %#v\ntoml.Decode %#v", name, fc, sc)
 	}
 	return true
 }

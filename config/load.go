@@ -31,8 +31,17 @@ func Parse(name string, data []byte) (*Config, error) {
 }
 
 func parse(name string, data []byte, rec map[string]bool) (*Config, Errors) {
+	return parseWith(name, data, rec, true)
+}
+
+// parseWith is parse; fast false forces toml.Decode (the tests compare).
+func parseWith(name string, data []byte, rec map[string]bool, fast bool) (*Config, Errors) {
 	d := &decoder{file: name, rec: rec}
-	raw, ok := d.fastRead(data)
+	var raw map[string]any
+	ok := false
+	if fast {
+		raw, ok = d.fastRead(data)
+	}
 	if !ok {
 		d.stream = nil
 		raw = nil
