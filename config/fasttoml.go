@@ -53,6 +53,8 @@ type fastReader struct {
 	streamKey string
 	stream    func(map[string]any)
 	streamArr *farray
+	// free holds the emptied maps of streamed elements, for reuse.
+	free []map[string]any
 	// stale lists the arrays whose value in their parent map is older
 	// than their last append; flush brings them up to date.
 	stale []*farray
@@ -61,9 +63,47 @@ type fastReader struct {
 // newTable allocates each table on its own: slabs would keep the trees of
 // streamed elements reachable from their neighbours.
 func (r *fastReader) newTable() *ftable {
-	t := &ftable{m: map[string]any{}}
+	t := &ftable{m: r.newMap()}
 	t.kids = t.kid0[:0]
 	return t
+}
+
+// newMap returns an empty map, a recycled one when there is one.
+func (r *fastReader) newMap() map[string]any {
+	if n := len(r.free); n > 0 {
+		m := r.free[n-1]
+		r.free = r.free[:n-1]
+		return m
+	}
+	return map[string]any{}
+}
+
+// recycle empties m and the maps in it for newMap. Only the tree of a
+// streamed element is recycled, once it is decoded: the model keeps no
+// reference into the tree (TestFastTOMLAgrees compares the models).
+func (r *fastReader) recycle(m map[string]any) {
+	for _, v := range m {
+		r.recycleValue(v)
+	}
+	clear(m)
+	r.free = append(r.free, m)
+}
+
+func (r *fastReader) recycleValue(v any) {
+	switch x := v.(type) {
+	case map[string]any:
+		r.recycle(x)
+	case []map[string]any:
+		for _, m := range x {
+			if m != nil {
+				r.recycle(m)
+			}
+		}
+	case []any:
+		for _, e := range x {
+			r.recycleValue(e)
+		}
+	}
 }
 
 func (r *fastReader) newArray(parent map[string]any, key string) *farray {
@@ -84,6 +124,7 @@ func (r *fastReader) emit(i int) {
 	r.flush()
 	a := r.streamArr
 	r.stream(a.maps[i])
+	r.recycle(a.maps[i])
 	a.maps[i] = nil
 }
 
@@ -568,7 +609,7 @@ func (r *fastReader) array() (any, bool) {
 // inlineTable reads a one-line { k = v, ... } without a trailing comma.
 func (r *fastReader) inlineTable() (any, bool) {
 	r.i++
-	m := map[string]any{}
+	m := r.newMap()
 	r.skipBlank()
 	if !r.eof() && r.src[r.i] == '}' {
 		r.i++
