@@ -22,6 +22,9 @@ type decoder struct {
 	// stream, when not nil, holds the virtual servers already decoded
 	// while the file was read (see fastRead).
 	stream *vsStream
+	// arena, when arenaOn, is where nodes come from (see nodes).
+	arena   []node
+	arenaOn bool
 	// schemas caches schemaJoin.
 	schemas map[[2]string]string
 }
@@ -54,6 +57,33 @@ func newNode(n *node) *node {
 	n.used = n.usedBuf[:0]
 	return n
 }
+
+// node returns v as a node of d (from the arena when there is one).
+func (d *decoder) node(v node) *node {
+	t := &d.nodes(1)[0]
+	*t = v
+	t.used = t.usedBuf[:0]
+	return t
+}
+
+// nodes returns room for n nodes. With an arena (the decoder of streamed
+// virtual servers) the room is reused once resetArena says the nodes
+// handed out before are dead; else it is a new allocation.
+func (d *decoder) nodes(n int) []node {
+	if !d.arenaOn {
+		return make([]node, n)
+	}
+	l := len(d.arena)
+	if l+n > cap(d.arena) {
+		d.arena = make([]node, 0, max(64, 2*n))
+		l = 0
+	}
+	d.arena = d.arena[:l+n]
+	return d.arena[l : l+n]
+}
+
+// resetArena: no node handed out so far is used any more.
+func (d *decoder) resetArena() { d.arena = d.arena[:0] }
 
 // use marks key k of n known (when present).
 func (n *node) use(k string) {
@@ -451,7 +481,7 @@ func (n *node) command(k string, dst *Command) bool {
 
 // sub makes a child node for the table at key k.
 func (n *node) sub(k string, m map[string]any) *node {
-	return newNode(&node{d: n.d, path: n.keyPath(k), schema: n.d.schemaJoin(n.schema, k), m: m})
+	return n.d.node(node{d: n.d, path: n.keyPath(k), schema: n.d.schemaJoin(n.schema, k), m: m})
 }
 
 // table returns the (inline) table at k, or nil.
@@ -501,7 +531,7 @@ func (n *node) tables(k string) []*node {
 // elemNodes makes the nodes of the tables of an array, in few allocations.
 func (d *decoder) elemNodes(kp, sp string, ms []map[string]any) []*node {
 	out := make([]*node, len(ms))
-	nodes := make([]node, len(ms))
+	nodes := d.nodes(len(ms))
 	total := 0
 	for _, m := range ms {
 		if len(m) > len(node{}.usedBuf) {
@@ -587,7 +617,7 @@ func (n *node) stringList(k string, dst *[]string) bool {
 
 // elemNode makes a node of an inline table element.
 func (n *node) elemNode(e elem, m map[string]any) *node {
-	return newNode(&node{d: n.d, path: e.path, schema: e.schema, m: m})
+	return n.d.node(node{d: n.d, path: e.path, schema: e.schema, m: m})
 }
 
 // formNode makes a node of an inline table spelling a one-line form.

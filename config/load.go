@@ -60,9 +60,12 @@ func parseWith(name string, data []byte, rec map[string]bool, fast bool) (*Confi
 // as soon as it is complete (so that the trees of all of them never exist at
 // once). It reports false when the file must go through toml.Decode.
 func (d *decoder) fastRead(data []byte) (map[string]any, bool) {
-	s := &vsStream{d: &decoder{file: d.file, rec: d.rec}}
+	s := &vsStream{d: &decoder{file: d.file, rec: d.rec, arenaOn: true}}
 	raw, ok := fastTOML(data, "virtual_server", func(m map[string]any) {
-		n := &node{d: s.d, path: "virtual_server[" + strconv.Itoa(len(s.vs)) + "]", schema: "virtual_server", m: m, used: make([]string, 0, len(m))}
+		// The nodes of one virtual server are dead once it is decoded
+		// (the model keeps none): the next reuses their room.
+		s.d.resetArena()
+		n := s.d.node(node{d: s.d, path: "virtual_server[" + strconv.Itoa(len(s.vs)) + "]", schema: "virtual_server", m: m})
 		s.vs = append(s.vs, s.d.decodeVS(n))
 	})
 	if !ok {
