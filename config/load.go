@@ -61,6 +61,10 @@ func parseWith(name string, data []byte, rec map[string]bool, fast bool) (*Confi
 // once). It reports false when the file must go through toml.Decode.
 func (d *decoder) fastRead(data []byte) (map[string]any, bool) {
 	s := &vsStream{d: &decoder{file: d.file, rec: d.rec, arenaOn: true}}
+	// Room for every virtual server at once, not a doubling slice's copies.
+	if n := bytes.Count(data, []byte("[[virtual_server]]")); n > 0 {
+		s.vs = make([]VirtualServer, 0, n)
+	}
 	raw, ok := fastTOML(data, "virtual_server", func(m map[string]any) {
 		// The nodes of one virtual server are dead once it is decoded
 		// (the model keeps none): the next reuses their room.
