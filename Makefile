@@ -10,7 +10,7 @@ STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.7.0
 # `make test`: see integration/testenv.
 HOST_REQUIRE ?= root,netns,keepalived,genhash,nginx,curl,busybox
 
-.PHONY: all deps build test test-host test-vm vm-binaries bench-ipvs bench-health bench-config fuzz-health fuzz-config fuzz-ops fuzz-script lint bench bench-vrrp demo fuzz clean
+.PHONY: all deps build test test-host test-vm vm-binaries bench-ipvs bench-health bench-config fuzz-health fuzz-config fuzz-ops fuzz-script lint bench bench-vrrp demo fuzz fuzz-convert convert-samples clean
 
 all: build
 
@@ -88,7 +88,24 @@ bench-health:
 demo: build
 	bash contrib/demo.sh $(BIN)
 
-fuzz: fuzz-health fuzz-config fuzz-ops fuzz-script
+fuzz: fuzz-health fuzz-config fuzz-ops fuzz-script fuzz-convert
+
+# fuzz-convert: the keepalived configuration reader and converter, 30 s.
+fuzz-convert:
+	$(GO) test -run '^$$' -fuzz '^FuzzReader$$' -fuzztime 30s -fuzzminimizetime 100x ./config/keepalived/
+
+# convert-samples: converts and checks every doc/samples/keepalived.conf.* of a
+# keepalived source tree (KEEPALIVED_SRC=DIR) and prints how many pass. convert
+# itself loads its output with lvsd's loader (lvsd check without the host checks:
+# the samples name interfaces this machine does not have).
+convert-samples:
+	@test -n "$(KEEPALIVED_SRC)" || { echo "usage: make convert-samples KEEPALIVED_SRC=DIR"; exit 2; }
+	@$(GO) build -o $(CURDIR)/.convert-samples.lvsd ./cmd/lvsd && \
+	n=0; p=0; tmp=$$(mktemp); for f in $(KEEPALIVED_SRC)/doc/samples/keepalived.conf.*; do \
+	  n=$$((n+1)); \
+	  if $(CURDIR)/.convert-samples.lvsd convert -o $$tmp $$f 2>/dev/null; then \
+	    p=$$((p+1)); echo "pass $$f"; else echo "FAIL $$f"; fi; \
+	done; rm -f $$tmp $(CURDIR)/.convert-samples.lvsd; echo "convert-samples: $$p of $$n pass"
 
 # fuzz-ops: the state file reader of lvsd run (restart without outage), 30 s.
 fuzz-ops:

@@ -55,13 +55,18 @@ func Convert(name string, opts Options) (*Result, error) {
 		}
 		return nil, c.errs
 	}
-	return &Result{TOML: out, Warnings: c.warns}, nil
+	sortErrors(c.warns)
+	warns := make([]string, len(c.warns))
+	for i, w := range c.warns {
+		warns[i] = w.Error()
+	}
+	return &Result{TOML: out, Warnings: warns}, nil
 }
 
 // conv holds the state of one conversion.
 type conv struct {
 	errs  Errors
-	warns []string
+	warns Errors
 	root  *table
 	glob  *table
 	// instance names → their tables, for lvs_sync_daemon_interface.
@@ -74,7 +79,7 @@ func (c *conv) errorf(n *Node, path, format string, args ...any) {
 }
 
 func (c *conv) warnf(n *Node, path, format string, args ...any) {
-	c.warns = append(c.warns, (&Error{Pos: n.Pos, Path: path, Msg: fmt.Sprintf(format, args...)}).Error())
+	c.warns = append(c.warns, &Error{Pos: n.Pos, Path: path, Msg: fmt.Sprintf(format, args...)})
 }
 
 func (c *conv) global(n *Node) *table {
@@ -191,7 +196,7 @@ func str(key string) rule {
 	}}
 }
 
-func flag(key string) rule {
+func boolFlag(key string) rule {
 	return rule{key: key, fn: func(x *ctx, n *Node) {
 		if !x.noBlock(n) || x.dup(n, key) {
 			return

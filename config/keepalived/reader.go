@@ -116,10 +116,12 @@ func (m MapFS) Glob(pattern string) ([]string, error) {
 // Limits keep a hostile file from expanding without bound.
 const (
 	maxLineLen     = 64 << 10
-	maxLines       = 1 << 20
+	maxLines       = 20000
 	maxIncludes    = 64 // nesting depth
-	maxSeqValues   = 1 << 16
-	maxReplacement = 10000 // substitutions in one line
+	maxSeqValues   = 10000
+	maxReplacement = 1000 // substitutions in one line
+	maxPasses      = 16   // rescans of one line after a substitution
+	maxErrors      = 1000
 )
 
 type def struct {
@@ -326,8 +328,8 @@ func (r *reader) next() (Line, bool) {
 			continue
 		}
 		r.produced++
-		if r.produced > maxLines {
-			r.errorf(p, "more than %d lines after expansion", maxLines)
+		if r.produced > maxLines || len(r.errs) > maxErrors {
+			r.errorf(p, "more than %d lines after expansion or %d errors: stopped", maxLines, maxErrors)
 			r.files, r.seqs, r.queue = nil, nil, nil
 			return Line{}, false
 		}
@@ -416,7 +418,7 @@ func (r *reader) setDef(name, value string) *def {
 // process applies @ID conditions, definitions, sequences and substitution
 // to one line; it returns "" when nothing is left to parse.
 func (r *reader) process(text string, p Pos) string {
-	for range maxReplacement {
+	for range maxPasses {
 		if text[0] == '@' {
 			rev := strings.HasPrefix(text, "@^")
 			id := text[1:]
@@ -474,7 +476,7 @@ func (r *reader) process(text string, p Pos) string {
 			return text
 		}
 	}
-	r.errorf(p, "definitions expand more than %d times", maxReplacement)
+	r.errorf(p, "definitions expand more than %d times", maxPasses)
 	return ""
 }
 

@@ -100,7 +100,7 @@ func blockKey(path string) string { return path }
 var globalRules = map[string]rule{
 	"router_id":                       str("router_id"),
 	"script_user":                     joined("script_user", 1, 2),
-	"enable_script_security":          flag("enable_script_security"),
+	"enable_script_security":          boolFlag("enable_script_security"),
 	"vrrp_version":                    integer("vrrp_version", 2, 3),
 	"notify_fifo":                     fifo("notify_fifo"),
 	"notify_fifo_script":              command("notify_fifo_script"),
@@ -108,11 +108,11 @@ var globalRules = map[string]rule{
 	"vrrp_notify_fifo_script":         command("vrrp_notify_fifo_script"),
 	"lvs_sync_daemon":                 {key: "lvs_sync_daemon", fn: syncDaemon},
 	"lvs_timeouts":                    {key: "lvs_timeouts", fn: lvsTimeouts},
-	"lvs_flush":                       flag("lvs_flush"),
+	"lvs_flush":                       boolFlag("lvs_flush"),
 	"lvs_flush_on_stop":               {key: "lvs_flush_on_stop", fn: flushOnStop},
 	"lvs_flush_onstop":                {key: "lvs_flush_on_stop", fn: flushOnStop},
 	"vrrp_rt_priority":                integer("vrrp_rt_priority", 1, 99),
-	"vrrp_no_swap":                    flag("vrrp_no_swap"),
+	"vrrp_no_swap":                    boolFlag("vrrp_no_swap"),
 	"vrrp_garp_master_delay":          seconds("vrrp_garp_master_delay", 0, 1000),
 	"vrrp_garp_master_repeat":         integer("vrrp_garp_master_repeat", 1, 1000),
 	"vrrp_garp_master_refresh":        seconds("vrrp_garp_master_refresh", 0, 0),
@@ -124,7 +124,7 @@ var globalRules = map[string]rule{
 	"vrrp_startup_delay":              zeroOnly("not supported yet: vrrp_startup_delay"),
 	"vrrp_mcast_group4":               addr("vrrp_mcast_group4"),
 	"vrrp_mcast_group6":               addr("vrrp_mcast_group6"),
-	"vrrp_skip_check_adv_addr":        flag("vrrp_skip_check_adv_addr"),
+	"vrrp_skip_check_adv_addr":        boolFlag("vrrp_skip_check_adv_addr"),
 	"vrrp_strict":                     refuse(whyStrict),
 }
 
@@ -255,7 +255,7 @@ var scriptRules = map[string]rule{
 	"rise":      integer("rise", 1, 1<<31-1),
 	"fall":      integer("fall", 1, 1<<31-1),
 	"user":      joined("user", 1, 2),
-	"init_fail": flag("init_fail"),
+	"init_fail": boolFlag("init_fail"),
 }
 
 var processRules = map[string]rule{
@@ -304,7 +304,7 @@ var notifyRules = map[string]rule{
 	"notify_stop":                command("notify_stop"),
 	"notify_deleted":             command("notify_deleted"),
 	"notify_master_rx_lower_pri": command("notify_master_rx_lower_pri"),
-	"notify_priority_changes":    flag("notify_priority_changes"),
+	"notify_priority_changes":    boolFlag("notify_priority_changes"),
 	"track_script":               trackList("track_script", -253, 253),
 	"track_process":              trackList("track_process", -254, 254),
 	"track_file":                 trackList("track_file", -254, 254),
@@ -347,10 +347,10 @@ func merge(ms ...map[string]rule) map[string]rule {
 
 var syncGroupRules = merge(notifyRules, map[string]rule{
 	"group":                      valueBlock("group"),
-	"sync_group_tracking_weight": flag("sync_group_tracking_weight"),
+	"sync_group_tracking_weight": boolFlag("sync_group_tracking_weight"),
 	"global_tracking": {key: "sync_group_tracking_weight", fn: func(x *ctx, n *Node) {
 		x.warnf(n, "deprecated keyword: written as sync_group_tracking_weight")
-		flag("sync_group_tracking_weight").fn(x, n)
+		boolFlag("sync_group_tracking_weight").fn(x, n)
 	}},
 })
 
@@ -391,8 +391,8 @@ var instanceRules = merge(notifyRules, map[string]rule{
 	"priority":          integer("priority", 1, 255),
 	"advert_int":        seconds("advert_int", 0.01, 255),
 	"version":           integer("version", 2, 3),
-	"nopreempt":         flag("nopreempt"),
-	"preempt":           flag("preempt"),
+	"nopreempt":         boolFlag("nopreempt"),
+	"preempt":           boolFlag("preempt"),
 	"preempt_delay":     seconds("preempt_delay", 0, 1000),
 	"authentication":    {key: "authentication", fn: authentication},
 	"unicast_src_ip":    addr("unicast_src_ip"),
@@ -403,7 +403,7 @@ var instanceRules = merge(notifyRules, map[string]rule{
 	"virtual_ipaddress":          valueBlock("virtual_ipaddress"),
 	"virtual_ipaddress_excluded": valueBlock("virtual_ipaddress_excluded"),
 	"virtual_routes":             valueBlock("virtual_routes"),
-	"dont_track_primary":         flag("dont_track_primary"),
+	"dont_track_primary":         boolFlag("dont_track_primary"),
 	"garp_master_delay":          seconds("garp_master_delay", 0, 1000),
 	"garp_master_repeat":         integer("garp_master_repeat", 1, 1000),
 	"garp_master_refresh":        seconds("garp_master_refresh", 0, 0),
@@ -420,8 +420,8 @@ var instanceRules = merge(notifyRules, map[string]rule{
 		}
 		x.t.set(n, "use_vmac", "true")
 	}},
-	"vmac_xmit_base":      flag("vmac_xmit_base"),
-	"skip_check_adv_addr": flag("skip_check_adv_addr"),
+	"vmac_xmit_base":      boolFlag("vmac_xmit_base"),
+	"skip_check_adv_addr": boolFlag("skip_check_adv_addr"),
 	"no_accept": {why: "lvsd never filters traffic to its addresses", fn: func(x *ctx, n *Node) {
 		if x.args(n, 0, 0) {
 			x.warnf(n, "no_accept has effect only with vrrp_strict's firewall rules, which lvsd does not install: dropped")
@@ -537,11 +537,11 @@ var vsRules = map[string]rule{
 	"lvs_sched":          scheduler("lvs_sched"),
 	"lb_kind":            method("lb_kind"),
 	"lvs_method":         method("lvs_method"),
-	"ops":                flag("ops"),
-	"sh-port":            flag("sh-port"),
-	"sh-fallback":        flag("sh-fallback"),
-	"mh-port":            flag("mh-port"),
-	"mh-fallback":        flag("mh-fallback"),
+	"ops":                boolFlag("ops"),
+	"sh-port":            boolFlag("sh-port"),
+	"sh-fallback":        boolFlag("sh-fallback"),
+	"mh-port":            boolFlag("mh-port"),
+	"mh-fallback":        boolFlag("mh-fallback"),
 	"persistence_engine": str("persistence_engine"),
 	"persistence_timeout": {key: "persistence_timeout", fn: func(x *ctx, n *Node) {
 		if !x.args(n, 0, 1) || x.dup(n, "persistence_timeout") {
@@ -557,10 +557,10 @@ var vsRules = map[string]rule{
 	}},
 	"persistence_granularity": str("persistence_granularity"),
 	"protocol":                enum("protocol", "TCP", "UDP", "SCTP"),
-	"ha_suspend":              flag("ha_suspend"),
+	"ha_suspend":              boolFlag("ha_suspend"),
 	"virtualhost":             str("virtualhost"),
-	"alpha":                   flag("alpha"),
-	"omega":                   flag("omega"),
+	"alpha":                   boolFlag("alpha"),
+	"omega":                   boolFlag("omega"),
 	"quorum_up":               command("quorum_up"),
 	"quorum_down":             command("quorum_down"),
 	"quorum":                  integer("quorum", 1, 1<<31-1),
@@ -571,7 +571,7 @@ var vsRules = map[string]rule{
 			x.t.set(n, "sorry_server", quote(strings.Join(n.Args(), " ")))
 		}
 	}},
-	"sorry_server_inhibit":    flag("sorry_server_inhibit"),
+	"sorry_server_inhibit":    boolFlag("sorry_server_inhibit"),
 	"sorry_server_lvs_method": enum("sorry_server_lvs_method", lvsMethods...),
 	// Defaults for the real servers and checkers inside.
 	"retry":              {key: "real_server.*.retry", fn: keepDefault},
@@ -688,10 +688,10 @@ var rsRules = map[string]rule{
 	"lvs_method":         enum("lvs_method", lvsMethods...),
 	"uthreshold":         integer("uthreshold", 0, 1<<31-1),
 	"lthreshold":         integer("lthreshold", 0, 1<<31-1),
-	"inhibit_on_failure": flag("inhibit_on_failure"),
+	"inhibit_on_failure": boolFlag("inhibit_on_failure"),
 	"notify_up":          command("notify_up"),
 	"notify_down":        command("notify_down"),
-	"alpha":              flag("alpha"),
+	"alpha":              boolFlag("alpha"),
 	"retry":              {key: "*.retry", fn: keepDefault},
 	"delay_before_retry": {key: "*.delay_before_retry", fn: keepDefault},
 	"warmup":             {key: "*.warmup", fn: keepDefault},
@@ -776,7 +776,7 @@ var commonCheckerRules = map[string]rule{
 	"delay_before_retry": seconds("delay_before_retry", 0, 0),
 	"warmup":             seconds("warmup", 0, 0),
 	"delay_loop":         seconds("delay_loop", 0.01, 0),
-	"log_all_failures":   flag("log_all_failures"),
+	"log_all_failures":   boolFlag("log_all_failures"),
 	"alpha":              refuse("not supported yet: alpha on a checker (set alpha on the real_server)"),
 }
 
@@ -787,7 +787,7 @@ var httpRules = merge(commonCheckerRules, map[string]rule{
 	}},
 	"virtualhost":   str("virtualhost"),
 	"http_protocol": enum("http_protocol", "1.0", "1.0C", "1.1"),
-	"enable_sni":    flag("enable_sni"),
+	"enable_sni":    boolFlag("enable_sni"),
 	"fast_recovery": refuse("not supported yet: fast_recovery"),
 })
 
@@ -826,7 +826,7 @@ var urlRules = map[string]rule{
 var miscRules = map[string]rule{
 	"misc_path":          str("misc_path"),
 	"misc_timeout":       seconds("misc_timeout", 0.001, 0),
-	"misc_dynamic":       flag("misc_dynamic"),
+	"misc_dynamic":       boolFlag("misc_dynamic"),
 	"user":               joined("user", 1, 2),
 	"warmup":             seconds("warmup", 0, 0),
 	"delay_loop":         seconds("delay_loop", 0.01, 0),
