@@ -69,9 +69,13 @@ type conv struct {
 	warns Errors
 	root  *table
 	glob  *table
-	// instance names → their tables, for lvs_sync_daemon_interface.
+	// lvs_sync_daemon_interface of an instance, and the instance.
 	syncIf *Node
 	syncIn string
+	// global_defs keywords that give every instance or checker a default.
+	globalDefaults map[string]*Node
+	instances      []*table
+	checkers       []*table // http_get, ssl_get, tcp_check, ping_check
 }
 
 func (c *conv) errorf(n *Node, path, format string, args ...any) {
@@ -447,6 +451,7 @@ func (c *conv) top(nodes []*Node) {
 			case "vrrp_sync_group":
 				x.syncGroup(n)
 			case "vrrp_instance":
+				c.instances = append(c.instances, x.t)
 				x.block(n, instanceRules)
 			case "virtual_server_group":
 				x.vsg(n)
@@ -461,6 +466,7 @@ func (c *conv) top(nodes []*Node) {
 			}
 		}
 	}
+	c.pushGlobalDefaults()
 	if c.syncIf != nil {
 		g := c.global(nil)
 		if g.get("lvs_sync_daemon") != nil {
@@ -517,4 +523,26 @@ func (o overlay) ReadFile(name string) ([]byte, error) {
 		return o.data, nil
 	}
 	return o.FS.ReadFile(name)
+}
+
+// pushGlobalDefaults sets the global_defs defaults lvsd has per instance or
+// per checker on each one that does not set its own.
+func (c *conv) pushGlobalDefaults() {
+	set := func(ts []*table, n *Node, key, val string) {
+		for _, t := range ts {
+			if t.get(key) == nil {
+				e := t.set(nil, key, val)
+				e.pos, e.comment = n.Pos, "from global_defs, line "+strconv.Itoa(n.Pos.Line)
+			}
+		}
+	}
+	if n := c.globalDefaults["default_interface"]; n != nil {
+		set(c.instances, n, "interface", quote(n.Args()[0]))
+	}
+	if n := c.globalDefaults["vrrp_notify_priority_changes"]; n != nil {
+		set(c.instances, n, "notify_priority_changes", "true")
+	}
+	if n := c.globalDefaults["checker_log_all_failures"]; n != nil {
+		set(c.checkers, n, "log_all_failures", "true")
+	}
 }

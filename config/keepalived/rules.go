@@ -126,6 +126,27 @@ var globalRules = map[string]rule{
 	"vrrp_mcast_group6":               addr("vrrp_mcast_group6"),
 	"vrrp_skip_check_adv_addr":        boolFlag("vrrp_skip_check_adv_addr"),
 	"vrrp_strict":                     refuse(whyStrict),
+	"default_interface":               globalDefault("vrrp_instance.interface", 1),
+	"vrrp_notify_priority_changes":    globalDefault("vrrp_instance.notify_priority_changes", 0),
+	"checker_log_all_failures":        globalDefault("virtual_server.real_server.*.log_all_failures", 0),
+}
+
+// globalDefault: a global_defs keyword that gives each instance or checker
+// a default; lvsd has the key on each, where convert sets it.
+func globalDefault(key string, nargs int) rule {
+	return rule{key: key, fn: func(x *ctx, n *Node) {
+		if !x.args(n, nargs, nargs) {
+			return
+		}
+		if x.c.globalDefaults == nil {
+			x.c.globalDefaults = map[string]*Node{}
+		}
+		if _, ok := x.c.globalDefaults[n.Keyword()]; ok {
+			x.errorf(n, "given twice")
+			return
+		}
+		x.c.globalDefaults[n.Keyword()] = n
+	}}
 }
 
 var sslRules = map[string]rule{
@@ -517,7 +538,7 @@ var lvsMethods = []string{"NAT", "DR", "TUN"}
 
 // checkerDefaults are the keywords a virtual_server or real_server gives
 // to the checkers inside it; lvsd sets them on each checker.
-var checkerDefaults = []string{"retry", "delay_before_retry", "warmup", "connect_timeout", "delay_loop"}
+var checkerDefaults = []string{"retry", "delay_before_retry", "warmup", "connect_timeout", "delay_loop", "virtualhost"}
 
 var vsRules = map[string]rule{
 	"ip_family": {key: "family", fn: func(x *ctx, n *Node) {
@@ -580,6 +601,10 @@ var vsRules = map[string]rule{
 	"connect_timeout":    {key: "real_server.*.connect_timeout", fn: keepDefault},
 	"inhibit_on_failure": {key: "real_server.inhibit_on_failure", fn: keepDefault},
 	"weight":             {key: "real_server.weight", fn: keepDefault},
+	"flag-1":             {key: "sh-fallback / mh-fallback", fn: keepDefault},
+	"flag-2":             {key: "sh-port / mh-port", fn: keepDefault},
+	"flag-3":             refuse("not supported yet: flag-3 (no IPVS scheduler uses it)"),
+	"hashed":             refuse("not supported: hashed (IP_VS_SVC_F_HASHED is the kernel's own flag)"),
 }
 
 func keepDefault(x *ctx, n *Node) {
@@ -668,6 +693,24 @@ func (x *ctx) virtualServer(n *Node) {
 		}
 		x.apply(ch, vsRules)
 	}
+	for _, f := range []struct{ flag, what string }{{"flag-1", "fallback"}, {"flag-2", "port"}} {
+		fn := x.extra[f.flag]
+		if fn == nil {
+			continue
+		}
+		algo := ""
+		if e := t.get("lb_algo"); e != nil {
+			algo, _ = strconv.Unquote(e.val)
+		}
+		if algo != "sh" && algo != "mh" {
+			x.c.errorf(fn, "virtual_server."+f.flag, "has a meaning only with lb_algo sh or mh")
+			continue
+		}
+		if key := algo + "-" + f.what; t.get(key) == nil {
+			e := t.set(fn, key, "true")
+			e.comment = strings.TrimSpace(e.comment + " " + f.flag)
+		}
+	}
 	if isAddr && t.get("protocol") == nil {
 		x.c.warnf(n, "virtual_server", "no protocol: keepalived 2.2.7 uses UDP (lvsd's default is TCP): written as protocol = \"UDP\"")
 		t.set(nil, "protocol", quote("UDP"))
@@ -697,6 +740,7 @@ var rsRules = map[string]rule{
 	"warmup":             {key: "*.warmup", fn: keepDefault},
 	"connect_timeout":    {key: "*.connect_timeout", fn: keepDefault},
 	"delay_loop":         {key: "*.delay_loop", fn: keepDefault},
+	"virtualhost":        {key: "*.virtualhost", fn: keepDefault},
 }
 
 var checkerNames = map[string]string{
@@ -841,6 +885,9 @@ func (x *ctx) checker(n *Node, vsExtra map[string]*Node) {
 	path := "virtual_server.real_server." + kw
 	name := checkerNames[kw]
 	t := sub(x.t, n, "[[virtual_server.real_server."+name+"]]")
+	if kw != "MISC_CHECK" {
+		x.c.checkers = append(x.c.checkers, t)
+	}
 	y := &ctx{c: x.c, path: path, t: t}
 	if len(n.Args()) > 0 {
 		x.c.errorf(n, path, "trailing junk %q", strings.Join(n.Args(), " "))
