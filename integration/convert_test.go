@@ -2,6 +2,7 @@ package integration
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,6 +47,27 @@ vrrp_instance VI_1 {
     }
 }
 `},
+	{"syntax", `# definitions (one multi-line), @ID lines, ~LST, a block on one line
+$IF=eth0
+$VIPS=10.99.0.100/24 \
+   10.99.0.101/24
+@HOST $PRIO=210
+@^HOST $PRIO=90
+@nothost $PRIO=1
+vrrp_instance VI_1 { interface $IF
+    state MASTER
+    virtual_router_id 53
+    priority $PRIO ! the priority
+    advert_int 2
+    authentication { auth_type PASS
+        auth_pass "pa ss"
+    }
+    virtual_ipaddress {
+        $VIPS
+~LST({a,b},{1,1},{2}) 10.99.0.${a}${b}/24
+    }
+}
+`},
 }
 
 // TestConvertSameAdverts: field by field (the whole VRRP packet, TTL and
@@ -55,12 +77,16 @@ func TestConvertSameAdverts(t *testing.T) {
 	testenv.NeedBinary(t, "keepalived")
 	for _, tc := range convertCorpus {
 		t.Run(tc.name, func(t *testing.T) {
-			path := writeFile(t, "keepalived.conf", tc.conf)
-			r, err := keepalived.Convert(path, keepalived.Options{ReadOptions: keepalived.ReadOptions{ConfigID: "n1"}})
+			// keepalived (started without -i) matches @ lines against the
+			// short host name, as convert does by default.
+			conf := strings.ReplaceAll(tc.conf, "@HOST", "@"+keepalived.DefaultConfigID())
+			conf = strings.ReplaceAll(conf, "@^HOST", "@^"+keepalived.DefaultConfigID())
+			path := writeFile(t, "keepalived.conf", conf)
+			r, err := keepalived.Convert(path, keepalived.Options{ReadOptions: keepalived.ReadOptions{ConfigID: keepalived.DefaultConfigID()}})
 			if err != nil {
 				t.Fatalf("convert: %v", err)
 			}
-			ka, kaAddrs := advertOf(t, "keepalived", tc.conf)
+			ka, kaAddrs := advertOf(t, "keepalived", conf)
 			lv, lvAddrs := advertOf(t, "lvsd", string(r.TOML))
 			t.Logf("advert (TTL, destination, VRRP): % x\naddresses: %s", ka, kaAddrs)
 			if !bytes.Equal(ka, lv) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -367,6 +368,10 @@ func (x *ctx) valueBlock(n *Node, key string, check func(ch *Node) bool) {
 			continue
 		}
 		if check != nil && !check(ch) {
+			continue
+		}
+		if i := slices.IndexFunc(ch.Words, func(w string) bool { return w == "" || strings.ContainsAny(w, " \t") }); i >= 0 {
+			x.c.errorf(ch, x.kpath(n), "%q: not supported yet: a quoted value with blanks in a list line", ch.Words[i])
 			continue
 		}
 		v := strings.Join(ch.Words, " ")
