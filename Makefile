@@ -38,7 +38,10 @@ test-host:
 # qemu (integration/vm). Test binaries are built on the host (static, no Go
 # toolchain in the VM) and run from the shared work tree.
 VM          ?= integration/vm/run.sh
-VM_REQUIRE  ?= ipvs,root,netns
+VM_REQUIRE  ?= ipvs,root,netns,keepalived
+# VM_OPTS: run.sh options of test-vm; --keepalived puts the host's keepalived
+# and genhash (and their libraries) in the VM for the interop tests.
+VM_OPTS     ?= --keepalived
 VM_PKGS     ?= ipvs integration/ipvstest integration/health_vm
 VM_BIN      := bin/vmtest
 VM_FLAGS    ?=
@@ -52,7 +55,7 @@ vm-binaries:
 	done
 
 test-vm: vm-binaries
-	$(VM) --timeout 600 -e LVSD_REQUIRE=$(VM_REQUIRE) -e LVSD_BIN=$(CURDIR)/$(VM_BIN)/lvsd -- \
+	$(VM) $(VM_OPTS) --timeout 600 -e LVSD_REQUIRE=$(VM_REQUIRE) -e LVSD_BIN=$(CURDIR)/$(VM_BIN)/lvsd -- \
 		integration/vm/suite.sh $(foreach p,$(VM_PKGS),$(p)=$(VM_BIN)/$(subst /,_,$(p)).test) -- $(VM_FLAGS)
 
 # bench-ipvs: 1,000 services x 10 destinations from empty, lvsd vs ipvsadm -R,
