@@ -715,7 +715,17 @@ func (x *ctx) virtualServer(n *Node) {
 		x.c.warnf(n, "virtual_server", "no protocol: keepalived 2.2.7 uses UDP (lvsd's default is TCP): written as protocol = \"UDP\"")
 		t.set(nil, "protocol", quote("UDP"))
 	}
+	seen := map[string]int{}
 	for _, rn := range rss {
+		k := strings.Join(rn.Args(), " ")
+		if len(rn.Args()) == 1 {
+			k += " " + portOf(t)
+		}
+		if line, dup := seen[k]; dup {
+			x.c.warnf(rn, "virtual_server.real_server", "%s listed twice (line %d): keepalived removes the second, so does convert", k, line)
+			continue
+		}
+		seen[k] = rn.Pos.Line
 		x.realServer(rn)
 	}
 	t.tail = append(t.tail, n.Tail...)
@@ -953,4 +963,13 @@ func (x *ctx) inherit(rsExtra, vsExtra map[string]*Node, rules map[string]rule) 
 			e.above, e.comment = nil, "from the "+from+", line "+strconv.Itoa(d.Pos.Line)
 		}
 	}
+}
+
+// portOf is the virtual server's port as written, for a real server
+// without one.
+func portOf(t *table) string {
+	if e := t.get("port"); e != nil {
+		return e.val
+	}
+	return ""
 }

@@ -17,7 +17,8 @@ import (
 // checkers (every real server is up at once in both daemons) covering the
 // IPVS keywords convert carries: address, fwmark and group services,
 // schedulers and their flags, forwarding methods, persistence, weights,
-// the UDP default protocol, a virtual_server_group range, ops.
+// the UDP default protocol, the default scheduler and method, a
+// duplicate real server, a virtual_server_group range, ops.
 const convertIPVS = `global_defs {
     router_id dir
 }
@@ -54,6 +55,14 @@ virtual_server 10.99.0.100 53 {
     lb_algo rr
     ops
     real_server 10.99.0.2 53 {
+    }
+}
+virtual_server 10.99.0.101 25 {
+    protocol TCP
+    real_server 10.99.0.2 25 {
+    }
+    real_server 10.99.0.2 25 {
+        weight 9
     }
 }
 virtual_server fwmark 7 {
