@@ -313,13 +313,39 @@ func enum(key string, vals ...string) rule {
 	}}
 }
 
+// commandWords splits a command keyword's line as keepalived does (quotes
+// and escapes); it returns the words after the keyword.
+func (x *ctx) commandWords(n *Node) ([]string, bool) {
+	if !x.noBlock(n) {
+		return nil, false
+	}
+	raw := n.Raw
+	if raw == "" {
+		raw = strings.Join(n.Words, " ")
+	}
+	w, err := splitCommand(raw)
+	if err != nil {
+		x.errorf(n, "%v", err)
+		return nil, false
+	}
+	if len(w) < 2 || w[1] == "" {
+		x.errorf(n, "missing value")
+		return nil, false
+	}
+	return w[1:], true
+}
+
 // command: KEYWORD SCRIPT [USER [GROUP]] as keepalived's notify scripts.
 func command(key string) rule {
 	return rule{key: key, fn: func(x *ctx, n *Node) {
-		if !x.args(n, 1, 3) || x.dup(n, key) {
+		a, ok := x.commandWords(n)
+		if !ok || x.dup(n, key) {
 			return
 		}
-		a := n.Args()
+		if len(a) > 3 {
+			x.errorf(n, "trailing junk %q after SCRIPT USER GROUP (quote the whole command line)", strings.Join(a[3:], " "))
+			return
+		}
 		if len(a) == 1 {
 			x.t.set(n, key, quote(a[0]))
 			return
@@ -329,6 +355,22 @@ func command(key string) rule {
 			kv = append(kv, "group", quote(a[2]))
 		}
 		x.t.set(n, key, inline(kv...))
+	}}
+}
+
+// script: the command of vrrp_script and misc_check; keepalived runs the
+// first word only and ignores the rest, so convert refuses them.
+func script(key string) rule {
+	return rule{key: key, fn: func(x *ctx, n *Node) {
+		a, ok := x.commandWords(n)
+		if !ok || x.dup(n, key) {
+			return
+		}
+		if len(a) > 1 {
+			x.errorf(n, "keepalived 2.2.7 runs %q and ignores %q: quote the whole command line", a[0], strings.Join(a[1:], " "))
+			return
+		}
+		x.t.set(n, key, quote(a[0]))
 	}}
 }
 

@@ -30,6 +30,9 @@ func (p Pos) String() string {
 type Line struct {
 	Pos   Pos
 	Words []string
+	// Raw is the line's text before it was split into words (commands
+	// are split again with keepalived's quoting and escape rules).
+	Raw string
 	// Comment is the comment that ended the physical line ("" if none).
 	Comment string
 	// Above holds the whole-line comments written just above the line.
@@ -333,7 +336,7 @@ func (r *reader) next() (Line, bool) {
 			r.files, r.seqs, r.queue = nil, nil, nil
 			return Line{}, false
 		}
-		l := Line{Pos: p, Words: words, Above: r.above, Comment: r.pendingComment}
+		l := Line{Pos: p, Words: words, Raw: text, Above: r.above, Comment: r.pendingComment}
 		r.above, r.pendingComment = nil, ""
 		return l, true
 	}
@@ -888,4 +891,97 @@ func splitWords(s string) ([]string, bool) {
 		out = append(out, s[:j])
 		s = s[j:]
 	}
+}
+
+// splitCommand splits a line as keepalived's alloc_strvec_quoted_escaped
+// does for the lines of commands (script, misc_path, notify*): blanks
+// separate words, single and double quotes group (and are removed), and a
+// backslash escapes: \xHH, \cX, octal \NNN, \a \b \E \f \n \r \t \v, any
+// other character stands for itself.
+func splitCommand(s string) ([]string, error) {
+	var out []string
+	i := 0
+	for {
+		for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+			i++
+		}
+		if i >= len(s) {
+			return out, nil
+		}
+		var w []byte
+		var q byte
+	word:
+		for i < len(s) {
+			c := s[i]
+			switch {
+			case c == '\\':
+				i++
+				if i >= len(s) {
+					return nil, fmt.Errorf("missing escaped character at the end")
+				}
+				c = s[i]
+				switch {
+				case c == 'x' && i+1 < len(s) && isHex(s[i+1]):
+					var v byte
+					i++
+					for i < len(s) && isHex(s[i]) {
+						v = v<<4 | hexVal(s[i])
+						i++
+					}
+					w = append(w, v)
+					continue
+				case c == 'c' && i+1 < len(s):
+					w = append(w, s[i+1]&0x1f)
+					i += 2
+					continue
+				case c >= '0' && c <= '7':
+					v := c - '0'
+					i++
+					for n := 0; n < 2 && i < len(s) && s[i] >= '0' && s[i] <= '7'; n++ {
+						v = v<<3 + s[i] - '0'
+						i++
+					}
+					w = append(w, v)
+					continue
+				}
+				if e, ok := cEscapes[c]; ok {
+					c = e
+				}
+				w = append(w, c)
+				i++
+			case q != 0 && c == q:
+				q = 0
+				i++
+			case q != 0:
+				w = append(w, c)
+				i++
+			case c == '"' || c == '\'':
+				q = c
+				i++
+			case c == ' ' || c == '\t':
+				break word
+			default:
+				w = append(w, c)
+				i++
+			}
+		}
+		if q != 0 {
+			return nil, fmt.Errorf("missing terminating %c", q)
+		}
+		out = append(out, string(w))
+	}
+}
+
+var cEscapes = map[byte]byte{'a': '\a', 'b': '\b', 'E': 0x1b, 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t', 'v': '\v'}
+
+func isHex(c byte) bool { return isDigit(c) || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
+
+func hexVal(c byte) byte {
+	switch {
+	case isDigit(c):
+		return c - '0'
+	case c >= 'a':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
 }

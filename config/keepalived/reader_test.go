@@ -135,3 +135,28 @@ z $NOPE $_HASH
 		})
 	}
 }
+
+func TestSplitCommand(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+		err  bool
+	}{
+		{`script "/bin/a b" c`, []string{"script", "/bin/a b", "c"}, false},
+		{`notify '/bin/n "x y"' u g`, []string{"notify", `/bin/n "x y"`, "u", "g"}, false},
+		{`k a\ b\x41\101\t\cA`, []string{"k", "a bAA\t\x01"}, false},
+		{`k "a'b"c'd"e'`, []string{"k", `a'bcd"e`}, false},
+		{`k "open`, nil, true},
+		{`k end\`, nil, true},
+	}
+	for _, tt := range tests {
+		got, err := splitCommand(tt.in)
+		if (err != nil) != tt.err {
+			t.Errorf("splitCommand(%q): error %v, want error %v", tt.in, err, tt.err)
+			continue
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("splitCommand(%q) (-want +got):\n%s", tt.in, diff)
+		}
+	}
+}

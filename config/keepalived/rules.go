@@ -269,7 +269,7 @@ func weight(lo, hi int64) rule {
 }
 
 var scriptRules = map[string]rule{
-	"script":    str("script"),
+	"script":    script("script"),
 	"interval":  seconds("interval", 0.01, 0),
 	"timeout":   seconds("timeout", 0.01, 0),
 	"weight":    weight(-253, 253),
@@ -878,7 +878,7 @@ var urlRules = map[string]rule{
 }
 
 var miscRules = map[string]rule{
-	"misc_path":          str("misc_path"),
+	"misc_path":          script("misc_path"),
 	"misc_timeout":       seconds("misc_timeout", 0.001, 0),
 	"misc_dynamic":       boolFlag("misc_dynamic"),
 	"user":               joined("user", 1, 2),

@@ -10,6 +10,7 @@ import (
 type Node struct {
 	Pos     Pos
 	Words   []string // the keyword and its values
+	Raw     string   // the line before it was split into words
 	Comment string   // comment at the end of the keyword's line
 	Above   []string // whole-line comments just above
 	// Block is set when the keyword opens a block ("kw {" or "kw" then
@@ -92,7 +93,7 @@ func Read(name string, opts ReadOptions) ([]*Node, Errors) {
 			stack = stack[:len(stack)-1]
 			continue
 		}
-		n := &Node{Pos: l.Pos, Words: l.Words, Comment: l.Comment, Above: l.Above}
+		n := &Node{Pos: l.Pos, Words: l.Words, Raw: l.Raw, Comment: l.Comment, Above: l.Above}
 		*cur.nodes = append(*cur.nodes, n)
 		last = n
 	}
