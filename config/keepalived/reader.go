@@ -528,7 +528,12 @@ func (r *reader) stdDef(name string, p Pos) (string, bool, error) {
 	case "_INSTANCE":
 		return r.configID, true, nil
 	case "_PWD":
-		return filepath.Dir(p.File), true, nil
+		// keepalived changes to the directory of each file it reads.
+		d, err := filepath.Abs(filepath.Dir(p.File))
+		if err != nil {
+			return "", true, fmt.Errorf("$_PWD: %w", err)
+		}
+		return d, true, nil
 	case "_RANDOM":
 		return "", true, fmt.Errorf("$_RANDOM: not supported: the converted file would differ on every run")
 	}
