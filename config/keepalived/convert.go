@@ -201,29 +201,40 @@ func str(key string) rule {
 	}}
 }
 
+// boolFlag: a keyword without a value that turns something on.
 func boolFlag(key string) rule {
 	return rule{key: key, fn: func(x *ctx, n *Node) {
-		if !x.noBlock(n) || x.dup(n, key) {
-			return
+		if x.args(n, 0, 0) && !x.dup(n, key) {
+			x.t.set(n, key, "true")
 		}
-		a := n.Args()
-		v := "true"
-		if len(a) == 1 {
-			// Some keywords take an optional true/false (check_true_false).
-			switch strings.ToLower(a[0]) {
-			case "true", "on", "yes":
-			case "false", "off", "no":
-				v = "false"
-			default:
-				x.errorf(n, "trailing junk %q", a[0])
-				return
-			}
-		} else if len(a) > 1 {
-			x.errorf(n, "trailing junk %q", strings.Join(a, " "))
-			return
-		}
-		x.t.set(n, key, v)
 	}}
+}
+
+// boolOpt: a keyword with an optional true/false (keepalived's
+// check_true_false: true, on, yes / false, off, no).
+func boolOpt(key string) rule {
+	return rule{key: key, fn: func(x *ctx, n *Node) {
+		if !x.args(n, 0, 1) || x.dup(n, key) {
+			return
+		}
+		if v, ok := x.boolValue(n); ok {
+			x.t.set(n, key, strconv.FormatBool(v))
+		}
+	}}
+}
+
+func (x *ctx) boolValue(n *Node) (bool, bool) {
+	if len(n.Args()) == 0 {
+		return true, true
+	}
+	switch strings.ToLower(n.Args()[0]) {
+	case "true", "on", "yes":
+		return true, true
+	case "false", "off", "no":
+		return false, true
+	}
+	x.errorf(n, "%q is not true or false", n.Args()[0])
+	return false, false
 }
 
 func parseInt(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) }
@@ -586,10 +597,13 @@ func (c *conv) pushGlobalDefaults() {
 	if n := c.globalDefaults["default_interface"]; n != nil {
 		set(c.instances, n, "interface", quote(n.Args()[0]))
 	}
-	if n := c.globalDefaults["vrrp_notify_priority_changes"]; n != nil {
+	on := func(n *Node) bool {
+		return len(n.Args()) == 0 || strings.Contains("true on yes", strings.ToLower(n.Args()[0]))
+	}
+	if n := c.globalDefaults["vrrp_notify_priority_changes"]; n != nil && on(n) {
 		set(c.instances, n, "notify_priority_changes", "true")
 	}
-	if n := c.globalDefaults["checker_log_all_failures"]; n != nil {
+	if n := c.globalDefaults["checker_log_all_failures"]; n != nil && on(n) {
 		set(c.checkers, n, "log_all_failures", "true")
 	}
 }

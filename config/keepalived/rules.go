@@ -127,15 +127,23 @@ var globalRules = map[string]rule{
 	"vrrp_skip_check_adv_addr":        boolFlag("vrrp_skip_check_adv_addr"),
 	"vrrp_strict":                     refuse(whyStrict),
 	"default_interface":               globalDefault("vrrp_instance.interface", 1),
-	"vrrp_notify_priority_changes":    globalDefault("vrrp_instance.notify_priority_changes", 0),
-	"checker_log_all_failures":        globalDefault("virtual_server.real_server.*.log_all_failures", 0),
+	"vrrp_notify_priority_changes":    globalDefault("vrrp_instance.notify_priority_changes", -1),
+	"checker_log_all_failures":        globalDefault("virtual_server.real_server.*.log_all_failures", -1),
 }
 
 // globalDefault: a global_defs keyword that gives each instance or checker
-// a default; lvsd has the key on each, where convert sets it.
+// a default; lvsd has the key on each, where convert sets it. nargs -1: an
+// optional true/false.
 func globalDefault(key string, nargs int) rule {
 	return rule{key: key, fn: func(x *ctx, n *Node) {
-		if !x.args(n, nargs, nargs) {
+		if nargs < 0 {
+			if !x.args(n, 0, 1) {
+				return
+			}
+			if _, ok := x.boolValue(n); !ok {
+				return
+			}
+		} else if !x.args(n, nargs, nargs) {
 			return
 		}
 		if x.c.globalDefaults == nil {
@@ -325,7 +333,7 @@ var notifyRules = map[string]rule{
 	"notify_stop":                command("notify_stop"),
 	"notify_deleted":             command("notify_deleted"),
 	"notify_master_rx_lower_pri": command("notify_master_rx_lower_pri"),
-	"notify_priority_changes":    boolFlag("notify_priority_changes"),
+	"notify_priority_changes":    boolOpt("notify_priority_changes"),
 	"track_script":               trackList("track_script", -253, 253),
 	"track_process":              trackList("track_process", -254, 254),
 	"track_file":                 trackList("track_file", -254, 254),
@@ -442,7 +450,7 @@ var instanceRules = merge(notifyRules, map[string]rule{
 		x.t.set(n, "use_vmac", "true")
 	}},
 	"vmac_xmit_base":      boolFlag("vmac_xmit_base"),
-	"skip_check_adv_addr": boolFlag("skip_check_adv_addr"),
+	"skip_check_adv_addr": boolOpt("skip_check_adv_addr"),
 	"no_accept": {why: "lvsd never filters traffic to its addresses", fn: func(x *ctx, n *Node) {
 		if x.args(n, 0, 0) {
 			x.warnf(n, "no_accept has effect only with vrrp_strict's firewall rules, which lvsd does not install: dropped")
@@ -741,10 +749,10 @@ var rsRules = map[string]rule{
 	"lvs_method":         enum("lvs_method", lvsMethods...),
 	"uthreshold":         integer("uthreshold", 0, 1<<31-1),
 	"lthreshold":         integer("lthreshold", 0, 1<<31-1),
-	"inhibit_on_failure": boolFlag("inhibit_on_failure"),
+	"inhibit_on_failure": boolOpt("inhibit_on_failure"),
 	"notify_up":          command("notify_up"),
 	"notify_down":        command("notify_down"),
-	"alpha":              boolFlag("alpha"),
+	"alpha":              boolOpt("alpha"),
 	"retry":              {key: "*.retry", fn: keepDefault},
 	"delay_before_retry": {key: "*.delay_before_retry", fn: keepDefault},
 	"warmup":             {key: "*.warmup", fn: keepDefault},
@@ -830,7 +838,7 @@ var commonCheckerRules = map[string]rule{
 	"delay_before_retry": seconds("delay_before_retry", 0, 0),
 	"warmup":             seconds("warmup", 0, 0),
 	"delay_loop":         seconds("delay_loop", 0.01, 0),
-	"log_all_failures":   boolFlag("log_all_failures"),
+	"log_all_failures":   boolOpt("log_all_failures"),
 	"alpha":              refuse("not supported yet: alpha on a checker (set alpha on the real_server)"),
 }
 
@@ -841,7 +849,7 @@ var httpRules = merge(commonCheckerRules, map[string]rule{
 	}},
 	"virtualhost":   str("virtualhost"),
 	"http_protocol": enum("http_protocol", "1.0", "1.0C", "1.1"),
-	"enable_sni":    boolFlag("enable_sni"),
+	"enable_sni":    boolOpt("enable_sni"),
 	"fast_recovery": refuse("not supported yet: fast_recovery"),
 })
 
