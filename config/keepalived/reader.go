@@ -192,7 +192,11 @@ func (r *reader) open(name string, from Pos) bool {
 	}
 	data, err := r.fs.ReadFile(clean)
 	if err != nil {
-		r.errorf(from, "include: %v", err)
+		if len(r.files) == 0 {
+			r.errorf(from, "read: %v", err)
+		} else {
+			r.errorf(from, "include: %v", err)
+		}
 		return false
 	}
 	s := strings.ReplaceAll(string(data), "\r\n", "\n")

@@ -160,3 +160,10 @@ func TestSplitCommand(t *testing.T) {
 		}
 	}
 }
+
+func TestReadMissing(t *testing.T) {
+	_, errs := Read("nope.conf", ReadOptions{FS: MapFS{}})
+	if len(errs) != 1 || !strings.HasPrefix(errs[0].Error(), "nope.conf: read: open nope.conf:") {
+		t.Errorf("errors: %v", errs)
+	}
+}

@@ -596,7 +596,7 @@ var vsRules = map[string]rule{
 	"hysteresis":              integer("hysteresis", 0, 1<<31-1),
 	"delay_loop":              seconds("delay_loop", 0.01, 0),
 	"sorry_server": {key: "sorry_server", fn: func(x *ctx, n *Node) {
-		if x.args(n, 2, 2) && !x.dup(n, "sorry_server") {
+		if x.args(n, 1, 2) && !x.dup(n, "sorry_server") {
 			x.t.set(n, "sorry_server", quote(strings.Join(n.Args(), " ")))
 		}
 	}},
