@@ -10,7 +10,7 @@ STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.7.0
 # `make test`: see integration/testenv.
 HOST_REQUIRE ?= root,netns,keepalived,genhash,nginx,curl,busybox
 
-.PHONY: all deps build test test-host test-vm vm-binaries bench-ipvs bench-health bench-config fuzz-health fuzz-config fuzz-ops fuzz-script lint bench bench-vrrp demo fuzz clean
+.PHONY: all deps build test test-host test-vm vm-binaries bench-ipvs bench-health bench-config fuzz-health fuzz-config fuzz-ops fuzz-script lint bench bench-vrrp demo fuzz fuzz-convert convert-samples clean
 
 all: build
 
@@ -38,7 +38,10 @@ test-host:
 # qemu (integration/vm). Test binaries are built on the host (static, no Go
 # toolchain in the VM) and run from the shared work tree.
 VM          ?= integration/vm/run.sh
-VM_REQUIRE  ?= ipvs,root,netns
+VM_REQUIRE  ?= ipvs,root,netns,keepalived
+# VM_OPTS: run.sh options of test-vm; --keepalived puts the host's keepalived
+# and genhash (and their libraries) in the VM for the interop tests.
+VM_OPTS     ?= --keepalived
 VM_PKGS     ?= ipvs integration/ipvstest integration/health_vm
 VM_BIN      := bin/vmtest
 VM_FLAGS    ?=
@@ -52,7 +55,7 @@ vm-binaries:
 	done
 
 test-vm: vm-binaries
-	$(VM) --timeout 600 -e LVSD_REQUIRE=$(VM_REQUIRE) -e LVSD_BIN=$(CURDIR)/$(VM_BIN)/lvsd -- \
+	$(VM) $(VM_OPTS) --timeout 600 -e LVSD_REQUIRE=$(VM_REQUIRE) -e LVSD_BIN=$(CURDIR)/$(VM_BIN)/lvsd -- \
 		integration/vm/suite.sh $(foreach p,$(VM_PKGS),$(p)=$(VM_BIN)/$(subst /,_,$(p)).test) -- $(VM_FLAGS)
 
 # bench-ipvs: 1,000 services x 10 destinations from empty, lvsd vs ipvsadm -R,
@@ -96,7 +99,24 @@ bench-health:
 demo: build
 	bash contrib/demo.sh $(BIN)
 
-fuzz: fuzz-health fuzz-config fuzz-ops fuzz-script
+fuzz: fuzz-health fuzz-config fuzz-ops fuzz-script fuzz-convert
+
+# fuzz-convert: the keepalived configuration reader and converter, 30 s.
+fuzz-convert:
+	$(GO) test -run '^$$' -fuzz '^FuzzReader$$' -fuzztime 30s -fuzzminimizetime 100x ./config/keepalived/
+
+# convert-samples: converts and checks every doc/samples/keepalived.conf.* of a
+# keepalived source tree (KEEPALIVED_SRC=DIR) and prints how many pass. convert
+# itself loads its output with lvsd's loader (lvsd check without the host checks:
+# the samples name interfaces this machine does not have).
+convert-samples:
+	@test -n "$(KEEPALIVED_SRC)" || { echo "usage: make convert-samples KEEPALIVED_SRC=DIR"; exit 2; }
+	@$(GO) build -o $(CURDIR)/.convert-samples.lvsd ./cmd/lvsd && \
+	n=0; p=0; tmp=$$(mktemp); for f in $(KEEPALIVED_SRC)/doc/samples/keepalived.conf.*; do \
+	  n=$$((n+1)); \
+	  if $(CURDIR)/.convert-samples.lvsd convert -o $$tmp $$f 2>/dev/null; then \
+	    p=$$((p+1)); echo "pass $$f"; else echo "FAIL $$f"; fi; \
+	done; rm -f $$tmp $(CURDIR)/.convert-samples.lvsd; echo "convert-samples: $$p of $$n pass"
 
 # fuzz-ops: the state file reader of lvsd run (restart without outage), 30 s.
 fuzz-ops:
