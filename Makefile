@@ -84,8 +84,10 @@ bench-health:
 	$(GO) test -run '^$$' -bench 'HTTPGetCheck|SyscallFloor' -benchtime 3s ./healthcheck/
 	$(GO) test -run '^$$' -bench 'Scheduler10k|SchedulerOverhead' -benchtime 1x -timeout 5m ./healthcheck/
 
-# demo: a live failover between two lvsd nodes in namespaces (root).
+# demo: a live failover between two lvsd nodes in namespaces (root). It
+# installs the few Debian packages it runs (ip, ping, sysctl) if missing.
 demo: build
+	bash contrib/install-deps.sh demo
 	bash contrib/demo.sh $(BIN)
 
 fuzz: fuzz-health fuzz-config fuzz-ops fuzz-script
