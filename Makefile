@@ -4,7 +4,11 @@
 GO          ?= go
 BIN         ?= bin/lvsd
 VERSION     ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
-LDFLAGS     := -X main.version=$(VERSION)
+# The commit and whether the tree was modified, for `lvsd version` (the Go
+# toolchain embeds neither in a git worktree or with GOFLAGS=-buildvcs=false).
+COMMIT      ?= $(shell git rev-parse HEAD 2>/dev/null)
+MODIFIED    ?= $(shell git rev-parse HEAD >/dev/null 2>&1 && { test -z "$$(git status --porcelain 2>/dev/null)" && echo false || echo true; })
+LDFLAGS     := -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.modified=$(MODIFIED)
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.7.0
 # Capabilities whose absence fails (instead of skips) a privileged test in
 # `make test`: see integration/testenv.
