@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/lvsd/lvsd/cmd/lvsd/internal/journal"
 )
 
 // Exit codes shared by every subcommand.
@@ -127,12 +129,20 @@ func (l *logFlags) logger(w io.Writer) (*slog.Logger, error) {
 		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", l.level)
 	}
 	opts := &slog.HandlerOptions{Level: lvl}
+	var newHandler func(io.Writer) slog.Handler
 	switch strings.ToLower(l.format) {
 	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		newHandler = func(w io.Writer) slog.Handler { return slog.NewTextHandler(w, opts) }
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		newHandler = func(w io.Writer) slog.Handler { return slog.NewJSONHandler(w, opts) }
 	default:
 		return nil, fmt.Errorf("--log-format %q: want text or json", l.format)
 	}
+	// Under systemd (StandardError=journal): no timestamps of our own and
+	// "<N>" priorities, so journalctl -p works and shows each time once.
+	if f, ok := w.(*os.File); ok && journal.IsStream(os.Getenv(journal.EnvStream), f) {
+		opts.ReplaceAttr = journal.DropTime
+		return slog.New(journal.NewHandler(w, newHandler)), nil
+	}
+	return slog.New(newHandler(w)), nil
 }
