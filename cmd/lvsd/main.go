@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
 
 	"github.com/lvsd/lvsd/cmd/lvsd/internal/journal"
 )
@@ -94,8 +95,15 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 		fmt.Fprintf(fs.Output(), "Usage: lvsd %s %s\n\nFlags:\n", name, synopsis)
 		fs.PrintDefaults()
 	}
+	if h := flagSetHook.Load(); h != nil {
+		(*h)(name, synopsis, fs)
+	}
 	return fs
 }
+
+// flagSetHook, when set, sees every flag set a subcommand makes: the man
+// page and the shell completions are generated from them (docs.go).
+var flagSetHook atomic.Pointer[func(name, synopsis string, fs *flag.FlagSet)]
 
 // parseFlags parses args and maps the outcome to an exit code: -1 means go
 // on, otherwise return the code (0 for --help, 2 for a bad flag).

@@ -105,8 +105,7 @@ func runVersion(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "lvsd version: unexpected argument %q\n", fs.Arg(0))
 		return exitUsage
 	}
-	bi, _ := debug.ReadBuildInfo()
-	writeVersion(stdout, buildVersionOf(version, commit, modified, bi))
+	writeVersion(stdout, buildVersionCurrent())
 	return exitOK
 }
 
@@ -120,4 +119,9 @@ func writeVersion(w io.Writer, v buildVersion) {
 	}
 	fmt.Fprintf(w, "lvsd %s\ncommit:   %s\nmodified: %s\ngo:       %s %s/%s\n",
 		v.Version, c, v.Modified, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}
+
+func readBuildInfo() *debug.BuildInfo {
+	bi, _ := debug.ReadBuildInfo()
+	return bi
 }
