@@ -12,9 +12,9 @@ LDFLAGS     := -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.modif
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.7.0
 # Capabilities whose absence fails (instead of skips) a privileged test in
 # `make test`: see integration/testenv.
-HOST_REQUIRE ?= root,netns,keepalived,genhash,nginx,curl,busybox
+HOST_REQUIRE ?= root,netns,keepalived,genhash,nginx,curl,busybox,man
 
-.PHONY: all deps build test test-host test-vm vm-binaries bench-ipvs bench-health bench-config fuzz-health fuzz-config fuzz-ops fuzz-script fuzz-man lint bench bench-vrrp demo fuzz clean
+.PHONY: deb test-deb all deps build test test-host test-vm vm-binaries bench-ipvs bench-health bench-config fuzz-health fuzz-config fuzz-ops fuzz-script fuzz-man lint bench bench-vrrp demo fuzz clean
 
 all: build
 
@@ -28,8 +28,8 @@ lint:
 	$(STATICCHECK) ./...
 
 # test: lint, every unit and namespace test on the host with the race
-# detector, then the IPVS suites inside the VM lab.
-test: deps lint build test-host test-vm
+# detector, then the IPVS suites inside the VM lab, then the Debian package.
+test: deps lint build test-host test-vm test-deb
 
 # deps: the Debian packages the tests need (installed only if missing).
 deps:
@@ -87,6 +87,16 @@ bench-config:
 bench-health:
 	$(GO) test -run '^$$' -bench 'HTTPGetCheck|SyscallFloor' -benchtime 3s ./healthcheck/
 	$(GO) test -run '^$$' -bench 'Scheduler10k|SchedulerOverhead' -benchtime 1x -timeout 5m ./healthcheck/
+
+# deb: the Debian package (contrib/debian, built with nfpm) in bin/deb/.
+deb:
+	GO='$(GO)' LDFLAGS='$(LDFLAGS)' bash contrib/debian/build.sh bin/deb
+
+# test-deb: build the package and test it on this machine as root: lintian
+# clean, dpkg -i, lvsd version, man -l, dpkg --purge leaves nothing
+# (contrib/debian/test.sh; CI's machine is a throwaway).
+test-deb: deb
+	bash contrib/debian/test.sh bin/deb/lvsd_*.deb
 
 # demo: a live failover between two lvsd nodes in namespaces (root). It
 # installs the few Debian packages it runs (ip, ping, sysctl) if missing.

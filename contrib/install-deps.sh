@@ -12,6 +12,7 @@ packages=(
 	keepalived  # the reference peer for interop tests, and genhash
 	ipvsadm nginx-light tcpdump busybox-static
 	qemu-system-x86 kmod cpio xz-utils zstd  # the IPVS VM lab (integration/vm)
+	lintian man-db  # make test-deb: the Debian package's lint, man -l of its pages
 )
 demo_packages=(iproute2 iputils-ping procps) # contrib/demo.sh
 case "${1:-}" in
