@@ -14,7 +14,7 @@ STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.7.0
 # `make test`: see integration/testenv.
 HOST_REQUIRE ?= root,netns,keepalived,genhash,nginx,curl,busybox,man,git
 
-.PHONY: deb test-deb all deps build test test-host test-vm vm-binaries bench-ipvs bench-health bench-config fuzz-health fuzz-config fuzz-ops fuzz-script fuzz-man lint bench bench-vrrp demo fuzz clean
+.PHONY: deb test-deb test-prometheus all deps build test test-host test-vm vm-binaries bench-ipvs bench-health bench-config fuzz-health fuzz-config fuzz-ops fuzz-script fuzz-man lint bench bench-vrrp demo fuzz clean
 
 all: build
 
@@ -29,7 +29,7 @@ lint:
 
 # test: lint, every unit and namespace test on the host with the race
 # detector, then the IPVS suites inside the VM lab, then the Debian package.
-test: deps lint build test-host test-vm test-deb
+test: deps lint build test-host test-vm test-deb test-prometheus
 
 # deps: the Debian packages the tests need (installed only if missing).
 deps:
@@ -97,6 +97,10 @@ deb:
 # (contrib/debian/test.sh; CI's machine is a throwaway).
 test-deb: deb
 	bash contrib/debian/test.sh bin/deb/lvsd_*.deb
+
+# test-prometheus: promtool check rules + test rules on contrib/prometheus.
+test-prometheus:
+	bash contrib/prometheus/check.sh
 
 # demo: a live failover between two lvsd nodes in namespaces (root). It
 # installs the few Debian packages it runs (ip, ping, sysctl) if missing.
