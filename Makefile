@@ -4,13 +4,17 @@
 GO          ?= go
 BIN         ?= bin/lvsd
 VERSION     ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
-LDFLAGS     := -X main.version=$(VERSION)
+# The commit and whether the tree was modified, for `lvsd version` (the Go
+# toolchain embeds neither in a git worktree or with GOFLAGS=-buildvcs=false).
+COMMIT      ?= $(shell git rev-parse HEAD 2>/dev/null)
+MODIFIED    ?= $(shell git rev-parse HEAD >/dev/null 2>&1 && { test -z "$$(git status --porcelain 2>/dev/null)" && echo false || echo true; })
+LDFLAGS     := -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.modified=$(MODIFIED)
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.7.0
 # Capabilities whose absence fails (instead of skips) a privileged test in
 # `make test`: see integration/testenv.
-HOST_REQUIRE ?= root,netns,keepalived,genhash,nginx,curl,busybox
+HOST_REQUIRE ?= root,netns,keepalived,genhash,nginx,curl,busybox,man,git
 
-.PHONY: all deps build test test-host test-vm vm-binaries bench-ipvs bench-health bench-config fuzz-health fuzz-config fuzz-ops fuzz-script lint bench bench-vrrp demo fuzz fuzz-convert convert-samples clean
+.PHONY: all deps build test test-host test-vm vm-binaries bench-ipvs bench-health bench-config fuzz-health fuzz-config fuzz-ops fuzz-script lint bench bench-vrrp demo fuzz fuzz-convert convert-samples clean deb test-deb test-prometheus fuzz-man
 
 all: build
 
@@ -24,8 +28,8 @@ lint:
 	$(STATICCHECK) ./...
 
 # test: lint, every unit and namespace test on the host with the race
-# detector, then the IPVS suites inside the VM lab.
-test: deps lint build test-host test-vm
+# detector, then the IPVS suites inside the VM lab, then the Debian package.
+test: deps lint build test-host test-vm test-deb test-prometheus
 
 # deps: the Debian packages the tests need (installed only if missing).
 deps:
@@ -95,11 +99,27 @@ bench-health:
 	$(GO) test -run '^$$' -bench 'HTTPGetCheck|SyscallFloor' -benchtime 3s ./healthcheck/
 	$(GO) test -run '^$$' -bench 'Scheduler10k|SchedulerOverhead' -benchtime 1x -timeout 5m ./healthcheck/
 
-# demo: a live failover between two lvsd nodes in namespaces (root).
+# deb: the Debian package (contrib/debian, built with nfpm) in bin/deb/.
+deb:
+	GO='$(GO)' LDFLAGS='$(LDFLAGS)' bash contrib/debian/build.sh bin/deb
+
+# test-deb: build the package and test it on this machine as root: lintian
+# clean, dpkg -i, lvsd version, man -l, dpkg --purge leaves nothing
+# (contrib/debian/test.sh; CI's machine is a throwaway).
+test-deb: deb
+	bash contrib/debian/test.sh bin/deb/lvsd_*.deb
+
+# test-prometheus: promtool check rules + test rules on contrib/prometheus.
+test-prometheus:
+	bash contrib/prometheus/check.sh
+
+# demo: a live failover between two lvsd nodes in namespaces (root). It
+# installs the few Debian packages it runs (ip, ping, sysctl) if missing.
 demo: build
+	bash contrib/install-deps.sh demo
 	bash contrib/demo.sh $(BIN)
 
-fuzz: fuzz-health fuzz-config fuzz-ops fuzz-script fuzz-convert
+fuzz: fuzz-health fuzz-config fuzz-ops fuzz-script fuzz-convert fuzz-man
 
 # fuzz-convert: the keepalived configuration reader and converter, 30 s.
 fuzz-convert:
@@ -117,6 +137,9 @@ convert-samples:
 	  if $(CURDIR)/.convert-samples.lvsd convert -o $$tmp $$f 2>/dev/null; then \
 	    p=$$((p+1)); echo "pass $$f"; else echo "FAIL $$f"; fi; \
 	done; rm -f $$tmp $(CURDIR)/.convert-samples.lvsd; echo "convert-samples: $$p of $$n pass"
+# fuzz-man: the Markdown-to-roff converter behind lvsd.toml(5), 30 s.
+fuzz-man:
+	$(GO) test -run '^$$' -fuzz '^FuzzFromMarkdown$$' -fuzztime 30s ./cmd/lvsd/internal/manpage/
 
 # fuzz-ops: the state file reader of lvsd run (restart without outage), 30 s.
 fuzz-ops:
