@@ -49,6 +49,9 @@ func (d *decoder) decodeConfig(root *node) *Config {
 			c.VirtualServers = append(c.VirtualServers, d.decodeVS(t))
 		}
 	}
+	for _, t := range root.tables("carp_instance") {
+		c.CARPInstances = append(c.CARPInstances, d.decodeCARP(t))
+	}
 	root.finish()
 	return c
 }
