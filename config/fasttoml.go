@@ -37,16 +37,18 @@ type fkid struct {
 type farray struct {
 	parent map[string]any
 	key    string
-	last   *ftable // headers reach only the last element
 	maps   []map[string]any
-	stale  bool
+	// Headers reach only the last element: its map and children.
+	lastM    map[string]any
+	lastKids []fkid
+	stale    bool
 }
 
 type fastReader struct {
 	src  []byte
 	i    int
 	root *ftable
-	cur  *ftable
+	cur  map[string]any // the table key = value lines go to
 	strs map[string]string
 	// streaming: every complete element of the top-level array of tables
 	// streamKey is handed to stream and then dropped from the tree.
@@ -147,13 +149,13 @@ func fastTOML(data []byte, streamKey string, stream func(map[string]any)) (map[s
 	}
 	r := &fastReader{src: data, strs: map[string]string{}, streamKey: streamKey, stream: stream}
 	r.root = r.newTable()
-	r.cur = r.root
+	r.cur = r.root.m
 	if !r.document() {
 		return nil, false
 	}
 	if a := r.streamArr; a != nil && len(a.maps) > 0 {
 		r.emit(len(a.maps) - 1)
-		a.last = nil
+		a.lastM = nil
 	}
 	r.flush()
 	return r.root.m, true
@@ -220,7 +222,7 @@ func (r *fastReader) document() bool {
 				return false
 			}
 		default:
-			if !r.keyValue(r.cur.m) || !r.lineEnd() {
+			if !r.keyValue(r.cur) || !r.lineEnd() {
 				return false
 			}
 		}
@@ -296,7 +298,7 @@ func (r *fastReader) header() bool {
 		}
 		break
 	}
-	t := r.root
+	t := tref{r.root.m, &r.root.kids}
 	for _, k := range keys[:n-1] {
 		kid := t.kid(k)
 		switch {
@@ -306,15 +308,15 @@ func (r *fastReader) header() bool {
 			}
 			nt := r.newTable()
 			t.m[k] = nt.m
-			t.kids = append(t.kids, fkid{key: k, t: nt})
-			t = nt
+			*t.kids = append(*t.kids, fkid{key: k, t: nt})
+			t = tref{nt.m, &nt.kids}
 		case kid.t != nil:
-			t = kid.t
+			t = tref{kid.t.m, &kid.t.kids}
 		default:
-			t = kid.arr.last
-			if t == nil {
+			if kid.arr.lastM == nil {
 				return false // streamed away; cannot happen for a complete element
 			}
+			t = tref{kid.arr.lastM, &kid.arr.lastKids}
 		}
 	}
 	last := keys[n-1]
@@ -328,8 +330,8 @@ func (r *fastReader) header() bool {
 		}
 		nt := r.newTable()
 		t.m[last] = nt.m
-		t.kids = append(t.kids, fkid{key: last, t: nt})
-		r.cur = nt
+		*t.kids = append(*t.kids, fkid{key: last, t: nt})
+		r.cur = nt.m
 		return true
 	}
 	var a *farray
@@ -340,8 +342,8 @@ func (r *fastReader) header() bool {
 		}
 		a = r.newArray(t.m, last)
 		t.m[last] = nil // the key is taken; flush stores the elements
-		t.kids = append(t.kids, fkid{key: last, arr: a})
-		if t == r.root && last == r.streamKey && r.stream != nil {
+		*t.kids = append(*t.kids, fkid{key: last, arr: a})
+		if t.kids == &r.root.kids && last == r.streamKey && r.stream != nil {
 			r.streamArr = a
 		}
 	case kid.arr != nil:
@@ -352,21 +354,31 @@ func (r *fastReader) header() bool {
 	if a == r.streamArr && len(a.maps) > 0 {
 		r.emit(len(a.maps) - 1)
 	}
-	nt := r.newTable()
-	a.last = nt
-	a.maps = append(a.maps, nt.m)
+	// A new element: only the last one can be reached by later headers,
+	// so one kids slice per array serves all its elements.
+	m := r.newMap()
+	a.lastM = m
+	a.lastKids = a.lastKids[:0]
+	a.maps = append(a.maps, m)
 	if !a.stale {
 		a.stale = true
 		r.stale = append(r.stale, a)
 	}
-	r.cur = nt
+	r.cur = m
 	return true
 }
 
-func (t *ftable) kid(k string) *fkid {
-	for i := range t.kids {
-		if t.kids[i].key == k {
-			return &t.kids[i]
+// tref is the table a header walks through: its map and its header-made
+// children.
+type tref struct {
+	m    map[string]any
+	kids *[]fkid
+}
+
+func (t tref) kid(k string) *fkid {
+	for i := range *t.kids {
+		if (*t.kids)[i].key == k {
+			return &(*t.kids)[i]
 		}
 	}
 	return nil
