@@ -55,8 +55,11 @@ type fastReader struct {
 	streamKey string
 	stream    func(map[string]any)
 	streamArr *farray
-	// free holds the emptied maps of streamed elements, for reuse.
-	free []map[string]any
+	// free holds the emptied maps of streamed elements, for reuse;
+	// freeArrays their arrays, elemArrays those of the current element.
+	free       []map[string]any
+	freeArrays []*farray
+	elemArrays []*farray
 	// stale lists the arrays whose value in their parent map is older
 	// than their last append; flush brings them up to date.
 	stale []*farray
@@ -108,8 +111,22 @@ func (r *fastReader) recycleValue(v any) {
 	}
 }
 
-func (r *fastReader) newArray(parent map[string]any, key string) *farray {
-	return &farray{parent: parent, key: key}
+// newArray makes an array of tables; inStream: inside the streamed
+// element, so it is reused once that is decoded.
+func (r *fastReader) newArray(parent map[string]any, key string, inStream bool) *farray {
+	if !inStream {
+		return &farray{parent: parent, key: key}
+	}
+	var a *farray
+	if n := len(r.freeArrays); n > 0 {
+		a = r.freeArrays[n-1]
+		r.freeArrays = r.freeArrays[:n-1]
+	} else {
+		a = &farray{}
+	}
+	a.parent, a.key = parent, key
+	r.elemArrays = append(r.elemArrays, a)
+	return a
 }
 
 // flush stores every array's elements in its parent map.
@@ -128,6 +145,14 @@ func (r *fastReader) emit(i int) {
 	r.stream(a.maps[i])
 	r.recycle(a.maps[i])
 	a.maps[i] = nil
+	// flush left none of the element's arrays stale, and nothing else
+	// refers to them once the header that called emit moves on.
+	for _, e := range r.elemArrays {
+		clear(e.maps)
+		*e = farray{maps: e.maps[:0], lastKids: e.lastKids[:0]}
+		r.freeArrays = append(r.freeArrays, e)
+	}
+	r.elemArrays = r.elemArrays[:0]
 }
 
 // fastTOML reads data into the tree toml.Decode makes, or reports false
@@ -340,7 +365,7 @@ func (r *fastReader) header() bool {
 		if _, ok := t.m[last]; ok {
 			return false
 		}
-		a = r.newArray(t.m, last)
+		a = r.newArray(t.m, last, n > 1 && r.streamArr != nil && keys[0] == r.streamKey)
 		t.m[last] = nil // the key is taken; flush stores the elements
 		*t.kids = append(*t.kids, fkid{key: last, arr: a})
 		if t.kids == &r.root.kids && last == r.streamKey && r.stream != nil {
