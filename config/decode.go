@@ -109,16 +109,27 @@ func (d *decoder) schemaJoin(a, b string) string {
 
 // indexPaths calls f with prefix[0] .. prefix[n-1], which share one
 // allocation.
-func indexPaths(prefix string, n int, f func(i int, path string)) {
+// The prefix is join(base, key), not built on its own.
+func indexPaths(base, key string, n int, f func(i int, path string)) {
+	if !isBare(key) {
+		key = quote(key)
+	}
+	sep := ""
+	if base != "" {
+		sep = "."
+	}
+	plen := len(base) + len(sep) + len(key)
 	size := 0
 	for i := range n {
-		size += len(prefix) + 2 + digits(i)
+		size += plen + 2 + digits(i)
 	}
 	var b strings.Builder
 	b.Grow(size)
 	var num [20]byte
 	for i := range n {
-		b.WriteString(prefix)
+		b.WriteString(base)
+		b.WriteString(sep)
+		b.WriteString(key)
 		b.WriteByte('[')
 		b.Write(strconv.AppendInt(num[:0], int64(i), 10))
 		b.WriteByte(']')
@@ -126,7 +137,7 @@ func indexPaths(prefix string, n int, f func(i int, path string)) {
 	all := b.String()
 	start := 0
 	for i := range n {
-		end := start + len(prefix) + 2 + digits(i)
+		end := start + plen + 2 + digits(i)
 		f(i, all[start:end])
 		start = end
 	}
@@ -525,11 +536,11 @@ func (n *node) tables(k string) []*node {
 		n.typeErr(k, v, "array of tables")
 		return nil
 	}
-	return n.d.elemNodes(n.keyPath(k), n.d.schemaJoin(n.schema, k), ms)
+	return n.d.elemNodes(n.path, k, n.d.schemaJoin(n.schema, k), ms)
 }
 
 // elemNodes makes the nodes of the tables of an array, in few allocations.
-func (d *decoder) elemNodes(kp, sp string, ms []map[string]any) []*node {
+func (d *decoder) elemNodes(base, k, sp string, ms []map[string]any) []*node {
 	out := make([]*node, len(ms))
 	nodes := d.nodes(len(ms))
 	total := 0
@@ -542,7 +553,7 @@ func (d *decoder) elemNodes(kp, sp string, ms []map[string]any) []*node {
 	if total > 0 {
 		used = make([]string, total)
 	}
-	indexPaths(kp, len(ms), func(i int, p string) {
+	indexPaths(base, k, len(ms), func(i int, p string) {
 		m := ms[i]
 		t := &nodes[i]
 		*t = node{d: d, path: p, schema: sp, m: m}
@@ -588,7 +599,7 @@ func (n *node) list(k string, single bool) ([]elem, bool) {
 	}
 	out := make([]elem, len(vs))
 	sp := n.d.schemaJoin(n.schema, k)
-	indexPaths(n.keyPath(k), len(vs), func(i int, p string) {
+	indexPaths(n.path, k, len(vs), func(i int, p string) {
 		out[i] = elem{path: p, schema: sp, v: vs[i]}
 	})
 	return out, true
