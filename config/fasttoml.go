@@ -50,6 +50,8 @@ type fastReader struct {
 	root *ftable
 	cur  map[string]any // the table key = value lines go to
 	strs map[string]string
+	vals map[string]any // boxed string values
+	ints map[int64]any  // boxed integers
 	// streaming: every complete element of the top-level array of tables
 	// streamKey is handed to stream and then dropped from the tree.
 	streamKey string
@@ -172,7 +174,8 @@ func fastTOML(data []byte, streamKey string, stream func(map[string]any)) (map[s
 	if !ascii && !utf8.Valid(data) {
 		return nil, false
 	}
-	r := &fastReader{src: data, strs: map[string]string{}, streamKey: streamKey, stream: stream}
+	r := &fastReader{src: data, strs: map[string]string{}, vals: map[string]any{}, ints: map[int64]any{},
+		streamKey: streamKey, stream: stream}
 	r.root = r.newTable()
 	r.cur = r.root.m
 	if !r.document() {
@@ -269,6 +272,37 @@ func (r *fastReader) intern(b []byte) string {
 		r.strs[s] = s
 	}
 	return s
+}
+
+// internValue is intern for a string value: the boxed value is shared too
+// (boxing a string allocates).
+func (r *fastReader) internValue(b []byte) any {
+	if len(b) > 32 {
+		return string(b)
+	}
+	if v, ok := r.vals[string(b)]; ok {
+		return v
+	}
+	var v any = string(b)
+	if len(r.vals) < 256 {
+		r.vals[string(b)] = v
+	}
+	return v
+}
+
+// intValue boxes v, sharing the boxes of repeated values.
+func (r *fastReader) intValue(v int64) any {
+	if v >= 0 && v < 256 {
+		return v // the runtime boxes these without allocating
+	}
+	if b, ok := r.ints[v]; ok {
+		return b
+	}
+	var b any = v
+	if len(r.ints) < 256 {
+		r.ints[v] = b
+	}
+	return b
 }
 
 func isBareByte(c byte) bool {
@@ -519,7 +553,7 @@ func (r *fastReader) number() (any, bool) {
 	if r.src[start] == '-' {
 		v = -v
 	}
-	return v, true
+	return r.intValue(v), true
 }
 
 // basicString reads a one-line "..." string with the simple escapes.
@@ -532,9 +566,9 @@ func (r *fastReader) basicString() (any, bool) {
 			if r.i == start && r.i+1 < len(r.src) && r.src[r.i+1] == '"' {
 				return nil, false // """ multi-line
 			}
-			s := r.intern(r.src[start:r.i])
+			v := r.internValue(r.src[start:r.i])
 			r.i++
-			return s, true
+			return v, true
 		case '\\':
 			return r.escapedString(start)
 		case '\n':
@@ -599,9 +633,9 @@ func (r *fastReader) literalString() (any, bool) {
 			if r.i == start && r.i+1 < len(r.src) && r.src[r.i+1] == '\'' {
 				return nil, false // ''' multi-line
 			}
-			s := r.intern(r.src[start:r.i])
+			v := r.internValue(r.src[start:r.i])
 			r.i++
-			return s, true
+			return v, true
 		case '\n':
 			return nil, false
 		}
