@@ -23,8 +23,9 @@ type decoder struct {
 	// while the file was read (see fastRead).
 	stream *vsStream
 	// arena, when arenaOn, is where nodes come from (see nodes).
-	arena   []node
-	arenaOn bool
+	arena     []node
+	elemArena []elem
+	arenaOn   bool
 	// schemas caches schemaJoin.
 	schemas map[[2]string]string
 }
@@ -82,8 +83,25 @@ func (d *decoder) nodes(n int) []node {
 	return d.arena[l : l+n]
 }
 
-// resetArena: no node handed out so far is used any more.
-func (d *decoder) resetArena() { d.arena = d.arena[:0] }
+// elems is nodes for list elements.
+func (d *decoder) elems(n int) []elem {
+	if !d.arenaOn {
+		return make([]elem, n)
+	}
+	l := len(d.elemArena)
+	if l+n > cap(d.elemArena) {
+		d.elemArena = make([]elem, 0, max(64, 2*n))
+		l = 0
+	}
+	d.elemArena = d.elemArena[:l+n]
+	return d.elemArena[l : l+n]
+}
+
+// resetArena: no node or elem handed out so far is used any more.
+func (d *decoder) resetArena() {
+	d.arena = d.arena[:0]
+	d.elemArena = d.elemArena[:0]
+}
 
 // use marks key k of n known (when present).
 func (n *node) use(k string) {
@@ -597,7 +615,7 @@ func (n *node) list(k string, single bool) ([]elem, bool) {
 		}
 		return []elem{{path: n.keyPath(k), schema: n.d.schemaJoin(n.schema, k), v: v}}, true
 	}
-	out := make([]elem, len(vs))
+	out := n.d.elems(len(vs))
 	sp := n.d.schemaJoin(n.schema, k)
 	indexPaths(n.path, k, len(vs), func(i int, p string) {
 		out[i] = elem{path: p, schema: sp, v: vs[i]}
