@@ -49,9 +49,11 @@ type fastReader struct {
 	i    int
 	root *ftable
 	cur  map[string]any // the table key = value lines go to
-	strs map[string]string
-	vals map[string]any // boxed string values
-	ints map[int64]any  // boxed integers
+	// depth is the nesting of arrays and inline tables being read.
+	depth int
+	strs  map[string]string
+	vals  map[string]any // boxed string values
+	ints  map[int64]any  // boxed integers
 	// streaming: every complete element of the top-level array of tables
 	// streamKey is handed to stream and then dropped from the tree.
 	streamKey string
@@ -478,8 +480,12 @@ func (r *fastReader) delim() bool {
 	return false
 }
 
+// maxDepth bounds the nesting of arrays and inline tables the fast reader
+// follows; deeper documents go to the full parser.
+const maxDepth = 32
+
 func (r *fastReader) value() (any, bool) {
-	if r.eof() {
+	if r.eof() || r.depth > maxDepth {
 		return nil, false
 	}
 	switch c := r.src[r.i]; {
@@ -645,6 +651,8 @@ func (r *fastReader) literalString() (any, bool) {
 }
 
 func (r *fastReader) array() (any, bool) {
+	r.depth++
+	defer func() { r.depth-- }()
 	r.i++
 	out := make([]any, 0, 2)
 	for {
@@ -679,6 +687,8 @@ func (r *fastReader) array() (any, bool) {
 
 // inlineTable reads a one-line { k = v, ... } without a trailing comma.
 func (r *fastReader) inlineTable() (any, bool) {
+	r.depth++
+	defer func() { r.depth-- }()
 	r.i++
 	m := r.newMap()
 	r.skipBlank()
