@@ -26,8 +26,9 @@ type decoder struct {
 	arena     []node
 	elemArena []elem
 	arenaOn   bool
-	// schemas caches schemaJoin.
-	schemas map[[2]string]string
+	// schemas and schemaCache cache schemaJoin.
+	schemas     map[[2]string]string
+	schemaCache [64]struct{ a, b, s string }
 }
 
 // errorf records an error at the display path path.
@@ -44,6 +45,9 @@ type node struct {
 	// used lists the keys of m the decoder asked for, each once.
 	used    []string
 	usedBuf [4]string // used's first backing store
+	// sig is the signature of m's keys (keySig), once sigOK.
+	sig   uint64
+	sigOK bool
 	// form: the table is an inline-table spelling of a one-line form
 	// (its keys are words of the form, not configuration keys).
 	form bool
@@ -113,6 +117,20 @@ func (n *node) use(k string) {
 // schemaJoin is join for schema paths, which are few: each is made once
 // per decoder.
 func (d *decoder) schemaJoin(a, b string) string {
+	// a direct-mapped cache in front of the map: no hashing of a and b
+	h := (len(a)*3 + len(b)*5) & (len(d.schemaCache) - 1)
+	if b != "" {
+		h = (h + int(b[0])) & (len(d.schemaCache) - 1)
+	}
+	if c := &d.schemaCache[h]; c.s != "" && c.a == a && c.b == b {
+		return c.s
+	}
+	s := d.schemaJoinMap(a, b)
+	d.schemaCache[h] = struct{ a, b, s string }{a, b, s}
+	return s
+}
+
+func (d *decoder) schemaJoinMap(a, b string) string {
 	k := [2]string{a, b}
 	if s, ok := d.schemas[k]; ok {
 		return s
@@ -204,6 +222,9 @@ func (n *node) get(k string) (any, bool) {
 	if n.d.rec != nil && !n.form {
 		n.d.rec[join(n.schema, k)] = true
 	}
+	if !n.mayHave(k) {
+		return nil, false
+	}
 	v, ok := n.m[k]
 	if !ok {
 		return nil, false
@@ -211,7 +232,7 @@ func (n *node) get(k string) (any, bool) {
 	if !slices.Contains(n.used, k) {
 		n.used = append(n.used, k)
 	}
-	if unsupportedLeaf()[k] {
+	if unsupportedSig()&keySig(k) != 0 && unsupportedLeaf()[k] {
 		sp := join(n.schema, k)
 		if why, ok := notSupported[sp]; ok && !n.form {
 			msg := "not supported yet"
@@ -237,9 +258,42 @@ var unsupportedLeaf = sync.OnceValue(func() map[string]bool {
 
 // has reports whether k is present (it does not mark it known).
 func (n *node) has(k string) bool {
+	if !n.mayHave(k) {
+		return false
+	}
 	_, ok := n.m[k]
 	return ok
 }
+
+// keySig is one bit of a 64-bit signature of a key: cheap to compute,
+// so that most lookups of absent keys (the decoder asks for every key it
+// knows) skip the map.
+func keySig(k string) uint64 {
+	if k == "" {
+		return 1
+	}
+	return 1 << ((uint(len(k))*7 + uint(k[0]) + uint(k[len(k)-1])*3) & 63)
+}
+
+// mayHave reports false when n certainly has no key k.
+func (n *node) mayHave(k string) bool {
+	if !n.sigOK {
+		for key := range n.m {
+			n.sig |= keySig(key)
+		}
+		n.sigOK = true
+	}
+	return n.sig&keySig(k) != 0
+}
+
+// unsupportedSig is the signature of the unsupportedLeaf keys.
+var unsupportedSig = sync.OnceValue(func() uint64 {
+	var sig uint64
+	for k := range unsupportedLeaf() {
+		sig |= keySig(k)
+	}
+	return sig
+})
 
 // finish reports every key of n the decoder did not ask for.
 func (n *node) finish() {

@@ -50,10 +50,11 @@ type fastReader struct {
 	root *ftable
 	cur  map[string]any // the table key = value lines go to
 	// depth is the nesting of arrays and inline tables being read.
-	depth int
-	strs  map[string]string
-	vals  map[string]any // boxed string values
-	ints  map[int64]any  // boxed integers
+	depth    int
+	strs     map[string]string
+	keyCache [256]string
+	vals     map[string]any // boxed string values
+	ints     map[int64]any  // boxed integers
 	// streaming: every complete element of the top-level array of tables
 	// streamKey is handed to stream and then dropped from the tree.
 	streamKey string
@@ -320,7 +321,15 @@ func (r *fastReader) bareKey() (string, bool) {
 	if r.i == start {
 		return "", false
 	}
-	return r.intern(r.src[start:r.i]), true
+	b := r.src[start:r.i]
+	// keys repeat: a direct-mapped cache spares hashing them
+	h := (len(b)*7 + int(b[0]) + int(b[len(b)-1])*3) & (len(r.keyCache) - 1)
+	if c := r.keyCache[h]; c == string(b) {
+		return c, true
+	}
+	k := r.intern(b)
+	r.keyCache[h] = k
+	return k, true
 }
 
 func (r *fastReader) header() bool {
