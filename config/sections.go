@@ -848,6 +848,7 @@ func (d *decoder) decodeHTTP(n *node, rs *RealServer, vs *VirtualServer, ssl boo
 			u.Digest = strings.ToLower(u.Digest)
 		}
 		if sl, ok := t.list("status_code", true); ok {
+			u.StatusCodes = make([]StatusRange, 0, len(sl))
 			for _, se := range sl {
 				var s string
 				switch x := se.v.(type) {

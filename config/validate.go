@@ -120,7 +120,12 @@ func (d *decoder) validate(c *Config) {
 		family int
 		proto  string
 	}
-	vss := map[vsKey]int{}
+	type rsKey struct {
+		ip   netip.Addr
+		port uint16
+	}
+	vss := make(map[vsKey]int, len(c.VirtualServers))
+	rss := map[rsKey]int{} // one map, emptied per virtual server
 	for i := range c.VirtualServers {
 		vs := &c.VirtualServers[i]
 		base := fmt.Sprintf("virtual_server[%d]", i)
@@ -143,11 +148,7 @@ func (d *decoder) validate(c *Config) {
 		if vs.SorryServer != nil && vs.IP.IsValid() && vs.SorryServer.IP.Is4() != vs.IP.Is4() && vs.SorryServerLVSMethod != "TUN" {
 			d.errorf(base+".sorry_server", "IPv%d sorry server for an IPv%d virtual server", fam(vs.SorryServer.IP), fam(vs.IP))
 		}
-		type rsKey struct {
-			ip   netip.Addr
-			port uint16
-		}
-		rss := map[rsKey]int{}
+		clear(rss)
 		for j, rs := range vs.RealServers {
 			rk := rsKey{rs.IP, rs.Port}
 			if o, ok := rss[rk]; ok && rs.IP.IsValid() {
