@@ -2,6 +2,7 @@ package journal
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -25,8 +26,8 @@ func TestHandlerLines(t *testing.T) {
 	log.Info("entering MASTER state", "instance", "VI_1")
 	log.With("op", "reload").Warn("w")
 	log.WithGroup("g").Error("bad\nthing", "err", "x")
-	log.Log(nil, slog.LevelInfo+2, "notice-ish")
-	log.Log(nil, slog.LevelError+4, "critical-ish")
+	log.Log(context.Background(), slog.LevelInfo+2, "notice-ish")
+	log.Log(context.Background(), slog.LevelError+4, "critical-ish")
 	want := `<7>level=DEBUG msg=d k=1
 <6>level=INFO msg="entering MASTER state" instance=VI_1
 <4>level=WARN msg=w op=reload
