@@ -12,9 +12,9 @@ LDFLAGS     := -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.modif
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.7.0
 # Capabilities whose absence fails (instead of skips) a privileged test in
 # `make test`: see integration/testenv.
-HOST_REQUIRE ?= root,netns,keepalived,genhash,nginx,curl,busybox,man,git
+HOST_REQUIRE ?= root,netns,keepalived,genhash,nginx,curl,busybox,man,git,ucarp
 
-.PHONY: deb test-deb test-prometheus all deps build test test-host test-vm vm-binaries bench-ipvs bench-health bench-config fuzz-health fuzz-config fuzz-ops fuzz-script fuzz-man fuzz-journal lint bench bench-vrrp demo fuzz clean
+.PHONY: all deps build test test-host test-vm vm-binaries bench-ipvs bench-health bench-config fuzz-health fuzz-config fuzz-ops fuzz-script lint bench bench-vrrp demo fuzz fuzz-convert convert-samples clean deb test-deb test-prometheus fuzz-man fuzz-carp bench-carp fuzz-journal
 
 all: build
 
@@ -42,7 +42,10 @@ test-host:
 # qemu (integration/vm). Test binaries are built on the host (static, no Go
 # toolchain in the VM) and run from the shared work tree.
 VM          ?= integration/vm/run.sh
-VM_REQUIRE  ?= ipvs,root,netns
+VM_REQUIRE  ?= ipvs,root,netns,keepalived
+# VM_OPTS: run.sh options of test-vm; --keepalived puts the host's keepalived
+# and genhash (and their libraries) in the VM for the interop tests.
+VM_OPTS     ?= --keepalived
 VM_PKGS     ?= ipvs integration/ipvstest integration/health_vm
 VM_BIN      := bin/vmtest
 VM_FLAGS    ?=
@@ -56,7 +59,7 @@ vm-binaries:
 	done
 
 test-vm: vm-binaries
-	$(VM) --timeout 600 -e LVSD_REQUIRE=$(VM_REQUIRE) -e LVSD_BIN=$(CURDIR)/$(VM_BIN)/lvsd -- \
+	$(VM) $(VM_OPTS) --timeout 600 -e LVSD_REQUIRE=$(VM_REQUIRE) -e LVSD_BIN=$(CURDIR)/$(VM_BIN)/lvsd -- \
 		integration/vm/suite.sh $(foreach p,$(VM_PKGS),$(p)=$(VM_BIN)/$(subst /,_,$(p)).test) -- $(VM_FLAGS)
 
 # bench-ipvs: 1,000 services x 10 destinations from empty, lvsd vs ipvsadm -R,
@@ -66,7 +69,12 @@ bench-ipvs:
 	$(VM) --timeout 900 --mem 2G -e LVSD_REQUIRE=$(VM_REQUIRE) -- \
 		integration/vm/suite.sh ipvs=$(VM_BIN)/ipvs.test -- -test.run '^$$' -test.bench KernelApply -test.benchtime 3x
 
-bench: bench-vrrp bench-health bench-config
+bench: bench-vrrp bench-health bench-config bench-carp
+
+# bench-carp: failover after a kill, an lvsd CARP pair next to a ucarp pair
+# (advbase 1), 5 runs each.
+bench-carp:
+	LVSD_REQUIRE=$(HOST_REQUIRE) $(GO) test -run '^$$' -bench 'CARPFailover' -benchtime 5x -timeout 30m ./integration/
 
 # bench-vrrp: the advert path (allocations, ns/op), then lvsd and keepalived
 # side by side in namespaces: failover after a kill at a random phase and
@@ -80,6 +88,14 @@ bench-vrrp:
 # bench-config: load a generated 1,000 virtual servers x 10 real servers file.
 bench-config:
 	$(GO) test -run '^$$' -bench 'Parse1000x10' -benchtime 10x ./config/
+
+# bench-check: `lvsd check` against `keepalived -t` of the same generated
+# 1,000 x 10 table (exec'd alternately, 5 each; medians of wall time,
+# user+sys CPU and peak RSS from wait4).
+.PHONY: bench-check
+bench: bench-check
+bench-check:
+	LVSD_REQUIRE=$(HOST_REQUIRE) $(GO) test -run '^$$' -bench 'CheckCost' -benchtime 1x -timeout 10m ./integration/
 
 # bench-health: HTTP_GET checks against nginx on loopback (another process):
 # CPU per check, then 10,000 real servers checked every second for 5 s
@@ -108,7 +124,24 @@ demo: build
 	bash contrib/install-deps.sh demo
 	bash contrib/demo.sh $(BIN)
 
-fuzz: fuzz-health fuzz-config fuzz-ops fuzz-script fuzz-man fuzz-journal
+fuzz: fuzz-health fuzz-config fuzz-ops fuzz-script fuzz-convert fuzz-man fuzz-carp fuzz-journal
+
+# fuzz-convert: the keepalived configuration reader and converter, 30 s.
+fuzz-convert:
+	$(GO) test -run '^$$' -fuzz '^FuzzReader$$' -fuzztime 30s -fuzzminimizetime 100x ./config/keepalived/
+
+# convert-samples: converts and checks every doc/samples/keepalived.conf.* of a
+# keepalived source tree (KEEPALIVED_SRC=DIR) and prints how many pass. convert
+# itself loads its output with lvsd's loader (lvsd check without the host checks:
+# the samples name interfaces this machine does not have).
+convert-samples:
+	@test -n "$(KEEPALIVED_SRC)" || { echo "usage: make convert-samples KEEPALIVED_SRC=DIR"; exit 2; }
+	@$(GO) build -o $(CURDIR)/.convert-samples.lvsd ./cmd/lvsd && \
+	n=0; p=0; tmp=$$(mktemp); for f in $(KEEPALIVED_SRC)/doc/samples/keepalived.conf.*; do \
+	  n=$$((n+1)); \
+	  if $(CURDIR)/.convert-samples.lvsd convert -o $$tmp $$f 2>/dev/null; then \
+	    p=$$((p+1)); echo "pass $$f"; else echo "FAIL $$f"; fi; \
+	done; rm -f $$tmp $(CURDIR)/.convert-samples.lvsd; echo "convert-samples: $$p of $$n pass"
 
 # fuzz-man: the Markdown-to-roff converter behind lvsd.toml(5), 30 s.
 fuzz-man:
@@ -122,10 +155,12 @@ fuzz-journal:
 fuzz-ops:
 	$(GO) test -run '^$$' -fuzz '^FuzzStateFile$$' -fuzztime 30s ./cmd/lvsd/
 
-# fuzz-config: the configuration loader, 60 s (minimizing an interesting
+# fuzz-config: the configuration loader, 60 s, and the fast TOML reader
+# against BurntSushi/toml, 30 s (minimizing an interesting
 # input is capped so a loaded machine does not stall the run).
 fuzz-config:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 60s -fuzzminimizetime 100x ./config/
+	$(GO) test -run '^$$' -fuzz '^FuzzFastTOML$$' -fuzztime 30s -fuzzminimizetime 100x ./config/
 
 # fuzz-health: the genhash response parser and argument parser, 30 s each.
 fuzz-health:
@@ -135,6 +170,12 @@ fuzz-health:
 # (vrrp_script, notify, misc_check, notify_up/down, quorum), 30 s.
 fuzz-script:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 30s ./vrrp/script/
+
+# fuzz-carp: the CARP frame decoder (ucarp interop) and the ucarp
+# command-line / interfaces converter, 30 s each.
+fuzz-carp:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 30s ./vrrp/carp/
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 30s ./config/ucarp/
 
 clean:
 	rm -rf bin

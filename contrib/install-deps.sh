@@ -10,6 +10,7 @@ set -euo pipefail
 packages=(
 	iproute2 iputils-ping iputils-arping procps psmisc curl ca-certificates
 	keepalived  # the reference peer for interop tests, and genhash
+	ucarp  # the CARP interop peer (integration/carp_ucarp_test.go)
 	ipvsadm nginx-light tcpdump busybox-static
 	qemu-system-x86 kmod cpio xz-utils zstd  # the IPVS VM lab (integration/vm)
 	lintian man-db  # make test-deb: the Debian package's lint, man -l of its pages

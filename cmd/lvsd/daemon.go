@@ -64,6 +64,7 @@ func newDaemon(cfg *config.Config, log *slog.Logger) *daemon {
 	v := &vrrpPart{d: d}
 	d.vrrp = v
 	d.steps = append(d.steps, step{name: "vrrp", start: v.start, stop: v.stop})
+	d.steps = append(d.steps, newCARPStep(d)) // carp.go
 	return d
 }
 
