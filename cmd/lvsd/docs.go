@@ -91,6 +91,12 @@ func commandDocs() []cmdDoc {
 				if _, isBool := f.Value.(interface{ IsBoolFlag() bool }); isBool || def == "0" || def == "0s" {
 					def = ""
 				}
+				// A usage that says its default itself (a host-dependent one,
+				// as convert's --config-id) keeps the page the same on every
+				// build machine.
+				if strings.Contains(usage, "default") {
+					def = ""
+				}
 				if arg != "" {
 					arg = placeholder(d.Synopsis, f.Name, arg)
 				}
