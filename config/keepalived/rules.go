@@ -928,6 +928,17 @@ func (x *ctx) checker(n *Node, vsExtra map[string]*Node) {
 		y.inherit(x.extra, vsExtra, rules)
 		return
 	}
+	if kw == "MISC_CHECK" {
+		defer func() {
+			// keepalived 2.2.7's MISC_CHECK retries 0 times unless told
+			// (check_misc.c); lvsd's default is 1.
+			if t.get("retry") == nil {
+				e := t.set(nil, "retry", "0")
+				e.pos, e.comment = n.Pos, "keepalived's MISC_CHECK default"
+				x.c.warnf(n, path, "no retry: keepalived 2.2.7's MISC_CHECK default is 0 (lvsd's is 1): written as retry = 0")
+			}
+		}()
+	}
 	var urls []*Node
 	for _, ch := range n.Block {
 		if ch.Keyword() == "url" && (kw == "HTTP_GET" || kw == "SSL_GET") {
