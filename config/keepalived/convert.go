@@ -275,6 +275,23 @@ func seconds(key string, lo, hi float64) rule {
 	}}
 }
 
+// wholeSeconds: timers keepalived reads as unsigned integers.
+func wholeSeconds(key string, lo, hi int64) rule {
+	return rule{key: key, fn: func(x *ctx, n *Node) {
+		if !x.args(n, 1, 1) || x.dup(n, key) {
+			return
+		}
+		a := n.Args()[0]
+		if _, err := parseInt(a); err != nil {
+			x.errorf(n, "%q: keepalived 2.2.7 takes whole seconds here (it ignores the keyword otherwise)", a)
+			return
+		}
+		if v, ok := x.intValue(n, a, lo, hi); ok {
+			x.t.set(n, key, strconv.FormatInt(v, 10))
+		}
+	}}
+}
+
 func (x *ctx) secValue(n *Node, s string, lo, hi float64) (string, bool) {
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || strings.ContainsAny(s, "eEnNxX") {

@@ -113,11 +113,11 @@ var globalRules = map[string]rule{
 	"lvs_flush_onstop":                {key: "lvs_flush_on_stop", fn: flushOnStop},
 	"vrrp_rt_priority":                integer("vrrp_rt_priority", 1, 99),
 	"vrrp_no_swap":                    boolFlag("vrrp_no_swap"),
-	"vrrp_garp_master_delay":          seconds("vrrp_garp_master_delay", 0, 1000),
+	"vrrp_garp_master_delay":          wholeSeconds("vrrp_garp_master_delay", 0, 1000),
 	"vrrp_garp_master_repeat":         integer("vrrp_garp_master_repeat", 1, 1000),
-	"vrrp_garp_master_refresh":        seconds("vrrp_garp_master_refresh", 0, 0),
+	"vrrp_garp_master_refresh":        wholeSeconds("vrrp_garp_master_refresh", 0, 1<<31-1),
 	"vrrp_garp_master_refresh_repeat": integer("vrrp_garp_master_refresh_repeat", 1, 1000),
-	"vrrp_garp_lower_prio_delay":      seconds("vrrp_garp_lower_prio_delay", 0, 1000),
+	"vrrp_garp_lower_prio_delay":      wholeSeconds("vrrp_garp_lower_prio_delay", 0, 1000),
 	"vrrp_garp_lower_prio_repeat":     integer("vrrp_garp_lower_prio_repeat", 0, 1000),
 	"vrrp_garp_interval":              zeroOnly("not supported yet: a gap between the gratuitous ARPs of a burst"),
 	"vrrp_gna_interval":               zeroOnly("not supported yet: a gap between the unsolicited NAs of a burst"),
@@ -278,8 +278,8 @@ func weight(lo, hi int64) rule {
 
 var scriptRules = map[string]rule{
 	"script":    script("script"),
-	"interval":  seconds("interval", 0.01, 0),
-	"timeout":   seconds("timeout", 0.01, 0),
+	"interval":  wholeSeconds("interval", 1, 1<<31-1),
+	"timeout":   wholeSeconds("timeout", 1, 1<<31-1),
 	"weight":    weight(-253, 253),
 	"rise":      integer("rise", 1, 1<<31-1),
 	"fall":      integer("fall", 1, 1<<31-1),
@@ -293,11 +293,11 @@ var processRules = map[string]rule{
 	"weight":          weight(-254, 254),
 	"quorum":          integer("quorum", 1, 65535),
 	"quorum_max":      integer("quorum_max", 0, 65535),
-	"fork_delay":      seconds("fork_delay", 0, 0),
-	"terminate_delay": seconds("terminate_delay", 0, 0),
+	"fork_delay":      seconds("fork_delay", 0.000001, 3600),
+	"terminate_delay": seconds("terminate_delay", 0.000001, 3600),
 	"delay": {key: "fork_delay", fn: func(x *ctx, n *Node) {
-		seconds("fork_delay", 0, 0).fn(x, n)
-		seconds("terminate_delay", 0, 0).fn(x, n)
+		seconds("fork_delay", 0.000001, 3600).fn(x, n)
+		seconds("terminate_delay", 0.000001, 3600).fn(x, n)
 	}},
 }
 
@@ -433,11 +433,11 @@ var instanceRules = merge(notifyRules, map[string]rule{
 	"virtual_ipaddress_excluded": valueBlock("virtual_ipaddress_excluded"),
 	"virtual_routes":             valueBlock("virtual_routes"),
 	"dont_track_primary":         boolFlag("dont_track_primary"),
-	"garp_master_delay":          seconds("garp_master_delay", 0, 1000),
+	"garp_master_delay":          wholeSeconds("garp_master_delay", 0, 1000),
 	"garp_master_repeat":         integer("garp_master_repeat", 1, 1000),
-	"garp_master_refresh":        seconds("garp_master_refresh", 0, 0),
+	"garp_master_refresh":        wholeSeconds("garp_master_refresh", 0, 1<<31-1),
 	"garp_master_refresh_repeat": integer("garp_master_refresh_repeat", 1, 1000),
-	"garp_lower_prio_delay":      seconds("garp_lower_prio_delay", 0, 1000),
+	"garp_lower_prio_delay":      wholeSeconds("garp_lower_prio_delay", 0, 1000),
 	"garp_lower_prio_repeat":     integer("garp_lower_prio_repeat", 0, 1000),
 	"use_vmac": {key: "use_vmac", fn: func(x *ctx, n *Node) {
 		if !x.args(n, 0, 1) || x.dup(n, "use_vmac") {
@@ -887,7 +887,7 @@ var urlRules = map[string]rule{
 
 var miscRules = map[string]rule{
 	"misc_path":          script("misc_path"),
-	"misc_timeout":       seconds("misc_timeout", 0.001, 0),
+	"misc_timeout":       wholeSeconds("misc_timeout", 1, 1<<31-1),
 	"misc_dynamic":       boolFlag("misc_dynamic"),
 	"user":               joined("user", 1, 2),
 	"warmup":             seconds("warmup", 0, 0),
