@@ -54,6 +54,7 @@ func Convert(name string, opts Options) (*Result, error) {
 			}
 			c.errs = append(c.errs, &Error{Pos: p, Msg: msg})
 		}
+		sortErrors(c.errs)
 		return nil, c.errs
 	}
 	sortErrors(c.warns)
@@ -77,6 +78,9 @@ type conv struct {
 	globalDefaults map[string]*Node
 	instances      []*table
 	checkers       []*table // http_get, ssl_get, tcp_check, ping_check
+	// vsgAddrs: whether each virtual_server_group lists addresses (not
+	// only fwmarks): keepalived gives those a protocol.
+	vsgAddrs map[string]bool
 }
 
 func (c *conv) errorf(n *Node, path, format string, args ...any) {

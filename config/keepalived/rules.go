@@ -3,6 +3,7 @@ package keepalived
 import (
 	_ "embed"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -520,6 +521,14 @@ func authentication(x *ctx, n *Node) {
 // --- virtual servers ------------------------------------------------------
 
 func (x *ctx) vsg(n *Node) {
+	if x.c.vsgAddrs == nil {
+		x.c.vsgAddrs = map[string]bool{}
+	}
+	for _, ch := range n.Block {
+		if ch.Keyword() != "fwmark" {
+			x.c.vsgAddrs[x.name] = true
+		}
+	}
 	x.valueBlock(&Node{Pos: n.Pos, Words: []string{"vip"}, HasBlock: n.HasBlock, Block: n.Block, Tail: n.Tail}, "vip", func(ch *Node) bool {
 		a := ch.Words
 		if a[0] == "fwmark" {
@@ -670,7 +679,7 @@ func (x *ctx) virtualServer(n *Node) {
 		}
 	case len(a) == 2 && a[0] == "group":
 		t.set(nil, "group", quote(a[1]))
-		isAddr = true
+		isAddr = x.c.vsgAddrs[a[1]]
 	case len(a) == 2:
 		ip, err := netip.ParseAddr(a[0])
 		if err != nil {
@@ -718,6 +727,10 @@ func (x *ctx) virtualServer(n *Node) {
 			e := t.set(fn, key, "true")
 			e.comment = strings.TrimSpace(e.comment + " " + f.flag)
 		}
+	}
+	if e := t.get("protocol"); e != nil && !isAddr {
+		x.c.warnf(&Node{Pos: e.pos}, "virtual_server.protocol", "keepalived ignores the protocol of a fwmark service: dropped")
+		t.entries = slices.DeleteFunc(t.entries, func(o *entry) bool { return o == e })
 	}
 	if isAddr && t.get("protocol") == nil {
 		x.c.warnf(n, "virtual_server", "no protocol: keepalived 2.2.7 uses UDP (lvsd's default is TCP): written as protocol = \"UDP\"")
