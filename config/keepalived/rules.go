@@ -9,7 +9,9 @@ import (
 )
 
 // keywords.tsv lists every keyword keepalived 2.2.7 installs (its parser
-// sources' install_keyword calls): "BLOCK<TAB>KEYWORD", "-" for the top.
+// sources' install_keyword calls, in their order) as Debian builds it (every
+// option but libipset: no vrrp_ipsets; each keyword checked against the
+// strings of /usr/sbin/keepalived): "BLOCK<TAB>KEYWORD", "-" for the top.
 //
 //go:embed keywords.tsv
 var keywordList string
