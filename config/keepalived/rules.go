@@ -434,7 +434,7 @@ var instanceRules = merge(notifyRules, map[string]rule{
 	"mcast_src_ip":               addr("mcast_src_ip"),
 	"virtual_ipaddress":          valueBlock("virtual_ipaddress"),
 	"virtual_ipaddress_excluded": valueBlock("virtual_ipaddress_excluded"),
-	"virtual_routes":             valueBlock("virtual_routes"),
+	"virtual_routes":             {key: "virtual_routes", fn: virtualRoutes},
 	"dont_track_primary":         boolFlag("dont_track_primary"),
 	"garp_master_delay":          wholeSeconds("garp_master_delay", 0, 1000),
 	"garp_master_repeat":         integer("garp_master_repeat", 1, 1000),
@@ -1006,4 +1006,25 @@ func portOf(t *table) string {
 		return e.val
 	}
 	return ""
+}
+
+// virtualRoutes: keepalived installs its routes with proto keepalived (18)
+// unless told; lvsd's default is boot, so convert writes the proto out.
+func virtualRoutes(x *ctx, n *Node) {
+	added := false
+	x.valueBlock(n, "virtual_routes", func(ch *Node) bool {
+		w := ch.Words
+		if !slices.Contains(w, "proto") && !slices.Contains(w, "protocol") {
+			ch.Words = append(slices.Clip(w), "proto", "keepalived")
+			added = true
+		}
+		if !slices.Contains(w, "via") && !slices.Contains(w, "gw") && !slices.Contains(w, "scope") &&
+			slices.Contains(w, "dev") && w[0] != "blackhole" {
+			x.c.warnf(ch, x.kpath(n), "a route with a device and no gateway: lvsd gives it scope link (as ip route), keepalived leaves it scope global")
+		}
+		return true
+	})
+	if added {
+		x.warnf(n, "keepalived installs its routes with proto keepalived (18); lvsd's default is boot: written as proto keepalived")
+	}
 }
