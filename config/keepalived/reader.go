@@ -1006,6 +1006,9 @@ func hexVal(c byte) byte {
 // expandBraces expands the {a,b} alternatives of a glob (keepalived globs
 // with GLOB_BRACE), nested ones included, in order.
 func expandBraces(p string) []string {
+	if strings.Count(p, "{") > 16 {
+		return []string{p} // too many to be a file name pattern
+	}
 	depth, open := 0, -1
 	for i := 0; i < len(p); i++ {
 		switch p[i] {
