@@ -19,6 +19,14 @@ type decoder struct {
 	// rec, when not nil, records the schema path of every key the decoder
 	// knows (the reference test uses it).
 	rec map[string]bool
+	// stream, when not nil, holds the virtual servers already decoded
+	// while the file was read (see fastRead).
+	stream *vsStream
+	// arena, when arenaOn, is where nodes come from (see nodes).
+	arena   []node
+	arenaOn bool
+	// schemas caches schemaJoin.
+	schemas map[[2]string]string
 }
 
 // errorf records an error at the display path path.
@@ -32,14 +40,105 @@ type node struct {
 	path   string // display path: vrrp_instance[0]
 	schema string // schema path: vrrp_instance
 	m      map[string]any
-	used   map[string]bool
+	// used lists the keys of m the decoder asked for, each once.
+	used    []string
+	usedBuf [4]string // used's first backing store
 	// form: the table is an inline-table spelling of a one-line form
 	// (its keys are words of the form, not configuration keys).
 	form bool
 }
 
 func (d *decoder) root(m map[string]any) *node {
-	return &node{d: d, m: m, used: map[string]bool{}}
+	return newNode(&node{d: d, m: m})
+}
+
+// newNode points n.used at n's own buffer.
+func newNode(n *node) *node {
+	n.used = n.usedBuf[:0]
+	return n
+}
+
+// node returns v as a node of d (from the arena when there is one).
+func (d *decoder) node(v node) *node {
+	t := &d.nodes(1)[0]
+	*t = v
+	t.used = t.usedBuf[:0]
+	return t
+}
+
+// nodes returns room for n nodes. With an arena (the decoder of streamed
+// virtual servers) the room is reused once resetArena says the nodes
+// handed out before are dead; else it is a new allocation.
+func (d *decoder) nodes(n int) []node {
+	if !d.arenaOn {
+		return make([]node, n)
+	}
+	l := len(d.arena)
+	if l+n > cap(d.arena) {
+		d.arena = make([]node, 0, max(64, 2*n))
+		l = 0
+	}
+	d.arena = d.arena[:l+n]
+	return d.arena[l : l+n]
+}
+
+// resetArena: no node handed out so far is used any more.
+func (d *decoder) resetArena() { d.arena = d.arena[:0] }
+
+// use marks key k of n known (when present).
+func (n *node) use(k string) {
+	if _, ok := n.m[k]; ok && !slices.Contains(n.used, k) {
+		n.used = append(n.used, k)
+	}
+}
+
+// schemaJoin is join for schema paths, which are few: each is made once
+// per decoder.
+func (d *decoder) schemaJoin(a, b string) string {
+	k := [2]string{a, b}
+	if s, ok := d.schemas[k]; ok {
+		return s
+	}
+	if d.schemas == nil {
+		d.schemas = map[[2]string]string{}
+	}
+	s := join(a, b)
+	d.schemas[k] = s
+	return s
+}
+
+// indexPaths calls f with prefix[0] .. prefix[n-1], which share one
+// allocation.
+func indexPaths(prefix string, n int, f func(i int, path string)) {
+	size := 0
+	for i := range n {
+		size += len(prefix) + 2 + digits(i)
+	}
+	var b strings.Builder
+	b.Grow(size)
+	var num [20]byte
+	for i := range n {
+		b.WriteString(prefix)
+		b.WriteByte('[')
+		b.Write(strconv.AppendInt(num[:0], int64(i), 10))
+		b.WriteByte(']')
+	}
+	all := b.String()
+	start := 0
+	for i := range n {
+		end := start + len(prefix) + 2 + digits(i)
+		f(i, all[start:end])
+		start = end
+	}
+}
+
+func digits(i int) int {
+	n := 1
+	for i >= 10 {
+		i /= 10
+		n++
+	}
+	return n
 }
 
 // join appends key b to path a; a key that is not a bare TOML key is
@@ -80,7 +179,9 @@ func (n *node) get(k string) (any, bool) {
 	if !ok {
 		return nil, false
 	}
-	n.used[k] = true
+	if !slices.Contains(n.used, k) {
+		n.used = append(n.used, k)
+	}
 	if unsupportedLeaf()[k] {
 		sp := join(n.schema, k)
 		if why, ok := notSupported[sp]; ok && !n.form {
@@ -113,9 +214,12 @@ func (n *node) has(k string) bool {
 
 // finish reports every key of n the decoder did not ask for.
 func (n *node) finish() {
+	if len(n.used) == len(n.m) {
+		return // used holds only keys of m
+	}
 	var unknown []string
 	for k := range n.m {
-		if !n.used[k] {
+		if !slices.Contains(n.used, k) {
 			unknown = append(unknown, k)
 		}
 	}
@@ -377,7 +481,7 @@ func (n *node) command(k string, dst *Command) bool {
 
 // sub makes a child node for the table at key k.
 func (n *node) sub(k string, m map[string]any) *node {
-	return &node{d: n.d, path: n.keyPath(k), schema: join(n.schema, k), m: m, used: map[string]bool{}}
+	return n.d.node(node{d: n.d, path: n.keyPath(k), schema: n.d.schemaJoin(n.schema, k), m: m})
 }
 
 // table returns the (inline) table at k, or nil.
@@ -421,11 +525,35 @@ func (n *node) tables(k string) []*node {
 		n.typeErr(k, v, "array of tables")
 		return nil
 	}
+	return n.d.elemNodes(n.keyPath(k), n.d.schemaJoin(n.schema, k), ms)
+}
+
+// elemNodes makes the nodes of the tables of an array, in few allocations.
+func (d *decoder) elemNodes(kp, sp string, ms []map[string]any) []*node {
 	out := make([]*node, len(ms))
-	kp, sp := n.keyPath(k), join(n.schema, k)
-	for i, m := range ms {
-		out[i] = &node{d: n.d, path: kp + "[" + strconv.Itoa(i) + "]", schema: sp, m: m, used: make(map[string]bool, len(m))}
+	nodes := d.nodes(len(ms))
+	total := 0
+	for _, m := range ms {
+		if len(m) > len(node{}.usedBuf) {
+			total += len(m)
+		}
 	}
+	var used []string
+	if total > 0 {
+		used = make([]string, total)
+	}
+	indexPaths(kp, len(ms), func(i int, p string) {
+		m := ms[i]
+		t := &nodes[i]
+		*t = node{d: d, path: p, schema: sp, m: m}
+		if len(m) > len(t.usedBuf) {
+			t.used = used[:0:len(m)]
+			used = used[len(m):]
+		} else {
+			t.used = t.usedBuf[:0]
+		}
+		out[i] = t
+	})
 	return out
 }
 
@@ -456,13 +584,13 @@ func (n *node) list(k string, single bool) ([]elem, bool) {
 			n.typeErr(k, v, "array")
 			return nil, false
 		}
-		return []elem{{path: n.keyPath(k), schema: join(n.schema, k), v: v}}, true
+		return []elem{{path: n.keyPath(k), schema: n.d.schemaJoin(n.schema, k), v: v}}, true
 	}
 	out := make([]elem, len(vs))
-	kp, sp := n.keyPath(k), join(n.schema, k)
-	for i, e := range vs {
-		out[i] = elem{path: kp + "[" + strconv.Itoa(i) + "]", schema: sp, v: e}
-	}
+	sp := n.d.schemaJoin(n.schema, k)
+	indexPaths(n.keyPath(k), len(vs), func(i int, p string) {
+		out[i] = elem{path: p, schema: sp, v: vs[i]}
+	})
 	return out, true
 }
 
@@ -489,7 +617,7 @@ func (n *node) stringList(k string, dst *[]string) bool {
 
 // elemNode makes a node of an inline table element.
 func (n *node) elemNode(e elem, m map[string]any) *node {
-	return &node{d: n.d, path: e.path, schema: e.schema, m: m, used: map[string]bool{}}
+	return n.d.node(node{d: n.d, path: e.path, schema: e.schema, m: m})
 }
 
 // formNode makes a node of an inline table spelling a one-line form.

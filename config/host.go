@@ -171,6 +171,7 @@ func (hc *hostCheck) run() {
 			}
 		}
 	}
+	hc.carp(vmacs) // carp.go
 	for _, f := range []struct{ key, path string }{
 		{"global.ssl_ca", g.SSLCA}, {"global.ssl_certificate", g.SSLCertificate}, {"global.ssl_key", g.SSLKey},
 	} {

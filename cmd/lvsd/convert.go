@@ -22,6 +22,7 @@ type converter func(name string, data []byte) (out []byte, warnings []string, er
 // converters are the formats --from accepts.
 var converters = map[string]converter{
 	"keepalived": convertKeepalived,
+	"ucarp":      convertUcarp,
 }
 
 // keepalivedConfigID is --config-id for convertKeepalived (set by

@@ -30,6 +30,8 @@ virtual_server 10.0.0.1 80 {
 `), 0o644)
 	bad := filepath.Join(dir, "bad.conf")
 	os.WriteFile(bad, []byte("vrrp_instance VI_1 {\n    priority 300\n    bogus\n}\n"), 0o644)
+	ucarp := filepath.Join(dir, "ucarp.sh")
+	os.WriteFile(ucarp, []byte("ucarp --interface=eth0 --srcip=10.0.0.2 --vhid=3 --pass=secret --addr=10.0.0.1 --upscript=/etc/up --downscript=/etc/down\n"), 0o644)
 	out := filepath.Join(dir, "lvsd.toml")
 
 	tests := []struct {
@@ -46,6 +48,7 @@ virtual_server 10.0.0.1 80 {
 		{"errors", []string{"-o", out + ".bad", bad}, 1, "", "bad.conf:2: vrrp_instance.priority: 300 out of range 1..255", false},
 		{"missing", []string{filepath.Join(dir, "nope.conf")}, 2, "", "no such file", false},
 		{"from", []string{"--from", "ucarp2", good}, 2, "", "not one of keepalived", false},
+		{"from ucarp", []string{"--from", "ucarp", ucarp}, 0, "vhid = 3", "", false},
 		{"no file", nil, 2, "", "want one input FILE", false},
 	}
 	for _, tt := range tests {

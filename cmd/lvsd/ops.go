@@ -57,6 +57,11 @@ type ops struct {
 	// reloading is set while run reloads (the watchdog then does not ask
 	// run, which is busy, and pings on: a reload is bounded).
 	reloading atomic.Bool
+	// reloads and reloadsFailed count reloads since start; lastReloadFailed
+	// is whether the latest one was refused (status, metrics and the
+	// "reload failed" alert read them).
+	reloads, reloadsFailed atomic.Uint64
+	lastReloadFailed       atomic.Bool
 
 	// netns is netnsID() at start.
 	netns string

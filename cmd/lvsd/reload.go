@@ -56,7 +56,10 @@ func (o *ops) reload() error {
 	o.sd.Reloading()
 	start := time.Now()
 	err := o.reloadLocked()
+	o.reloads.Add(1)
+	o.lastReloadFailed.Store(err != nil)
 	if err != nil {
+		o.reloadsFailed.Add(1)
 		o.log.Error("reload failed, the running configuration stays", "err", err)
 	} else {
 		o.log.Info("configuration reloaded", "took", time.Since(start).Round(time.Microsecond))
