@@ -61,7 +61,7 @@ const (
 // knownReason says why a keyword keepalived knows is refused; "" when
 // keepalived does not know it either.
 func knownReason(block, kw string) string {
-	if !known[Keyword{blockKey(block), kw}] {
+	if !known[Keyword{block, kw}] {
 		return ""
 	}
 	switch {
@@ -94,9 +94,6 @@ func knownReason(block, kw string) string {
 	}
 	return whyNYI + ": " + kw
 }
-
-// blockKey maps a conversion path onto the keyword list's block names.
-func blockKey(path string) string { return path }
 
 // --- global_defs ----------------------------------------------------------
 
