@@ -54,6 +54,7 @@ func Convert(name string, opts Options) (*Result, error) {
 			}
 			c.errs = append(c.errs, &Error{Pos: p, Msg: msg})
 		}
+		sortErrors(c.errs)
 		return nil, c.errs
 	}
 	sortErrors(c.warns)
@@ -77,6 +78,9 @@ type conv struct {
 	globalDefaults map[string]*Node
 	instances      []*table
 	checkers       []*table // http_get, ssl_get, tcp_check, ping_check
+	// vsgAddrs: whether each virtual_server_group lists addresses (not
+	// only fwmarks): keepalived gives those a protocol.
+	vsgAddrs map[string]bool
 }
 
 func (c *conv) errorf(n *Node, path, format string, args ...any) {
@@ -271,6 +275,23 @@ func seconds(key string, lo, hi float64) rule {
 		}
 		if v, ok := x.secValue(n, n.Args()[0], lo, hi); ok {
 			x.t.set(n, key, v)
+		}
+	}}
+}
+
+// wholeSeconds: timers keepalived reads as unsigned integers.
+func wholeSeconds(key string, lo, hi int64) rule {
+	return rule{key: key, fn: func(x *ctx, n *Node) {
+		if !x.args(n, 1, 1) || x.dup(n, key) {
+			return
+		}
+		a := n.Args()[0]
+		if _, err := parseInt(a); err != nil {
+			x.errorf(n, "%q: keepalived 2.2.7 takes whole seconds here (it ignores the keyword otherwise)", a)
+			return
+		}
+		if v, ok := x.intValue(n, a, lo, hi); ok {
+			x.t.set(n, key, strconv.FormatInt(v, 10))
 		}
 	}}
 }
