@@ -144,13 +144,15 @@ func (v *vrrpPart) start(ctx context.Context) error {
 		}
 		v.m = m
 	}
-	trk, err := newVRRPTracking(v.d.cfg, v.d.log)
-	if err != nil {
-		v.closeAll()
-		return err
+	if v.trk == nil { // else made and running already (handoverVRRP)
+		trk, err := newVRRPTracking(v.d.cfg, v.d.log)
+		if err != nil {
+			v.closeAll()
+			return err
+		}
+		v.trk = trk
 	}
-	v.trk = trk
-	trk.groupInherit = v.d.inheritGroups
+	v.trk.groupInherit = v.d.inheritGroups
 	for i := range v.d.cfg.Instances {
 		in := &v.d.cfg.Instances[i]
 		inst, err := v.build(ctx, in)
