@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"sync"
 	"time"
 
@@ -151,6 +152,11 @@ func (v *vrrpPart) start(ctx context.Context) error {
 			return err
 		}
 		v.trk = trk
+		// The trackers' first results come before the instances are
+		// built: the decision to resume as master (resumable) is taken
+		// when the instance is about to advertise.
+		trk.run(v.d.failed)
+		v.awaitTrackers(ctx)
 	}
 	v.trk.groupInherit = v.d.inheritGroups
 	for i := range v.d.cfg.Instances {
@@ -222,6 +228,92 @@ func (v *vrrpPart) build(ctx context.Context, in *config.VRRPInstance) (*vrrpIns
 	log.Info("instance ready", "interface", c.Interface, "vrid", c.VRID, "version", c.Version,
 		"priority", c.Priority, "src", c.SrcAddr, "unicast", c.Unicast(), "vmac", k.vmac)
 	return &vrrpInstance{cfg: c, kernel: k, run: r}, nil
+}
+
+// awaitTrackers waits for the trackers' first results (waitReady) at
+// start. The VIPs a crashed run left behind go at once, or, for an
+// instance that may resume (recorded as MASTER, fresh), as soon as it can
+// no longer: a backup may take over from then on.
+func (v *vrrpPart) awaitTrackers(ctx context.Context) {
+	select {
+	case <-v.trk.set.Ready():
+		return
+	default:
+	}
+	type pending struct {
+		in    *config.VRRPInstance
+		until time.Time
+	}
+	var wait []pending
+	now := time.Now()
+	for i := range v.d.cfg.Instances {
+		in := &v.d.cfg.Instances[i]
+		c, err := instanceConfig(&v.d.cfg.Global, in)
+		if err != nil || c.Priority == 255 {
+			continue // build reports it / the owner keeps its VIPs
+		}
+		c = c.WithDefaults()
+		if v.d.prev.wasMaster(c.Name, c.VRID, c.Interface) && v.d.prev.fresh(now, c.AdvertInterval) {
+			wait = append(wait, pending{in, v.d.prev.alive.Add(freshLimit(c.AdvertInterval))})
+			continue
+		}
+		v.removeLeftovers(ctx, v.d.log.With("instance", c.Name), v.leftoverAddrs(in), c)
+	}
+	deadline := time.NewTimer(readyTimeout)
+	defer deadline.Stop()
+	for {
+		var next <-chan time.Time
+		var t *time.Timer
+		if len(wait) > 0 {
+			first := 0
+			for k, p := range wait {
+				if p.until.Before(wait[first].until) {
+					first = k
+				}
+			}
+			t = time.NewTimer(time.Until(wait[first].until))
+			next = t.C
+		}
+		var now time.Time
+		select {
+		case <-v.trk.set.Ready():
+		case <-deadline.C:
+			v.d.log.Warn("starting instances before every weight-0 vrrp_script has a result")
+		case now = <-next:
+		}
+		if t != nil {
+			t.Stop()
+		}
+		if now.IsZero() {
+			return
+		}
+		kept := wait[:0]
+		for _, p := range wait {
+			if now.Before(p.until) {
+				kept = append(kept, p)
+				continue
+			}
+			log := v.d.log.With("instance", p.in.Name)
+			log.Info("was master, but the trackers' first results came too late to resume (a backup may take over)")
+			if c, err := instanceConfig(&v.d.cfg.Global, p.in); err == nil {
+				v.removeLeftovers(ctx, log, v.leftoverAddrs(p.in), c)
+			}
+		}
+		wait = kept
+	}
+}
+
+// leftoverAddrs is the address manager of an instance not built yet: where
+// its VIPs are if a previous run left them.
+func (v *vrrpPart) leftoverAddrs(in *config.VRRPInstance) *vrrpKernel {
+	dev := in.Interface
+	if in.UseVMAC {
+		dev = in.VMACName
+		if _, err := net.InterfaceByName(dev); err != nil {
+			dev = in.Interface // no VMAC left: nothing on it
+		}
+	}
+	return &vrrpKernel{addrs: &addrManager{m: v.m, iface: in.Interface, dev: dev}}
 }
 
 func (v *vrrpPart) removeLeftovers(ctx context.Context, log *slog.Logger, k *vrrpKernel, c vrrp.Config) {

@@ -357,11 +357,12 @@ func (o *ops) writeState() {
 
 // stateWriter rewrites the state file when an instance changes state (the
 // instances' OnTransition and reloads kick it through the daemon's
-// stateKick) and touches it every touchInterval (a heartbeat: one
-// utimensat, nothing else, between transitions). A crash just after a
-// transition to MASTER that is not yet recorded makes the next start remove
-// the VIPs and start as backup, as without a state file: the record errs on
-// the safe side.
+// stateKick) and records the heartbeat every touchInterval: the time of the
+// masters' last advert (heartbeat) as the file's modification time, one
+// utimensat, and only when it moved. A crash just after a transition to
+// MASTER that is not yet recorded makes the next start remove the VIPs and
+// start as backup, as without a state file: the record errs on the safe
+// side.
 func (o *ops) stateWriter(ctx context.Context, kick <-chan struct{}) {
 	if !o.stateFileOn() {
 		return
@@ -370,6 +371,23 @@ func (o *ops) stateWriter(ctx context.Context, kick <-chan struct{}) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	var last string
+	var lastHB time.Time
+	beat := func() {
+		var stats []vrrp.Stats
+		for _, in := range o.instances() {
+			stats = append(stats, in.Stats())
+		}
+		hb, ok := heartbeat(stats)
+		if !ok || hb.Equal(lastHB) {
+			return
+		}
+		if err := touchStateFile(o.flags.stateFile, hb); err != nil {
+			o.log.Warn("cannot record the heartbeat in the state file", "err", err)
+			last = "" // rewrite it at the next kick
+			return
+		}
+		lastHB = hb
+	}
 	write := func() {
 		var intervals []time.Duration
 		for _, in := range o.instances() {
@@ -386,7 +404,14 @@ func (o *ops) stateWriter(ctx context.Context, kick <-chan struct{}) {
 				return
 			}
 			last = key
+			// A new file's modification time is now, not an advert:
+			// put the heartbeat back (or the epoch: nothing to resume).
+			lastHB = time.Time{}
+			if err := touchStateFile(o.flags.stateFile, time.Unix(0, 0)); err != nil {
+				o.log.Warn("cannot record the heartbeat in the state file", "err", err)
+			}
 		}
+		beat()
 	}
 	write()
 	for {
@@ -395,13 +420,8 @@ func (o *ops) stateWriter(ctx context.Context, kick <-chan struct{}) {
 			return
 		case <-kick:
 			write()
-		case now := <-t.C:
-			// The heartbeat a restarted lvsd reads (stateFile.fresh).
-			if err := touchStateFile(o.flags.stateFile, now); err != nil {
-				o.log.Warn("cannot touch the state file", "err", err)
-				last = ""
-				write()
-			}
+		case <-t.C:
+			beat()
 		}
 	}
 }

@@ -31,7 +31,7 @@ func (v *vrrpPart) resumable(ctx context.Context, log *slog.Logger, k *vrrpKerne
 	}
 	if now := time.Now(); !v.d.prev.fresh(now, c.AdvertInterval) {
 		log.Info("was master, but the previous run stopped too long ago (a backup may have taken over): starting as usual",
-			"ago", now.Sub(v.d.prev.alive).Round(time.Millisecond), "limit", 3*c.AdvertInterval)
+			"since_last_advert", now.Sub(v.d.prev.alive).Round(time.Millisecond), "limit", freshLimit(c.AdvertInterval))
 		return false
 	}
 	missing, err := k.addrs.MissingVIPs(ctx, c.VIPs)
