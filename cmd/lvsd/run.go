@@ -7,12 +7,16 @@ import (
 	"os"
 
 	"github.com/lvsd/lvsd/cmd/lvsd/internal/control"
+	"github.com/lvsd/lvsd/cmd/lvsd/internal/nslock"
 	"github.com/lvsd/lvsd/config"
 )
 
 func init() {
 	register("run", command{summary: "run the daemon (VRRP instances) in the foreground", run: runDaemon})
 }
+
+// runLockName is the network namespace lock `lvsd run` holds.
+const runLockName = "lvsd/run"
 
 func runDaemon(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("run", "[-f FILE] [--socket PATH] [--pid-file PATH] [--state-file PATH] [--log-format text|json] [--log-level LEVEL]", stderr)
@@ -54,5 +58,12 @@ func runDaemon(args []string, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 	fs.Visit(func(f *flag.Flag) { of.socketSet = of.socketSet || f.Name == "socket" })
+	// One lvsd per network namespace (nslock).
+	lock, err := nslock.Acquire(runLockName)
+	if err != nil {
+		fmt.Fprintf(stderr, "lvsd run: another lvsd runs in this network namespace: %v\n", err)
+		return exitFailure
+	}
+	defer lock.Close()
 	return newOps(*file, of, log).run(cfg)
 }
