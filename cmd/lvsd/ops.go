@@ -55,8 +55,10 @@ type ops struct {
 	probe chan chan bool
 
 	// reloading is set while run reloads (the watchdog then does not ask
-	// run, which is busy, and pings on: a reload is bounded).
-	reloading atomic.Bool
+	// run, which is busy, and pings on for at most maxReload);
+	// reloadStart is when it began (unix ns).
+	reloading   atomic.Bool
+	reloadStart atomic.Int64
 
 	// netns is netnsID() at start.
 	netns string
@@ -187,9 +189,46 @@ loop:
 	return code
 }
 
-// Status implements control.Handler (and feeds /metrics).
-func (o *ops) Status(context.Context) (*control.Status, error) {
-	o.mu.RLock()
+// maxReload is the longest a reload may take before the watchdog stops
+// reporting healthy: the trackers' first results, the old part's stop and
+// notifications, and a margin.
+const maxReload = readyTimeout + 2*stopTimeout + 30*time.Second
+
+// statusWait bounds how long status and /metrics wait for the daemon while
+// a start, reload or stop holds it.
+const statusWait = 5 * time.Second
+
+// rlock takes o.mu for reading within ctx and statusWait, or says why not.
+func (o *ops) rlock(ctx context.Context) error {
+	if o.mu.TryRLock() {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, statusWait)
+	defer cancel()
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			what := "a start or stop"
+			if o.reloading.Load() {
+				what = fmt.Sprintf("a reload (running for %v)", time.Since(time.Unix(0, o.reloadStart.Load())).Round(time.Millisecond))
+			}
+			return fmt.Errorf("status: lvsd is busy with %s: %w", what, ctx.Err())
+		case <-t.C:
+			if o.mu.TryRLock() {
+				return nil
+			}
+		}
+	}
+}
+
+// Status implements control.Handler (and feeds /metrics). It waits at most
+// statusWait for a reload in progress.
+func (o *ops) Status(ctx context.Context) (*control.Status, error) {
+	if err := o.rlock(ctx); err != nil {
+		return nil, err
+	}
 	defer o.mu.RUnlock()
 	if o.d == nil {
 		return nil, errors.New("lvsd is starting")
@@ -223,6 +262,10 @@ func (o *ops) request(ctx context.Context, cmd string) error {
 // second, and every VRRP master must have sent adverts lately.
 func (o *ops) alive() bool {
 	if o.reloading.Load() {
+		if d := time.Since(time.Unix(0, o.reloadStart.Load())); d > maxReload {
+			o.log.Error("watchdog: a reload is stuck", "running_for", d.Round(time.Second), "limit", maxReload)
+			return false
+		}
 		return true
 	}
 	reply := make(chan bool, 1)
