@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lvsd/lvsd/cmd/lvsd/internal/scriptpool"
 	"github.com/lvsd/lvsd/config"
 	"github.com/lvsd/lvsd/vrrp"
 	"github.com/lvsd/lvsd/vrrp/track"
@@ -46,6 +47,9 @@ type daemon struct {
 	// stateKick (capacity 1) wakes the state file writer on a transition
 	// (ops.go); nil when none runs.
 	stateKick chan struct{}
+	// scripts runs quorum and real-server notify scripts, bounded in time
+	// and number; closed after every part stopped.
+	scripts *scriptpool.Pool
 }
 
 // step is one part of the daemon.
@@ -57,7 +61,7 @@ type step struct {
 }
 
 func newDaemon(cfg *config.Config, log *slog.Logger) *daemon {
-	d := &daemon{log: log, cfg: cfg, fatal: make(chan error, 1)}
+	d := &daemon{log: log, cfg: cfg, fatal: make(chan error, 1), scripts: scriptpool.New(scriptpool.Options{Logger: log})}
 	d.ipvs = newIPVSPart(d)
 	d.steps = append(d.steps, step{name: "ipvs", start: d.ipvs.start, stop: d.ipvs.stop})
 	d.health = newHealthPart(d)
@@ -96,6 +100,9 @@ func (d *daemon) stop(ctx context.Context) error {
 		}
 	}
 	d.started = 0
+	if err := d.scripts.Close(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("stop scripts: %w", err))
+	}
 	return errors.Join(errs...)
 }
 

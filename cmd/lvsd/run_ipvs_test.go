@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/lvsd/lvsd/cmd/lvsd/internal/scriptpool"
 	"log/slog"
 	"net/netip"
 	"os"
@@ -70,7 +71,7 @@ func TestIPVSPart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &daemon{cfg: cfg, log: slog.New(slog.DiscardHandler), fatal: make(chan error, 1)}
+	d := &daemon{cfg: cfg, log: slog.New(slog.DiscardHandler), fatal: make(chan error, 1), scripts: scriptpool.New(scriptpool.Options{})}
 	p := newIPVSPart(d)
 	f := ipvs.NewFake()
 	p.newClient = func() (ipvs.Client, error) { return f, nil }
@@ -125,7 +126,7 @@ func TestIPVSPartNoIPVS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &daemon{cfg: cfg, log: slog.New(slog.DiscardHandler), fatal: make(chan error, 1)}
+	d := &daemon{cfg: cfg, log: slog.New(slog.DiscardHandler), fatal: make(chan error, 1), scripts: scriptpool.New(scriptpool.Options{})}
 	p := newIPVSPart(d)
 	p.newClient = func() (ipvs.Client, error) { return nil, ipvs.ErrNoIPVS }
 	if err := p.start(context.Background()); err != ipvs.ErrNoIPVS {
@@ -170,7 +171,7 @@ port = 80
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &daemon{cfg: cfg, log: slog.New(slog.DiscardHandler), fatal: make(chan error, 1)}
+	d := &daemon{cfg: cfg, log: slog.New(slog.DiscardHandler), fatal: make(chan error, 1), scripts: scriptpool.New(scriptpool.Options{})}
 	p := newIPVSPart(d)
 	if p.quorumUsers, err = quorumUsers(cfg); err != nil {
 		t.Fatal(err)
