@@ -47,6 +47,11 @@ type daemon struct {
 	// stateKick (capacity 1) wakes the state file writer on a transition
 	// (ops.go); nil when none runs.
 	stateKick chan struct{}
+	// dontReleaseIPVS and dontReleaseVRRP are lvsd run's
+	// --dont-release-ipvs and --dont-release-vrrp (keepalived's -I and
+	// -V): at stop, keep the IPVS services lvsd owns / keep the VIPs and
+	// routes and send no priority-0 advert. Set before start.
+	dontReleaseIPVS, dontReleaseVRRP bool
 	// scripts runs quorum and real-server notify scripts, bounded in time
 	// and number; closed after every part stopped.
 	scripts *scriptpool.Pool
@@ -374,6 +379,12 @@ func (v *vrrpPart) stop(ctx context.Context) error {
 	if v.cancel == nil {
 		return nil
 	}
+	if v.d.dontReleaseVRRP {
+		// --dont-release-vrrp: leave as a crash would, VIPs in place.
+		for _, in := range v.instances() {
+			in.Abandon()
+		}
+	}
 	v.cancel()
 	done := make(chan struct{})
 	go func() { v.wg.Wait(); close(done) }()
@@ -384,6 +395,9 @@ func (v *vrrpPart) stop(ctx context.Context) error {
 		errs = append(errs, fmt.Errorf("instances did not stop: %w", ctx.Err()))
 	}
 	for _, inst := range v.insts {
+		if v.d.dontReleaseVRRP {
+			break
+		}
 		// the runner removes them itself; this covers a runner that failed
 		if err := inst.kernel.addrs.DelVIPs(ctx, inst.cfg.VIPs); err != nil {
 			errs = append(errs, err)

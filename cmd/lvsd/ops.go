@@ -29,6 +29,9 @@ type opsFlags struct {
 	socketSet bool   // --socket was given: failing to listen is fatal
 	pidFile   string // "" : no pid file
 	stateFile string // "" or "none": no state file, no resume
+	// dontReleaseIPVS / dontReleaseVRRP: keep the IPVS services / the VIPs
+	// at stop (daemon).
+	dontReleaseIPVS, dontReleaseVRRP bool
 }
 
 // ops runs the daemon for an operator: control socket, metrics, sd_notify
@@ -119,6 +122,7 @@ func (o *ops) run(cfg *config.Config) int {
 	o.mu.Lock()
 	o.d = newDaemon(cfg, o.log)
 	o.d.prev, o.d.stateKick = prev, kick
+	o.d.dontReleaseIPVS, o.d.dontReleaseVRRP = o.flags.dontReleaseIPVS, o.flags.dontReleaseVRRP
 	o.loaded = time.Now()
 	err := o.d.start(context.Background())
 	o.d.prev = stateFile{}

@@ -19,12 +19,14 @@ func init() {
 const runLockName = "lvsd/run"
 
 func runDaemon(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("run", "[-f FILE] [--socket PATH] [--pid-file PATH] [--state-file PATH] [--log-format text|json] [--log-level LEVEL]", stderr)
+	fs := newFlagSet("run", "[-f FILE] [--socket PATH] [--pid-file PATH] [--state-file PATH] [--dont-release-ipvs] [--dont-release-vrrp] [--log-format text|json] [--log-level LEVEL]", stderr)
 	file := fs.String("f", config.DefaultPath, "configuration file")
 	var of opsFlags
 	fs.StringVar(&of.socket, "socket", control.DefaultSocket, "control socket (none: no socket)")
 	fs.StringVar(&of.pidFile, "pid-file", "", "write the process id to this file")
 	fs.StringVar(&of.stateFile, "state-file", defaultStateFile, "VRRP state record for a restart without outage (none: off)")
+	fs.BoolVar(&of.dontReleaseIPVS, "dont-release-ipvs", false, "at stop, keep the IPVS services lvsd created (keepalived -I)")
+	fs.BoolVar(&of.dontReleaseVRRP, "dont-release-vrrp", false, "at stop, keep the VIPs and routes and send no priority-0 advert (keepalived -V)")
 	var lf logFlags
 	lf.register(fs)
 	if code := parseFlags(fs, args); code >= 0 {

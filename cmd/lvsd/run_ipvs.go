@@ -306,6 +306,14 @@ func (p *ipvsPart) stop(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
+	// As keepalived at stop: the services lvsd owns go (with their
+	// destinations), unless --dont-release-ipvs; lvs_flush_on_stop
+	// flushes everything below anyway.
+	if !p.d.dontReleaseIPVS && !p.d.cfg.Global.LVSFlushOnStop {
+		if err := m.Release(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	// as keepalived at stop: the timeouts lvs_timeouts changed go back
 	if err := m.RestoreTimeouts(); err != nil {
 		errs = append(errs, fmt.Errorf("ipvs: restore timeouts: %w", err))
