@@ -169,7 +169,7 @@ fuzz-health:
 # fuzz-script: the command-line splitter every script of lvsd goes through
 # (vrrp_script, notify, misc_check, notify_up/down, quorum), 30 s.
 fuzz-script:
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 30s ./vrrp/script/
+	$(GO) test -run '^$$' -fuzz '^FuzzSplitCommand$$' -fuzztime 30s ./config/
 
 # fuzz-carp: the CARP frame decoder (ucarp interop) and the ucarp
 # command-line / interfaces converter, 30 s each.
