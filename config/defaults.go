@@ -39,6 +39,10 @@ const (
 	DefaultScriptUser         = "root"
 	DefaultSyncDaemonPort     = 8848
 	DefaultHTTPProtocol       = "1.0"
+	DefaultSMTPHelo           = "smtpchecker.keepalived.org"
+	DefaultDNSType            = "SOA"
+	DefaultDNSRetry           = 3 // dns_check; its delay_before_retry defaults to its delay_loop
+	DefaultUDPMaxReply        = 255
 )
 
 var (

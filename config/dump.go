@@ -287,10 +287,17 @@ func (w *tomlWriter) virtualServer(vs *VirtualServer) {
 			w.int("retry", m.Retry)
 			w.dur("delay_before_retry", m.DelayBeforeRetry)
 		}
+		w.moreCheckers(&rs.Checkers)
 	}
 }
 
 func (w *tomlWriter) common(c *CheckCommon) {
+	w.conn(c)
+	w.timings(c)
+}
+
+// conn writes a checker's connection keys (connKeys).
+func (w *tomlWriter) conn(c *CheckCommon) {
 	w.addrOpt("connect_ip", c.ConnectIP)
 	w.int("connect_port", int(c.ConnectPort))
 	w.addrOpt("bindto", c.BindTo)
@@ -302,6 +309,10 @@ func (w *tomlWriter) common(c *CheckCommon) {
 	if c.FWMark != 0 {
 		w.int("fwmark", int(c.FWMark))
 	}
+}
+
+// timings writes a checker's other common keys.
+func (w *tomlWriter) timings(c *CheckCommon) {
 	w.dur("warmup", c.Warmup)
 	w.int("retry", c.Retry)
 	w.dur("delay_before_retry", c.DelayBeforeRetry)

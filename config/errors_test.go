@@ -155,8 +155,12 @@ func TestErrors(t *testing.T) {
 			"t.toml:7:8: virtual_server[0].real_server[0].http_get[0].url[0]: missing key path"}},
 		{"enable_sni on http_get", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 80\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.http_get]]\nurl = [{ path = \"/\" }]\nenable_sni = true\n", []string{
 			"t.toml:8:1: virtual_server[0].real_server[0].http_get[0].enable_sni: only for ssl_get"}},
-		{"smtp_check not supported", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 25\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.smtp_check]]\n", []string{
-			"t.toml:6:30: virtual_server[0].real_server[0].smtp_check: not supported yet"}},
+		{"bfd_check not supported", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 25\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.bfd_check]]\n", []string{
+			"t.toml:6:30: virtual_server[0].real_server[0].bfd_check: not supported yet"}},
+		{"smtp_check helo_name with a line break", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 25\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.smtp_check]]\nhelo_name = \"a\\r\\nMAIL\"\n", []string{
+			"t.toml:7:1: virtual_server[0].real_server[0].smtp_check[0].helo_name: contains a line break"}},
+		{"smtp_check host unknown key", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 25\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.smtp_check]]\n[[virtual_server.real_server.smtp_check.host]]\nretry = 3\n", []string{
+			"t.toml:8:1: virtual_server[0].real_server[0].smtp_check[0].host[0].retry: unknown key"}},
 		{"float for integer", baseInstance + "priority = 100.5\n", []string{
 			"t.toml:6:1: vrrp_instance[0].priority: wrong type float, want integer"}},
 		{"huge duration", baseInstance + "preempt_delay = 1e300\n", []string{

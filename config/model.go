@@ -383,11 +383,15 @@ type Checkers struct {
 	TCPCheck  []TCPCheck  // tcp_check
 	PingCheck []PingCheck // ping_check
 	MiscCheck []MiscCheck // misc_check
+	SMTPCheck []SMTPCheck // smtp_check (one per legacy host block)
+	DNSCheck  []DNSCheck  // dns_check
+	UDPCheck  []UDPCheck  // udp_check
 }
 
 // Len is the number of checkers.
 func (c Checkers) Len() int {
-	return len(c.HTTPGet) + len(c.SSLGet) + len(c.TCPCheck) + len(c.PingCheck) + len(c.MiscCheck)
+	return len(c.HTTPGet) + len(c.SSLGet) + len(c.TCPCheck) + len(c.PingCheck) + len(c.MiscCheck) +
+		len(c.SMTPCheck) + len(c.DNSCheck) + len(c.UDPCheck)
 }
 
 // CheckCommon holds the keys every network checker has. After Load
@@ -439,6 +443,56 @@ type TCPCheck struct {
 // PingCheck is a ping_check checker (ICMP echo to ConnectIP).
 type PingCheck struct {
 	CheckCommon
+}
+
+// SMTPCheck is an smtp_check checker: the 220 banner, HELO HeloName, a 250
+// reply, QUIT. Each legacy host block is one more target checked with the
+// same helo_name and timings (keepalived 2.x makes a checker of each).
+type SMTPCheck struct {
+	CheckCommon
+	HeloName string        // helo_name, default DefaultSMTPHelo
+	Hosts    []CheckCommon // host: only the connection keys are set, the rest is the checker's
+	// HostsOnly: there are hosts and the checker sets no connection key of
+	// its own, so its own target (the real server) is not checked.
+	HostsOnly bool
+}
+
+// Targets returns the connection settings of every target the checker
+// checks (its own unless HostsOnly, then each host's), each with the
+// checker's timings.
+func (c SMTPCheck) Targets() []CheckCommon {
+	var out []CheckCommon
+	if !c.HostsOnly {
+		out = append(out, c.CheckCommon)
+	}
+	for _, h := range c.Hosts {
+		t := c.CheckCommon
+		t.ConnectIP, t.ConnectPort, t.BindTo, t.BindPort, t.BindIf, t.ConnectTimeout, t.FWMark =
+			h.ConnectIP, h.ConnectPort, h.BindTo, h.BindPort, h.BindIf, h.ConnectTimeout, h.FWMark
+		out = append(out, t)
+	}
+	return out
+}
+
+// DNSCheck is a dns_check checker: one query over UDP; a reply with the
+// query's id and rcode NOERROR is up.
+type DNSCheck struct {
+	CheckCommon
+	Type string // type: A, NS, CNAME, SOA (default), MX, TXT or AAAA
+	Name string // name: the name queried, default "" (the root, ".")
+}
+
+// UDPCheck is a udp_check checker: one datagram sent; an ICMP unreachable
+// is down; with RequireReply a reply within connect_timeout must come and
+// match.
+type UDPCheck struct {
+	CheckCommon
+	Payload        []byte // payload (hex), nil = keepalived's 32-byte default
+	RequireReply   bool   // require_reply (set too by reply)
+	Reply          []byte // reply (hex, x = any nibble): the reply's first bytes
+	ReplyMask      []byte // bits of Reply that are wildcards (nil: none)
+	MinReplyLength int    // min_reply_length, default 0
+	MaxReplyLength int    // max_reply_length, default 255
 }
 
 // MiscCheck is a misc_check checker: a script whose exit status decides.

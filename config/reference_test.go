@@ -146,6 +146,10 @@ url = [{ path = "/" }]
 [[virtual_server.real_server.ping_check]]
 [[virtual_server.real_server.misc_check]]
 misc_path = "/bin/true"
+[[virtual_server.real_server.smtp_check]]
+connect_port = 25
+[[virtual_server.real_server.smtp_check.host]]
+connect_ip = "10.0.0.3"
 `
 
 // TestReferenceDefaults: every default REFERENCE.md writes as a TOML

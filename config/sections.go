@@ -759,7 +759,8 @@ func (d *decoder) decodeRS(n *node, vs *VirtualServer) RealServer {
 	for _, t := range n.tables("misc_check") {
 		rs.Checkers.MiscCheck = append(rs.Checkers.MiscCheck, d.decodeMisc(t, vs))
 	}
-	for _, k := range []string{"smtp_check", "dns_check", "udp_check", "bfd_check", "file_check"} {
+	d.decodeMoreCheckers(n, &rs, vs, needPort)
+	for _, k := range []string{"bfd_check", "file_check"} {
 		n.get(k) // reported as not supported yet when present
 	}
 	n.finish()
@@ -774,28 +775,12 @@ func fam(a interface{ Is4() bool }) int {
 }
 
 func (d *decoder) decodeCommon(n *node, c *CheckCommon) {
-	n.addr("connect_ip", &c.ConnectIP)
-	var cp int
-	if n.integer("connect_port", &cp, 1, 65535) {
-		c.ConnectPort = uint16(cp)
-	}
-	n.addr("bindto", &c.BindTo)
-	n.port("bind_port", &c.BindPort)
-	if n.nonEmpty("bind_if", &c.BindIf) {
-		if err := checkIfName(c.BindIf); err != nil {
-			d.errorf(n.keyPath("bind_if"), "%v", err)
-		}
-	}
-	n.duration("connect_timeout", &c.ConnectTimeout, time.Millisecond, maxDur)
-	n.fwmark("fwmark", &c.FWMark)
+	d.decodeConn(n, c)
 	n.duration("warmup", &c.Warmup, 0, maxDur)
 	n.integer("retry", &c.Retry, 0, math.MaxInt32)
 	n.duration("delay_before_retry", &c.DelayBeforeRetry, 0, maxDur)
 	n.duration("delay_loop", &c.DelayLoop, 10*time.Millisecond, maxDur)
 	n.boolean("log_all_failures", &c.LogAllFailures)
-	if c.BindTo.IsValid() && c.ConnectIP.IsValid() && c.BindTo.Is4() != c.ConnectIP.Is4() {
-		d.errorf(n.keyPath("bindto"), "IPv%d source for IPv%d target %s", fam(c.BindTo), fam(c.ConnectIP), c.ConnectIP)
-	}
 }
 
 func (d *decoder) decodeHTTP(n *node, rs *RealServer, vs *VirtualServer, ssl bool) HTTPCheck {

@@ -9,6 +9,7 @@ packages=(
 	keepalived  # the reference peer for interop tests, and genhash
 	ipvsadm nginx-light tcpdump busybox-static
 	qemu-system-x86 kmod cpio xz-utils zstd  # the IPVS VM lab (integration/vm)
+	python3-aiosmtpd dnsmasq-base socat  # real servers for smtp_check, dns_check, udp_check tests
 )
 
 missing=()

@@ -51,12 +51,12 @@ func FromConfig(c *config.Config) ([]RealServerSpec, error) {
 			}
 			for _, tc := range rs.Checkers.TCPCheck {
 				logAll = tc.LogAllFailures
-				ch, err := NewTCPChecker(TCPSpec{Target: target(tc.CheckCommon), Bind: bind(tc.CheckCommon), Fwmark: tc.FWMark, Timeout: tc.ConnectTimeout})
+				ch, err := NewTCPChecker(TCPSpec{Target: target(tc.CheckCommon), Bind: bind(tc.CheckCommon), BindIf: tc.BindIf, Fwmark: tc.FWMark, Timeout: tc.ConnectTimeout})
 				add("tcp_check", ch, policy(tc.CheckCommon), err)
 			}
 			for _, pc := range rs.Checkers.PingCheck {
 				logAll = pc.LogAllFailures
-				ch, err := NewPingChecker(PingSpec{Target: pc.ConnectIP, Bind: pc.BindTo, Fwmark: pc.FWMark, Timeout: pc.ConnectTimeout})
+				ch, err := NewPingChecker(PingSpec{Target: pc.ConnectIP, Bind: pc.BindTo, BindIf: pc.BindIf, Fwmark: pc.FWMark, Timeout: pc.ConnectTimeout})
 				add("ping_check", ch, policy(pc.CheckCommon), err)
 			}
 			for _, mc := range rs.Checkers.MiscCheck {
@@ -68,6 +68,13 @@ func FromConfig(c *config.Config) ([]RealServerSpec, error) {
 				}
 				ch, err := NewMiscChecker(MiscSpec{Argv: words, Timeout: mc.Timeout, Dynamic: mc.Dynamic, Cred: cred})
 				add("misc_check", ch, Policy{DelayLoop: mc.DelayLoop, Retry: mc.Retry, DelayBeforeRetry: mc.DelayBeforeRetry, Warmup: mc.Warmup}, err)
+			}
+			for _, sc := range rs.Checkers.SMTPCheck {
+				logAll = sc.LogAllFailures
+				for _, tc := range sc.Targets() {
+					ch, err := NewSMTPChecker(SMTPSpec{Target: target(tc), Bind: bind(tc), BindIf: tc.BindIf, Fwmark: tc.FWMark, Timeout: tc.ConnectTimeout, Helo: sc.HeloName})
+					add("smtp_check", ch, policy(tc), err)
+				}
 			}
 			out = append(out, spec)
 		}
@@ -134,7 +141,7 @@ func httpSpec(h config.HTTPCheck, ssl bool, vs config.VirtualServer, g config.Gl
 		vhost = vs.Virtualhost
 	}
 	s := HTTPSpec{
-		Target: target(h.CheckCommon), Bind: bind(h.CheckCommon), Fwmark: h.FWMark,
+		Target: target(h.CheckCommon), Bind: bind(h.CheckCommon), BindIf: h.BindIf, Fwmark: h.FWMark,
 		Timeout: h.ConnectTimeout, Protocol: proto, VirtualHost: vhost,
 		TLS: ssl, SNI: h.EnableSNI,
 	}

@@ -34,6 +34,7 @@ type URLSpec struct {
 type HTTPSpec struct {
 	Target      netip.AddrPort // connect_ip:connect_port
 	Bind        netip.AddrPort // bindto:bind_port (zero: none)
+	BindIf      string         // bind_if: SO_BINDTODEVICE ("" = none)
 	Fwmark      uint32
 	Timeout     time.Duration // connect_timeout: deadline of each url's whole exchange
 	Protocol    genhash.Protocol
@@ -99,7 +100,7 @@ func NewHTTPChecker(spec HTTPSpec) (*HTTPChecker, error) {
 		}
 		hu.target = genhash.Target{
 			Server: spec.Target, Path: u.Path, VirtualHost: vhost, Protocol: spec.Protocol,
-			Bind: spec.Bind, Fwmark: spec.Fwmark, Timeout: spec.Timeout, ResetOnClose: true,
+			Bind: spec.Bind, BindIf: spec.BindIf, Fwmark: spec.Fwmark, Timeout: spec.Timeout, ResetOnClose: true,
 		}
 		if base != nil {
 			cfg := base.Clone()

@@ -1,0 +1,235 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// This file decodes the checkers added after the first five (smtp_check,
+// dns_check, udp_check); sections.go calls decodeMoreCheckers from
+// decodeRS.
+
+// connKeys are the keys of a checker's connection (keepalived's
+// conn_opts): the keys of a legacy smtp_check host block.
+var connKeys = []string{"connect_ip", "connect_port", "bindto", "bind_port", "bind_if", "connect_timeout", "fwmark"}
+
+func (d *decoder) decodeMoreCheckers(n *node, rs *RealServer, vs *VirtualServer, needPort func(*node, *CheckCommon)) {
+	for _, t := range n.tables("smtp_check") {
+		rs.Checkers.SMTPCheck = append(rs.Checkers.SMTPCheck, d.decodeSMTP(t, rs, vs, needPort))
+	}
+	for _, t := range n.tables("dns_check") {
+		c := DNSCheck{CheckCommon: defaultCommon(rs, vs, DefaultOtherDelayRetry), Type: DefaultDNSType}
+		c.Retry = DefaultDNSRetry
+		d.decodeCommon(t, &c.CheckCommon)
+		if !t.has("delay_before_retry") {
+			c.DelayBeforeRetry = c.DelayLoop // keepalived: 0 = its delay_loop
+		}
+		needPort(t, &c.CheckCommon)
+		t.enum("type", &c.Type, "A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA")
+		if t.str("name", &c.Name) {
+			if err := checkDNSName(c.Name); err != nil {
+				d.errorf(t.keyPath("name"), "%v", err)
+			}
+		}
+		t.finish()
+		rs.Checkers.DNSCheck = append(rs.Checkers.DNSCheck, c)
+	}
+	for _, t := range n.tables("udp_check") {
+		c := UDPCheck{CheckCommon: defaultCommon(rs, vs, DefaultOtherDelayRetry), MaxReplyLength: DefaultUDPMaxReply}
+		d.decodeCommon(t, &c.CheckCommon)
+		needPort(t, &c.CheckCommon)
+		var s string
+		if t.nonEmpty("payload", &s) {
+			b, _, err := parseHex(s, false)
+			if err != nil {
+				d.errorf(t.keyPath("payload"), "%v", err)
+			}
+			c.Payload = b
+		}
+		t.boolean("require_reply", &c.RequireReply)
+		if t.nonEmpty("reply", &s) {
+			b, m, err := parseHex(s, true)
+			if err != nil {
+				d.errorf(t.keyPath("reply"), "%v", err)
+			}
+			c.Reply, c.ReplyMask = b, m
+			if t.has("require_reply") && !c.RequireReply {
+				d.errorf(t.keyPath("require_reply"), "false, but reply is set (a reply is only checked when one is required)")
+			}
+			c.RequireReply = true
+		}
+		t.integer("min_reply_length", &c.MinReplyLength, 0, 65535)
+		t.integer("max_reply_length", &c.MaxReplyLength, 0, 65535)
+		if c.MinReplyLength > c.MaxReplyLength {
+			d.errorf(t.keyPath("min_reply_length"), "%d above max_reply_length %d (the check would always fail)", c.MinReplyLength, c.MaxReplyLength)
+		}
+		t.finish()
+		rs.Checkers.UDPCheck = append(rs.Checkers.UDPCheck, c)
+	}
+}
+
+// decodeSMTP decodes one smtp_check. A legacy host block starts from the
+// real server's address and sets only connection keys. The checker checks
+// its own target too unless it has host blocks and no connection key of
+// its own (keepalived 2.x).
+func (d *decoder) decodeSMTP(t *node, rs *RealServer, vs *VirtualServer, needPort func(*node, *CheckCommon)) SMTPCheck {
+	c := SMTPCheck{CheckCommon: defaultCommon(rs, vs, DefaultOtherDelayRetry), HeloName: DefaultSMTPHelo}
+	d.decodeCommon(t, &c.CheckCommon)
+	t.nonEmpty("helo_name", &c.HeloName)
+	if strings.ContainsAny(c.HeloName, "\r\n") {
+		d.errorf(t.keyPath("helo_name"), "contains a line break")
+	}
+	hosts := t.tables("host")
+	own := len(hosts) == 0
+	for _, k := range connKeys {
+		own = own || t.has(k)
+	}
+	c.HostsOnly = !own
+	if own {
+		needPort(t, &c.CheckCommon)
+	}
+	for _, h := range hosts {
+		hc := defaultCommon(rs, vs, DefaultOtherDelayRetry)
+		d.decodeConn(h, &hc)
+		needPort(h, &hc)
+		h.finish()
+		c.Hosts = append(c.Hosts, hc)
+	}
+	t.finish()
+	return c
+}
+
+// checkDNSName refuses a name with an empty label ("a..b", ".a"), as
+// keepalived does; "" and "." are the root.
+func checkDNSName(s string) error {
+	if s == "" || s == "." {
+		return nil
+	}
+	if strings.HasPrefix(s, ".") || strings.Contains(s, "..") {
+		return fmt.Errorf("%q has an empty label", s)
+	}
+	for _, l := range strings.Split(strings.TrimSuffix(s, "."), ".") {
+		if len(l) > 63 {
+			return fmt.Errorf("label %q longer than 63 octets", l)
+		}
+	}
+	if len(s) > 253 {
+		return fmt.Errorf("%q longer than 253 octets", s)
+	}
+	return nil
+}
+
+// parseHex reads a hex string as keepalived's read_hex_str: spaces and tabs
+// separate octets (an octet written alone, "a", is 0x0a); with wildcards an
+// x or X stands for any nibble, and mask has those bits set.
+func parseHex(s string, wildcards bool) (data, mask []byte, err error) {
+	masked := false
+	for _, word := range strings.Fields(s) {
+		for i := 0; i < len(word); i += 2 {
+			pair := word[i:min(i+2, len(word))]
+			var v, m byte
+			for _, c := range []byte(pair) {
+				v, m = v<<4, m<<4
+				switch {
+				case c >= '0' && c <= '9':
+					v |= c - '0'
+				case c >= 'a' && c <= 'f':
+					v |= c - 'a' + 10
+				case c >= 'A' && c <= 'F':
+					v |= c - 'A' + 10
+				case wildcards && (c == 'x' || c == 'X'):
+					m |= 0x0f
+					masked = true
+				default:
+					return nil, nil, fmt.Errorf("%q: %q is not a hex digit", s, c)
+				}
+			}
+			data, mask = append(data, v), append(mask, m)
+		}
+	}
+	if len(data) == 0 {
+		return nil, nil, fmt.Errorf("%q: no octet", s)
+	}
+	if !masked {
+		mask = nil
+	}
+	return data, mask, nil
+}
+
+// decodeConn decodes the connection keys (connKeys) of a checker.
+func (d *decoder) decodeConn(n *node, c *CheckCommon) {
+	n.addr("connect_ip", &c.ConnectIP)
+	var cp int
+	if n.integer("connect_port", &cp, 1, 65535) {
+		c.ConnectPort = uint16(cp)
+	}
+	n.addr("bindto", &c.BindTo)
+	n.port("bind_port", &c.BindPort)
+	if n.nonEmpty("bind_if", &c.BindIf) {
+		if err := checkIfName(c.BindIf); err != nil {
+			d.errorf(n.keyPath("bind_if"), "%v", err)
+		}
+	}
+	n.duration("connect_timeout", &c.ConnectTimeout, time.Millisecond, maxDur)
+	n.fwmark("fwmark", &c.FWMark)
+	if c.BindTo.IsValid() && c.ConnectIP.IsValid() && c.BindTo.Is4() != c.ConnectIP.Is4() {
+		d.errorf(n.keyPath("bindto"), "IPv%d source for IPv%d target %s", fam(c.BindTo), fam(c.ConnectIP), c.ConnectIP)
+	}
+}
+
+// moreCheckers writes the checkers of this file (dump.go calls it).
+func (w *tomlWriter) moreCheckers(c *Checkers) {
+	for _, s := range c.SMTPCheck {
+		w.arrayTable("virtual_server.real_server.smtp_check")
+		if s.HostsOnly {
+			w.timings(&s.CheckCommon)
+		} else {
+			w.common(&s.CheckCommon)
+		}
+		w.str("helo_name", s.HeloName)
+		for _, h := range s.Hosts {
+			w.arrayTable("virtual_server.real_server.smtp_check.host")
+			w.conn(&h)
+		}
+	}
+	for _, s := range c.DNSCheck {
+		w.arrayTable("virtual_server.real_server.dns_check")
+		w.common(&s.CheckCommon)
+		w.str("type", s.Type)
+		w.str("name", s.Name)
+	}
+	for _, s := range c.UDPCheck {
+		w.arrayTable("virtual_server.real_server.udp_check")
+		w.common(&s.CheckCommon)
+		if s.Payload != nil {
+			w.str("payload", formatHex(s.Payload, nil))
+		}
+		w.boolean("require_reply", s.RequireReply)
+		if s.Reply != nil {
+			w.str("reply", formatHex(s.Reply, s.ReplyMask))
+		}
+		w.int("min_reply_length", s.MinReplyLength)
+		w.int("max_reply_length", s.MaxReplyLength)
+	}
+}
+
+// formatHex writes octets as parseHex reads them, x for a masked nibble.
+func formatHex(b, mask []byte) string {
+	const digits = "0123456789abcdef"
+	out := make([]byte, 0, 2*len(b))
+	for i, v := range b {
+		var m byte
+		if mask != nil {
+			m = mask[i]
+		}
+		for _, sh := range []uint{4, 0} {
+			if m>>sh&0x0f != 0 {
+				out = append(out, 'x')
+			} else {
+				out = append(out, digits[v>>sh&0x0f])
+			}
+		}
+	}
+	return string(out)
+}
