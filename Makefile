@@ -10,7 +10,7 @@ STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.7.0
 # `make test`: see integration/testenv.
 HOST_REQUIRE ?= root,netns,keepalived,genhash,nginx,curl,busybox,aiosmtpd,dnsmasq,socat
 
-.PHONY: all deps build test test-host test-vm vm-binaries bench-ipvs bench-health bench-config fuzz-health fuzz-config fuzz-ops fuzz-script lint bench bench-vrrp demo fuzz clean
+.PHONY: all deps build test test-host test-vm vm-binaries bench-ipvs bench-health bench-config fuzz-health fuzz-config fuzz-ops fuzz-script fuzz-checkers lint bench bench-vrrp demo fuzz clean
 
 all: build
 
@@ -88,7 +88,7 @@ bench-health:
 demo: build
 	bash contrib/demo.sh $(BIN)
 
-fuzz: fuzz-health fuzz-config fuzz-ops fuzz-script
+fuzz: fuzz-health fuzz-config fuzz-ops fuzz-script fuzz-checkers
 
 # fuzz-ops: the state file reader of lvsd run (restart without outage), 30 s.
 fuzz-ops:
@@ -102,6 +102,10 @@ fuzz-config:
 # fuzz-health: the genhash response parser and argument parser, 30 s each.
 fuzz-health:
 	for f in FuzzParser FuzzParseArgs; do $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 30s ./healthcheck/genhash/ || exit 1; done
+
+# fuzz-checkers: the dns_check and udp_check reply judges, 30 s each.
+fuzz-checkers:
+	for f in FuzzDNSReply FuzzUDPReply; do $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 30s ./healthcheck/ || exit 1; done
 
 # fuzz-script: the command-line splitter every script of lvsd goes through
 # (vrrp_script, notify, misc_check, notify_up/down, quorum), 30 s.

@@ -159,6 +159,14 @@ func TestErrors(t *testing.T) {
 			"t.toml:6:30: virtual_server[0].real_server[0].bfd_check: not supported yet"}},
 		{"smtp_check helo_name with a line break", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 25\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.smtp_check]]\nhelo_name = \"a\\r\\nMAIL\"\n", []string{
 			"t.toml:7:1: virtual_server[0].real_server[0].smtp_check[0].helo_name: contains a line break"}},
+		{"dns_check bad type", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 53\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.dns_check]]\ntype = \"PTR\"\n", []string{
+			"t.toml:7:1: virtual_server[0].real_server[0].dns_check[0].type: unknown value \"PTR\" (allowed: A, NS, CNAME, SOA, MX, TXT, AAAA)"}},
+		{"dns_check empty label", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 53\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.dns_check]]\nname = \"a..b\"\n", []string{
+			"t.toml:7:1: virtual_server[0].real_server[0].dns_check[0].name: \"a..b\" has an empty label"}},
+		{"udp_check bad hex", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 53\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.udp_check]]\npayload = \"0g\"\n", []string{
+			"t.toml:7:1: virtual_server[0].real_server[0].udp_check[0].payload: \"0g\": 'g' is not a hex digit"}},
+		{"udp_check min above max", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 53\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.udp_check]]\nmin_reply_length = 10\nmax_reply_length = 5\n", []string{
+			"t.toml:7:1: virtual_server[0].real_server[0].udp_check[0].min_reply_length: 10 above max_reply_length 5 (the check would always fail)"}},
 		{"smtp_check host unknown key", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 25\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.smtp_check]]\n[[virtual_server.real_server.smtp_check.host]]\nretry = 3\n", []string{
 			"t.toml:8:1: virtual_server[0].real_server[0].smtp_check[0].host[0].retry: unknown key"}},
 		{"float for integer", baseInstance + "priority = 100.5\n", []string{

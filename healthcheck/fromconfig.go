@@ -76,6 +76,17 @@ func FromConfig(c *config.Config) ([]RealServerSpec, error) {
 					add("smtp_check", ch, policy(tc), err)
 				}
 			}
+			for _, dc := range rs.Checkers.DNSCheck {
+				logAll = dc.LogAllFailures
+				ch, err := NewDNSChecker(DNSSpec{UDPConn: udpConn(dc.CheckCommon), Type: dc.Type, Name: dc.Name})
+				add("dns_check", ch, policy(dc.CheckCommon), err)
+			}
+			for _, uc := range rs.Checkers.UDPCheck {
+				logAll = uc.LogAllFailures
+				ch, err := NewUDPChecker(UDPSpec{UDPConn: udpConn(uc.CheckCommon), Payload: uc.Payload, RequireReply: uc.RequireReply,
+					Reply: uc.Reply, ReplyMask: uc.ReplyMask, MinReply: uc.MinReplyLength, MaxReply: uc.MaxReplyLength})
+				add("udp_check", ch, policy(uc.CheckCommon), err)
+			}
 			out = append(out, spec)
 		}
 	}
@@ -125,6 +136,10 @@ func bind(c config.CheckCommon) netip.AddrPort {
 		return netip.AddrPort{}
 	}
 	return netip.AddrPortFrom(c.BindTo, c.BindPort)
+}
+
+func udpConn(c config.CheckCommon) UDPConn {
+	return UDPConn{Target: target(c), Bind: bind(c), BindIf: c.BindIf, Fwmark: c.FWMark, Timeout: c.ConnectTimeout}
 }
 
 func policy(c config.CheckCommon) Policy {
