@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"time"
 )
@@ -34,6 +35,16 @@ func (d *decoder) decodeMoreCheckers(n *node, rs *RealServer, vs *VirtualServer,
 		}
 		t.finish()
 		rs.Checkers.DNSCheck = append(rs.Checkers.DNSCheck, c)
+	}
+	for _, t := range n.tables("file_check") {
+		var c FileCheck
+		if !t.nonEmpty("track_file", &c.TrackFile) && !t.has("track_file") {
+			d.errorf(t.path, "missing key track_file")
+		}
+		c.Weight = fileWeightUnset
+		t.weight(&c.Weight, &c.WeightReverse, -65535, 65535)
+		t.finish()
+		rs.Checkers.FileCheck = append(rs.Checkers.FileCheck, c)
 	}
 	for _, t := range n.tables("udp_check") {
 		c := UDPCheck{CheckCommon: defaultCommon(rs, vs, DefaultOtherDelayRetry), MaxReplyLength: DefaultUDPMaxReply}
@@ -199,6 +210,12 @@ func (w *tomlWriter) moreCheckers(c *Checkers) {
 		w.str("type", s.Type)
 		w.str("name", s.Name)
 	}
+	for _, f := range c.FileCheck {
+		w.arrayTable("virtual_server.real_server.file_check")
+		w.str("track_file", f.TrackFile)
+		w.int("weight", f.Weight)
+		w.boolean("reverse", f.WeightReverse)
+	}
 	for _, s := range c.UDPCheck {
 		w.arrayTable("virtual_server.real_server.udp_check")
 		w.common(&s.CheckCommon)
@@ -232,4 +249,39 @@ func formatHex(b, mask []byte) string {
 		}
 	}
 	return string(out)
+}
+
+// fileWeightUnset marks a file_check whose weight is the track_file's
+// until validateFileChecks fills it in.
+const fileWeightUnset = math.MinInt32
+
+// validateFileChecks resolves each file_check's track_file (validate
+// calls it): its file, and its weight unless the check sets one.
+func (d *decoder) validateFileChecks(c *Config, files map[string]int) {
+	byName := map[string]*TrackFile{}
+	for i := range c.TrackFiles {
+		byName[c.TrackFiles[i].Name] = &c.TrackFiles[i]
+	}
+	for i := range c.VirtualServers {
+		for j := range c.VirtualServers[i].RealServers {
+			fcs := c.VirtualServers[i].RealServers[j].Checkers.FileCheck
+			for k := range fcs {
+				fc := &fcs[k]
+				tf := byName[fc.TrackFile]
+				if _, ok := files[fc.TrackFile]; !ok || tf == nil {
+					if fc.TrackFile != "" {
+						d.errorf(fmt.Sprintf("virtual_server[%d].real_server[%d].file_check[%d].track_file", i, j, k), "track_file %q not defined (no [[track_file]] with this name)", fc.TrackFile)
+					}
+					if fc.Weight == fileWeightUnset {
+						fc.Weight = 0
+					}
+					continue
+				}
+				fc.File = tf.File
+				if fc.Weight == fileWeightUnset {
+					fc.Weight, fc.WeightReverse = tf.Weight, tf.WeightReverse
+				}
+			}
+		}
+	}
 }

@@ -386,12 +386,13 @@ type Checkers struct {
 	SMTPCheck []SMTPCheck // smtp_check (one per legacy host block)
 	DNSCheck  []DNSCheck  // dns_check
 	UDPCheck  []UDPCheck  // udp_check
+	FileCheck []FileCheck // file_check
 }
 
 // Len is the number of checkers.
 func (c Checkers) Len() int {
 	return len(c.HTTPGet) + len(c.SSLGet) + len(c.TCPCheck) + len(c.PingCheck) + len(c.MiscCheck) +
-		len(c.SMTPCheck) + len(c.DNSCheck) + len(c.UDPCheck)
+		len(c.SMTPCheck) + len(c.DNSCheck) + len(c.UDPCheck) + len(c.FileCheck)
 }
 
 // CheckCommon holds the keys every network checker has. After Load
@@ -493,6 +494,15 @@ type UDPCheck struct {
 	ReplyMask      []byte // bits of Reply that are wildcards (nil: none)
 	MinReplyLength int    // min_reply_length, default 0
 	MaxReplyLength int    // max_reply_length, default 255
+}
+
+// FileCheck is a file_check checker: a [[track_file]]'s number drives the
+// real server's weight (keepalived's FILE_CHECK).
+type FileCheck struct {
+	TrackFile     string // track_file: the name of a [[track_file]] (required)
+	File          string // that track_file's file (filled in by Load)
+	Weight        int    // weight -65535..65535, default the track_file's weight
+	WeightReverse bool   // weight "N reverse" / reverse, default the track_file's
 }
 
 // MiscCheck is a misc_check checker: a script whose exit status decides.

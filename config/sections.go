@@ -760,7 +760,7 @@ func (d *decoder) decodeRS(n *node, vs *VirtualServer) RealServer {
 		rs.Checkers.MiscCheck = append(rs.Checkers.MiscCheck, d.decodeMisc(t, vs))
 	}
 	d.decodeMoreCheckers(n, &rs, vs, needPort)
-	for _, k := range []string{"bfd_check", "file_check"} {
+	for _, k := range []string{"bfd_check"} {
 		n.get(k) // reported as not supported yet when present
 	}
 	n.finish()

@@ -26,7 +26,6 @@ var notSupported = map[string]string{
 	// Health checks: only http_get, ssl_get, tcp_check, ping_check and
 	// misc_check are built.
 	"virtual_server.real_server.bfd_check":          "",
-	"virtual_server.real_server.file_check":         "",
 	"virtual_server.real_server.http_get.url.regex": "",
 	"virtual_server.real_server.ssl_get.url.regex":  "",
 }

@@ -87,6 +87,11 @@ func FromConfig(c *config.Config) ([]RealServerSpec, error) {
 					Reply: uc.Reply, ReplyMask: uc.ReplyMask, MinReply: uc.MinReplyLength, MaxReply: uc.MaxReplyLength})
 				add("udp_check", ch, policy(uc.CheckCommon), err)
 			}
+			for _, fc := range rs.Checkers.FileCheck {
+				logAll = false
+				ch, err := NewFileChecker(FileSpec{Path: fc.File, Weight: fc.Weight, Reverse: fc.WeightReverse, Configured: rs.Weight})
+				add("file_check", ch, Policy{DelayLoop: FileCheckInterval}, err)
+			}
 			out = append(out, spec)
 		}
 	}
