@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -284,4 +285,196 @@ func (d *decoder) validateFileChecks(c *Config, files map[string]int) {
 			}
 		}
 	}
+}
+
+// sslOnly reads a key that only ssl_get has.
+func (d *decoder) sslOnly(n *node, ssl bool, k string, read func()) {
+	if ssl {
+		read()
+	} else if n.has(k) {
+		n.used[k] = true
+		d.errorf(n.keyPath(k), "only for ssl_get")
+	}
+}
+
+// decodeHTTPMore reads the http_get/ssl_get keys added with regex support.
+func (d *decoder) decodeHTTPMore(n *node, c *HTTPCheck, ssl bool) {
+	d.sslOnly(n, ssl, "sni_name", func() {
+		if n.nonEmpty("sni_name", &c.SNIName) {
+			c.EnableSNI = true
+		}
+	})
+	d.sslOnly(n, ssl, "tls_compliant", func() { n.boolean("tls_compliant", &c.TLSCompliant) })
+	n.boolean("fast_recovery", &c.FastRecovery)
+}
+
+// decodeURLRegex reads a url's regex keys and compiles the pattern, so
+// that one Go's RE2 cannot express is refused at load.
+func (d *decoder) decodeURLRegex(t *node, u *URL, ssl bool) {
+	d.sslOnly(t, ssl, "tls_compliant", func() { t.boolean("tls_compliant", &u.TLSCompliant) })
+	t.str("regex", &u.Regex)
+	t.boolean("regex_no_match", &u.RegexNoMatch)
+	var opts string
+	switch v, _ := t.m["regex_options"]; v.(type) {
+	case string:
+		if t.str("regex_options", &opts) {
+			u.RegexOptions = strings.Fields(opts)
+		}
+	default:
+		t.stringList("regex_options", &u.RegexOptions)
+	}
+	t.integer("regex_min_offset", &u.RegexMinOffset, 0, math.MaxInt32)
+	u.RegexMaxSet = t.integer("regex_max_offset", &u.RegexMaxOffset, 0, math.MaxInt32)
+	var stack string
+	if t.nonEmpty("regex_stack", &stack) {
+		f := strings.Fields(stack)
+		var a, b int
+		if len(f) != 2 || !atoi(f[0], &a) || !atoi(f[1], &b) || a > b {
+			d.errorf(t.keyPath("regex_stack"), "want \"START MAX\" with START <= MAX, got %q", stack)
+		}
+		u.RegexStack = [2]int{a, b}
+	}
+	if u.Regex == "" {
+		for _, k := range []string{"regex_no_match", "regex_options", "regex_min_offset", "regex_max_offset", "regex_stack"} {
+			if t.has(k) {
+				d.errorf(t.keyPath(k), "needs regex")
+			}
+		}
+		return
+	}
+	if u.RegexMaxSet && u.RegexMaxOffset < u.RegexMinOffset {
+		d.errorf(t.keyPath("regex_max_offset"), "%d below regex_min_offset %d", u.RegexMaxOffset, u.RegexMinOffset)
+	}
+	if _, _, err := CompileRegex(u.Regex, u.RegexOptions); err != nil {
+		k := "regex"
+		if strings.Contains(err.Error(), "regex_options") {
+			k = "regex_options"
+		}
+		d.errorf(t.keyPath(k), "%v", err)
+	}
+}
+
+func atoi(s string, dst *int) bool {
+	n := 0
+	if s == "" || len(s) > 9 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+		n = n*10 + int(c-'0')
+	}
+	*dst = n
+	return true
+}
+
+// regexOptions maps keepalived's regex_options (PCRE2 option names) to
+// what Go's RE2 does with them: a flag, "" (no effect on what matches:
+// an optimisation switch, or RE2 already behaves so), or refused.
+var regexOptions = map[string]string{
+	"caseless":          "i",
+	"multiline":         "m",
+	"dotall":            "s",
+	"ungreedy":          "U",
+	"firstline":         "", // enforced by the checker: the match starts in the first line
+	"utf":               "", // RE2 always matches UTF-8
+	"dollar_endonly":    "", // RE2's $ (without multiline) only matches at the very end
+	"no_auto_capture":   "",
+	"no_auto_possess":   "",
+	"no_dotstar_anchor": "",
+	"no_start_optimize": "",
+	"never_backslash_c": "", // RE2 has no \C
+	"use_offset_limit":  "", // regex_max_offset always limits the start
+}
+
+// refusedRegexOptions are the PCRE2 options whose meaning RE2 cannot give.
+var refusedRegexOptions = map[string]string{
+	"extended":            "RE2 has no extended (x) mode: remove the white space and comments from the pattern",
+	"ucp":                 "RE2's \\w, \\d, \\b are ASCII only; use \\pL, \\pN classes",
+	"never_ucp":           "",
+	"never_utf":           "RE2 always matches UTF-8",
+	"allow_empty_class":   "",
+	"alt_bsux":            "",
+	"alt_circumflex":      "",
+	"alt_verbnames":       "RE2 has no backtracking verbs",
+	"auto_callout":        "RE2 has no callouts",
+	"dupnames":            "RE2 refuses duplicate group names",
+	"match_unset_backref": "RE2 has no back-references",
+}
+
+// CompileRegex compiles a url regex with its regex_options as Go's RE2.
+// firstline reports the firstline option (the caller checks that the match
+// starts in the first line). A pattern or option RE2 cannot express is an
+// error that says so.
+func CompileRegex(pattern string, options []string) (re *regexp.Regexp, firstline bool, err error) {
+	var flags strings.Builder
+	for _, o := range options {
+		f, ok := regexOptions[o]
+		if !ok {
+			why, known := refusedRegexOptions[o]
+			if !known {
+				return nil, false, fmt.Errorf("regex_options: unknown option %q", o)
+			}
+			if why == "" {
+				why = "no RE2 equivalent"
+			}
+			return nil, false, fmt.Errorf("regex_options: %s cannot be expressed in Go's RE2 (%s)", o, why)
+		}
+		if o == "firstline" {
+			firstline = true
+		}
+		if f != "" && !strings.Contains(flags.String(), f) {
+			flags.WriteString(f)
+		}
+	}
+	p := pattern
+	if flags.Len() > 0 {
+		p = "(?" + flags.String() + ")" + p
+	}
+	re, err = regexp.Compile(p)
+	if err != nil {
+		return nil, false, fmt.Errorf("Go's RE2 cannot compile %q (keepalived uses PCRE2; RE2 has no back-references, look-around, possessive or atomic groups): %w", pattern, err)
+	}
+	return re, firstline, nil
+}
+
+// httpMore writes the keys decodeHTTPMore reads (dump.go calls it).
+func (w *tomlWriter) httpMore(h *HTTPCheck, ssl bool) {
+	if ssl {
+		w.strOpt("sni_name", h.SNIName)
+		w.boolean("tls_compliant", h.TLSCompliant)
+	}
+	w.boolean("fast_recovery", h.FastRecovery)
+}
+
+// urlMore appends a url's regex keys to its inline table (dump.go).
+func urlMore(parts []string, u *URL, ssl bool) []string {
+	if ssl && u.TLSCompliant {
+		parts = append(parts, "tls_compliant = true")
+	}
+	if u.Regex == "" {
+		return parts
+	}
+	parts = append(parts, "regex = "+quote(u.Regex))
+	if u.RegexNoMatch {
+		parts = append(parts, "regex_no_match = true")
+	}
+	if len(u.RegexOptions) > 0 {
+		var q []string
+		for _, o := range u.RegexOptions {
+			q = append(q, quote(o))
+		}
+		parts = append(parts, "regex_options = ["+strings.Join(q, ", ")+"]")
+	}
+	if u.RegexMinOffset > 0 {
+		parts = append(parts, fmt.Sprintf("regex_min_offset = %d", u.RegexMinOffset))
+	}
+	if u.RegexMaxSet {
+		parts = append(parts, fmt.Sprintf("regex_max_offset = %d", u.RegexMaxOffset))
+	}
+	if u.RegexStack != [2]int{} {
+		parts = append(parts, fmt.Sprintf("regex_stack = \"%d %d\"", u.RegexStack[0], u.RegexStack[1]))
+	}
+	return parts
 }

@@ -327,6 +327,7 @@ func (w *tomlWriter) http(h *HTTPCheck, ssl bool) {
 	if ssl {
 		w.boolean("enable_sni", h.EnableSNI)
 	}
+	w.httpMore(h, ssl)
 	var us []string
 	for _, u := range h.URLs {
 		parts := []string{"path = " + quote(u.Path)}
@@ -345,6 +346,7 @@ func (w *tomlWriter) http(h *HTTPCheck, ssl bool) {
 		if u.Virtualhost != "" {
 			parts = append(parts, "virtualhost = "+quote(u.Virtualhost))
 		}
+		parts = urlMore(parts, &u, ssl)
 		us = append(us, "{ "+strings.Join(parts, ", ")+" }")
 	}
 	w.raw("url", "["+strings.Join(us, ", ")+"]")

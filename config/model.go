@@ -419,7 +419,10 @@ type HTTPCheck struct {
 	URLs         []URL  // url (at least one)
 	Virtualhost  string // virtualhost; default the virtual server's
 	HTTPProtocol string // http_protocol: "1.0" (default), "1.0C", "1.1"
-	EnableSNI    bool   // enable_sni (ssl_get)
+	EnableSNI    bool   // enable_sni (ssl_get; set too by sni_name)
+	SNIName      string // sni_name (ssl_get): the SNI sent, "" = the virtual host
+	TLSCompliant bool   // tls_compliant (ssl_get): end with a TLS close_notify
+	FastRecovery bool   // fast_recovery: lvsd checks every url in one round anyway
 }
 
 // URL is one url of an HTTP checker.
@@ -428,6 +431,15 @@ type URL struct {
 	Digest      string        // digest: 32 lower-case hex digits of the body's MD5, "" = not checked
 	StatusCodes []StatusRange // status_code, default [{200, 299}]
 	Virtualhost string        // virtualhost; default the checker's
+
+	Regex          string   // regex: a pattern (Go RE2 syntax) the body must match, "" = none
+	RegexNoMatch   bool     // regex_no_match: up when the body does not match
+	RegexOptions   []string // regex_options: keepalived's PCRE2 option names RE2 can express
+	RegexMinOffset int      // regex_min_offset: a match starts at or after this body offset
+	RegexMaxOffset int      // regex_max_offset: ... and at or before this one (when RegexMaxSet)
+	RegexMaxSet    bool     // regex_max_offset is set
+	RegexStack     [2]int   // regex_stack START MAX: PCRE2 JIT stack; RE2 needs none (no effect)
+	TLSCompliant   bool     // tls_compliant (ssl_get): this url ends with a TLS close_notify
 }
 
 // StatusRange is an inclusive range of HTTP status codes.

@@ -794,6 +794,7 @@ func (d *decoder) decodeHTTP(n *node, rs *RealServer, vs *VirtualServer, ssl boo
 		n.used["enable_sni"] = true
 		d.errorf(n.keyPath("enable_sni"), "only for ssl_get")
 	}
+	d.decodeHTTPMore(n, &c, ssl)
 	es, ok := n.list("url", true)
 	if !ok && !n.has("url") {
 		d.errorf(n.path, "missing key url")
@@ -840,7 +841,7 @@ func (d *decoder) decodeHTTP(n *node, rs *RealServer, vs *VirtualServer, ssl boo
 			}
 		}
 		t.nonEmpty("virtualhost", &u.Virtualhost)
-		t.get("regex") // not supported yet when present
+		d.decodeURLRegex(t, &u, ssl)
 		t.finish()
 		fillURL(&u, &c)
 		c.URLs = append(c.URLs, u)

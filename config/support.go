@@ -23,11 +23,8 @@ var notSupported = map[string]string{
 	// IPVS.
 	"virtual_server.real_server.tunnel_nocsum": "",
 
-	// Health checks: only http_get, ssl_get, tcp_check, ping_check and
-	// misc_check are built.
-	"virtual_server.real_server.bfd_check":          "",
-	"virtual_server.real_server.http_get.url.regex": "",
-	"virtual_server.real_server.ssl_get.url.regex":  "",
+	// Health checks: BFD is not built.
+	"virtual_server.real_server.bfd_check": "",
 }
 
 // Supported reports whether a key (a schema path such as

@@ -163,13 +163,15 @@ func httpSpec(h config.HTTPCheck, ssl bool, vs config.VirtualServer, g config.Gl
 	s := HTTPSpec{
 		Target: target(h.CheckCommon), Bind: bind(h.CheckCommon), BindIf: h.BindIf, Fwmark: h.FWMark,
 		Timeout: h.ConnectTimeout, Protocol: proto, VirtualHost: vhost,
-		TLS: ssl, SNI: h.EnableSNI,
+		TLS: ssl, SNI: h.EnableSNI, SNIName: h.SNIName, TLSCompliant: h.TLSCompliant,
 	}
 	if ssl {
 		s.CAFile, s.Cert, s.Key = g.SSLCA, g.SSLCertificate, g.SSLKey
 	}
 	for _, u := range h.URLs {
-		us := URLSpec{Path: u.Path, Digest: u.Digest, VirtualHost: u.Virtualhost}
+		us := URLSpec{Path: u.Path, Digest: u.Digest, VirtualHost: u.Virtualhost,
+			Regex: u.Regex, RegexOptions: u.RegexOptions, RegexNoMatch: u.RegexNoMatch,
+			RegexMin: u.RegexMinOffset, RegexMax: u.RegexMaxOffset, RegexMaxSet: u.RegexMaxSet, TLSCompliant: u.TLSCompliant}
 		us.Status = append(us.Status, u.StatusCodes...)
 		s.URLs = append(s.URLs, us)
 	}

@@ -41,6 +41,9 @@ type Target struct {
 	// socket per check on either side, and less kernel work. genhash
 	// leaves it off (an ordinary close, as keepalived).
 	ResetOnClose bool
+	// TLSCloseNotify sends a TLS close_notify alert once the response has
+	// been read (keepalived's tls_compliant).
+	TLSCloseNotify bool
 }
 
 // Response is what Fetch observed.
@@ -122,8 +125,9 @@ func Fetch(ctx context.Context, t *Target, onRead OnRead) (Response, error) {
 	defer stop()
 
 	conn := raw
+	var tc *tls.Conn
 	if t.TLS != nil {
-		tc := tls.Client(raw, t.TLS)
+		tc = tls.Client(raw, t.TLS)
 		if err := tc.HandshakeContext(ctx); err != nil {
 			return Response{}, &Error{Op: OpTLS, Err: err}
 		}
@@ -169,9 +173,12 @@ func Fetch(ctx context.Context, t *Target, onRead OnRead) (Response, error) {
 	if !p.HeaderComplete() {
 		return Response{}, &Error{Op: OpRead, Err: ErrNoData}
 	}
+	if tc != nil && t.TLSCloseNotify {
+		tc.CloseWrite() // the alert; a failure to send it changes nothing
+	}
 	if t.ResetOnClose {
-		if tc, ok := raw.(*net.TCPConn); ok {
-			tc.SetLinger(0)
+		if tcp, ok := raw.(*net.TCPConn); ok {
+			tcp.SetLinger(0)
 		}
 	}
 	return Response{Status: p.Status(), ContentLength: p.ContentLength(), BodyLen: p.BodyLen(), Digest: p.Sum()}, nil
