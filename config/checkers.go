@@ -22,9 +22,11 @@ func (d *decoder) decodeMoreCheckers(n *node, rs *RealServer, vs *VirtualServer,
 	}
 	for _, t := range n.tables("dns_check") {
 		c := DNSCheck{CheckCommon: defaultCommon(rs, vs, DefaultOtherDelayRetry), Type: DefaultDNSType}
-		c.Retry = DefaultDNSRetry
+		if !inherited(rs, vs, func(d CheckDefaults) bool { return d.RetrySet }) {
+			c.Retry = DefaultDNSRetry
+		}
 		d.decodeCommon(t, &c.CheckCommon)
-		if !t.has("delay_before_retry") {
+		if !t.has("delay_before_retry") && !inherited(rs, vs, func(d CheckDefaults) bool { return d.DelayBeforeRetrySet }) {
 			c.DelayBeforeRetry = c.DelayLoop // keepalived: 0 = its delay_loop
 		}
 		needPort(t, &c.CheckCommon)
@@ -477,4 +479,35 @@ func urlMore(parts []string, u *URL, ssl bool) []string {
 		parts = append(parts, fmt.Sprintf("regex_stack = \"%d %d\"", u.RegexStack[0], u.RegexStack[1]))
 	}
 	return parts
+}
+
+// checkDefaults reads the checker options a virtual_server (rs false) or
+// real_server (rs true) sets for the checkers below it.
+func (d *decoder) checkDefaults(n *node, c *CheckDefaults, rs bool) {
+	c.RetrySet = n.integer("retry", &c.Retry, 0, math.MaxInt32)
+	c.DelayBeforeRetrySet = n.duration("delay_before_retry", &c.DelayBeforeRetry, 0, maxDur)
+	c.WarmupSet = n.duration("warmup", &c.Warmup, 0, maxDur)
+	c.ConnectTimeoutSet = n.duration("connect_timeout", &c.ConnectTimeout, time.Millisecond, maxDur)
+	if rs {
+		c.DelayLoopSet = n.duration("delay_loop", &c.DelayLoop, 10*time.Millisecond, maxDur)
+	}
+}
+
+// checkDefaults writes what checkDefaults reads (dump.go).
+func (w *tomlWriter) checkDefaults(c *CheckDefaults) {
+	if c.RetrySet {
+		w.int("retry", c.Retry)
+	}
+	if c.DelayBeforeRetrySet {
+		w.dur("delay_before_retry", c.DelayBeforeRetry)
+	}
+	if c.WarmupSet {
+		w.dur("warmup", c.Warmup)
+	}
+	if c.ConnectTimeoutSet {
+		w.dur("connect_timeout", c.ConnectTimeout)
+	}
+	if c.DelayLoopSet {
+		w.dur("delay_loop", c.DelayLoop)
+	}
 }

@@ -223,6 +223,7 @@ func (w *tomlWriter) virtualServer(vs *VirtualServer) {
 	w.boolean("mh-port", vs.SchedFlags.MHPort)
 	w.boolean("mh-fallback", vs.SchedFlags.MHFallback)
 	w.dur("delay_loop", vs.DelayLoop)
+	w.checkDefaults(&vs.CheckDefaults)
 	w.int("quorum", vs.Quorum)
 	w.int("hysteresis", vs.Hysteresis)
 	w.command("quorum_up", vs.QuorumUp)
@@ -261,6 +262,8 @@ func (w *tomlWriter) virtualServer(vs *VirtualServer) {
 		w.boolean("tunnel_csum", rs.TunnelCsum)
 		w.boolean("tunnel_remcsum", rs.TunnelRemCsum)
 		w.boolean("alpha", rs.Alpha)
+		w.strOpt("virtualhost", rs.Virtualhost)
+		w.checkDefaults(&rs.CheckDefaults)
 		for _, h := range rs.Checkers.HTTPGet {
 			w.arrayTable("virtual_server.real_server.http_get")
 			w.http(&h, false)

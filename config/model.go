@@ -328,7 +328,27 @@ type VirtualServer struct {
 
 	VRRPInstance string // vrrp_instance: the instance ha_suspend follows
 
+	// CheckDefaults: retry, delay_before_retry, warmup, connect_timeout
+	// for every checker below (keepalived 2.x); delay_loop is DelayLoop.
+	CheckDefaults CheckDefaults
+
 	RealServers []RealServer // real_server
+}
+
+// CheckDefaults are checker options set on a virtual_server or
+// real_server for the checkers below it; a checker's own value wins, a
+// real server's wins over its virtual server's.
+type CheckDefaults struct {
+	Retry               int           // retry
+	RetrySet            bool          //
+	DelayBeforeRetry    time.Duration // delay_before_retry
+	DelayBeforeRetrySet bool          //
+	Warmup              time.Duration // warmup
+	WarmupSet           bool          //
+	ConnectTimeout      time.Duration // connect_timeout
+	ConnectTimeoutSet   bool          //
+	DelayLoop           time.Duration // delay_loop (real_server only)
+	DelayLoopSet        bool          //
 }
 
 // Name is the name every part of lvsd gives the virtual server — in the
@@ -372,6 +392,11 @@ type RealServer struct {
 	TunnelCsum       bool       // tunnel_csum
 	TunnelRemCsum    bool       // tunnel_remcsum
 	Alpha            bool       // alpha (inherits the virtual server's)
+	Virtualhost      string     // virtualhost: default for its http_get/ssl_get, "" = the virtual server's
+
+	// CheckDefaults: retry, delay_before_retry, warmup, connect_timeout,
+	// delay_loop for its checkers (over the virtual server's).
+	CheckDefaults CheckDefaults
 
 	Checkers Checkers
 }

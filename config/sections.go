@@ -620,6 +620,7 @@ func (d *decoder) decodeVS(n *node) VirtualServer {
 	n.boolean("omega", &vs.Omega)
 	n.boolean("ha_suspend", &vs.HASuspend)
 	n.nonEmpty("virtualhost", &vs.Virtualhost)
+	d.checkDefaults(n, &vs.CheckDefaults, false)
 	if v, ok := n.get("sorry_server"); ok {
 		var w []string
 		switch x := v.(type) {
@@ -714,6 +715,8 @@ func (d *decoder) decodeRS(n *node, vs *VirtualServer) RealServer {
 	n.boolean("tunnel_csum", &rs.TunnelCsum)
 	n.boolean("tunnel_remcsum", &rs.TunnelRemCsum)
 	n.boolean("alpha", &rs.Alpha)
+	n.nonEmpty("virtualhost", &rs.Virtualhost)
+	d.checkDefaults(n, &rs.CheckDefaults, true)
 	fillRealServer(&rs, vs)
 	if rs.TunnelType != "" && rs.LBKind != "TUN" && n.has("tunnel_type") {
 		d.errorf(n.keyPath("tunnel_type"), "needs lb_kind (or lvs_method) TUN")
@@ -757,7 +760,7 @@ func (d *decoder) decodeRS(n *node, vs *VirtualServer) RealServer {
 		rs.Checkers.PingCheck = append(rs.Checkers.PingCheck, c)
 	}
 	for _, t := range n.tables("misc_check") {
-		rs.Checkers.MiscCheck = append(rs.Checkers.MiscCheck, d.decodeMisc(t, vs))
+		rs.Checkers.MiscCheck = append(rs.Checkers.MiscCheck, d.decodeMisc(t, &rs, vs))
 	}
 	d.decodeMoreCheckers(n, &rs, vs, needPort)
 	for _, k := range []string{"bfd_check"} {
@@ -862,8 +865,8 @@ func isHexDigest(s string) bool {
 	return true
 }
 
-func (d *decoder) decodeMisc(n *node, vs *VirtualServer) MiscCheck {
-	m := defaultMiscCheck(vs)
+func (d *decoder) decodeMisc(n *node, rs *RealServer, vs *VirtualServer) MiscCheck {
+	m := defaultMiscCheck(rs, vs)
 	if !n.command("misc_path", &m.Path) && !n.has("misc_path") {
 		d.errorf(n.path, "missing key misc_path")
 	}
