@@ -317,7 +317,7 @@ func (d *decoder) decodeURLRegex(t *node, u *URL, ssl bool) {
 	t.str("regex", &u.Regex)
 	t.boolean("regex_no_match", &u.RegexNoMatch)
 	var opts string
-	switch v, _ := t.m["regex_options"]; v.(type) {
+	switch t.m["regex_options"].(type) {
 	case string:
 		if t.str("regex_options", &opts) {
 			u.RegexOptions = strings.Fields(opts)
@@ -436,7 +436,7 @@ func CompileRegex(pattern string, options []string) (re *regexp.Regexp, firstlin
 	}
 	re, err = regexp.Compile(p)
 	if err != nil {
-		return nil, false, fmt.Errorf("Go's RE2 cannot compile %q (keepalived uses PCRE2; RE2 has no back-references, look-around, possessive or atomic groups): %w", pattern, err)
+		return nil, false, fmt.Errorf("%q cannot be compiled by Go's RE2 (keepalived uses PCRE2; RE2 has no back-references, look-around, possessive or atomic groups): %w", pattern, err)
 	}
 	return re, firstline, nil
 }

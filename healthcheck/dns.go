@@ -64,7 +64,7 @@ func (c *DNSChecker) String() string {
 
 // Check sends the query with a fresh id and waits for its reply.
 func (c *DNSChecker) Check(ctx context.Context) Result {
-	q := make([]byte, len(c.query), len(c.query))
+	q := make([]byte, len(c.query))
 	copy(q, c.query)
 	id := uint16(rand.Uint32())
 	q[0], q[1] = byte(id>>8), byte(id)
