@@ -81,7 +81,7 @@ bench-config:
 # CPU per check, then 10,000 real servers checked every second for 5 s
 # through the scheduler (cores used, heap per real server).
 bench-health:
-	$(GO) test -run '^$$' -bench 'HTTPGetCheck|SyscallFloor' -benchtime 3s ./healthcheck/
+	$(GO) test -run '^$$' -bench 'HTTPGetCheck|SyscallFloor|SMTPCheck|DNSCheck|UDPCheck|FileCheck|HTTPGetRegexCheck' -benchtime 3s ./healthcheck/
 	$(GO) test -run '^$$' -bench 'Scheduler10k|SchedulerOverhead' -benchtime 1x -timeout 5m ./healthcheck/
 
 # demo: a live failover between two lvsd nodes in namespaces (root).

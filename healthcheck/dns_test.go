@@ -14,7 +14,7 @@ import (
 
 // fakeUDP answers every datagram on loopback with what answer returns
 // (nothing when it returns nil; several datagrams when it returns more).
-func fakeUDP(t *testing.T, answer func(q []byte) [][]byte) netip.AddrPort {
+func fakeUDP(t testing.TB, answer func(q []byte) [][]byte) netip.AddrPort {
 	t.Helper()
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
@@ -187,4 +187,9 @@ func FuzzDNSReply(f *testing.F) {
 			t.Fatalf("non-final with reason %s", res.Reason)
 		}
 	})
+}
+
+// fakeUDPB is an echo for benchmarks.
+func fakeUDPB(b *testing.B) netip.AddrPort {
+	return fakeUDP(b, func(q []byte) [][]byte { return [][]byte{q} })
 }
