@@ -12,9 +12,9 @@ LDFLAGS     := -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.modif
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.7.0
 # Capabilities whose absence fails (instead of skips) a privileged test in
 # `make test`: see integration/testenv.
-HOST_REQUIRE ?= root,netns,keepalived,genhash,nginx,curl,busybox,man,git,ucarp
+HOST_REQUIRE ?= root,netns,keepalived,genhash,nginx,curl,busybox,man,git,ucarp,aiosmtpd,dnsmasq,socat
 
-.PHONY: all deps build test test-host test-vm vm-binaries bench-ipvs bench-health bench-config fuzz-health fuzz-config fuzz-ops fuzz-script lint bench bench-vrrp demo fuzz fuzz-convert convert-samples clean deb test-deb test-prometheus fuzz-man fuzz-carp bench-carp fuzz-journal
+.PHONY: all deps build test test-host test-vm vm-binaries bench-ipvs bench-health bench-config fuzz-health fuzz-config fuzz-ops fuzz-script lint bench bench-vrrp demo fuzz fuzz-convert convert-samples clean deb test-deb test-prometheus fuzz-man fuzz-carp bench-carp fuzz-journal fuzz-checkers
 
 all: build
 
@@ -101,7 +101,7 @@ bench-check:
 # CPU per check, then 10,000 real servers checked every second for 5 s
 # through the scheduler (cores used, heap per real server).
 bench-health:
-	$(GO) test -run '^$$' -bench 'HTTPGetCheck|SyscallFloor' -benchtime 3s ./healthcheck/
+	$(GO) test -run '^$$' -bench 'HTTPGetCheck|SyscallFloor|SMTPCheck|DNSCheck|UDPCheck|FileCheck|HTTPGetRegexCheck' -benchtime 3s ./healthcheck/
 	$(GO) test -run '^$$' -bench 'Scheduler10k|SchedulerOverhead' -benchtime 1x -timeout 5m ./healthcheck/
 
 # deb: the Debian package (contrib/debian, built with nfpm) in bin/deb/.
@@ -124,7 +124,7 @@ demo: build
 	bash contrib/install-deps.sh demo
 	bash contrib/demo.sh $(BIN)
 
-fuzz: fuzz-health fuzz-config fuzz-ops fuzz-script fuzz-convert fuzz-man fuzz-carp fuzz-journal
+fuzz: fuzz-health fuzz-config fuzz-ops fuzz-script fuzz-convert fuzz-man fuzz-carp fuzz-journal fuzz-checkers
 
 # fuzz-convert: the keepalived configuration reader and converter, 30 s.
 fuzz-convert:
@@ -165,6 +165,10 @@ fuzz-config:
 # fuzz-health: the genhash response parser and argument parser, 30 s each.
 fuzz-health:
 	for f in FuzzParser FuzzParseArgs; do $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 30s ./healthcheck/genhash/ || exit 1; done
+
+# fuzz-checkers: the dns_check and udp_check reply judges, 30 s each.
+fuzz-checkers:
+	for f in FuzzDNSReply FuzzUDPReply; do $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 30s ./healthcheck/ || exit 1; done
 
 # fuzz-script: the command-line splitter every script of lvsd goes through
 # (vrrp_script, notify, misc_check, notify_up/down, quorum), 30 s.

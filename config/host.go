@@ -163,6 +163,18 @@ func (hc *hostCheck) run() {
 			for k, h := range rs.Checkers.PingCheck {
 				hc.iface(fmt.Sprintf("%s.ping_check[%d].bind_if", rb, k), h.BindIf, vmacs)
 			}
+			for k, h := range rs.Checkers.SMTPCheck {
+				hc.iface(fmt.Sprintf("%s.smtp_check[%d].bind_if", rb, k), h.BindIf, vmacs)
+				for l, ho := range h.Hosts {
+					hc.iface(fmt.Sprintf("%s.smtp_check[%d].host[%d].bind_if", rb, k, l), ho.BindIf, vmacs)
+				}
+			}
+			for k, h := range rs.Checkers.DNSCheck {
+				hc.iface(fmt.Sprintf("%s.dns_check[%d].bind_if", rb, k), h.BindIf, vmacs)
+			}
+			for k, h := range rs.Checkers.UDPCheck {
+				hc.iface(fmt.Sprintf("%s.udp_check[%d].bind_if", rb, k), h.BindIf, vmacs)
+			}
 		}
 	}
 	hc.carp(vmacs) // carp.go

@@ -190,6 +190,14 @@ func (d *daemon) virtualServerStatus() []control.VirtualServer {
 					}
 					crs.Weight = h.Weight
 					for _, c := range h.Checks {
+						for r, n := range c.Results {
+							if n > 0 {
+								if crs.Checks == nil {
+									crs.Checks = map[string]uint64{}
+								}
+								crs.Checks[healthcheck.Reason(r).String()] += n
+							}
+						}
 						if c.Since.After(crs.LastCheck) {
 							crs.LastCheck = c.Since
 							crs.LastResult = c.Name + ": " + c.Reason.String()
