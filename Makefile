@@ -65,6 +65,19 @@ bench-ipvs:
 	$(VM) --timeout 900 --mem 2G -e LVSD_REQUIRE=$(VM_REQUIRE) -- \
 		integration/vm/suite.sh ipvs=$(VM_BIN)/ipvs.test -- -test.run '^$$' -test.bench KernelApply -test.benchtime 3x
 
+# bench-director: keepalived and lvsd side by side as directors, on the same
+# generated 1,000 x 10 table in the VM (integration/directorbench): start,
+# memory, idle CPU, reloads, stop, then TCP_CHECK and HTTP_GET on 200 real
+# servers; medians of 3 and the ratio lvsd/keepalived. Smaller or longer:
+# BENCH_DIRECTOR_FLAGS='-director.vs=100 -director.samples=1 -director.checks=0'.
+BENCH_DIRECTOR_FLAGS ?=
+.PHONY: bench-director
+bench-director:
+	$(MAKE) vm-binaries VM_PKGS=integration/directorbench
+	$(VM) --keepalived --timeout 5400 --mem 2G -e LVSD_REQUIRE=$(VM_REQUIRE) -e LVSD_BIN=$(CURDIR)/$(VM_BIN)/lvsd -- \
+		integration/vm/suite.sh integration/directorbench=$(VM_BIN)/integration_directorbench.test -- \
+		-test.run '^$$' -test.bench '^BenchmarkDirector$$' -test.benchtime 1x -test.timeout 90m -test.v $(BENCH_DIRECTOR_FLAGS)
+
 bench: bench-vrrp bench-health bench-config
 
 # bench-vrrp: the advert path (allocations, ns/op), then lvsd and keepalived

@@ -37,6 +37,14 @@ func (o *ops) snapshot(now time.Time) *control.Status {
 	}
 	s.VRRPSockets = d.vrrp.socketStatus()
 	s.VirtualServers = d.virtualServerStatus()
+	if p := d.ipvs; p != nil {
+		p.mu.Lock()
+		m := p.m
+		p.mu.Unlock()
+		if m != nil {
+			s.IPVSRequests = m.Requests()
+		}
+	}
 	return s
 }
 

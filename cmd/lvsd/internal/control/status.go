@@ -15,6 +15,9 @@ type Status struct {
 	SyncGroups     []SyncGroup     `json:"vrrp_sync_groups,omitempty"`
 	VRRPSockets    []VRRPSocket    `json:"vrrp_sockets,omitempty"`
 	VirtualServers []VirtualServer `json:"virtual_servers"`
+	// IPVSRequests counts the mutating IPVS netlink requests sent since
+	// start (a reload changing one weight adds exactly one).
+	IPVSRequests uint64 `json:"ipvs_requests"`
 }
 
 // Instance is one VRRP instance.
