@@ -28,7 +28,9 @@ func (t table) bumpVS() int { return t.vs / 2 }
 // svcAddr is virtual server i's address, in ascending order: keepalived
 // adds the services in the file's order and lvsd in sorted order, so the
 // last one of the file is the last one both add.
-func svcAddr(i int) netip.Addr { return netip.AddrFrom4([4]byte{10, 0, byte(i / 250), byte(i%250 + 1)}) }
+func svcAddr(i int) netip.Addr {
+	return netip.AddrFrom4([4]byte{10, 0, byte(i / 250), byte(i%250 + 1)})
+}
 
 // rsAddr is real server j of virtual server i: 10.2.j.x, all inside
 // 10.2.0.0/16 (local to the namespace in the check scenarios).
