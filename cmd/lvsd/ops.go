@@ -366,26 +366,34 @@ func (o *ops) stateWriter(ctx context.Context, kick <-chan struct{}) {
 	if !o.stateFileOn() {
 		return
 	}
-	every := time.Second
+	// Without VRRP instances there is nothing to resume and no heartbeat.
+	every, ticking := time.Second, true
 	t := time.NewTicker(every)
 	defer t.Stop()
 	var last string
+	written := false
 	write := func() {
 		var intervals []time.Duration
 		for _, in := range o.instances() {
 			intervals = append(intervals, in.Config().AdvertInterval)
 		}
-		if d := touchInterval(intervals); d != every {
-			every = d
+		switch d := touchInterval(intervals); {
+		case len(intervals) == 0:
+			if ticking {
+				t.Stop()
+				ticking = false
+			}
+		case !ticking || d != every:
+			every, ticking = d, true
 			t.Reset(d)
 		}
 		cur := o.currentState()
-		if key := stateKey(cur); key != last {
+		if key := stateKey(cur); !written || key != last {
 			if err := writeStateFile(o.flags.stateFile, cur); err != nil {
 				o.log.Warn("cannot write the state file", "err", err)
 				return
 			}
-			last = key
+			last, written = key, true
 		}
 	}
 	write()
@@ -399,7 +407,7 @@ func (o *ops) stateWriter(ctx context.Context, kick <-chan struct{}) {
 			// The heartbeat a restarted lvsd reads (stateFile.fresh).
 			if err := touchStateFile(o.flags.stateFile, now); err != nil {
 				o.log.Warn("cannot touch the state file", "err", err)
-				last = ""
+				written = false
 				write()
 			}
 		}

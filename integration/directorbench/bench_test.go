@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -30,6 +31,7 @@ var (
 	flagChecks  = flag.Int("director.checks", 200, "real servers checked in the TCP_CHECK and HTTP_GET figures (0: skip them)")
 	flagWindow  = flag.Duration("director.check-window", 20*time.Second, "CPU window of the check figures")
 	flagKAMode  = flag.String("director.keepalived", "checker", "keepalived mode: checker (-C) or full")
+	flagLog     = flag.Bool("director.log", false, "log each daemon's output (lvsd's stderr, keepalived's syslog) after its sample")
 )
 
 // Quiet: a process tree is quiet once it uses less than quietLimit CPU in
@@ -171,7 +173,7 @@ func launch(b *testing.B, kind string, t table, lvsdBin, kaBin string) *daemon {
 		args = []string{"run", "-f", d.conf, "--socket", filepath.Join(d.dir, "lvsd.sock"), "--state-file", filepath.Join(d.dir, "state.json")}
 	} else {
 		bin = kaBin
-		args = []string{"-n", "-l", "-f", d.conf, "-p", filepath.Join(d.dir, "k.pid"), "-c", filepath.Join(d.dir, "c.pid"), "-r", filepath.Join(d.dir, "v.pid")}
+		args = []string{"-n", "-f", d.conf, "-p", filepath.Join(d.dir, "k.pid"), "-c", filepath.Join(d.dir, "c.pid"), "-r", filepath.Join(d.dir, "v.pid")}
 		if *flagKAMode == "checker" {
 			args = append(args, "-C")
 		}
@@ -181,9 +183,13 @@ func launch(b *testing.B, kind string, t table, lvsdBin, kaBin string) *daemon {
 	d.cpu = newSampler(d.pid(), tick)
 	b.Cleanup(d.cpu.close)
 	b.Cleanup(func() {
-		if b.Failed() {
-			out := d.proc.Out.String()
-			b.Logf("%s output (last 4 kB):\n%s", kind, out[max(0, len(out)-4096):])
+		if b.Failed() || *flagLog {
+			out := d.proc.Out.String() + syslog.String()
+			syslog.Reset()
+			if len(out) > 16<<10 {
+				out = out[:8<<10] + "\n[...]\n" + out[len(out)-8<<10:]
+			}
+			b.Logf("%s output:\n%s", kind, out)
 		}
 	})
 	return d
@@ -469,6 +475,62 @@ func serveChecks(b *testing.B, n *netlab.Node) {
 	b.Cleanup(func() { _ = srv.Close() })
 }
 
+// copyBinary copies an executable into a temporary directory (tmpfs in the
+// VM).
+func copyBinary(b *testing.B, src string) string {
+	data, err := os.ReadFile(src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	dst := filepath.Join(b.TempDir(), filepath.Base(src))
+	if err := os.WriteFile(dst, data, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	return dst
+}
+
+// syslog holds what keepalived logged through /dev/log (the VM has no
+// syslog daemon: without one, keepalived would write every line to the
+// slow serial console).
+var syslog syslogSink
+
+type syslogSink struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+func (s *syslogSink) String() string { s.mu.Lock(); defer s.mu.Unlock(); return string(s.buf) }
+func (s *syslogSink) Reset()         { s.mu.Lock(); s.buf = nil; s.mu.Unlock() }
+
+// listenSyslog serves /dev/log unless something already does.
+func listenSyslog(b *testing.B) {
+	if _, err := os.Stat("/dev/log"); err == nil {
+		return
+	}
+	c, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: "/dev/log", Net: "unixgram"})
+	if err != nil {
+		b.Fatalf("syslog sink: %v", err)
+	}
+	b.Cleanup(func() { c.Close(); os.Remove("/dev/log") })
+	go func() {
+		buf := make([]byte, 64<<10)
+		for {
+			n, err := c.Read(buf)
+			if err != nil {
+				return
+			}
+			if *flagLog {
+				syslog.mu.Lock()
+				syslog.buf = append(append(syslog.buf, buf[:n]...), '\n')
+				if len(syslog.buf) > 1<<20 {
+					syslog.buf = syslog.buf[len(syslog.buf)-(64<<10):]
+				}
+				syslog.mu.Unlock()
+			}
+		}
+	}()
+}
+
 // waitSystemQuiet waits (at most 60 s) until the VM's CPUs are less than
 // 5 % busy over a second.
 func waitSystemQuiet(b *testing.B) {
@@ -485,10 +547,13 @@ func waitSystemQuiet(b *testing.B) {
 func BenchmarkDirector(b *testing.B) {
 	testenv.NeedIPVS(b)
 	kaBin := testenv.NeedBinary(b, "keepalived")
-	lvsdBin := testenv.LvsdBinary(b)
+	// keepalived runs from the initramfs (RAM): lvsd too, not from the 9p
+	// share, whose page faults under emulation cost seconds at exec
+	lvsdBin := copyBinary(b, testenv.LvsdBinary(b))
 	if *flagKAMode != "checker" && *flagKAMode != "full" {
 		b.Fatalf("-director.keepalived %q: checker or full", *flagKAMode)
 	}
+	listenSyslog(b)
 	kinds := []string{"keepalived", "lvsd"}
 	// alternate which daemon goes first in each sample
 	order := func(i int) []string {
