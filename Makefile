@@ -71,10 +71,12 @@ bench-ipvs:
 # servers; medians of 3 and the ratio lvsd/keepalived. Smaller or longer:
 # BENCH_DIRECTOR_FLAGS='-director.vs=100 -director.samples=1 -director.checks=0'.
 BENCH_DIRECTOR_FLAGS ?=
+# BENCH_LVSD: the lvsd binary measured (another build: a path under the work tree)
+BENCH_LVSD  ?= $(CURDIR)/$(VM_BIN)/lvsd
 .PHONY: bench-director
 bench-director:
 	$(MAKE) vm-binaries VM_PKGS=integration/directorbench
-	$(VM) --keepalived --timeout 5400 --mem 2G -e LVSD_REQUIRE=$(VM_REQUIRE) -e LVSD_BIN=$(CURDIR)/$(VM_BIN)/lvsd -- \
+	$(VM) --keepalived --timeout 5400 --mem 2G -e LVSD_REQUIRE=$(VM_REQUIRE) -e LVSD_BIN=$(BENCH_LVSD) -- \
 		integration/vm/suite.sh integration/directorbench=$(VM_BIN)/integration_directorbench.test -- \
 		-test.run '^$$' -test.bench '^BenchmarkDirector$$' -test.benchtime 1x -test.timeout 90m -test.v $(BENCH_DIRECTOR_FLAGS)
 
@@ -104,7 +106,12 @@ bench-health:
 demo: build
 	bash contrib/demo.sh $(BIN)
 
-fuzz: fuzz-health fuzz-config fuzz-ops fuzz-script
+fuzz: fuzz-health fuzz-config fuzz-ops fuzz-script fuzz-ipvs
+
+# fuzz-ipvs: the /proc/net/ip_vs fingerprint of the periodic reconcile, 30 s.
+.PHONY: fuzz-ipvs
+fuzz-ipvs:
+	$(GO) test -run '^$$' -fuzz '^FuzzFingerprintProcIPVS$$' -fuzztime 30s ./ipvs/
 
 # fuzz-ops: the state file reader of lvsd run (restart without outage), 30 s.
 fuzz-ops:

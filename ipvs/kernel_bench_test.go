@@ -145,3 +145,33 @@ func BenchmarkKernelApply(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkKernelReconcile: Run's periodic check of a 1,000 x 10 table
+// that nobody changed, in full (a dump per service) and by fingerprint.
+func BenchmarkKernelReconcile(b *testing.B) {
+	c, _ := kernelNS(b)
+	m := NewManager(c, nil)
+	ctx := context.Background()
+	if err := m.Apply(ctx, bigTable(1000, 10)); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("full", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := m.reconcileTick(ctx, true); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("fingerprint", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := m.reconcileTick(ctx, false); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if full, cheap := m.reconcileCounts(); cheap == 0 {
+			b.Fatalf("%d full reads, no cheap check", full)
+		}
+	})
+}
