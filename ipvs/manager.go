@@ -66,10 +66,10 @@ type Manager struct {
 	// lastLog and suppressed rate-limit the failure log per reason.
 	lastLog    map[FailReason]time.Time
 	suppressed map[FailReason]int
-	// fp is the client's fingerprint of the kernel's table taken just
-	// before the last full read that found nothing to change; fpValid is
-	// false once anything was changed since (by lvsd: then the kernel's
-	// fingerprint is unknown until the next full read).
+	// fp is the client's fingerprint of the kernel's table as lvsd last
+	// knew it whole: taken just before a full read that found nothing to
+	// change, or just after lvsd's own changes were all applied; fpValid
+	// is false when unknown (nothing read yet, a failed request, a flush).
 	fp      uint64
 	fpValid bool
 	// fullReads and cheapChecks count Run's reconciles: full re-reads and
@@ -194,6 +194,18 @@ func (m *Manager) sync(ctx context.Context, read bool) error {
 	if len(errs) > 0 {
 		m.known = nil // the next call reads the kernel again
 		return errors.Join(errs...)
+	}
+	if len(ops) > 0 {
+		// The kernel now holds what was just written: its fingerprint is
+		// the next reconcile's baseline, so that lvsd's own changes (the
+		// start's whole table) cost no full read. A change by hand in the
+		// instant between the last request and this read would wait for
+		// the hourly full read.
+		if fp, ok := m.client.(fingerprinter); ok {
+			if f, err := fp.Fingerprint(); err == nil {
+				m.fp, m.fpValid = f, true
+			}
+		}
 	}
 	return nil
 }
@@ -472,7 +484,7 @@ func (m *Manager) reconcileTick(ctx context.Context, full bool) error {
 	m.fullReads++
 	// Taken before the read: a change made after it makes the next
 	// fingerprint differ, one made before it is seen by the read (and
-	// undone, which invalidates f: sync clears fpValid).
+	// undone: sync then takes the fingerprint of the result).
 	m.fp, m.fpValid = f, ferr == nil
 	err := m.sync(ctx, true)
 	if err != nil {

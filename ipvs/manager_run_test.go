@@ -34,9 +34,9 @@ func (m *Manager) reconcileCounts() (full, cheap uint64) {
 }
 
 // Run reads the whole table only when the fingerprint moved (a change by
-// hand is still undone at the next interval), after its own changes, and
-// every fullEvery-th interval; otherwise an interval costs one fingerprint
-// and no request.
+// hand is still undone at the next interval) and every fullEvery-th
+// interval; otherwise, also after lvsd's own changes, an interval costs
+// one fingerprint and no request.
 func TestRunFingerprintSkipsUnchangedTable(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := fpFake{NewFake()}
@@ -62,26 +62,30 @@ func TestRunFingerprintSkipsUnchangedTable(t *testing.T) {
 				t.Fatalf("after tick %d: %d full reads, %d cheap checks; want %d, %d", tick, full, cheap, wantFull, wantCheap)
 			}
 		}
-		step(1, 0) // no fingerprint yet: full
-		step(1, 1)
+		step(0, 1) // the initial apply took the fingerprint of its result
 		if calls := f.Calls(); len(calls) != 0 {
 			t.Errorf("an unchanged interval made requests: %v", callStrings(calls))
 		}
-		step(1, 2)
+		step(0, 2)
 		// by hand: ipvsadm -d
 		if err := f.DeleteDestination(a, dest("10.1.0.2", 80, 1).DestKey); err != nil {
 			t.Fatal(err)
 		}
-		step(2, 2) // the fingerprint moved: full read, restored
+		step(1, 2) // the fingerprint moved: full read, restored
 		if diff := cmp.Diff(desired[a].Destinations, f.Table()[a].Destinations, addrCmp); diff != "" {
 			t.Errorf("not restored (-want +got):\n%s", diff)
 		}
-		step(3, 2) // it changed the table itself: full again
 		for cheap := uint64(3); tick < fullEvery-1; cheap++ {
-			step(3, cheap)
+			step(1, cheap)
 		}
-		step(4, fullEvery-4) // every fullEvery-th interval: full whatever the fingerprint
-		step(4, fullEvery-3)
+		step(2, fullEvery-2) // every fullEvery-th interval: full whatever the fingerprint
+		step(2, fullEvery-1)
+		// a change of lvsd's own (a reload): no full read after it
+		desired = table(vsvc(a, "rr", dest("10.1.0.1", 80, 1), dest("10.1.0.2", 80, 4)))
+		if err := m.Apply(t.Context(), desired); err != nil {
+			t.Fatal(err)
+		}
+		step(2, fullEvery)
 		cancel()
 		if err := <-done; err != context.Canceled {
 			t.Errorf("Run returned %v", err)
