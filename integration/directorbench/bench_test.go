@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -400,7 +401,9 @@ func tableSample(b *testing.B, r *results, kind string, t table, lvsdBin, kaBin 
 		r.add("SIGHUP one weight changed: IPVS requests", "", kind, d.requests(lvsdBin)-req0)
 	}
 
-	// stop
+	// stop: until every process of the tree is gone (keepalived's
+	// checker child removes the table after its parent was told)
+	pids := tree(d.pid())
 	h = d.cpu.now()
 	if err := d.proc.Signal(syscall.SIGTERM); err != nil {
 		b.Fatal(err)
@@ -408,9 +411,25 @@ func tableSample(b *testing.B, r *results, kind string, t table, lvsdBin, kaBin 
 	if err := d.proc.Wait(2 * time.Minute); err != nil && !isExit(err) {
 		b.Fatalf("%s stop: %v", kind, err)
 	}
-	r.add("SIGTERM → exit", "s", kind, time.Since(h.t).Seconds())
+	for deadline := time.Now().Add(2 * time.Minute); slices.ContainsFunc(pids, running); {
+		if time.Now().After(deadline) {
+			b.Fatalf("%s: a process is still running 2 minutes after SIGTERM", kind)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	r.add("SIGTERM → every process exited", "s", kind, time.Since(h.t).Seconds())
 	s, ds := d.count()
 	r.note("table after stop", kind, fmt.Sprintf("%d services, %d destinations", s, ds))
+}
+
+// running reports whether pid exists and is not a zombie.
+func running(pid int) bool {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	_, rest, ok := strings.Cut(string(data), ") ")
+	return ok && !strings.HasPrefix(rest, "Z")
 }
 
 func isExit(err error) bool {
