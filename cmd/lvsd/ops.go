@@ -143,6 +143,7 @@ func (o *ops) run(cfg *config.Config) int {
 	o.log.Info("lvsd running", "config", o.file, "vrrp_instances", len(cfg.Instances),
 		"virtual_servers", len(cfg.VirtualServers), "socket", o.flags.socket)
 	o.sd.Ready(o.summary())
+	releaseMemory()
 
 	code := exitOK
 loop:

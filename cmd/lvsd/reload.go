@@ -66,6 +66,7 @@ func (o *ops) reload() error {
 	default:
 	}
 	o.sd.Ready(o.summary())
+	releaseMemory()
 	return err
 }
 
