@@ -1,6 +1,9 @@
 package ipvs
 
-import "bytes"
+import (
+	"bytes"
+	"hash/crc32"
+)
 
 // fingerprinter is implemented by clients that can summarise the kernel's
 // whole table cheaply (the netlink client: one read of /proc/net/ip_vs
@@ -10,27 +13,15 @@ type fingerprinter interface {
 	Fingerprint() (uint64, error)
 }
 
-// fingerprintProcIPVS hashes the text of /proc/net/ip_vs (FNV-1a, 64 bits)
-// without the connection counters, which move with traffic: a service line
-// whole (protocol, address, scheduler, persistence, flags), a destination
-// line's address, forwarding method and weight. Adding, removing or
-// re-weighting anything, or changing its method or scheduler, changes the
-// result; the fields the file does not show (thresholds, tunnel settings)
-// are left to the periodic full reconcile.
+// fingerprintProcIPVS hashes the text of /proc/net/ip_vs (CRC-32C, by
+// segment) without the connection counters, which move with traffic: a
+// service line whole (protocol, address, scheduler, persistence, flags), a
+// destination line up to its weight (address, forwarding method, weight).
+// Adding, removing or re-weighting anything, or changing its method or
+// scheduler, changes the result; the fields the file does not show
+// (thresholds, tunnel settings) are left to the periodic full reconcile.
 func fingerprintProcIPVS(data []byte) uint64 {
-	const (
-		offset = 14695981039346656037
-		prime  = 1099511628211
-	)
-	h := uint64(offset)
-	add := func(b []byte) {
-		for _, c := range b {
-			h ^= uint64(c)
-			h *= prime
-		}
-		h ^= '\n'
-		h *= prime
-	}
+	h := uint32(0)
 	for len(data) > 0 {
 		line := data
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
@@ -38,21 +29,32 @@ func fingerprintProcIPVS(data []byte) uint64 {
 		} else {
 			data = nil
 		}
-		if rest, ok := bytes.CutPrefix(line, []byte("  -> ")); ok {
-			// RemoteAddress:Port Forward Weight ActiveConn InActConn
+		if bytes.HasPrefix(line, destPrefix) {
+			// RemoteAddress:Port Forward Weight ActiveConn InActConn:
+			// the line up to the end of its third field
+			end := len(destPrefix)
 			for n := 0; n < 3; n++ {
-				rest = bytes.TrimLeft(rest, " ")
-				f := rest
-				if i := bytes.IndexByte(rest, ' '); i >= 0 {
-					f, rest = rest[:i], rest[i:]
-				} else {
-					rest = nil
+				for end < len(line) && line[end] == ' ' {
+					end++
 				}
-				add(f)
+				if i := bytes.IndexByte(line[end:], ' '); i >= 0 {
+					end += i
+				} else {
+					end = len(line)
+				}
 			}
-			continue
+			line = line[:end]
+		} else {
+			line = bytes.TrimRight(line, " ")
 		}
-		add(bytes.TrimRight(line, " "))
+		h = crc32.Update(h, crcTable, line)
+		h = crc32.Update(h, crcTable, newline)
 	}
-	return h
+	return uint64(h)
 }
+
+var (
+	crcTable   = crc32.MakeTable(crc32.Castagnoli)
+	destPrefix = []byte("  -> ")
+	newline    = []byte("\n")
+)
