@@ -335,7 +335,7 @@ func tableSample(b *testing.B, r *results, kind string, t table, lvsdBin, kaBin 
 	d := launch(b, kind, t, lvsdBin, kaBin)
 	first, all := d.waitTable(t)
 	q := d.quiet(d.start.Add(all))
-	r.add(fmt.Sprintf("exec → first IPVS service"), "s", kind, first.Seconds())
+	r.add("exec → first IPVS service", "s", kind, first.Seconds())
 	r.add(fmt.Sprintf("exec → all %d destinations", t.vs*t.rs), "s", kind, all.Seconds())
 	r.add("exec → CPU quiet", "s", kind, q.t.Sub(d.start).Seconds())
 	r.add("CPU used, exec → quiet", "s", kind, q.cpu.Seconds())
