@@ -69,6 +69,21 @@ bench-ipvs:
 	$(VM) --timeout 900 --mem 2G -e LVSD_REQUIRE=$(VM_REQUIRE) -- \
 		integration/vm/suite.sh ipvs=$(VM_BIN)/ipvs.test -- -test.run '^$$' -test.bench KernelApply -test.benchtime 3x
 
+# bench-director: keepalived and lvsd side by side as directors, on the same
+# generated 1,000 x 10 table in the VM (integration/directorbench): start,
+# memory, idle CPU, reloads, stop, then TCP_CHECK and HTTP_GET on 200 real
+# servers; medians of 3 and the ratio lvsd/keepalived. Smaller or longer:
+# BENCH_DIRECTOR_FLAGS='-director.vs=100 -director.samples=1 -director.checks=0'.
+BENCH_DIRECTOR_FLAGS ?=
+# BENCH_LVSD: the lvsd binary measured (another build: a path under the work tree)
+BENCH_LVSD  ?= $(CURDIR)/$(VM_BIN)/lvsd
+.PHONY: bench-director
+bench-director:
+	$(MAKE) vm-binaries VM_PKGS=integration/directorbench
+	$(VM) --keepalived --timeout 5400 --mem 2G -e LVSD_REQUIRE=$(VM_REQUIRE) -e LVSD_BIN=$(BENCH_LVSD) -- \
+		integration/vm/suite.sh integration/directorbench=$(VM_BIN)/integration_directorbench.test -- \
+		-test.run '^$$' -test.bench '^BenchmarkDirector$$' -test.benchtime 1x -test.timeout 90m -test.v $(BENCH_DIRECTOR_FLAGS)
+
 bench: bench-vrrp bench-health bench-config bench-carp
 
 # bench-carp: failover after a kill, an lvsd CARP pair next to a ucarp pair
@@ -124,7 +139,7 @@ demo: build
 	bash contrib/install-deps.sh demo
 	bash contrib/demo.sh $(BIN)
 
-fuzz: fuzz-health fuzz-config fuzz-ops fuzz-script fuzz-convert fuzz-man fuzz-carp fuzz-journal fuzz-checkers
+fuzz: fuzz-health fuzz-config fuzz-ops fuzz-script fuzz-convert fuzz-man fuzz-carp fuzz-journal fuzz-checkers fuzz-ipvs
 
 # fuzz-convert: the keepalived configuration reader and converter, 30 s.
 fuzz-convert:
@@ -150,6 +165,11 @@ fuzz-man:
 # fuzz-journal: the JOURNAL_STREAM (DEV:INODE) parser, 15 s.
 fuzz-journal:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseStream$$' -fuzztime 15s ./cmd/lvsd/internal/journal/
+
+# fuzz-ipvs: the /proc/net/ip_vs fingerprint of the periodic reconcile, 30 s.
+.PHONY: fuzz-ipvs
+fuzz-ipvs:
+	$(GO) test -run '^$$' -fuzz '^FuzzFingerprintProcIPVS$$' -fuzztime 30s ./ipvs/
 
 # fuzz-ops: the state file reader of lvsd run (restart without outage), 30 s.
 fuzz-ops:

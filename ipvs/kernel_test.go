@@ -510,3 +510,45 @@ func TestKernelRelease(t *testing.T) {
 		t.Errorf("after release: %d services, want only the foreign one: %+v", len(svcs), svcs)
 	}
 }
+
+// The fingerprint reads the table of the client's own namespace (the test
+// thread's, not the process's), moves with a change made by hand and comes
+// back when the change is undone; traffic counters do not move it.
+func TestKernelFingerprint(t *testing.T) {
+	c, ns := kernelNS(t)
+	fp, ok := c.(fingerprinter)
+	if !ok {
+		t.Fatal("the netlink client has no Fingerprint")
+	}
+	get := func() uint64 {
+		t.Helper()
+		f, err := fp.Fingerprint()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	empty := get()
+	if err := NewManager(c, nil).Apply(context.Background(), bigTable(3, 2)); err != nil {
+		t.Fatal(err)
+	}
+	full := get()
+	if full == empty {
+		t.Fatal("the fingerprint did not move when the table was filled")
+	}
+	if get() != full {
+		t.Fatal("the fingerprint of an unchanged table moved")
+	}
+	ipvsadm(t, ns, "-e", "-t", "10.0.0.2:80", "-r", "10.1.0.1:8080", "-m", "-w", "9")
+	if get() == full {
+		t.Error("a weight changed by hand: same fingerprint")
+	}
+	ipvsadm(t, ns, "-e", "-t", "10.0.0.2:80", "-r", "10.1.0.1:8080", "-m", "-w", "1")
+	if get() != full {
+		t.Error("the weight put back: the fingerprint differs")
+	}
+	ipvsadm(t, ns, "-d", "-t", "10.0.0.3:80", "-r", "10.1.0.2:8080")
+	if get() == full {
+		t.Error("a destination deleted by hand: same fingerprint")
+	}
+}

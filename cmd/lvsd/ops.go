@@ -154,6 +154,7 @@ func (o *ops) run(cfg *config.Config) int {
 	o.log.Info("lvsd running", "config", o.file, "vrrp_instances", len(cfg.Instances),
 		"virtual_servers", len(cfg.VirtualServers), "socket", o.flags.socket)
 	o.sd.Ready(o.summary())
+	releaseMemory()
 
 	code := exitOK
 loop:
@@ -419,7 +420,9 @@ func (o *ops) stateWriter(ctx context.Context, kick <-chan struct{}) {
 	if !o.stateFileOn() {
 		return
 	}
-	every := time.Second
+	// Without VRRP instances there is nothing to resume and no heartbeat:
+	// the ticker stops (no wakeups on an IPVS-only director).
+	every, ticking := time.Second, true
 	t := time.NewTicker(every)
 	defer t.Stop()
 	var last string
@@ -440,22 +443,29 @@ func (o *ops) stateWriter(ctx context.Context, kick <-chan struct{}) {
 		}
 		lastHB = hb
 	}
+	written := false
 	write := func() {
 		var intervals []time.Duration
 		for _, in := range o.instances() {
 			intervals = append(intervals, in.Config().AdvertInterval)
 		}
-		if d := touchInterval(intervals); d != every {
-			every = d
+		switch d := touchInterval(intervals); {
+		case len(intervals) == 0:
+			if ticking {
+				t.Stop()
+				ticking = false
+			}
+		case !ticking || d != every:
+			every, ticking = d, true
 			t.Reset(d)
 		}
 		cur := o.currentState()
-		if key := stateKey(cur); key != last {
+		if key := stateKey(cur); !written || key != last {
 			if err := writeStateFile(o.flags.stateFile, cur); err != nil {
 				o.log.Warn("cannot write the state file", "err", err)
 				return
 			}
-			last = key
+			last, written = key, true
 			// A new file's modification time is now, not an advert:
 			// put the heartbeat back (or the epoch: nothing to resume).
 			lastHB = time.Time{}

@@ -2,10 +2,15 @@ package main
 
 import (
 	"github.com/lvsd/lvsd/vrrp"
+
+	"bytes"
+	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -229,4 +234,34 @@ func TestTouchInterval(t *testing.T) {
 			t.Errorf("touchInterval(%v) = %v, want %v", c.in, got, c.want)
 		}
 	}
+}
+
+// Without VRRP instances the state writer writes the file once and then
+// sleeps: no heartbeat, no wakeup, no warning (it used to touch a file it
+// had never written every second and warn each time).
+func TestStateWriterNoInstancesNoHeartbeat(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "state.json")
+		var logs bytes.Buffer
+		o := newOps("lvsd.toml", opsFlags{stateFile: path}, slog.New(slog.NewTextHandler(&logs, nil)))
+		o.d = &daemon{}
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		go func() { defer close(done); o.stateWriter(ctx, make(chan struct{})) }()
+		synctest.Wait()
+		st, err := os.Stat(path)
+		if err != nil {
+			t.Fatalf("state file not written: %v", err)
+		}
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		if st2, err := os.Stat(path); err != nil || !st2.ModTime().Equal(st.ModTime()) {
+			t.Errorf("state file touched without instances: %v, %v -> %v", err, st.ModTime(), st2.ModTime())
+		}
+		cancel()
+		<-done
+		if logs.Len() > 0 {
+			t.Errorf("logged:\n%s", logs.String())
+		}
+	})
 }

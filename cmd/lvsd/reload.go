@@ -70,6 +70,7 @@ func (o *ops) reload() error {
 	default:
 	}
 	o.sd.Ready(o.summary())
+	releaseMemory()
 	return err
 }
 

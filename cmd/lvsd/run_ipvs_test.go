@@ -55,7 +55,7 @@ ip = "10.0.0.1"
 port = 443
 `
 
-func waitTable(t *testing.T, f *ipvs.Fake, what string, cond func(ipvs.Table) bool) {
+func waitTable(t testing.TB, f *ipvs.Fake, what string, cond func(ipvs.Table) bool) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for !cond(f.Table()) {

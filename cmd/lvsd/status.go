@@ -39,6 +39,14 @@ func (o *ops) snapshot(now time.Time) *control.Status {
 	s.VRRPSockets = d.vrrp.socketStatus()
 	s.VirtualServers = d.virtualServerStatus()
 	s.CARPInstances = d.carp.status() // carp.go
+	if p := d.ipvs; p != nil {
+		p.mu.Lock()
+		m := p.m
+		p.mu.Unlock()
+		if m != nil {
+			s.IPVSRequests = m.Requests()
+		}
+	}
 	return s
 }
 
