@@ -178,6 +178,7 @@ func (v *vrrpPart) start(ctx context.Context) error {
 		in := &v.d.cfg.Instances[i]
 		inst, err := v.build(ctx, in)
 		if err != nil {
+			_ = v.trk.stop(ctx) // running already (stop is idempotent)
 			v.closeAll()
 			return err
 		}
