@@ -449,7 +449,12 @@ var instanceRules = merge(notifyRules, map[string]rule{
 		}
 		x.t.set(n, "use_vmac", "true")
 	}},
-	"vmac_xmit_base":      boolFlag("vmac_xmit_base"),
+	"vmac_xmit_base": boolFlag("vmac_xmit_base"),
+	"native_ipv6": {key: "vrrp_instance.virtual_ipaddress (IPv6)", fn: func(x *ctx, n *Node) {
+		if x.args(n, 0, 0) {
+			keepDefault(x, n)
+		}
+	}},
 	"skip_check_adv_addr": boolOpt("skip_check_adv_addr"),
 	"no_accept": {why: "lvsd never filters traffic to its addresses", fn: func(x *ctx, n *Node) {
 		if x.args(n, 0, 0) {
