@@ -532,6 +532,7 @@ func (c *conv) top(nodes []*Node) {
 			case "vrrp_instance":
 				c.instances = append(c.instances, x.t)
 				x.block(n, instanceRules)
+				x.nativeIPv6(n)
 			case "virtual_server_group":
 				x.vsg(n)
 			}
@@ -627,4 +628,33 @@ func (c *conv) pushGlobalDefaults() {
 	if n := c.globalDefaults["checker_log_all_failures"]; n != nil && on(n) {
 		set(c.checkers, n, "log_all_failures", "true")
 	}
+}
+
+// nativeIPv6: keepalived's native_ipv6 makes an instance IPv6; an lvsd
+// instance is IPv6 when its addresses are, so the keyword is only accepted
+// there.
+func (x *ctx) nativeIPv6(inst *Node) {
+	n := x.extra["native_ipv6"]
+	if n == nil {
+		return
+	}
+	v6, v4 := 0, 0
+	for _, ch := range inst.Block {
+		if ch.Keyword() != "virtual_ipaddress" {
+			continue
+		}
+		for _, v := range ch.Block {
+			a, _, _ := strings.Cut(v.Keyword(), "/")
+			if ip, err := netip.ParseAddr(a); err == nil && ip.Is6() {
+				v6++
+			} else {
+				v4++
+			}
+		}
+	}
+	if v6 == 0 || v4 > 0 {
+		x.errorf(n, "not supported yet: an IPv6 instance with IPv4 addresses (lvsd's instance family is its addresses')")
+		return
+	}
+	x.warnf(n, "an instance with IPv6 addresses is IPv6 in lvsd: dropped")
 }

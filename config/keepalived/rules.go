@@ -449,7 +449,12 @@ var instanceRules = merge(notifyRules, map[string]rule{
 		}
 		x.t.set(n, "use_vmac", "true")
 	}},
-	"vmac_xmit_base":      boolFlag("vmac_xmit_base"),
+	"vmac_xmit_base": boolFlag("vmac_xmit_base"),
+	"native_ipv6": {key: "vrrp_instance.virtual_ipaddress (IPv6)", fn: func(x *ctx, n *Node) {
+		if x.args(n, 0, 0) {
+			keepDefault(x, n)
+		}
+	}},
 	"skip_check_adv_addr": boolOpt("skip_check_adv_addr"),
 	"no_accept": {why: "lvsd never filters traffic to its addresses", fn: func(x *ctx, n *Node) {
 		if x.args(n, 0, 0) {
@@ -817,10 +822,36 @@ func (x *ctx) realServer(n *Node) {
 		y.apply(ch, rsRules)
 	}
 	x.inheritRS(t)
+	var alphas []*Node
 	for _, cn := range checks {
-		y.checker(cn, x.extra)
+		if a := y.checker(cn, x.extra); a != nil {
+			alphas = append(alphas, a)
+		}
+	}
+	// keepalived's alpha is per checker, lvsd's per real server: the same
+	// when every checker of the server has it.
+	switch {
+	case len(alphas) == 0:
+	case len(alphas) < len(checks):
+		x.c.errorf(alphas[0], path, "alpha on some checkers of a real server only: not supported yet (lvsd's alpha is per real server)")
+	case t.get("alpha") == nil:
+		e := t.set(nil, "alpha", "true")
+		e.pos, e.comment = alphas[0].Pos, "alpha of its checkers"
 	}
 	t.tail = append(t.tail, n.Tail...)
+}
+
+// checkerAlpha records a checker's alpha for realServer.
+func checkerAlpha(x *ctx, n *Node) {
+	if !x.args(n, 0, 1) {
+		return
+	}
+	if on, ok := x.boolValue(n); ok && on {
+		if x.extra == nil {
+			x.extra = map[string]*Node{}
+		}
+		x.extra["alpha"] = n
+	}
 }
 
 // inheritRS gives a real server the virtual server's weight and
@@ -851,7 +882,7 @@ var commonCheckerRules = map[string]rule{
 	"warmup":             seconds("warmup", 0, 0),
 	"delay_loop":         seconds("delay_loop", 0.01, 0),
 	"log_all_failures":   boolOpt("log_all_failures"),
-	"alpha":              refuse("not supported yet: alpha on a checker (set alpha on the real_server)"),
+	"alpha":              {key: "virtual_server.real_server.alpha", fn: checkerAlpha},
 }
 
 var httpRules = merge(commonCheckerRules, map[string]rule{
@@ -907,10 +938,12 @@ var miscRules = map[string]rule{
 	"retry":              integer("retry", 0, 1<<31-1),
 	"delay_before_retry": seconds("delay_before_retry", 0, 0),
 	"log_all_failures":   refuse("not supported yet: log_all_failures on misc_check"),
-	"alpha":              refuse("not supported yet: alpha on a checker (set alpha on the real_server)"),
+	"alpha":              {key: "virtual_server.real_server.alpha", fn: checkerAlpha},
 }
 
-func (x *ctx) checker(n *Node, vsExtra map[string]*Node) {
+// checker converts one checker block; it returns the checker's alpha
+// keyword when it has one.
+func (x *ctx) checker(n *Node, vsExtra map[string]*Node) *Node {
 	kw := n.Keyword()
 	path := "virtual_server.real_server." + kw
 	name := checkerNames[kw]
@@ -921,7 +954,7 @@ func (x *ctx) checker(n *Node, vsExtra map[string]*Node) {
 	y := &ctx{c: x.c, path: path, t: t}
 	if len(n.Args()) > 0 {
 		x.c.errorf(n, path, "trailing junk %q", strings.Join(n.Args(), " "))
-		return
+		return nil
 	}
 	var rules map[string]rule
 	switch kw {
@@ -938,7 +971,7 @@ func (x *ctx) checker(n *Node, vsExtra map[string]*Node) {
 			x.c.errorf(n, path, "missing '{' block")
 		}
 		y.inherit(x.extra, vsExtra, rules)
-		return
+		return y.extra["alpha"]
 	}
 	if kw == "MISC_CHECK" {
 		defer func() {
@@ -973,6 +1006,7 @@ func (x *ctx) checker(n *Node, vsExtra map[string]*Node) {
 		z.block(u, urlRules)
 	}
 	t.tail = append(t.tail, n.Tail...)
+	return y.extra["alpha"]
 }
 
 // inherit sets the checker keys the real server or virtual server gave.
