@@ -30,7 +30,9 @@
 // []TrackProcess, TrackFiles []TrackFile, SyncGroups []SyncGroup, Instances
 // []VRRPInstance, VirtualServerGroups []VirtualServerGroup, VirtualServers
 // []VirtualServer}; a VirtualServer holds RealServers, each with Checkers
-// (HTTPGet/SSLGet []HTTPCheck, TCPCheck, PingCheck, MiscCheck).
+// (HTTPGet/SSLGet []HTTPCheck, TCPCheck, PingCheck, MiscCheck, SMTPCheck,
+// DNSCheck, UDPCheck, FileCheck). Package config/trackfile reads the
+// files of track_file for both the VRRP and the checker side.
 //
 // # Errors
 //

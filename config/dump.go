@@ -137,6 +137,9 @@ func Dump(c *Config) []byte {
 	for i := range c.VirtualServers {
 		w.virtualServer(&c.VirtualServers[i])
 	}
+	for i := range c.CARPInstances {
+		w.carpInstance(&c.CARPInstances[i])
+	}
 	return []byte(w.b.String())
 }
 
@@ -223,6 +226,7 @@ func (w *tomlWriter) virtualServer(vs *VirtualServer) {
 	w.boolean("mh-port", vs.SchedFlags.MHPort)
 	w.boolean("mh-fallback", vs.SchedFlags.MHFallback)
 	w.dur("delay_loop", vs.DelayLoop)
+	w.checkDefaults(&vs.CheckDefaults)
 	w.int("quorum", vs.Quorum)
 	w.int("hysteresis", vs.Hysteresis)
 	w.command("quorum_up", vs.QuorumUp)
@@ -261,6 +265,8 @@ func (w *tomlWriter) virtualServer(vs *VirtualServer) {
 		w.boolean("tunnel_csum", rs.TunnelCsum)
 		w.boolean("tunnel_remcsum", rs.TunnelRemCsum)
 		w.boolean("alpha", rs.Alpha)
+		w.strOpt("virtualhost", rs.Virtualhost)
+		w.checkDefaults(&rs.CheckDefaults)
 		for _, h := range rs.Checkers.HTTPGet {
 			w.arrayTable("virtual_server.real_server.http_get")
 			w.http(&h, false)
@@ -287,10 +293,17 @@ func (w *tomlWriter) virtualServer(vs *VirtualServer) {
 			w.int("retry", m.Retry)
 			w.dur("delay_before_retry", m.DelayBeforeRetry)
 		}
+		w.moreCheckers(&rs.Checkers)
 	}
 }
 
 func (w *tomlWriter) common(c *CheckCommon) {
+	w.conn(c)
+	w.timings(c)
+}
+
+// conn writes a checker's connection keys (connKeys).
+func (w *tomlWriter) conn(c *CheckCommon) {
 	w.addrOpt("connect_ip", c.ConnectIP)
 	w.int("connect_port", int(c.ConnectPort))
 	w.addrOpt("bindto", c.BindTo)
@@ -302,6 +315,10 @@ func (w *tomlWriter) common(c *CheckCommon) {
 	if c.FWMark != 0 {
 		w.int("fwmark", int(c.FWMark))
 	}
+}
+
+// timings writes a checker's other common keys.
+func (w *tomlWriter) timings(c *CheckCommon) {
 	w.dur("warmup", c.Warmup)
 	w.int("retry", c.Retry)
 	w.dur("delay_before_retry", c.DelayBeforeRetry)
@@ -316,6 +333,7 @@ func (w *tomlWriter) http(h *HTTPCheck, ssl bool) {
 	if ssl {
 		w.boolean("enable_sni", h.EnableSNI)
 	}
+	w.httpMore(h, ssl)
 	var us []string
 	for _, u := range h.URLs {
 		parts := []string{"path = " + quote(u.Path)}
@@ -334,6 +352,7 @@ func (w *tomlWriter) http(h *HTTPCheck, ssl bool) {
 		if u.Virtualhost != "" {
 			parts = append(parts, "virtualhost = "+quote(u.Virtualhost))
 		}
+		parts = urlMore(parts, &u, ssl)
 		us = append(us, "{ "+strings.Join(parts, ", ")+" }")
 	}
 	w.raw("url", "["+strings.Join(us, ", ")+"]")

@@ -17,6 +17,10 @@ var allKeys = sync.OnceValue(func() map[string]bool {
 		"tcp_check":  []map[string]any{m()},
 		"ping_check": []map[string]any{m()},
 		"misc_check": []map[string]any{m()},
+		"smtp_check": []map[string]any{{"host": []map[string]any{m()}}},
+		"dns_check":  []map[string]any{m()},
+		"udp_check":  []map[string]any{m()},
+		"file_check": []map[string]any{m()},
 	}
 	probe := map[string]any{
 		"global":               map[string]any{"lvs_sync_daemon": m(), "lvs_timeouts": m()},
@@ -27,6 +31,7 @@ var allKeys = sync.OnceValue(func() map[string]bool {
 		"vrrp_instance":        []map[string]any{{"authentication": m()}},
 		"virtual_server_group": []map[string]any{m()},
 		"virtual_server":       []map[string]any{{"real_server": []map[string]any{rs}}},
+		"carp_instance":        []map[string]any{m()},
 	}
 	rec := map[string]bool{}
 	d := &decoder{file: "probe", rec: rec}

@@ -14,6 +14,8 @@ func (d *decoder) validate(c *Config) {
 	d.names("vrrp_sync_group", len(c.SyncGroups), func(i int) string { return c.SyncGroups[i].Name })
 	insts := d.names("vrrp_instance", len(c.Instances), func(i int) string { return c.Instances[i].Name })
 	groups := d.names("virtual_server_group", len(c.VirtualServerGroups), func(i int) string { return c.VirtualServerGroups[i].Name })
+	d.validateCARP(c)
+	d.validateFileChecks(c, files)
 
 	refs := func(base, key, what, block string, rs []TrackRef, known map[string]int) {
 		for j, r := range rs {

@@ -10,11 +10,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/netip"
 	"os/exec"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/lvsd/lvsd/integration/testenv"
@@ -472,5 +474,39 @@ func TestKernelBatchErrors(t *testing.T) {
 	}
 	if len(ds) != 302 {
 		t.Errorf("%d destinations, want 302", len(ds))
+	}
+}
+
+// TestKernelRelease: Release (lvsd's stop, as keepalived's) deletes the
+// 1,000 services and 10,000 destinations the manager created, and leaves a
+// service added by ipvsadm.
+func TestKernelRelease(t *testing.T) {
+	c, ns := kernelNS(t)
+	ctx := context.Background()
+	m := NewManager(c, nil)
+	desired := Table{}
+	for i := range 1000 {
+		k := svcKey(fmt.Sprintf("10.%d.%d.1", 10+i/250, i%250), 80)
+		var ds []Destination
+		for j := range 10 {
+			ds = append(ds, dest(fmt.Sprintf("10.200.%d.%d", j, 1+i%250), 80, 1))
+		}
+		desired.Add(vsvc(k, "rr", ds...))
+	}
+	if err := m.Apply(ctx, desired); err != nil {
+		t.Fatal(err)
+	}
+	ipvsadm(t, ns, "-A", "-t", "198.51.100.1:22", "-s", "rr") // foreign
+	start := time.Now()
+	if err := m.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("released 1,000 services with 10,000 destinations in %v", time.Since(start).Round(time.Millisecond))
+	svcs, err := c.Services()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(svcs) != 1 || svcs[0].ServiceKey != svcKey("198.51.100.1", 22) {
+		t.Errorf("after release: %d services, want only the foreign one: %+v", len(svcs), svcs)
 	}
 }

@@ -273,6 +273,20 @@ func (m *Manager) observe() (Table, error) {
 	return t, nil
 }
 
+// Release deletes every service the manager owns, with its destinations
+// (one request per service, batched); services it does not own stay. It
+// reads the kernel first only when the last write failed (as Apply). This
+// is keepalived's stop (unless --dont-release-ipvs).
+func (m *Manager) Release(ctx context.Context) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.desired = Table{}
+	if err := m.sync(ctx, m.known == nil); err != nil {
+		return fmt.Errorf("ipvs: release: %w", err)
+	}
+	return nil
+}
+
 // Owned returns the keys of the services lvsd owns, sorted.
 func (m *Manager) Owned() []ServiceKey {
 	m.mu.Lock()

@@ -98,6 +98,9 @@ func TestReloadIPVSDiff(t *testing.T) {
 	if err := o.reload(); err == nil || !strings.Contains(err.Error(), "/nonexistent/check") {
 		t.Fatalf("host check: %v", err)
 	}
+	if got := [3]any{o.reloads.Load(), o.reloadsFailed.Load(), o.lastReloadFailed.Load()}; got != [3]any{uint64(4), uint64(2), true} {
+		t.Errorf("reloads, failed, last failed = %v, want [4 2 true] (the reload metrics)", got)
+	}
 	if calls := f.Calls(); len(calls) != 0 {
 		t.Errorf("a refused file changed the table: %v", calls)
 	}

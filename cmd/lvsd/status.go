@@ -20,8 +20,9 @@ import (
 func (o *ops) snapshot(now time.Time) *control.Status {
 	d := o.d
 	s := &control.Status{
-		Version: version, PID: os.Getpid(), Started: o.started,
+		Version: buildVersionCurrent().Version, PID: os.Getpid(), Started: o.started,
 		ConfigFile: o.file, ConfigLoaded: o.loaded,
+		Reloads: o.reloads.Load(), ReloadsFailed: o.reloadsFailed.Load(), LastReloadFailed: o.lastReloadFailed.Load(),
 		Instances:      []control.Instance{},
 		VirtualServers: []control.VirtualServer{},
 	}
@@ -37,6 +38,7 @@ func (o *ops) snapshot(now time.Time) *control.Status {
 	}
 	s.VRRPSockets = d.vrrp.socketStatus()
 	s.VirtualServers = d.virtualServerStatus()
+	s.CARPInstances = d.carp.status() // carp.go
 	return s
 }
 
@@ -188,6 +190,14 @@ func (d *daemon) virtualServerStatus() []control.VirtualServer {
 					}
 					crs.Weight = h.Weight
 					for _, c := range h.Checks {
+						for r, n := range c.Results {
+							if n > 0 {
+								if crs.Checks == nil {
+									crs.Checks = map[string]uint64{}
+								}
+								crs.Checks[healthcheck.Reason(r).String()] += n
+							}
+						}
 						if c.Since.After(crs.LastCheck) {
 							crs.LastCheck = c.Since
 							crs.LastResult = c.Name + ": " + c.Reason.String()
