@@ -4,13 +4,17 @@
 GO          ?= go
 BIN         ?= bin/lvsd
 VERSION     ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
-LDFLAGS     := -X main.version=$(VERSION)
+# The commit and whether the tree was modified, for `lvsd version` (the Go
+# toolchain embeds neither in a git worktree or with GOFLAGS=-buildvcs=false).
+COMMIT      ?= $(shell git rev-parse HEAD 2>/dev/null)
+MODIFIED    ?= $(shell git rev-parse HEAD >/dev/null 2>&1 && { test -z "$$(git status --porcelain 2>/dev/null)" && echo false || echo true; })
+LDFLAGS     := -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.modified=$(MODIFIED)
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.7.0
 # Capabilities whose absence fails (instead of skips) a privileged test in
 # `make test`: see integration/testenv.
-HOST_REQUIRE ?= root,netns,keepalived,genhash,nginx,curl,busybox,aiosmtpd,dnsmasq,socat
+HOST_REQUIRE ?= root,netns,keepalived,genhash,nginx,curl,busybox,man,git,ucarp,aiosmtpd,dnsmasq,socat
 
-.PHONY: all deps build test test-host test-vm vm-binaries bench-ipvs bench-health bench-config fuzz-health fuzz-config fuzz-ops fuzz-script fuzz-checkers lint bench bench-vrrp demo fuzz clean
+.PHONY: all deps build test test-host test-vm vm-binaries bench-ipvs bench-health bench-config fuzz-health fuzz-config fuzz-ops fuzz-script lint bench bench-vrrp demo fuzz fuzz-convert convert-samples clean deb test-deb test-prometheus fuzz-man fuzz-carp bench-carp fuzz-journal fuzz-checkers
 
 all: build
 
@@ -24,8 +28,8 @@ lint:
 	$(STATICCHECK) ./...
 
 # test: lint, every unit and namespace test on the host with the race
-# detector, then the IPVS suites inside the VM lab.
-test: deps lint build test-host test-vm
+# detector, then the IPVS suites inside the VM lab, then the Debian package.
+test: deps lint build test-host test-vm test-deb test-prometheus
 
 # deps: the Debian packages the tests need (installed only if missing).
 deps:
@@ -38,7 +42,10 @@ test-host:
 # qemu (integration/vm). Test binaries are built on the host (static, no Go
 # toolchain in the VM) and run from the shared work tree.
 VM          ?= integration/vm/run.sh
-VM_REQUIRE  ?= ipvs,root,netns
+VM_REQUIRE  ?= ipvs,root,netns,keepalived
+# VM_OPTS: run.sh options of test-vm; --keepalived puts the host's keepalived
+# and genhash (and their libraries) in the VM for the interop tests.
+VM_OPTS     ?= --keepalived
 VM_PKGS     ?= ipvs integration/ipvstest integration/health_vm
 VM_BIN      := bin/vmtest
 VM_FLAGS    ?=
@@ -52,7 +59,7 @@ vm-binaries:
 	done
 
 test-vm: vm-binaries
-	$(VM) --timeout 600 -e LVSD_REQUIRE=$(VM_REQUIRE) -e LVSD_BIN=$(CURDIR)/$(VM_BIN)/lvsd -- \
+	$(VM) $(VM_OPTS) --timeout 600 -e LVSD_REQUIRE=$(VM_REQUIRE) -e LVSD_BIN=$(CURDIR)/$(VM_BIN)/lvsd -- \
 		integration/vm/suite.sh $(foreach p,$(VM_PKGS),$(p)=$(VM_BIN)/$(subst /,_,$(p)).test) -- $(VM_FLAGS)
 
 # bench-ipvs: 1,000 services x 10 destinations from empty, lvsd vs ipvsadm -R,
@@ -62,7 +69,27 @@ bench-ipvs:
 	$(VM) --timeout 900 --mem 2G -e LVSD_REQUIRE=$(VM_REQUIRE) -- \
 		integration/vm/suite.sh ipvs=$(VM_BIN)/ipvs.test -- -test.run '^$$' -test.bench KernelApply -test.benchtime 3x
 
-bench: bench-vrrp bench-health bench-config
+# bench-director: keepalived and lvsd side by side as directors, on the same
+# generated 1,000 x 10 table in the VM (integration/directorbench): start,
+# memory, idle CPU, reloads, stop, then TCP_CHECK and HTTP_GET on 200 real
+# servers; medians of 3 and the ratio lvsd/keepalived. Smaller or longer:
+# BENCH_DIRECTOR_FLAGS='-director.vs=100 -director.samples=1 -director.checks=0'.
+BENCH_DIRECTOR_FLAGS ?=
+# BENCH_LVSD: the lvsd binary measured (another build: a path under the work tree)
+BENCH_LVSD  ?= $(CURDIR)/$(VM_BIN)/lvsd
+.PHONY: bench-director
+bench-director:
+	$(MAKE) vm-binaries VM_PKGS=integration/directorbench
+	$(VM) --keepalived --timeout 5400 --mem 2G -e LVSD_REQUIRE=$(VM_REQUIRE) -e LVSD_BIN=$(BENCH_LVSD) -- \
+		integration/vm/suite.sh integration/directorbench=$(VM_BIN)/integration_directorbench.test -- \
+		-test.run '^$$' -test.bench '^BenchmarkDirector$$' -test.benchtime 1x -test.timeout 90m -test.v $(BENCH_DIRECTOR_FLAGS)
+
+bench: bench-vrrp bench-health bench-config bench-carp
+
+# bench-carp: failover after a kill, an lvsd CARP pair next to a ucarp pair
+# (advbase 1), 5 runs each.
+bench-carp:
+	LVSD_REQUIRE=$(HOST_REQUIRE) $(GO) test -run '^$$' -bench 'CARPFailover' -benchtime 5x -timeout 30m ./integration/
 
 # bench-vrrp: the advert path (allocations, ns/op), then lvsd and keepalived
 # side by side in namespaces: failover after a kill at a random phase and
@@ -77,6 +104,14 @@ bench-vrrp:
 bench-config:
 	$(GO) test -run '^$$' -bench 'Parse1000x10' -benchtime 10x ./config/
 
+# bench-check: `lvsd check` against `keepalived -t` of the same generated
+# 1,000 x 10 table (exec'd alternately, 5 each; medians of wall time,
+# user+sys CPU and peak RSS from wait4).
+.PHONY: bench-check
+bench: bench-check
+bench-check:
+	LVSD_REQUIRE=$(HOST_REQUIRE) $(GO) test -run '^$$' -bench 'CheckCost' -benchtime 1x -timeout 10m ./integration/
+
 # bench-health: HTTP_GET checks against nginx on loopback (another process):
 # CPU per check, then 10,000 real servers checked every second for 5 s
 # through the scheduler (cores used, heap per real server).
@@ -84,20 +119,68 @@ bench-health:
 	$(GO) test -run '^$$' -bench 'HTTPGetCheck|SyscallFloor|SMTPCheck|DNSCheck|UDPCheck|FileCheck|HTTPGetRegexCheck' -benchtime 3s ./healthcheck/
 	$(GO) test -run '^$$' -bench 'Scheduler10k|SchedulerOverhead' -benchtime 1x -timeout 5m ./healthcheck/
 
-# demo: a live failover between two lvsd nodes in namespaces (root).
+# deb: the Debian package (contrib/debian, built with nfpm) in bin/deb/.
+deb:
+	GO='$(GO)' LDFLAGS='$(LDFLAGS)' bash contrib/debian/build.sh bin/deb
+
+# test-deb: build the package and test it on this machine as root: lintian
+# clean, dpkg -i, lvsd version, man -l, dpkg --purge leaves nothing
+# (contrib/debian/test.sh; CI's machine is a throwaway).
+test-deb: deb
+	bash contrib/debian/test.sh bin/deb/lvsd_*.deb
+
+# test-prometheus: promtool check rules + test rules on contrib/prometheus.
+test-prometheus:
+	bash contrib/prometheus/check.sh
+
+# demo: a live failover between two lvsd nodes in namespaces (root). It
+# installs the few Debian packages it runs (ip, ping, sysctl) if missing.
 demo: build
+	bash contrib/install-deps.sh demo
 	bash contrib/demo.sh $(BIN)
 
-fuzz: fuzz-health fuzz-config fuzz-ops fuzz-script fuzz-checkers
+fuzz: fuzz-health fuzz-config fuzz-ops fuzz-script fuzz-convert fuzz-man fuzz-carp fuzz-journal fuzz-checkers fuzz-ipvs
+
+# fuzz-convert: the keepalived configuration reader and converter, 30 s.
+fuzz-convert:
+	$(GO) test -run '^$$' -fuzz '^FuzzReader$$' -fuzztime 30s -fuzzminimizetime 100x ./config/keepalived/
+
+# convert-samples: converts and checks every doc/samples/keepalived.conf.* of a
+# keepalived source tree (KEEPALIVED_SRC=DIR) and prints how many pass. convert
+# itself loads its output with lvsd's loader (lvsd check without the host checks:
+# the samples name interfaces this machine does not have).
+convert-samples:
+	@test -n "$(KEEPALIVED_SRC)" || { echo "usage: make convert-samples KEEPALIVED_SRC=DIR"; exit 2; }
+	@$(GO) build -o $(CURDIR)/.convert-samples.lvsd ./cmd/lvsd && \
+	n=0; p=0; tmp=$$(mktemp); for f in $(KEEPALIVED_SRC)/doc/samples/keepalived.conf.*; do \
+	  n=$$((n+1)); \
+	  if $(CURDIR)/.convert-samples.lvsd convert -o $$tmp $$f 2>/dev/null; then \
+	    p=$$((p+1)); echo "pass $$f"; else echo "FAIL $$f"; fi; \
+	done; rm -f $$tmp $(CURDIR)/.convert-samples.lvsd; echo "convert-samples: $$p of $$n pass"
+
+# fuzz-man: the Markdown-to-roff converter behind lvsd.toml(5), 30 s.
+fuzz-man:
+	$(GO) test -run '^$$' -fuzz '^FuzzFromMarkdown$$' -fuzztime 30s ./cmd/lvsd/internal/manpage/
+
+# fuzz-journal: the JOURNAL_STREAM (DEV:INODE) parser, 15 s.
+fuzz-journal:
+	$(GO) test -run '^$$' -fuzz '^FuzzParseStream$$' -fuzztime 15s ./cmd/lvsd/internal/journal/
+
+# fuzz-ipvs: the /proc/net/ip_vs fingerprint of the periodic reconcile, 30 s.
+.PHONY: fuzz-ipvs
+fuzz-ipvs:
+	$(GO) test -run '^$$' -fuzz '^FuzzFingerprintProcIPVS$$' -fuzztime 30s ./ipvs/
 
 # fuzz-ops: the state file reader of lvsd run (restart without outage), 30 s.
 fuzz-ops:
 	$(GO) test -run '^$$' -fuzz '^FuzzStateFile$$' -fuzztime 30s ./cmd/lvsd/
 
-# fuzz-config: the configuration loader, 60 s (minimizing an interesting
+# fuzz-config: the configuration loader, 60 s, and the fast TOML reader
+# against BurntSushi/toml, 30 s (minimizing an interesting
 # input is capped so a loaded machine does not stall the run).
 fuzz-config:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 60s -fuzzminimizetime 100x ./config/
+	$(GO) test -run '^$$' -fuzz '^FuzzFastTOML$$' -fuzztime 30s -fuzzminimizetime 100x ./config/
 
 # fuzz-health: the genhash response parser and argument parser, 30 s each.
 fuzz-health:
@@ -110,7 +193,13 @@ fuzz-checkers:
 # fuzz-script: the command-line splitter every script of lvsd goes through
 # (vrrp_script, notify, misc_check, notify_up/down, quorum), 30 s.
 fuzz-script:
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 30s ./vrrp/script/
+	$(GO) test -run '^$$' -fuzz '^FuzzSplitCommand$$' -fuzztime 30s ./config/
+
+# fuzz-carp: the CARP frame decoder (ucarp interop) and the ucarp
+# command-line / interfaces converter, 30 s each.
+fuzz-carp:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 30s ./vrrp/carp/
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 30s ./config/ucarp/
 
 clean:
 	rm -rf bin

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -41,4 +42,17 @@ func BenchmarkParse1000x10(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	b.StopTimer()
+	// The heap a loaded configuration keeps (what a daemon holds).
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	c, err := Parse("big", data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/1e6, "MB-retained")
+	runtime.KeepAlive(c)
 }

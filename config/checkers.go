@@ -308,7 +308,7 @@ func (d *decoder) sslOnly(n *node, ssl bool, k string, read func()) {
 	if ssl {
 		read()
 	} else if n.has(k) {
-		n.used[k] = true
+		n.use(k)
 		d.errorf(n.keyPath(k), "only for ssl_get")
 	}
 }

@@ -19,6 +19,16 @@ type decoder struct {
 	// rec, when not nil, records the schema path of every key the decoder
 	// knows (the reference test uses it).
 	rec map[string]bool
+	// stream, when not nil, holds the virtual servers already decoded
+	// while the file was read (see fastRead).
+	stream *vsStream
+	// arena, when arenaOn, is where nodes come from (see nodes).
+	arena     []node
+	elemArena []elem
+	arenaOn   bool
+	// schemas and schemaCache cache schemaJoin.
+	schemas     map[[2]string]string
+	schemaCache [64]struct{ a, b, s string }
 }
 
 // errorf records an error at the display path path.
@@ -32,14 +42,150 @@ type node struct {
 	path   string // display path: vrrp_instance[0]
 	schema string // schema path: vrrp_instance
 	m      map[string]any
-	used   map[string]bool
+	// used lists the keys of m the decoder asked for, each once.
+	used    []string
+	usedBuf [4]string // used's first backing store
+	// sig is the signature of m's keys (keySig), once sigOK.
+	sig   uint64
+	sigOK bool
 	// form: the table is an inline-table spelling of a one-line form
 	// (its keys are words of the form, not configuration keys).
 	form bool
 }
 
 func (d *decoder) root(m map[string]any) *node {
-	return &node{d: d, m: m, used: map[string]bool{}}
+	return newNode(&node{d: d, m: m})
+}
+
+// newNode points n.used at n's own buffer.
+func newNode(n *node) *node {
+	n.used = n.usedBuf[:0]
+	return n
+}
+
+// node returns v as a node of d (from the arena when there is one).
+func (d *decoder) node(v node) *node {
+	t := &d.nodes(1)[0]
+	*t = v
+	t.used = t.usedBuf[:0]
+	return t
+}
+
+// nodes returns room for n nodes. With an arena (the decoder of streamed
+// virtual servers) the room is reused once resetArena says the nodes
+// handed out before are dead; else it is a new allocation.
+func (d *decoder) nodes(n int) []node {
+	if !d.arenaOn {
+		return make([]node, n)
+	}
+	l := len(d.arena)
+	if l+n > cap(d.arena) {
+		d.arena = make([]node, 0, max(64, 2*n))
+		l = 0
+	}
+	d.arena = d.arena[:l+n]
+	return d.arena[l : l+n]
+}
+
+// elems is nodes for list elements.
+func (d *decoder) elems(n int) []elem {
+	if !d.arenaOn {
+		return make([]elem, n)
+	}
+	l := len(d.elemArena)
+	if l+n > cap(d.elemArena) {
+		d.elemArena = make([]elem, 0, max(64, 2*n))
+		l = 0
+	}
+	d.elemArena = d.elemArena[:l+n]
+	return d.elemArena[l : l+n]
+}
+
+// resetArena: no node or elem handed out so far is used any more.
+func (d *decoder) resetArena() {
+	d.arena = d.arena[:0]
+	d.elemArena = d.elemArena[:0]
+}
+
+// use marks key k of n known (when present).
+func (n *node) use(k string) {
+	if _, ok := n.m[k]; ok && !slices.Contains(n.used, k) {
+		n.used = append(n.used, k)
+	}
+}
+
+// schemaJoin is join for schema paths, which are few: each is made once
+// per decoder.
+func (d *decoder) schemaJoin(a, b string) string {
+	// a direct-mapped cache in front of the map: no hashing of a and b
+	h := (len(a)*3 + len(b)*5) & (len(d.schemaCache) - 1)
+	if b != "" {
+		h = (h + int(b[0])) & (len(d.schemaCache) - 1)
+	}
+	if c := &d.schemaCache[h]; c.s != "" && c.a == a && c.b == b {
+		return c.s
+	}
+	s := d.schemaJoinMap(a, b)
+	d.schemaCache[h] = struct{ a, b, s string }{a, b, s}
+	return s
+}
+
+func (d *decoder) schemaJoinMap(a, b string) string {
+	k := [2]string{a, b}
+	if s, ok := d.schemas[k]; ok {
+		return s
+	}
+	if d.schemas == nil {
+		d.schemas = map[[2]string]string{}
+	}
+	s := join(a, b)
+	d.schemas[k] = s
+	return s
+}
+
+// indexPaths calls f with prefix[0] .. prefix[n-1], which share one
+// allocation.
+// The prefix is join(base, key), not built on its own.
+func indexPaths(base, key string, n int, f func(i int, path string)) {
+	if !isBare(key) {
+		key = quote(key)
+	}
+	sep := ""
+	if base != "" {
+		sep = "."
+	}
+	plen := len(base) + len(sep) + len(key)
+	size := 0
+	for i := range n {
+		size += plen + 2 + digits(i)
+	}
+	var b strings.Builder
+	b.Grow(size)
+	var num [20]byte
+	for i := range n {
+		b.WriteString(base)
+		b.WriteString(sep)
+		b.WriteString(key)
+		b.WriteByte('[')
+		b.Write(strconv.AppendInt(num[:0], int64(i), 10))
+		b.WriteByte(']')
+	}
+	all := b.String()
+	start := 0
+	for i := range n {
+		end := start + plen + 2 + digits(i)
+		f(i, all[start:end])
+		start = end
+	}
+}
+
+func digits(i int) int {
+	n := 1
+	for i >= 10 {
+		i /= 10
+		n++
+	}
+	return n
 }
 
 // join appends key b to path a; a key that is not a bare TOML key is
@@ -76,12 +222,17 @@ func (n *node) get(k string) (any, bool) {
 	if n.d.rec != nil && !n.form {
 		n.d.rec[join(n.schema, k)] = true
 	}
+	if !n.mayHave(k) {
+		return nil, false
+	}
 	v, ok := n.m[k]
 	if !ok {
 		return nil, false
 	}
-	n.used[k] = true
-	if unsupportedLeaf()[k] {
+	if !slices.Contains(n.used, k) {
+		n.used = append(n.used, k)
+	}
+	if unsupportedSig()&keySig(k) != 0 && unsupportedLeaf()[k] {
 		sp := join(n.schema, k)
 		if why, ok := notSupported[sp]; ok && !n.form {
 			msg := "not supported yet"
@@ -107,15 +258,51 @@ var unsupportedLeaf = sync.OnceValue(func() map[string]bool {
 
 // has reports whether k is present (it does not mark it known).
 func (n *node) has(k string) bool {
+	if !n.mayHave(k) {
+		return false
+	}
 	_, ok := n.m[k]
 	return ok
 }
 
+// keySig is one bit of a 64-bit signature of a key: cheap to compute,
+// so that most lookups of absent keys (the decoder asks for every key it
+// knows) skip the map.
+func keySig(k string) uint64 {
+	if k == "" {
+		return 1
+	}
+	return 1 << ((uint(len(k))*7 + uint(k[0]) + uint(k[len(k)-1])*3) & 63)
+}
+
+// mayHave reports false when n certainly has no key k.
+func (n *node) mayHave(k string) bool {
+	if !n.sigOK {
+		for key := range n.m {
+			n.sig |= keySig(key)
+		}
+		n.sigOK = true
+	}
+	return n.sig&keySig(k) != 0
+}
+
+// unsupportedSig is the signature of the unsupportedLeaf keys.
+var unsupportedSig = sync.OnceValue(func() uint64 {
+	var sig uint64
+	for k := range unsupportedLeaf() {
+		sig |= keySig(k)
+	}
+	return sig
+})
+
 // finish reports every key of n the decoder did not ask for.
 func (n *node) finish() {
+	if len(n.used) == len(n.m) {
+		return // used holds only keys of m
+	}
 	var unknown []string
 	for k := range n.m {
-		if !n.used[k] {
+		if !slices.Contains(n.used, k) {
 			unknown = append(unknown, k)
 		}
 	}
@@ -377,7 +564,7 @@ func (n *node) command(k string, dst *Command) bool {
 
 // sub makes a child node for the table at key k.
 func (n *node) sub(k string, m map[string]any) *node {
-	return &node{d: n.d, path: n.keyPath(k), schema: join(n.schema, k), m: m, used: map[string]bool{}}
+	return n.d.node(node{d: n.d, path: n.keyPath(k), schema: n.d.schemaJoin(n.schema, k), m: m})
 }
 
 // table returns the (inline) table at k, or nil.
@@ -421,11 +608,35 @@ func (n *node) tables(k string) []*node {
 		n.typeErr(k, v, "array of tables")
 		return nil
 	}
+	return n.d.elemNodes(n.path, k, n.d.schemaJoin(n.schema, k), ms)
+}
+
+// elemNodes makes the nodes of the tables of an array, in few allocations.
+func (d *decoder) elemNodes(base, k, sp string, ms []map[string]any) []*node {
 	out := make([]*node, len(ms))
-	kp, sp := n.keyPath(k), join(n.schema, k)
-	for i, m := range ms {
-		out[i] = &node{d: n.d, path: kp + "[" + strconv.Itoa(i) + "]", schema: sp, m: m, used: make(map[string]bool, len(m))}
+	nodes := d.nodes(len(ms))
+	total := 0
+	for _, m := range ms {
+		if len(m) > len(node{}.usedBuf) {
+			total += len(m)
+		}
 	}
+	var used []string
+	if total > 0 {
+		used = make([]string, total)
+	}
+	indexPaths(base, k, len(ms), func(i int, p string) {
+		m := ms[i]
+		t := &nodes[i]
+		*t = node{d: d, path: p, schema: sp, m: m}
+		if len(m) > len(t.usedBuf) {
+			t.used = used[:0:len(m)]
+			used = used[len(m):]
+		} else {
+			t.used = t.usedBuf[:0]
+		}
+		out[i] = t
+	})
 	return out
 }
 
@@ -456,13 +667,13 @@ func (n *node) list(k string, single bool) ([]elem, bool) {
 			n.typeErr(k, v, "array")
 			return nil, false
 		}
-		return []elem{{path: n.keyPath(k), schema: join(n.schema, k), v: v}}, true
+		return []elem{{path: n.keyPath(k), schema: n.d.schemaJoin(n.schema, k), v: v}}, true
 	}
-	out := make([]elem, len(vs))
-	kp, sp := n.keyPath(k), join(n.schema, k)
-	for i, e := range vs {
-		out[i] = elem{path: kp + "[" + strconv.Itoa(i) + "]", schema: sp, v: e}
-	}
+	out := n.d.elems(len(vs))
+	sp := n.d.schemaJoin(n.schema, k)
+	indexPaths(n.path, k, len(vs), func(i int, p string) {
+		out[i] = elem{path: p, schema: sp, v: vs[i]}
+	})
 	return out, true
 }
 
@@ -489,7 +700,7 @@ func (n *node) stringList(k string, dst *[]string) bool {
 
 // elemNode makes a node of an inline table element.
 func (n *node) elemNode(e elem, m map[string]any) *node {
-	return &node{d: n.d, path: e.path, schema: e.schema, m: m, used: map[string]bool{}}
+	return n.d.node(node{d: n.d, path: e.path, schema: e.schema, m: m})
 }
 
 // formNode makes a node of an inline table spelling a one-line form.

@@ -45,6 +45,14 @@
 // yet". Host checks (interfaces, scripts) are not done here but by
 // CheckHost, which lvsd check runs.
 //
+// # Reading
+//
+// A single-pass reader (fasttoml.go) reads the TOML subset lvsd files use
+// and decodes each [[virtual_server]] as soon as it is complete; anything it
+// is not sure of goes to BurntSushi/toml, so results and error messages are
+// the same either way (TestFastTOMLAgrees, FuzzFastTOML). The model keeps no
+// reference into the file's bytes.
+//
 // # Concurrency
 //
 // A *Config is a plain value: safe to read from many goroutines, never

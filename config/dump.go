@@ -137,6 +137,9 @@ func Dump(c *Config) []byte {
 	for i := range c.VirtualServers {
 		w.virtualServer(&c.VirtualServers[i])
 	}
+	for i := range c.CARPInstances {
+		w.carpInstance(&c.CARPInstances[i])
+	}
 	return []byte(w.b.String())
 }
 

@@ -31,6 +31,7 @@ var allKeys = sync.OnceValue(func() map[string]bool {
 		"vrrp_instance":        []map[string]any{{"authentication": m()}},
 		"virtual_server_group": []map[string]any{m()},
 		"virtual_server":       []map[string]any{{"real_server": []map[string]any{rs}}},
+		"carp_instance":        []map[string]any{m()},
 	}
 	rec := map[string]bool{}
 	d := &decoder{file: "probe", rec: rec}

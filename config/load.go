@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 
 	"github.com/BurntSushi/toml"
 )
@@ -30,8 +31,66 @@ func Parse(name string, data []byte) (*Config, error) {
 }
 
 func parse(name string, data []byte, rec map[string]bool) (*Config, Errors) {
+	return parseWith(name, data, rec, true)
+}
+
+// parseWith is parse; fast false forces toml.Decode (the tests compare).
+func parseWith(name string, data []byte, rec map[string]bool, fast bool) (*Config, Errors) {
+	d := &decoder{file: name, rec: rec}
 	var raw map[string]any
-	if _, err := toml.Decode(string(data), &raw); err != nil {
+	ok := false
+	if fast {
+		raw, ok = d.fastRead(data)
+	}
+	if !ok {
+		d.stream = nil
+		raw = nil
+		if err := decodeTOML(name, data, &raw); err != nil {
+			return nil, err
+		}
+	}
+	c := d.decodeConfig(d.root(raw))
+	d.validate(c)
+	locate(d.errs, data)
+	sortErrors(d.errs)
+	return c, d.errs
+}
+
+// fastRead reads data with the fast reader, decoding each [[virtual_server]]
+// as soon as it is complete (so that the trees of all of them never exist at
+// once). It reports false when the file must go through toml.Decode.
+func (d *decoder) fastRead(data []byte) (map[string]any, bool) {
+	s := &vsStream{d: &decoder{file: d.file, rec: d.rec, arenaOn: true}}
+	// Room for every virtual server at once, not a doubling slice's copies.
+	if n := bytes.Count(data, []byte("[[virtual_server]]")); n > 0 {
+		s.vs = make([]VirtualServer, 0, n)
+	}
+	raw, ok := fastTOML(data, "virtual_server", func(m map[string]any) {
+		// The nodes of one virtual server are dead once it is decoded
+		// (the model keeps none): the next reuses their room.
+		s.d.resetArena()
+		n := s.d.node(node{d: s.d, path: "virtual_server[" + strconv.Itoa(len(s.vs)) + "]", schema: "virtual_server", m: m})
+		s.vs = append(s.vs, s.d.decodeVS(n))
+	})
+	if !ok {
+		return nil, false
+	}
+	if len(s.vs) > 0 {
+		d.stream = s
+	}
+	return raw, true
+}
+
+// vsStream holds the virtual servers decoded while the file was read, and
+// their errors, until decodeConfig takes them in their place.
+type vsStream struct {
+	d  *decoder
+	vs []VirtualServer
+}
+
+// decodeTOML is toml.Decode with its syntax error as an Errors entry.
+func decodeTOML(name string, data []byte, raw *map[string]any) Errors {
+	if _, err := toml.Decode(string(data), raw); err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
 			// The parser's line can be one past the offending byte (a
@@ -40,14 +99,9 @@ func parse(name string, data []byte, rec map[string]bool) (*Config, Errors) {
 			if s := pe.Position.Start; s >= 0 && s <= len(data) {
 				line = 1 + bytes.Count(data[:s], []byte("\n"))
 			}
-			return nil, Errors{{File: name, Line: line, Col: pe.Position.Col, Msg: "syntax error: " + pe.Message}}
+			return Errors{{File: name, Line: line, Col: pe.Position.Col, Msg: "syntax error: " + pe.Message}}
 		}
-		return nil, Errors{{File: name, Msg: "syntax error: " + err.Error()}}
+		return Errors{{File: name, Msg: "syntax error: " + err.Error()}}
 	}
-	d := &decoder{file: name, rec: rec}
-	c := d.decodeConfig(d.root(raw))
-	d.validate(c)
-	locate(d.errs, data)
-	sortErrors(d.errs)
-	return c, d.errs
+	return nil
 }

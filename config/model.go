@@ -23,6 +23,7 @@ type Config struct {
 	Instances           []VRRPInstance       // [[vrrp_instance]]
 	VirtualServerGroups []VirtualServerGroup // [[virtual_server_group]]
 	VirtualServers      []VirtualServer      // [[virtual_server]]
+	CARPInstances       []CARPInstance       // [[carp_instance]] (carp.go)
 }
 
 // Command is a command line run by lvsd (a notify script, a check script),

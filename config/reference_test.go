@@ -146,6 +146,12 @@ url = [{ path = "/" }]
 [[virtual_server.real_server.ping_check]]
 [[virtual_server.real_server.misc_check]]
 misc_path = "/bin/true"
+[[carp_instance]]
+name = "c"
+interface = "eth0"
+vhid = 10
+pass = "p"
+addr = "10.0.0.9"
 [[virtual_server.real_server.smtp_check]]
 connect_port = 25
 [[virtual_server.real_server.smtp_check.host]]

@@ -40,8 +40,17 @@ func (d *decoder) decodeConfig(root *node) *Config {
 	for _, t := range root.tables("virtual_server_group") {
 		c.VirtualServerGroups = append(c.VirtualServerGroups, d.decodeVSG(t))
 	}
-	for _, t := range root.tables("virtual_server") {
-		c.VirtualServers = append(c.VirtualServers, d.decodeVS(t))
+	if s := d.stream; s != nil {
+		root.get("virtual_server") // decoded while reading, in file order
+		c.VirtualServers = s.vs
+		d.errs = append(d.errs, s.d.errs...)
+	} else {
+		for _, t := range root.tables("virtual_server") {
+			c.VirtualServers = append(c.VirtualServers, d.decodeVS(t))
+		}
+	}
+	for _, t := range root.tables("carp_instance") {
+		c.CARPInstances = append(c.CARPInstances, d.decodeCARP(t))
 	}
 	root.finish()
 	return c
@@ -498,7 +507,8 @@ func (d *decoder) decodeVSG(n *node) VirtualServerGroup {
 			t := n.formNode(e, x)
 			var fw uint32
 			if t.fwmark("fwmark", &fw) {
-				t.used["ip"], t.used["port"] = true, true
+				t.use("ip")
+				t.use("port")
 				if t.has("ip") || t.has("port") {
 					d.errorf(e.path, "fwmark excludes ip and port")
 				}
@@ -663,8 +673,11 @@ func (d *decoder) decodeVS(n *node) VirtualServer {
 		d.errorf(n.keyPath("port"), "port 0 (all ports) needs persistence_timeout")
 	}
 	fillVirtualServer(&vs)
-	for _, t := range n.tables("real_server") {
-		vs.RealServers = append(vs.RealServers, d.decodeRS(t, &vs))
+	if rss := n.tables("real_server"); len(rss) > 0 {
+		vs.RealServers = make([]RealServer, 0, len(rss))
+		for _, t := range rss {
+			vs.RealServers = append(vs.RealServers, d.decodeRS(t, &vs))
+		}
 	}
 	n.finish()
 	return vs
@@ -794,7 +807,7 @@ func (d *decoder) decodeHTTP(n *node, rs *RealServer, vs *VirtualServer, ssl boo
 	if ssl {
 		n.boolean("enable_sni", &c.EnableSNI)
 	} else if n.has("enable_sni") {
-		n.used["enable_sni"] = true
+		n.use("enable_sni")
 		d.errorf(n.keyPath("enable_sni"), "only for ssl_get")
 	}
 	d.decodeHTTPMore(n, &c, ssl)
@@ -824,6 +837,7 @@ func (d *decoder) decodeHTTP(n *node, rs *RealServer, vs *VirtualServer, ssl boo
 			u.Digest = strings.ToLower(u.Digest)
 		}
 		if sl, ok := t.list("status_code", true); ok {
+			u.StatusCodes = make([]StatusRange, 0, len(sl))
 			for _, se := range sl {
 				var s string
 				switch x := se.v.(type) {

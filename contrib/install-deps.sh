@@ -2,15 +2,26 @@
 # install-deps.sh - install the Debian packages lvsd's tests need, if any is
 # missing. `make test` and `.ci/run` call it; it is a no-op when everything
 # is there. Run as root (it uses apt-get).
+#
+#   install-deps.sh        the packages of the whole test suite (make test)
+#   install-deps.sh demo   only what `make demo` runs (ip, ping, sysctl)
 set -euo pipefail
 
 packages=(
 	iproute2 iputils-ping iputils-arping procps psmisc curl ca-certificates
 	keepalived  # the reference peer for interop tests, and genhash
+	ucarp  # the CARP interop peer (integration/carp_ucarp_test.go)
 	ipvsadm nginx-light tcpdump busybox-static
 	qemu-system-x86 kmod cpio xz-utils zstd  # the IPVS VM lab (integration/vm)
+	lintian man-db  # make test-deb: the Debian package's lint, man -l of its pages
 	python3-aiosmtpd dnsmasq-base socat  # real servers for smtp_check, dns_check, udp_check tests
 )
+demo_packages=(iproute2 iputils-ping procps) # contrib/demo.sh
+case "${1:-}" in
+"") ;;
+demo) packages=("${demo_packages[@]}") ;;
+*) echo "install-deps: unknown subset \"$1\" (want: demo, or nothing for the test suite)" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do
@@ -27,5 +38,6 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Another apt-get (a parallel job) holds the lists lock: wait for it.
+for i in $(seq 60); do apt-get update -qq && break; [ "$i" -lt 60 ] || exit 1; sleep 5; done
+apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -401,7 +401,15 @@ func (s *Scheduler) result(j *job, r Result, h *jobHeap, now time.Time) {
 }
 
 func (s *Scheduler) emit(u Update) {
-	s.log.Info("real server health", "real_server", u.Key.String(), "up", u.Up, "weight", u.Weight, "reason", u.Reason.String(), "detail", u.Detail)
+	// A real server up as configured (at start, or a reload's new weight)
+	// is no news, and one line each for 10,000 of them costs seconds of
+	// CPU on a slow machine: debug level. Every change a check makes stays
+	// at info.
+	level := slog.LevelInfo
+	if u.Detail == "configured" && u.Up {
+		level = slog.LevelDebug
+	}
+	s.log.Log(context.Background(), level, "real server health", "real_server", u.Key.String(), "up", u.Up, "weight", u.Weight, "reason", u.Reason.String(), "detail", u.Detail)
 	if s.opts.OnUpdate != nil {
 		s.opts.OnUpdate(u)
 	}

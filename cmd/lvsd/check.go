@@ -20,9 +20,10 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 }
 
 func checkWith(args []string, stdout, stderr io.Writer, host config.Host) int {
-	fs := newFlagSet("check", "[-f FILE] [--dump]", stderr)
+	fs := newFlagSet("check", "[-f FILE] [--dump] [--no-host]", stderr)
 	file := fs.String("f", config.DefaultPath, "configuration file")
 	dump := fs.Bool("dump", false, "print the effective configuration, every default filled in, as TOML")
+	noHost := fs.Bool("no-host", false, "validate the file for another machine: skip the interface, script and user checks of this host")
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
@@ -48,7 +49,10 @@ func checkWith(args []string, stdout, stderr io.Writer, host config.Host) int {
 		}
 		return exitFailure
 	}
-	warns, errs := config.CheckHost(c, src, host)
+	var warns, errs config.Errors
+	if !*noHost {
+		warns, errs = config.CheckHost(c, src, host)
+	}
 	for _, w := range warns {
 		fmt.Fprintf(stderr, "warning: %v\n", w)
 	}
@@ -65,8 +69,12 @@ func checkWith(args []string, stdout, stderr io.Writer, host config.Host) int {
 			return exitFailure
 		}
 	}
-	fmt.Fprintf(stderr, "lvsd check: %s: valid (%s, %s, %s)\n", *file,
-		plural(len(c.Instances), "vrrp instance"), plural(len(c.VirtualServers), "virtual server"), plural(len(warns), "warning"))
+	hostNote := ""
+	if *noHost {
+		hostNote = ", host not checked"
+	}
+	fmt.Fprintf(stderr, "lvsd check: %s: valid (%s, %s, %s%s)\n", *file,
+		plural(len(c.Instances), "vrrp instance"), plural(len(c.VirtualServers), "virtual server"), plural(len(warns), "warning"), hostNote)
 	return exitOK
 }
 

@@ -52,6 +52,9 @@ func TestCheckExitCodes(t *testing.T) {
 		{"missing interface warns", []string{"-f", sketch}, allHost{missingIf: "ens9"}, 0, `warning: ../../config/testdata/sketch.toml:70:20: vrrp_instance[0].track_interface[0]: interface "ens9" does not exist on this host`},
 		{"invalid", []string{"-f", bad}, allHost{}, 1, bad + ":2:1: global.router_idd: unknown key"},
 		{"host error", []string{"-f", missingScript}, allHost{}, 1, "script /missing/x.sh does not exist"},
+		{"no-host skips the script check", []string{"-f", missingScript, "--no-host"}, allHost{}, 0, "valid (0 vrrp instances, 0 virtual servers, 0 warnings, host not checked)"},
+		{"no-host skips the interface check", []string{"--no-host", "-f", sketch}, allHost{missingIf: "ens9"}, 0, "valid (2 vrrp instances, 2 virtual servers, 0 warnings, host not checked)"},
+		{"no-host still rejects a bad file", []string{"--no-host", "-f", bad}, allHost{}, 1, bad + ":2:1: global.router_idd: unknown key"},
 		{"missing file", []string{"-f", filepath.Join(dir, "nope.toml")}, allHost{}, 2, "no such file or directory"},
 		{"unreadable", []string{"-f", unreadable}, allHost{}, 2, "is a directory"},
 		{"bad flag", []string{"--nope"}, allHost{}, 2, "flag provided but not defined"},
@@ -93,3 +96,30 @@ func TestCheckDumpRoundTrip(t *testing.T) {
 }
 
 var netipTypes = []any{netip.Addr{}, netip.Prefix{}}
+
+// countingHost counts how often lvsd check asks the host anything.
+type countingHost struct{ calls *int }
+
+func (h countingHost) InterfaceExists(string) bool { *h.calls++; return false }
+func (h countingHost) Stat(string) (config.FileInfo, error) {
+	*h.calls++
+	return config.FileInfo{}, fs.ErrNotExist
+}
+func (h countingHost) LookPath(string) (string, error) { *h.calls++; return "", fs.ErrNotExist }
+func (h countingHost) UserExists(string) bool          { *h.calls++; return false }
+
+// TestCheckNoHostAsksNothing: --no-host validates a file written for
+// another machine without looking at this one at all.
+func TestCheckNoHostAsksNothing(t *testing.T) {
+	calls := 0
+	var out, errb bytes.Buffer
+	if code := checkWith([]string{"--no-host", "-f", sketch}, &out, &errb, countingHost{&calls}); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if calls != 0 {
+		t.Errorf("--no-host asked the host %d times", calls)
+	}
+	if code := checkWith([]string{"-f", sketch}, &out, &errb, countingHost{&calls}); code != 1 || calls == 0 {
+		t.Errorf("without --no-host: exit %d after %d host calls, want 1 after some", code, calls)
+	}
+}

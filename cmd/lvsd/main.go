@@ -12,6 +12,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
+
+	"github.com/lvsd/lvsd/cmd/lvsd/internal/journal"
 )
 
 // Exit codes shared by every subcommand.
@@ -92,8 +95,15 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 		fmt.Fprintf(fs.Output(), "Usage: lvsd %s %s\n\nFlags:\n", name, synopsis)
 		fs.PrintDefaults()
 	}
+	if h := flagSetHook.Load(); h != nil {
+		(*h)(name, synopsis, fs)
+	}
 	return fs
 }
+
+// flagSetHook, when set, sees every flag set a subcommand makes: the man
+// page and the shell completions are generated from them (docs.go).
+var flagSetHook atomic.Pointer[func(name, synopsis string, fs *flag.FlagSet)]
 
 // parseFlags parses args and maps the outcome to an exit code: -1 means go
 // on, otherwise return the code (0 for --help, 2 for a bad flag).
@@ -127,12 +137,20 @@ func (l *logFlags) logger(w io.Writer) (*slog.Logger, error) {
 		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", l.level)
 	}
 	opts := &slog.HandlerOptions{Level: lvl}
+	var newHandler func(io.Writer) slog.Handler
 	switch strings.ToLower(l.format) {
 	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		newHandler = func(w io.Writer) slog.Handler { return slog.NewTextHandler(w, opts) }
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		newHandler = func(w io.Writer) slog.Handler { return slog.NewJSONHandler(w, opts) }
 	default:
 		return nil, fmt.Errorf("--log-format %q: want text or json", l.format)
 	}
+	// Under systemd (StandardError=journal): no timestamps of our own and
+	// "<N>" priorities, so journalctl -p works and shows each time once.
+	if f, ok := w.(*os.File); ok && journal.IsStream(os.Getenv(journal.EnvStream), f) {
+		opts.ReplaceAttr = journal.DropTime
+		return slog.New(journal.NewHandler(w, newHandler)), nil
+	}
+	return slog.New(newHandler(w)), nil
 }

@@ -20,8 +20,9 @@ import (
 func (o *ops) snapshot(now time.Time) *control.Status {
 	d := o.d
 	s := &control.Status{
-		Version: version, PID: os.Getpid(), Started: o.started,
+		Version: buildVersionCurrent().Version, PID: os.Getpid(), Started: o.started,
 		ConfigFile: o.file, ConfigLoaded: o.loaded,
+		Reloads: o.reloads.Load(), ReloadsFailed: o.reloadsFailed.Load(), LastReloadFailed: o.lastReloadFailed.Load(),
 		Instances:      []control.Instance{},
 		VirtualServers: []control.VirtualServer{},
 	}
@@ -37,6 +38,15 @@ func (o *ops) snapshot(now time.Time) *control.Status {
 	}
 	s.VRRPSockets = d.vrrp.socketStatus()
 	s.VirtualServers = d.virtualServerStatus()
+	s.CARPInstances = d.carp.status() // carp.go
+	if p := d.ipvs; p != nil {
+		p.mu.Lock()
+		m := p.m
+		p.mu.Unlock()
+		if m != nil {
+			s.IPVSRequests = m.Requests()
+		}
+	}
 	return s
 }
 

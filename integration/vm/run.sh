@@ -21,6 +21,10 @@
 #   --timeout SECS   kill the VM after SECS seconds (default 600) -> 124
 #   --share DIR      share one more host directory at the same path
 #   -e NAME[=VALUE]  environment variable for the command (repeatable)
+#   --keepalived     also put the host's keepalived and genhash (Debian's
+#                    package, installed on the host) with their libraries
+#                    in the VM, at /usr/sbin/keepalived and /usr/bin/genhash;
+#                    LVSD_VM_KEEPALIVED=1 does the same (for go test -exec)
 #   --prepare        only build the cached kernel + initramfs
 #   -v               kernel messages and the qemu command line
 #
@@ -30,6 +34,11 @@
 # of this script, init.sh and the module list: edit any of them and the next
 # run rebuilds it. Host needs: qemu-system-x86, apt, dpkg-deb, xz, flock,
 # iproute2, dash (see .ci/run).
+#
+# --keepalived adds an uncompressed cpio archive (about 30 MB, cached beside
+# the image, keyed by the binaries' hash) in front of the gzipped initramfs:
+# the kernel unpacks concatenated archives in order, and an uncompressed one
+# costs no decompression under emulation. Off by default.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -177,6 +186,47 @@ prepare() { # sets IMG
 	exec 9>&-
 }
 
+# build_keepalived OUT BASE - an uncompressed cpio archive of the host's
+# keepalived and genhash and the libraries they need that BASE (the gzipped
+# initramfs) does not hold.
+build_keepalived() {
+	local out=$1 base=$2 root=$1.root src f
+	rm -rf "$root" && mkdir -p "$root/etc/keepalived"
+	for src in keepalived:/usr/sbin/keepalived genhash:/usr/bin/genhash; do
+		f=$(command -v "${src%%:*}" || true)
+		[ -n "$f" ] || die "--keepalived: ${src%%:*} is not installed on the host (apt-get install keepalived)"
+		copy_bin "$root" "$f" "${src#*:}"
+	done
+	gzip -dc "$base" | cpio -it --quiet 2>/dev/null | sed -n 's|^\./||; s|^lib/x86_64-linux-gnu/|&|p' |
+		while read -r f; do rm -f "$root/$f"; done
+	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$out.tmp"
+	mv "$out.tmp" "$out"
+	rm -rf "$root"
+}
+
+# with_keepalived - sets INITRD to the image's initramfs with the keepalived
+# archive in front (built once per keepalived binary).
+with_keepalived() {
+	local key ka
+	command -v cpio >/dev/null || die "--keepalived needs cpio on the host"
+	key=$({
+		sha256sum "$(command -v keepalived)" "$(command -v genhash)" 2>/dev/null
+		sed -n '/^build_keepalived/,/^}/p' "${BASH_SOURCE[0]}"
+	} | sha256sum | cut -c1-12)
+	ka=$IMG/initrd-keepalived-$key
+	INITRD=$ka
+	[ -s "$ka" ] && return 0
+	exec 9>"$CACHE/.lock"
+	flock 9
+	if [ ! -s "$ka" ]; then
+		log "adding keepalived to the VM image (once)"
+		build_keepalived "$ka.cpio" "$IMG/initramfs.gz"
+		cat "$ka.cpio" "$IMG/initramfs.gz" >"$ka.tmp" && mv "$ka.tmp" "$ka"
+		rm -f "$ka.cpio"
+	fi
+	exec 9>&-
+}
+
 shq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
 
 kvm_usable() { # real KVM only: PVM (kvm_pvm) cannot boot a stock kernel
@@ -185,6 +235,7 @@ kvm_usable() { # real KVM only: PVM (kvm_pvm) cannot boot a stock kernel
 
 main() {
 	local mem=1G smp=2 timeout=600 verbose=0 prepare_only=0 shares=() envs=()
+	local keepalived=${LVSD_VM_KEEPALIVED:-0}
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		--mem) mem=$2; shift 2 ;;
@@ -193,6 +244,7 @@ main() {
 		--share) shares+=("$2"); shift 2 ;;
 		-e) envs+=("$2"); shift 2 ;;
 		-v) verbose=1; shift ;;
+		--keepalived) keepalived=1; shift ;;
 		--prepare) prepare_only=1; shift ;;
 		-h | --help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; exit 0 ;;
 		--) shift; break ;;
@@ -201,6 +253,8 @@ main() {
 		esac
 	done
 	prepare
+	INITRD=$IMG/initramfs.gz
+	[ "$keepalived" != 1 ] || with_keepalived
 	[ "$prepare_only" = 0 ] || { log "image $IMG"; exit 0; }
 	[ $# -gt 0 ] || die "no command (run.sh [options] -- command [args...])"
 
@@ -240,7 +294,7 @@ main() {
 	if [ "$verbose" = 1 ]; then append="$append loglevel=7"; else append="$append quiet loglevel=3"; fi
 	local cmd=("$QEMU" -nodefaults -no-user-config -display none -no-reboot "${accel[@]}"
 		-smp "$smp" -m "$mem" -serial stdio -monitor none -nic none -pidfile "$ctl/qemu.pid"
-		-kernel "$kernel" -initrd "$IMG/initramfs.gz" -append "$append" "${virtfs[@]}")
+		-kernel "$kernel" -initrd "$INITRD" -append "$append" "${virtfs[@]}")
 	[ -e /usr/share/qemu/qboot.rom ] && cmd+=(-bios /usr/share/qemu/qboot.rom) # faster than SeaBIOS
 	[ "$verbose" = 0 ] || log "${cmd[*]}"
 	# Backgrounded so that a signal to this script is handled at once (the

@@ -14,6 +14,9 @@ func Render(w io.Writer, s *Status, now time.Time) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "lvsd %s, pid %d, up %s, config %s (loaded %s ago)\n",
 		s.Version, s.PID, since(now, s.Started), s.ConfigFile, since(now, s.ConfigLoaded))
+	if s.LastReloadFailed {
+		fmt.Fprintf(tw, "the last reload was refused: the file on disk is not what runs (lvsd check -f %s)\n", s.ConfigFile)
+	}
 	fmt.Fprintln(tw)
 	if len(s.Instances) == 0 {
 		fmt.Fprintln(tw, "VRRP: no instances")
@@ -41,6 +44,7 @@ func Render(w io.Writer, s *Status, now time.Time) error {
 	for _, g := range s.SyncGroups {
 		fmt.Fprintf(tw, "sync group %s\t%s\t%s\n", g.Name, g.State, strings.Join(g.Members, ","))
 	}
+	renderCARP(tw, s, now) // carp.go
 	for _, k := range s.VRRPSockets {
 		if k.UnknownVRID > 0 {
 			fmt.Fprintf(tw, "%s %s: %d adverts for a VRID no instance here has (another VRRP group, or a peer's wrong virtual_router_id)\n",

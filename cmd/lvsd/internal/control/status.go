@@ -6,15 +6,24 @@ import "time"
 // server with its real servers. The daemon fills it from its running state;
 // `--json` prints it as is.
 type Status struct {
-	Version        string          `json:"version"`
-	PID            int             `json:"pid"`
-	Started        time.Time       `json:"started"`
-	ConfigFile     string          `json:"config_file"`
-	ConfigLoaded   time.Time       `json:"config_loaded"`
-	Instances      []Instance      `json:"vrrp_instances"`
-	SyncGroups     []SyncGroup     `json:"vrrp_sync_groups,omitempty"`
-	VRRPSockets    []VRRPSocket    `json:"vrrp_sockets,omitempty"`
-	VirtualServers []VirtualServer `json:"virtual_servers"`
+	Version      string    `json:"version"`
+	PID          int       `json:"pid"`
+	Started      time.Time `json:"started"`
+	ConfigFile   string    `json:"config_file"`
+	ConfigLoaded time.Time `json:"config_loaded"`
+	// Reloads counts the reloads since start, ReloadsFailed those refused
+	// (the running configuration stayed); LastReloadFailed is the latest's.
+	Reloads          uint64          `json:"reloads"`
+	ReloadsFailed    uint64          `json:"reloads_failed"`
+	LastReloadFailed bool            `json:"last_reload_failed"`
+	Instances        []Instance      `json:"vrrp_instances"`
+	SyncGroups       []SyncGroup     `json:"vrrp_sync_groups,omitempty"`
+	VRRPSockets      []VRRPSocket    `json:"vrrp_sockets,omitempty"`
+	VirtualServers   []VirtualServer `json:"virtual_servers"`
+	CARPInstances    []CARPInstance  `json:"carp_instances,omitempty"` // carp.go
+	// IPVSRequests counts the mutating IPVS netlink requests sent since
+	// start (a reload changing one weight adds exactly one).
+	IPVSRequests uint64 `json:"ipvs_requests"`
 }
 
 // Instance is one VRRP instance.

@@ -65,6 +65,11 @@ var (
 	vsCounters = counterDescs("lvsd_ipvs_service", "service")
 	rsCounters = counterDescs("lvsd_ipvs_realserver", "service", "real_server")
 
+	cfgLoaded        = prometheus.NewDesc("lvsd_config_loaded_timestamp_seconds", "When the running configuration was loaded (Unix time).", nil, nil)
+	cfgReloads       = prometheus.NewDesc("lvsd_config_reloads_total", "Configuration reloads since start (SIGHUP or lvsd reload).", nil, nil)
+	cfgReloadsFailed = prometheus.NewDesc("lvsd_config_reload_failures_total", "Reloads refused since start: the running configuration stayed.", nil, nil)
+	cfgLastReloadOK  = prometheus.NewDesc("lvsd_config_last_reload_successful", "0 when the latest reload was refused, else 1.", nil, nil)
+
 	scrapeErr = prometheus.NewDesc("lvsd_scrape_error", "1 when the daemon's status could not be read for this scrape.", nil, nil)
 )
 
@@ -96,6 +101,12 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	counter := func(d *prometheus.Desc, v uint64, l ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), l...)
 	}
+	if !s.ConfigLoaded.IsZero() {
+		gauge(cfgLoaded, float64(s.ConfigLoaded.UnixNano())/1e9)
+	}
+	counter(cfgReloads, s.Reloads)
+	counter(cfgReloadsFailed, s.ReloadsFailed)
+	gauge(cfgLastReloadOK, b2f(!s.LastReloadFailed))
 	for _, in := range s.Instances {
 		for _, st := range states {
 			gauge(vrrpState, b2f(in.State == st), in.Name, st)
@@ -116,6 +127,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	for _, k := range s.VRRPSockets {
 		counter(vrrpUnknown, k.UnknownVRID, k.Interface, k.Family)
 	}
+	collectCARP(ch, s) // carp.go
 	for _, vs := range s.VirtualServers {
 		svc := vs.Protocol + " " + vs.Address
 		gauge(vsUp, b2f(vs.InKernel), svc)

@@ -8,12 +8,14 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lvsd/lvsd/cmd/lvsd/internal/control"
 )
 
 func status() *control.Status {
 	return &control.Status{
+		ConfigLoaded: time.Unix(1700000000, 0), Reloads: 3, ReloadsFailed: 1, LastReloadFailed: true,
 		Instances: []control.Instance{{
 			Name: "VI_1", State: "MASTER", BasePriority: 244, EffectivePriority: 249,
 			AdvertsSent: 10, AdvertsReceived: 3, Transitions: 2, LateTimers: 4,
@@ -48,6 +50,10 @@ func TestScrape(t *testing.T) {
 	out := string(body)
 	for _, want := range []string{
 		`lvsd_vrrp_state{instance="VI_1",state="MASTER"} 1`,
+		`lvsd_config_loaded_timestamp_seconds 1.7e+09`,
+		`lvsd_config_reloads_total 3`,
+		`lvsd_config_reload_failures_total 1`,
+		`lvsd_config_last_reload_successful 0`,
 		`lvsd_vrrp_state{instance="VI_1",state="BACKUP"} 0`,
 		`lvsd_vrrp_priority{instance="VI_1",kind="effective"} 249`,
 		`lvsd_vrrp_adverts_sent_total{instance="VI_1"} 10`,

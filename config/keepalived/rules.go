@@ -1,0 +1,1061 @@
+package keepalived
+
+import (
+	_ "embed"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// keywords.tsv lists every keyword keepalived 2.2.7 installs (its parser
+// sources' install_keyword calls, in their order) as Debian builds it (every
+// option but libipset: no vrrp_ipsets; each keyword checked against the
+// strings of /usr/sbin/keepalived): "BLOCK<TAB>KEYWORD", "-" for the top.
+//
+//go:embed keywords.tsv
+var keywordList string
+
+// Keyword is one keyword of keepalived.conf(5) in its block.
+type Keyword struct{ Block, Name string }
+
+// Keywords returns keepalived 2.2.7's keywords in its parser's order.
+func Keywords() []Keyword {
+	var out []Keyword
+	for _, l := range strings.Split(strings.TrimSpace(keywordList), "\n") {
+		b, k, _ := strings.Cut(l, "\t")
+		if b == "-" {
+			b = ""
+		}
+		out = append(out, Keyword{b, k})
+	}
+	return out
+}
+
+var known = func() map[Keyword]bool {
+	m := map[Keyword]bool{}
+	for _, k := range Keywords() {
+		m[k] = true
+	}
+	return m
+}()
+
+// Reasons for keywords convert does not carry over.
+const (
+	whyEmail    = "not supported yet: e-mail alerts (lvsd sends none; use notify scripts)"
+	whySNMP     = "not supported yet: SNMP (lvsd serves /metrics and `lvsd status`)"
+	whyStrict   = "not supported yet: vrrp_strict and its firewall rules"
+	whyFirewall = "not supported yet: firewall rules for VIPs (iptables/nftables/ipsets)"
+	whyProcess  = "lvsd is one process: its scheduling and memory are set with global.vrrp_rt_priority and global.vrrp_no_swap"
+	whyNetlink  = "lvsd sizes its own netlink buffers"
+	whyStatic   = "not supported yet: static addresses, routes and rules (configure them with the system's network setup)"
+	whyBFD      = "not supported yet: BFD"
+	whyNS       = "lvsd runs in the network namespace it is started in (use `ip netns exec`)"
+	whyDaemon   = "a keepalived daemon option with no lvsd equivalent (lvsd's files and reloads are its own)"
+	whyRules    = "not supported yet: ip rules"
+	whyDBus     = "not supported: D-Bus"
+	whyChecker  = "not supported yet: this checker"
+	whyNYI      = "not supported yet"
+)
+
+// knownReason says why a keyword keepalived knows is refused; "" when
+// keepalived does not know it either.
+func knownReason(block, kw string) string {
+	if !known[Keyword{block, kw}] {
+		return ""
+	}
+	switch {
+	case strings.Contains(kw, "smtp") || strings.Contains(kw, "email"):
+		return whyEmail
+	case strings.Contains(kw, "snmp") || kw == "enable_traps":
+		return whySNMP
+	case strings.Contains(kw, "nftables") || strings.Contains(kw, "iptables") || strings.Contains(kw, "ipsets"):
+		return whyFirewall
+	case strings.Contains(kw, "rcv_bufs"):
+		return whyNetlink
+	case strings.HasSuffix(kw, "_priority") && block == "global_defs" && kw != "vrrp_notify_priority_changes",
+		strings.HasSuffix(kw, "_no_swap"), strings.Contains(kw, "cpu_affinity"), strings.Contains(kw, "rlimit"),
+		strings.Contains(kw, "process_name"):
+		return whyProcess
+	case strings.HasPrefix(kw, "static_") || kw == "virtual_rules":
+		return whyStatic
+	case strings.Contains(kw, "bfd") || strings.HasPrefix(block, "bfd_instance"):
+		return whyBFD
+	case strings.HasPrefix(kw, "net_namespace") || kw == "namespace_with_ipsets":
+		return whyNS
+	case strings.Contains(kw, "dbus"):
+		return whyDBus
+	case strings.HasSuffix(kw, "_CHECK") || strings.Contains(block, "_CHECK") && !strings.HasSuffix(block, "TCP_CHECK") && !strings.HasSuffix(block, "PING_CHECK") && !strings.HasSuffix(block, "MISC_CHECK"):
+		return whyChecker
+	case block == "" || block == "global_defs" && (strings.HasPrefix(kw, "reload") || strings.HasPrefix(kw, "config_") ||
+		kw == "umask" || kw == "random_seed" || kw == "include_check" || kw == "data_use_instance" || kw == "use_pid_dir" ||
+		kw == "child_wait_time" || kw == "instance" || kw == "tmp_config_directory" || kw == "mem_check" || kw == "log_file"):
+		return whyDaemon + ": " + kw
+	}
+	return whyNYI + ": " + kw
+}
+
+// --- global_defs ----------------------------------------------------------
+
+var globalRules = map[string]rule{
+	"router_id":                       str("router_id"),
+	"script_user":                     joined("script_user", 1, 2),
+	"enable_script_security":          boolFlag("enable_script_security"),
+	"vrrp_version":                    integer("vrrp_version", 2, 3),
+	"notify_fifo":                     fifo("notify_fifo"),
+	"notify_fifo_script":              command("notify_fifo_script"),
+	"vrrp_notify_fifo":                fifo("vrrp_notify_fifo"),
+	"vrrp_notify_fifo_script":         command("vrrp_notify_fifo_script"),
+	"lvs_sync_daemon":                 {key: "lvs_sync_daemon", fn: syncDaemon},
+	"lvs_timeouts":                    {key: "lvs_timeouts", fn: lvsTimeouts},
+	"lvs_flush":                       boolFlag("lvs_flush"),
+	"lvs_flush_on_stop":               {key: "lvs_flush_on_stop", fn: flushOnStop},
+	"lvs_flush_onstop":                {key: "lvs_flush_on_stop", fn: flushOnStop},
+	"vrrp_rt_priority":                integer("vrrp_rt_priority", 1, 99),
+	"vrrp_no_swap":                    boolFlag("vrrp_no_swap"),
+	"vrrp_garp_master_delay":          wholeSeconds("vrrp_garp_master_delay", 0, 1000),
+	"vrrp_garp_master_repeat":         integer("vrrp_garp_master_repeat", 1, 1000),
+	"vrrp_garp_master_refresh":        wholeSeconds("vrrp_garp_master_refresh", 0, 1<<31-1),
+	"vrrp_garp_master_refresh_repeat": integer("vrrp_garp_master_refresh_repeat", 1, 1000),
+	"vrrp_garp_lower_prio_delay":      wholeSeconds("vrrp_garp_lower_prio_delay", 0, 1000),
+	"vrrp_garp_lower_prio_repeat":     integer("vrrp_garp_lower_prio_repeat", 0, 1000),
+	"vrrp_garp_interval":              zeroOnly("not supported yet: a gap between the gratuitous ARPs of a burst"),
+	"vrrp_gna_interval":               zeroOnly("not supported yet: a gap between the unsolicited NAs of a burst"),
+	"vrrp_startup_delay":              zeroOnly("not supported yet: vrrp_startup_delay"),
+	"vrrp_mcast_group4":               addr("vrrp_mcast_group4"),
+	"vrrp_mcast_group6":               addr("vrrp_mcast_group6"),
+	"vrrp_skip_check_adv_addr":        boolFlag("vrrp_skip_check_adv_addr"),
+	"vrrp_strict":                     refuse(whyStrict),
+	"default_interface":               globalDefault("vrrp_instance.interface", 1),
+	"vrrp_notify_priority_changes":    globalDefault("vrrp_instance.notify_priority_changes", -1),
+	"checker_log_all_failures":        globalDefault("virtual_server.real_server.*.log_all_failures", -1),
+}
+
+// globalDefault: a global_defs keyword that gives each instance or checker
+// a default; lvsd has the key on each, where convert sets it. nargs -1: an
+// optional true/false.
+func globalDefault(key string, nargs int) rule {
+	return rule{key: key, fn: func(x *ctx, n *Node) {
+		if nargs < 0 {
+			if !x.args(n, 0, 1) {
+				return
+			}
+			if _, ok := x.boolValue(n); !ok {
+				return
+			}
+		} else if !x.args(n, nargs, nargs) {
+			return
+		}
+		if x.c.globalDefaults == nil {
+			x.c.globalDefaults = map[string]*Node{}
+		}
+		if _, ok := x.c.globalDefaults[n.Keyword()]; ok {
+			x.errorf(n, "given twice")
+			return
+		}
+		x.c.globalDefaults[n.Keyword()] = n
+	}}
+}
+
+var sslRules = map[string]rule{
+	"ca":          str("ssl_ca"),
+	"certificate": str("ssl_certificate"),
+	"key":         str("ssl_key"),
+	"password":    refuse("not supported yet: an encrypted key (give lvsd an unencrypted ssl_key)"),
+}
+
+func fifo(key string) rule {
+	return rule{key: key, fn: func(x *ctx, n *Node) {
+		if !x.args(n, 1, 3) || x.dup(n, key) {
+			return
+		}
+		if len(n.Args()) > 1 {
+			x.errorf(n, "not supported yet: an owner for the FIFO (%s)", strings.Join(n.Args()[1:], " "))
+			return
+		}
+		x.t.set(n, key, quote(n.Args()[0]))
+	}}
+}
+
+func flushOnStop(x *ctx, n *Node) {
+	if !x.args(n, 0, 1) || x.dup(n, "lvs_flush_on_stop") {
+		return
+	}
+	if n.Keyword() == "lvs_flush_onstop" {
+		x.warnf(n, "deprecated keyword: written as lvs_flush_on_stop")
+	}
+	switch {
+	case len(n.Args()) == 0:
+		x.warnf(n, "keepalived flushes the whole IPVS table at stop; lvsd removes only its own virtual servers")
+	case strings.EqualFold(n.Args()[0], "VS"):
+	default:
+		x.errorf(n, "%q: only VS (remove the configured virtual servers) is supported", n.Args()[0])
+		return
+	}
+	x.t.set(n, "lvs_flush_on_stop", "true")
+}
+
+// lvs_sync_daemon INTERFACE INSTANCE [id N] [maxlen N] [port N] [ttl N] [group IP]
+func syncDaemon(x *ctx, n *Node) {
+	if !x.args(n, 2, 12) || x.dup(n, "lvs_sync_daemon") {
+		return
+	}
+	a := n.Args()
+	kv := []string{"interface", quote(a[0]), "vrrp_instance", quote(a[1])}
+	lim := map[string][2]int64{"id": {0, 255}, "maxlen": {0, 65507}, "port": {1, 65535}, "ttl": {1, 255}}
+	keys := map[string]string{"id": "sync_id", "maxlen": "maxlen", "port": "port", "ttl": "ttl", "group": "group"}
+	for i := 2; i < len(a); i += 2 {
+		k := a[i]
+		if _, ok := keys[k]; !ok || i+1 >= len(a) {
+			x.errorf(n, "trailing junk %q", strings.Join(a[i:], " "))
+			return
+		}
+		v := a[i+1]
+		if k == "group" {
+			ip, err := netip.ParseAddr(v)
+			if err != nil {
+				x.errorf(n, "group: bad IP address %q", v)
+				return
+			}
+			kv = append(kv, "group", quote(ip.String()))
+			continue
+		}
+		num, ok := x.intValue(n, v, lim[k][0], lim[k][1])
+		if !ok {
+			return
+		}
+		kv = append(kv, keys[k], strconv.FormatInt(num, 10))
+	}
+	x.t.set(n, "lvs_sync_daemon", inline(kv...))
+}
+
+// lvs_timeouts [tcp N] [tcpfin N] [udp N]
+func lvsTimeouts(x *ctx, n *Node) {
+	if !x.args(n, 2, 6) || x.dup(n, "lvs_timeouts") {
+		return
+	}
+	a := n.Args()
+	var kv []string
+	for i := 0; i < len(a); i += 2 {
+		k := a[i]
+		if k != "tcp" && k != "tcpfin" && k != "udp" || i+1 >= len(a) {
+			x.errorf(n, "trailing junk %q", strings.Join(a[i:], " "))
+			return
+		}
+		v, ok := x.intValue(n, a[i+1], 1, 86400*31)
+		if !ok {
+			return
+		}
+		kv = append(kv, k, strconv.FormatInt(v, 10))
+	}
+	x.t.set(n, "lvs_timeouts", inline(kv...))
+}
+
+// --- trackers -------------------------------------------------------------
+
+// weight N [reverse] → weight = N or "N reverse".
+func weight(lo, hi int64) rule {
+	return rule{key: "weight", fn: func(x *ctx, n *Node) {
+		if !x.args(n, 1, 2) || x.dup(n, "weight") {
+			return
+		}
+		a := n.Args()
+		v, ok := x.intValue(n, a[0], lo, hi)
+		if !ok {
+			return
+		}
+		if len(a) == 2 {
+			if a[1] != "reverse" {
+				x.errorf(n, "trailing junk %q", a[1])
+				return
+			}
+			x.t.set(n, "weight", quote(strconv.FormatInt(v, 10)+" reverse"))
+			return
+		}
+		x.t.set(n, "weight", strconv.FormatInt(v, 10))
+	}}
+}
+
+var scriptRules = map[string]rule{
+	"script":    script("script"),
+	"interval":  wholeSeconds("interval", 1, 1<<31-1),
+	"timeout":   wholeSeconds("timeout", 1, 1<<31-1),
+	"weight":    weight(-253, 253),
+	"rise":      integer("rise", 1, 1<<31-1),
+	"fall":      integer("fall", 1, 1<<31-1),
+	"user":      joined("user", 1, 2),
+	"init_fail": boolFlag("init_fail"),
+}
+
+var processRules = map[string]rule{
+	"process":         joined("process", 1, -1),
+	"param_match":     enum("param_match", "initial", "partial"),
+	"weight":          weight(-254, 254),
+	"quorum":          integer("quorum", 1, 65535),
+	"quorum_max":      integer("quorum_max", 0, 65535),
+	"fork_delay":      seconds("fork_delay", 0.000001, 3600),
+	"terminate_delay": seconds("terminate_delay", 0.000001, 3600),
+	"delay": {key: "fork_delay", fn: func(x *ctx, n *Node) {
+		seconds("fork_delay", 0.000001, 3600).fn(x, n)
+		seconds("terminate_delay", 0.000001, 3600).fn(x, n)
+	}},
+}
+
+var trackFileRules = map[string]rule{
+	"file":      str("file"),
+	"weight":    weight(-254, 254),
+	"init_file": {key: "init_file", fn: initFile},
+}
+
+// init_file [VALUE] [overwrite]
+func initFile(x *ctx, n *Node) {
+	if !x.args(n, 0, 2) || x.dup(n, "init_file") {
+		return
+	}
+	a := n.Args()
+	switch {
+	case len(a) == 0:
+		x.t.set(n, "init_file", "true")
+	case len(a) == 2 && a[1] != "overwrite":
+		x.errorf(n, "trailing junk %q", a[1])
+	default:
+		x.t.set(n, "init_file", quote(strings.Join(a, " ")))
+	}
+}
+
+// --- sync groups and instances -------------------------------------------
+
+var notifyRules = map[string]rule{
+	"notify":                     command("notify"),
+	"notify_master":              command("notify_master"),
+	"notify_backup":              command("notify_backup"),
+	"notify_fault":               command("notify_fault"),
+	"notify_stop":                command("notify_stop"),
+	"notify_deleted":             command("notify_deleted"),
+	"notify_master_rx_lower_pri": command("notify_master_rx_lower_pri"),
+	"notify_priority_changes":    boolOpt("notify_priority_changes"),
+	"track_script":               trackList("track_script", -253, 253),
+	"track_process":              trackList("track_process", -254, 254),
+	"track_file":                 trackList("track_file", -254, 254),
+	"track_interface":            trackList("track_interface", -254, 254),
+}
+
+// trackList: KEYWORD { NAME [weight N [reverse]] ... }.
+func trackList(key string, lo, hi int64) rule {
+	return rule{key: key, fn: func(x *ctx, n *Node) {
+		x.valueBlock(n, key, func(ch *Node) bool {
+			a := ch.Words
+			switch {
+			case len(a) == 1:
+				return true
+			case len(a) >= 3 && len(a) <= 4 && a[1] == "weight":
+				if _, ok := x.intValue(ch, a[2], lo, hi); !ok {
+					return false
+				}
+				if len(a) == 4 && a[3] != "reverse" {
+					x.c.errorf(ch, x.kpath(n), "trailing junk %q", a[3])
+					return false
+				}
+				return true
+			}
+			x.c.errorf(ch, x.kpath(n), "%q: want NAME [weight N [reverse]]", strings.Join(a, " "))
+			return false
+		})
+	}}
+}
+
+func merge(ms ...map[string]rule) map[string]rule {
+	out := map[string]rule{}
+	for _, m := range ms {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+var syncGroupRules = merge(notifyRules, map[string]rule{
+	"group":                      valueBlock("group"),
+	"sync_group_tracking_weight": boolFlag("sync_group_tracking_weight"),
+	"global_tracking": {key: "sync_group_tracking_weight", fn: func(x *ctx, n *Node) {
+		x.warnf(n, "deprecated keyword: written as sync_group_tracking_weight")
+		boolFlag("sync_group_tracking_weight").fn(x, n)
+	}},
+})
+
+func (x *ctx) syncGroup(n *Node) {
+	if !n.HasBlock {
+		x.c.errorf(n, x.path, "missing '{' block")
+		return
+	}
+	// keepalived 2.x still reads instance names written directly in the
+	// block (before "group { }" existed) as members.
+	var bare []*Node
+	for _, ch := range n.Block {
+		if _, ok := syncGroupRules[ch.Keyword()]; !ok && !ch.HasBlock && len(ch.Words) == 1 && knownReason(x.path, ch.Keyword()) == "" {
+			bare = append(bare, ch)
+			continue
+		}
+		x.apply(ch, syncGroupRules)
+	}
+	if len(bare) > 0 {
+		if x.t.get("group") != nil {
+			x.c.errorf(bare[0], x.path, "%q: instance names outside group { } as well as a group block", bare[0].Keyword())
+			return
+		}
+		var names []string
+		for _, b := range bare {
+			names = append(names, b.Keyword())
+		}
+		x.c.warnf(bare[0], x.path, "deprecated bare member list: written as group")
+		x.t.set(bare[0], "group", quoteList(names))
+	}
+	x.t.tail = append(x.t.tail, n.Tail...)
+}
+
+var instanceRules = merge(notifyRules, map[string]rule{
+	"state":             enum("state", "MASTER", "BACKUP"),
+	"interface":         str("interface"),
+	"virtual_router_id": integer("virtual_router_id", 1, 255),
+	"priority":          integer("priority", 1, 255),
+	"advert_int":        seconds("advert_int", 0.01, 255),
+	"version":           integer("version", 2, 3),
+	"nopreempt":         boolFlag("nopreempt"),
+	"preempt":           boolFlag("preempt"),
+	"preempt_delay":     seconds("preempt_delay", 0, 1000),
+	"authentication":    {key: "authentication", fn: authentication},
+	"unicast_src_ip":    addr("unicast_src_ip"),
+	"unicast_peer": {key: "unicast_peer", fn: func(x *ctx, n *Node) {
+		x.valueBlock(n, "unicast_peer", nil)
+	}},
+	"mcast_src_ip":               addr("mcast_src_ip"),
+	"virtual_ipaddress":          valueBlock("virtual_ipaddress"),
+	"virtual_ipaddress_excluded": valueBlock("virtual_ipaddress_excluded"),
+	"virtual_routes":             {key: "virtual_routes", fn: virtualRoutes},
+	"dont_track_primary":         boolFlag("dont_track_primary"),
+	"garp_master_delay":          wholeSeconds("garp_master_delay", 0, 1000),
+	"garp_master_repeat":         integer("garp_master_repeat", 1, 1000),
+	"garp_master_refresh":        wholeSeconds("garp_master_refresh", 0, 1<<31-1),
+	"garp_master_refresh_repeat": integer("garp_master_refresh_repeat", 1, 1000),
+	"garp_lower_prio_delay":      wholeSeconds("garp_lower_prio_delay", 0, 1000),
+	"garp_lower_prio_repeat":     integer("garp_lower_prio_repeat", 0, 1000),
+	"use_vmac": {key: "use_vmac", fn: func(x *ctx, n *Node) {
+		if !x.args(n, 0, 1) || x.dup(n, "use_vmac") {
+			return
+		}
+		if len(n.Args()) == 1 {
+			x.t.set(n, "use_vmac", quote(n.Args()[0]))
+			return
+		}
+		x.t.set(n, "use_vmac", "true")
+	}},
+	"vmac_xmit_base": boolFlag("vmac_xmit_base"),
+	"native_ipv6": {key: "vrrp_instance.virtual_ipaddress (IPv6)", fn: func(x *ctx, n *Node) {
+		if x.args(n, 0, 0) {
+			keepDefault(x, n)
+		}
+	}},
+	"skip_check_adv_addr": boolOpt("skip_check_adv_addr"),
+	"no_accept": {why: "lvsd never filters traffic to its addresses", fn: func(x *ctx, n *Node) {
+		if x.args(n, 0, 0) {
+			x.warnf(n, "no_accept has effect only with vrrp_strict's firewall rules, which lvsd does not install: dropped")
+		}
+	}},
+	"accept": refuse("not supported yet: accept (lvsd never filters traffic to its addresses, as keepalived without vrrp_strict)"),
+	"lvs_sync_daemon_interface": {key: "global.lvs_sync_daemon", fn: func(x *ctx, n *Node) {
+		if !x.args(n, 1, 1) {
+			return
+		}
+		if x.c.syncIf != nil {
+			x.errorf(n, "given twice (line %d)", x.c.syncIf.Pos.Line)
+			return
+		}
+		x.c.syncIf, x.c.syncIn = n, x.name
+	}},
+})
+
+func authentication(x *ctx, n *Node) {
+	if len(n.Args()) > 0 {
+		x.errorf(n, "trailing junk %q before '{'", strings.Join(n.Args(), " "))
+		return
+	}
+	if !n.HasBlock {
+		x.errorf(n, "missing '{' block")
+		return
+	}
+	var typ, pass string
+	for _, ch := range n.Block {
+		y := &ctx{c: x.c, path: x.path + ".authentication", t: &table{}}
+		switch ch.Keyword() {
+		case "auth_type":
+			if y.args(ch, 1, 1) {
+				switch strings.ToUpper(ch.Args()[0]) {
+				case "PASS":
+					typ = "PASS"
+				case "AH":
+					y.errorf(ch, "not supported yet: AH authentication")
+				default:
+					y.errorf(ch, "%q is not PASS or AH", ch.Args()[0])
+				}
+			}
+		case "auth_pass":
+			if y.args(ch, 1, 1) {
+				pass = ch.Args()[0]
+				if len(pass) > 8 {
+					y.warnf(ch, "keepalived uses the first 8 characters of the password: truncated")
+					pass = pass[:8]
+				}
+			}
+		default:
+			y.apply(ch, map[string]rule{})
+		}
+	}
+	if typ == "" {
+		return
+	}
+	e := x.t.set(n, "authentication", inline("auth_type", quote(typ), "auth_pass", quote(pass)))
+	for _, ch := range n.Block {
+		e.above = append(e.above, ch.Above...)
+		if ch.Comment != "" {
+			e.above = append(e.above, ch.Comment)
+		}
+	}
+}
+
+// --- virtual servers ------------------------------------------------------
+
+func (x *ctx) vsg(n *Node) {
+	if x.c.vsgAddrs == nil {
+		x.c.vsgAddrs = map[string]bool{}
+	}
+	for _, ch := range n.Block {
+		if ch.Keyword() != "fwmark" {
+			x.c.vsgAddrs[x.name] = true
+		}
+	}
+	x.valueBlock(&Node{Pos: n.Pos, Words: []string{"vip"}, HasBlock: n.HasBlock, Block: n.Block, Tail: n.Tail}, "vip", func(ch *Node) bool {
+		a := ch.Words
+		if a[0] == "fwmark" {
+			if len(a) != 2 {
+				x.c.errorf(ch, x.path, "want fwmark N")
+				return false
+			}
+			_, ok := x.intValue(ch, a[1], 1, 1<<32-1)
+			return ok
+		}
+		if len(a) > 2 {
+			x.c.errorf(ch, x.path, "trailing junk %q", strings.Join(a[2:], " "))
+			return false
+		}
+		return true
+	})
+	// vsg's list of one-line strings: "IP PORT" / "IP-LAST PORT" / "fwmark N".
+	if e := x.t.get("vip"); e != nil {
+		e.pos = n.Pos
+	}
+}
+
+var lvsMethods = []string{"NAT", "DR", "TUN"}
+
+// checkerDefaults are the keywords a virtual_server or real_server gives
+// to the checkers inside it; lvsd sets them on each checker.
+var checkerDefaults = []string{"retry", "delay_before_retry", "warmup", "connect_timeout", "delay_loop", "virtualhost"}
+
+var vsRules = map[string]rule{
+	"ip_family": {key: "family", fn: func(x *ctx, n *Node) {
+		if !x.args(n, 1, 1) || x.dup(n, "family") {
+			return
+		}
+		switch strings.ToLower(n.Args()[0]) {
+		case "inet":
+			x.t.set(n, "family", "4")
+		case "inet6":
+			x.t.set(n, "family", "6")
+		default:
+			x.errorf(n, "%q is not inet or inet6", n.Args()[0])
+		}
+	}},
+	"lb_algo":            scheduler("lb_algo"),
+	"lvs_sched":          scheduler("lvs_sched"),
+	"lb_kind":            method("lb_kind"),
+	"lvs_method":         method("lvs_method"),
+	"ops":                boolFlag("ops"),
+	"sh-port":            boolFlag("sh-port"),
+	"sh-fallback":        boolFlag("sh-fallback"),
+	"mh-port":            boolFlag("mh-port"),
+	"mh-fallback":        boolFlag("mh-fallback"),
+	"persistence_engine": str("persistence_engine"),
+	"persistence_timeout": {key: "persistence_timeout", fn: func(x *ctx, n *Node) {
+		if !x.args(n, 0, 1) || x.dup(n, "persistence_timeout") {
+			return
+		}
+		if len(n.Args()) == 0 {
+			x.t.set(n, "persistence_timeout", "true")
+			return
+		}
+		if v, ok := x.intValue(n, n.Args()[0], 1, 1<<31-1); ok {
+			x.t.set(n, "persistence_timeout", strconv.FormatInt(v, 10))
+		}
+	}},
+	"persistence_granularity": str("persistence_granularity"),
+	"protocol":                enum("protocol", "TCP", "UDP", "SCTP"),
+	"ha_suspend":              boolFlag("ha_suspend"),
+	"virtualhost":             str("virtualhost"),
+	"alpha":                   boolFlag("alpha"),
+	"omega":                   boolFlag("omega"),
+	"quorum_up":               command("quorum_up"),
+	"quorum_down":             command("quorum_down"),
+	"quorum":                  integer("quorum", 1, 1<<31-1),
+	"hysteresis":              integer("hysteresis", 0, 1<<31-1),
+	"delay_loop":              seconds("delay_loop", 0.01, 0),
+	"sorry_server": {key: "sorry_server", fn: func(x *ctx, n *Node) {
+		if x.args(n, 1, 2) && !x.dup(n, "sorry_server") {
+			x.t.set(n, "sorry_server", quote(strings.Join(n.Args(), " ")))
+		}
+	}},
+	"sorry_server_inhibit":    boolFlag("sorry_server_inhibit"),
+	"sorry_server_lvs_method": enum("sorry_server_lvs_method", lvsMethods...),
+	// Defaults for the real servers and checkers inside.
+	"retry":              {key: "real_server.*.retry", fn: keepDefault},
+	"delay_before_retry": {key: "real_server.*.delay_before_retry", fn: keepDefault},
+	"warmup":             {key: "real_server.*.warmup", fn: keepDefault},
+	"connect_timeout":    {key: "real_server.*.connect_timeout", fn: keepDefault},
+	"inhibit_on_failure": {key: "real_server.inhibit_on_failure", fn: keepDefault},
+	"weight":             {key: "real_server.weight", fn: keepDefault},
+	"flag-1":             {key: "sh-fallback / mh-fallback", fn: keepDefault},
+	"flag-2":             {key: "sh-port / mh-port", fn: keepDefault},
+	"flag-3":             refuse("not supported yet: flag-3 (no IPVS scheduler uses it)"),
+	"hashed":             refuse("not supported: hashed (IP_VS_SVC_F_HASHED is the kernel's own flag)"),
+}
+
+func keepDefault(x *ctx, n *Node) {
+	if !x.args(n, 0, 1) {
+		return
+	}
+	if x.extra == nil {
+		x.extra = map[string]*Node{}
+	}
+	if _, ok := x.extra[n.Keyword()]; ok {
+		x.errorf(n, "given twice")
+		return
+	}
+	x.extra[n.Keyword()] = n
+}
+
+func scheduler(kw string) rule {
+	return rule{key: "lb_algo", fn: func(x *ctx, n *Node) {
+		if !x.args(n, 1, 1) || x.dup(n, "lb_algo") {
+			return
+		}
+		s := strings.ToLower(n.Args()[0])
+		switch s {
+		case "rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh", "twos":
+			x.t.set(n, "lb_algo", quote(s))
+		default:
+			x.errorf(n, "%q is not an IPVS scheduler", n.Args()[0])
+		}
+	}}
+}
+
+func method(kw string) rule {
+	return rule{key: "lb_kind", fn: func(x *ctx, n *Node) {
+		if !x.args(n, 1, 1) || x.dup(n, "lb_kind") {
+			return
+		}
+		m := strings.ToUpper(n.Args()[0])
+		if m == "DR" || m == "NAT" || m == "TUN" {
+			x.t.set(n, "lb_kind", quote(m))
+			return
+		}
+		x.errorf(n, "%q is not NAT, DR or TUN", n.Args()[0])
+	}}
+}
+
+func (x *ctx) virtualServer(n *Node) {
+	a := n.Args()
+	t := x.c.newTable(n, "[[virtual_server]]")
+	x.t = t
+	isAddr := false
+	switch {
+	case len(a) == 2 && a[0] == "fwmark":
+		if v, ok := x.c.intArg(n, "virtual_server", a[1], 1, 1<<32-1); ok {
+			t.set(nil, "fwmark", strconv.FormatInt(v, 10))
+		}
+	case len(a) == 2 && a[0] == "group":
+		t.set(nil, "group", quote(a[1]))
+		isAddr = x.c.vsgAddrs[a[1]]
+	case len(a) == 2:
+		ip, err := netip.ParseAddr(a[0])
+		if err != nil {
+			x.c.errorf(n, "virtual_server", "bad IP address %q", a[0])
+			return
+		}
+		t.set(nil, "ip", quote(ip.String()))
+		if v, ok := x.c.intArg(n, "virtual_server", a[1], 0, 65535); ok {
+			t.set(nil, "port", strconv.FormatInt(v, 10))
+		}
+		isAddr = true
+	case len(a) < 2:
+		x.c.errorf(n, "virtual_server", "want IP PORT, fwmark N or group NAME")
+		return
+	default:
+		x.c.errorf(n, "virtual_server", "trailing junk %q", strings.Join(a[2:], " "))
+		return
+	}
+	if !n.HasBlock {
+		x.c.errorf(n, "virtual_server", "missing '{' block")
+		return
+	}
+	var rss []*Node
+	for _, ch := range n.Block {
+		if ch.Keyword() == "real_server" {
+			rss = append(rss, ch)
+			continue
+		}
+		x.apply(ch, vsRules)
+	}
+	for _, f := range []struct{ flag, what string }{{"flag-1", "fallback"}, {"flag-2", "port"}} {
+		fn := x.extra[f.flag]
+		if fn == nil {
+			continue
+		}
+		algo := ""
+		if e := t.get("lb_algo"); e != nil {
+			algo, _ = strconv.Unquote(e.val)
+		}
+		if algo != "sh" && algo != "mh" {
+			x.c.errorf(fn, "virtual_server."+f.flag, "has a meaning only with lb_algo sh or mh")
+			continue
+		}
+		if key := algo + "-" + f.what; t.get(key) == nil {
+			e := t.set(fn, key, "true")
+			e.comment = strings.TrimSpace(e.comment + " " + f.flag)
+		}
+	}
+	if e := t.get("protocol"); e != nil && !isAddr {
+		x.c.warnf(&Node{Pos: e.pos}, "virtual_server.protocol", "keepalived ignores the protocol of a fwmark service: dropped")
+		t.entries = slices.DeleteFunc(t.entries, func(o *entry) bool { return o == e })
+	}
+	if isAddr && t.get("protocol") == nil {
+		x.c.warnf(n, "virtual_server", "no protocol: keepalived 2.2.7 uses UDP (lvsd's default is TCP): written as protocol = \"UDP\"")
+		t.set(nil, "protocol", quote("UDP"))
+	}
+	seen := map[string]int{}
+	for _, rn := range rss {
+		k := strings.Join(rn.Args(), " ")
+		if len(rn.Args()) == 1 {
+			k += " " + portOf(t)
+		}
+		if line, dup := seen[k]; dup {
+			x.c.warnf(rn, "virtual_server.real_server", "%s listed twice (line %d): keepalived removes the second, so does convert", k, line)
+			continue
+		}
+		seen[k] = rn.Pos.Line
+		x.realServer(rn)
+	}
+	t.tail = append(t.tail, n.Tail...)
+}
+
+func (c *conv) intArg(n *Node, path, s string, lo, hi int64) (int64, bool) {
+	x := &ctx{c: c, path: path}
+	return x.intValue(&Node{Pos: n.Pos, Words: []string{""}}, s, lo, hi)
+}
+
+var rsRules = map[string]rule{
+	"weight":             integer("weight", 0, 65535),
+	"lvs_method":         enum("lvs_method", lvsMethods...),
+	"uthreshold":         integer("uthreshold", 0, 1<<31-1),
+	"lthreshold":         integer("lthreshold", 0, 1<<31-1),
+	"inhibit_on_failure": boolOpt("inhibit_on_failure"),
+	"notify_up":          command("notify_up"),
+	"notify_down":        command("notify_down"),
+	"alpha":              boolOpt("alpha"),
+	"retry":              {key: "*.retry", fn: keepDefault},
+	"delay_before_retry": {key: "*.delay_before_retry", fn: keepDefault},
+	"warmup":             {key: "*.warmup", fn: keepDefault},
+	"connect_timeout":    {key: "*.connect_timeout", fn: keepDefault},
+	"delay_loop":         {key: "*.delay_loop", fn: keepDefault},
+	"virtualhost":        {key: "*.virtualhost", fn: keepDefault},
+}
+
+var checkerNames = map[string]string{
+	"HTTP_GET": "http_get", "SSL_GET": "ssl_get", "TCP_CHECK": "tcp_check",
+	"PING_CHECK": "ping_check", "MISC_CHECK": "misc_check",
+}
+
+func (x *ctx) realServer(n *Node) {
+	path := "virtual_server.real_server"
+	a := n.Args()
+	t := sub(x.t, n, "[[virtual_server.real_server]]")
+	y := &ctx{c: x.c, path: path, t: t}
+	switch {
+	case len(a) == 0:
+		x.c.errorf(n, path, "missing IP [PORT]")
+		return
+	case len(a) > 2:
+		x.c.errorf(n, path, "trailing junk %q", strings.Join(a[2:], " "))
+		return
+	}
+	ip, err := netip.ParseAddr(a[0])
+	if err != nil {
+		x.c.errorf(n, path, "bad IP address %q", a[0])
+		return
+	}
+	t.set(nil, "ip", quote(ip.String()))
+	if len(a) == 2 {
+		if v, ok := x.c.intArg(n, path, a[1], 0, 65535); ok {
+			t.set(nil, "port", strconv.FormatInt(v, 10))
+		}
+	}
+	if !n.HasBlock {
+		// keepalived accepts a real server without a block.
+		t.tail = append(t.tail, n.Tail...)
+		x.inheritRS(t)
+		return
+	}
+	var checks []*Node
+	for _, ch := range n.Block {
+		if _, ok := checkerNames[ch.Keyword()]; ok {
+			checks = append(checks, ch)
+			continue
+		}
+		y.apply(ch, rsRules)
+	}
+	x.inheritRS(t)
+	var alphas []*Node
+	for _, cn := range checks {
+		if a := y.checker(cn, x.extra); a != nil {
+			alphas = append(alphas, a)
+		}
+	}
+	// keepalived's alpha is per checker, lvsd's per real server: the same
+	// when every checker of the server has it.
+	switch {
+	case len(alphas) == 0:
+	case len(alphas) < len(checks):
+		x.c.errorf(alphas[0], path, "alpha on some checkers of a real server only: not supported yet (lvsd's alpha is per real server)")
+	case t.get("alpha") == nil:
+		e := t.set(nil, "alpha", "true")
+		e.pos, e.comment = alphas[0].Pos, "alpha of its checkers"
+	}
+	t.tail = append(t.tail, n.Tail...)
+}
+
+// checkerAlpha records a checker's alpha for realServer.
+func checkerAlpha(x *ctx, n *Node) {
+	if !x.args(n, 0, 1) {
+		return
+	}
+	if on, ok := x.boolValue(n); ok && on {
+		if x.extra == nil {
+			x.extra = map[string]*Node{}
+		}
+		x.extra["alpha"] = n
+	}
+}
+
+// inheritRS gives a real server the virtual server's weight and
+// inhibit_on_failure.
+func (x *ctx) inheritRS(t *table) {
+	for _, k := range []string{"weight", "inhibit_on_failure"} {
+		if d, ok := x.extra[k]; ok && t.get(k) == nil {
+			y := &ctx{c: x.c, path: "virtual_server", t: t}
+			r := rsRules[k]
+			r.fn(y, d)
+			if e := t.get(k); e != nil {
+				e.above, e.comment = nil, "from the virtual_server, line "+strconv.Itoa(d.Pos.Line)
+			}
+		}
+	}
+}
+
+var commonCheckerRules = map[string]rule{
+	"connect_ip":         addr("connect_ip"),
+	"connect_port":       integer("connect_port", 1, 65535),
+	"bindto":             addr("bindto"),
+	"bind_port":          integer("bind_port", 1, 65535),
+	"bind_if":            refuse("not supported yet: bind_if"),
+	"connect_timeout":    seconds("connect_timeout", 0.001, 0),
+	"fwmark":             integer("fwmark", 1, 1<<32-1),
+	"retry":              integer("retry", 0, 1<<31-1),
+	"delay_before_retry": seconds("delay_before_retry", 0, 0),
+	"warmup":             seconds("warmup", 0, 0),
+	"delay_loop":         seconds("delay_loop", 0.01, 0),
+	"log_all_failures":   boolOpt("log_all_failures"),
+	"alpha":              {key: "virtual_server.real_server.alpha", fn: checkerAlpha},
+}
+
+var httpRules = merge(commonCheckerRules, map[string]rule{
+	"nb_get_retry": {key: "retry", fn: func(x *ctx, n *Node) {
+		x.warnf(n, "deprecated keyword: written as retry")
+		integer("retry", 0, 1<<31-1).fn(x, n)
+	}},
+	"virtualhost":   str("virtualhost"),
+	"http_protocol": enum("http_protocol", "1.0", "1.0C", "1.1"),
+	"enable_sni":    boolOpt("enable_sni"),
+	"fast_recovery": refuse("not supported yet: fast_recovery"),
+})
+
+var urlRules = map[string]rule{
+	"path":        str("path"),
+	"digest":      str("digest"),
+	"virtualhost": str("virtualhost"),
+	"status_code": {key: "status_code", fn: func(x *ctx, n *Node) {
+		if !x.args(n, 1, -1) || x.dup(n, "status_code") {
+			return
+		}
+		var vals []string
+		for _, s := range n.Args() {
+			if lo, hi, ok := strings.Cut(s, "-"); ok {
+				l, e1 := strconv.Atoi(lo)
+				h, e2 := strconv.Atoi(hi)
+				if e1 != nil || e2 != nil || l < 100 || h > 999 || l > h {
+					x.errorf(n, "bad status code range %q", s)
+					return
+				}
+				vals = append(vals, quote(s))
+				continue
+			}
+			v, err := strconv.Atoi(s)
+			if err != nil || v < 100 || v > 999 {
+				x.errorf(n, "bad status code %q", s)
+				return
+			}
+			vals = append(vals, strconv.Itoa(v))
+		}
+		x.t.set(n, "status_code", "["+strings.Join(vals, ", ")+"]")
+	}},
+	"regex": refuse("not supported yet: regex"),
+}
+
+var miscRules = map[string]rule{
+	"misc_path":          script("misc_path"),
+	"misc_timeout":       wholeSeconds("misc_timeout", 1, 1<<31-1),
+	"misc_dynamic":       boolFlag("misc_dynamic"),
+	"user":               joined("user", 1, 2),
+	"warmup":             seconds("warmup", 0, 0),
+	"delay_loop":         seconds("delay_loop", 0.01, 0),
+	"retry":              integer("retry", 0, 1<<31-1),
+	"delay_before_retry": seconds("delay_before_retry", 0, 0),
+	"log_all_failures":   refuse("not supported yet: log_all_failures on misc_check"),
+	"alpha":              {key: "virtual_server.real_server.alpha", fn: checkerAlpha},
+}
+
+// checker converts one checker block; it returns the checker's alpha
+// keyword when it has one.
+func (x *ctx) checker(n *Node, vsExtra map[string]*Node) *Node {
+	kw := n.Keyword()
+	path := "virtual_server.real_server." + kw
+	name := checkerNames[kw]
+	t := sub(x.t, n, "[[virtual_server.real_server."+name+"]]")
+	if kw != "MISC_CHECK" {
+		x.c.checkers = append(x.c.checkers, t)
+	}
+	y := &ctx{c: x.c, path: path, t: t}
+	if len(n.Args()) > 0 {
+		x.c.errorf(n, path, "trailing junk %q", strings.Join(n.Args(), " "))
+		return nil
+	}
+	var rules map[string]rule
+	switch kw {
+	case "HTTP_GET", "SSL_GET":
+		rules = httpRules
+	case "MISC_CHECK":
+		rules = miscRules
+	default:
+		rules = commonCheckerRules
+	}
+	if !n.HasBlock {
+		// "TCP_CHECK" alone is a checker with every default.
+		if kw == "HTTP_GET" || kw == "SSL_GET" || kw == "MISC_CHECK" {
+			x.c.errorf(n, path, "missing '{' block")
+		}
+		y.inherit(x.extra, vsExtra, rules)
+		return y.extra["alpha"]
+	}
+	if kw == "MISC_CHECK" {
+		defer func() {
+			// keepalived 2.2.7's MISC_CHECK retries 0 times unless told
+			// (check_misc.c); lvsd's default is 1.
+			if t.get("retry") == nil {
+				e := t.set(nil, "retry", "0")
+				e.pos, e.comment = n.Pos, "keepalived's MISC_CHECK default"
+				x.c.warnf(n, path, "no retry: keepalived 2.2.7's MISC_CHECK default is 0 (lvsd's is 1): written as retry = 0")
+			}
+		}()
+	}
+	var urls []*Node
+	for _, ch := range n.Block {
+		if ch.Keyword() == "url" && (kw == "HTTP_GET" || kw == "SSL_GET") {
+			urls = append(urls, ch)
+			continue
+		}
+		y.apply(ch, rules)
+	}
+	y.inherit(x.extra, vsExtra, rules)
+	if (kw == "HTTP_GET" || kw == "SSL_GET") && len(urls) == 0 {
+		x.c.errorf(n, path, "no url block")
+	}
+	for _, u := range urls {
+		ut := sub(t, u, "[[virtual_server.real_server."+name+".url]]")
+		z := &ctx{c: x.c, path: path + ".url", t: ut}
+		if len(u.Args()) > 0 {
+			x.c.errorf(u, z.path, "trailing junk %q", strings.Join(u.Args(), " "))
+			continue
+		}
+		z.block(u, urlRules)
+	}
+	t.tail = append(t.tail, n.Tail...)
+	return y.extra["alpha"]
+}
+
+// inherit sets the checker keys the real server or virtual server gave.
+func (x *ctx) inherit(rsExtra, vsExtra map[string]*Node, rules map[string]rule) {
+	for _, k := range checkerDefaults {
+		r, ok := rules[k]
+		if !ok || x.t.get(k) != nil {
+			continue
+		}
+		d, from := rsExtra[k], "real_server"
+		if d == nil {
+			d, from = vsExtra[k], "virtual_server"
+		}
+		if d == nil {
+			continue
+		}
+		r.fn(x, d)
+		if e := x.t.get(k); e != nil {
+			e.above, e.comment = nil, "from the "+from+", line "+strconv.Itoa(d.Pos.Line)
+		}
+	}
+}
+
+// portOf is the virtual server's port as written, for a real server
+// without one.
+func portOf(t *table) string {
+	if e := t.get("port"); e != nil {
+		return e.val
+	}
+	return ""
+}
+
+// virtualRoutes: keepalived installs its routes with proto keepalived (18)
+// unless told; lvsd's default is boot, so convert writes the proto out.
+func virtualRoutes(x *ctx, n *Node) {
+	added := false
+	x.valueBlock(n, "virtual_routes", func(ch *Node) bool {
+		w := ch.Words
+		if !slices.Contains(w, "proto") && !slices.Contains(w, "protocol") {
+			ch.Words = append(slices.Clip(w), "proto", "keepalived")
+			added = true
+		}
+		if !slices.Contains(w, "via") && !slices.Contains(w, "gw") && !slices.Contains(w, "scope") &&
+			slices.Contains(w, "dev") && w[0] != "blackhole" {
+			x.c.warnf(ch, x.kpath(n), "a route with a device and no gateway: lvsd gives it scope link (as ip route), keepalived leaves it scope global")
+		}
+		return true
+	})
+	if added {
+		x.warnf(n, "keepalived installs its routes with proto keepalived (18); lvsd's default is boot: written as proto keepalived")
+	}
+}

@@ -1,0 +1,130 @@
+package keepalived
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Row says what convert does with one keepalived keyword.
+type Row struct {
+	Keyword
+	Key    string // the lvsd key it becomes; "" when refused
+	Reason string // why it is refused (or only partly carried)
+}
+
+var topKeys = map[string]string{
+	"global_defs": "[global]", "SSL": "[global] ssl_ca, ssl_certificate, ssl_key",
+	"vrrp_script": "[[vrrp_script]]", "vrrp_track_process": "[[vrrp_track_process]]",
+	"track_file": "[[track_file]]", "vrrp_track_file": "[[track_file]]",
+	"vrrp_sync_group": "[[vrrp_sync_group]]", "vrrp_instance": "[[vrrp_instance]]",
+	"virtual_server_group": "[[virtual_server_group]]", "virtual_server": "[[virtual_server]]",
+}
+
+var authRules = map[string]rule{
+	"auth_type": {key: "authentication.auth_type (PASS; AH refused: not supported yet)", fn: func(*ctx, *Node) {}},
+	"auth_pass": {key: "authentication.auth_pass", fn: func(*ctx, *Node) {}},
+}
+
+func blockRules(block string) (map[string]rule, string) {
+	switch block {
+	case "global_defs":
+		return globalRules, "global"
+	case "SSL":
+		return sslRules, "global"
+	case "vrrp_script":
+		return scriptRules, "vrrp_script"
+	case "vrrp_track_process":
+		return processRules, "vrrp_track_process"
+	case "track_file", "vrrp_track_file":
+		return trackFileRules, "track_file"
+	case "vrrp_sync_group":
+		return syncGroupRules, "vrrp_sync_group"
+	case "vrrp_instance":
+		return instanceRules, "vrrp_instance"
+	case "vrrp_instance.authentication":
+		return authRules, "vrrp_instance"
+	case "virtual_server":
+		return merge(vsRules, map[string]rule{"real_server": {key: "real_server", fn: func(*ctx, *Node) {}}}), "virtual_server"
+	case "virtual_server.real_server":
+		m := merge(rsRules)
+		for k, v := range checkerNames {
+			m[k] = rule{key: v, fn: func(*ctx, *Node) {}}
+		}
+		return m, "virtual_server.real_server"
+	case "virtual_server.real_server.HTTP_GET", "virtual_server.real_server.SSL_GET":
+		n := checkerNames[strings.TrimPrefix(block, "virtual_server.real_server.")]
+		return merge(httpRules, map[string]rule{"url": {key: "url", fn: func(*ctx, *Node) {}}}), "virtual_server.real_server." + n
+	case "virtual_server.real_server.HTTP_GET.url", "virtual_server.real_server.SSL_GET.url":
+		n := checkerNames[strings.TrimSuffix(strings.TrimPrefix(block, "virtual_server.real_server."), ".url")]
+		return urlRules, "virtual_server.real_server." + n + ".url"
+	case "virtual_server.real_server.TCP_CHECK", "virtual_server.real_server.PING_CHECK":
+		n := checkerNames[strings.TrimPrefix(block, "virtual_server.real_server.")]
+		return commonCheckerRules, "virtual_server.real_server." + n
+	case "virtual_server.real_server.MISC_CHECK":
+		return miscRules, "virtual_server.real_server.misc_check"
+	}
+	return nil, ""
+}
+
+// Table is what convert does with every keyword of keepalived 2.2.7.
+func Table() []Row {
+	var rows []Row
+	for _, k := range Keywords() {
+		r := Row{Keyword: k}
+		if k.Block == "" {
+			if key, ok := topKeys[k.Name]; ok {
+				r.Key = key
+			} else {
+				r.Reason = knownReason("", k.Name)
+			}
+			rows = append(rows, r)
+			continue
+		}
+		rules, prefix := blockRules(k.Block)
+		ru, ok := rules[k.Name]
+		switch {
+		case !ok:
+			r.Reason = knownReason(k.Block, k.Name)
+		case ru.fn == nil:
+			r.Reason = ru.why
+		case ru.key == "":
+			r.Reason = ru.why
+			if ru.why == "" {
+				r.Reason = "dropped"
+			}
+		case strings.HasPrefix(ru.key, "global.") || strings.HasPrefix(ru.key, "vrrp_instance.") || strings.HasPrefix(ru.key, "virtual_server."):
+			// A key of another table (set there by convert).
+			r.Key = ru.key
+		default:
+			r.Key = prefix + "." + ru.key
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+// Markdown renders Table for REFERENCE.md, with the coverage figure.
+func Markdown() string {
+	rows := Table()
+	conv := 0
+	for _, r := range rows {
+		if r.Key != "" {
+			conv++
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Converted: %d of %d keyword-in-block entries (%.0f%%).\n\n", conv, len(rows), 100*float64(conv)/float64(len(rows)))
+	b.WriteString("| keepalived block | keyword | lvsd key or why it is refused |\n|---|---|---|\n")
+	for _, r := range rows {
+		blk := r.Block
+		if blk == "" {
+			blk = "(top level)"
+		}
+		what := r.Reason
+		if r.Key != "" {
+			what = "→ " + strings.ReplaceAll(r.Key, "|", "\\|")
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", blk, r.Name, what)
+	}
+	return b.String()
+}
