@@ -137,6 +137,7 @@ func Dump(c *Config) []byte {
 	for i := range c.VirtualServers {
 		w.virtualServer(&c.VirtualServers[i])
 	}
+	w.bgp(c.BGP)
 	return []byte(w.b.String())
 }
 

@@ -27,6 +27,7 @@ var allKeys = sync.OnceValue(func() map[string]bool {
 		"vrrp_instance":        []map[string]any{{"authentication": m()}},
 		"virtual_server_group": []map[string]any{m()},
 		"virtual_server":       []map[string]any{{"real_server": []map[string]any{rs}}},
+		"bgp":                  map[string]any{"neighbor": []map[string]any{m()}, "announce": []map[string]any{m()}},
 	}
 	rec := map[string]bool{}
 	d := &decoder{file: "probe", rec: rec}

@@ -23,6 +23,7 @@ type Config struct {
 	Instances           []VRRPInstance       // [[vrrp_instance]]
 	VirtualServerGroups []VirtualServerGroup // [[virtual_server_group]]
 	VirtualServers      []VirtualServer      // [[virtual_server]]
+	BGP                 *BGP                 // [bgp]; nil: no BGP (bgp.go)
 }
 
 // Command is a command line run by lvsd (a notify script, a check script),

@@ -146,6 +146,14 @@ url = [{ path = "/" }]
 [[virtual_server.real_server.ping_check]]
 [[virtual_server.real_server.misc_check]]
 misc_path = "/bin/true"
+[bgp]
+asn = 65001
+router_id = "10.0.0.9"
+[[bgp.neighbor]]
+address = "10.0.0.254"
+peer_asn = 65000
+[[bgp.announce]]
+prefix = "10.0.0.1"
 `
 
 // TestReferenceDefaults: every default REFERENCE.md writes as a TOML

@@ -43,6 +43,9 @@ func (d *decoder) decodeConfig(root *node) *Config {
 	for _, t := range root.tables("virtual_server") {
 		c.VirtualServers = append(c.VirtualServers, d.decodeVS(t))
 	}
+	if t := root.table("bgp"); t != nil {
+		c.BGP = d.decodeBGP(t)
+	}
 	root.finish()
 	return c
 }

@@ -156,6 +156,7 @@ func (d *decoder) validate(c *Config) {
 			}
 		}
 	}
+	d.validateBGP(c, insts)
 }
 
 func vsString(vs *VirtualServer) string {
