@@ -34,6 +34,9 @@ type daemon struct {
 	health *healthPart
 	// vrrp is the VRRP part (status, reload: ops.go, reload.go).
 	vrrp *vrrpPart
+	// bgp announces the VIPs by BGP (run_bgp.go); health results and VRRP
+	// transitions reach it. Its step is the last: it stops first.
+	bgp *bgpPart
 	// prev is the state file of the previous run, read at start: instances
 	// it records as MASTER may resume (restart without outage, reload.go).
 	prev stateFile
@@ -64,6 +67,8 @@ func newDaemon(cfg *config.Config, log *slog.Logger) *daemon {
 	v := &vrrpPart{d: d}
 	d.vrrp = v
 	d.steps = append(d.steps, step{name: "vrrp", start: v.start, stop: v.stop})
+	d.bgp = newBGPPart(d)
+	d.steps = append(d.steps, step{name: "bgp", start: d.bgp.start, stop: d.bgp.stop})
 	return d
 }
 
@@ -209,7 +214,7 @@ func (v *vrrpPart) build(ctx context.Context, in *config.VRRPInstance) (*vrrpIns
 		v.removeLeftovers(ctx, log, k, c)
 	}
 	opts := v.trk.instanceOptions(c.Name)
-	opts.OnTransition = v.d.stateChanged(v.causes.wrap(v.d.ipvs.wrapTransition(v.causes.deletable(v.trk, opts.OnTransition))))
+	opts.OnTransition = v.d.stateChanged(v.causes.wrap(v.d.bgp.wrapTransition(v.d.ipvs.wrapTransition(v.causes.deletable(v.trk, opts.OnTransition)))))
 	opts.Resume, opts.LateTimer = resume, v.d.cfg.Global.VRRPLateTimer
 	opts.Inherit = inherit // quiet take-over (reload.go)
 	r, err := newVRRPRunner(c, k, v.d.log, opts)

@@ -37,6 +37,7 @@ func (o *ops) snapshot(now time.Time) *control.Status {
 	}
 	s.VRRPSockets = d.vrrp.socketStatus()
 	s.VirtualServers = d.virtualServerStatus()
+	s.BGP = d.bgpStatus()
 	return s
 }
 

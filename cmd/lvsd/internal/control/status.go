@@ -15,6 +15,7 @@ type Status struct {
 	SyncGroups     []SyncGroup     `json:"vrrp_sync_groups,omitempty"`
 	VRRPSockets    []VRRPSocket    `json:"vrrp_sockets,omitempty"`
 	VirtualServers []VirtualServer `json:"virtual_servers"`
+	BGP            *BGP            `json:"bgp,omitempty"` // nil: no [bgp]
 }
 
 // Instance is one VRRP instance.
