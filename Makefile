@@ -8,7 +8,7 @@ LDFLAGS     := -X main.version=$(VERSION)
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.7.0
 # Capabilities whose absence fails (instead of skips) a privileged test in
 # `make test`: see integration/testenv.
-HOST_REQUIRE ?= root,netns,keepalived,genhash,nginx,curl,busybox
+HOST_REQUIRE ?= root,netns,keepalived,genhash,nginx,curl,busybox,frr
 
 .PHONY: all deps build test test-host test-vm vm-binaries bench-ipvs bench-health bench-config fuzz-health fuzz-config fuzz-ops fuzz-script lint bench bench-vrrp demo fuzz clean
 

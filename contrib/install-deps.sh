@@ -9,6 +9,7 @@ packages=(
 	keepalived  # the reference peer for interop tests, and genhash
 	ipvsadm nginx-light tcpdump busybox-static
 	qemu-system-x86 kmod cpio xz-utils zstd  # the IPVS VM lab (integration/vm)
+	frr  # the BGP router of the scale-out lab (integration/bgp_test.go)
 )
 
 missing=()

@@ -37,6 +37,7 @@ type session struct {
 	state       string
 	since       time.Time
 	lastError   string
+	lastErrorAt time.Time
 	transitions uint64
 	flaps       uint64
 }
@@ -262,22 +263,56 @@ func (g *goBGP) Neighbors(ctx context.Context) ([]NeighborState, error) {
 // debug: it is chatty), and a warning or error about a neighbor ("Key"
 // field) becomes that neighbor's LastError.
 type logAdapter struct {
-	g     *goBGP
-	level gobgplog.LogLevel
+	g *goBGP
 }
 
 func (l *logAdapter) record(lvl slog.Level, msg string, f gobgplog.Fields) {
-	args := make([]any, 0, 2*len(f))
-	for k, v := range f {
-		args = append(args, k, v)
+	if l.g.log.Enabled(context.Background(), lvl) {
+		args := make([]any, 0, 2*len(f))
+		for k, v := range f {
+			args = append(args, k, v)
+		}
+		l.g.log.Log(context.Background(), lvl, "gobgp: "+msg, args...)
 	}
-	l.g.log.Log(context.Background(), lvl, "gobgp: "+msg, args...)
-	if lvl < slog.LevelWarn {
-		return
+	switch {
+	case lvl >= slog.LevelWarn || msg == "failed to connect":
+		l.lastError(msg, f)
+	case msg == "state changed" && f["new"] == "BGP_FSM_IDLE":
+		// a session falling back to idle, and why; GoBGP drops a
+		// notification received in OpenSent (the router refusing our
+		// OPEN: a wrong AS, router id or capability) as "invalid-msg"
+		r, ok := f["reason"].(fmt.Stringer)
+		if !ok {
+			return
+		}
+		rs := r.String()
+		switch {
+		case rs == "" || rs == "idle-hold-timer-expired":
+			return
+		case rs == "invalid-msg" && (f["old"] == "BGP_FSM_OPENSENT" || f["old"] == "BGP_FSM_OPENCONFIRM"):
+			rs = "the router closed the session after our OPEN (refused: check asn, peer_asn and router_id against the router's configuration)"
+		}
+		l.g.mu.Lock()
+		s := l.g.sessions[keyAddr(f)]
+		recent := s != nil && time.Since(s.lastErrorAt) < 2*time.Second
+		l.g.mu.Unlock()
+		if !recent { // keep the precise error logged just before
+			l.lastError("session reset", gobgplog.Fields{"Key": f["Key"], "Error": rs})
+		}
 	}
+}
+
+func keyAddr(f gobgplog.Fields) netip.Addr {
 	key, _ := f["Key"].(string)
-	addr, err := netip.ParseAddr(key)
-	if err != nil {
+	a, _ := netip.ParseAddr(key)
+	return a.Unmap()
+}
+
+// lastError keeps msg (with the notification code or the error of f) as
+// the LastError of the neighbor f is about.
+func (l *logAdapter) lastError(msg string, f gobgplog.Fields) {
+	addr := keyAddr(f)
+	if !addr.IsValid() {
 		return
 	}
 	var b strings.Builder
@@ -295,8 +330,8 @@ func (l *logAdapter) record(lvl slog.Level, msg string, f gobgplog.Fields) {
 		fmt.Fprintf(&b, ": %v", e)
 	}
 	l.g.mu.Lock()
-	if s := l.g.sessions[addr.Unmap()]; s != nil {
-		s.lastError = b.String()
+	if s := l.g.sessions[addr]; s != nil {
+		s.lastError, s.lastErrorAt = b.String(), time.Now()
 	}
 	l.g.mu.Unlock()
 }
@@ -306,10 +341,11 @@ func (l *logAdapter) Fatal(msg string, f gobgplog.Fields) { l.record(slog.LevelE
 func (l *logAdapter) Error(msg string, f gobgplog.Fields) { l.record(slog.LevelError, msg, f) }
 func (l *logAdapter) Warn(msg string, f gobgplog.Fields)  { l.record(slog.LevelWarn, msg, f) }
 func (l *logAdapter) Info(msg string, f gobgplog.Fields)  { l.record(slog.LevelDebug, msg, f) }
-func (l *logAdapter) Debug(msg string, f gobgplog.Fields) {
-	if l.level >= gobgplog.DebugLevel {
-		l.record(slog.LevelDebug-4, msg, f)
-	}
-}
-func (l *logAdapter) SetLevel(level gobgplog.LogLevel) { l.level = level }
-func (l *logAdapter) GetLevel() gobgplog.LogLevel      { return l.level }
+func (l *logAdapter) Debug(msg string, f gobgplog.Fields) { l.record(slog.LevelDebug-4, msg, f) }
+
+// SetLevel is ignored: GoBGP asks for its debug messages only when the
+// level says so, and "failed to connect" (a neighbor's LastError) is one.
+func (l *logAdapter) SetLevel(gobgplog.LogLevel) {}
+
+// GetLevel is debug (see SetLevel); record drops what slog would not show.
+func (l *logAdapter) GetLevel() gobgplog.LogLevel { return gobgplog.DebugLevel }
