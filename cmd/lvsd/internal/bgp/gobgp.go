@@ -328,6 +328,11 @@ func (l *logAdapter) lastError(msg string, f gobgplog.Fields) {
 	}
 	if e, ok := f["Error"]; ok && e != nil {
 		fmt.Fprintf(&b, ": %v", e)
+		if msg == "failed to connect" && strings.Contains(fmt.Sprint(e), "i/o timeout") {
+			// the kernel drops a SYN whose TCP MD5 signature is wrong
+			// or missing: the handshake is never answered
+			b.WriteString(" (no answer: a wrong or missing TCP MD5 password, or the router is down or filtered)")
+		}
 	}
 	l.g.mu.Lock()
 	if s := l.g.sessions[addr]; s != nil {
