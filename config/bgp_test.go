@@ -3,6 +3,9 @@ package config
 import (
 	"errors"
 	"net/netip"
+	"os"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -105,5 +108,28 @@ func TestCommunity(t *testing.T) {
 		if _, err := ParseCommunity(in); err == nil {
 			t.Errorf("ParseCommunity(%q): no error", in)
 		}
+	}
+}
+
+// TestReadmeBGPExample: the director configuration of README's "Scale-out
+// with BGP" loads.
+func TestReadmeBGPExample(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	sec := readme[strings.Index(readme, "## Scale-out with BGP"):]
+	sec = sec[:strings.Index(sec, "\n## ")]
+	m := regexp.MustCompile("(?s)```toml\n(.*?)```").FindStringSubmatch(sec)
+	if m == nil {
+		t.Fatal("no toml block in README's Scale-out with BGP")
+	}
+	c, err := Parse("README", []byte(m[1]))
+	if err != nil {
+		t.Fatalf("README BGP example does not load:\n%v", err)
+	}
+	if got := c.BGP.Announces[0].VirtualServers; len(got) != 1 || got[0] != "192.0.2.10:80" {
+		t.Errorf("announce stands for %v, want [192.0.2.10:80]", got)
 	}
 }
