@@ -57,6 +57,10 @@ type BGPAnnounce struct {
 	LocalPref      *uint32  // local_pref (iBGP); nil = not sent
 	MED            *uint32  // med (MULTI_EXIT_DISC); nil = not sent
 	ASPathPrepend  int      // as_path_prepend: the local AS this many extra times, 0..10
+	// Dev is dev: an interface (typically "lo") that lvsd puts the
+	// prefix's address on while it runs — before the first announcement,
+	// removed at stop after the withdrawal. "": lvsd leaves addresses alone.
+	Dev string
 }
 
 // Default values of the [bgp] table.
@@ -202,6 +206,11 @@ func (d *decoder) decodeBGPAnnounce(n *node) BGPAnnounce {
 	n.u32("local_pref", &a.LocalPref)
 	n.u32("med", &a.MED)
 	n.integer("as_path_prepend", &a.ASPathPrepend, 0, 10)
+	if n.nonEmpty("dev", &a.Dev) {
+		if err := checkIfName(a.Dev); err != nil {
+			d.errorf(n.keyPath("dev"), "%v", err)
+		}
+	}
 	n.finish()
 	return a
 }
@@ -353,5 +362,6 @@ func (w *tomlWriter) bgp(b *BGP) {
 			w.int("med", int(*a.MED))
 		}
 		w.int("as_path_prepend", a.ASPathPrepend)
+		w.strOpt("dev", a.Dev)
 	}
 }

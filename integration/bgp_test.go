@@ -19,7 +19,9 @@ import (
 
 // The BGP scale-out lab: a router (FRR zebra + bgpd, AS 65000, multipath)
 // at 10.99.0.1, directors d1 and d2 (AS 65001) at .2 and .3 announcing
-// 192.0.2.10/32, a real server at .4 with one HTTP port per director, and
+// 192.0.2.10/32 (d1 gated by a VRRP instance tracking its real server's
+// HTTP port, d2 without VRRP, the VIP on lo by bgp.announce.dev), a real
+// server at .4, and
 // two directors that must never establish: d3 (.5) with a wrong TCP MD5
 // password and d4 (.6) with a wrong AS.
 var bgpVIP = netip.MustParsePrefix("192.0.2.10/32")
@@ -237,6 +239,30 @@ type bgpNeighborStatus struct {
 	Flaps       uint64 `json:"flaps"`
 }
 
+// bgpStaticDirectorConf: no VRRP; the VIP announced while lvsd runs, and
+// put on lo by lvsd itself (dev).
+func bgpStaticDirectorConf(n *netlab.Node, asn int, password string) string {
+	return fmt.Sprintf(`[global]
+router_id = "%[1]s"
+
+[bgp]
+asn = %[2]d
+router_id = "%[1]s"
+graceful_shutdown_delay = 1
+
+[[bgp.neighbor]]
+address = "10.99.0.1"
+peer_asn = 65000
+password = "%[3]s"
+hold_time = 3
+keepalive_time = 1
+
+[[bgp.announce]]
+prefix = "192.0.2.10/32"
+dev = "lo"
+`, n.IP, asn, password)
+}
+
 func lvsdStatus(t *testing.T, d *daemon) *bgpStatus {
 	t.Helper()
 	var sock string
@@ -279,12 +305,11 @@ func TestBGPScaleOut(t *testing.T) {
 		httpd[port] = rsn.Start(bb, "httpd", "-f", "-p", fmt.Sprint(port), "-h", www)
 	}
 	serve(8081)
-	serve(8082)
 
 	d1 := startLvsd(t, d1n, bgpDirectorConf(d1n, 65001, bgpPassword, 8081))
-	d2 := startLvsd(t, d2n, bgpDirectorConf(d2n, 65001, bgpPassword, 8082))
-	d3 := startLvsd(t, d3n, bgpDirectorConf(d3n, 65001, "wrong", 8081))
-	d4 := startLvsd(t, d4n, bgpDirectorConf(d4n, 65009, bgpPassword, 8081))
+	d2 := startLvsd(t, d2n, bgpStaticDirectorConf(d2n, 65001, bgpPassword))
+	d3 := startLvsd(t, d3n, bgpStaticDirectorConf(d3n, 65001, "wrong"))
+	d4 := startLvsd(t, d4n, bgpStaticDirectorConf(d4n, 65009, bgpPassword))
 
 	t.Log("both directors: one next hop each")
 	r.waitNexthops(t, bgpVIP, 30*time.Second, d1n.IP.String(), d2n.IP.String())
@@ -328,8 +353,8 @@ func TestBGPScaleOut(t *testing.T) {
 
 	t.Run("kill -9: next hop gone after the hold time", func(t *testing.T) {
 		killed := time.Now()
-		d2.kill9(t) // link down first: no FIN, the router must time out
-		at := r.waitNexthops(t, bgpVIP, 15*time.Second, d1n.IP.String())
+		d1.kill9(t) // link down first: no FIN, the router must time out
+		at := r.waitNexthops(t, bgpVIP, 15*time.Second, d2n.IP.String())
 		took := at.Sub(killed)
 		t.Logf("kill -9 to withdrawal at the router: %s (hold time 3 s)", took.Round(time.Millisecond))
 		if took < 2*time.Second {
@@ -338,36 +363,38 @@ func TestBGPScaleOut(t *testing.T) {
 	})
 
 	t.Run("graceful stop: GRACEFUL_SHUTDOWN, withdrawal, then the VIP goes", func(t *testing.T) {
-		if !d1n.HasAddr(bgpVIP.Addr()) {
-			t.Fatal("d1 does not hold the VIP")
+		if !d2n.HasAddr(bgpVIP.Addr()) {
+			t.Fatal("d2 does not hold the VIP on lo (bgp.announce.dev)")
 		}
 		stopped := time.Now()
-		if err := d1.proc.Signal(syscall.SIGTERM); err != nil {
+		if err := d2.proc.Signal(syscall.SIGTERM); err != nil {
 			t.Fatal(err)
 		}
 		var gshutSeen, vipAtGshut bool
 		netlab.WaitFor(5*time.Second, func() bool {
-			c := r.communities(bgpVIP)[d1n.IP.String()]
+			c := r.communities(bgpVIP)[d2n.IP.String()]
 			if strings.Contains(c, "graceful-shutdown") {
-				gshutSeen, vipAtGshut = true, d1n.HasAddr(bgpVIP.Addr())
+				gshutSeen, vipAtGshut = true, d2n.HasAddr(bgpVIP.Addr())
 				return true
 			}
 			return false
 		})
 		gone := r.waitNexthops(t, bgpVIP, 10*time.Second)
 		t.Logf("SIGTERM to withdrawal at the router: %s (graceful_shutdown_delay 1 s)", gone.Sub(stopped).Round(time.Millisecond))
-		if err := d1.proc.Wait(15 * time.Second); err != nil {
+		if err := d2.proc.Wait(15 * time.Second); err != nil {
 			t.Errorf("lvsd exit: %v", err)
 		}
 		if !gshutSeen || !vipAtGshut {
-			t.Errorf("graceful-shutdown community seen %v, VIP still on d1 then %v; want both", gshutSeen, vipAtGshut)
+			t.Errorf("graceful-shutdown community seen %v, VIP still on d2 then %v; want both", gshutSeen, vipAtGshut)
 		}
-		out := d1.proc.Out.String()
+		if d2n.HasAddr(bgpVIP.Addr()) {
+			t.Error("the VIP is still on d2's lo after lvsd stopped")
+		}
+		out := d2.proc.Out.String()
 		w := strings.Index(out, "bgp prefix withdrawn")
-		// the instance leaves (priority-0 advert, VIPs removed) after
-		v := strings.Index(out[max(w, 0):], "entering STOP state")
+		v := strings.Index(out[max(w, 0):], "bgp address removed")
 		if w < 0 || v < 0 {
-			t.Errorf("d1 log: want \"bgp prefix withdrawn\" before the VRRP instance stops (withdrawal %d, stop after it %d)", w, v)
+			t.Errorf("d2 log: want \"bgp prefix withdrawn\" before \"bgp address removed\" (withdrawal %d, removal after it %d)", w, v)
 		}
 	})
 }

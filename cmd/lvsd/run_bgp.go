@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -13,7 +15,32 @@ import (
 	"github.com/lvsd/lvsd/healthcheck"
 	"github.com/lvsd/lvsd/ipvs"
 	"github.com/lvsd/lvsd/vrrp"
+	"github.com/lvsd/lvsd/vrrp/vip"
 )
+
+// bgpAddrs puts the announced addresses on their interface (dev);
+// *vip.Manager, a fake in tests.
+type bgpAddrs interface {
+	AddVIPs(ctx context.Context, addrs []vip.Address) error
+	DelVIPs(ctx context.Context, addrs []vip.Address) error
+	Close() error
+}
+
+var _ bgpAddrs = (*vip.Manager)(nil)
+
+// bgpAddresses are the addresses of the [[bgp.announce]] entries with dev.
+func bgpAddresses(cfg *config.Config) []vip.Address {
+	var out []vip.Address
+	if cfg.BGP == nil {
+		return nil
+	}
+	for _, a := range cfg.BGP.Announces {
+		if a.Dev != "" {
+			out = append(out, vip.Address{Prefix: a.Prefix, Dev: a.Dev, NoDAD: true})
+		}
+	}
+	return out
+}
 
 // bgpRetryInterval is how often a failed announcement or withdrawal is
 // retried.
@@ -30,6 +57,8 @@ type bgpPart struct {
 	log *slog.Logger
 	// newSpeaker makes the engine (bgp.NewGoBGP; a fake in tests).
 	newSpeaker func(*slog.Logger) bgp.Speaker
+	// newAddrs opens the address manager (vip.New; a fake in tests).
+	newAddrs func() (bgpAddrs, error)
 
 	mu sync.Mutex // guards the fields below
 	// health holds the latest result per real server (fed whether or not
@@ -44,6 +73,11 @@ type bgpPart struct {
 	// delay is graceful_shutdown_delay.
 	delay time.Duration
 	ann   *bgp.Announcer // nil while not running
+	// addrs manages the dev addresses (nil until one is configured);
+	// owned lists the addresses put in place. Only start, reload and stop
+	// touch them, never at the same time.
+	addrs bgpAddrs
+	owned []vip.Address
 
 	kick   chan struct{} // buffered(1): decide again
 	cancel context.CancelFunc
@@ -52,7 +86,8 @@ type bgpPart struct {
 
 func newBGPPart(d *daemon) *bgpPart {
 	return &bgpPart{d: d, log: d.log.With("part", "bgp"), newSpeaker: bgp.NewGoBGP,
-		health: map[ipvs.RealKey]ipvs.Health{}, master: map[string]bool{}, kick: make(chan struct{}, 1)}
+		newAddrs: func() (bgpAddrs, error) { return vip.New() },
+		health:   map[ipvs.RealKey]ipvs.Health{}, master: map[string]bool{}, kick: make(chan struct{}, 1)}
 }
 
 // bgpConfig converts [bgp] for the Announcer and Decide.
@@ -87,8 +122,14 @@ func (p *bgpPart) start(ctx context.Context) error {
 		return err
 	}
 	bc, ps := bgpConfig(cfg)
+	// the addresses first: IPVS must see the packets as soon as a router
+	// has the route
+	if err := p.setAddresses(ctx, bgpAddresses(cfg)); err != nil {
+		return err
+	}
 	ann := bgp.NewAnnouncer(p.newSpeaker(p.log), p.log)
 	if err := ann.Start(ctx, bc); err != nil {
+		p.dropAddresses(ctx)
 		return err
 	}
 	p.mu.Lock()
@@ -204,7 +245,20 @@ func (p *bgpPart) reload(cfg *config.Config) error {
 		return err
 	}
 	bc, ps := bgpConfig(cfg)
-	err = ann.Reload(ctx, bc)
+	want := bgpAddresses(cfg)
+	// new addresses before their announcement, removed ones after the
+	// withdrawal (Reload)
+	var errs []error
+	if err := p.addAddresses(ctx, want); err != nil {
+		errs = append(errs, err)
+	}
+	if err := ann.Reload(ctx, bc); err != nil {
+		errs = append(errs, err)
+	}
+	if err := p.setAddresses(ctx, want); err != nil {
+		errs = append(errs, err)
+	}
+	err = errors.Join(errs...)
 	p.mu.Lock()
 	p.specs, p.prefixes, p.delay = specs, ps, cfg.BGP.GracefulShutdownDelay
 	p.mu.Unlock()
@@ -231,6 +285,64 @@ func (p *bgpPart) stop(ctx context.Context) error {
 	p.mu.Lock()
 	p.ann = nil
 	p.mu.Unlock()
+	// after the withdrawal: the addresses go
+	return errors.Join(err, p.dropAddresses(ctx))
+}
+
+// addAddresses puts addrs in place (those already there count as added)
+// and records them as owned.
+func (p *bgpPart) addAddresses(ctx context.Context, addrs []vip.Address) error {
+	if len(addrs) == 0 {
+		return nil
+	}
+	if p.addrs == nil {
+		m, err := p.newAddrs()
+		if err != nil {
+			return fmt.Errorf("bgp: addresses: %w", err)
+		}
+		p.addrs = m
+	}
+	if err := p.addrs.AddVIPs(ctx, addrs); err != nil {
+		return fmt.Errorf("bgp: %w", err)
+	}
+	for _, a := range addrs {
+		if !slices.Contains(p.owned, a) {
+			p.owned = append(p.owned, a)
+			p.log.Info("bgp address added", "address", a.Prefix, "dev", a.Dev)
+		}
+	}
+	return nil
+}
+
+// setAddresses makes the owned addresses exactly addrs.
+func (p *bgpPart) setAddresses(ctx context.Context, addrs []vip.Address) error {
+	var gone []vip.Address
+	for _, a := range p.owned {
+		if !slices.Contains(addrs, a) {
+			gone = append(gone, a)
+		}
+	}
+	var errs []error
+	if len(gone) > 0 {
+		if err := p.addrs.DelVIPs(ctx, gone); err != nil {
+			errs = append(errs, fmt.Errorf("bgp: %w", err))
+		}
+		p.owned = slices.DeleteFunc(p.owned, func(a vip.Address) bool { return slices.Contains(gone, a) })
+		for _, a := range gone {
+			p.log.Info("bgp address removed", "address", a.Prefix, "dev", a.Dev)
+		}
+	}
+	return errors.Join(append(errs, p.addAddresses(ctx, addrs))...)
+}
+
+// dropAddresses removes every owned address and closes the manager.
+func (p *bgpPart) dropAddresses(ctx context.Context) error {
+	if p.addrs == nil {
+		return nil
+	}
+	err := p.setAddresses(ctx, nil)
+	p.addrs.Close()
+	p.addrs = nil
 	return err
 }
 

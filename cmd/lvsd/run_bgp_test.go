@@ -15,6 +15,7 @@ import (
 	"github.com/lvsd/lvsd/config"
 	"github.com/lvsd/lvsd/healthcheck"
 	"github.com/lvsd/lvsd/vrrp"
+	"github.com/lvsd/lvsd/vrrp/vip"
 )
 
 // recSpeaker is a bgp.Speaker recording paths and calls.
@@ -55,6 +56,23 @@ func (s *recSpeaker) DeletePath(_ context.Context, p netip.Prefix) error {
 }
 func (s *recSpeaker) Neighbors(context.Context) ([]bgp.NeighborState, error) { return nil, nil }
 
+// recAddrs is a bgpAddrs logging into the speaker's calls (one order).
+type recAddrs struct{ s *recSpeaker }
+
+func (a recAddrs) AddVIPs(_ context.Context, vs []vip.Address) error {
+	for _, v := range vs {
+		a.s.rec("add-address " + v.String())
+	}
+	return nil
+}
+func (a recAddrs) DelVIPs(_ context.Context, vs []vip.Address) error {
+	for _, v := range vs {
+		a.s.rec("del-address " + v.String())
+	}
+	return nil
+}
+func (a recAddrs) Close() error { return nil }
+
 func (s *recSpeaker) announced() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -94,6 +112,7 @@ peer_asn = 65000
 [[bgp.announce]]
 prefix = "192.0.2.10"
 communities = ["65000:10"]
+dev = "lo"
 `
 
 const bgpPartOnlyMaster = `
@@ -127,11 +146,17 @@ func TestBGPPart(t *testing.T) {
 	d.bgp = p
 	sp := &recSpeaker{paths: map[netip.Prefix][]uint32{}}
 	p.newSpeaker = func(*slog.Logger) bgp.Speaker { return sp }
+	p.newAddrs = func() (bgpAddrs, error) { return recAddrs{sp}, nil }
 	ctx := context.Background()
 	if err := p.start(ctx); err != nil {
 		t.Fatal(err)
 	}
 	waitAnnounced(t, sp, "start (no results yet: up)", "192.0.2.10/32")
+	sp.mu.Lock()
+	if i := slices.Index(sp.calls, "add-address 192.0.2.10/32 dev lo"); i != 0 {
+		t.Errorf("start: the address is not added first: %v", sp.calls)
+	}
+	sp.mu.Unlock()
 
 	rs := func(addr string, up bool) {
 		p.healthUpdate(healthcheck.Update{Key: healthcheck.RealServerKey{VirtualServer: "192.0.2.10:80",
@@ -170,7 +195,7 @@ func TestBGPPart(t *testing.T) {
 	if err := p.stop(ctx); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"add-path 192.0.2.10/32 [4259840010 4294901760]", "delete-path 192.0.2.10/32", "stop"}
+	want := []string{"add-path 192.0.2.10/32 [4259840010 4294901760]", "delete-path 192.0.2.10/32", "stop", "del-address 192.0.2.10/32 dev lo"}
 	if got := sp.calls; !slices.Equal(got, want) {
 		t.Errorf("stop: calls\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 	}
