@@ -254,7 +254,8 @@ func sameRoute(a, b Route) bool {
 // Shutdown leaves gracefully (RFC 8326): every announced prefix is sent
 // again with the GRACEFUL_SHUTDOWN community so that the routers move the
 // flows to the other directors, then after delay withdrawn, and the
-// speaker stops (sessions closed with a Cease notification). Apply and
+// speaker stops (sessions closed with a Cease notification); without an
+// established session there is nobody to warn and no wait. Apply and
 // Reload change nothing once Shutdown has begun.
 func (a *Announcer) Shutdown(ctx context.Context, delay time.Duration) error {
 	a.mu.Lock()
@@ -273,6 +274,9 @@ func (a *Announcer) Shutdown(ctx context.Context, delay time.Duration) error {
 			continue
 		}
 		gshut++
+	}
+	if gshut > 0 && delay > 0 && !a.anyEstablishedLocked(ctx) {
+		delay = 0 // nobody to tell: withdraw at once
 	}
 	a.mu.Unlock()
 	if gshut > 0 && delay > 0 {
@@ -302,6 +306,19 @@ func (a *Announcer) Shutdown(ctx context.Context, delay time.Duration) error {
 	}
 	a.started = false
 	return errors.Join(errs...)
+}
+
+func (a *Announcer) anyEstablishedLocked(ctx context.Context) bool {
+	ns, err := a.sp.Neighbors(ctx)
+	if err != nil {
+		return true // cannot tell: wait
+	}
+	for _, n := range ns {
+		if n.State == StateEstablished {
+			return true
+		}
+	}
+	return false
 }
 
 func (a *Announcer) sortedAnnounced() []netip.Prefix {
