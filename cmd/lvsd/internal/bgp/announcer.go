@@ -166,7 +166,7 @@ func (a *Announcer) Reload(ctx context.Context, cfg Config) error {
 		return nil
 	}
 	var errs []error
-	if cfg.Global != a.cfg.Global {
+	if !sameGlobal(cfg.Global, a.cfg.Global) {
 		a.log.Info("bgp identity changed, restarting the speaker", "asn", cfg.Global.ASN, "router_id", cfg.Global.RouterID)
 		if err := a.sp.Stop(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("bgp: stop speaker: %w", err))
@@ -243,6 +243,10 @@ func (a *Announcer) Reload(ctx context.Context, cfg Config) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+func sameGlobal(a, b Global) bool {
+	return a.ASN == b.ASN && a.RouterID == b.RouterID && a.ListenPort == b.ListenPort && slices.Equal(a.ListenAddresses, b.ListenAddresses)
 }
 
 func sameRoute(a, b Route) bool {

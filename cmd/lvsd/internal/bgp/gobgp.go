@@ -56,7 +56,7 @@ func NewGoBGP(log *slog.Logger) Speaker {
 func (g *goBGP) Start(ctx context.Context, gl Global) error {
 	g.serveOnce.Do(func() { go g.s.Serve() })
 	err := g.s.StartBgp(ctx, &api.StartBgpRequest{Global: &api.Global{
-		Asn: gl.ASN, RouterId: gl.RouterID.String(), ListenPort: gl.ListenPort,
+		Asn: gl.ASN, RouterId: gl.RouterID.String(), ListenPort: gl.ListenPort, ListenAddresses: gl.ListenAddresses,
 	}})
 	if err != nil {
 		return err
@@ -149,8 +149,11 @@ func (g *goBGP) AddNeighbor(ctx context.Context, n Neighbor) error {
 	if n.MultihopTTL > 0 {
 		p.EbgpMultihop = &api.EbgpMultihop{Enabled: true, MultihopTtl: uint32(n.MultihopTTL)}
 	}
-	if n.LocalAddress.IsValid() {
-		p.Transport = &api.Transport{LocalAddress: n.LocalAddress.String()}
+	if n.LocalAddress.IsValid() || n.Port != 0 || n.Passive {
+		p.Transport = &api.Transport{RemotePort: uint32(n.Port), PassiveMode: n.Passive}
+		if n.LocalAddress.IsValid() {
+			p.Transport.LocalAddress = n.LocalAddress.String()
+		}
 	}
 	g.mu.Lock()
 	g.sessions[n.Address] = &session{state: StateIdle, since: time.Now()}

@@ -29,6 +29,8 @@ type Global struct {
 	ASN        uint32
 	RouterID   netip.Addr
 	ListenPort int32 // -1: do not listen
+	// ListenAddresses restricts listening (tests: loopback); nil: all.
+	ListenAddresses []string
 }
 
 // Neighbor is one configured peer.
@@ -40,6 +42,10 @@ type Neighbor struct {
 	KeepaliveTime time.Duration
 	MultihopTTL   int // 0: directly connected
 	LocalAddress  netip.Addr
+	// Port is the neighbor's TCP port; 0: 179.
+	Port uint16
+	// Passive: wait for the neighbor to connect.
+	Passive bool
 }
 
 // Route is one announced prefix with its attributes. The next hop is the
