@@ -88,7 +88,7 @@ bench-health:
 demo: build
 	bash contrib/demo.sh $(BIN)
 
-fuzz: fuzz-health fuzz-config fuzz-ops fuzz-script
+fuzz: fuzz-health fuzz-config fuzz-ops fuzz-script fuzz-bgp
 
 # fuzz-ops: the state file reader of lvsd run (restart without outage), 30 s.
 fuzz-ops:
@@ -98,6 +98,10 @@ fuzz-ops:
 # input is capped so a loaded machine does not stall the run).
 fuzz-config:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 60s -fuzzminimizetime 100x ./config/
+
+# fuzz-bgp: the BGP community parser of [bgp] (the table itself is in FuzzParse), 30 s.
+fuzz-bgp:
+	$(GO) test -run '^$$' -fuzz '^FuzzCommunity$$' -fuzztime 30s ./config/
 
 # fuzz-health: the genhash response parser and argument parser, 30 s each.
 fuzz-health:

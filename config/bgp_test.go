@@ -133,3 +133,21 @@ func TestReadmeBGPExample(t *testing.T) {
 		t.Errorf("announce stands for %v, want [192.0.2.10:80]", got)
 	}
 }
+
+// FuzzCommunity: ParseCommunity never panics, and what it accepts formats
+// back to a spelling it accepts with the same value.
+func FuzzCommunity(f *testing.F) {
+	for _, s := range []string{"65000:100", "0:0", "65535:65535", "graceful-shutdown", "NO-EXPORT", "1:", ":1", "65536:1", "+1:2", " 1:2 "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, err := ParseCommunity(s)
+		if err != nil {
+			return
+		}
+		w, err := ParseCommunity(FormatCommunity(v))
+		if err != nil || w != v {
+			t.Fatalf("%q = %#x formats as %q = %#x, %v", s, v, FormatCommunity(v), w, err)
+		}
+	})
+}
