@@ -279,7 +279,11 @@ func (d *decoder) validateBGP(c *Config, insts map[string]int) {
 		return
 	}
 	nbs := map[netip.Addr]int{}
+	fams := map[bool]bool{} // Is4 -> a neighbor of that family
 	for i, nb := range b.Neighbors {
+		if nb.Address.IsValid() {
+			fams[nb.Address.Is4()] = true
+		}
 		if !nb.Address.IsValid() {
 			continue
 		}
@@ -302,6 +306,9 @@ func (d *decoder) validateBGP(c *Config, insts map[string]int) {
 				d.errorf(base+".prefix", "prefix %s listed twice (also bgp.announce[%d])", a.Prefix, j)
 			}
 			pfx[a.Prefix] = i
+			if len(nbs) > 0 && !fams[a.Prefix.Addr().Is4()] {
+				d.errorf(base+".prefix", "no IPv%d neighbor to announce %s to (a prefix goes to the neighbors of its family)", fam(a.Prefix.Addr()), a.Prefix)
+			}
 		}
 		if a.VirtualServers == nil && a.Prefix.IsValid() {
 			a.VirtualServers = []string{}

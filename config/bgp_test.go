@@ -73,6 +73,8 @@ func TestBGPErrors(t *testing.T) {
 			[]string{"t.toml:15:16: bgp.announce[0].communities[0]: bad community \"65000:70000\" (want \"ASN:VALUE\", each 0..65535, or no-export, no-advertise, no-export-subconfed, graceful-shutdown, blackhole)"}},
 		{"unknown key", baseBGP + "passwd = \"x\"\n",
 			[]string{"t.toml:13:1: bgp.neighbor[0].passwd: unknown key"}},
+		{"no neighbor of the family", baseBGP + "[[bgp.announce]]\nprefix = \"2001:db8::10\"\n",
+			[]string{"t.toml:14:1: bgp.announce[0].prefix: no IPv6 neighbor to announce 2001:db8::10/128 to (a prefix goes to the neighbors of its family)"}},
 		{"duplicate prefix", baseBGP + "[[bgp.announce]]\nprefix = \"192.0.2.10\"\n[[bgp.announce]]\nprefix = \"192.0.2.10/32\"\n",
 			[]string{"t.toml:16:1: bgp.announce[1].prefix: prefix 192.0.2.10/32 listed twice (also bgp.announce[0])"}},
 	}

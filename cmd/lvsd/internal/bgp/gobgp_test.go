@@ -17,19 +17,25 @@ import (
 // and left out, communities, next hop = the session's address), then the
 // withdrawal.
 func TestGoBGPLoopback(t *testing.T) {
+	t.Run("IPv4", func(t *testing.T) { testGoBGPLoopback(t, netip.MustParseAddr("127.0.0.1"), vip) })
+	t.Run("IPv6", func(t *testing.T) {
+		testGoBGPLoopback(t, netip.MustParseAddr("::1"), netip.MustParsePrefix("2001:db8::10/128"))
+	})
+}
+
+func testGoBGPLoopback(t *testing.T, lo netip.Addr, vip netip.Prefix) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	// a free port for the receiver
-	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	l, err := net.Listen("tcp", netip.AddrPortFrom(lo, 0).String())
 	if err != nil {
-		t.Skipf("no loopback TCP: %v", err)
+		t.Skipf("no loopback TCP on %s: %v", lo, err)
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	lo := netip.MustParseAddr("127.0.0.1")
 
 	recv := NewGoBGP(quiet()).(*goBGP)
-	if err := recv.Start(ctx, Global{ASN: 65000, RouterID: netip.MustParseAddr("10.0.0.1"), ListenPort: int32(port), ListenAddresses: []string{"127.0.0.1"}}); err != nil {
+	if err := recv.Start(ctx, Global{ASN: 65000, RouterID: netip.MustParseAddr("10.0.0.1"), ListenPort: int32(port), ListenAddresses: []string{lo.String()}}); err != nil {
 		t.Fatal(err)
 	}
 	defer recv.Stop(ctx)
@@ -59,7 +65,7 @@ func TestGoBGPLoopback(t *testing.T) {
 		var g got
 		found := false
 		err := recv.s.ListPath(ctx, &api.ListPathRequest{TableType: api.TableType_GLOBAL,
-			Family: &api.Family{Afi: api.Family_AFI_IP, Safi: api.Family_SAFI_UNICAST}}, func(d *api.Destination) {
+			Family: family(vip.Addr())}, func(d *api.Destination) {
 			if d.Prefix != vip.String() {
 				return
 			}
@@ -77,6 +83,10 @@ func TestGoBGPLoopback(t *testing.T) {
 						g.communities = x.Communities
 					case *api.NextHopAttribute:
 						g.nexthop = x.NextHop
+					case *api.MpReachNLRIAttribute:
+						if len(x.NextHops) > 0 {
+							g.nexthop = x.NextHops[0]
+						}
 					}
 				}
 			}
@@ -96,9 +106,9 @@ func TestGoBGPLoopback(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if !slices.Equal(g.asPath, []uint32{65001, 65001, 65001}) || g.med != 50 || g.nexthop != "127.0.0.1" ||
+	if !slices.Equal(g.asPath, []uint32{65001, 65001, 65001}) || g.med != 50 || g.nexthop != lo.String() ||
 		!slices.Equal(g.communities, []uint32{65001<<16 | 7, GracefulShutdown}) {
-		t.Errorf("received %+v, want as_path [65001 65001 65001], med 50, communities [65001:7 65535:0], next hop 127.0.0.1", g)
+		t.Errorf("received %+v, want as_path [65001 65001 65001], med 50, communities [65001:7 65535:0], next hop %s", g, lo)
 	}
 	ns, err := send.Neighbors(ctx)
 	if err != nil || len(ns) != 1 || ns[0].State != StateEstablished || ns[0].Transitions == 0 {
