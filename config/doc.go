@@ -29,7 +29,7 @@
 // Model types: Config{Global, Scripts []VRRPScript, TrackProcesses
 // []TrackProcess, TrackFiles []TrackFile, SyncGroups []SyncGroup, Instances
 // []VRRPInstance, VirtualServerGroups []VirtualServerGroup, VirtualServers
-// []VirtualServer}; a VirtualServer holds RealServers, each with Checkers
+// []VirtualServer, BGP *BGP}; a VirtualServer holds RealServers, each with Checkers
 // (HTTPGet/SSLGet []HTTPCheck, TCPCheck, PingCheck, MiscCheck).
 //
 // # Errors
