@@ -125,11 +125,12 @@ func (p *bgpPart) start(ctx context.Context) error {
 	// the addresses first: IPVS must see the packets as soon as a router
 	// has the route
 	if err := p.setAddresses(ctx, bgpAddresses(cfg)); err != nil {
+		_ = p.dropAddresses(ctx)
 		return err
 	}
 	ann := bgp.NewAnnouncer(p.newSpeaker(p.log), p.log)
 	if err := ann.Start(ctx, bc); err != nil {
-		p.dropAddresses(ctx)
+		_ = p.dropAddresses(ctx)
 		return err
 	}
 	p.mu.Lock()
