@@ -23,7 +23,7 @@ import (
 // HTTP port, d2 without VRRP, the VIP on lo by bgp.announce.dev), a real
 // server at .4, and
 // two directors that must never establish: d3 (.5) with a wrong TCP MD5
-// password and d4 (.6) with a wrong AS.
+// password and d4 (.6) with a wrong AS; d5 (.7) is a third healthy director.
 var bgpVIP = netip.MustParsePrefix("192.0.2.10/32")
 
 const bgpPassword = "s3cret"
@@ -291,10 +291,12 @@ func TestBGPScaleOut(t *testing.T) {
 	testenv.NeedFRR(t)
 	bb := testenv.NeedBinary(t, "busybox")
 	testenv.NeedBinary(t, "curl")
-	lab := netlab.New(t, "router", "d1", "d2", "rs", "d3", "d4")
+	lab := netlab.New(t, "router", "d1", "d2", "rs", "d3", "d4", "d5")
 	router, d1n, d2n, rsn, d3n, d4n := lab.Node("router"), lab.Node("d1"), lab.Node("d2"), lab.Node("rs"), lab.Node("d3"), lab.Node("d4")
+	d5n := lab.Node("d5")
+	d5 := d5n.IP.String()
 	r := startFRR(t, router, bgpRouterConf(map[string]int{
-		d1n.IP.String(): 65001, d2n.IP.String(): 65001, d3n.IP.String(): 65001, d4n.IP.String(): 65001,
+		d1n.IP.String(): 65001, d2n.IP.String(): 65001, d3n.IP.String(): 65001, d4n.IP.String(): 65001, d5: 65001,
 	}))
 	www := t.TempDir()
 	if err := os.WriteFile(filepath.Join(www, "index.html"), []byte("ok\n"), 0o644); err != nil {
@@ -310,9 +312,10 @@ func TestBGPScaleOut(t *testing.T) {
 	d2 := startLvsd(t, d2n, bgpStaticDirectorConf(d2n, 65001, bgpPassword))
 	d3 := startLvsd(t, d3n, bgpStaticDirectorConf(d3n, 65001, "wrong"))
 	d4 := startLvsd(t, d4n, bgpStaticDirectorConf(d4n, 65009, bgpPassword))
+	startLvsd(t, d5n, bgpStaticDirectorConf(d5n, 65001, bgpPassword)) // a third healthy director
 
-	t.Log("both directors: one next hop each")
-	r.waitNexthops(t, bgpVIP, 30*time.Second, d1n.IP.String(), d2n.IP.String())
+	t.Log("three healthy directors: one next hop each")
+	r.waitNexthops(t, bgpVIP, 30*time.Second, d1n.IP.String(), d2n.IP.String(), d5)
 
 	t.Run("wrong password or AS never establishes", func(t *testing.T) {
 		for _, d := range []*daemon{d3, d4} {
@@ -341,20 +344,20 @@ func TestBGPScaleOut(t *testing.T) {
 	t.Run("real server fails: withdrawn", func(t *testing.T) {
 		failed := time.Now()
 		httpd[8081].Kill()
-		at := r.waitNexthops(t, bgpVIP, 15*time.Second, d2n.IP.String())
+		at := r.waitNexthops(t, bgpVIP, 15*time.Second, d2n.IP.String(), d5)
 		t.Logf("real server failure to withdrawal at the router: %s (check interval 1 s)", at.Sub(failed).Round(time.Millisecond))
 		s := lvsdStatus(t, d1)
 		if p := s.BGP.Prefixes[0]; p.Announced || p.Reason != "not-master" {
 			t.Errorf("d1 prefix status %+v, want withdrawn, not-master", p)
 		}
 		serve(8081)
-		r.waitNexthops(t, bgpVIP, 20*time.Second, d1n.IP.String(), d2n.IP.String())
+		r.waitNexthops(t, bgpVIP, 20*time.Second, d1n.IP.String(), d2n.IP.String(), d5)
 	})
 
 	t.Run("kill -9: next hop gone after the hold time", func(t *testing.T) {
 		killed := time.Now()
 		d1.kill9(t) // link down first: no FIN, the router must time out
-		at := r.waitNexthops(t, bgpVIP, 15*time.Second, d2n.IP.String())
+		at := r.waitNexthops(t, bgpVIP, 15*time.Second, d2n.IP.String(), d5)
 		took := at.Sub(killed)
 		t.Logf("kill -9 to withdrawal at the router: %s (hold time 3 s)", took.Round(time.Millisecond))
 		if took < 2*time.Second {
@@ -379,7 +382,7 @@ func TestBGPScaleOut(t *testing.T) {
 			}
 			return false
 		})
-		gone := r.waitNexthops(t, bgpVIP, 10*time.Second)
+		gone := r.waitNexthops(t, bgpVIP, 10*time.Second, d5)
 		t.Logf("SIGTERM to withdrawal at the router: %s (graceful_shutdown_delay 1 s)", gone.Sub(stopped).Round(time.Millisecond))
 		if err := d2.proc.Wait(15 * time.Second); err != nil {
 			t.Errorf("lvsd exit: %v", err)
