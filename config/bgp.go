@@ -96,24 +96,8 @@ func (d *decoder) decodeBGP(n *node) *BGP {
 	return b
 }
 
-// asn reads an AS number 1..4294967295.
-func (n *node) asn(k string, dst *uint32) bool {
-	v, ok := n.get(k)
-	if !ok {
-		return false
-	}
-	i, ok := v.(int64)
-	if !ok {
-		n.typeErr(k, v, "integer")
-		return false
-	}
-	if i < 1 || i > math.MaxUint32 {
-		n.d.errorf(n.keyPath(k), "%d out of range 1..%d", i, uint32(math.MaxUint32))
-		return false
-	}
-	*dst = uint32(i)
-	return true
-}
+// asn reads an AS number 1..4294967295: fwmark's range.
+func (n *node) asn(k string, dst *uint32) bool { return n.fwmark(k, dst) }
 
 // u32 reads an integer 0..4294967295 into a new *uint32.
 func (n *node) u32(k string, dst **uint32) {
