@@ -339,6 +339,7 @@ func (d *daemon) reloadInstances(p vrrpPlan) error {
 		}
 		v.insts[k] = ni
 		v.launch(ni)
+		v.watchWaiting(ni)
 	}
 	return errors.Join(errs...)
 }

@@ -1,0 +1,80 @@
+package integration
+
+import (
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lvsd/lvsd/integration/netlab"
+	"github.com/lvsd/lvsd/integration/testenv"
+)
+
+// TestOpsMissingInterface (issue 15, defect 8): `lvsd run` with an instance
+// on an interface that does not exist yet (made later: a VLAN or bond in real life, a veth pair here) starts, as
+// keepalived does, holding the instance in FAULT with no VIP, while the
+// instance on eth0 runs; once the VLAN appears the instance starts on it
+// and, alone on its segment, becomes MASTER with its VIP.
+func TestOpsMissingInterface(t *testing.T) {
+	t.Parallel()
+	lab := netlab.New(t, "n1")
+	n1 := lab.Node("n1")
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "n1.sock")
+	conf := lvsdConf(instance{Priority: 200, Version: 3, Advert: fast}) +
+		"[[vrrp_instance]]\nname = \"VI_VLAN\"\ninterface = \"vl5\"\nvirtual_router_id = 55\npriority = 200\n" +
+		"advert_int = " + fast + "\nversion = 3\nvirtual_ipaddress = [\"10.98.5.100/24 dev vl5\"]\n"
+	cfgPath := filepath.Join(dir, "n1.toml")
+	if err := os.WriteFile(cfgPath, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p1 := n1.Start(testenv.LvsdBinary(t), "run", "-f", cfgPath, "--socket", sock,
+		"--state-file", filepath.Join(dir, "n1.state"), "--log-level", "debug")
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("lvsd on n1:\n%s", p1.Out.String())
+		}
+	})
+	vip := netip.MustParseAddr("10.98.5.100")
+	var s map[string]opsInstance
+	if !netlab.WaitFor(15*time.Second, func() bool {
+		select {
+		case <-p1.Done():
+			t.Fatalf("lvsd exited with the interface missing:\n%s", p1.Out.String())
+		default:
+		}
+		_, _, code := lvsdCmd(t, "status", "--socket", sock)
+		if code != 0 {
+			return false
+		}
+		s = statusJSON(t, sock)
+		return s["VI_1"].State == "MASTER" && s["VI_VLAN"].State == "FAULT"
+	}) {
+		t.Fatalf("want VI_1 MASTER and VI_VLAN FAULT, status %+v", s)
+	}
+	if n1.HasAddr(vip) {
+		t.Fatal("the VIP of the instance without its interface is on n1")
+	}
+	if !strings.Contains(p1.Out.String(), "instance held in FAULT until it appears") {
+		t.Error("no log line about the missing interface")
+	}
+	// no VLAN or dummy links on this kernel: a veth pair inside n1
+	n1.MustExec("ip", "link", "add", "vl5", "type", "veth", "peer", "name", "vl5p")
+	n1.MustExec("ip", "addr", "add", "10.98.5.1/24", "dev", "vl5")
+	n1.MustExec("ip", "link", "set", "vl5p", "up")
+	n1.MustExec("ip", "link", "set", "vl5", "up")
+	if !netlab.WaitFor(20*time.Second, func() bool {
+		s = statusJSON(t, sock)
+		return s["VI_VLAN"].State == "MASTER" && n1.HasAddr(vip)
+	}) {
+		t.Fatalf("VI_VLAN never became MASTER with its VIP on vl5: %+v", s)
+	}
+	if !strings.Contains(p1.Out.String(), "interface appeared: starting the instance on it") {
+		t.Error("no log line about the interface appearing")
+	}
+	if s["VI_1"].State != "MASTER" {
+		t.Errorf("VI_1 left MASTER: %+v", s["VI_1"])
+	}
+}
