@@ -16,9 +16,16 @@ import (
 // on an interface that does not exist yet (made later: a VLAN or bond in real life, a veth pair here) starts, as
 // keepalived does, holding the instance in FAULT with no VIP, while the
 // instance on eth0 runs; once the VLAN appears the instance starts on it
-// and, alone on its segment, becomes MASTER with its VIP.
+// and, alone on its segment, becomes MASTER with its VIP. In a sync group
+// the whole VRRP part is handed over (the group is rebuilt with it) and the
+// instance on eth0 stays MASTER.
 func TestOpsMissingInterface(t *testing.T) {
 	t.Parallel()
+	t.Run("alone", func(t *testing.T) { t.Parallel(); testMissingInterface(t, false) })
+	t.Run("sync_group", func(t *testing.T) { t.Parallel(); testMissingInterface(t, true) })
+}
+
+func testMissingInterface(t *testing.T, grouped bool) {
 	lab := netlab.New(t, "n1")
 	n1 := lab.Node("n1")
 	dir := t.TempDir()
@@ -26,6 +33,9 @@ func TestOpsMissingInterface(t *testing.T) {
 	conf := lvsdConf(instance{Priority: 200, Version: 3, Advert: fast}) +
 		"[[vrrp_instance]]\nname = \"VI_VLAN\"\ninterface = \"vl5\"\nvirtual_router_id = 55\npriority = 200\n" +
 		"advert_int = " + fast + "\nversion = 3\nvirtual_ipaddress = [\"10.98.5.100/24 dev vl5\"]\n"
+	if grouped {
+		conf += "\n[[vrrp_sync_group]]\nname = \"VG_VLAN\"\ngroup = [\"VI_VLAN\"]\n"
+	}
 	cfgPath := filepath.Join(dir, "n1.toml")
 	if err := os.WriteFile(cfgPath, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
@@ -54,6 +64,7 @@ func TestOpsMissingInterface(t *testing.T) {
 	}) {
 		t.Fatalf("want VI_1 MASTER and VI_VLAN FAULT, status %+v", s)
 	}
+	before := s["VI_1"]
 	if n1.HasAddr(vip) {
 		t.Fatal("the VIP of the instance without its interface is on n1")
 	}
@@ -74,7 +85,7 @@ func TestOpsMissingInterface(t *testing.T) {
 	if !strings.Contains(p1.Out.String(), "interface appeared: starting the instance on it") {
 		t.Error("no log line about the interface appearing")
 	}
-	if s["VI_1"].State != "MASTER" {
-		t.Errorf("VI_1 left MASTER: %+v", s["VI_1"])
+	if s["VI_1"].State != "MASTER" || s["VI_1"].Transitions != before.Transitions {
+		t.Errorf("VI_1 moved while VI_VLAN started: %+v -> %+v", before, s["VI_1"])
 	}
 }
