@@ -13,12 +13,13 @@ import (
 )
 
 // TestOpsMissingInterface (issue 15, defect 8): `lvsd run` with an instance
-// on an interface that does not exist yet (made later: a VLAN or bond in real life, a veth pair here) starts, as
-// keepalived does, holding the instance in FAULT with no VIP, while the
-// instance on eth0 runs; once the VLAN appears the instance starts on it
-// and, alone on its segment, becomes MASTER with its VIP. In a sync group
-// the whole VRRP part is handed over (the group is rebuilt with it) and the
-// instance on eth0 stays MASTER.
+// on an interface that does not exist yet (made later: a VLAN or bond in
+// real life, a veth pair here) starts, as keepalived does, holding the
+// instance in FAULT with no VIP, while the instance on eth0 runs; once the
+// interface appears the instance starts on it and, alone on its segment,
+// becomes MASTER with its VIP, and the instance on eth0 does not move. In a
+// sync group the whole VRRP part is handed over (the group is rebuilt with
+// it).
 func TestOpsMissingInterface(t *testing.T) {
 	t.Parallel()
 	t.Run("alone", func(t *testing.T) { t.Parallel(); testMissingInterface(t, false) })
