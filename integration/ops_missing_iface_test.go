@@ -19,14 +19,15 @@ import (
 // interface appears the instance starts on it and, alone on its segment,
 // becomes MASTER with its VIP, and the instance on eth0 does not move. In a
 // sync group the whole VRRP part is handed over (the group is rebuilt with
-// it).
+// it). With use_vmac the VMAC is made on the interface once it exists.
 func TestOpsMissingInterface(t *testing.T) {
 	t.Parallel()
-	t.Run("alone", func(t *testing.T) { t.Parallel(); testMissingInterface(t, false) })
-	t.Run("sync_group", func(t *testing.T) { t.Parallel(); testMissingInterface(t, true) })
+	t.Run("alone", func(t *testing.T) { t.Parallel(); testMissingInterface(t, false, false) })
+	t.Run("sync_group", func(t *testing.T) { t.Parallel(); testMissingInterface(t, true, false) })
+	t.Run("use_vmac", func(t *testing.T) { t.Parallel(); testMissingInterface(t, false, true) })
 }
 
-func testMissingInterface(t *testing.T, grouped bool) {
+func testMissingInterface(t *testing.T, grouped, vmac bool) {
 	lab := netlab.New(t, "n1")
 	n1 := lab.Node("n1")
 	dir := t.TempDir()
@@ -34,6 +35,9 @@ func testMissingInterface(t *testing.T, grouped bool) {
 	conf := lvsdConf(instance{Priority: 200, Version: 3, Advert: fast}) +
 		"[[vrrp_instance]]\nname = \"VI_VLAN\"\ninterface = \"vl5\"\nvirtual_router_id = 55\npriority = 200\n" +
 		"advert_int = " + fast + "\nversion = 3\nvirtual_ipaddress = [\"10.98.5.100/24 dev vl5\"]\n"
+	if vmac {
+		conf += "use_vmac = true\n"
+	}
 	if grouped {
 		conf += "\n[[vrrp_sync_group]]\nname = \"VG_VLAN\"\ngroup = [\"VI_VLAN\"]\n"
 	}

@@ -32,6 +32,40 @@ func linkMissing(in *config.VRRPInstance) bool {
 	return err != nil
 }
 
+// linkReady reports whether the interface of a waiting instance can carry
+// it now: it exists and, unless the instance has its own source address,
+// has an address of the instance's family to send from (a new interface
+// usually gets its address a moment after it appears; opening the socket
+// before would fail, openKernel).
+func linkReady(in *config.VRRPInstance) bool {
+	ifi, err := net.InterfaceByName(in.Interface)
+	if err != nil {
+		return false
+	}
+	if in.MCastSrcIP.IsValid() || len(in.UnicastPeers) > 0 && in.UnicastSrcIP.IsValid() {
+		return true
+	}
+	addrs, err := ifi.Addrs()
+	if err != nil {
+		return false
+	}
+	for _, a := range addrs {
+		n, ok := a.(*net.IPNet)
+		if !ok {
+			continue
+		}
+		ip, ok := netip.AddrFromSlice(n.IP)
+		if !ok {
+			continue
+		}
+		ip = ip.Unmap()
+		if in.Family == 6 && ip.Is6() && ip.IsLinkLocalUnicast() || in.Family != 6 && ip.Is4() {
+			return true
+		}
+	}
+	return false
+}
+
 // waitingEndpoint stands for the socket of an instance whose interface
 // does not exist: nothing is received, every send fails.
 type waitingEndpoint struct {
@@ -84,7 +118,7 @@ func (v *vrrpPart) waitingKernel(in *config.VRRPInstance, c *vrrp.Config) *vrrpK
 }
 
 // watchLinks sends on appeared the name of every waiting instance whose
-// interface exists now, once each, until ctx is done.
+// interface is ready now (linkReady), once each, until ctx is done.
 func watchLinks(ctx context.Context, waiting map[string]*config.VRRPInstance, appeared chan<- string) {
 	t := time.NewTicker(linkPollInterval)
 	defer t.Stop()
@@ -95,7 +129,7 @@ func watchLinks(ctx context.Context, waiting map[string]*config.VRRPInstance, ap
 		case <-t.C:
 		}
 		for name, in := range waiting {
-			if linkMissing(in) {
+			if !linkReady(in) {
 				continue
 			}
 			select {

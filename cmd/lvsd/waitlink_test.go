@@ -32,8 +32,8 @@ func TestWaitingEndpoint(t *testing.T) {
 	}
 }
 
-// TestWatchLinks: an instance whose interface exists is reported, one whose
-// interface is missing is not.
+// TestWatchLinks: an instance whose interface exists with an address is
+// reported, one whose interface is missing is not.
 func TestWatchLinks(t *testing.T) {
 	if !linkMissing(&config.VRRPInstance{Interface: "lvsd-nosuch0"}) || linkMissing(&config.VRRPInstance{Interface: "lo"}) {
 		t.Fatal("linkMissing is wrong about lo or lvsd-nosuch0")
