@@ -73,14 +73,19 @@ func testMissingInterface(t *testing.T, grouped, vmac bool) {
 	if n1.HasAddr(vip) {
 		t.Fatal("the VIP of the instance without its interface is on n1")
 	}
-	if !strings.Contains(p1.Out.String(), "instance held in FAULT until it appears") {
+	if !strings.Contains(p1.Out.String(), "instance held in FAULT until it is ready") {
 		t.Error("no log line about the missing interface")
 	}
 	// no VLAN or dummy links on this kernel: a veth pair inside n1
+	// the interface comes up first, its address a moment later: until
+	// then the instance has nothing to send from and stays in FAULT
 	n1.MustExec("ip", "link", "add", "vl5", "type", "veth", "peer", "name", "vl5p")
-	n1.MustExec("ip", "addr", "add", "10.98.5.1/24", "dev", "vl5")
 	n1.MustExec("ip", "link", "set", "vl5p", "up")
 	n1.MustExec("ip", "link", "set", "vl5", "up")
+	if s = statusJSON(t, sock); s["VI_VLAN"].State != "FAULT" {
+		t.Errorf("VI_VLAN on an interface without an address: %+v", s["VI_VLAN"])
+	}
+	n1.MustExec("ip", "addr", "add", "10.98.5.1/24", "dev", "vl5")
 	if !netlab.WaitFor(20*time.Second, func() bool {
 		s = statusJSON(t, sock)
 		return s["VI_VLAN"].State == "MASTER" && n1.HasAddr(vip)

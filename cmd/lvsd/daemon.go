@@ -200,6 +200,7 @@ func (v *vrrpPart) start(ctx context.Context) error {
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	v.runCtx, v.cancel = runCtx, cancel
+	v.holdWaiting(v.insts...)
 	for _, inst := range v.insts {
 		v.launch(inst)
 	}
@@ -217,8 +218,8 @@ func (v *vrrpPart) build(ctx context.Context, in *config.VRRPInstance) (*vrrpIns
 		v.reg = vrrpnet.NewRegistry()
 	}
 	var k *vrrpKernel
-	if linkMissing(in) {
-		v.d.log.Warn("interface does not exist: instance held in FAULT until it appears", "instance", in.Name, "interface", in.Interface)
+	if !linkReady(in) {
+		v.d.log.Warn("interface does not exist or has no address: instance held in FAULT until it is ready", "instance", in.Name, "interface", in.Interface)
 		k = v.waitingKernel(in, &c)
 	} else if k, err = openKernel(v.m, v.reg, in, &c); err != nil {
 		return nil, fmt.Errorf("instance %s: %w", in.Name, err)

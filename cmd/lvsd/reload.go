@@ -338,6 +338,7 @@ func (d *daemon) reloadInstances(p vrrpPlan) error {
 			}
 		}
 		v.insts[k] = ni
+		v.holdWaiting(ni)
 		v.launch(ni)
 		v.watchWaiting(ni)
 	}

@@ -11,26 +11,22 @@ import (
 
 	"github.com/lvsd/lvsd/config"
 	"github.com/lvsd/lvsd/vrrp"
+	"github.com/lvsd/lvsd/vrrp/track"
 	"github.com/lvsd/lvsd/vrrp/vrrpnet"
 )
 
 // An instance whose interface does not exist yet (a VLAN, bond or macvlan
-// made after lvsd starts) does not stop lvsd from running, as keepalived:
-// it is built over a waitingEndpoint, held in FAULT by the tracker of its
-// interface (a missing link fails it), and rebuilt over the real socket as
-// soon as the interface appears (watchLinks, ops' loop: rebuildWaiting).
+// made after lvsd starts), or has no address to send from yet, does not
+// stop lvsd from running, as keepalived: it is built over a
+// waitingEndpoint, held in FAULT (holdWaiting) and rebuilt over the real
+// socket as soon as the interface is ready (watchLinks, ops' loop:
+// rebuildWaiting).
 
 // linkPollInterval is how often watchLinks looks for missing interfaces.
 const linkPollInterval = time.Second
 
 // errLinkMissing is what a waiting instance's sends return.
 var errLinkMissing = errors.New("interface does not exist yet")
-
-// linkMissing reports whether the interface of in does not exist.
-func linkMissing(in *config.VRRPInstance) bool {
-	_, err := net.InterfaceByName(in.Interface)
-	return err != nil
-}
 
 // linkReady reports whether the interface of a waiting instance can carry
 // it now: it exists and, unless the instance has its own source address,
@@ -139,6 +135,29 @@ func watchLinks(ctx context.Context, waiting map[string]*config.VRRPInstance, ap
 				return
 			}
 		}
+	}
+}
+
+// faultTarget binds a waiting instance to its trackers: whatever they
+// report, it stays in FAULT (it has no socket to advertise on) until it is
+// rebuilt; priorities pass through.
+type faultTarget struct{ tg track.Target }
+
+func (f faultTarget) SetPriority(p int) { f.tg.SetPriority(p) }
+func (f faultTarget) SetFault(bool)     { f.tg.SetFault(true) }
+
+// holdWaiting puts those of insts that wait for their interface in FAULT
+// for good (faultTarget), before they are launched.
+func (v *vrrpPart) holdWaiting(insts ...*vrrpInstance) {
+	for _, inst := range insts {
+		tg, ok := inst.run.(track.Target)
+		if !inst.kernel.waiting || !ok {
+			continue
+		}
+		if v.trk != nil {
+			_ = v.trk.set.Bind(inst.cfg.Name, faultTarget{tg}) // error: not tracked at all
+		}
+		tg.SetFault(true)
 	}
 }
 

@@ -26,6 +26,12 @@ func TestWaitingEndpoint(t *testing.T) {
 	if err := <-done; !errors.Is(err, net.ErrClosed) {
 		t.Errorf("ReadFrom after Close = %v, want net.ErrClosed", err)
 	}
+	var tg fakeTarget
+	faultTarget{&tg}.SetFault(false)
+	faultTarget{&tg}.SetPriority(90)
+	if !tg.fault || tg.prio != 90 {
+		t.Errorf("faultTarget passed on %+v, want fault and priority 90", tg)
+	}
 	var a *announcers
 	if err := a.Announce(nil); !errors.Is(err, errLinkMissing) {
 		t.Errorf("Announce of a waiting instance = %v", err)
@@ -35,8 +41,8 @@ func TestWaitingEndpoint(t *testing.T) {
 // TestWatchLinks: an instance whose interface exists with an address is
 // reported, one whose interface is missing is not.
 func TestWatchLinks(t *testing.T) {
-	if !linkMissing(&config.VRRPInstance{Interface: "lvsd-nosuch0"}) || linkMissing(&config.VRRPInstance{Interface: "lo"}) {
-		t.Fatal("linkMissing is wrong about lo or lvsd-nosuch0")
+	if linkReady(&config.VRRPInstance{Interface: "lvsd-nosuch0"}) || !linkReady(&config.VRRPInstance{Interface: "lo"}) {
+		t.Fatal("linkReady is wrong about lo or lvsd-nosuch0")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -56,3 +62,11 @@ func TestWatchLinks(t *testing.T) {
 		t.Errorf("waiting after LO appeared: %v", waiting)
 	}
 }
+
+type fakeTarget struct {
+	fault bool
+	prio  int
+}
+
+func (f *fakeTarget) SetFault(b bool)   { f.fault = b }
+func (f *fakeTarget) SetPriority(p int) { f.prio = p }
