@@ -84,7 +84,7 @@ weight = 0
 	if err != nil {
 		t.Fatal(err)
 	}
-	specs, err := FromConfig(c)
+	specs, err := FromConfig(c, execScripts{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,12 +7,12 @@ import (
 
 	"github.com/lvsd/lvsd/config"
 	"github.com/lvsd/lvsd/healthcheck/genhash"
-	"github.com/lvsd/lvsd/vrrp/script"
 )
 
 // FromConfig builds the scheduler's real servers from a loaded
-// configuration (every default already filled in by package config).
-func FromConfig(c *config.Config) ([]RealServerSpec, error) {
+// configuration (every default already filled in by package config);
+// scripts resolves the users of the scripts and runs misc_check.
+func FromConfig(c *config.Config, scripts Scripts) ([]RealServerSpec, error) {
 	var out []RealServerSpec
 	var errs []error
 	g := c.Global
@@ -25,10 +25,10 @@ func FromConfig(c *config.Config) ([]RealServerSpec, error) {
 				Alpha:  rs.Alpha || vs.Alpha,
 			}
 			var err error
-			if spec.NotifyUp, spec.NotifyUpCred, err = ResolveScript(rs.NotifyUp, g); err != nil {
+			if spec.NotifyUp, spec.NotifyUpCred, err = ResolveScript(rs.NotifyUp, g, scripts); err != nil {
 				errs = append(errs, fmt.Errorf("%s: notify_up: %w", spec.Key, err))
 			}
-			if spec.NotifyDown, spec.NotifyDownCred, err = ResolveScript(rs.NotifyDown, g); err != nil {
+			if spec.NotifyDown, spec.NotifyDownCred, err = ResolveScript(rs.NotifyDown, g, scripts); err != nil {
 				errs = append(errs, fmt.Errorf("%s: notify_down: %w", spec.Key, err))
 			}
 			logAll := false
@@ -61,12 +61,12 @@ func FromConfig(c *config.Config) ([]RealServerSpec, error) {
 			}
 			for _, mc := range rs.Checkers.MiscCheck {
 				logAll = false
-				words, cred, err := ResolveScript(mc.Path, g)
+				words, cred, err := ResolveScript(mc.Path, g, scripts)
 				if err != nil {
 					add("misc_check", nil, Policy{}, err)
 					continue
 				}
-				ch, err := NewMiscChecker(MiscSpec{Argv: words, Timeout: mc.Timeout, Dynamic: mc.Dynamic, Cred: cred})
+				ch, err := NewMiscChecker(MiscSpec{Argv: words, Timeout: mc.Timeout, Dynamic: mc.Dynamic, Cred: cred, Scripts: scripts})
 				add("misc_check", ch, Policy{DelayLoop: mc.DelayLoop, Retry: mc.Retry, DelayBeforeRetry: mc.DelayBeforeRetry, Warmup: mc.Warmup}, err)
 			}
 			for _, sc := range rs.Checkers.SMTPCheck {
@@ -100,25 +100,29 @@ func FromConfig(c *config.Config) ([]RealServerSpec, error) {
 
 // ResolveScript prepares a configured script of the checker side
 // (misc_path, notify_up, notify_down, quorum_up, quorum_down) as the VRRP
-// side does its own: the line split with script.Parse, the user and group
-// resolved (the command's own, else script_user/script_group; cred is nil
-// when neither is set: run as lvsd), and with enable_script_security a
-// program run as root that a non-root user could change refused with
-// script.CheckCommand's *script.InsecureError. A zero command gives nil.
-func ResolveScript(c config.Command, g config.Global) (argv []string, cred *script.Credential, err error) {
+// side does its own: the line split with config.SplitCommand, the user and
+// group resolved with s.LookupUser (the command's own, else
+// script_user/script_group; cred is nil when neither is set: run as lvsd),
+// and with enable_script_security a program run as root that a non-root
+// user could change refused by s.CheckCommand (a *config.InsecureScriptError).
+// A zero command gives nil.
+func ResolveScript(c config.Command, g config.Global, s Scripts) (argv []string, cred *Credential, err error) {
 	if c.IsZero() {
 		return nil, nil, nil
 	}
-	if argv, err = script.Parse(c.Line); err != nil {
+	if argv, err = config.SplitCommand(c.Line); err != nil {
 		return nil, nil, err
 	}
+	if s == nil {
+		return nil, nil, errors.New("healthcheck: no script runner")
+	}
 	if user, group := c.RunAs(g); user != "" {
-		if cred, err = script.LookupUser(user, group); err != nil {
+		if cred, err = s.LookupUser(user, group); err != nil {
 			return nil, nil, err
 		}
 	}
 	if g.EnableScriptSecurity {
-		if err := script.CheckCommand(argv, cred); err != nil {
+		if err := s.CheckCommand(argv, cred); err != nil {
 			return nil, nil, err
 		}
 	}

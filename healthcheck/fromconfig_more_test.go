@@ -40,7 +40,7 @@ bind_if = "eth2"
 	if err != nil {
 		t.Fatal(err)
 	}
-	specs, err := FromConfig(c)
+	specs, err := FromConfig(c, execScripts{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/lvsd/lvsd/config"
 	"github.com/lvsd/lvsd/integration/testenv"
-	"github.com/lvsd/lvsd/vrrp/script"
 )
 
 func TestFromConfig(t *testing.T) {
@@ -59,7 +58,7 @@ misc_dynamic = true
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
-	specs, err := FromConfig(c)
+	specs, err := FromConfig(c, execScripts{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +107,7 @@ func TestFromConfigSketch(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the sketch does not load: %v", err)
 	}
-	specs, err := FromConfig(c)
+	specs, err := FromConfig(c, execScripts{})
 	// The sketch's script_user, lvsd_script, need not exist here: the only
 	// acceptable error is that one (its checkers that run no script are
 	// built all the same).
@@ -192,7 +191,7 @@ port = 80
 				t.Fatal(err)
 			}
 			name := fmt.Sprintf("%s %s user=%q enable_script_security=%v", kw, tt.prog, tt.user, tt.security)
-			_, err = FromConfig(c)
+			_, err = FromConfig(c, execScripts{})
 			switch {
 			case tt.why == "" && err != nil:
 				t.Errorf("%s: refused: %v", name, err)
@@ -202,8 +201,8 @@ port = 80
 				if want := "192.168.200.100:80 10.0.0.1:80: " + kw + ": " + tt.why; err.Error() != want {
 					t.Errorf("%s: error\n%s\nwant\n%s", name, err, want)
 				}
-				if !errors.Is(err, script.ErrInsecure) {
-					t.Errorf("%s: %v is not script.ErrInsecure", name, err)
+				if !errors.Is(err, config.ErrInsecureScript) {
+					t.Errorf("%s: %v is not config.ErrInsecureScript", name, err)
 				}
 			}
 		}
@@ -230,7 +229,7 @@ port = 80
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := FromConfig(c); err == nil || !strings.Contains(err.Error(), `"no-such-user-lvsd"`) {
+		if _, err := FromConfig(c, execScripts{}); err == nil || !strings.Contains(err.Error(), `"no-such-user-lvsd"`) {
 			t.Errorf("%s: err %v, want the unknown user named", rs, err)
 		}
 	}

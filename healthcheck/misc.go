@@ -6,24 +6,24 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/lvsd/lvsd/vrrp/script"
 )
 
 // MiscSpec is a misc_check: a program run without a shell.
 type MiscSpec struct {
-	Argv    []string      // misc_path split with script.Parse
+	Argv    []string      // misc_path split with config.SplitCommand
 	Timeout time.Duration // misc_timeout
 	Dynamic bool          // misc_dynamic: exit 2..255 => up with weight code-2
 	// Cred is the user and groups the script runs as (ResolveScript: its
 	// own user, else script_user); nil runs it as lvsd.
-	Cred *script.Credential
+	Cred *Credential
+	// Scripts runs the script (the daemon's runner).
+	Scripts Scripts
 	// KillGrace is how long a timed-out script has between SIGTERM and
 	// SIGKILL of its process group (keepalived: 2 s; default 2 s).
 	KillGrace time.Duration
 }
 
-// MiscChecker is a misc_check checker. The script runs through script.Run:
+// MiscChecker is a misc_check checker. The script runs through Scripts.Run:
 // in its own process group; on timeout the whole group gets SIGTERM, then
 // SIGKILL.
 type MiscChecker struct {
@@ -38,8 +38,11 @@ func NewMiscChecker(spec MiscSpec) (*MiscChecker, error) {
 	if len(spec.Argv) == 0 {
 		return nil, errors.New("healthcheck: misc_check: empty misc_path")
 	}
+	if spec.Scripts == nil {
+		return nil, errors.New("healthcheck: misc_check: no script runner")
+	}
 	if spec.KillGrace <= 0 {
-		spec.KillGrace = script.DefaultKillGrace
+		spec.KillGrace = DefaultKillGrace
 	}
 	// The key holds the credential's values, not its address: the same
 	// check of a reloaded configuration keeps its state.
@@ -59,23 +62,23 @@ func (c *MiscChecker) String() string { return "misc_check " + strings.Join(c.sp
 // Check runs the script and maps its exit status: 0 up; with misc_dynamic
 // 2..255 up with weight code-2; anything else down.
 func (c *MiscChecker) Check(ctx context.Context) Result {
-	res := script.Run(ctx, script.Spec{Args: c.spec.Argv, Cred: c.spec.Cred, Timeout: c.spec.Timeout, KillGrace: c.spec.KillGrace})
+	res := c.spec.Scripts.Run(ctx, c.spec.Argv, c.spec.Cred, c.spec.Timeout, c.spec.KillGrace)
 	return miscResult(ctx, c.spec, res)
 }
 
-// miscResult maps script.Run's outcome onto the checker's reasons.
-func miscResult(ctx context.Context, spec MiscSpec, res script.Result) Result {
-	switch res.Reason {
-	case script.ReasonStart:
+// miscResult maps Scripts.Run's outcome onto the checker's reasons.
+func miscResult(ctx context.Context, spec MiscSpec, res ScriptResult) Result {
+	switch res.Outcome {
+	case ScriptStart:
 		return Result{Reason: ReasonScriptStart, Err: fmt.Errorf("healthcheck: start %s: %w", spec.Argv[0], res.Err), ExitCode: -1, Weight: -1, Duration: res.Duration}
-	case script.ReasonTimeout:
+	case ScriptTimeout:
 		reason := ReasonTimeout
 		if ctx.Err() != nil {
 			reason = ReasonCanceled
 		}
 		return Result{Reason: reason, Err: fmt.Errorf("healthcheck: %s: killed after %v", spec.Argv[0], res.Duration.Round(time.Millisecond)), ExitCode: -1, Weight: -1, Duration: res.Duration}
-	case script.ReasonSignal:
-		return Result{Reason: ReasonScriptSignal, Err: fmt.Errorf("healthcheck: %s: %s", spec.Argv[0], res), ExitCode: int(res.Signal), Weight: -1, Duration: res.Duration}
+	case ScriptSignal:
+		return Result{Reason: ReasonScriptSignal, Err: fmt.Errorf("healthcheck: %s: %s", spec.Argv[0], res), ExitCode: res.Signal, Weight: -1, Duration: res.Duration}
 	}
 	return MiscOutcome(Result{ExitCode: res.ExitCode, Weight: -1, Duration: res.Duration}, spec.Dynamic)
 }

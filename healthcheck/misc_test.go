@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/lvsd/lvsd/integration/testenv"
-	"github.com/lvsd/lvsd/vrrp/script"
 )
 
 func writeScript(t *testing.T, body string) string {
@@ -47,7 +46,7 @@ func TestMiscChecker(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := NewMiscChecker(MiscSpec{Argv: append([]string{writeScript(t, tt.body)}, tt.args...), Timeout: 5 * time.Second, Dynamic: tt.dynamic})
+			c, err := NewMiscChecker(MiscSpec{Scripts: execScripts{}, Argv: append([]string{writeScript(t, tt.body)}, tt.args...), Timeout: 5 * time.Second, Dynamic: tt.dynamic})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -57,7 +56,7 @@ func TestMiscChecker(t *testing.T) {
 			}
 		})
 	}
-	c, _ := NewMiscChecker(MiscSpec{Argv: []string{"/nonexistent/check"}})
+	c, _ := NewMiscChecker(MiscSpec{Scripts: execScripts{}, Argv: []string{"/nonexistent/check"}})
 	if r := c.Check(context.Background()); r.Reason != ReasonScriptStart {
 		t.Fatalf("missing program: %s", r.Detail())
 	}
@@ -72,7 +71,7 @@ func TestMiscTimeoutKillsGroup(t *testing.T) {
 	body := `trap '' TERM
 sh -c 'trap "" TERM; echo $$ > ` + pidFile + `; sleep 60; sleep 60' &
 sleep 60`
-	c, err := NewMiscChecker(MiscSpec{Argv: []string{writeScript(t, body)}, Timeout: 500 * time.Millisecond, KillGrace: 300 * time.Millisecond})
+	c, err := NewMiscChecker(MiscSpec{Scripts: execScripts{}, Argv: []string{writeScript(t, body)}, Timeout: 500 * time.Millisecond, KillGrace: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,11 +111,11 @@ func TestMiscRunsAsUser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("user nobody (Debian always has it): %v", err)
 	}
-	cred, err := script.LookupUser("nobody", "")
+	cred, err := execScripts{}.LookupUser("nobody", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := NewMiscChecker(MiscSpec{Argv: []string{"/bin/sh", "-c", `[ "$(id -u)" = "` + u.Uid + `" ]`}, Timeout: 5 * time.Second, Cred: cred})
+	c, err := NewMiscChecker(MiscSpec{Scripts: execScripts{}, Argv: []string{"/bin/sh", "-c", `[ "$(id -u)" = "` + u.Uid + `" ]`}, Timeout: 5 * time.Second, Cred: cred})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +128,7 @@ func TestMiscRunsAsUser(t *testing.T) {
 // shell, with its arguments, and reaps it.
 func TestRunScript(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "notified")
-	runScript([]string{writeScript(t, `echo "$1 $2" > `+out), "DOWN", "10.0.0.1:80"}, nil)
+	defaultRunScript(execScripts{}, nil)([]string{writeScript(t, `echo "$1 $2" > `+out), "DOWN", "10.0.0.1:80"}, nil)
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		b, err := os.ReadFile(out)

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/lvsd/lvsd/integration/testenv"
-	"github.com/lvsd/lvsd/vrrp/script"
 )
 
 // nginxLab is Debian's nginx with a private prefix in a temp dir, listening
@@ -180,7 +179,7 @@ func TestNginxSchedulerTransitions(t *testing.T) {
 	sc := mustHTTP(t, HTTPSpec{Target: n.addr(n.tlsPort), TLS: true, SNI: true, VirtualHost: "a.example", Timeout: time.Second, URLs: []URLSpec{{Path: "/"}}})
 	wfile := filepath.Join(t.TempDir(), "weight")
 	os.WriteFile(wfile, []byte("12"), 0o644)
-	mc, err := NewMiscChecker(MiscSpec{Argv: []string{"/bin/sh", "-c", "exit $(cat " + wfile + ")"}, Timeout: 2 * time.Second, Dynamic: true})
+	mc, err := NewMiscChecker(MiscSpec{Scripts: execScripts{}, Argv: []string{"/bin/sh", "-c", "exit $(cat " + wfile + ")"}, Timeout: 2 * time.Second, Dynamic: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +187,7 @@ func TestNginxSchedulerTransitions(t *testing.T) {
 	updates := make(chan Update, 100)
 	var mu sync.Mutex
 	var notified []string
-	s := New(Options{Workers: 4, OnUpdate: func(u Update) { updates <- u }, RunScript: func(argv []string, _ *script.Credential) {
+	s := New(Options{Workers: 4, OnUpdate: func(u Update) { updates <- u }, RunScript: func(argv []string, _ *Credential) {
 		mu.Lock()
 		notified = append(notified, strings.Join(argv, " "))
 		mu.Unlock()

@@ -84,7 +84,7 @@ notify_down = %s
 			if err != nil {
 				t.Fatal(err)
 			}
-			specs, err := FromConfig(c)
+			specs, err := FromConfig(c, execScripts{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -100,7 +100,7 @@ notify_down = %s
 				return fail(ReasonTimeout)
 			}}
 			specs[0].Checks = []CheckConfig{{Name: "updown", Checker: chk, Policy: Policy{DelayLoop: 50 * time.Millisecond, DelayBeforeRetry: 50 * time.Millisecond}}}
-			s := New(Options{Jitter: -1})
+			s := New(Options{Jitter: -1, Scripts: execScripts{}})
 			s.Set(specs)
 			ctx, cancel := context.WithCancel(context.Background())
 			var wg sync.WaitGroup

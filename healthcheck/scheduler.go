@@ -10,8 +10,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/lvsd/lvsd/vrrp/script"
 )
 
 // RealServerKey identifies a real server of a virtual server. VirtualServer
@@ -50,7 +48,7 @@ type RealServerSpec struct {
 	// NotifyUpCred and NotifyDownCred are the users the notify scripts
 	// run as (ResolveScript: each its own, else script_user); nil runs
 	// the script as lvsd.
-	NotifyUpCred, NotifyDownCred *script.Credential
+	NotifyUpCred, NotifyDownCred *Credential
 	Checks                       []CheckConfig
 }
 
@@ -105,9 +103,12 @@ type Options struct {
 	// OnUpdate receives every health change, from one goroutine at a time,
 	// in order. It must not block for long.
 	OnUpdate func(Update)
-	// RunScript runs a notify script as cred (nil: as lvsd). Default:
-	// script.Run in its own process group, not waited for beyond reaping.
-	RunScript func(argv []string, cred *script.Credential)
+	// RunScript starts a notify script as cred (nil: as lvsd) without
+	// blocking. Default: Scripts.Run in a goroutine of its own.
+	RunScript func(argv []string, cred *Credential)
+	// Scripts runs the notify scripts when RunScript is nil; with neither
+	// set, notify scripts are not run (logged).
+	Scripts Scripts
 }
 
 // Scheduler runs checks on time and turns results into Updates.
@@ -161,7 +162,7 @@ func New(opts Options) *Scheduler {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.RunScript == nil {
-		opts.RunScript = runScript
+		opts.RunScript = defaultRunScript(opts.Scripts, opts.Logger)
 	}
 	return &Scheduler{
 		opts: opts, log: opts.Logger,
@@ -415,14 +416,23 @@ func (s *Scheduler) emit(u Update) {
 	}
 }
 
-// runScript starts a notify script through script.Run (no shell, its own
-// process group, as cred when set) and reaps it in the background.
-func runScript(argv []string, cred *script.Credential) {
-	go func() {
-		if res := script.Run(context.Background(), script.Spec{Args: argv, Cred: cred}); res.Reason == script.ReasonStart {
-			slog.Warn("notify script failed to start", "script", argv[0], "err", res.Err)
+// defaultRunScript starts a notify script through sc.Run (no shell, its
+// own process group, as cred when set) and reaps it in the background.
+func defaultRunScript(sc Scripts, log *slog.Logger) func(argv []string, cred *Credential) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return func(argv []string, cred *Credential) {
+		if sc == nil {
+			log.Warn("notify script not run: no script runner", "script", argv[0])
+			return
 		}
-	}()
+		go func() {
+			if res := sc.Run(context.Background(), argv, cred, 0, 0); res.Outcome == ScriptStart {
+				log.Warn("notify script failed to start", "script", argv[0], "err", res.Err)
+			}
+		}()
+	}
 }
 
 // jobHeap orders jobs by due time.

@@ -13,8 +13,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"go.uber.org/goleak"
-
-	"github.com/lvsd/lvsd/vrrp/script"
 )
 
 // scripted is a Checker whose results come from a function of the call
@@ -66,7 +64,7 @@ func (r *recorder) onUpdate(u Update) {
 	r.updates = append(r.updates, fmt.Sprintf("t=%v %s up=%v w=%d %s", time.Since(r.start), u.Key, u.Up, u.Weight, u.Reason))
 }
 
-func (r *recorder) runScript(argv []string, _ *script.Credential) {
+func (r *recorder) runScript(argv []string, _ *Credential) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.scripts = append(r.scripts, fmt.Sprintf("t=%v %v", time.Since(r.start), argv))

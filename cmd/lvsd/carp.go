@@ -113,14 +113,15 @@ func (p *carpPart) build(c *config.CARPInstance) (*carpInstance, error) {
 		}
 	}
 	g := p.d.cfg.Global
-	up, upCred, err := healthcheck.ResolveScript(c.UpScript, g)
+	up, upHC, err := healthcheck.ResolveScript(c.UpScript, g, checkerScripts{})
 	if err != nil {
 		return nil, fmt.Errorf("upscript: %w", err)
 	}
-	down, downCred, err := healthcheck.ResolveScript(c.DownScript, g)
+	down, downHC, err := healthcheck.ResolveScript(c.DownScript, g, checkerScripts{})
 	if err != nil {
 		return nil, fmt.Errorf("downscript: %w", err)
 	}
+	upCred, downCred := toScriptCred(upHC), toScriptCred(downHC)
 	// ucarp: execl(script, script, interface, vaddr, xparam).
 	extra := []string{c.Interface, c.Addr.String()}
 	if c.XParam != "" {

@@ -52,6 +52,9 @@ type daemon struct {
 	// stateKick (capacity 1) wakes the state file writer on a transition
 	// (ops.go); nil when none runs.
 	stateKick chan struct{}
+	// linkUp receives the names of the instances built without their
+	// interface once it exists (watchLinks); ops' loop rebuilds them.
+	linkUp chan string
 	// dontReleaseIPVS and dontReleaseVRRP are lvsd run's
 	// --dont-release-ipvs and --dont-release-vrrp (keepalived's -I and
 	// -V): at stop, keep the IPVS services lvsd owns / keep the VIPs and
@@ -71,7 +74,7 @@ type step struct {
 }
 
 func newDaemon(cfg *config.Config, log *slog.Logger) *daemon {
-	d := &daemon{log: log, cfg: cfg, fatal: make(chan error, 1), scripts: scriptpool.New(scriptpool.Options{Logger: log})}
+	d := &daemon{log: log, cfg: cfg, fatal: make(chan error, 1), scripts: scriptpool.New(scriptpool.Options{Logger: log}), linkUp: make(chan string, 1)}
 	d.ipvs = newIPVSPart(d)
 	d.steps = append(d.steps, step{name: "ipvs", start: d.ipvs.start, stop: d.ipvs.stop})
 	d.health = newHealthPart(d)
@@ -202,9 +205,11 @@ func (v *vrrpPart) start(ctx context.Context) error {
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	v.runCtx, v.cancel = runCtx, cancel
+	v.holdWaiting(v.insts...)
 	for _, inst := range v.insts {
 		v.launch(inst)
 	}
+	v.watchWaiting(v.insts...)
 	return nil
 }
 
@@ -217,8 +222,11 @@ func (v *vrrpPart) build(ctx context.Context, in *config.VRRPInstance) (*vrrpIns
 	if v.reg == nil {
 		v.reg = vrrpnet.NewRegistry()
 	}
-	k, err := openKernel(v.m, v.reg, in, &c)
-	if err != nil {
+	var k *vrrpKernel
+	if !linkReady(in) {
+		v.d.log.Warn("interface does not exist or has no address: instance held in FAULT until it is ready", "instance", in.Name, "interface", in.Interface)
+		k = v.waitingKernel(in, &c)
+	} else if k, err = openKernel(v.m, v.reg, in, &c); err != nil {
 		return nil, fmt.Errorf("instance %s: %w", in.Name, err)
 	}
 	c = c.WithDefaults()
@@ -233,8 +241,8 @@ func (v *vrrpPart) build(ctx context.Context, in *config.VRRPInstance) (*vrrpIns
 	// An unchanged master of a reload hand-over takes over quietly (its
 	// VIPs are in place): no resume decision, no log about it.
 	inherit := v.d.inherit[c.Name]
-	resume := inherit != nil && inherit.State == vrrp.StateMaster || v.resumable(ctx, log, k, c)
-	if c.Priority < 255 && !resume {
+	resume := inherit != nil && inherit.State == vrrp.StateMaster || !k.waiting && v.resumable(ctx, log, k, c)
+	if c.Priority < 255 && !resume && !k.waiting {
 		v.removeLeftovers(ctx, log, k, c)
 	}
 	opts := v.trk.instanceOptions(c.Name)

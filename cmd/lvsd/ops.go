@@ -177,6 +177,13 @@ loop:
 			break loop
 		case reply := <-o.probe:
 			reply <- o.vrrpAlive(time.Now())
+		case name := <-o.d.linkUp:
+			o.mu.Lock()
+			err := o.d.rebuildWaiting(name)
+			o.mu.Unlock()
+			if err != nil {
+				o.log.Error("starting an instance on its new interface", "instance", name, "err", err)
+			}
 		case err := <-o.d.fatal:
 			o.log.Error("stopping after a failure", "err", err)
 			code = exitFailure

@@ -18,7 +18,7 @@ func preflight(cfg *config.Config) error {
 	if _, err := quorumUsers(cfg); err != nil {
 		return fmt.Errorf("ipvs: %w", err)
 	}
-	if _, err := healthcheck.FromConfig(cfg); err != nil {
+	if _, err := healthcheck.FromConfig(cfg, checkerScripts{}); err != nil {
 		return fmt.Errorf("health checks: %w", err)
 	}
 	return nil

@@ -98,7 +98,7 @@ func (o *ops) reloadLocked() error {
 	if err != nil {
 		return fmt.Errorf("reload: %w", err)
 	}
-	if _, err := healthcheck.FromConfig(cfg); err != nil {
+	if _, err := healthcheck.FromConfig(cfg, checkerScripts{}); err != nil {
 		return fmt.Errorf("reload: %w", err)
 	}
 	if _, err := quorumUsers(cfg); err != nil {
@@ -343,7 +343,9 @@ func (d *daemon) reloadInstances(p vrrpPlan) error {
 			}
 		}
 		v.insts[k] = ni
+		v.holdWaiting(ni)
 		v.launch(ni)
+		v.watchWaiting(ni)
 	}
 	return errors.Join(errs...)
 }

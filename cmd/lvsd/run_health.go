@@ -25,7 +25,7 @@ type healthPart struct {
 func newHealthPart(d *daemon) *healthPart { return &healthPart{d: d} }
 
 func (p *healthPart) start(ctx context.Context) error {
-	specs, err := healthcheck.FromConfig(p.d.cfg)
+	specs, err := healthcheck.FromConfig(p.d.cfg, checkerScripts{})
 	if err != nil {
 		return fmt.Errorf("health checks: %w", err)
 	}
@@ -41,8 +41,8 @@ func (p *healthPart) run(specs []healthcheck.RealServerSpec) {
 	log := p.d.log.With("part", "health")
 	opts := healthcheck.Options{Logger: log}
 	// notify_up / notify_down: bounded in time and number (scriptpool).
-	opts.RunScript = func(argv []string, cred *script.Credential) {
-		p.d.scripts.Go("real server notify script", script.Spec{Args: argv, Cred: cred}, nil)
+	opts.RunScript = func(argv []string, cred *healthcheck.Credential) {
+		p.d.scripts.Go("real server notify script", script.Spec{Args: argv, Cred: toScriptCred(cred)}, nil)
 	}
 	if p.d.ipvs != nil {
 		opts.OnUpdate = p.d.ipvs.healthUpdate
@@ -92,7 +92,7 @@ func (p *healthPart) stop(ctx context.Context) error {
 // new ones start, removed ones stop. A configuration whose checkers cannot
 // be built is refused as a whole and the running checks stay.
 func (p *healthPart) reload(cfg *config.Config) error {
-	specs, err := healthcheck.FromConfig(cfg)
+	specs, err := healthcheck.FromConfig(cfg, checkerScripts{})
 	if err != nil {
 		return fmt.Errorf("health checks: %w", err)
 	}

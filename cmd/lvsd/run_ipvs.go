@@ -240,12 +240,12 @@ func quorumUsers(cfg *config.Config) (map[quorumScript]*script.Credential, error
 			if q.cmd.IsZero() {
 				continue
 			}
-			_, cred, err := healthcheck.ResolveScript(q.cmd, cfg.Global)
+			_, cred, err := healthcheck.ResolveScript(q.cmd, cfg.Global, checkerScripts{})
 			if err != nil {
 				errs = append(errs, fmt.Errorf("virtual_server %s: %s: %w", name, q.kw, err))
 				continue
 			}
-			out[quorumScript{name, q.up}] = cred
+			out[quorumScript{name, q.up}] = toScriptCred(cred)
 		}
 	}
 	return out, errors.Join(errs...)

@@ -136,6 +136,9 @@ func (a *announcers) Close() {
 }
 
 func (a *announcers) Announce(addrs []netip.Addr) error {
+	if a == nil { // a waiting instance (waitlink.go)
+		return fmt.Errorf("announce: %w", errLinkMissing)
+	}
 	if len(a.byAddr) <= 1 {
 		return a.def.Announce(addrs)
 	}
@@ -253,6 +256,9 @@ type vrrpKernel struct {
 	// keepVMAC: closing leaves the VMAC in place, for a successor that
 	// reuses it (reload hand-over, see keepVMAC in reload.go).
 	keepVMAC bool
+	// waiting: the interface did not exist when the instance was built
+	// (waitlink.go); conn is a waitingEndpoint.
+	waiting bool
 }
 
 // openKernel creates the VMAC (use_vmac), opens the instance's share of its

@@ -8,6 +8,10 @@
 // process group of its own (Run), and a run that outlives its timeout has its
 // whole process group terminated (SIGTERM, then SIGKILL after a grace period).
 //
+// Package healthcheck must not import this package (domain packages never
+// import each other): it defines the small healthcheck.Scripts interface
+// and the daemon (cmd/lvsd/hcscripts.go) implements it with this package.
+//
 // The splitter (config.SplitCommand) and the enable_script_security file
 // checks (config.CheckScriptSecureStat) belong to config, which validates
 // the configured values without importing this package; Parse, Quote,
