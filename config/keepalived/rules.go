@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/lvsd/lvsd/config"
 )
 
 // keywords.tsv lists every keyword keepalived 2.2.7 installs (its parser
@@ -781,6 +783,8 @@ var rsRules = map[string]rule{
 var checkerNames = map[string]string{
 	"HTTP_GET": "http_get", "SSL_GET": "ssl_get", "TCP_CHECK": "tcp_check",
 	"PING_CHECK": "ping_check", "MISC_CHECK": "misc_check",
+	"SMTP_CHECK": "smtp_check", "DNS_CHECK": "dns_check", "UDP_CHECK": "udp_check",
+	"FILE_CHECK": "file_check",
 }
 
 func (x *ctx) realServer(n *Node) {
@@ -874,7 +878,7 @@ var commonCheckerRules = map[string]rule{
 	"connect_port":       integer("connect_port", 1, 65535),
 	"bindto":             addr("bindto"),
 	"bind_port":          integer("bind_port", 1, 65535),
-	"bind_if":            refuse("not supported yet: bind_if"),
+	"bind_if":            str("bind_if"),
 	"connect_timeout":    seconds("connect_timeout", 0.001, 0),
 	"fwmark":             integer("fwmark", 1, 1<<32-1),
 	"retry":              integer("retry", 0, 1<<31-1),
@@ -892,9 +896,72 @@ var httpRules = merge(commonCheckerRules, map[string]rule{
 	}},
 	"virtualhost":   str("virtualhost"),
 	"http_protocol": enum("http_protocol", "1.0", "1.0C", "1.1"),
-	"enable_sni":    boolOpt("enable_sni"),
-	"fast_recovery": refuse("not supported yet: fast_recovery"),
+	"enable_sni": {why: "dropped with a warning: no meaning without TLS (keepalived ignores it on HTTP_GET)", fn: func(x *ctx, n *Node) {
+		if x.args(n, 0, 1) {
+			if _, ok := x.boolValue(n); ok {
+				x.warnf(n, "has no meaning without TLS (keepalived ignores it on HTTP_GET): dropped")
+			}
+		}
+	}},
+	"fast_recovery": boolOpt("fast_recovery"),
 })
+
+// sslGetRules: SSL_GET's keywords; sni_name and tls_compliant are keepalived
+// 2.2.8's.
+var sslGetRules = merge(httpRules, map[string]rule{
+	"enable_sni":    boolOpt("enable_sni"),
+	"sni_name":      str("sni_name"),
+	"tls_compliant": boolOpt("tls_compliant"),
+})
+
+var smtpRules = merge(commonCheckerRules, map[string]rule{
+	"helo_name": str("helo_name"),
+})
+
+// smtpHostRules: a legacy SMTP_CHECK host block. keepalived installs every
+// common checker keyword in it, but only the connection ones are the
+// host's own; the others set the whole checker.
+var smtpHostRules = func() map[string]rule {
+	m := map[string]rule{}
+	for _, k := range []string{"connect_ip", "connect_port", "bindto", "bind_port", "bind_if", "connect_timeout", "fwmark"} {
+		m[k] = commonCheckerRules[k]
+	}
+	for _, k := range []string{"retry", "delay_before_retry", "warmup", "delay_loop", "alpha", "log_all_failures"} {
+		m[k] = refuse("lvsd's host block takes connection keywords only: give " + k + " in the SMTP_CHECK itself (keepalived applies it to the whole checker)")
+	}
+	return m
+}()
+
+var dnsRules = merge(commonCheckerRules, map[string]rule{
+	"type": enum("type", "A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA"),
+	"name": str("name"),
+})
+
+var udpRules = merge(commonCheckerRules, map[string]rule{
+	"payload": {key: "payload", fn: func(x *ctx, n *Node) {
+		if x.args(n, 1, -1) && !x.dup(n, "payload") {
+			x.t.set(n, "payload", quote(strings.Join(n.Args(), " ")))
+		}
+	}},
+	// require_reply [HEX]: with a pattern, lvsd's reply key.
+	"require_reply": {key: "require_reply", fn: func(x *ctx, n *Node) {
+		if !x.noBlock(n) || x.dup(n, "require_reply") || x.dup(n, "reply") {
+			return
+		}
+		if len(n.Args()) == 0 {
+			x.t.set(n, "require_reply", "true")
+			return
+		}
+		x.t.set(n, "reply", quote(strings.Join(n.Args(), " ")))
+	}},
+	"min_reply_length": integer("min_reply_length", 0, 65535),
+	"max_reply_length": integer("max_reply_length", 0, 65535),
+})
+
+var fileCheckRules = map[string]rule{
+	"track_file": str("track_file"),
+	"weight":     weight(-65535, 65535),
+}
 
 var urlRules = map[string]rule{
 	"path":        str("path"),
@@ -925,7 +992,79 @@ var urlRules = map[string]rule{
 		}
 		x.t.set(n, "status_code", "["+strings.Join(vals, ", ")+"]")
 	}},
-	"regex": refuse("not supported yet: regex"),
+	"regex":            str("regex"),
+	"regex_no_match":   boolFlag("regex_no_match"),
+	"regex_options":    {key: "regex_options", fn: regexOptions},
+	"regex_min_offset": integer("regex_min_offset", 0, 1<<31-1),
+	"regex_max_offset": integer("regex_max_offset", 0, 1<<31-1),
+	"regex_stack": {key: "regex_stack", fn: func(x *ctx, n *Node) {
+		if !x.args(n, 2, 2) || x.dup(n, "regex_stack") {
+			return
+		}
+		a := n.Args()
+		lo, ok1 := x.intValue(n, a[0], 0, 1<<31-1)
+		hi, ok2 := x.intValue(n, a[1], 0, 1<<31-1)
+		if !ok1 || !ok2 {
+			return
+		}
+		if lo > hi {
+			x.errorf(n, "start %d above max %d", lo, hi)
+			return
+		}
+		x.t.set(n, "regex_stack", quote(a[0]+" "+a[1]))
+	}},
+}
+
+var sslURLRules = merge(urlRules, map[string]rule{
+	"tls_compliant": boolOpt("tls_compliant"),
+})
+
+// regexOptions: keepalived adds the options of every regex_options line
+// (and ignores a name it does not know); convert refuses an unknown name.
+func regexOptions(x *ctx, n *Node) {
+	if !x.args(n, 1, -1) || x.dup(n, "regex_options") {
+		return
+	}
+	for _, o := range n.Args() {
+		if _, _, err := config.CompileRegex("", []string{o}); err != nil {
+			x.errorf(n, "%v", strings.TrimPrefix(err.Error(), "regex_options: "))
+			return
+		}
+	}
+	x.t.set(n, "regex_options", quoteList(n.Args()))
+}
+
+// checkRegex: what keepalived ignores with a log line (regex keys without a
+// regex, a min offset above the max) and a pattern RE2 cannot express are
+// errors.
+func (x *ctx) checkRegex(u *Node) {
+	var opts []string
+	for _, ch := range u.Block {
+		if ch.Keyword() == "regex_options" && x.t.get("regex_options") != nil {
+			opts = ch.Args()
+		}
+	}
+	re := x.t.get("regex")
+	if re == nil {
+		for _, ch := range u.Block {
+			if k := ch.Keyword(); strings.HasPrefix(k, "regex_") && x.t.get(k) != nil {
+				x.errorf(ch, "no regex in this url (keepalived ignores %s without one)", k)
+			}
+		}
+		return
+	}
+	p, _ := strconv.Unquote(re.val)
+	if _, _, err := config.CompileRegex(p, opts); err != nil {
+		x.c.errorf(&Node{Pos: re.pos}, x.path+".regex", "%v", err)
+	}
+	lo, hi := x.t.get("regex_min_offset"), x.t.get("regex_max_offset")
+	if lo != nil && hi != nil {
+		l, _ := strconv.Atoi(lo.val)
+		h, _ := strconv.Atoi(hi.val)
+		if l > h {
+			x.c.errorf(&Node{Pos: lo.pos}, x.path+".regex_min_offset", "%d above regex_max_offset %d (keepalived ignores both)", l, h)
+		}
+	}
 }
 
 var miscRules = map[string]rule{
@@ -948,7 +1087,7 @@ func (x *ctx) checker(n *Node, vsExtra map[string]*Node) *Node {
 	path := "virtual_server.real_server." + kw
 	name := checkerNames[kw]
 	t := sub(x.t, n, "[[virtual_server.real_server."+name+"]]")
-	if kw != "MISC_CHECK" {
+	if kw != "MISC_CHECK" && kw != "FILE_CHECK" {
 		x.c.checkers = append(x.c.checkers, t)
 	}
 	y := &ctx{c: x.c, path: path, t: t}
@@ -956,18 +1095,10 @@ func (x *ctx) checker(n *Node, vsExtra map[string]*Node) *Node {
 		x.c.errorf(n, path, "trailing junk %q", strings.Join(n.Args(), " "))
 		return nil
 	}
-	var rules map[string]rule
-	switch kw {
-	case "HTTP_GET", "SSL_GET":
-		rules = httpRules
-	case "MISC_CHECK":
-		rules = miscRules
-	default:
-		rules = commonCheckerRules
-	}
+	rules := checkerRules(kw)
 	if !n.HasBlock {
 		// "TCP_CHECK" alone is a checker with every default.
-		if kw == "HTTP_GET" || kw == "SSL_GET" || kw == "MISC_CHECK" {
+		if kw == "HTTP_GET" || kw == "SSL_GET" || kw == "MISC_CHECK" || kw == "FILE_CHECK" {
 			x.c.errorf(n, path, "missing '{' block")
 		}
 		y.inherit(x.extra, vsExtra, rules)
@@ -984,29 +1115,58 @@ func (x *ctx) checker(n *Node, vsExtra map[string]*Node) *Node {
 			}
 		}()
 	}
+	sublevel := map[string]string{"HTTP_GET": "url", "SSL_GET": "url", "SMTP_CHECK": "host"}[kw]
 	var urls []*Node
 	for _, ch := range n.Block {
-		if ch.Keyword() == "url" && (kw == "HTTP_GET" || kw == "SSL_GET") {
+		if sublevel != "" && ch.Keyword() == sublevel {
 			urls = append(urls, ch)
 			continue
 		}
 		y.apply(ch, rules)
 	}
 	y.inherit(x.extra, vsExtra, rules)
-	if (kw == "HTTP_GET" || kw == "SSL_GET") && len(urls) == 0 {
+	if sublevel == "url" && len(urls) == 0 {
 		x.c.errorf(n, path, "no url block")
 	}
+	if kw == "FILE_CHECK" && t.get("track_file") == nil {
+		x.c.errorf(n, path, "no track_file")
+	}
+	subRules := map[string]map[string]rule{"HTTP_GET": urlRules, "SSL_GET": sslURLRules, "SMTP_CHECK": smtpHostRules}[kw]
 	for _, u := range urls {
-		ut := sub(t, u, "[[virtual_server.real_server."+name+".url]]")
-		z := &ctx{c: x.c, path: path + ".url", t: ut}
+		ut := sub(t, u, "[[virtual_server.real_server."+name+"."+sublevel+"]]")
+		z := &ctx{c: x.c, path: path + "." + sublevel, t: ut}
 		if len(u.Args()) > 0 {
 			x.c.errorf(u, z.path, "trailing junk %q", strings.Join(u.Args(), " "))
 			continue
 		}
-		z.block(u, urlRules)
+		z.block(u, subRules)
+		if sublevel == "url" {
+			z.checkRegex(u)
+		}
 	}
 	t.tail = append(t.tail, n.Tail...)
 	return y.extra["alpha"]
+}
+
+// checkerRules are the rules of a checker block.
+func checkerRules(kw string) map[string]rule {
+	switch kw {
+	case "HTTP_GET":
+		return httpRules
+	case "SSL_GET":
+		return sslGetRules
+	case "MISC_CHECK":
+		return miscRules
+	case "SMTP_CHECK":
+		return smtpRules
+	case "DNS_CHECK":
+		return dnsRules
+	case "UDP_CHECK":
+		return udpRules
+	case "FILE_CHECK":
+		return fileCheckRules
+	}
+	return commonCheckerRules
 }
 
 // inherit sets the checker keys the real server or virtual server gave.
