@@ -923,7 +923,7 @@ var smtpRules = merge(commonCheckerRules, map[string]rule{
 // host's own; the others set the whole checker.
 var smtpHostRules = func() map[string]rule {
 	m := map[string]rule{}
-	for _, k := range []string{"connect_ip", "connect_port", "bindto", "bind_port", "bind_if", "connect_timeout", "fwmark"} {
+	for _, k := range connKeys {
 		m[k] = commonCheckerRules[k]
 	}
 	for _, k := range []string{"retry", "delay_before_retry", "warmup", "delay_loop", "alpha", "log_all_failures"} {
@@ -1142,11 +1142,31 @@ func (x *ctx) checker(n *Node, vsExtra map[string]*Node) *Node {
 		z.block(u, subRules)
 		if sublevel == "url" {
 			z.checkRegex(u)
+		} else {
+			inheritConn(t, ut, u)
 		}
 	}
 	t.tail = append(t.tail, n.Tail...)
 	return y.extra["alpha"]
 }
+
+// inheritConn: keepalived starts a host block from a copy of the
+// SMTP_CHECK's connection as given above it; lvsd's host starts from the
+// real server's, so convert writes those keys out.
+func inheritConn(chk, host *table, h *Node) {
+	for _, e := range chk.entries {
+		if !slices.Contains(connKeys, e.key) || e.pos.File != h.Pos.File || e.pos.Line == 0 || e.pos.Line > h.Pos.Line || host.get(e.key) != nil {
+			continue
+		}
+		ne := host.set(nil, e.key, e.val)
+		ne.pos, ne.comment = h.Pos, e.comment
+		if !strings.HasPrefix(e.comment, "from the ") {
+			ne.comment = "from the SMTP_CHECK, line " + strconv.Itoa(e.pos.Line)
+		}
+	}
+}
+
+var connKeys = []string{"connect_ip", "connect_port", "bindto", "bind_port", "bind_if", "connect_timeout", "fwmark"}
 
 // checkerRules are the rules of a checker block.
 func checkerRules(kw string) map[string]rule {
