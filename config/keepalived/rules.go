@@ -827,7 +827,11 @@ func (x *ctx) realServer(n *Node) {
 	}
 	x.inheritRS(t)
 	var alphas []*Node
+	withAlpha := 0 // FILE_CHECK has no alpha
 	for _, cn := range checks {
+		if cn.Keyword() != "FILE_CHECK" {
+			withAlpha++
+		}
 		if a := y.checker(cn, x.extra); a != nil {
 			alphas = append(alphas, a)
 		}
@@ -836,7 +840,7 @@ func (x *ctx) realServer(n *Node) {
 	// when every checker of the server has it.
 	switch {
 	case len(alphas) == 0:
-	case len(alphas) < len(checks):
+	case len(alphas) < withAlpha:
 		x.c.errorf(alphas[0], path, "alpha on some checkers of a real server only: not supported yet (lvsd's alpha is per real server)")
 	case t.get("alpha") == nil:
 		e := t.set(nil, "alpha", "true")
@@ -957,6 +961,24 @@ var udpRules = merge(commonCheckerRules, map[string]rule{
 	"min_reply_length": integer("min_reply_length", 0, 65535),
 	"max_reply_length": integer("max_reply_length", 0, 65535),
 })
+
+// udpLengths: keepalived checks the reply's length only against a reply
+// pattern (require_reply HEX); lvsd whenever a reply is required. Without a
+// pattern convert drops the lengths and accepts any, as keepalived.
+func udpLengths(x *ctx, t *table) {
+	rr := t.get("require_reply")
+	if rr == nil || t.get("reply") != nil {
+		return
+	}
+	for _, k := range []string{"min_reply_length", "max_reply_length"} {
+		if e := t.get(k); e != nil {
+			x.c.warnf(&Node{Pos: e.pos}, x.path+"."+k, "keepalived checks no reply length without a reply pattern (require_reply HEX): dropped")
+			t.entries = slices.DeleteFunc(t.entries, func(o *entry) bool { return o == e })
+		}
+	}
+	e := t.set(nil, "max_reply_length", "65535")
+	e.pos, e.comment = rr.pos, "keepalived checks no length without a reply pattern"
+}
 
 var fileCheckRules = map[string]rule{
 	"track_file": str("track_file"),
@@ -1130,6 +1152,9 @@ func (x *ctx) checker(n *Node, vsExtra map[string]*Node) *Node {
 	}
 	if kw == "FILE_CHECK" && t.get("track_file") == nil {
 		x.c.errorf(n, path, "no track_file")
+	}
+	if kw == "UDP_CHECK" {
+		udpLengths(y, t)
 	}
 	subRules := map[string]map[string]rule{"HTTP_GET": urlRules, "SSL_GET": sslURLRules, "SMTP_CHECK": smtpHostRules}[kw]
 	for _, u := range urls {
