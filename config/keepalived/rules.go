@@ -1014,7 +1014,22 @@ var urlRules = map[string]rule{
 		}
 		x.t.set(n, "status_code", "["+strings.Join(vals, ", ")+"]")
 	}},
-	"regex":            str("regex"),
+	// keepalived reads the pattern with its command quoting and escapes
+	// (alloc_strvec_quoted_escaped): `\.` is `.`, `\\` a backslash.
+	"regex": {key: "regex", fn: func(x *ctx, n *Node) {
+		a, ok := x.commandWords(n)
+		if !ok || x.dup(n, "regex") {
+			return
+		}
+		if len(a) > 1 {
+			x.errorf(n, "trailing junk %q (quote the whole pattern)", strings.Join(a[1:], " "))
+			return
+		}
+		if strings.Contains(n.Raw, "\\") {
+			x.warnf(n, "keepalived reads backslash escapes in a regex (a backslash of the pattern is written \\\\): the pattern is %q", a[0])
+		}
+		x.t.set(n, "regex", quote(a[0]))
+	}},
 	"regex_no_match":   boolFlag("regex_no_match"),
 	"regex_options":    {key: "regex_options", fn: regexOptions},
 	"regex_min_offset": integer("regex_min_offset", 0, 1<<31-1),
