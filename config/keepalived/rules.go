@@ -982,7 +982,15 @@ func udpLengths(x *ctx, t *table) {
 
 var fileCheckRules = map[string]rule{
 	"track_file": str("track_file"),
-	"weight":     weight(-65535, 65535),
+	// keepalived's FILE_CHECK takes weight N [reverse|noreverse].
+	"weight": {key: "weight", fn: func(x *ctx, n *Node) {
+		if a := n.Args(); len(a) == 2 && a[1] == "noreverse" {
+			m := *n
+			m.Words = slices.Clip(n.Words)[:len(n.Words)-1]
+			n = &m
+		}
+		weight(-65535, 65535).fn(x, n)
+	}},
 }
 
 var urlRules = map[string]rule{
