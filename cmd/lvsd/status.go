@@ -47,6 +47,7 @@ func (o *ops) snapshot(now time.Time) *control.Status {
 			s.IPVSRequests = m.Requests()
 		}
 	}
+	s.BGP = d.bgpStatus()
 	return s
 }
 

@@ -87,7 +87,9 @@ func knownReason(block, kw string) string {
 		return whyNS
 	case strings.Contains(kw, "dbus"):
 		return whyDBus
-	case strings.HasSuffix(kw, "_CHECK") || strings.Contains(block, "_CHECK") && !strings.HasSuffix(block, "TCP_CHECK") && !strings.HasSuffix(block, "PING_CHECK") && !strings.HasSuffix(block, "MISC_CHECK"):
+	case kw == "BFD_CHECK" || strings.Contains(block, "BFD_CHECK"):
+		return whyBFD
+	case strings.HasSuffix(kw, "_CHECK") && checkerNames[kw] == "" || strings.Contains(block, "_CHECK") && !builtChecker(block):
 		return whyChecker
 	case block == "" || block == "global_defs" && (strings.HasPrefix(kw, "reload") || strings.HasPrefix(kw, "config_") ||
 		kw == "umask" || kw == "random_seed" || kw == "include_check" || kw == "data_use_instance" || kw == "use_pid_dir" ||
@@ -1215,6 +1217,16 @@ func inheritConn(chk, host *table, h *Node) {
 }
 
 var connKeys = []string{"connect_ip", "connect_port", "bindto", "bind_port", "bind_if", "connect_timeout", "fwmark"}
+
+// builtChecker reports whether a block path is inside a checker lvsd has.
+func builtChecker(block string) bool {
+	for kw := range checkerNames {
+		if strings.Contains(block, "."+kw) {
+			return true
+		}
+	}
+	return false
+}
 
 // checkerRules are the rules of a checker block.
 func checkerRules(kw string) map[string]rule {
