@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/lvsd/lvsd/config"
 )
 
 // keywords.tsv lists every keyword keepalived 2.2.7 installs (its parser
@@ -783,7 +785,8 @@ var rsRules = map[string]rule{
 var checkerNames = map[string]string{
 	"HTTP_GET": "http_get", "SSL_GET": "ssl_get", "TCP_CHECK": "tcp_check",
 	"PING_CHECK": "ping_check", "MISC_CHECK": "misc_check",
-	"SMTP_CHECK": "smtp_check", "DNS_CHECK": "dns_check", "UDP_CHECK": "udp_check", "FILE_CHECK": "file_check",
+	"SMTP_CHECK": "smtp_check", "DNS_CHECK": "dns_check", "UDP_CHECK": "udp_check",
+	"FILE_CHECK": "file_check",
 }
 
 func (x *ctx) realServer(n *Node) {
@@ -826,7 +829,11 @@ func (x *ctx) realServer(n *Node) {
 	}
 	x.inheritRS(t)
 	var alphas []*Node
+	withAlpha := 0 // FILE_CHECK has no alpha
 	for _, cn := range checks {
+		if cn.Keyword() != "FILE_CHECK" {
+			withAlpha++
+		}
 		if a := y.checker(cn, x.extra); a != nil {
 			alphas = append(alphas, a)
 		}
@@ -835,7 +842,7 @@ func (x *ctx) realServer(n *Node) {
 	// when every checker of the server has it.
 	switch {
 	case len(alphas) == 0:
-	case len(alphas) < len(checks):
+	case len(alphas) < withAlpha:
 		x.c.errorf(alphas[0], path, "alpha on some checkers of a real server only: not supported yet (lvsd's alpha is per real server)")
 	case t.get("alpha") == nil:
 		e := t.set(nil, "alpha", "true")
@@ -895,11 +902,98 @@ var httpRules = merge(commonCheckerRules, map[string]rule{
 	}},
 	"virtualhost":   str("virtualhost"),
 	"http_protocol": enum("http_protocol", "1.0", "1.0C", "1.1"),
-	"enable_sni":    boolOpt("enable_sni"),
+	"enable_sni": {why: "dropped with a warning: no meaning without TLS (keepalived ignores it on HTTP_GET)", fn: func(x *ctx, n *Node) {
+		if x.args(n, 0, 1) {
+			if _, ok := x.boolValue(n); ok {
+				x.warnf(n, "has no meaning without TLS (keepalived ignores it on HTTP_GET): dropped")
+			}
+		}
+	}},
 	"fast_recovery": boolOpt("fast_recovery"),
+})
+
+// sslGetRules: SSL_GET's keywords; sni_name and tls_compliant are keepalived
+// 2.2.8's.
+var sslGetRules = merge(httpRules, map[string]rule{
+	"enable_sni":    boolOpt("enable_sni"),
 	"sni_name":      str("sni_name"),
 	"tls_compliant": boolOpt("tls_compliant"),
 })
+
+var smtpRules = merge(commonCheckerRules, map[string]rule{
+	"helo_name": str("helo_name"),
+})
+
+// smtpHostRules: a legacy SMTP_CHECK host block. keepalived installs every
+// common checker keyword in it, but only the connection ones are the
+// host's own; the others set the whole checker.
+var smtpHostRules = func() map[string]rule {
+	m := map[string]rule{}
+	for _, k := range connKeys {
+		m[k] = commonCheckerRules[k]
+	}
+	for _, k := range []string{"retry", "delay_before_retry", "warmup", "delay_loop", "alpha", "log_all_failures"} {
+		m[k] = refuse("lvsd's host block takes connection keywords only: give " + k + " in the SMTP_CHECK itself (keepalived applies it to the whole checker)")
+	}
+	return m
+}()
+
+var dnsRules = merge(commonCheckerRules, map[string]rule{
+	"type": enum("type", "A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA"),
+	"name": str("name"),
+})
+
+var udpRules = merge(commonCheckerRules, map[string]rule{
+	"payload": {key: "payload", fn: func(x *ctx, n *Node) {
+		if x.args(n, 1, -1) && !x.dup(n, "payload") {
+			x.t.set(n, "payload", quote(strings.Join(n.Args(), " ")))
+		}
+	}},
+	// require_reply [HEX]: with a pattern, lvsd's reply key.
+	"require_reply": {key: "require_reply", fn: func(x *ctx, n *Node) {
+		if !x.noBlock(n) || x.dup(n, "require_reply") || x.dup(n, "reply") {
+			return
+		}
+		if len(n.Args()) == 0 {
+			x.t.set(n, "require_reply", "true")
+			return
+		}
+		x.t.set(n, "reply", quote(strings.Join(n.Args(), " ")))
+	}},
+	"min_reply_length": integer("min_reply_length", 0, 65535),
+	"max_reply_length": integer("max_reply_length", 0, 65535),
+})
+
+// udpLengths: keepalived checks the reply's length only against a reply
+// pattern (require_reply HEX); lvsd whenever a reply is required. Without a
+// pattern convert drops the lengths and accepts any, as keepalived.
+func udpLengths(x *ctx, t *table) {
+	rr := t.get("require_reply")
+	if rr == nil || t.get("reply") != nil {
+		return
+	}
+	for _, k := range []string{"min_reply_length", "max_reply_length"} {
+		if e := t.get(k); e != nil {
+			x.c.warnf(&Node{Pos: e.pos}, x.path+"."+k, "keepalived checks no reply length without a reply pattern (require_reply HEX): dropped")
+			t.entries = slices.DeleteFunc(t.entries, func(o *entry) bool { return o == e })
+		}
+	}
+	e := t.set(nil, "max_reply_length", "65535")
+	e.pos, e.comment = rr.pos, "keepalived checks no length without a reply pattern"
+}
+
+var fileCheckRules = map[string]rule{
+	"track_file": str("track_file"),
+	// keepalived's FILE_CHECK takes weight N [reverse|noreverse].
+	"weight": {key: "weight", fn: func(x *ctx, n *Node) {
+		if a := n.Args(); len(a) == 2 && a[1] == "noreverse" {
+			m := *n
+			m.Words = slices.Clip(n.Words)[:len(n.Words)-1]
+			n = &m
+		}
+		weight(-65535, 65535).fn(x, n)
+	}},
+}
 
 var urlRules = map[string]rule{
 	"path":        str("path"),
@@ -930,66 +1024,94 @@ var urlRules = map[string]rule{
 		}
 		x.t.set(n, "status_code", "["+strings.Join(vals, ", ")+"]")
 	}},
-	"regex":            str("regex"),
+	// keepalived reads the pattern with its command quoting and escapes
+	// (alloc_strvec_quoted_escaped): `\.` is `.`, `\\` a backslash.
+	"regex": {key: "regex", fn: func(x *ctx, n *Node) {
+		a, ok := x.commandWords(n)
+		if !ok || x.dup(n, "regex") {
+			return
+		}
+		if len(a) > 1 {
+			x.errorf(n, "trailing junk %q (quote the whole pattern)", strings.Join(a[1:], " "))
+			return
+		}
+		if strings.Contains(n.Raw, "\\") {
+			x.warnf(n, "keepalived reads backslash escapes in a regex (a backslash of the pattern is written \\\\): the pattern is %q", a[0])
+		}
+		x.t.set(n, "regex", quote(a[0]))
+	}},
 	"regex_no_match":   boolFlag("regex_no_match"),
-	"regex_options":    joined("regex_options", 1, -1),
+	"regex_options":    {key: "regex_options", fn: regexOptions},
 	"regex_min_offset": integer("regex_min_offset", 0, 1<<31-1),
 	"regex_max_offset": integer("regex_max_offset", 0, 1<<31-1),
-	"regex_stack":      joined("regex_stack", 2, 2),
-	"tls_compliant":    boolOpt("tls_compliant"),
-}
-
-// builtChecker reports whether a block path is inside a checker lvsd has.
-func builtChecker(block string) bool {
-	for kw := range checkerNames {
-		if strings.Contains(block, "."+kw) {
-			return true
-		}
-	}
-	return false
-}
-
-var smtpRules = merge(commonCheckerRules, map[string]rule{
-	"helo_name": str("helo_name"),
-})
-
-// smtpHostRules: a legacy SMTP_CHECK host block sets only connection keys.
-var smtpHostRules = func() map[string]rule {
-	m := map[string]rule{}
-	for _, k := range []string{"connect_ip", "connect_port", "bindto", "bind_port", "bind_if", "connect_timeout", "fwmark"} {
-		m[k] = commonCheckerRules[k]
-	}
-	for _, k := range []string{"retry", "delay_before_retry", "warmup", "delay_loop", "alpha", "log_all_failures"} {
-		m[k] = refuse("not supported in a host block: set it on the SMTP_CHECK (it applies to every host)")
-	}
-	return m
-}()
-
-var dnsRules = merge(commonCheckerRules, map[string]rule{
-	"type": enum("type", "A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA"),
-	"name": str("name"),
-})
-
-var udpRules = merge(commonCheckerRules, map[string]rule{
-	"payload": joined("payload", 1, -1),
-	// require_reply alone is true; with a hex pattern it is the pattern.
-	"require_reply": {key: "require_reply", fn: func(x *ctx, n *Node) {
-		if x.dup(n, "require_reply") {
+	"regex_stack": {key: "regex_stack", fn: func(x *ctx, n *Node) {
+		if !x.args(n, 2, 2) || x.dup(n, "regex_stack") {
 			return
 		}
-		if len(n.Args()) == 0 {
-			x.t.set(n, "require_reply", "true")
+		a := n.Args()
+		lo, ok1 := x.intValue(n, a[0], 0, 1<<31-1)
+		hi, ok2 := x.intValue(n, a[1], 0, 1<<31-1)
+		if !ok1 || !ok2 {
 			return
 		}
-		x.t.set(n, "require_reply", quote(strings.Join(n.Args(), " ")))
+		if lo > hi {
+			x.errorf(n, "start %d above max %d", lo, hi)
+			return
+		}
+		x.t.set(n, "regex_stack", quote(a[0]+" "+a[1]))
 	}},
-	"min_reply_length": integer("min_reply_length", 0, 65535),
-	"max_reply_length": integer("max_reply_length", 0, 65535),
+}
+
+var sslURLRules = merge(urlRules, map[string]rule{
+	"tls_compliant": boolOpt("tls_compliant"),
 })
 
-var fileRules = map[string]rule{
-	"track_file": str("track_file"),
-	"weight":     joined("weight", 1, 2),
+// regexOptions: keepalived adds the options of every regex_options line
+// (and ignores a name it does not know); convert refuses an unknown name.
+func regexOptions(x *ctx, n *Node) {
+	if !x.args(n, 1, -1) || x.dup(n, "regex_options") {
+		return
+	}
+	for _, o := range n.Args() {
+		if _, _, err := config.CompileRegex("", []string{o}); err != nil {
+			x.errorf(n, "%v", strings.TrimPrefix(err.Error(), "regex_options: "))
+			return
+		}
+	}
+	x.t.set(n, "regex_options", quoteList(n.Args()))
+}
+
+// checkRegex: what keepalived ignores with a log line (regex keys without a
+// regex, a min offset above the max) and a pattern RE2 cannot express are
+// errors.
+func (x *ctx) checkRegex(u *Node) {
+	var opts []string
+	for _, ch := range u.Block {
+		if ch.Keyword() == "regex_options" && x.t.get("regex_options") != nil {
+			opts = ch.Args()
+		}
+	}
+	re := x.t.get("regex")
+	if re == nil {
+		for _, ch := range u.Block {
+			if k := ch.Keyword(); strings.HasPrefix(k, "regex_") && x.t.get(k) != nil {
+				x.errorf(ch, "no regex in this url (keepalived ignores %s without one)", k)
+			}
+		}
+		return
+	}
+	p, _ := strconv.Unquote(re.val)
+	if _, _, err := config.CompileRegex(p, opts); err != nil {
+		x.c.errorf(&Node{Pos: re.pos}, x.path+".regex", "%v", err)
+	}
+	lo, hi := x.t.get("regex_min_offset"), x.t.get("regex_max_offset")
+	if lo != nil && hi != nil {
+		l, _ := strconv.Atoi(lo.val)
+		h, _ := strconv.Atoi(hi.val)
+		if l > h {
+			x.c.errorf(&Node{Pos: lo.pos}, x.path+".regex_min_offset", "%d above regex_max_offset %d (keepalived ignores both)", l, h)
+		}
+	}
 }
 
 var miscRules = map[string]rule{
@@ -1020,23 +1142,7 @@ func (x *ctx) checker(n *Node, vsExtra map[string]*Node) *Node {
 		x.c.errorf(n, path, "trailing junk %q", strings.Join(n.Args(), " "))
 		return nil
 	}
-	var rules map[string]rule
-	switch kw {
-	case "HTTP_GET", "SSL_GET":
-		rules = httpRules
-	case "MISC_CHECK":
-		rules = miscRules
-	case "SMTP_CHECK":
-		rules = smtpRules
-	case "DNS_CHECK":
-		rules = dnsRules
-	case "UDP_CHECK":
-		rules = udpRules
-	case "FILE_CHECK":
-		rules = fileRules
-	default:
-		rules = commonCheckerRules
-	}
+	rules := checkerRules(kw)
 	if !n.HasBlock {
 		// "TCP_CHECK" alone is a checker with every default.
 		if kw == "HTTP_GET" || kw == "SSL_GET" || kw == "MISC_CHECK" || kw == "FILE_CHECK" {
@@ -1056,44 +1162,91 @@ func (x *ctx) checker(n *Node, vsExtra map[string]*Node) *Node {
 			}
 		}()
 	}
-	var urls, hosts []*Node
+	sublevel := map[string]string{"HTTP_GET": "url", "SSL_GET": "url", "SMTP_CHECK": "host"}[kw]
+	var urls []*Node
 	for _, ch := range n.Block {
-		if ch.Keyword() == "url" && (kw == "HTTP_GET" || kw == "SSL_GET") {
+		if sublevel != "" && ch.Keyword() == sublevel {
 			urls = append(urls, ch)
-			continue
-		}
-		if ch.Keyword() == "host" && kw == "SMTP_CHECK" {
-			hosts = append(hosts, ch)
 			continue
 		}
 		y.apply(ch, rules)
 	}
-	defer func() {
-		for _, h := range hosts {
-			ht := sub(t, h, "[[virtual_server.real_server.smtp_check.host]]")
-			z := &ctx{c: x.c, path: path + ".host", t: ht}
-			if len(h.Args()) > 0 {
-				x.c.errorf(h, z.path, "trailing junk %q", strings.Join(h.Args(), " "))
-				continue
-			}
-			z.block(h, smtpHostRules)
-		}
-	}()
 	y.inherit(x.extra, vsExtra, rules)
-	if (kw == "HTTP_GET" || kw == "SSL_GET") && len(urls) == 0 {
+	if sublevel == "url" && len(urls) == 0 {
 		x.c.errorf(n, path, "no url block")
 	}
+	if kw == "FILE_CHECK" && t.get("track_file") == nil {
+		x.c.errorf(n, path, "no track_file")
+	}
+	if kw == "UDP_CHECK" {
+		udpLengths(y, t)
+	}
+	subRules := map[string]map[string]rule{"HTTP_GET": urlRules, "SSL_GET": sslURLRules, "SMTP_CHECK": smtpHostRules}[kw]
 	for _, u := range urls {
-		ut := sub(t, u, "[[virtual_server.real_server."+name+".url]]")
-		z := &ctx{c: x.c, path: path + ".url", t: ut}
+		ut := sub(t, u, "[[virtual_server.real_server."+name+"."+sublevel+"]]")
+		z := &ctx{c: x.c, path: path + "." + sublevel, t: ut}
 		if len(u.Args()) > 0 {
 			x.c.errorf(u, z.path, "trailing junk %q", strings.Join(u.Args(), " "))
 			continue
 		}
-		z.block(u, urlRules)
+		z.block(u, subRules)
+		if sublevel == "url" {
+			z.checkRegex(u)
+		} else {
+			inheritConn(t, ut, u)
+		}
 	}
 	t.tail = append(t.tail, n.Tail...)
 	return y.extra["alpha"]
+}
+
+// inheritConn: keepalived starts a host block from a copy of the
+// SMTP_CHECK's connection as given above it; lvsd's host starts from the
+// real server's, so convert writes those keys out.
+func inheritConn(chk, host *table, h *Node) {
+	for _, e := range chk.entries {
+		if !slices.Contains(connKeys, e.key) || e.pos.File != h.Pos.File || e.pos.Line == 0 || e.pos.Line > h.Pos.Line || host.get(e.key) != nil {
+			continue
+		}
+		ne := host.set(nil, e.key, e.val)
+		ne.pos, ne.comment = h.Pos, e.comment
+		if !strings.HasPrefix(e.comment, "from the ") {
+			ne.comment = "from the SMTP_CHECK, line " + strconv.Itoa(e.pos.Line)
+		}
+	}
+}
+
+var connKeys = []string{"connect_ip", "connect_port", "bindto", "bind_port", "bind_if", "connect_timeout", "fwmark"}
+
+// builtChecker reports whether a block path is inside a checker lvsd has.
+func builtChecker(block string) bool {
+	for kw := range checkerNames {
+		if strings.Contains(block, "."+kw) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkerRules are the rules of a checker block.
+func checkerRules(kw string) map[string]rule {
+	switch kw {
+	case "HTTP_GET":
+		return httpRules
+	case "SSL_GET":
+		return sslGetRules
+	case "MISC_CHECK":
+		return miscRules
+	case "SMTP_CHECK":
+		return smtpRules
+	case "DNS_CHECK":
+		return dnsRules
+	case "UDP_CHECK":
+		return udpRules
+	case "FILE_CHECK":
+		return fileCheckRules
+	}
+	return commonCheckerRules
 }
 
 // inherit sets the checker keys the real server or virtual server gave.

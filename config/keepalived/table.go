@@ -51,27 +51,24 @@ func blockRules(block string) (map[string]rule, string) {
 			m[k] = rule{key: v, fn: func(*ctx, *Node) {}}
 		}
 		return m, "virtual_server.real_server"
-	case "virtual_server.real_server.HTTP_GET", "virtual_server.real_server.SSL_GET":
-		n := checkerNames[strings.TrimPrefix(block, "virtual_server.real_server.")]
-		return merge(httpRules, map[string]rule{"url": {key: "url", fn: func(*ctx, *Node) {}}}), "virtual_server.real_server." + n
 	case "virtual_server.real_server.HTTP_GET.url", "virtual_server.real_server.SSL_GET.url":
 		n := checkerNames[strings.TrimSuffix(strings.TrimPrefix(block, "virtual_server.real_server."), ".url")]
+		if n == "ssl_get" {
+			return sslURLRules, "virtual_server.real_server." + n + ".url"
+		}
 		return urlRules, "virtual_server.real_server." + n + ".url"
-	case "virtual_server.real_server.TCP_CHECK", "virtual_server.real_server.PING_CHECK":
-		n := checkerNames[strings.TrimPrefix(block, "virtual_server.real_server.")]
-		return commonCheckerRules, "virtual_server.real_server." + n
-	case "virtual_server.real_server.MISC_CHECK":
-		return miscRules, "virtual_server.real_server.misc_check"
-	case "virtual_server.real_server.SMTP_CHECK":
-		return merge(smtpRules, map[string]rule{"host": {key: "host", fn: func(*ctx, *Node) {}}}), "virtual_server.real_server.smtp_check"
 	case "virtual_server.real_server.SMTP_CHECK.host":
 		return smtpHostRules, "virtual_server.real_server.smtp_check.host"
-	case "virtual_server.real_server.DNS_CHECK":
-		return dnsRules, "virtual_server.real_server.dns_check"
-	case "virtual_server.real_server.UDP_CHECK":
-		return udpRules, "virtual_server.real_server.udp_check"
-	case "virtual_server.real_server.FILE_CHECK":
-		return fileRules, "virtual_server.real_server.file_check"
+	}
+	if kw, ok := strings.CutPrefix(block, "virtual_server.real_server."); ok && checkerNames[kw] != "" {
+		rules := checkerRules(kw)
+		switch kw {
+		case "HTTP_GET", "SSL_GET":
+			rules = merge(rules, map[string]rule{"url": {key: "url", fn: func(*ctx, *Node) {}}})
+		case "SMTP_CHECK":
+			rules = merge(rules, map[string]rule{"host": {key: "host", fn: func(*ctx, *Node) {}}})
+		}
+		return rules, "virtual_server.real_server." + checkerNames[kw]
 	}
 	return nil, ""
 }
