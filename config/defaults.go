@@ -51,6 +51,7 @@ var (
 func defaultGlobal() Global {
 	return Global{
 		ScriptUser:              DefaultScriptUser,
+		SMTP:                    SMTP{ConnectTimeout: DefaultSMTPConnectTimeout},
 		VRRPVersion:             DefaultVRRPVersion,
 		GARPMasterDelay:         DefaultGARPMasterDelay,
 		GARPMasterRepeat:        DefaultGARPMasterRepeat,
