@@ -45,6 +45,8 @@ type daemon struct {
 	// stateKick (capacity 1) wakes the state file writer on a transition
 	// (ops.go); nil when none runs.
 	stateKick chan struct{}
+	// mail sends the e-mail alerts (mail.go).
+	mail *mailPart
 }
 
 // step is one part of the daemon.
@@ -57,6 +59,8 @@ type step struct {
 
 func newDaemon(cfg *config.Config, log *slog.Logger) *daemon {
 	d := &daemon{log: log, cfg: cfg, fatal: make(chan error, 1)}
+	d.mail = newMailPart(cfg, log)
+	d.steps = append(d.steps, step{name: "mail", start: d.mail.start, stop: d.mail.stop})
 	d.ipvs = newIPVSPart(d)
 	d.steps = append(d.steps, step{name: "ipvs", start: d.ipvs.start, stop: d.ipvs.stop})
 	d.health = newHealthPart(d)
@@ -152,6 +156,7 @@ func (v *vrrpPart) start(ctx context.Context) error {
 	}
 	v.trk = trk
 	trk.groupInherit = v.d.inheritGroups
+	trk.groupMail = v.d.mail.group
 	for i := range v.d.cfg.Instances {
 		in := &v.d.cfg.Instances[i]
 		inst, err := v.build(ctx, in)
@@ -211,6 +216,7 @@ func (v *vrrpPart) build(ctx context.Context, in *config.VRRPInstance) (*vrrpIns
 	}
 	opts := v.trk.instanceOptions(c.Name)
 	opts.OnTransition = v.d.stateChanged(v.causes.wrap(v.d.ipvs.wrapTransition(v.causes.deletable(v.trk, opts.OnTransition))))
+	opts.OnTransition = v.d.mail.instance(v.causes.isDeleted, opts.OnTransition)
 	opts.Resume, opts.LateTimer = resume, v.d.cfg.Global.VRRPLateTimer
 	opts.Inherit = inherit // quiet take-over (reload.go)
 	r, err := newVRRPRunner(c, k, v.d.log, opts)

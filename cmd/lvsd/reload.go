@@ -109,6 +109,9 @@ func (o *ops) reloadLocked() error {
 	sameVRRP := vrrpEqual(old, cfg)
 	d.cfg = cfg
 	o.loaded = time.Now()
+	if d.mail != nil {
+		d.mail.set(cfg)
+	}
 	var errs []error
 	if err := d.reloadIPVS(specs); err != nil {
 		errs = append(errs, err)

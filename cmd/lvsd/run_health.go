@@ -42,6 +42,9 @@ func (p *healthPart) run(specs []healthcheck.RealServerSpec) {
 	if p.d.ipvs != nil {
 		opts.OnUpdate = p.d.ipvs.healthUpdate
 	}
+	if p.d.mail != nil {
+		opts.OnUpdate = p.d.mail.health(opts.OnUpdate)
+	}
 	s := healthcheck.New(opts)
 	s.Set(specs)
 	runCtx, cancel := context.WithCancel(context.Background())
