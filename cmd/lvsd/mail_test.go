@@ -70,8 +70,8 @@ func TestMailTriggers(t *testing.T) {
 	for _, tr := range []vrrp.Transition{
 		{Instance: "VI_1", From: vrrp.StateInit, To: vrrp.StateBackup, Time: at},
 		{Instance: "VI_1", From: vrrp.StateBackup, To: vrrp.StateMaster, Time: at},
-		{Instance: "VI_1", From: vrrp.StateMaster, To: vrrp.StateFault, Time: at}, // no_email_faults
-		{Instance: "VI_1", From: vrrp.StateFault, To: vrrp.StateMaster, Time: at}, // MASTER already mailed
+		{Instance: "VI_1", From: vrrp.StateMaster, To: vrrp.StateFault, Time: at},  // no_email_faults
+		{Instance: "VI_1", From: vrrp.StateFault, To: vrrp.StateMaster, Time: at},  // MASTER already mailed
 		{Instance: "VI_2", From: vrrp.StateBackup, To: vrrp.StateMaster, Time: at}, // smtp_alert = false
 	} {
 		hook(tr)
