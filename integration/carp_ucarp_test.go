@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -116,6 +117,26 @@ func startLvsdCARP(t testing.TB, n *netlab.Node, s carpSide) (*daemon, string) {
 	return startLvsd(t, n, conf), log
 }
 
+// startLvsdCARPSock is startLvsdCARP with the control socket's path returned.
+func startLvsdCARPSock(t *testing.T, n *netlab.Node, s carpSide) (*daemon, string) {
+	t.Helper()
+	conf, _ := lvsdCARPConf(t, s)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "lvsd.toml")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(dir, "lvsd.sock")
+	p := n.Start(testenv.LvsdBinary(t), "run", "-f", path, "--log-level", "debug",
+		"--socket", sock, "--state-file", filepath.Join(dir, "state.json"))
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("lvsd on %s:\n%s", n.Name, p.Out.String())
+		}
+	})
+	return &daemon{node: n, proc: p, kind: "lvsd"}, sock
+}
+
 func carpLab(t *testing.T) (*netlab.Lab, *netlab.Node, *netlab.Node) {
 	t.Helper()
 	testenv.NeedRoot(t)
@@ -225,11 +246,17 @@ func TestCARPUcarpInteropWrongPassword(t *testing.T) {
 	_, n1, n2 := carpLab(t)
 	u := startUcarp(t, n1, carpSide{skew: 0})
 	waitOwner(t, vip4, n1, 10*time.Second, 0, n1, n2)
-	l, _ := startLvsdCARP(t, n2, carpSide{skew: 100, pass: "other"})
+	l, sock := startLvsdCARPSock(t, n2, carpSide{skew: 100, pass: "other"})
 	if !netlab.WaitFor(10*time.Second, func() bool {
 		return strings.Contains(l.proc.Out.String(), "reason=bad_auth") && n2.HasAddr(vip4)
 	}) {
 		t.Fatalf("lvsd did not drop ucarp's adverts as bad_auth and become master:\n%s", l.proc.Out.String())
+	}
+	// The drops are counted, and lvsd status shows them.
+	out, errs, code := lvsdCmd(t, "status", "--socket", sock)
+	if code != 0 || !regexp.MustCompile(`(?m)^web\s+eth0\s+10\s+MASTER\s+1/100\s+10\.99\.0\.100`).MatchString(out) ||
+		!regexp.MustCompile(`dropped: bad_auth \d+`).MatchString(out) {
+		t.Errorf("lvsd status (exit %d, %s):\n%s", code, errs, out)
 	}
 	if !netlab.WaitFor(5*time.Second, func() bool { return strings.Contains(u.proc.Out.String(), "Bad digest") }) {
 		t.Errorf("ucarp did not reject lvsd's adverts:\n%s", u.proc.Out.String())

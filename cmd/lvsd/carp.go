@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/lvsd/lvsd/cmd/lvsd/internal/control"
 	"github.com/lvsd/lvsd/config"
 	"github.com/lvsd/lvsd/healthcheck"
 	"github.com/lvsd/lvsd/vrrp/carp"
@@ -46,6 +47,7 @@ type scriptJob struct {
 
 func newCARPStep(d *daemon) step {
 	p := &carpPart{d: d}
+	d.carp = p
 	return step{name: "carp", start: p.start, stop: p.stop}
 }
 
@@ -266,4 +268,30 @@ func readPassFile(path string) (string, error) {
 		return "", errors.New("passfile: empty first line")
 	}
 	return line, nil
+}
+
+// status is the CARP instances in the status (nil when there are none).
+func (p *carpPart) status() []control.CARPInstance {
+	if p == nil {
+		return nil
+	}
+	var out []control.CARPInstance
+	for _, ci := range p.insts {
+		st := ci.inst.Stats()
+		c := control.CARPInstance{
+			Name: ci.cfg.Name, Interface: ci.cfg.Interface, VHID: ci.cfg.VHID, Addr: ci.cfg.Addr.String(),
+			State: st.State.String(), AdvBase: ci.cfg.AdvBase, AdvSkew: ci.cfg.AdvSkew,
+			LastTransition: st.LastTransition, Sent: st.Sent, Received: st.Received,
+		}
+		for r, n := range st.Drops {
+			if n > 0 && carp.DropReason(r) != carp.DropLoopedBack {
+				if c.Drops == nil {
+					c.Drops = map[string]uint64{}
+				}
+				c.Drops[carp.DropReason(r).String()] = n
+			}
+		}
+		out = append(out, c)
+	}
+	return out
 }

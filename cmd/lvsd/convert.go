@@ -25,7 +25,8 @@ var converters = map[string]converter{
 	"ucarp":      convertUcarp,
 }
 
-// keepalivedConfigID is --config-id for convertKeepalived.
+// keepalivedConfigID is --config-id for convertKeepalived (set by
+// runConvert before it converts).
 var keepalivedConfigID = keepalived.DefaultConfigID()
 
 func convertKeepalived(name string, data []byte) ([]byte, []string, error) {
@@ -41,7 +42,7 @@ func convertKeepalived(name string, data []byte) ([]byte, []string, error) {
 func runConvert(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("convert", "[-o FILE] [--config-id ID] [--from FORMAT] FILE", stderr)
 	out := fs.String("o", "", "write the TOML to FILE (default: standard output)")
-	id := fs.String("config-id", keepalivedConfigID, "keepalived: the id that @ID lines match (default: the short host name)")
+	id := fs.String("config-id", "", "keepalived: the id that @ID lines match (default: the short host name, as keepalived)")
 	from := fs.String("from", "keepalived", "input format: "+strings.Join(formats(), ", "))
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
@@ -56,6 +57,9 @@ func runConvert(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	keepalivedConfigID = *id
+	if *id == "" {
+		keepalivedConfigID = keepalived.DefaultConfigID()
+	}
 	name := fs.Arg(0)
 	data, err := os.ReadFile(name)
 	if err != nil {

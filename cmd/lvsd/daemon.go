@@ -34,6 +34,8 @@ type daemon struct {
 	health *healthPart
 	// vrrp is the VRRP part (status, reload: ops.go, reload.go).
 	vrrp *vrrpPart
+	// carp runs the carp_instance tables (carp.go); status reads it.
+	carp *carpPart
 	// prev is the state file of the previous run, read at start: instances
 	// it records as MASTER may resume (restart without outage, reload.go).
 	prev stateFile

@@ -41,6 +41,7 @@ func (o *ops) snapshot(now time.Time) *control.Status {
 	if d.mail != nil {
 		s.Mail = d.mail.status()
 	}
+	s.CARPInstances = d.carp.status() // carp.go
 	return s
 }
 

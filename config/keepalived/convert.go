@@ -54,6 +54,7 @@ func Convert(name string, opts Options) (*Result, error) {
 			}
 			c.errs = append(c.errs, &Error{Pos: p, Msg: msg})
 		}
+		sortErrors(c.errs)
 		return nil, c.errs
 	}
 	sortErrors(c.warns)
@@ -77,6 +78,9 @@ type conv struct {
 	globalDefaults map[string]*Node
 	instances      []*table
 	checkers       []*table // http_get, ssl_get, tcp_check, ping_check
+	// vsgAddrs: whether each virtual_server_group lists addresses (not
+	// only fwmarks): keepalived gives those a protocol.
+	vsgAddrs map[string]bool
 }
 
 func (c *conv) errorf(n *Node, path, format string, args ...any) {
@@ -271,6 +275,23 @@ func seconds(key string, lo, hi float64) rule {
 		}
 		if v, ok := x.secValue(n, n.Args()[0], lo, hi); ok {
 			x.t.set(n, key, v)
+		}
+	}}
+}
+
+// wholeSeconds: timers keepalived reads as unsigned integers.
+func wholeSeconds(key string, lo, hi int64) rule {
+	return rule{key: key, fn: func(x *ctx, n *Node) {
+		if !x.args(n, 1, 1) || x.dup(n, key) {
+			return
+		}
+		a := n.Args()[0]
+		if _, err := parseInt(a); err != nil {
+			x.errorf(n, "%q: keepalived 2.2.7 takes whole seconds here (it ignores the keyword otherwise)", a)
+			return
+		}
+		if v, ok := x.intValue(n, a, lo, hi); ok {
+			x.t.set(n, key, strconv.FormatInt(v, 10))
 		}
 	}}
 }
@@ -511,6 +532,7 @@ func (c *conv) top(nodes []*Node) {
 			case "vrrp_instance":
 				c.instances = append(c.instances, x.t)
 				x.block(n, instanceRules)
+				x.nativeIPv6(n)
 			case "virtual_server_group":
 				x.vsg(n)
 			}
@@ -606,4 +628,33 @@ func (c *conv) pushGlobalDefaults() {
 	if n := c.globalDefaults["checker_log_all_failures"]; n != nil && on(n) {
 		set(c.checkers, n, "log_all_failures", "true")
 	}
+}
+
+// nativeIPv6: keepalived's native_ipv6 makes an instance IPv6; an lvsd
+// instance is IPv6 when its addresses are, so the keyword is only accepted
+// there.
+func (x *ctx) nativeIPv6(inst *Node) {
+	n := x.extra["native_ipv6"]
+	if n == nil {
+		return
+	}
+	v6, v4 := 0, 0
+	for _, ch := range inst.Block {
+		if ch.Keyword() != "virtual_ipaddress" {
+			continue
+		}
+		for _, v := range ch.Block {
+			a, _, _ := strings.Cut(v.Keyword(), "/")
+			if ip, err := netip.ParseAddr(a); err == nil && ip.Is6() {
+				v6++
+			} else {
+				v4++
+			}
+		}
+	}
+	if v6 == 0 || v4 > 0 {
+		x.errorf(n, "not supported yet: an IPv6 instance with IPv4 addresses (lvsd's instance family is its addresses')")
+		return
+	}
+	x.warnf(n, "an instance with IPv6 addresses is IPv6 in lvsd: dropped")
 }

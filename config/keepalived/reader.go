@@ -818,10 +818,18 @@ func (r *reader) include(text string, p Pos) bool {
 	if !filepath.IsAbs(pat) {
 		pat = filepath.Join(filepath.Dir(p.File), pat)
 	}
-	matches, err := r.fs.Glob(pat)
-	if err != nil {
-		r.errorf(p, "include: %s: %v", words[0], err)
-		return true
+	var matches []string
+	for _, pt := range expandBraces(pat) {
+		m, err := r.fs.Glob(pt)
+		if err != nil {
+			r.errorf(p, "include: %s: %v", words[0], err)
+			return true
+		}
+		for _, f := range m {
+			if !slices.Contains(matches, f) {
+				matches = append(matches, f)
+			}
+		}
 	}
 	if len(matches) == 0 {
 		r.errorf(p, "include: %s: no file matches", words[0])
@@ -993,4 +1001,64 @@ func hexVal(c byte) byte {
 		return c - 'a' + 10
 	}
 	return c - 'A' + 10
+}
+
+// expandBraces expands the {a,b} alternatives of a glob (keepalived globs
+// with GLOB_BRACE), nested ones included, in order.
+func expandBraces(p string) []string {
+	if strings.Count(p, "{") > 16 {
+		return []string{p} // too many to be a file name pattern
+	}
+	depth, open := 0, -1
+	for i := 0; i < len(p); i++ {
+		switch p[i] {
+		case '\\':
+			i++
+		case '{':
+			if depth == 0 {
+				open = i
+			}
+			depth++
+		case '}':
+			if depth == 0 {
+				continue
+			}
+			depth--
+			if depth > 0 {
+				continue
+			}
+			// Split the alternatives at the top-level commas.
+			var alts []string
+			d, start := 0, open+1
+			for j := open + 1; j < i; j++ {
+				switch p[j] {
+				case '{':
+					d++
+				case '}':
+					d--
+				case ',':
+					if d == 0 {
+						alts = append(alts, p[start:j])
+						start = j + 1
+					}
+				}
+			}
+			alts = append(alts, p[start:i])
+			if len(alts) == 1 {
+				// "{x}" is not an alternative: keep it.
+				continue
+			}
+			var out []string
+			for _, a := range alts {
+				for _, e := range expandBraces(p[:open] + a + p[i+1:]) {
+					if len(out) >= 1000 {
+						return out
+					}
+					out = append(out, e)
+				}
+			}
+			return out
+		}
+	}
+	return []string{p}
 }

@@ -167,3 +167,18 @@ func TestReadMissing(t *testing.T) {
 		t.Errorf("errors: %v", errs)
 	}
 }
+
+func TestExpandBraces(t *testing.T) {
+	for in, want := range map[string][]string{
+		"a/*.conf":       {"a/*.conf"},
+		"a/{x,y}.conf":   {"a/x.conf", "a/y.conf"},
+		"{a,b{c,d}}/e":   {"a/e", "bc/e", "bd/e"},
+		"{x}.conf":       {"{x}.conf"},
+		"{a,b}{1,2}":     {"a1", "a2", "b1", "b2"},
+		"unbalanced{a,b": {"unbalanced{a,b"},
+	} {
+		if diff := cmp.Diff(want, expandBraces(in)); diff != "" {
+			t.Errorf("expandBraces(%q) (-want +got):\n%s", in, diff)
+		}
+	}
+}

@@ -3,12 +3,15 @@ package keepalived
 import (
 	_ "embed"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 )
 
 // keywords.tsv lists every keyword keepalived 2.2.7 installs (its parser
-// sources' install_keyword calls): "BLOCK<TAB>KEYWORD", "-" for the top.
+// sources' install_keyword calls, in their order) as Debian builds it (every
+// option but libipset: no vrrp_ipsets; each keyword checked against the
+// strings of /usr/sbin/keepalived): "BLOCK<TAB>KEYWORD", "-" for the top.
 //
 //go:embed keywords.tsv
 var keywordList string
@@ -58,7 +61,7 @@ const (
 // knownReason says why a keyword keepalived knows is refused; "" when
 // keepalived does not know it either.
 func knownReason(block, kw string) string {
-	if !known[Keyword{blockKey(block), kw}] {
+	if !known[Keyword{block, kw}] {
 		return ""
 	}
 	switch {
@@ -92,9 +95,6 @@ func knownReason(block, kw string) string {
 	return whyNYI + ": " + kw
 }
 
-// blockKey maps a conversion path onto the keyword list's block names.
-func blockKey(path string) string { return path }
-
 // --- global_defs ----------------------------------------------------------
 
 var globalRules = map[string]rule{
@@ -113,11 +113,11 @@ var globalRules = map[string]rule{
 	"lvs_flush_onstop":                {key: "lvs_flush_on_stop", fn: flushOnStop},
 	"vrrp_rt_priority":                integer("vrrp_rt_priority", 1, 99),
 	"vrrp_no_swap":                    boolFlag("vrrp_no_swap"),
-	"vrrp_garp_master_delay":          seconds("vrrp_garp_master_delay", 0, 1000),
+	"vrrp_garp_master_delay":          wholeSeconds("vrrp_garp_master_delay", 0, 1000),
 	"vrrp_garp_master_repeat":         integer("vrrp_garp_master_repeat", 1, 1000),
-	"vrrp_garp_master_refresh":        seconds("vrrp_garp_master_refresh", 0, 0),
+	"vrrp_garp_master_refresh":        wholeSeconds("vrrp_garp_master_refresh", 0, 1<<31-1),
 	"vrrp_garp_master_refresh_repeat": integer("vrrp_garp_master_refresh_repeat", 1, 1000),
-	"vrrp_garp_lower_prio_delay":      seconds("vrrp_garp_lower_prio_delay", 0, 1000),
+	"vrrp_garp_lower_prio_delay":      wholeSeconds("vrrp_garp_lower_prio_delay", 0, 1000),
 	"vrrp_garp_lower_prio_repeat":     integer("vrrp_garp_lower_prio_repeat", 0, 1000),
 	"vrrp_garp_interval":              zeroOnly("not supported yet: a gap between the gratuitous ARPs of a burst"),
 	"vrrp_gna_interval":               zeroOnly("not supported yet: a gap between the unsolicited NAs of a burst"),
@@ -278,8 +278,8 @@ func weight(lo, hi int64) rule {
 
 var scriptRules = map[string]rule{
 	"script":    script("script"),
-	"interval":  seconds("interval", 0.01, 0),
-	"timeout":   seconds("timeout", 0.01, 0),
+	"interval":  wholeSeconds("interval", 1, 1<<31-1),
+	"timeout":   wholeSeconds("timeout", 1, 1<<31-1),
 	"weight":    weight(-253, 253),
 	"rise":      integer("rise", 1, 1<<31-1),
 	"fall":      integer("fall", 1, 1<<31-1),
@@ -293,11 +293,11 @@ var processRules = map[string]rule{
 	"weight":          weight(-254, 254),
 	"quorum":          integer("quorum", 1, 65535),
 	"quorum_max":      integer("quorum_max", 0, 65535),
-	"fork_delay":      seconds("fork_delay", 0, 0),
-	"terminate_delay": seconds("terminate_delay", 0, 0),
+	"fork_delay":      seconds("fork_delay", 0.000001, 3600),
+	"terminate_delay": seconds("terminate_delay", 0.000001, 3600),
 	"delay": {key: "fork_delay", fn: func(x *ctx, n *Node) {
-		seconds("fork_delay", 0, 0).fn(x, n)
-		seconds("terminate_delay", 0, 0).fn(x, n)
+		seconds("fork_delay", 0.000001, 3600).fn(x, n)
+		seconds("terminate_delay", 0.000001, 3600).fn(x, n)
 	}},
 }
 
@@ -431,13 +431,13 @@ var instanceRules = merge(notifyRules, map[string]rule{
 	"mcast_src_ip":               addr("mcast_src_ip"),
 	"virtual_ipaddress":          valueBlock("virtual_ipaddress"),
 	"virtual_ipaddress_excluded": valueBlock("virtual_ipaddress_excluded"),
-	"virtual_routes":             valueBlock("virtual_routes"),
+	"virtual_routes":             {key: "virtual_routes", fn: virtualRoutes},
 	"dont_track_primary":         boolFlag("dont_track_primary"),
-	"garp_master_delay":          seconds("garp_master_delay", 0, 1000),
+	"garp_master_delay":          wholeSeconds("garp_master_delay", 0, 1000),
 	"garp_master_repeat":         integer("garp_master_repeat", 1, 1000),
-	"garp_master_refresh":        seconds("garp_master_refresh", 0, 0),
+	"garp_master_refresh":        wholeSeconds("garp_master_refresh", 0, 1<<31-1),
 	"garp_master_refresh_repeat": integer("garp_master_refresh_repeat", 1, 1000),
-	"garp_lower_prio_delay":      seconds("garp_lower_prio_delay", 0, 1000),
+	"garp_lower_prio_delay":      wholeSeconds("garp_lower_prio_delay", 0, 1000),
 	"garp_lower_prio_repeat":     integer("garp_lower_prio_repeat", 0, 1000),
 	"use_vmac": {key: "use_vmac", fn: func(x *ctx, n *Node) {
 		if !x.args(n, 0, 1) || x.dup(n, "use_vmac") {
@@ -449,7 +449,12 @@ var instanceRules = merge(notifyRules, map[string]rule{
 		}
 		x.t.set(n, "use_vmac", "true")
 	}},
-	"vmac_xmit_base":      boolFlag("vmac_xmit_base"),
+	"vmac_xmit_base": boolFlag("vmac_xmit_base"),
+	"native_ipv6": {key: "vrrp_instance.virtual_ipaddress (IPv6)", fn: func(x *ctx, n *Node) {
+		if x.args(n, 0, 0) {
+			keepDefault(x, n)
+		}
+	}},
 	"skip_check_adv_addr": boolOpt("skip_check_adv_addr"),
 	"no_accept": {why: "lvsd never filters traffic to its addresses", fn: func(x *ctx, n *Node) {
 		if x.args(n, 0, 0) {
@@ -520,6 +525,14 @@ func authentication(x *ctx, n *Node) {
 // --- virtual servers ------------------------------------------------------
 
 func (x *ctx) vsg(n *Node) {
+	if x.c.vsgAddrs == nil {
+		x.c.vsgAddrs = map[string]bool{}
+	}
+	for _, ch := range n.Block {
+		if ch.Keyword() != "fwmark" {
+			x.c.vsgAddrs[x.name] = true
+		}
+	}
 	x.valueBlock(&Node{Pos: n.Pos, Words: []string{"vip"}, HasBlock: n.HasBlock, Block: n.Block, Tail: n.Tail}, "vip", func(ch *Node) bool {
 		a := ch.Words
 		if a[0] == "fwmark" {
@@ -670,7 +683,7 @@ func (x *ctx) virtualServer(n *Node) {
 		}
 	case len(a) == 2 && a[0] == "group":
 		t.set(nil, "group", quote(a[1]))
-		isAddr = true
+		isAddr = x.c.vsgAddrs[a[1]]
 	case len(a) == 2:
 		ip, err := netip.ParseAddr(a[0])
 		if err != nil {
@@ -718,6 +731,10 @@ func (x *ctx) virtualServer(n *Node) {
 			e := t.set(fn, key, "true")
 			e.comment = strings.TrimSpace(e.comment + " " + f.flag)
 		}
+	}
+	if e := t.get("protocol"); e != nil && !isAddr {
+		x.c.warnf(&Node{Pos: e.pos}, "virtual_server.protocol", "keepalived ignores the protocol of a fwmark service: dropped")
+		t.entries = slices.DeleteFunc(t.entries, func(o *entry) bool { return o == e })
 	}
 	if isAddr && t.get("protocol") == nil {
 		x.c.warnf(n, "virtual_server", "no protocol: keepalived 2.2.7 uses UDP (lvsd's default is TCP): written as protocol = \"UDP\"")
@@ -805,10 +822,36 @@ func (x *ctx) realServer(n *Node) {
 		y.apply(ch, rsRules)
 	}
 	x.inheritRS(t)
+	var alphas []*Node
 	for _, cn := range checks {
-		y.checker(cn, x.extra)
+		if a := y.checker(cn, x.extra); a != nil {
+			alphas = append(alphas, a)
+		}
+	}
+	// keepalived's alpha is per checker, lvsd's per real server: the same
+	// when every checker of the server has it.
+	switch {
+	case len(alphas) == 0:
+	case len(alphas) < len(checks):
+		x.c.errorf(alphas[0], path, "alpha on some checkers of a real server only: not supported yet (lvsd's alpha is per real server)")
+	case t.get("alpha") == nil:
+		e := t.set(nil, "alpha", "true")
+		e.pos, e.comment = alphas[0].Pos, "alpha of its checkers"
 	}
 	t.tail = append(t.tail, n.Tail...)
+}
+
+// checkerAlpha records a checker's alpha for realServer.
+func checkerAlpha(x *ctx, n *Node) {
+	if !x.args(n, 0, 1) {
+		return
+	}
+	if on, ok := x.boolValue(n); ok && on {
+		if x.extra == nil {
+			x.extra = map[string]*Node{}
+		}
+		x.extra["alpha"] = n
+	}
 }
 
 // inheritRS gives a real server the virtual server's weight and
@@ -839,7 +882,7 @@ var commonCheckerRules = map[string]rule{
 	"warmup":             seconds("warmup", 0, 0),
 	"delay_loop":         seconds("delay_loop", 0.01, 0),
 	"log_all_failures":   boolOpt("log_all_failures"),
-	"alpha":              refuse("not supported yet: alpha on a checker (set alpha on the real_server)"),
+	"alpha":              {key: "virtual_server.real_server.alpha", fn: checkerAlpha},
 }
 
 var httpRules = merge(commonCheckerRules, map[string]rule{
@@ -887,7 +930,7 @@ var urlRules = map[string]rule{
 
 var miscRules = map[string]rule{
 	"misc_path":          script("misc_path"),
-	"misc_timeout":       seconds("misc_timeout", 0.001, 0),
+	"misc_timeout":       wholeSeconds("misc_timeout", 1, 1<<31-1),
 	"misc_dynamic":       boolFlag("misc_dynamic"),
 	"user":               joined("user", 1, 2),
 	"warmup":             seconds("warmup", 0, 0),
@@ -895,10 +938,12 @@ var miscRules = map[string]rule{
 	"retry":              integer("retry", 0, 1<<31-1),
 	"delay_before_retry": seconds("delay_before_retry", 0, 0),
 	"log_all_failures":   refuse("not supported yet: log_all_failures on misc_check"),
-	"alpha":              refuse("not supported yet: alpha on a checker (set alpha on the real_server)"),
+	"alpha":              {key: "virtual_server.real_server.alpha", fn: checkerAlpha},
 }
 
-func (x *ctx) checker(n *Node, vsExtra map[string]*Node) {
+// checker converts one checker block; it returns the checker's alpha
+// keyword when it has one.
+func (x *ctx) checker(n *Node, vsExtra map[string]*Node) *Node {
 	kw := n.Keyword()
 	path := "virtual_server.real_server." + kw
 	name := checkerNames[kw]
@@ -909,7 +954,7 @@ func (x *ctx) checker(n *Node, vsExtra map[string]*Node) {
 	y := &ctx{c: x.c, path: path, t: t}
 	if len(n.Args()) > 0 {
 		x.c.errorf(n, path, "trailing junk %q", strings.Join(n.Args(), " "))
-		return
+		return nil
 	}
 	var rules map[string]rule
 	switch kw {
@@ -926,7 +971,18 @@ func (x *ctx) checker(n *Node, vsExtra map[string]*Node) {
 			x.c.errorf(n, path, "missing '{' block")
 		}
 		y.inherit(x.extra, vsExtra, rules)
-		return
+		return y.extra["alpha"]
+	}
+	if kw == "MISC_CHECK" {
+		defer func() {
+			// keepalived 2.2.7's MISC_CHECK retries 0 times unless told
+			// (check_misc.c); lvsd's default is 1.
+			if t.get("retry") == nil {
+				e := t.set(nil, "retry", "0")
+				e.pos, e.comment = n.Pos, "keepalived's MISC_CHECK default"
+				x.c.warnf(n, path, "no retry: keepalived 2.2.7's MISC_CHECK default is 0 (lvsd's is 1): written as retry = 0")
+			}
+		}()
 	}
 	var urls []*Node
 	for _, ch := range n.Block {
@@ -950,6 +1006,7 @@ func (x *ctx) checker(n *Node, vsExtra map[string]*Node) {
 		z.block(u, urlRules)
 	}
 	t.tail = append(t.tail, n.Tail...)
+	return y.extra["alpha"]
 }
 
 // inherit sets the checker keys the real server or virtual server gave.
@@ -980,4 +1037,25 @@ func portOf(t *table) string {
 		return e.val
 	}
 	return ""
+}
+
+// virtualRoutes: keepalived installs its routes with proto keepalived (18)
+// unless told; lvsd's default is boot, so convert writes the proto out.
+func virtualRoutes(x *ctx, n *Node) {
+	added := false
+	x.valueBlock(n, "virtual_routes", func(ch *Node) bool {
+		w := ch.Words
+		if !slices.Contains(w, "proto") && !slices.Contains(w, "protocol") {
+			ch.Words = append(slices.Clip(w), "proto", "keepalived")
+			added = true
+		}
+		if !slices.Contains(w, "via") && !slices.Contains(w, "gw") && !slices.Contains(w, "scope") &&
+			slices.Contains(w, "dev") && w[0] != "blackhole" {
+			x.c.warnf(ch, x.kpath(n), "a route with a device and no gateway: lvsd gives it scope link (as ip route), keepalived leaves it scope global")
+		}
+		return true
+	})
+	if added {
+		x.warnf(n, "keepalived installs its routes with proto keepalived (18); lvsd's default is boot: written as proto keepalived")
+	}
 }

@@ -92,14 +92,11 @@ func Table() []Row {
 			if ru.why == "" {
 				r.Reason = "dropped"
 			}
+		case strings.HasPrefix(ru.key, "global.") || strings.HasPrefix(ru.key, "vrrp_instance.") || strings.HasPrefix(ru.key, "virtual_server."):
+			// A key of another table (set there by convert).
+			r.Key = ru.key
 		default:
 			r.Key = prefix + "." + ru.key
-			if strings.HasPrefix(ru.key, "global.") || strings.HasPrefix(ru.key, "real_server") || strings.HasPrefix(ru.key, "*") {
-				r.Key = prefix + "." + ru.key
-			}
-			if k.Block == "vrrp_track_file" || k.Name == "lvs_sync_daemon_interface" {
-				r.Key = strings.TrimPrefix(r.Key, prefix+".")
-			}
 		}
 		rows = append(rows, r)
 	}

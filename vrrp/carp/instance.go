@@ -71,8 +71,10 @@ type Stats struct {
 	Sent        uint64
 	Received    uint64 // accepted adverts
 	Transitions uint64
-	Drops       [NumDropReasons]uint64
-	SendErrors  uint64
+	// LastTransition is when the state last changed (zero: never).
+	LastTransition time.Time
+	Drops          [NumDropReasons]uint64
+	SendErrors     uint64
 }
 
 // Instance runs one virtual host.
@@ -96,6 +98,7 @@ type Instance struct {
 	sent        uint64
 	received    uint64
 	transitions uint64
+	lastTrans   time.Time
 	sendErrors  uint64
 	drops       [NumDropReasons]atomic.Uint64 // written by the reader goroutine
 
@@ -156,7 +159,8 @@ func (i *Instance) State() State {
 // Stats returns a snapshot of the counters.
 func (i *Instance) Stats() Stats {
 	i.mu.Lock()
-	s := Stats{State: i.state, Sent: i.sent, Received: i.received, Transitions: i.transitions, SendErrors: i.sendErrors}
+	s := Stats{State: i.state, Sent: i.sent, Received: i.received, Transitions: i.transitions,
+		LastTransition: i.lastTrans, SendErrors: i.sendErrors}
 	i.mu.Unlock()
 	for r := range s.Drops {
 		s.Drops[r] = i.drops[r].Load()
@@ -270,6 +274,7 @@ func (i *Instance) setState(from, to State) {
 	i.mu.Lock()
 	i.state = to
 	i.transitions++
+	i.lastTrans = time.Now()
 	i.mu.Unlock()
 	i.log.Info("carp transition", "from", from.String(), "to", to.String())
 	if i.opts.OnTransition != nil {

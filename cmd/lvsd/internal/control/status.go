@@ -21,6 +21,7 @@ type Status struct {
 	VRRPSockets      []VRRPSocket    `json:"vrrp_sockets,omitempty"`
 	VirtualServers   []VirtualServer `json:"virtual_servers"`
 	Mail             *Mail           `json:"mail,omitempty"`
+	CARPInstances    []CARPInstance  `json:"carp_instances,omitempty"` // carp.go
 }
 
 // Instance is one VRRP instance.

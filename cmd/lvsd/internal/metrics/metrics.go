@@ -137,6 +137,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	for _, k := range s.VRRPSockets {
 		counter(vrrpUnknown, k.UnknownVRID, k.Interface, k.Family)
 	}
+	collectCARP(ch, s) // carp.go
 	for _, vs := range s.VirtualServers {
 		svc := vs.Protocol + " " + vs.Address
 		gauge(vsUp, b2f(vs.InKernel), svc)
