@@ -157,6 +157,7 @@ fuzz-ops:
 fuzz-config:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 60s -fuzzminimizetime 100x ./config/
 	$(GO) test -run '^$$' -fuzz '^FuzzFastTOML$$' -fuzztime 30s -fuzzminimizetime 100x ./config/
+	$(GO) test -run '^$$' -fuzz '^FuzzSMTPServer$$' -fuzztime 10s -fuzzminimizetime 100x ./config/
 
 # fuzz-health: the genhash response parser and argument parser, 30 s each.
 fuzz-health:

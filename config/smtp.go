@@ -2,6 +2,7 @@ package config
 
 import (
 	"net"
+	"net/netip"
 	"os/user"
 	"strconv"
 	"strings"
@@ -148,10 +149,23 @@ func parseSMTPServer(s string) (string, error) {
 	if err != nil || p < 1 || p > 65535 {
 		return "", errorString("bad port " + strconv.Quote(port) + " (want 1..65535)")
 	}
-	if host == "" {
-		return "", errorString("empty host in " + strconv.Quote(s))
+	if _, err := netip.ParseAddr(host); err != nil && !isHostName(host) {
+		return "", errorString("bad host " + strconv.Quote(host) + " (want an IP address or a host name)")
 	}
 	return net.JoinHostPort(host, strconv.Itoa(p)), nil
+}
+
+// isHostName accepts letters, digits, '-', '_' and '.' (a DNS name).
+func isHostName(h string) bool {
+	if h == "" || len(h) > 253 || strings.HasPrefix(h, ".") || strings.HasPrefix(h, "-") {
+		return false
+	}
+	for _, r := range h {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 // defaultMailFrom is keepalived's notification_email_from default:

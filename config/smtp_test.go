@@ -93,3 +93,21 @@ func TestSMTPErrors(t *testing.T) {
 		}
 	}
 }
+
+// FuzzSMTPServer: smtp_server's parser never panics, and what it returns
+// is a "host:port" it returns unchanged when given again.
+func FuzzSMTPServer(f *testing.F) {
+	for _, s := range []string{"192.0.2.25", "192.0.2.25 587", "mail.example.com:25", "[2001:db8::1]:26", "2001:db8::1 26", "a b c", "[::1", ":25", "host 0"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		hp, err := parseSMTPServer(s)
+		if err != nil {
+			return
+		}
+		again, err := parseSMTPServer(hp)
+		if err != nil || again != hp {
+			t.Fatalf("parseSMTPServer(%q) = %q, then %q, %v", s, hp, again, err)
+		}
+	})
+}
