@@ -41,11 +41,11 @@ smtp_connect_timeout = 5
 smtp_alert = true`, instance{Priority: 200, Version: 3, Advert: fast})
 	d := startLvsd(t, n1, conf)
 	waitOwner(t, vip4, n1, 10*time.Second, 0, n1)
-	msgs := waitMails(t, filepath.Join(md, "new"), 2)
+	waitMails(t, filepath.Join(md, "new"), 2) // BACKUP, MASTER
 	if err := d.stop(t); err != nil {
 		t.Fatalf("stop: %v", err)
 	}
-	msgs = waitMails(t, filepath.Join(md, "new"), 3)
+	msgs := waitMails(t, filepath.Join(md, "new"), 3)
 	var got []string
 	for _, m := range msgs {
 		b, _ := io.ReadAll(m.Body)
