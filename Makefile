@@ -12,9 +12,9 @@ LDFLAGS     := -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.modif
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.7.0
 # Capabilities whose absence fails (instead of skips) a privileged test in
 # `make test`: see integration/testenv.
-HOST_REQUIRE ?= root,netns,keepalived,genhash,nginx,curl,busybox,man,git,ucarp,aiosmtpd
+HOST_REQUIRE ?= root,netns,keepalived,genhash,nginx,curl,busybox,man,git,ucarp,aiosmtpd,dnsmasq,socat
 
-.PHONY: all deps build test test-host test-vm vm-binaries bench-ipvs bench-health bench-config fuzz-health fuzz-config fuzz-ops fuzz-script lint bench bench-vrrp demo fuzz fuzz-convert convert-samples clean deb test-deb test-prometheus fuzz-man fuzz-carp bench-carp
+.PHONY: all deps build test test-host test-vm vm-binaries bench-ipvs bench-health bench-config fuzz-health fuzz-config fuzz-ops fuzz-script lint bench bench-vrrp demo fuzz fuzz-convert convert-samples clean deb test-deb test-prometheus fuzz-man fuzz-carp bench-carp fuzz-journal fuzz-checkers
 
 all: build
 
@@ -69,6 +69,21 @@ bench-ipvs:
 	$(VM) --timeout 900 --mem 2G -e LVSD_REQUIRE=$(VM_REQUIRE) -- \
 		integration/vm/suite.sh ipvs=$(VM_BIN)/ipvs.test -- -test.run '^$$' -test.bench KernelApply -test.benchtime 3x
 
+# bench-director: keepalived and lvsd side by side as directors, on the same
+# generated 1,000 x 10 table in the VM (integration/directorbench): start,
+# memory, idle CPU, reloads, stop, then TCP_CHECK and HTTP_GET on 200 real
+# servers; medians of 3 and the ratio lvsd/keepalived. Smaller or longer:
+# BENCH_DIRECTOR_FLAGS='-director.vs=100 -director.samples=1 -director.checks=0'.
+BENCH_DIRECTOR_FLAGS ?=
+# BENCH_LVSD: the lvsd binary measured (another build: a path under the work tree)
+BENCH_LVSD  ?= $(CURDIR)/$(VM_BIN)/lvsd
+.PHONY: bench-director
+bench-director:
+	$(MAKE) vm-binaries VM_PKGS=integration/directorbench
+	$(VM) --keepalived --timeout 5400 --mem 2G -e LVSD_REQUIRE=$(VM_REQUIRE) -e LVSD_BIN=$(BENCH_LVSD) -- \
+		integration/vm/suite.sh integration/directorbench=$(VM_BIN)/integration_directorbench.test -- \
+		-test.run '^$$' -test.bench '^BenchmarkDirector$$' -test.benchtime 1x -test.timeout 90m -test.v $(BENCH_DIRECTOR_FLAGS)
+
 bench: bench-vrrp bench-health bench-config bench-carp
 
 # bench-carp: failover after a kill, an lvsd CARP pair next to a ucarp pair
@@ -101,7 +116,7 @@ bench-check:
 # CPU per check, then 10,000 real servers checked every second for 5 s
 # through the scheduler (cores used, heap per real server).
 bench-health:
-	$(GO) test -run '^$$' -bench 'HTTPGetCheck|SyscallFloor' -benchtime 3s ./healthcheck/
+	$(GO) test -run '^$$' -bench 'HTTPGetCheck|SyscallFloor|SMTPCheck|DNSCheck|UDPCheck|FileCheck|HTTPGetRegexCheck' -benchtime 3s ./healthcheck/
 	$(GO) test -run '^$$' -bench 'Scheduler10k|SchedulerOverhead' -benchtime 1x -timeout 5m ./healthcheck/
 
 # deb: the Debian package (contrib/debian, built with nfpm) in bin/deb/.
@@ -124,7 +139,7 @@ demo: build
 	bash contrib/install-deps.sh demo
 	bash contrib/demo.sh $(BIN)
 
-fuzz: fuzz-health fuzz-config fuzz-ops fuzz-script fuzz-convert fuzz-man fuzz-carp
+fuzz: fuzz-health fuzz-config fuzz-ops fuzz-script fuzz-convert fuzz-man fuzz-carp fuzz-journal fuzz-checkers fuzz-ipvs
 
 # fuzz-convert: the keepalived configuration reader and converter, 30 s.
 fuzz-convert:
@@ -147,6 +162,15 @@ convert-samples:
 fuzz-man:
 	$(GO) test -run '^$$' -fuzz '^FuzzFromMarkdown$$' -fuzztime 30s ./cmd/lvsd/internal/manpage/
 
+# fuzz-journal: the JOURNAL_STREAM (DEV:INODE) parser, 15 s.
+fuzz-journal:
+	$(GO) test -run '^$$' -fuzz '^FuzzParseStream$$' -fuzztime 15s ./cmd/lvsd/internal/journal/
+
+# fuzz-ipvs: the /proc/net/ip_vs fingerprint of the periodic reconcile, 30 s.
+.PHONY: fuzz-ipvs
+fuzz-ipvs:
+	$(GO) test -run '^$$' -fuzz '^FuzzFingerprintProcIPVS$$' -fuzztime 30s ./ipvs/
+
 # fuzz-ops: the state file reader of lvsd run (restart without outage), 30 s.
 fuzz-ops:
 	$(GO) test -run '^$$' -fuzz '^FuzzStateFile$$' -fuzztime 30s ./cmd/lvsd/
@@ -163,10 +187,14 @@ fuzz-config:
 fuzz-health:
 	for f in FuzzParser FuzzParseArgs; do $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 30s ./healthcheck/genhash/ || exit 1; done
 
+# fuzz-checkers: the dns_check and udp_check reply judges, 30 s each.
+fuzz-checkers:
+	for f in FuzzDNSReply FuzzUDPReply; do $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 30s ./healthcheck/ || exit 1; done
+
 # fuzz-script: the command-line splitter every script of lvsd goes through
 # (vrrp_script, notify, misc_check, notify_up/down, quorum), 30 s.
 fuzz-script:
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 30s ./vrrp/script/
+	$(GO) test -run '^$$' -fuzz '^FuzzSplitCommand$$' -fuzztime 30s ./config/
 
 # fuzz-carp: the CARP frame decoder (ucarp interop) and the ucarp
 # command-line / interfaces converter, 30 s each.

@@ -23,10 +23,12 @@ type decoder struct {
 	// while the file was read (see fastRead).
 	stream *vsStream
 	// arena, when arenaOn, is where nodes come from (see nodes).
-	arena   []node
-	arenaOn bool
-	// schemas caches schemaJoin.
-	schemas map[[2]string]string
+	arena     []node
+	elemArena []elem
+	arenaOn   bool
+	// schemas and schemaCache cache schemaJoin.
+	schemas     map[[2]string]string
+	schemaCache [64]struct{ a, b, s string }
 }
 
 // errorf records an error at the display path path.
@@ -43,6 +45,9 @@ type node struct {
 	// used lists the keys of m the decoder asked for, each once.
 	used    []string
 	usedBuf [4]string // used's first backing store
+	// sig is the signature of m's keys (keySig), once sigOK.
+	sig   uint64
+	sigOK bool
 	// form: the table is an inline-table spelling of a one-line form
 	// (its keys are words of the form, not configuration keys).
 	form bool
@@ -82,8 +87,25 @@ func (d *decoder) nodes(n int) []node {
 	return d.arena[l : l+n]
 }
 
-// resetArena: no node handed out so far is used any more.
-func (d *decoder) resetArena() { d.arena = d.arena[:0] }
+// elems is nodes for list elements.
+func (d *decoder) elems(n int) []elem {
+	if !d.arenaOn {
+		return make([]elem, n)
+	}
+	l := len(d.elemArena)
+	if l+n > cap(d.elemArena) {
+		d.elemArena = make([]elem, 0, max(64, 2*n))
+		l = 0
+	}
+	d.elemArena = d.elemArena[:l+n]
+	return d.elemArena[l : l+n]
+}
+
+// resetArena: no node or elem handed out so far is used any more.
+func (d *decoder) resetArena() {
+	d.arena = d.arena[:0]
+	d.elemArena = d.elemArena[:0]
+}
 
 // use marks key k of n known (when present).
 func (n *node) use(k string) {
@@ -95,6 +117,20 @@ func (n *node) use(k string) {
 // schemaJoin is join for schema paths, which are few: each is made once
 // per decoder.
 func (d *decoder) schemaJoin(a, b string) string {
+	// a direct-mapped cache in front of the map: no hashing of a and b
+	h := (len(a)*3 + len(b)*5) & (len(d.schemaCache) - 1)
+	if b != "" {
+		h = (h + int(b[0])) & (len(d.schemaCache) - 1)
+	}
+	if c := &d.schemaCache[h]; c.s != "" && c.a == a && c.b == b {
+		return c.s
+	}
+	s := d.schemaJoinMap(a, b)
+	d.schemaCache[h] = struct{ a, b, s string }{a, b, s}
+	return s
+}
+
+func (d *decoder) schemaJoinMap(a, b string) string {
 	k := [2]string{a, b}
 	if s, ok := d.schemas[k]; ok {
 		return s
@@ -109,16 +145,27 @@ func (d *decoder) schemaJoin(a, b string) string {
 
 // indexPaths calls f with prefix[0] .. prefix[n-1], which share one
 // allocation.
-func indexPaths(prefix string, n int, f func(i int, path string)) {
+// The prefix is join(base, key), not built on its own.
+func indexPaths(base, key string, n int, f func(i int, path string)) {
+	if !isBare(key) {
+		key = quote(key)
+	}
+	sep := ""
+	if base != "" {
+		sep = "."
+	}
+	plen := len(base) + len(sep) + len(key)
 	size := 0
 	for i := range n {
-		size += len(prefix) + 2 + digits(i)
+		size += plen + 2 + digits(i)
 	}
 	var b strings.Builder
 	b.Grow(size)
 	var num [20]byte
 	for i := range n {
-		b.WriteString(prefix)
+		b.WriteString(base)
+		b.WriteString(sep)
+		b.WriteString(key)
 		b.WriteByte('[')
 		b.Write(strconv.AppendInt(num[:0], int64(i), 10))
 		b.WriteByte(']')
@@ -126,7 +173,7 @@ func indexPaths(prefix string, n int, f func(i int, path string)) {
 	all := b.String()
 	start := 0
 	for i := range n {
-		end := start + len(prefix) + 2 + digits(i)
+		end := start + plen + 2 + digits(i)
 		f(i, all[start:end])
 		start = end
 	}
@@ -175,6 +222,9 @@ func (n *node) get(k string) (any, bool) {
 	if n.d.rec != nil && !n.form {
 		n.d.rec[join(n.schema, k)] = true
 	}
+	if !n.mayHave(k) {
+		return nil, false
+	}
 	v, ok := n.m[k]
 	if !ok {
 		return nil, false
@@ -182,7 +232,7 @@ func (n *node) get(k string) (any, bool) {
 	if !slices.Contains(n.used, k) {
 		n.used = append(n.used, k)
 	}
-	if unsupportedLeaf()[k] {
+	if unsupportedSig()&keySig(k) != 0 && unsupportedLeaf()[k] {
 		sp := join(n.schema, k)
 		if why, ok := notSupported[sp]; ok && !n.form {
 			msg := "not supported yet"
@@ -208,9 +258,42 @@ var unsupportedLeaf = sync.OnceValue(func() map[string]bool {
 
 // has reports whether k is present (it does not mark it known).
 func (n *node) has(k string) bool {
+	if !n.mayHave(k) {
+		return false
+	}
 	_, ok := n.m[k]
 	return ok
 }
+
+// keySig is one bit of a 64-bit signature of a key: cheap to compute,
+// so that most lookups of absent keys (the decoder asks for every key it
+// knows) skip the map.
+func keySig(k string) uint64 {
+	if k == "" {
+		return 1
+	}
+	return 1 << ((uint(len(k))*7 + uint(k[0]) + uint(k[len(k)-1])*3) & 63)
+}
+
+// mayHave reports false when n certainly has no key k.
+func (n *node) mayHave(k string) bool {
+	if !n.sigOK {
+		for key := range n.m {
+			n.sig |= keySig(key)
+		}
+		n.sigOK = true
+	}
+	return n.sig&keySig(k) != 0
+}
+
+// unsupportedSig is the signature of the unsupportedLeaf keys.
+var unsupportedSig = sync.OnceValue(func() uint64 {
+	var sig uint64
+	for k := range unsupportedLeaf() {
+		sig |= keySig(k)
+	}
+	return sig
+})
 
 // finish reports every key of n the decoder did not ask for.
 func (n *node) finish() {
@@ -525,11 +608,11 @@ func (n *node) tables(k string) []*node {
 		n.typeErr(k, v, "array of tables")
 		return nil
 	}
-	return n.d.elemNodes(n.keyPath(k), n.d.schemaJoin(n.schema, k), ms)
+	return n.d.elemNodes(n.path, k, n.d.schemaJoin(n.schema, k), ms)
 }
 
 // elemNodes makes the nodes of the tables of an array, in few allocations.
-func (d *decoder) elemNodes(kp, sp string, ms []map[string]any) []*node {
+func (d *decoder) elemNodes(base, k, sp string, ms []map[string]any) []*node {
 	out := make([]*node, len(ms))
 	nodes := d.nodes(len(ms))
 	total := 0
@@ -542,7 +625,7 @@ func (d *decoder) elemNodes(kp, sp string, ms []map[string]any) []*node {
 	if total > 0 {
 		used = make([]string, total)
 	}
-	indexPaths(kp, len(ms), func(i int, p string) {
+	indexPaths(base, k, len(ms), func(i int, p string) {
 		m := ms[i]
 		t := &nodes[i]
 		*t = node{d: d, path: p, schema: sp, m: m}
@@ -586,9 +669,9 @@ func (n *node) list(k string, single bool) ([]elem, bool) {
 		}
 		return []elem{{path: n.keyPath(k), schema: n.d.schemaJoin(n.schema, k), v: v}}, true
 	}
-	out := make([]elem, len(vs))
+	out := n.d.elems(len(vs))
 	sp := n.d.schemaJoin(n.schema, k)
-	indexPaths(n.keyPath(k), len(vs), func(i int, p string) {
+	indexPaths(n.path, k, len(vs), func(i int, p string) {
 		out[i] = elem{path: p, schema: sp, v: vs[i]}
 	})
 	return out, true

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"net/netip"
 	"os"
 	"time"
@@ -39,6 +40,10 @@ const (
 	DefaultScriptUser         = "root"
 	DefaultSyncDaemonPort     = 8848
 	DefaultHTTPProtocol       = "1.0"
+	DefaultSMTPHelo           = "smtpchecker.keepalived.org"
+	DefaultDNSType            = "SOA"
+	DefaultDNSRetry           = 3 // dns_check; its delay_before_retry defaults to its delay_loop
+	DefaultUDPMaxReply        = 255
 )
 
 var (
@@ -188,7 +193,7 @@ func fillRealServer(rs *RealServer, vs *VirtualServer) {
 }
 
 func defaultCommon(rs *RealServer, vs *VirtualServer, delayBeforeRetry time.Duration) CheckCommon {
-	return CheckCommon{
+	c := CheckCommon{
 		ConnectIP:        rs.IP,
 		ConnectPort:      rs.Port,
 		ConnectTimeout:   DefaultConnectTimeout,
@@ -196,12 +201,36 @@ func defaultCommon(rs *RealServer, vs *VirtualServer, delayBeforeRetry time.Dura
 		DelayBeforeRetry: delayBeforeRetry,
 		DelayLoop:        vs.DelayLoop,
 	}
+	for _, d := range []CheckDefaults{vs.CheckDefaults, rs.CheckDefaults} {
+		if d.RetrySet {
+			c.Retry = d.Retry
+		}
+		if d.DelayBeforeRetrySet {
+			c.DelayBeforeRetry = d.DelayBeforeRetry
+		}
+		if d.WarmupSet {
+			c.Warmup = d.Warmup
+		}
+		if d.ConnectTimeoutSet {
+			c.ConnectTimeout = d.ConnectTimeout
+		}
+		if d.DelayLoopSet {
+			c.DelayLoop = d.DelayLoop
+		}
+	}
+	return c
+}
+
+// inherited reports whether the virtual server or real server sets a
+// checker default (retry, delay_before_retry).
+func inherited(rs *RealServer, vs *VirtualServer, pick func(CheckDefaults) bool) bool {
+	return pick(vs.CheckDefaults) || pick(rs.CheckDefaults)
 }
 
 func defaultHTTPCheck(rs *RealServer, vs *VirtualServer) HTTPCheck {
 	return HTTPCheck{
 		CheckCommon:  defaultCommon(rs, vs, DefaultHTTPDelayRetry),
-		Virtualhost:  vs.Virtualhost,
+		Virtualhost:  cmp.Or(rs.Virtualhost, vs.Virtualhost),
 		HTTPProtocol: DefaultHTTPProtocol,
 	}
 }
@@ -215,11 +244,13 @@ func fillURL(u *URL, c *HTTPCheck) {
 	}
 }
 
-func defaultMiscCheck(vs *VirtualServer) MiscCheck {
+func defaultMiscCheck(rs *RealServer, vs *VirtualServer) MiscCheck {
+	c := defaultCommon(rs, vs, DefaultOtherDelayRetry)
 	return MiscCheck{
-		DelayLoop:        vs.DelayLoop,
-		Retry:            DefaultRetry,
-		DelayBeforeRetry: DefaultOtherDelayRetry,
+		DelayLoop:        c.DelayLoop,
+		Retry:            c.Retry,
+		DelayBeforeRetry: c.DelayBeforeRetry,
+		Warmup:           c.Warmup,
 	}
 }
 

@@ -30,7 +30,9 @@
 // []TrackProcess, TrackFiles []TrackFile, SyncGroups []SyncGroup, Instances
 // []VRRPInstance, VirtualServerGroups []VirtualServerGroup, VirtualServers
 // []VirtualServer}; a VirtualServer holds RealServers, each with Checkers
-// (HTTPGet/SSLGet []HTTPCheck, TCPCheck, PingCheck, MiscCheck).
+// (HTTPGet/SSLGet []HTTPCheck, TCPCheck, PingCheck, MiscCheck, SMTPCheck,
+// DNSCheck, UDPCheck, FileCheck). Package config/trackfile reads the
+// files of track_file for both the VRRP and the checker side.
 //
 // # Errors
 //
@@ -42,6 +44,14 @@
 // behaviour is not built yet (support.go) are rejected with "not supported
 // yet". Host checks (interfaces, scripts) are not done here but by
 // CheckHost, which lvsd check runs.
+//
+// # Reading
+//
+// A single-pass reader (fasttoml.go) reads the TOML subset lvsd files use
+// and decodes each [[virtual_server]] as soon as it is complete; anything it
+// is not sure of goes to BurntSushi/toml, so results and error messages are
+// the same either way (TestFastTOMLAgrees, FuzzFastTOML). The model keeps no
+// reference into the file's bytes.
 //
 // # Concurrency
 //

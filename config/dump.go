@@ -229,6 +229,7 @@ func (w *tomlWriter) virtualServer(vs *VirtualServer) {
 	w.boolean("mh-port", vs.SchedFlags.MHPort)
 	w.boolean("mh-fallback", vs.SchedFlags.MHFallback)
 	w.dur("delay_loop", vs.DelayLoop)
+	w.checkDefaults(&vs.CheckDefaults)
 	w.int("quorum", vs.Quorum)
 	w.int("hysteresis", vs.Hysteresis)
 	w.command("quorum_up", vs.QuorumUp)
@@ -269,6 +270,8 @@ func (w *tomlWriter) virtualServer(vs *VirtualServer) {
 		w.boolean("tunnel_remcsum", rs.TunnelRemCsum)
 		w.boolean("alpha", rs.Alpha)
 		w.boolPtr("smtp_alert", rs.SMTPAlert)
+		w.strOpt("virtualhost", rs.Virtualhost)
+		w.checkDefaults(&rs.CheckDefaults)
 		for _, h := range rs.Checkers.HTTPGet {
 			w.arrayTable("virtual_server.real_server.http_get")
 			w.http(&h, false)
@@ -295,10 +298,17 @@ func (w *tomlWriter) virtualServer(vs *VirtualServer) {
 			w.int("retry", m.Retry)
 			w.dur("delay_before_retry", m.DelayBeforeRetry)
 		}
+		w.moreCheckers(&rs.Checkers)
 	}
 }
 
 func (w *tomlWriter) common(c *CheckCommon) {
+	w.conn(c)
+	w.timings(c)
+}
+
+// conn writes a checker's connection keys (connKeys).
+func (w *tomlWriter) conn(c *CheckCommon) {
 	w.addrOpt("connect_ip", c.ConnectIP)
 	w.int("connect_port", int(c.ConnectPort))
 	w.addrOpt("bindto", c.BindTo)
@@ -310,6 +320,10 @@ func (w *tomlWriter) common(c *CheckCommon) {
 	if c.FWMark != 0 {
 		w.int("fwmark", int(c.FWMark))
 	}
+}
+
+// timings writes a checker's other common keys.
+func (w *tomlWriter) timings(c *CheckCommon) {
 	w.dur("warmup", c.Warmup)
 	w.int("retry", c.Retry)
 	w.dur("delay_before_retry", c.DelayBeforeRetry)
@@ -324,6 +338,7 @@ func (w *tomlWriter) http(h *HTTPCheck, ssl bool) {
 	if ssl {
 		w.boolean("enable_sni", h.EnableSNI)
 	}
+	w.httpMore(h, ssl)
 	var us []string
 	for _, u := range h.URLs {
 		parts := []string{"path = " + quote(u.Path)}
@@ -342,6 +357,7 @@ func (w *tomlWriter) http(h *HTTPCheck, ssl bool) {
 		if u.Virtualhost != "" {
 			parts = append(parts, "virtualhost = "+quote(u.Virtualhost))
 		}
+		parts = urlMore(parts, &u, ssl)
 		us = append(us, "{ "+strings.Join(parts, ", ")+" }")
 	}
 	w.raw("url", "["+strings.Join(us, ", ")+"]")

@@ -155,8 +155,28 @@ func TestErrors(t *testing.T) {
 			"t.toml:7:8: virtual_server[0].real_server[0].http_get[0].url[0]: missing key path"}},
 		{"enable_sni on http_get", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 80\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.http_get]]\nurl = [{ path = \"/\" }]\nenable_sni = true\n", []string{
 			"t.toml:8:1: virtual_server[0].real_server[0].http_get[0].enable_sni: only for ssl_get"}},
-		{"smtp_check not supported", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 25\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.smtp_check]]\n", []string{
-			"t.toml:6:30: virtual_server[0].real_server[0].smtp_check: not supported yet"}},
+		{"bfd_check not supported", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 25\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.bfd_check]]\n", []string{
+			"t.toml:6:30: virtual_server[0].real_server[0].bfd_check: not supported yet"}},
+		{"smtp_check helo_name with a line break", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 25\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.smtp_check]]\nhelo_name = \"a\\r\\nMAIL\"\n", []string{
+			"t.toml:7:1: virtual_server[0].real_server[0].smtp_check[0].helo_name: contains a line break"}},
+		{"dns_check bad type", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 53\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.dns_check]]\ntype = \"PTR\"\n", []string{
+			"t.toml:7:1: virtual_server[0].real_server[0].dns_check[0].type: unknown value \"PTR\" (allowed: A, NS, CNAME, SOA, MX, TXT, AAAA)"}},
+		{"dns_check empty label", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 53\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.dns_check]]\nname = \"a..b\"\n", []string{
+			"t.toml:7:1: virtual_server[0].real_server[0].dns_check[0].name: \"a..b\" has an empty label"}},
+		{"udp_check bad hex", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 53\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.udp_check]]\npayload = \"0g\"\n", []string{
+			"t.toml:7:1: virtual_server[0].real_server[0].udp_check[0].payload: \"0g\": 'g' is not a hex digit"}},
+		{"udp_check min above max", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 53\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.udp_check]]\nmin_reply_length = 10\nmax_reply_length = 5\n", []string{
+			"t.toml:7:1: virtual_server[0].real_server[0].udp_check[0].min_reply_length: 10 above max_reply_length 5 (the check would always fail)"}},
+		{"regex RE2 cannot express", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 80\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.http_get]]\nurl = [{ path = \"/\", regex = \"(?=x)\" }]\n", []string{
+			"t.toml:7:22: virtual_server[0].real_server[0].http_get[0].url[0].regex: \"(?=x)\" cannot be compiled by Go's RE2 (keepalived uses PCRE2; RE2 has no back-references, look-around, possessive or atomic groups): error parsing regexp: invalid or unsupported Perl syntax: `(?=`"}},
+		{"regex option RE2 cannot express", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 80\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.http_get]]\nurl = [{ path = \"/\", regex = \"x\", regex_options = [\"extended\"] }]\n", []string{
+			"t.toml:7:35: virtual_server[0].real_server[0].http_get[0].url[0].regex_options: regex_options: extended cannot be expressed in Go's RE2 (RE2 has no extended (x) mode: remove the white space and comments from the pattern)"}},
+		{"regex_no_match without regex", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 80\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.http_get]]\nurl = [{ path = \"/\", regex_no_match = true }]\n", []string{
+			"t.toml:7:22: virtual_server[0].real_server[0].http_get[0].url[0].regex_no_match: needs regex"}},
+		{"sni_name on http_get", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 80\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.http_get]]\nsni_name = \"x\"\nurl = [{ path = \"/\" }]\n", []string{
+			"t.toml:7:1: virtual_server[0].real_server[0].http_get[0].sni_name: only for ssl_get"}},
+		{"smtp_check host unknown key", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 25\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.smtp_check]]\n[[virtual_server.real_server.smtp_check.host]]\nretry = 3\n", []string{
+			"t.toml:8:1: virtual_server[0].real_server[0].smtp_check[0].host[0].retry: unknown key"}},
 		{"float for integer", baseInstance + "priority = 100.5\n", []string{
 			"t.toml:6:1: vrrp_instance[0].priority: wrong type float, want integer"}},
 		{"huge duration", baseInstance + "preempt_delay = 1e300\n", []string{

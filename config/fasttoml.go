@@ -37,24 +37,34 @@ type fkid struct {
 type farray struct {
 	parent map[string]any
 	key    string
-	last   *ftable // headers reach only the last element
 	maps   []map[string]any
-	stale  bool
+	// Headers reach only the last element: its map and children.
+	lastM    map[string]any
+	lastKids []fkid
+	stale    bool
 }
 
 type fastReader struct {
 	src  []byte
 	i    int
 	root *ftable
-	cur  *ftable
-	strs map[string]string
+	cur  map[string]any // the table key = value lines go to
+	// depth is the nesting of arrays and inline tables being read.
+	depth    int
+	strs     map[string]string
+	keyCache [256]string
+	vals     map[string]any // boxed string values
+	ints     map[int64]any  // boxed integers
 	// streaming: every complete element of the top-level array of tables
 	// streamKey is handed to stream and then dropped from the tree.
 	streamKey string
 	stream    func(map[string]any)
 	streamArr *farray
-	// free holds the emptied maps of streamed elements, for reuse.
-	free []map[string]any
+	// free holds the emptied maps of streamed elements, for reuse;
+	// freeArrays their arrays, elemArrays those of the current element.
+	free       []map[string]any
+	freeArrays []*farray
+	elemArrays []*farray
 	// stale lists the arrays whose value in their parent map is older
 	// than their last append; flush brings them up to date.
 	stale []*farray
@@ -106,8 +116,22 @@ func (r *fastReader) recycleValue(v any) {
 	}
 }
 
-func (r *fastReader) newArray(parent map[string]any, key string) *farray {
-	return &farray{parent: parent, key: key}
+// newArray makes an array of tables; inStream: inside the streamed
+// element, so it is reused once that is decoded.
+func (r *fastReader) newArray(parent map[string]any, key string, inStream bool) *farray {
+	if !inStream {
+		return &farray{parent: parent, key: key}
+	}
+	var a *farray
+	if n := len(r.freeArrays); n > 0 {
+		a = r.freeArrays[n-1]
+		r.freeArrays = r.freeArrays[:n-1]
+	} else {
+		a = &farray{}
+	}
+	a.parent, a.key = parent, key
+	r.elemArrays = append(r.elemArrays, a)
+	return a
 }
 
 // flush stores every array's elements in its parent map.
@@ -126,6 +150,14 @@ func (r *fastReader) emit(i int) {
 	r.stream(a.maps[i])
 	r.recycle(a.maps[i])
 	a.maps[i] = nil
+	// flush left none of the element's arrays stale, and nothing else
+	// refers to them once the header that called emit moves on.
+	for _, e := range r.elemArrays {
+		clear(e.maps)
+		*e = farray{maps: e.maps[:0], lastKids: e.lastKids[:0]}
+		r.freeArrays = append(r.freeArrays, e)
+	}
+	r.elemArrays = r.elemArrays[:0]
 }
 
 // fastTOML reads data into the tree toml.Decode makes, or reports false
@@ -145,15 +177,16 @@ func fastTOML(data []byte, streamKey string, stream func(map[string]any)) (map[s
 	if !ascii && !utf8.Valid(data) {
 		return nil, false
 	}
-	r := &fastReader{src: data, strs: map[string]string{}, streamKey: streamKey, stream: stream}
+	r := &fastReader{src: data, strs: map[string]string{}, vals: map[string]any{}, ints: map[int64]any{},
+		streamKey: streamKey, stream: stream}
 	r.root = r.newTable()
-	r.cur = r.root
+	r.cur = r.root.m
 	if !r.document() {
 		return nil, false
 	}
 	if a := r.streamArr; a != nil && len(a.maps) > 0 {
 		r.emit(len(a.maps) - 1)
-		a.last = nil
+		a.lastM = nil
 	}
 	r.flush()
 	return r.root.m, true
@@ -220,7 +253,7 @@ func (r *fastReader) document() bool {
 				return false
 			}
 		default:
-			if !r.keyValue(r.cur.m) || !r.lineEnd() {
+			if !r.keyValue(r.cur) || !r.lineEnd() {
 				return false
 			}
 		}
@@ -244,6 +277,37 @@ func (r *fastReader) intern(b []byte) string {
 	return s
 }
 
+// internValue is intern for a string value: the boxed value is shared too
+// (boxing a string allocates).
+func (r *fastReader) internValue(b []byte) any {
+	if len(b) > 32 {
+		return string(b)
+	}
+	if v, ok := r.vals[string(b)]; ok {
+		return v
+	}
+	var v any = string(b)
+	if len(r.vals) < 256 {
+		r.vals[string(b)] = v
+	}
+	return v
+}
+
+// intValue boxes v, sharing the boxes of repeated values.
+func (r *fastReader) intValue(v int64) any {
+	if v >= 0 && v < 256 {
+		return v // the runtime boxes these without allocating
+	}
+	if b, ok := r.ints[v]; ok {
+		return b
+	}
+	var b any = v
+	if len(r.ints) < 256 {
+		r.ints[v] = b
+	}
+	return b
+}
+
 func isBareByte(c byte) bool {
 	return c == '_' || c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
@@ -257,7 +321,15 @@ func (r *fastReader) bareKey() (string, bool) {
 	if r.i == start {
 		return "", false
 	}
-	return r.intern(r.src[start:r.i]), true
+	b := r.src[start:r.i]
+	// keys repeat: a direct-mapped cache spares hashing them
+	h := (len(b)*7 + int(b[0]) + int(b[len(b)-1])*3) & (len(r.keyCache) - 1)
+	if c := r.keyCache[h]; c == string(b) {
+		return c, true
+	}
+	k := r.intern(b)
+	r.keyCache[h] = k
+	return k, true
 }
 
 func (r *fastReader) header() bool {
@@ -296,7 +368,7 @@ func (r *fastReader) header() bool {
 		}
 		break
 	}
-	t := r.root
+	t := tref{r.root.m, &r.root.kids}
 	for _, k := range keys[:n-1] {
 		kid := t.kid(k)
 		switch {
@@ -306,15 +378,15 @@ func (r *fastReader) header() bool {
 			}
 			nt := r.newTable()
 			t.m[k] = nt.m
-			t.kids = append(t.kids, fkid{key: k, t: nt})
-			t = nt
+			*t.kids = append(*t.kids, fkid{key: k, t: nt})
+			t = tref{nt.m, &nt.kids}
 		case kid.t != nil:
-			t = kid.t
+			t = tref{kid.t.m, &kid.t.kids}
 		default:
-			t = kid.arr.last
-			if t == nil {
+			if kid.arr.lastM == nil {
 				return false // streamed away; cannot happen for a complete element
 			}
+			t = tref{kid.arr.lastM, &kid.arr.lastKids}
 		}
 	}
 	last := keys[n-1]
@@ -328,8 +400,8 @@ func (r *fastReader) header() bool {
 		}
 		nt := r.newTable()
 		t.m[last] = nt.m
-		t.kids = append(t.kids, fkid{key: last, t: nt})
-		r.cur = nt
+		*t.kids = append(*t.kids, fkid{key: last, t: nt})
+		r.cur = nt.m
 		return true
 	}
 	var a *farray
@@ -338,10 +410,10 @@ func (r *fastReader) header() bool {
 		if _, ok := t.m[last]; ok {
 			return false
 		}
-		a = r.newArray(t.m, last)
+		a = r.newArray(t.m, last, n > 1 && r.streamArr != nil && keys[0] == r.streamKey)
 		t.m[last] = nil // the key is taken; flush stores the elements
-		t.kids = append(t.kids, fkid{key: last, arr: a})
-		if t == r.root && last == r.streamKey && r.stream != nil {
+		*t.kids = append(*t.kids, fkid{key: last, arr: a})
+		if t.kids == &r.root.kids && last == r.streamKey && r.stream != nil {
 			r.streamArr = a
 		}
 	case kid.arr != nil:
@@ -352,21 +424,31 @@ func (r *fastReader) header() bool {
 	if a == r.streamArr && len(a.maps) > 0 {
 		r.emit(len(a.maps) - 1)
 	}
-	nt := r.newTable()
-	a.last = nt
-	a.maps = append(a.maps, nt.m)
+	// A new element: only the last one can be reached by later headers,
+	// so one kids slice per array serves all its elements.
+	m := r.newMap()
+	a.lastM = m
+	a.lastKids = a.lastKids[:0]
+	a.maps = append(a.maps, m)
 	if !a.stale {
 		a.stale = true
 		r.stale = append(r.stale, a)
 	}
-	r.cur = nt
+	r.cur = m
 	return true
 }
 
-func (t *ftable) kid(k string) *fkid {
-	for i := range t.kids {
-		if t.kids[i].key == k {
-			return &t.kids[i]
+// tref is the table a header walks through: its map and its header-made
+// children.
+type tref struct {
+	m    map[string]any
+	kids *[]fkid
+}
+
+func (t tref) kid(k string) *fkid {
+	for i := range *t.kids {
+		if (*t.kids)[i].key == k {
+			return &(*t.kids)[i]
 		}
 	}
 	return nil
@@ -407,8 +489,12 @@ func (r *fastReader) delim() bool {
 	return false
 }
 
+// maxDepth bounds the nesting of arrays and inline tables the fast reader
+// follows; deeper documents go to the full parser.
+const maxDepth = 32
+
 func (r *fastReader) value() (any, bool) {
-	if r.eof() {
+	if r.eof() || r.depth > maxDepth {
 		return nil, false
 	}
 	switch c := r.src[r.i]; {
@@ -482,7 +568,7 @@ func (r *fastReader) number() (any, bool) {
 	if r.src[start] == '-' {
 		v = -v
 	}
-	return v, true
+	return r.intValue(v), true
 }
 
 // basicString reads a one-line "..." string with the simple escapes.
@@ -495,9 +581,9 @@ func (r *fastReader) basicString() (any, bool) {
 			if r.i == start && r.i+1 < len(r.src) && r.src[r.i+1] == '"' {
 				return nil, false // """ multi-line
 			}
-			s := r.intern(r.src[start:r.i])
+			v := r.internValue(r.src[start:r.i])
 			r.i++
-			return s, true
+			return v, true
 		case '\\':
 			return r.escapedString(start)
 		case '\n':
@@ -562,9 +648,9 @@ func (r *fastReader) literalString() (any, bool) {
 			if r.i == start && r.i+1 < len(r.src) && r.src[r.i+1] == '\'' {
 				return nil, false // ''' multi-line
 			}
-			s := r.intern(r.src[start:r.i])
+			v := r.internValue(r.src[start:r.i])
 			r.i++
-			return s, true
+			return v, true
 		case '\n':
 			return nil, false
 		}
@@ -574,6 +660,8 @@ func (r *fastReader) literalString() (any, bool) {
 }
 
 func (r *fastReader) array() (any, bool) {
+	r.depth++
+	defer func() { r.depth-- }()
 	r.i++
 	out := make([]any, 0, 2)
 	for {
@@ -608,6 +696,8 @@ func (r *fastReader) array() (any, bool) {
 
 // inlineTable reads a one-line { k = v, ... } without a trailing comma.
 func (r *fastReader) inlineTable() (any, bool) {
+	r.depth++
+	defer func() { r.depth-- }()
 	r.i++
 	m := r.newMap()
 	r.skipBlank()

@@ -115,6 +115,9 @@ var fastCases = []string{
 	"[[virtual_server]]\nip = \"10.0.0.1\"\n[global]\n[virtual_server.x]\n[[virtual_server]]\n[[virtual_server.real_server]]\n",
 	"[[virtual_server]]\n[[virtual_server]]\nip = 1\n[virtual_server]\n",
 	"virtual_server = [{ip = 1}]\n[[virtual_server]]\n",
+	strings.Repeat("[", 40) + strings.Repeat("]", 40),
+	"a = " + strings.Repeat("[", 40) + strings.Repeat("]", 40) + "\n",
+	"a = " + strings.Repeat("[", 20) + strings.Repeat("]", 20) + "\n",
 	// errors of streamed virtual servers among the others, in file order
 	"[[virtual_server]]\nip = \"10.0.0.1\"\nport = 80\nbogus = 1\n[[vrrp_instance]]\nname = \"x\"\n" +
 		"[[virtual_server]]\nip = \"bad\"\nport = 80\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\nweight = 99999\nzzz = 1\n" +

@@ -9,23 +9,17 @@ import (
 	"os/user"
 	"path/filepath"
 	"strings"
-
-	"github.com/lvsd/lvsd/vrrp/script"
 )
 
-// Args is the command line split into words by script.Parse (keepalived's
+// Args is the command line split into words by SplitCommand (keepalived's
 // quoting and escapes); nil when the line does not parse.
 func (c Command) Args() []string {
-	words, err := script.Parse(c.Line)
+	words, err := SplitCommand(c.Line)
 	if err != nil {
 		return nil
 	}
 	return words
 }
-
-// FileInfo is what the host checks need to know about a file (mode and
-// owner); enable_script_security judges it with script.Unsafe.
-type FileInfo = script.FileInfo
 
 // Host is the machine lvsd check looks at: interfaces, files and users.
 // OSHost is the real one; tests use a fake.
@@ -50,7 +44,7 @@ func (OSHost) InterfaceExists(name string) bool {
 	return err == nil
 }
 
-func (OSHost) Stat(path string) (FileInfo, error) { return script.Stat(path) }
+func (OSHost) Stat(path string) (FileInfo, error) { return StatFile(path) }
 
 func (OSHost) LookPath(file string) (string, error) { return exec.LookPath(file) }
 
@@ -169,6 +163,18 @@ func (hc *hostCheck) run() {
 			for k, h := range rs.Checkers.PingCheck {
 				hc.iface(fmt.Sprintf("%s.ping_check[%d].bind_if", rb, k), h.BindIf, vmacs)
 			}
+			for k, h := range rs.Checkers.SMTPCheck {
+				hc.iface(fmt.Sprintf("%s.smtp_check[%d].bind_if", rb, k), h.BindIf, vmacs)
+				for l, ho := range h.Hosts {
+					hc.iface(fmt.Sprintf("%s.smtp_check[%d].host[%d].bind_if", rb, k, l), ho.BindIf, vmacs)
+				}
+			}
+			for k, h := range rs.Checkers.DNSCheck {
+				hc.iface(fmt.Sprintf("%s.dns_check[%d].bind_if", rb, k), h.BindIf, vmacs)
+			}
+			for k, h := range rs.Checkers.UDPCheck {
+				hc.iface(fmt.Sprintf("%s.udp_check[%d].bind_if", rb, k), h.BindIf, vmacs)
+			}
 		}
 	}
 	hc.carp(vmacs) // carp.go
@@ -200,8 +206,8 @@ func (hc *hostCheck) script(path string, cmd Command) {
 	if cmd.IsZero() {
 		return
 	}
-	args, err := script.Parse(cmd.Line)
-	if errors.Is(err, script.ErrEmpty) {
+	args, err := SplitCommand(cmd.Line)
+	if errors.Is(err, ErrEmptyCommand) {
 		hc.err.errorf(path, "empty command line")
 		return
 	}
@@ -245,8 +251,8 @@ func (hc *hostCheck) script(path string, cmd Command) {
 	}
 	// The file and every directory above it must be changeable by root
 	// only: owned by root, not writable by a non-root group or by others.
-	var insecure *script.InsecureError
-	switch err := script.CheckSecureStat(prog, hc.h.Stat); {
+	var insecure *InsecureScriptError
+	switch err := CheckScriptSecureStat(prog, hc.h.Stat); {
 	case errors.As(err, &insecure):
 		hc.err.errorf(path, "%v (enable_script_security)", insecure)
 	case err != nil:

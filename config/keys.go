@@ -17,6 +17,10 @@ var allKeys = sync.OnceValue(func() map[string]bool {
 		"tcp_check":  []map[string]any{m()},
 		"ping_check": []map[string]any{m()},
 		"misc_check": []map[string]any{m()},
+		"smtp_check": []map[string]any{{"host": []map[string]any{m()}}},
+		"dns_check":  []map[string]any{m()},
+		"udp_check":  []map[string]any{m()},
+		"file_check": []map[string]any{m()},
 	}
 	probe := map[string]any{
 		"global":               map[string]any{"lvs_sync_daemon": m(), "lvs_timeouts": m()},

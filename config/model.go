@@ -334,7 +334,27 @@ type VirtualServer struct {
 	VRRPInstance string // vrrp_instance: the instance ha_suspend follows
 	SMTPAlert    *bool  // smtp_alert; nil: the global default (SMTP.AlertChecker)
 
+	// CheckDefaults: retry, delay_before_retry, warmup, connect_timeout
+	// for every checker below (keepalived 2.x); delay_loop is DelayLoop.
+	CheckDefaults CheckDefaults
+
 	RealServers []RealServer // real_server
+}
+
+// CheckDefaults are checker options set on a virtual_server or
+// real_server for the checkers below it; a checker's own value wins, a
+// real server's wins over its virtual server's.
+type CheckDefaults struct {
+	Retry               int           // retry
+	RetrySet            bool          //
+	DelayBeforeRetry    time.Duration // delay_before_retry
+	DelayBeforeRetrySet bool          //
+	Warmup              time.Duration // warmup
+	WarmupSet           bool          //
+	ConnectTimeout      time.Duration // connect_timeout
+	ConnectTimeoutSet   bool          //
+	DelayLoop           time.Duration // delay_loop (real_server only)
+	DelayLoopSet        bool          //
 }
 
 // Name is the name every part of lvsd gives the virtual server — in the
@@ -379,6 +399,11 @@ type RealServer struct {
 	TunnelRemCsum    bool       // tunnel_remcsum
 	Alpha            bool       // alpha (inherits the virtual server's)
 	SMTPAlert        *bool      // smtp_alert; nil: the global default (SMTP.AlertChecker)
+	Virtualhost      string     // virtualhost: default for its http_get/ssl_get, "" = the virtual server's
+
+	// CheckDefaults: retry, delay_before_retry, warmup, connect_timeout,
+	// delay_loop for its checkers (over the virtual server's).
+	CheckDefaults CheckDefaults
 
 	Checkers Checkers
 }
@@ -390,11 +415,16 @@ type Checkers struct {
 	TCPCheck  []TCPCheck  // tcp_check
 	PingCheck []PingCheck // ping_check
 	MiscCheck []MiscCheck // misc_check
+	SMTPCheck []SMTPCheck // smtp_check (one per legacy host block)
+	DNSCheck  []DNSCheck  // dns_check
+	UDPCheck  []UDPCheck  // udp_check
+	FileCheck []FileCheck // file_check
 }
 
 // Len is the number of checkers.
 func (c Checkers) Len() int {
-	return len(c.HTTPGet) + len(c.SSLGet) + len(c.TCPCheck) + len(c.PingCheck) + len(c.MiscCheck)
+	return len(c.HTTPGet) + len(c.SSLGet) + len(c.TCPCheck) + len(c.PingCheck) + len(c.MiscCheck) +
+		len(c.SMTPCheck) + len(c.DNSCheck) + len(c.UDPCheck) + len(c.FileCheck)
 }
 
 // CheckCommon holds the keys every network checker has. After Load
@@ -421,7 +451,10 @@ type HTTPCheck struct {
 	URLs         []URL  // url (at least one)
 	Virtualhost  string // virtualhost; default the virtual server's
 	HTTPProtocol string // http_protocol: "1.0" (default), "1.0C", "1.1"
-	EnableSNI    bool   // enable_sni (ssl_get)
+	EnableSNI    bool   // enable_sni (ssl_get; set too by sni_name)
+	SNIName      string // sni_name (ssl_get): the SNI sent, "" = the virtual host
+	TLSCompliant bool   // tls_compliant (ssl_get): end with a TLS close_notify
+	FastRecovery bool   // fast_recovery: lvsd checks every url in one round anyway
 }
 
 // URL is one url of an HTTP checker.
@@ -430,6 +463,15 @@ type URL struct {
 	Digest      string        // digest: 32 lower-case hex digits of the body's MD5, "" = not checked
 	StatusCodes []StatusRange // status_code, default [{200, 299}]
 	Virtualhost string        // virtualhost; default the checker's
+
+	Regex          string   // regex: a pattern (Go RE2 syntax) the body must match, "" = none
+	RegexNoMatch   bool     // regex_no_match: up when the body does not match
+	RegexOptions   []string // regex_options: keepalived's PCRE2 option names RE2 can express
+	RegexMinOffset int      // regex_min_offset: a match starts at or after this body offset
+	RegexMaxOffset int      // regex_max_offset: ... and at or before this one (when RegexMaxSet)
+	RegexMaxSet    bool     // regex_max_offset is set
+	RegexStack     [2]int   // regex_stack START MAX: PCRE2 JIT stack; RE2 needs none (no effect)
+	TLSCompliant   bool     // tls_compliant (ssl_get): this url ends with a TLS close_notify
 }
 
 // StatusRange is an inclusive range of HTTP status codes.
@@ -446,6 +488,65 @@ type TCPCheck struct {
 // PingCheck is a ping_check checker (ICMP echo to ConnectIP).
 type PingCheck struct {
 	CheckCommon
+}
+
+// SMTPCheck is an smtp_check checker: the 220 banner, HELO HeloName, a 250
+// reply, QUIT. Each legacy host block is one more target checked with the
+// same helo_name and timings (keepalived 2.x makes a checker of each).
+type SMTPCheck struct {
+	CheckCommon
+	HeloName string        // helo_name, default DefaultSMTPHelo
+	Hosts    []CheckCommon // host: only the connection keys are set, the rest is the checker's
+	// HostsOnly: there are hosts and the checker sets no connection key of
+	// its own, so its own target (the real server) is not checked.
+	HostsOnly bool
+}
+
+// Targets returns the connection settings of every target the checker
+// checks (its own unless HostsOnly, then each host's), each with the
+// checker's timings.
+func (c SMTPCheck) Targets() []CheckCommon {
+	var out []CheckCommon
+	if !c.HostsOnly {
+		out = append(out, c.CheckCommon)
+	}
+	for _, h := range c.Hosts {
+		t := c.CheckCommon
+		t.ConnectIP, t.ConnectPort, t.BindTo, t.BindPort, t.BindIf, t.ConnectTimeout, t.FWMark =
+			h.ConnectIP, h.ConnectPort, h.BindTo, h.BindPort, h.BindIf, h.ConnectTimeout, h.FWMark
+		out = append(out, t)
+	}
+	return out
+}
+
+// DNSCheck is a dns_check checker: one query over UDP; a reply with the
+// query's id and rcode NOERROR is up.
+type DNSCheck struct {
+	CheckCommon
+	Type string // type: A, NS, CNAME, SOA (default), MX, TXT or AAAA
+	Name string // name: the name queried, default "" (the root, ".")
+}
+
+// UDPCheck is a udp_check checker: one datagram sent; an ICMP unreachable
+// is down; with RequireReply a reply within connect_timeout must come and
+// match.
+type UDPCheck struct {
+	CheckCommon
+	Payload        []byte // payload (hex), nil = keepalived's 32-byte default
+	RequireReply   bool   // require_reply (set too by reply)
+	Reply          []byte // reply (hex, x = any nibble): the reply's first bytes
+	ReplyMask      []byte // bits of Reply that are wildcards (nil: none)
+	MinReplyLength int    // min_reply_length, default 0
+	MaxReplyLength int    // max_reply_length, default 255
+}
+
+// FileCheck is a file_check checker: a [[track_file]]'s number drives the
+// real server's weight (keepalived's FILE_CHECK).
+type FileCheck struct {
+	TrackFile     string // track_file: the name of a [[track_file]] (required)
+	File          string // that track_file's file (filled in by Load)
+	Weight        int    // weight -65535..65535, default the track_file's weight
+	WeightReverse bool   // weight "N reverse" / reverse, default the track_file's
 }
 
 // MiscCheck is a misc_check checker: a script whose exit status decides.

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net/netip"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -184,6 +185,9 @@ func parseRoute(w []string) (Route, error) {
 			}
 			r.Scope = val
 		case "proto":
+			if _, ok := RouteProtocol(val); !ok {
+				return r, fmt.Errorf("unknown route protocol %q (a number 0..255 or one of: %s)", val, strings.Join(routeProtocolNames(), ", "))
+			}
 			r.Protocol = val
 		}
 	}
@@ -360,4 +364,39 @@ func parseStatus(s string) (StatusRange, error) {
 		return StatusRange{}, fmt.Errorf("bad status code %q (want 100..599 or a range such as \"300-399\")", s)
 	}
 	return StatusRange{Min: a, Max: b}, nil
+}
+
+// routeProtocols are ip(8)'s route protocol names (/etc/iproute2/rt_protos)
+// and their RTPROT_* numbers.
+var routeProtocols = map[string]uint8{
+	"unspec": 0, "redirect": 1, "kernel": 2, "boot": 3, "static": 4,
+	"gated": 8, "ra": 9, "mrt": 10, "zebra": 11, "bird": 12, "dnrouted": 13,
+	"xorp": 14, "ntk": 15, "dhcp": 16, "keepalived": 18, "babel": 42,
+	"openr": 99, "bgp": 186, "isis": 187, "ospf": 188, "rip": 189, "eigrp": 192,
+}
+
+// RouteProtocol returns the RTPROT_* number of a virtual_routes proto value:
+// a number 0..255 or one of ip(8)'s names. The empty string is "boot", as
+// for ip route add.
+func RouteProtocol(s string) (uint8, bool) {
+	if s == "" {
+		return routeProtocols["boot"], true
+	}
+	if n, ok := routeProtocols[strings.ToLower(s)]; ok {
+		return n, true
+	}
+	n, err := strconv.ParseUint(s, 10, 8)
+	if err != nil {
+		return 0, false
+	}
+	return uint8(n), true
+}
+
+func routeProtocolNames() []string {
+	names := make([]string, 0, len(routeProtocols))
+	for k := range routeProtocols {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
 }

@@ -152,6 +152,14 @@ interface = "eth0"
 vhid = 10
 pass = "p"
 addr = "10.0.0.9"
+[[virtual_server.real_server.smtp_check]]
+connect_port = 25
+[[virtual_server.real_server.smtp_check.host]]
+connect_ip = "10.0.0.3"
+[[virtual_server.real_server.dns_check]]
+connect_port = 53
+[[virtual_server.real_server.udp_check]]
+connect_port = 53
 `
 
 // TestReferenceDefaults: every default REFERENCE.md writes as a TOML

@@ -136,7 +136,7 @@ func (d *decoder) decodeGlobal(n *node, g *Global) {
 	if (g.SSLCertificate == "") != (g.SSLKey == "") {
 		d.errorf(n.path, "ssl_certificate and ssl_key go together (give both or neither)")
 	}
-	d.decodeSMTP(n, &g.SMTP)
+	d.decodeMail(n, &g.SMTP)
 	fillGlobal(g, setFn(n))
 	n.finish()
 }
@@ -633,6 +633,7 @@ func (d *decoder) decodeVS(n *node) VirtualServer {
 	n.boolean("omega", &vs.Omega)
 	n.boolean("ha_suspend", &vs.HASuspend)
 	n.nonEmpty("virtualhost", &vs.Virtualhost)
+	d.checkDefaults(n, &vs.CheckDefaults, false)
 	if v, ok := n.get("sorry_server"); ok {
 		var w []string
 		switch x := v.(type) {
@@ -732,6 +733,8 @@ func (d *decoder) decodeRS(n *node, vs *VirtualServer) RealServer {
 	n.boolean("tunnel_remcsum", &rs.TunnelRemCsum)
 	n.boolean("alpha", &rs.Alpha)
 	rs.SMTPAlert = n.optBool("smtp_alert")
+	n.nonEmpty("virtualhost", &rs.Virtualhost)
+	d.checkDefaults(n, &rs.CheckDefaults, true)
 	fillRealServer(&rs, vs)
 	if rs.TunnelType != "" && rs.LBKind != "TUN" && n.has("tunnel_type") {
 		d.errorf(n.keyPath("tunnel_type"), "needs lb_kind (or lvs_method) TUN")
@@ -775,9 +778,10 @@ func (d *decoder) decodeRS(n *node, vs *VirtualServer) RealServer {
 		rs.Checkers.PingCheck = append(rs.Checkers.PingCheck, c)
 	}
 	for _, t := range n.tables("misc_check") {
-		rs.Checkers.MiscCheck = append(rs.Checkers.MiscCheck, d.decodeMisc(t, vs))
+		rs.Checkers.MiscCheck = append(rs.Checkers.MiscCheck, d.decodeMisc(t, &rs, vs))
 	}
-	for _, k := range []string{"smtp_check", "dns_check", "udp_check", "bfd_check", "file_check"} {
+	d.decodeMoreCheckers(n, &rs, vs, needPort)
+	for _, k := range []string{"bfd_check"} {
 		n.get(k) // reported as not supported yet when present
 	}
 	n.finish()
@@ -792,28 +796,12 @@ func fam(a interface{ Is4() bool }) int {
 }
 
 func (d *decoder) decodeCommon(n *node, c *CheckCommon) {
-	n.addr("connect_ip", &c.ConnectIP)
-	var cp int
-	if n.integer("connect_port", &cp, 1, 65535) {
-		c.ConnectPort = uint16(cp)
-	}
-	n.addr("bindto", &c.BindTo)
-	n.port("bind_port", &c.BindPort)
-	if n.nonEmpty("bind_if", &c.BindIf) {
-		if err := checkIfName(c.BindIf); err != nil {
-			d.errorf(n.keyPath("bind_if"), "%v", err)
-		}
-	}
-	n.duration("connect_timeout", &c.ConnectTimeout, time.Millisecond, maxDur)
-	n.fwmark("fwmark", &c.FWMark)
+	d.decodeConn(n, c)
 	n.duration("warmup", &c.Warmup, 0, maxDur)
 	n.integer("retry", &c.Retry, 0, math.MaxInt32)
 	n.duration("delay_before_retry", &c.DelayBeforeRetry, 0, maxDur)
 	n.duration("delay_loop", &c.DelayLoop, 10*time.Millisecond, maxDur)
 	n.boolean("log_all_failures", &c.LogAllFailures)
-	if c.BindTo.IsValid() && c.ConnectIP.IsValid() && c.BindTo.Is4() != c.ConnectIP.Is4() {
-		d.errorf(n.keyPath("bindto"), "IPv%d source for IPv%d target %s", fam(c.BindTo), fam(c.ConnectIP), c.ConnectIP)
-	}
 }
 
 func (d *decoder) decodeHTTP(n *node, rs *RealServer, vs *VirtualServer, ssl bool) HTTPCheck {
@@ -827,6 +815,7 @@ func (d *decoder) decodeHTTP(n *node, rs *RealServer, vs *VirtualServer, ssl boo
 		n.use("enable_sni")
 		d.errorf(n.keyPath("enable_sni"), "only for ssl_get")
 	}
+	d.decodeHTTPMore(n, &c, ssl)
 	es, ok := n.list("url", true)
 	if !ok && !n.has("url") {
 		d.errorf(n.path, "missing key url")
@@ -853,6 +842,7 @@ func (d *decoder) decodeHTTP(n *node, rs *RealServer, vs *VirtualServer, ssl boo
 			u.Digest = strings.ToLower(u.Digest)
 		}
 		if sl, ok := t.list("status_code", true); ok {
+			u.StatusCodes = make([]StatusRange, 0, len(sl))
 			for _, se := range sl {
 				var s string
 				switch x := se.v.(type) {
@@ -873,7 +863,7 @@ func (d *decoder) decodeHTTP(n *node, rs *RealServer, vs *VirtualServer, ssl boo
 			}
 		}
 		t.nonEmpty("virtualhost", &u.Virtualhost)
-		t.get("regex") // not supported yet when present
+		d.decodeURLRegex(t, &u, ssl)
 		t.finish()
 		fillURL(&u, &c)
 		c.URLs = append(c.URLs, u)
@@ -894,8 +884,8 @@ func isHexDigest(s string) bool {
 	return true
 }
 
-func (d *decoder) decodeMisc(n *node, vs *VirtualServer) MiscCheck {
-	m := defaultMiscCheck(vs)
+func (d *decoder) decodeMisc(n *node, rs *RealServer, vs *VirtualServer) MiscCheck {
+	m := defaultMiscCheck(rs, vs)
 	if !n.command("misc_path", &m.Path) && !n.has("misc_path") {
 		d.errorf(n.path, "missing key misc_path")
 	}

@@ -61,7 +61,7 @@ func (s SMTP) AlertChecker(own *bool, realServer bool) bool {
 	return realServer
 }
 
-func (d *decoder) decodeSMTP(n *node, s *SMTP) {
+func (d *decoder) decodeMail(n *node, s *SMTP) {
 	if n.stringList("notification_email", &s.NotificationEmail) {
 		for i, a := range s.NotificationEmail {
 			if err := checkMailbox(a); err != nil {

@@ -23,19 +23,8 @@ var notSupported = map[string]string{
 	// IPVS.
 	"virtual_server.real_server.tunnel_nocsum": "",
 
-	// Health checks: only http_get, ssl_get, tcp_check, ping_check and
-	// misc_check are built.
-	"virtual_server.real_server.smtp_check":         "",
-	"virtual_server.real_server.dns_check":          "",
-	"virtual_server.real_server.udp_check":          "",
-	"virtual_server.real_server.bfd_check":          "",
-	"virtual_server.real_server.file_check":         "",
-	"virtual_server.real_server.http_get.url.regex": "",
-	"virtual_server.real_server.ssl_get.url.regex":  "",
-	"virtual_server.real_server.http_get.bind_if":   "",
-	"virtual_server.real_server.ssl_get.bind_if":    "",
-	"virtual_server.real_server.tcp_check.bind_if":  "",
-	"virtual_server.real_server.ping_check.bind_if": "",
+	// Health checks: BFD is not built.
+	"virtual_server.real_server.bfd_check": "",
 }
 
 // Supported reports whether a key (a schema path such as

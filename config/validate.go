@@ -15,6 +15,7 @@ func (d *decoder) validate(c *Config) {
 	insts := d.names("vrrp_instance", len(c.Instances), func(i int) string { return c.Instances[i].Name })
 	groups := d.names("virtual_server_group", len(c.VirtualServerGroups), func(i int) string { return c.VirtualServerGroups[i].Name })
 	d.validateCARP(c)
+	d.validateFileChecks(c, files)
 
 	refs := func(base, key, what, block string, rs []TrackRef, known map[string]int) {
 		for j, r := range rs {
@@ -120,7 +121,12 @@ func (d *decoder) validate(c *Config) {
 		family int
 		proto  string
 	}
-	vss := map[vsKey]int{}
+	type rsKey struct {
+		ip   netip.Addr
+		port uint16
+	}
+	vss := make(map[vsKey]int, len(c.VirtualServers))
+	rss := map[rsKey]int{} // one map, emptied per virtual server
 	for i := range c.VirtualServers {
 		vs := &c.VirtualServers[i]
 		base := fmt.Sprintf("virtual_server[%d]", i)
@@ -143,11 +149,7 @@ func (d *decoder) validate(c *Config) {
 		if vs.SorryServer != nil && vs.IP.IsValid() && vs.SorryServer.IP.Is4() != vs.IP.Is4() && vs.SorryServerLVSMethod != "TUN" {
 			d.errorf(base+".sorry_server", "IPv%d sorry server for an IPv%d virtual server", fam(vs.SorryServer.IP), fam(vs.IP))
 		}
-		type rsKey struct {
-			ip   netip.Addr
-			port uint16
-		}
-		rss := map[rsKey]int{}
+		clear(rss)
 		for j, rs := range vs.RealServers {
 			rk := rsKey{rs.IP, rs.Port}
 			if o, ok := rss[rk]; ok && rs.IP.IsValid() {

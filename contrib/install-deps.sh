@@ -14,7 +14,7 @@ packages=(
 	ipvsadm nginx-light tcpdump busybox-static
 	qemu-system-x86 kmod cpio xz-utils zstd  # the IPVS VM lab (integration/vm)
 	lintian man-db  # make test-deb: the Debian package's lint, man -l of its pages
-	python3-aiosmtpd  # the SMTP server of the e-mail alert tests (cmd/lvsd/internal/smtpalert)
+	python3-aiosmtpd dnsmasq-base socat  # real servers for smtp_check, dns_check, udp_check tests
 )
 demo_packages=(iproute2 iputils-ping procps) # contrib/demo.sh
 case "${1:-}" in

@@ -21,9 +21,12 @@ type Checker interface {
 
 // Result is the outcome of one check.
 type Result struct {
-	Reason   Reason
-	URL      string   // http_get/ssl_get: the url path that failed
-	Status   int      // ReasonBadStatus: the status code received
+	Reason Reason
+	URL    string // http_get/ssl_get: the url path that failed
+	// Status is the status code received (ReasonBadStatus), the SMTP
+	// reply code (ReasonSMTPBanner/Helo), the DNS rcode (ReasonDNSRcode)
+	// or the UDP reply's length (ReasonReplyLength).
+	Status   int
 	Got      [16]byte // ReasonDigestMismatch: digest of the body received
 	Want     [16]byte // ReasonDigestMismatch: configured digest
 	ExitCode int      // misc_check: the exit status (-1 if none)
@@ -43,7 +46,7 @@ func (r Result) Detail() string {
 	var b strings.Builder
 	b.WriteString(r.Reason.String())
 	switch r.Reason {
-	case ReasonBadStatus:
+	case ReasonBadStatus, ReasonSMTPBanner, ReasonSMTPHelo, ReasonDNSRcode, ReasonReplyLength:
 		fmt.Fprintf(&b, " %d", r.Status)
 	case ReasonDigestMismatch:
 		fmt.Fprintf(&b, " got %s want %s", hex.EncodeToString(r.Got[:]), hex.EncodeToString(r.Want[:]))

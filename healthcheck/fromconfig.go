@@ -51,12 +51,12 @@ func FromConfig(c *config.Config) ([]RealServerSpec, error) {
 			}
 			for _, tc := range rs.Checkers.TCPCheck {
 				logAll = tc.LogAllFailures
-				ch, err := NewTCPChecker(TCPSpec{Target: target(tc.CheckCommon), Bind: bind(tc.CheckCommon), Fwmark: tc.FWMark, Timeout: tc.ConnectTimeout})
+				ch, err := NewTCPChecker(TCPSpec{Target: target(tc.CheckCommon), Bind: bind(tc.CheckCommon), BindIf: tc.BindIf, Fwmark: tc.FWMark, Timeout: tc.ConnectTimeout})
 				add("tcp_check", ch, policy(tc.CheckCommon), err)
 			}
 			for _, pc := range rs.Checkers.PingCheck {
 				logAll = pc.LogAllFailures
-				ch, err := NewPingChecker(PingSpec{Target: pc.ConnectIP, Bind: pc.BindTo, Fwmark: pc.FWMark, Timeout: pc.ConnectTimeout})
+				ch, err := NewPingChecker(PingSpec{Target: pc.ConnectIP, Bind: pc.BindTo, BindIf: pc.BindIf, Fwmark: pc.FWMark, Timeout: pc.ConnectTimeout})
 				add("ping_check", ch, policy(pc.CheckCommon), err)
 			}
 			for _, mc := range rs.Checkers.MiscCheck {
@@ -68,6 +68,29 @@ func FromConfig(c *config.Config) ([]RealServerSpec, error) {
 				}
 				ch, err := NewMiscChecker(MiscSpec{Argv: words, Timeout: mc.Timeout, Dynamic: mc.Dynamic, Cred: cred})
 				add("misc_check", ch, Policy{DelayLoop: mc.DelayLoop, Retry: mc.Retry, DelayBeforeRetry: mc.DelayBeforeRetry, Warmup: mc.Warmup}, err)
+			}
+			for _, sc := range rs.Checkers.SMTPCheck {
+				logAll = sc.LogAllFailures
+				for _, tc := range sc.Targets() {
+					ch, err := NewSMTPChecker(SMTPSpec{Target: target(tc), Bind: bind(tc), BindIf: tc.BindIf, Fwmark: tc.FWMark, Timeout: tc.ConnectTimeout, Helo: sc.HeloName})
+					add("smtp_check", ch, policy(tc), err)
+				}
+			}
+			for _, dc := range rs.Checkers.DNSCheck {
+				logAll = dc.LogAllFailures
+				ch, err := NewDNSChecker(DNSSpec{UDPConn: udpConn(dc.CheckCommon), Type: dc.Type, Name: dc.Name})
+				add("dns_check", ch, policy(dc.CheckCommon), err)
+			}
+			for _, uc := range rs.Checkers.UDPCheck {
+				logAll = uc.LogAllFailures
+				ch, err := NewUDPChecker(UDPSpec{UDPConn: udpConn(uc.CheckCommon), Payload: uc.Payload, RequireReply: uc.RequireReply,
+					Reply: uc.Reply, ReplyMask: uc.ReplyMask, MinReply: uc.MinReplyLength, MaxReply: uc.MaxReplyLength})
+				add("udp_check", ch, policy(uc.CheckCommon), err)
+			}
+			for _, fc := range rs.Checkers.FileCheck {
+				logAll = false
+				ch, err := NewFileChecker(FileSpec{Path: fc.File, Weight: fc.Weight, Reverse: fc.WeightReverse, Configured: rs.Weight})
+				add("file_check", ch, Policy{DelayLoop: FileCheckInterval}, err)
 			}
 			out = append(out, spec)
 		}
@@ -120,6 +143,10 @@ func bind(c config.CheckCommon) netip.AddrPort {
 	return netip.AddrPortFrom(c.BindTo, c.BindPort)
 }
 
+func udpConn(c config.CheckCommon) UDPConn {
+	return UDPConn{Target: target(c), Bind: bind(c), BindIf: c.BindIf, Fwmark: c.FWMark, Timeout: c.ConnectTimeout}
+}
+
 func policy(c config.CheckCommon) Policy {
 	return Policy{DelayLoop: c.DelayLoop, Retry: c.Retry, DelayBeforeRetry: c.DelayBeforeRetry, Warmup: c.Warmup}
 }
@@ -134,15 +161,17 @@ func httpSpec(h config.HTTPCheck, ssl bool, vs config.VirtualServer, g config.Gl
 		vhost = vs.Virtualhost
 	}
 	s := HTTPSpec{
-		Target: target(h.CheckCommon), Bind: bind(h.CheckCommon), Fwmark: h.FWMark,
+		Target: target(h.CheckCommon), Bind: bind(h.CheckCommon), BindIf: h.BindIf, Fwmark: h.FWMark,
 		Timeout: h.ConnectTimeout, Protocol: proto, VirtualHost: vhost,
-		TLS: ssl, SNI: h.EnableSNI,
+		TLS: ssl, SNI: h.EnableSNI, SNIName: h.SNIName, TLSCompliant: h.TLSCompliant,
 	}
 	if ssl {
 		s.CAFile, s.Cert, s.Key = g.SSLCA, g.SSLCertificate, g.SSLKey
 	}
 	for _, u := range h.URLs {
-		us := URLSpec{Path: u.Path, Digest: u.Digest, VirtualHost: u.Virtualhost}
+		us := URLSpec{Path: u.Path, Digest: u.Digest, VirtualHost: u.Virtualhost,
+			Regex: u.Regex, RegexOptions: u.RegexOptions, RegexNoMatch: u.RegexNoMatch,
+			RegexMin: u.RegexMinOffset, RegexMax: u.RegexMaxOffset, RegexMaxSet: u.RegexMaxSet, TLSCompliant: u.TLSCompliant}
 		us.Status = append(us.Status, u.StatusCodes...)
 		s.URLs = append(s.URLs, us)
 	}

@@ -1,6 +1,7 @@
 package healthcheck
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -9,6 +10,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"regexp"
 	"time"
 
 	"github.com/lvsd/lvsd/config"
@@ -28,12 +30,21 @@ type URLSpec struct {
 	Digest      string        // 32 hex digits, "" = not checked
 	Status      []StatusRange // empty: DefaultStatus
 	VirtualHost string        // "" = the checker's
+
+	Regex        string   // "" = no regex check
+	RegexOptions []string // keepalived's names (config.CompileRegex)
+	RegexNoMatch bool     // up when the body does not match
+	RegexMin     int      // the match starts at or after this offset
+	RegexMax     int      // ... and at or before this one, when RegexMaxSet
+	RegexMaxSet  bool
+	TLSCompliant bool // send close_notify (also when the checker's is set)
 }
 
 // HTTPSpec is an http_get or ssl_get checker.
 type HTTPSpec struct {
 	Target      netip.AddrPort // connect_ip:connect_port
 	Bind        netip.AddrPort // bindto:bind_port (zero: none)
+	BindIf      string         // bind_if: SO_BINDTODEVICE ("" = none)
 	Fwmark      uint32
 	Timeout     time.Duration // connect_timeout: deadline of each url's whole exchange
 	Protocol    genhash.Protocol
@@ -41,11 +52,13 @@ type HTTPSpec struct {
 	URLs        []URLSpec
 
 	// TLS (ssl_get).
-	TLS    bool
-	SNI    bool   // enable_sni: send the virtual host as SNI
-	CAFile string // verify the server's chain against this CA file ("" = no verification, as keepalived)
-	Cert   string // client certificate file
-	Key    string // client key file
+	TLS          bool
+	SNI          bool   // enable_sni: send the virtual host as SNI
+	SNIName      string // sni_name: send this instead of the virtual host
+	TLSCompliant bool   // tls_compliant: end every url with a close_notify
+	CAFile       string // verify the server's chain against this CA file ("" = no verification, as keepalived)
+	Cert         string // client certificate file
+	Key          string // client key file
 }
 
 // HTTPChecker is an http_get/ssl_get checker. Redirects are not followed.
@@ -60,7 +73,15 @@ type httpURL struct {
 	digest [16]byte
 	check  bool
 	status []StatusRange
+
+	re        *regexp.Regexp // nil: no regex check
+	firstline bool
+	noMatch   bool
+	min, max  int // max < 0: no limit
 }
+
+// regexBodyMax is how much of a body a regex sees.
+const regexBodyMax = 1 << 20
 
 var _ Checker = (*HTTPChecker)(nil)
 
@@ -81,7 +102,17 @@ func NewHTTPChecker(spec HTTPSpec) (*HTTPChecker, error) {
 	}
 	c := &HTTPChecker{spec: spec, key: fmt.Sprintf("http%+v", spec)}
 	for _, u := range spec.URLs {
-		hu := httpURL{status: u.Status}
+		hu := httpURL{status: u.Status, max: -1}
+		if u.Regex != "" {
+			re, firstline, err := config.CompileRegex(u.Regex, u.RegexOptions)
+			if err != nil {
+				return nil, fmt.Errorf("healthcheck: url %s: %w", u.Path, err)
+			}
+			hu.re, hu.firstline, hu.noMatch, hu.min = re, firstline, u.RegexNoMatch, u.RegexMin
+			if u.RegexMaxSet {
+				hu.max = u.RegexMax
+			}
+		}
 		if len(hu.status) == 0 {
 			hu.status = DefaultStatus
 		}
@@ -99,11 +130,15 @@ func NewHTTPChecker(spec HTTPSpec) (*HTTPChecker, error) {
 		}
 		hu.target = genhash.Target{
 			Server: spec.Target, Path: u.Path, VirtualHost: vhost, Protocol: spec.Protocol,
-			Bind: spec.Bind, Fwmark: spec.Fwmark, Timeout: spec.Timeout, ResetOnClose: true,
+			Bind: spec.Bind, BindIf: spec.BindIf, Fwmark: spec.Fwmark, Timeout: spec.Timeout, ResetOnClose: true,
+			TLSCloseNotify: spec.TLS && (spec.TLSCompliant || u.TLSCompliant),
 		}
 		if base != nil {
 			cfg := base.Clone()
-			if spec.SNI && vhost != "" {
+			switch {
+			case spec.SNIName != "":
+				cfg.ServerName = spec.SNIName
+			case spec.SNI && vhost != "":
 				cfg.ServerName = vhost
 			}
 			hu.target.TLS = cfg
@@ -166,7 +201,16 @@ func (c *HTTPChecker) Check(ctx context.Context) Result {
 	start := time.Now()
 	for i := range c.urls {
 		u := &c.urls[i]
-		resp, err := genhash.Fetch(ctx, &u.target, nil)
+		var onRead genhash.OnRead
+		var body []byte
+		if u.re != nil {
+			onRead = func(_ bool, ch genhash.Chunk) {
+				if n := min(len(ch.Body), regexBodyMax-len(body)); n > 0 {
+					body = append(body, ch.Body[:n]...)
+				}
+			}
+		}
+		resp, err := genhash.Fetch(ctx, &u.target, onRead)
 		if err != nil {
 			r := failed(Classify(err), err, start)
 			r.URL = u.target.Path
@@ -182,6 +226,16 @@ func (c *HTTPChecker) Check(ctx context.Context) Result {
 			r.URL, r.Got, r.Want = u.target.Path, resp.Digest, u.digest
 			return r
 		}
+		if u.re != nil && u.matches(body) == u.noMatch {
+			r := failed(ReasonRegexMismatch, nil, start)
+			r.URL = u.target.Path
+			if u.noMatch {
+				r.Err = errors.New("body matches the regex (regex_no_match)")
+			} else {
+				r.Err = errors.New("body does not match the regex")
+			}
+			return r
+		}
 	}
 	return Result{Reason: ReasonOK, ExitCode: -1, Weight: -1, Duration: time.Since(start)}
 }
@@ -193,4 +247,24 @@ func statusOK(rs []StatusRange, code int) bool {
 		}
 	}
 	return false
+}
+
+// matches reports whether the body has a match of the url's regex that
+// starts within [min, max] (and, with firstline, in the first line).
+func (u *httpURL) matches(body []byte) bool {
+	if u.min > len(body) {
+		return false
+	}
+	loc := u.re.FindIndex(body[u.min:])
+	if loc == nil {
+		return false
+	}
+	at := u.min + loc[0]
+	if u.max >= 0 && at > u.max {
+		return false
+	}
+	if u.firstline && bytes.IndexByte(body[:at], '\n') >= 0 {
+		return false
+	}
+	return true
 }

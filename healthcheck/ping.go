@@ -21,6 +21,7 @@ import (
 type PingSpec struct {
 	Target  netip.Addr
 	Bind    netip.Addr
+	BindIf  string // bind_if: the interface the echo requests leave by
 	Fwmark  uint32
 	Timeout time.Duration // connect_timeout
 	Mode    PingMode
@@ -121,6 +122,9 @@ func (c *PingChecker) Check(ctx context.Context) Result {
 	p.SetLogger(probing.NoopLogger{})
 	if c.spec.Bind.IsValid() {
 		p.Source = c.spec.Bind.String()
+	}
+	if c.spec.BindIf != "" {
+		p.InterfaceName = c.spec.BindIf
 	}
 	if c.spec.Fwmark != 0 {
 		p.SetMark(uint(c.spec.Fwmark))

@@ -19,25 +19,33 @@ type Reason uint8
 
 // Reasons. Keep String and numReasons in step.
 const (
-	ReasonOK             Reason = iota
-	ReasonTimeout               // the deadline (connect_timeout, misc_timeout) expired
-	ReasonRefused               // TCP RST to the SYN (ECONNREFUSED)
-	ReasonReset                 // connection reset or broken pipe during the exchange
-	ReasonUnreachable           // network or host unreachable
-	ReasonConnect               // other connect error (bind failure, ...)
-	ReasonTLS                   // TLS handshake or certificate error
-	ReasonNoData                // closed before a complete response header
-	ReasonBadResponse           // unparsable or oversized response header
-	ReasonRead                  // other read error
-	ReasonWrite                 // other write error
-	ReasonBadStatus             // HTTP status not in status_code
-	ReasonDigestMismatch        // MD5 of the body differs from digest
-	ReasonScriptExit            // misc script exited non-zero (or 1 with misc_dynamic)
-	ReasonScriptSignal          // misc script killed by a signal it was not sent by us
-	ReasonScriptStart           // misc script could not be started
-	ReasonNoReply               // ping: no echo reply within the timeout
-	ReasonPingError             // ping: socket or send error
-	ReasonCanceled              // the check was stopped (shutdown, reload)
+	ReasonOK              Reason = iota
+	ReasonTimeout                // the deadline (connect_timeout, misc_timeout) expired
+	ReasonRefused                // TCP RST to the SYN (ECONNREFUSED)
+	ReasonReset                  // connection reset or broken pipe during the exchange
+	ReasonUnreachable            // network or host unreachable
+	ReasonConnect                // other connect error (bind failure, ...)
+	ReasonTLS                    // TLS handshake or certificate error
+	ReasonNoData                 // closed before a complete response header
+	ReasonBadResponse            // unparsable or oversized response header
+	ReasonRead                   // other read error
+	ReasonWrite                  // other write error
+	ReasonBadStatus              // HTTP status not in status_code
+	ReasonDigestMismatch         // MD5 of the body differs from digest
+	ReasonScriptExit             // misc script exited non-zero (or 1 with misc_dynamic)
+	ReasonScriptSignal           // misc script killed by a signal it was not sent by us
+	ReasonScriptStart            // misc script could not be started
+	ReasonNoReply                // ping: no echo reply within the timeout
+	ReasonPingError              // ping: socket or send error
+	ReasonCanceled               // the check was stopped (shutdown, reload)
+	ReasonSMTPBanner             // smtp_check: greeting not 220 (Status: the code, -1 unreadable)
+	ReasonSMTPHelo               // smtp_check: HELO reply not 250 (Status: the code, -1 unreadable)
+	ReasonDNSRcode               // dns_check: reply rcode not NOERROR (Status: the rcode)
+	ReasonPortUnreachable        // udp_check, dns_check: ICMP port (or other destination) unreachable
+	ReasonReplyLength            // udp_check: reply shorter than min_reply_length or longer than max_reply_length (Status: its length)
+	ReasonReplyMismatch          // udp_check: reply differs from reply
+	ReasonRegexMismatch          // http_get/ssl_get: regex did not match (or matched, with regex_no_match)
+	ReasonFileFault              // file_check: the number read puts the real server in fault
 	numReasons
 )
 
@@ -45,6 +53,8 @@ var reasonNames = [numReasons]string{
 	"ok", "timeout", "refused", "reset", "unreachable", "connect_error", "tls_error",
 	"no_data", "bad_response", "read_error", "write_error", "bad_status", "digest_mismatch",
 	"script_exit", "script_signal", "script_start", "no_reply", "ping_error", "canceled",
+	"smtp_banner", "smtp_helo", "dns_rcode", "port_unreachable", "reply_length", "reply_mismatch",
+	"regex_mismatch", "file_fault",
 }
 
 // String returns the reason's metric label.

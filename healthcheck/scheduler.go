@@ -78,6 +78,9 @@ type CheckHealth struct {
 	Failures int
 	Reason   Reason
 	Since    time.Time
+	// Results counts this check's results by reason (index = Reason); a
+	// check shared by several real servers counts for each.
+	Results [numReasons]uint64
 }
 
 // HealthView is a snapshot of every real server and the failure counters.
@@ -142,7 +145,8 @@ type job struct {
 	gone    bool // removed by a reconfiguration
 	hidx    int  // index in the heap, -1 when not in it
 	subs    []subscriber
-	lastLog time.Time // last failure log (rate limit); loop goroutine only
+	lastLog time.Time          // last failure log (rate limit); loop goroutine only
+	results [numReasons]uint64 // results by reason; guarded by Scheduler.mu
 }
 
 // New returns a scheduler; Run starts it.
@@ -198,7 +202,7 @@ func (s *Scheduler) View() HealthView {
 	for k, e := range s.servers {
 		sh := ServerHealth{Up: e.up, Weight: e.weight, Since: e.since}
 		for i, j := range e.jobs {
-			sh.Checks = append(sh.Checks, CheckHealth{Name: e.spec.Checks[i].Name, Up: j.state.Up, Failures: j.state.Failures, Reason: j.state.Reason, Since: j.state.Since})
+			sh.Checks = append(sh.Checks, CheckHealth{Name: e.spec.Checks[i].Name, Up: j.state.Up, Failures: j.state.Failures, Reason: j.state.Reason, Since: j.state.Since, Results: j.results})
 		}
 		v.Servers[k] = sh
 	}
@@ -344,6 +348,7 @@ func (s *Scheduler) result(j *job, r Result, h *jobHeap, now time.Time) {
 		return
 	}
 	s.mu.Lock()
+	j.results[r.Reason]++
 	st, changed, next := Step(j.cfg.Policy, j.state, r, now)
 	if st.Up && r.OK() && s.opts.Jitter > 0 {
 		d := next.Sub(now)
@@ -396,7 +401,15 @@ func (s *Scheduler) result(j *job, r Result, h *jobHeap, now time.Time) {
 }
 
 func (s *Scheduler) emit(u Update) {
-	s.log.Info("real server health", "real_server", u.Key.String(), "up", u.Up, "weight", u.Weight, "reason", u.Reason.String(), "detail", u.Detail)
+	// A real server up as configured (at start, or a reload's new weight)
+	// is no news, and one line each for 10,000 of them costs seconds of
+	// CPU on a slow machine: debug level. Every change a check makes stays
+	// at info.
+	level := slog.LevelInfo
+	if u.Detail == "configured" && u.Up {
+		level = slog.LevelDebug
+	}
+	s.log.Log(context.Background(), level, "real server health", "real_server", u.Key.String(), "up", u.Up, "weight", u.Weight, "reason", u.Reason.String(), "detail", u.Detail)
 	if s.opts.OnUpdate != nil {
 		s.opts.OnUpdate(u)
 	}

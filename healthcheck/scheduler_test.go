@@ -180,8 +180,17 @@ func TestSchedulerDedupAndAlpha(t *testing.T) {
 		if c1.count()+c2.count() != c1.count() && c1.count()+c2.count() != c2.count() {
 			t.Errorf("dedup: both checkers ran (%d, %d)", c1.count(), c2.count())
 		}
-		if v := s.View(); v.Checks != 1 || v.CheckedServers != 2 {
+		v := s.View()
+		if v.Checks != 1 || v.CheckedServers != 2 {
 			t.Errorf("view: %d checks for %d servers, want 1 for 2", v.Checks, v.CheckedServers)
+		}
+		// Per check counts by reason, for each server sharing the check:
+		// refused at 0 and 5, ok at 10 and 15.
+		for _, k := range []RealServerKey{rsKey("vsA", "10.0.0.1"), rsKey("vsB", "10.0.0.1")} {
+			res := v.Servers[k].Checks[0].Results
+			if res[ReasonRefused] != 2 || res[ReasonOK] != 2 {
+				t.Errorf("%s: results refused %d ok %d, want 2 and 2", k, res[ReasonRefused], res[ReasonOK])
+			}
 		}
 		cancel()
 		wg.Wait()

@@ -14,6 +14,7 @@ import (
 type TCPSpec struct {
 	Target  netip.AddrPort
 	Bind    netip.AddrPort
+	BindIf  string // bind_if: SO_BINDTODEVICE ("" = none)
 	Fwmark  uint32
 	Timeout time.Duration // connect_timeout
 }
@@ -46,7 +47,7 @@ func (c *TCPChecker) Check(ctx context.Context) Result {
 	if c.spec.Timeout > 0 {
 		deadline = start.Add(c.spec.Timeout)
 	}
-	conn, err := genhash.Dial(ctx, c.spec.Target, c.spec.Bind, c.spec.Fwmark, deadline)
+	conn, err := genhash.DialIf(ctx, c.spec.Target, c.spec.Bind, c.spec.BindIf, c.spec.Fwmark, deadline)
 	if err != nil {
 		return failed(Classify(err), err, start)
 	}

@@ -21,11 +21,11 @@ import (
 // subjects and bodies and the configured envelope.
 func TestMailVRRP(t *testing.T) {
 	t.Parallel()
-	bin := testenv.NeedBinary(t, "aiosmtpd")
+	py := testenv.NeedPythonModule(t, "aiosmtpd")
 	lab := netlab.New(t, "n1")
 	n1 := lab.Node("n1")
 	md := filepath.Join(t.TempDir(), "Maildir")
-	srv := n1.Start(bin, "-n", "-l", "127.0.0.1:2525", "-c", "aiosmtpd.handlers.Mailbox", md)
+	srv := n1.Start(py, "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:2525", "-c", "aiosmtpd.handlers.Mailbox", md)
 	t.Cleanup(srv.Kill)
 	if !netlab.WaitFor(20*time.Second, func() bool {
 		_, err := n1.Exec(t.Context(), "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/2525")

@@ -10,11 +10,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/netip"
 	"os/exec"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/lvsd/lvsd/integration/testenv"
@@ -472,5 +474,81 @@ func TestKernelBatchErrors(t *testing.T) {
 	}
 	if len(ds) != 302 {
 		t.Errorf("%d destinations, want 302", len(ds))
+	}
+}
+
+// TestKernelRelease: Release (lvsd's stop, as keepalived's) deletes the
+// 1,000 services and 10,000 destinations the manager created, and leaves a
+// service added by ipvsadm.
+func TestKernelRelease(t *testing.T) {
+	c, ns := kernelNS(t)
+	ctx := context.Background()
+	m := NewManager(c, nil)
+	desired := Table{}
+	for i := range 1000 {
+		k := svcKey(fmt.Sprintf("10.%d.%d.1", 10+i/250, i%250), 80)
+		var ds []Destination
+		for j := range 10 {
+			ds = append(ds, dest(fmt.Sprintf("10.200.%d.%d", j, 1+i%250), 80, 1))
+		}
+		desired.Add(vsvc(k, "rr", ds...))
+	}
+	if err := m.Apply(ctx, desired); err != nil {
+		t.Fatal(err)
+	}
+	ipvsadm(t, ns, "-A", "-t", "198.51.100.1:22", "-s", "rr") // foreign
+	start := time.Now()
+	if err := m.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("released 1,000 services with 10,000 destinations in %v", time.Since(start).Round(time.Millisecond))
+	svcs, err := c.Services()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(svcs) != 1 || svcs[0].ServiceKey != svcKey("198.51.100.1", 22) {
+		t.Errorf("after release: %d services, want only the foreign one: %+v", len(svcs), svcs)
+	}
+}
+
+// The fingerprint reads the table of the client's own namespace (the test
+// thread's, not the process's), moves with a change made by hand and comes
+// back when the change is undone; traffic counters do not move it.
+func TestKernelFingerprint(t *testing.T) {
+	c, ns := kernelNS(t)
+	fp, ok := c.(fingerprinter)
+	if !ok {
+		t.Fatal("the netlink client has no Fingerprint")
+	}
+	get := func() uint64 {
+		t.Helper()
+		f, err := fp.Fingerprint()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	empty := get()
+	if err := NewManager(c, nil).Apply(context.Background(), bigTable(3, 2)); err != nil {
+		t.Fatal(err)
+	}
+	full := get()
+	if full == empty {
+		t.Fatal("the fingerprint did not move when the table was filled")
+	}
+	if get() != full {
+		t.Fatal("the fingerprint of an unchanged table moved")
+	}
+	ipvsadm(t, ns, "-e", "-t", "10.0.0.2:80", "-r", "10.1.0.1:8080", "-m", "-w", "9")
+	if get() == full {
+		t.Error("a weight changed by hand: same fingerprint")
+	}
+	ipvsadm(t, ns, "-e", "-t", "10.0.0.2:80", "-r", "10.1.0.1:8080", "-m", "-w", "1")
+	if get() != full {
+		t.Error("the weight put back: the fingerprint differs")
+	}
+	ipvsadm(t, ns, "-d", "-t", "10.0.0.3:80", "-r", "10.1.0.2:8080")
+	if get() == full {
+		t.Error("a destination deleted by hand: same fingerprint")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/netip"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -344,5 +345,36 @@ func TestManagerBatchFallbacks(t *testing.T) {
 	}
 	if n := m.Requests(); n != 5 {
 		t.Errorf("requests = %d, want 5 (3 in the batch, 2 fallbacks)", n)
+	}
+}
+
+// TestManagerRelease: Release deletes the owned services, one request each
+// (their destinations go with them), and leaves the foreign ones.
+func TestManagerRelease(t *testing.T) {
+	ctx := context.Background()
+	f := NewFake()
+	a, b, foreign := svcKey("10.0.0.1", 80), svcKey("10.0.0.2", 80), svcKey("10.9.9.9", 80)
+	if err := f.AddService(Service{ServiceKey: foreign, Scheduler: "rr"}); err != nil {
+		t.Fatal(err)
+	}
+	m := NewManager(f, nil)
+	if err := m.Apply(ctx, table(vsvc(a, "rr", dest("10.1.0.1", 80, 1), dest("10.1.0.2", 80, 1)), vsvc(b, "rr", dest("10.1.0.3", 80, 1)))); err != nil {
+		t.Fatal(err)
+	}
+	f.ResetCalls()
+	if err := m.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var mutating []string
+	for _, c := range callStrings(f.Calls()) {
+		if strings.HasPrefix(c, "Delete") || strings.HasPrefix(c, "Add") || strings.HasPrefix(c, "Update") {
+			mutating = append(mutating, c)
+		}
+	}
+	if diff := cmp.Diff([]string{"DeleteService TCP 10.0.0.1:80", "DeleteService TCP 10.0.0.2:80"}, mutating); diff != "" {
+		t.Errorf("release requests (-want +got):\n%s", diff)
+	}
+	if got := f.Table(); len(got) != 1 || got[foreign].Scheduler != "rr" {
+		t.Errorf("after release: %+v, want only the foreign service", got)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
 	"sync"
@@ -67,9 +68,19 @@ type netlinkClient struct {
 	nl     *netlink.Conn // conn's netlink socket, for batches
 	family uint16
 	rbuf   []byte
+
+	procMu sync.Mutex // guards proc and pbuf
+	// proc is /proc/net/ip_vs of the namespace New ran in (a /proc/net
+	// file keeps the namespace it was opened in), for Fingerprint; nil
+	// when it could not be opened.
+	proc *os.File
+	pbuf []byte
 }
 
-var _ Client = (*netlinkClient)(nil)
+var (
+	_ Client        = (*netlinkClient)(nil)
+	_ fingerprinter = (*netlinkClient)(nil)
+)
 
 // New connects to the kernel's IPVS in the calling thread's network
 // namespace. It returns ErrNoIPVS when the kernel has no IPVS.
@@ -92,11 +103,52 @@ func New() (Client, error) {
 		conn.Close()
 		return nil, fmt.Errorf("ipvs: connect: %w", err)
 	}
-	return &netlinkClient{cf: c, conn: conn, nl: nl, family: fam.ID, rbuf: make([]byte, 64<<10)}, nil
+	// thread-self: the calling thread's namespace, which tests switch
+	// alone (the process's may differ)
+	proc, err := os.Open("/proc/thread-self/net/ip_vs")
+	if err != nil {
+		proc = nil // Fingerprint reports the error; Run re-reads in full
+	}
+	return &netlinkClient{cf: c, conn: conn, nl: nl, family: fam.ID, rbuf: make([]byte, 64<<10), proc: proc}, nil
+}
+
+// Fingerprint summarises the table from one read of /proc/net/ip_vs
+// (fingerprintProcIPVS): far cheaper than a netlink dump per service.
+func (c *netlinkClient) Fingerprint() (uint64, error) {
+	c.procMu.Lock()
+	defer c.procMu.Unlock()
+	if c.proc == nil {
+		return 0, errors.New("ipvs: fingerprint: /proc/net/ip_vs not open")
+	}
+	if _, err := c.proc.Seek(0, 0); err != nil {
+		return 0, fmt.Errorf("ipvs: fingerprint: %w", err)
+	}
+	if c.pbuf == nil {
+		c.pbuf = make([]byte, 0, 64<<10)
+	}
+	buf := c.pbuf[:0]
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := c.proc.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err != nil || n == 0 {
+			if err != nil && !errors.Is(err, io.EOF) {
+				return 0, fmt.Errorf("ipvs: fingerprint: read: %w", err)
+			}
+			break
+		}
+	}
+	c.pbuf = buf[:0]
+	return fingerprintProcIPVS(buf), nil
 }
 
 func (c *netlinkClient) Close() error {
 	err := c.conn.Close()
+	if c.proc != nil {
+		c.proc.Close()
+	}
 	if cl, ok := c.cf.(interface{ Close() error }); ok {
 		err = errors.Join(err, cl.Close())
 	}

@@ -106,6 +106,10 @@ type Stats struct {
 	MasterPriority uint8
 	// LastTransition is the time of the last state change.
 	LastTransition time.Time
+	// LastAdvertSent is when the last advert with a priority above 0 was
+	// sent (to one destination at least); zero before any. A backup's
+	// Master_Down_Interval runs from it.
+	LastAdvertSent time.Time
 }
 
 // DropsTotal returns the total of s.Drops.
@@ -125,6 +129,7 @@ type counters struct {
 	transitions, becameMaster, releasedMaster, restored atomic.Uint64
 	lateTimers                                          atomic.Uint64
 	sendErrors, readErrors, addrErrors, announceErrors  atomic.Uint64
+	lastSent                                            atomic.Int64 // unix ns of the last advert sent with a priority above 0
 }
 
 // rxAdvert is an accepted advert handed from the reader to the instance goroutine.
@@ -316,6 +321,9 @@ func (i *Instance) Stats() Stats {
 		AddrErrors:                     i.c.addrErrors.Load(),
 		AnnounceErrors:                 i.c.announceErrors.Load(),
 	}
+	if ns := i.c.lastSent.Load(); ns != 0 {
+		s.LastAdvertSent = time.Unix(0, ns)
+	}
 	for r := range s.Drops {
 		s.Drops[r] = i.c.drops[r].Load()
 	}
@@ -475,6 +483,9 @@ func (i *Instance) inherit(now time.Time, h *Stats) {
 	i.c.sent.Store(h.AdvertsSent)
 	i.c.received.Add(h.AdvertsReceived)
 	i.c.prio0Sent.Store(h.PriorityZeroSent)
+	if !h.LastAdvertSent.IsZero() {
+		i.c.lastSent.Store(h.LastAdvertSent.UnixNano())
+	}
 	i.c.prio0Received.Add(h.PriorityZeroReceived)
 	i.c.noPseudo.Add(h.ChecksumNoPseudoHeaderReceived)
 	for r, n := range h.Drops {
@@ -694,6 +705,8 @@ func (i *Instance) sendTo(dst netip.Addr) {
 	i.c.sent.Add(1)
 	if i.out.Priority == 0 {
 		i.c.prio0Sent.Add(1)
+	} else {
+		i.c.lastSent.Store(time.Now().UnixNano())
 	}
 }
 

@@ -94,4 +94,8 @@ type Route struct {
 	Metric int
 	Table  int // 0: main
 	Scope  uint8
+	// Protocol is the route's RTPROT_* number; 0 means boot, as ip route add.
+	Protocol uint8
+	// Blackhole makes it a blackhole route: no device, no gateway.
+	Blackhole bool
 }

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"sync"
 	"time"
 
+	"github.com/lvsd/lvsd/cmd/lvsd/internal/scriptpool"
 	"github.com/lvsd/lvsd/config"
 	"github.com/lvsd/lvsd/vrrp"
 	"github.com/lvsd/lvsd/vrrp/track"
@@ -49,6 +51,14 @@ type daemon struct {
 	stateKick chan struct{}
 	// mail sends the e-mail alerts (mail.go).
 	mail *mailPart
+	// dontReleaseIPVS and dontReleaseVRRP are lvsd run's
+	// --dont-release-ipvs and --dont-release-vrrp (keepalived's -I and
+	// -V): at stop, keep the IPVS services lvsd owns / keep the VIPs and
+	// routes and send no priority-0 advert. Set before start.
+	dontReleaseIPVS, dontReleaseVRRP bool
+	// scripts runs quorum and real-server notify scripts, bounded in time
+	// and number; closed after every part stopped.
+	scripts *scriptpool.Pool
 }
 
 // step is one part of the daemon.
@@ -60,7 +70,7 @@ type step struct {
 }
 
 func newDaemon(cfg *config.Config, log *slog.Logger) *daemon {
-	d := &daemon{log: log, cfg: cfg, fatal: make(chan error, 1)}
+	d := &daemon{log: log, cfg: cfg, fatal: make(chan error, 1), scripts: scriptpool.New(scriptpool.Options{Logger: log})}
 	d.mail = newMailPart(cfg, log)
 	d.steps = append(d.steps, step{name: "mail", start: d.mail.start, stop: d.mail.stop})
 	d.ipvs = newIPVSPart(d)
@@ -102,6 +112,9 @@ func (d *daemon) stop(ctx context.Context) error {
 		}
 	}
 	d.started = 0
+	if err := d.scripts.Close(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("stop scripts: %w", err))
+	}
 	return errors.Join(errs...)
 }
 
@@ -151,18 +164,26 @@ func (v *vrrpPart) start(ctx context.Context) error {
 		}
 		v.m = m
 	}
-	trk, err := newVRRPTracking(v.d.cfg, v.d.log)
-	if err != nil {
-		v.closeAll()
-		return err
+	if v.trk == nil { // else made and running already (handoverVRRP)
+		trk, err := newVRRPTracking(v.d.cfg, v.d.log)
+		if err != nil {
+			v.closeAll()
+			return err
+		}
+		v.trk = trk
+		// The trackers' first results come before the instances are
+		// built: the decision to resume as master (resumable) is taken
+		// when the instance is about to advertise.
+		trk.run(v.d.failed)
+		v.awaitTrackers(ctx)
 	}
-	v.trk = trk
-	trk.groupInherit = v.d.inheritGroups
-	trk.groupMail = v.d.mail.group
+	v.trk.groupInherit = v.d.inheritGroups
+	v.trk.groupMail = v.d.mail.group
 	for i := range v.d.cfg.Instances {
 		in := &v.d.cfg.Instances[i]
 		inst, err := v.build(ctx, in)
 		if err != nil {
+			_ = v.trk.stop(ctx) // running already (stop is idempotent)
 			v.closeAll()
 			return err
 		}
@@ -231,6 +252,92 @@ func (v *vrrpPart) build(ctx context.Context, in *config.VRRPInstance) (*vrrpIns
 	return &vrrpInstance{cfg: c, kernel: k, run: r}, nil
 }
 
+// awaitTrackers waits for the trackers' first results (waitReady) at
+// start. The VIPs a crashed run left behind go at once, or, for an
+// instance that may resume (recorded as MASTER, fresh), as soon as it can
+// no longer: a backup may take over from then on.
+func (v *vrrpPart) awaitTrackers(ctx context.Context) {
+	select {
+	case <-v.trk.set.Ready():
+		return
+	default:
+	}
+	type pending struct {
+		in    *config.VRRPInstance
+		until time.Time
+	}
+	var wait []pending
+	now := time.Now()
+	for i := range v.d.cfg.Instances {
+		in := &v.d.cfg.Instances[i]
+		c, err := instanceConfig(&v.d.cfg.Global, in)
+		if err != nil || c.Priority == 255 {
+			continue // build reports it / the owner keeps its VIPs
+		}
+		c = c.WithDefaults()
+		if v.d.prev.wasMaster(c.Name, c.VRID, c.Interface) && v.d.prev.fresh(now, c.AdvertInterval) {
+			wait = append(wait, pending{in, v.d.prev.alive.Add(freshLimit(c.AdvertInterval))})
+			continue
+		}
+		v.removeLeftovers(ctx, v.d.log.With("instance", c.Name), v.leftoverAddrs(in), c)
+	}
+	deadline := time.NewTimer(readyTimeout)
+	defer deadline.Stop()
+	for {
+		var next <-chan time.Time
+		var t *time.Timer
+		if len(wait) > 0 {
+			first := 0
+			for k, p := range wait {
+				if p.until.Before(wait[first].until) {
+					first = k
+				}
+			}
+			t = time.NewTimer(time.Until(wait[first].until))
+			next = t.C
+		}
+		var now time.Time
+		select {
+		case <-v.trk.set.Ready():
+		case <-deadline.C:
+			v.d.log.Warn("starting instances before every weight-0 vrrp_script has a result")
+		case now = <-next:
+		}
+		if t != nil {
+			t.Stop()
+		}
+		if now.IsZero() {
+			return
+		}
+		kept := wait[:0]
+		for _, p := range wait {
+			if now.Before(p.until) {
+				kept = append(kept, p)
+				continue
+			}
+			log := v.d.log.With("instance", p.in.Name)
+			log.Info("was master, but the trackers' first results came too late to resume (a backup may take over)")
+			if c, err := instanceConfig(&v.d.cfg.Global, p.in); err == nil {
+				v.removeLeftovers(ctx, log, v.leftoverAddrs(p.in), c)
+			}
+		}
+		wait = kept
+	}
+}
+
+// leftoverAddrs is the address manager of an instance not built yet: where
+// its VIPs are if a previous run left them.
+func (v *vrrpPart) leftoverAddrs(in *config.VRRPInstance) *vrrpKernel {
+	dev := in.Interface
+	if in.UseVMAC {
+		dev = in.VMACName
+		if _, err := net.InterfaceByName(dev); err != nil {
+			dev = in.Interface // no VMAC left: nothing on it
+		}
+	}
+	return &vrrpKernel{addrs: &addrManager{m: v.m, iface: in.Interface, dev: dev}}
+}
+
 func (v *vrrpPart) removeLeftovers(ctx context.Context, log *slog.Logger, k *vrrpKernel, c vrrp.Config) {
 	missing, err := k.addrs.MissingVIPs(ctx, c.VIPs)
 	if err != nil {
@@ -282,6 +389,12 @@ func (v *vrrpPart) stop(ctx context.Context) error {
 	if v.cancel == nil {
 		return nil
 	}
+	if v.d.dontReleaseVRRP {
+		// --dont-release-vrrp: leave as a crash would, VIPs in place.
+		for _, in := range v.instances() {
+			in.Abandon()
+		}
+	}
 	v.cancel()
 	done := make(chan struct{})
 	go func() { v.wg.Wait(); close(done) }()
@@ -292,6 +405,9 @@ func (v *vrrpPart) stop(ctx context.Context) error {
 		errs = append(errs, fmt.Errorf("instances did not stop: %w", ctx.Err()))
 	}
 	for _, inst := range v.insts {
+		if v.d.dontReleaseVRRP {
+			break
+		}
 		// the runner removes them itself; this covers a runner that failed
 		if err := inst.kernel.addrs.DelVIPs(ctx, inst.cfg.VIPs); err != nil {
 			errs = append(errs, err)

@@ -91,6 +91,12 @@ func commandDocs() []cmdDoc {
 				if _, isBool := f.Value.(interface{ IsBoolFlag() bool }); isBool || def == "0" || def == "0s" {
 					def = ""
 				}
+				// A usage that says its default itself (a host-dependent one,
+				// as convert's --config-id) keeps the page the same on every
+				// build machine.
+				if strings.Contains(usage, "default") {
+					def = ""
+				}
 				if arg != "" {
 					arg = placeholder(d.Synopsis, f.Name, arg)
 				}
@@ -345,9 +351,14 @@ func bashCompletion(docs []cmdDoc) string {
 // zshQuote makes s one single-quoted zsh word.
 func zshQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
-// zshDesc escapes a description for _arguments' [...] and _describe's a:b.
+// zshDesc escapes a description for _describe's NAME:DESCRIPTION.
 func zshDesc(s string) string {
-	return strings.NewReplacer(`\`, `\\`, "[", `\[`, "]", `\]`, ":", `\:`).Replace(s)
+	return strings.NewReplacer(`\`, `\\`, ":", `\:`).Replace(s)
+}
+
+// zshArgDesc escapes a description for _arguments' -flag[DESCRIPTION].
+func zshArgDesc(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "[", `\[`, "]", `\]`).Replace(s)
 }
 
 func zshCompletion(docs []cmdDoc) string {
@@ -371,13 +382,13 @@ func zshCompletion(docs []cmdDoc) string {
 		p("	%s)", d.Name)
 		specs := []string{}
 		for _, f := range d.Flags {
-			s := f.Dash() + "[" + zshDesc(f.Usage) + "]"
+			s := f.Dash() + "[" + zshArgDesc(f.Usage) + "]"
 			if f.Arg != "" {
 				action := " "
 				if takesFile(f) {
 					action = "_files"
 				}
-				s += ":" + zshDesc(f.Arg) + ":" + action
+				s += ":" + strings.ReplaceAll(zshArgDesc(f.Arg), ":", "") + ":" + action
 			}
 			specs = append(specs, zshQuote(s))
 		}
@@ -391,7 +402,7 @@ func zshCompletion(docs []cmdDoc) string {
 			p("		;;")
 			continue
 		}
-		p("		_arguments -s \\")
+		p("		_arguments \\")
 		for i, s := range specs {
 			if i < len(specs)-1 {
 				p("			%s \\", s)

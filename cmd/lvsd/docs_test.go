@@ -55,6 +55,10 @@ func TestDocsCoverEveryFlag(t *testing.T) {
 			t.Errorf("commandDocs lacks %s", want)
 		}
 	}
+	// The page is the same on every build machine: no host name default.
+	if h, err := os.Hostname(); err == nil && h != "" && strings.Contains(man, "(default: "+manpage.Code(h)+")") {
+		t.Errorf("lvsd(8) shows this host's name %q as a default", h)
+	}
 	if nflags < 15 {
 		t.Errorf("only %d flags documented", nflags)
 	}
@@ -134,5 +138,68 @@ func TestManUsage(t *testing.T) {
 	}
 	if code := runCompletion(nil, &out, &errb); code != exitUsage {
 		t.Errorf("lvsd completion: exit %d", code)
+	}
+}
+
+// TestReadmeFirstScreen: the commands README's first screen shows exist
+// with the flags it gives them, and `make demo` / `make test` stay the
+// first two.
+func TestReadmeFirstScreen(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	top := readme[:strings.Index(readme, "\n## ")]
+	blocks := regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllStringSubmatch(top, -1)
+	if len(blocks) < 2 {
+		t.Fatalf("README's first screen has %d sh blocks, want the try/install and the migration ones", len(blocks))
+	}
+	first := strings.Split(strings.TrimSpace(blocks[0][1]), "\n")
+	if len(first) < 2 || !strings.HasPrefix(first[0], "make demo") || !strings.HasPrefix(first[1], "make test") {
+		t.Errorf("the first two commands are not make demo, make test: %q", first)
+	}
+	byName := map[string]cmdDoc{}
+	for _, d := range commandDocs() {
+		byName[d.Name] = d
+	}
+	// Every `lvsd CMD ...` in the blocks and in inline code of the first screen.
+	var uses []string
+	for _, bl := range blocks {
+		for _, l := range strings.Split(bl[1], "\n") {
+			l, _, _ = strings.Cut(l, "#")
+			for _, part := range strings.Split(l, "&&") {
+				if f := strings.Fields(part); len(f) > 1 && f[0] == "lvsd" {
+					uses = append(uses, strings.Join(f, " "))
+				}
+			}
+		}
+	}
+	for _, m := range regexp.MustCompile("`(lvsd [^`]+)`").FindAllStringSubmatch(top, -1) {
+		uses = append(uses, m[1])
+	}
+	if len(uses) < 3 {
+		t.Fatalf("only %d lvsd commands found on the first screen: %q", len(uses), uses)
+	}
+	for _, u := range uses {
+		f := strings.Fields(u)
+		d, ok := byName[f[1]]
+		if !ok {
+			t.Errorf("README shows %q: no command %q", u, f[1])
+			continue
+		}
+		for _, w := range f[2:] {
+			if !strings.HasPrefix(w, "-") {
+				continue
+			}
+			w, _, _ = strings.Cut(w, "=")
+			found := false
+			for _, fl := range d.Flags {
+				found = found || fl.Dash() == w || "-"+fl.Dash() == w || strings.TrimLeft(w, "-") == fl.Name
+			}
+			if !found {
+				t.Errorf("README shows %q: lvsd %s has no flag %s", u, d.Name, w)
+			}
+		}
 	}
 }

@@ -56,6 +56,9 @@ type rsMail struct {
 }
 
 func newMailPart(cfg *config.Config, log *slog.Logger) *mailPart {
+	if cfg == nil { // tests build daemons without a configuration
+		cfg = &config.Config{}
+	}
 	p := &mailPart{log: log.With("part", "mail")}
 	p.s = smtpalert.New(senderConfig(cfg), smtpalert.Options{Logger: p.log})
 	p.enqueue = p.s.Enqueue

@@ -29,6 +29,9 @@ type opsFlags struct {
 	socketSet bool   // --socket was given: failing to listen is fatal
 	pidFile   string // "" : no pid file
 	stateFile string // "" or "none": no state file, no resume
+	// dontReleaseIPVS / dontReleaseVRRP: keep the IPVS services / the VIPs
+	// at stop (daemon).
+	dontReleaseIPVS, dontReleaseVRRP bool
 }
 
 // ops runs the daemon for an operator: control socket, metrics, sd_notify
@@ -55,8 +58,10 @@ type ops struct {
 	probe chan chan bool
 
 	// reloading is set while run reloads (the watchdog then does not ask
-	// run, which is busy, and pings on: a reload is bounded).
-	reloading atomic.Bool
+	// run, which is busy, and pings on for at most maxReload);
+	// reloadStart is when it began (unix ns).
+	reloading   atomic.Bool
+	reloadStart atomic.Int64
 	// reloads and reloadsFailed count reloads since start; lastReloadFailed
 	// is whether the latest one was refused (status, metrics and the
 	// "reload failed" alert read them).
@@ -122,6 +127,7 @@ func (o *ops) run(cfg *config.Config) int {
 	o.mu.Lock()
 	o.d = newDaemon(cfg, o.log)
 	o.d.prev, o.d.stateKick = prev, kick
+	o.d.dontReleaseIPVS, o.d.dontReleaseVRRP = o.flags.dontReleaseIPVS, o.flags.dontReleaseVRRP
 	o.loaded = time.Now()
 	err := o.d.start(context.Background())
 	o.d.prev = stateFile{}
@@ -148,6 +154,7 @@ func (o *ops) run(cfg *config.Config) int {
 	o.log.Info("lvsd running", "config", o.file, "vrrp_instances", len(cfg.Instances),
 		"virtual_servers", len(cfg.VirtualServers), "socket", o.flags.socket)
 	o.sd.Ready(o.summary())
+	releaseMemory()
 
 	code := exitOK
 loop:
@@ -192,9 +199,46 @@ loop:
 	return code
 }
 
-// Status implements control.Handler (and feeds /metrics).
-func (o *ops) Status(context.Context) (*control.Status, error) {
-	o.mu.RLock()
+// maxReload is the longest a reload may take before the watchdog stops
+// reporting healthy: the trackers' first results, the old part's stop and
+// notifications, and a margin.
+const maxReload = readyTimeout + 2*stopTimeout + 30*time.Second
+
+// statusWait bounds how long status and /metrics wait for the daemon while
+// a start, reload or stop holds it.
+const statusWait = 5 * time.Second
+
+// rlock takes o.mu for reading within ctx and statusWait, or says why not.
+func (o *ops) rlock(ctx context.Context) error {
+	if o.mu.TryRLock() {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, statusWait)
+	defer cancel()
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			what := "a start or stop"
+			if o.reloading.Load() {
+				what = fmt.Sprintf("a reload (running for %v)", time.Since(time.Unix(0, o.reloadStart.Load())).Round(time.Millisecond))
+			}
+			return fmt.Errorf("status: lvsd is busy with %s: %w", what, ctx.Err())
+		case <-t.C:
+			if o.mu.TryRLock() {
+				return nil
+			}
+		}
+	}
+}
+
+// Status implements control.Handler (and feeds /metrics). It waits at most
+// statusWait for a reload in progress.
+func (o *ops) Status(ctx context.Context) (*control.Status, error) {
+	if err := o.rlock(ctx); err != nil {
+		return nil, err
+	}
 	defer o.mu.RUnlock()
 	if o.d == nil {
 		return nil, errors.New("lvsd is starting")
@@ -228,6 +272,10 @@ func (o *ops) request(ctx context.Context, cmd string) error {
 // second, and every VRRP master must have sent adverts lately.
 func (o *ops) alive() bool {
 	if o.reloading.Load() {
+		if d := time.Since(time.Unix(0, o.reloadStart.Load())); d > maxReload {
+			o.log.Error("watchdog: a reload is stuck", "running_for", d.Round(time.Second), "limit", maxReload)
+			return false
+		}
 		return true
 	}
 	reply := make(chan bool, 1)
@@ -362,36 +410,70 @@ func (o *ops) writeState() {
 
 // stateWriter rewrites the state file when an instance changes state (the
 // instances' OnTransition and reloads kick it through the daemon's
-// stateKick) and touches it every touchInterval (a heartbeat: one
-// utimensat, nothing else, between transitions). A crash just after a
-// transition to MASTER that is not yet recorded makes the next start remove
-// the VIPs and start as backup, as without a state file: the record errs on
-// the safe side.
+// stateKick) and records the heartbeat every touchInterval: the time of the
+// masters' last advert (heartbeat) as the file's modification time, one
+// utimensat, and only when it moved. A crash just after a transition to
+// MASTER that is not yet recorded makes the next start remove the VIPs and
+// start as backup, as without a state file: the record errs on the safe
+// side.
 func (o *ops) stateWriter(ctx context.Context, kick <-chan struct{}) {
 	if !o.stateFileOn() {
 		return
 	}
-	every := time.Second
+	// Without VRRP instances there is nothing to resume and no heartbeat:
+	// the ticker stops (no wakeups on an IPVS-only director).
+	every, ticking := time.Second, true
 	t := time.NewTicker(every)
 	defer t.Stop()
 	var last string
+	var lastHB time.Time
+	beat := func() {
+		var stats []vrrp.Stats
+		for _, in := range o.instances() {
+			stats = append(stats, in.Stats())
+		}
+		hb, ok := heartbeat(stats)
+		if !ok || hb.Equal(lastHB) {
+			return
+		}
+		if err := touchStateFile(o.flags.stateFile, hb); err != nil {
+			o.log.Warn("cannot record the heartbeat in the state file", "err", err)
+			last = "" // rewrite it at the next kick
+			return
+		}
+		lastHB = hb
+	}
+	written := false
 	write := func() {
 		var intervals []time.Duration
 		for _, in := range o.instances() {
 			intervals = append(intervals, in.Config().AdvertInterval)
 		}
-		if d := touchInterval(intervals); d != every {
-			every = d
+		switch d := touchInterval(intervals); {
+		case len(intervals) == 0:
+			if ticking {
+				t.Stop()
+				ticking = false
+			}
+		case !ticking || d != every:
+			every, ticking = d, true
 			t.Reset(d)
 		}
 		cur := o.currentState()
-		if key := stateKey(cur); key != last {
+		if key := stateKey(cur); !written || key != last {
 			if err := writeStateFile(o.flags.stateFile, cur); err != nil {
 				o.log.Warn("cannot write the state file", "err", err)
 				return
 			}
-			last = key
+			last, written = key, true
+			// A new file's modification time is now, not an advert:
+			// put the heartbeat back (or the epoch: nothing to resume).
+			lastHB = time.Time{}
+			if err := touchStateFile(o.flags.stateFile, time.Unix(0, 0)); err != nil {
+				o.log.Warn("cannot record the heartbeat in the state file", "err", err)
+			}
 		}
+		beat()
 	}
 	write()
 	for {
@@ -400,13 +482,8 @@ func (o *ops) stateWriter(ctx context.Context, kick <-chan struct{}) {
 			return
 		case <-kick:
 			write()
-		case now := <-t.C:
-			// The heartbeat a restarted lvsd reads (stateFile.fresh).
-			if err := touchStateFile(o.flags.stateFile, now); err != nil {
-				o.log.Warn("cannot touch the state file", "err", err)
-				last = ""
-				write()
-			}
+		case <-t.C:
+			beat()
 		}
 	}
 }

@@ -1,10 +1,16 @@
 package main
 
 import (
+	"github.com/lvsd/lvsd/vrrp"
+
+	"bytes"
+	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -72,7 +78,8 @@ func TestStateFileRoundTripAndResumeRules(t *testing.T) {
 		want     bool
 	}{
 		{"1 s ago, 1 s adverts", got, beat.Add(time.Second), time.Second, true},
-		{"2.9 s ago, 1 s adverts", got, beat.Add(2900 * time.Millisecond), time.Second, true},
+		{"2.4 s ago, 1 s adverts", got, beat.Add(2400 * time.Millisecond), time.Second, true},
+		{"2.5 s ago, 1 s adverts: no time left to send before a backup's Master_Down_Interval", got, beat.Add(2500 * time.Millisecond), time.Second, false},
 		{"3 s ago, 1 s adverts: a backup may be master", got, beat.Add(3 * time.Second), time.Second, false},
 		{"1 s ago, 0.1 s adverts", got, beat.Add(time.Second), 100 * time.Millisecond, false},
 		{"clock went back", got, beat.Add(-time.Second), time.Second, false},
@@ -88,6 +95,31 @@ func TestStateFileRoundTripAndResumeRules(t *testing.T) {
 	}
 	if _, err := readStateFile(path); err == nil {
 		t.Error("a corrupt state file was accepted")
+	}
+}
+
+// TestHeartbeat: the heartbeat is the masters' oldest last advert, never
+// the time the writer runs; nothing is recorded without a master that sent.
+func TestHeartbeat(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	m := func(at time.Time) vrrp.Stats { return vrrp.Stats{State: vrrp.StateMaster, LastAdvertSent: at} }
+	b := func(at time.Time) vrrp.Stats { return vrrp.Stats{State: vrrp.StateBackup, LastAdvertSent: at} }
+	for _, c := range []struct {
+		name  string
+		stats []vrrp.Stats
+		want  time.Time
+		ok    bool
+	}{
+		{"none", nil, time.Time{}, false},
+		{"backups only", []vrrp.Stats{b(t0)}, time.Time{}, false},
+		{"one master", []vrrp.Stats{m(t0), b(t0.Add(time.Hour))}, t0, true},
+		{"oldest master", []vrrp.Stats{m(t0.Add(time.Second)), m(t0)}, t0, true},
+		{"a master that never sent", []vrrp.Stats{m(t0), m(time.Time{})}, time.Time{}, false},
+	} {
+		got, ok := heartbeat(c.stats)
+		if ok != c.ok || !got.Equal(c.want) {
+			t.Errorf("%s: heartbeat = %v, %v; want %v, %v", c.name, got, ok, c.want, c.ok)
+		}
 	}
 }
 
@@ -202,4 +234,34 @@ func TestTouchInterval(t *testing.T) {
 			t.Errorf("touchInterval(%v) = %v, want %v", c.in, got, c.want)
 		}
 	}
+}
+
+// Without VRRP instances the state writer writes the file once and then
+// sleeps: no heartbeat, no wakeup, no warning (it used to touch a file it
+// had never written every second and warn each time).
+func TestStateWriterNoInstancesNoHeartbeat(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "state.json")
+		var logs bytes.Buffer
+		o := newOps("lvsd.toml", opsFlags{stateFile: path}, slog.New(slog.NewTextHandler(&logs, nil)))
+		o.d = &daemon{}
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		go func() { defer close(done); o.stateWriter(ctx, make(chan struct{})) }()
+		synctest.Wait()
+		st, err := os.Stat(path)
+		if err != nil {
+			t.Fatalf("state file not written: %v", err)
+		}
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		if st2, err := os.Stat(path); err != nil || !st2.ModTime().Equal(st.ModTime()) {
+			t.Errorf("state file touched without instances: %v, %v -> %v", err, st.ModTime(), st2.ModTime())
+		}
+		cancel()
+		<-done
+		if logs.Len() > 0 {
+			t.Errorf("logged:\n%s", logs.String())
+		}
+	})
 }

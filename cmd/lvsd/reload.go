@@ -31,7 +31,7 @@ func (v *vrrpPart) resumable(ctx context.Context, log *slog.Logger, k *vrrpKerne
 	}
 	if now := time.Now(); !v.d.prev.fresh(now, c.AdvertInterval) {
 		log.Info("was master, but the previous run stopped too long ago (a backup may have taken over): starting as usual",
-			"ago", now.Sub(v.d.prev.alive).Round(time.Millisecond), "limit", 3*c.AdvertInterval)
+			"since_last_advert", now.Sub(v.d.prev.alive).Round(time.Millisecond), "limit", freshLimit(c.AdvertInterval))
 		return false
 	}
 	missing, err := k.addrs.MissingVIPs(ctx, c.VIPs)
@@ -51,6 +51,7 @@ func (v *vrrpPart) resumable(ctx context.Context, log *slog.Logger, k *vrrpKerne
 // difference. An invalid file changes nothing: every error is logged and
 // returned (the control socket's reply carries them). Called by run only.
 func (o *ops) reload() error {
+	o.reloadStart.Store(time.Now().UnixNano())
 	o.reloading.Store(true)
 	defer o.reloading.Store(false)
 	o.sd.Reloading()
@@ -69,6 +70,7 @@ func (o *ops) reload() error {
 	default:
 	}
 	o.sd.Ready(o.summary())
+	releaseMemory()
 	return err
 }
 
@@ -363,6 +365,20 @@ func (d *daemon) handoverVRRP(old *config.Config) error {
 		prevIf[in.Name] = in.Interface
 	}
 	v := d.vrrp
+	// The new trackers run, and the weight-0 scripts get their first
+	// results, while the old instances still advertise: a continuing master
+	// goes silent only for the moment the instances are swapped.
+	var ntrk *vrrpTracking
+	if len(d.cfg.Instances) > 0 {
+		t, err := newVRRPTracking(d.cfg, d.log)
+		if err != nil {
+			d.cfg = old
+			return fmt.Errorf("reload: %w", err)
+		}
+		ntrk = t
+		ntrk.run(d.failed)
+		ntrk.waitReady()
+	}
 	handover := stateFile{NetNS: netnsID(), Instances: map[string]instanceState{}, handover: true}
 	var stale []staleAddrs
 	for _, inst := range v.insts {
@@ -451,12 +467,16 @@ func (d *daemon) handoverVRRP(old *config.Config) error {
 	// The address manager goes to the new part with the VMACs it keeps
 	// (and the interfaces' ARP settings it will restore).
 	v.closeInstances()
-	if v.trk != nil {
-		if err := v.trk.stop(ctx); err != nil {
-			errs = append(errs, err)
-		}
+	// The old notifications (the STOP of removed instances among them)
+	// are delivered after the new instances started.
+	if oldTrk := v.trk; oldTrk != nil {
+		defer func() {
+			if err := oldTrk.stop(ctx); err != nil {
+				d.log.Warn("reload: previous notifications", "err", err)
+			}
+		}()
 	}
-	nv := &vrrpPart{d: d, m: v.m}
+	nv := &vrrpPart{d: d, m: v.m, trk: ntrk}
 	v.m = nil
 	// The quiet successors keep their predecessors' last cause in the status.
 	// (nv runs nothing yet: its causeLog needs no lock.)
@@ -477,6 +497,9 @@ func (d *daemon) handoverVRRP(old *config.Config) error {
 		errs = append(errs, fmt.Errorf("reload: start VRRP: %w", err))
 		d.log.Error("reload: cannot start the new VRRP instances, restarting the previous ones", "err", err)
 		d.cfg = old
+		if nv.trk != nil {
+			_ = nv.trk.stop(ctx)
+		}
 		nv = &vrrpPart{d: d}
 		d.vrrp = nv
 		d.setVRRPStep(nv)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/lvsd/lvsd/cmd/lvsd/internal/scriptpool"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -145,7 +146,7 @@ func TestReloadSyncDaemon(t *testing.T) {
 		}
 		return cfg
 	}
-	d := &daemon{cfg: parse(reloadSyncConfig), log: slog.New(slog.DiscardHandler), fatal: make(chan error, 1)}
+	d := &daemon{cfg: parse(reloadSyncConfig), log: slog.New(slog.DiscardHandler), fatal: make(chan error, 1), scripts: scriptpool.New(scriptpool.Options{})}
 	d.ipvs = newIPVSPart(d)
 	f := ipvs.NewFake()
 	d.ipvs.newClient = func() (ipvs.Client, error) { return f, nil }

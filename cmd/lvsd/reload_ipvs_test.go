@@ -198,3 +198,77 @@ func BenchmarkReload1000Unchanged(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkReload1000OneWeight: a reload of a 1,000 virtual server file in
+// which one weight changed (alternately 7 and 1), until the IPVS part has
+// applied it.
+func BenchmarkReload1000OneWeight(b *testing.B) {
+	o, f, conf := startBig(b, 1000)
+	waitTable(b, f, "initial table", func(tab ipvs.Table) bool { return len(tab) == 1000 })
+	confs := []string{strings.Replace(conf, "ip = \"10.2.9.250\"\nport = 80\nweight = 1", "ip = \"10.2.9.250\"\nport = 80\nweight = 7", 1), conf}
+	svc := ipvs.ServiceKey{Protocol: ipvs.TCP, Addr: netip.MustParseAddr("10.1.0.250"), Port: 80}
+	i := 0
+	b.ResetTimer()
+	for b.Loop() {
+		if err := os.WriteFile(o.file, []byte(confs[i%2]), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		if err := o.reload(); err != nil {
+			b.Fatal(err)
+		}
+		want := uint32(7)
+		if i%2 == 1 {
+			want = 1
+		}
+		waitTable(b, f, "new weight", func(tab ipvs.Table) bool {
+			for _, d := range tab[svc].Destinations {
+				if d.Addr == netip.MustParseAddr("10.2.9.250") {
+					return d.Weight == want
+				}
+			}
+			return false
+		})
+		i++
+	}
+}
+
+// lvsd status counts the mutating IPVS requests: none for an unchanged
+// reload, one for a changed weight.
+func TestStatusIPVSRequests(t *testing.T) {
+	o, f, conf := startBig(t, 20)
+	waitTable(t, f, "initial table", func(tab ipvs.Table) bool { return len(tab) == 20 })
+	requests := func() uint64 {
+		t.Helper()
+		st, err := o.Status(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.IPVSRequests
+	}
+	start := requests()
+	if start < 20*11 {
+		t.Fatalf("%d requests after the start, want at least %d", start, 20*11)
+	}
+	if err := o.reload(); err != nil {
+		t.Fatal(err)
+	}
+	conf = strings.Replace(conf, "ip = \"10.2.9.20\"\nport = 80\nweight = 1", "ip = \"10.2.9.20\"\nport = 80\nweight = 7", 1)
+	if err := os.WriteFile(o.file, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.reload(); err != nil {
+		t.Fatal(err)
+	}
+	svc := ipvs.ServiceKey{Protocol: ipvs.TCP, Addr: netip.MustParseAddr("10.1.0.20"), Port: 80}
+	waitTable(t, f, "new weight", func(tab ipvs.Table) bool {
+		for _, d := range tab[svc].Destinations {
+			if d.Addr == netip.MustParseAddr("10.2.9.20") {
+				return d.Weight == 7
+			}
+		}
+		return false
+	})
+	if got := requests() - start; got != 1 {
+		t.Errorf("%d requests for an unchanged reload and one changed weight, want 1", got)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 
 	"github.com/lvsd/lvsd/cmd/lvsd/internal/control"
+	"github.com/lvsd/lvsd/cmd/lvsd/internal/nslock"
 	"github.com/lvsd/lvsd/config"
 )
 
@@ -15,13 +16,18 @@ func init() {
 	register("run", command{summary: "run the daemon (VRRP instances) in the foreground", run: runDaemon})
 }
 
+// runLockName is the network namespace lock `lvsd run` holds.
+const runLockName = "lvsd/run"
+
 func runDaemon(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("run", "[-f FILE] [--socket PATH] [--pid-file PATH] [--state-file PATH] [--log-format text|json] [--log-level LEVEL]", stderr)
+	fs := newFlagSet("run", "[-f FILE] [--socket PATH] [--pid-file PATH] [--state-file PATH] [--dont-release-ipvs] [--dont-release-vrrp] [--log-format text|json] [--log-level LEVEL]", stderr)
 	file := fs.String("f", config.DefaultPath, "configuration file")
 	var of opsFlags
 	fs.StringVar(&of.socket, "socket", control.DefaultSocket, "control socket (none: no socket)")
 	fs.StringVar(&of.pidFile, "pid-file", "", "write the process id to this file")
 	fs.StringVar(&of.stateFile, "state-file", defaultStateFile, "VRRP state record for a restart without outage (none: off)")
+	fs.BoolVar(&of.dontReleaseIPVS, "dont-release-ipvs", false, "at stop, keep the IPVS services lvsd created (keepalived -I)")
+	fs.BoolVar(&of.dontReleaseVRRP, "dont-release-vrrp", false, "at stop, keep the VIPs and routes and send no priority-0 advert (keepalived -V)")
 	var lf logFlags
 	lf.register(fs)
 	if code := parseFlags(fs, args); code >= 0 {
@@ -60,5 +66,12 @@ func runDaemon(args []string, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 	fs.Visit(func(f *flag.Flag) { of.socketSet = of.socketSet || f.Name == "socket" })
+	// One lvsd per network namespace (nslock).
+	lock, err := nslock.Acquire(runLockName)
+	if err != nil {
+		fmt.Fprintf(stderr, "lvsd run: another lvsd runs in this network namespace: %v\n", err)
+		return exitFailure
+	}
+	defer lock.Close()
 	return newOps(*file, of, log).run(cfg)
 }

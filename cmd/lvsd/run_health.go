@@ -7,6 +7,7 @@ import (
 
 	"github.com/lvsd/lvsd/config"
 	"github.com/lvsd/lvsd/healthcheck"
+	"github.com/lvsd/lvsd/vrrp/script"
 )
 
 // healthPart is `lvsd run`'s health checks: one healthcheck.Scheduler over
@@ -39,6 +40,10 @@ func (p *healthPart) start(ctx context.Context) error {
 func (p *healthPart) run(specs []healthcheck.RealServerSpec) {
 	log := p.d.log.With("part", "health")
 	opts := healthcheck.Options{Logger: log}
+	// notify_up / notify_down: bounded in time and number (scriptpool).
+	opts.RunScript = func(argv []string, cred *script.Credential) {
+		p.d.scripts.Go("real server notify script", script.Spec{Args: argv, Cred: cred}, nil)
+	}
 	if p.d.ipvs != nil {
 		opts.OnUpdate = p.d.ipvs.healthUpdate
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/lvsd/lvsd/cmd/lvsd/internal/scriptpool"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -48,7 +49,7 @@ port = 80
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &daemon{cfg: cfg, log: slog.New(slog.DiscardHandler), fatal: make(chan error, 1)}
+	d := &daemon{cfg: cfg, log: slog.New(slog.DiscardHandler), fatal: make(chan error, 1), scripts: scriptpool.New(scriptpool.Options{})}
 	d.ipvs = newIPVSPart(d)
 	f := ipvs.NewFake()
 	d.ipvs.newClient = func() (ipvs.Client, error) { return f, nil }
@@ -118,7 +119,7 @@ connect_timeout = 1
 		}
 		return cfg
 	}
-	d := &daemon{cfg: parse(vs + rs("10.0.0.1")), log: slog.New(slog.DiscardHandler), fatal: make(chan error, 1)}
+	d := &daemon{cfg: parse(vs + rs("10.0.0.1")), log: slog.New(slog.DiscardHandler), fatal: make(chan error, 1), scripts: scriptpool.New(scriptpool.Options{})}
 	d.health = newHealthPart(d)
 	if err := d.health.start(context.Background()); err != nil {
 		t.Fatal(err)

@@ -251,9 +251,10 @@ func quorumUsers(cfg *config.Config) (map[quorumScript]*script.Credential, error
 	return out, errors.Join(errs...)
 }
 
-// runScript starts a quorum script through script.Run (no shell, its own
-// process group, as its user) without waiting for it (keepalived does not
-// wait either); done, if set, is closed when it ends.
+// runScript starts a quorum script through the daemon's script pool (no
+// shell, its own process group killed after the pool's timeout, as its
+// user) without waiting for it (keepalived does not wait either); done, if
+// set, is closed when it ends or is dropped.
 func (p *ipvsPart) runScript(ev ipvs.Event, done chan<- struct{}) {
 	line := ev.Script
 	finish := func() {
@@ -274,12 +275,8 @@ func (p *ipvsPart) runScript(ev ipvs.Event, done chan<- struct{}) {
 	p.mu.Lock()
 	cred := p.quorumUsers[quorumScript{ev.VirtualServer, ev.QuorumUp}]
 	p.mu.Unlock()
-	go func() {
-		defer finish()
-		if res := script.Run(context.Background(), script.Spec{Args: argv, Cred: cred}); !res.OK() {
-			p.log.Warn("quorum script failed", "script", line, "result", res.String())
-		}
-	}()
+	// Bounded in time and number (scriptpool); failures are logged there.
+	p.d.scripts.Go("quorum script", script.Spec{Args: argv, Cred: cred}, func(script.Result) { finish() })
 }
 
 // stop ends the loops, runs omega's quorum_down scripts, stops the sync
@@ -306,6 +303,14 @@ func (p *ipvsPart) stop(ctx context.Context) error {
 	var errs []error
 	if p.d.cfg.Global.LVSSyncDaemon != nil {
 		if err := m.SetSyncDaemons(nil); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	// As keepalived at stop: the services lvsd owns go (with their
+	// destinations), unless --dont-release-ipvs; lvs_flush_on_stop
+	// flushes everything below anyway.
+	if !p.d.dontReleaseIPVS && !p.d.cfg.Global.LVSFlushOnStop {
+		if err := m.Release(ctx); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/lvsd/lvsd/cmd/lvsd/internal/scriptpool"
 	"log/slog"
 	"net/netip"
 	"os"
@@ -54,7 +55,7 @@ ip = "10.0.0.1"
 port = 443
 `
 
-func waitTable(t *testing.T, f *ipvs.Fake, what string, cond func(ipvs.Table) bool) {
+func waitTable(t testing.TB, f *ipvs.Fake, what string, cond func(ipvs.Table) bool) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for !cond(f.Table()) {
@@ -70,7 +71,7 @@ func TestIPVSPart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &daemon{cfg: cfg, log: slog.New(slog.DiscardHandler), fatal: make(chan error, 1)}
+	d := &daemon{cfg: cfg, log: slog.New(slog.DiscardHandler), fatal: make(chan error, 1), scripts: scriptpool.New(scriptpool.Options{})}
 	p := newIPVSPart(d)
 	f := ipvs.NewFake()
 	p.newClient = func() (ipvs.Client, error) { return f, nil }
@@ -125,7 +126,7 @@ func TestIPVSPartNoIPVS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &daemon{cfg: cfg, log: slog.New(slog.DiscardHandler), fatal: make(chan error, 1)}
+	d := &daemon{cfg: cfg, log: slog.New(slog.DiscardHandler), fatal: make(chan error, 1), scripts: scriptpool.New(scriptpool.Options{})}
 	p := newIPVSPart(d)
 	p.newClient = func() (ipvs.Client, error) { return nil, ipvs.ErrNoIPVS }
 	if err := p.start(context.Background()); err != ipvs.ErrNoIPVS {
@@ -170,7 +171,7 @@ port = 80
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &daemon{cfg: cfg, log: slog.New(slog.DiscardHandler), fatal: make(chan error, 1)}
+	d := &daemon{cfg: cfg, log: slog.New(slog.DiscardHandler), fatal: make(chan error, 1), scripts: scriptpool.New(scriptpool.Options{})}
 	p := newIPVSPart(d)
 	if p.quorumUsers, err = quorumUsers(cfg); err != nil {
 		t.Fatal(err)
@@ -193,6 +194,43 @@ port = 80
 		}
 		if got := strings.TrimSpace(string(b)); got != tt.uid {
 			t.Errorf("quorum script %s ran as uid %s, want %s", tt.file, got, tt.uid)
+		}
+	}
+}
+
+// TestIPVSPartStopRelease: without lvs_flush_on_stop, stop deletes the
+// services lvsd owns (keepalived's stop) and leaves a foreign one;
+// --dont-release-ipvs keeps them.
+func TestIPVSPartStopRelease(t *testing.T) {
+	conf := strings.Replace(ipvsPartConfig, "lvs_flush_on_stop = true\n", "", 1)
+	foreign := ipvs.ServiceKey{Protocol: ipvs.TCP, Addr: netip.MustParseAddr("10.9.9.9"), Port: 80}
+	for _, keep := range []bool{false, true} {
+		cfg, err := config.Parse("t.toml", []byte(conf))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := &daemon{cfg: cfg, log: slog.New(slog.DiscardHandler), fatal: make(chan error, 1), scripts: scriptpool.New(scriptpool.Options{}),
+			dontReleaseIPVS: keep}
+		p := newIPVSPart(d)
+		f := ipvs.NewFake()
+		if err := f.AddService(ipvs.Service{ServiceKey: foreign, Scheduler: "rr"}); err != nil {
+			t.Fatal(err)
+		}
+		p.newClient = func() (ipvs.Client, error) { return f, nil }
+		if err := p.start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		waitTable(t, f, "services added", func(tab ipvs.Table) bool { return len(tab) > 1 })
+		before := len(f.Table())
+		if err := p.stop(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		tab := f.Table()
+		if _, ok := tab[foreign]; !ok {
+			t.Errorf("keep=%v: the foreign service was deleted", keep)
+		}
+		if want := map[bool]int{false: 1, true: before}[keep]; len(tab) != want {
+			t.Errorf("dont-release-ipvs=%v: %d services after stop, want %d: %v", keep, len(tab), want, tab)
 		}
 	}
 }

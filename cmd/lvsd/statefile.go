@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/lvsd/lvsd/vrrp"
 	"golang.org/x/sys/unix"
 )
 
@@ -28,9 +29,9 @@ type stateFile struct {
 	NetNS     string                   `json:"netns"`
 	Written   time.Time                `json:"written"`
 	Instances map[string]instanceState `json:"vrrp_instances"`
-	// alive is when the writing process was last known alive: the file's
-	// modification time, which the running lvsd touches every
-	// touchInterval (set by readStateFile).
+	// alive is when the writing process's MASTER instances last sent an
+	// advert: the file's modification time, which the running lvsd sets to
+	// its heartbeat (set by readStateFile).
 	alive time.Time
 	// handover: the record comes from a reload of this process, which
 	// abandoned these instances a moment ago (their VIPs are in place; new
@@ -91,12 +92,10 @@ func writeStateFile(path string, s stateFile) error {
 	return nil
 }
 
-// touchInterval is how often a running lvsd touches its state file: the
+// touchInterval is how often a running lvsd records its heartbeat: the
 // shortest advert interval of its instances, within 100 ms..1 s (a wake-up
 // costs CPU: touching every 100 ms, 250 instances at 1 s adverts used 0.3%
-// of a core more than without a state file; every 1 s, 0.05%). A record is
-// then at most one interval older than the last sign of life, well inside
-// the three intervals fresh allows.
+// of a core more than without a state file; every 1 s, 0.05%).
 func touchInterval(intervals []time.Duration) time.Duration {
 	d := time.Second
 	for _, i := range intervals {
@@ -105,22 +104,53 @@ func touchInterval(intervals []time.Duration) time.Duration {
 	return max(d, 100*time.Millisecond)
 }
 
-// fresh reports whether the previous run was alive recently enough that no
-// backup can have taken over yet: less than three advert intervals ago (a
-// backup's Master_Down_Interval is three intervals plus its skew time).
-// Older, a backup may be master by now (with nopreempt it must stay so):
-// the instance starts as usual.
+// heartbeat is the time the state file's modification time records: when
+// the MASTER instances last sent an advert (the oldest of their last
+// adverts), which is where a backup's Master_Down_Interval runs from. It is
+// false when there is nothing to record: no master, or a master that has
+// not sent one yet. The writer never records the time it runs at: a
+// stopped (SIGSTOP) or muted master sends nothing, so its heartbeat ages
+// as a backup sees it.
+func heartbeat(stats []vrrp.Stats) (time.Time, bool) {
+	var hb time.Time
+	for _, st := range stats {
+		if st.State != vrrp.StateMaster {
+			continue
+		}
+		if st.LastAdvertSent.IsZero() {
+			return time.Time{}, false
+		}
+		if hb.IsZero() || st.LastAdvertSent.Before(hb) {
+			hb = st.LastAdvertSent
+		}
+	}
+	return hb, !hb.IsZero()
+}
+
+// freshLimit is how long after its last advert a master may still resume:
+// a backup takes over Master_Down_Interval (3 intervals plus a skew above
+// 0) after the last advert it heard; half an interval is left for the
+// restarted instance to send its first one.
+func freshLimit(interval time.Duration) time.Duration {
+	return 3*interval - interval/2
+}
+
+// fresh reports whether the previous run's last advert (alive) is recent
+// enough that no backup can have taken over yet (freshLimit). Older, a
+// backup may be master by now (with nopreempt it must stay so): the
+// instance starts as usual.
 func (s stateFile) fresh(now time.Time, interval time.Duration) bool {
 	if s.handover {
 		return true
 	}
 	age := now.Sub(s.alive)
-	return !s.alive.IsZero() && age >= 0 && age < 3*interval
+	return !s.alive.IsZero() && age >= 0 && age < freshLimit(interval)
 }
 
-// touchStateFile marks the state file's writer as alive now.
-func touchStateFile(path string, now time.Time) error {
-	if err := os.Chtimes(path, now, now); err != nil {
+// touchStateFile records the heartbeat hb as the state file's
+// modification time.
+func touchStateFile(path string, hb time.Time) error {
+	if err := os.Chtimes(path, hb, hb); err != nil {
 		return fmt.Errorf("state file: %w", err)
 	}
 	return nil

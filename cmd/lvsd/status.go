@@ -42,6 +42,14 @@ func (o *ops) snapshot(now time.Time) *control.Status {
 		s.Mail = d.mail.status()
 	}
 	s.CARPInstances = d.carp.status() // carp.go
+	if p := d.ipvs; p != nil {
+		p.mu.Lock()
+		m := p.m
+		p.mu.Unlock()
+		if m != nil {
+			s.IPVSRequests = m.Requests()
+		}
+	}
 	return s
 }
 
@@ -193,6 +201,14 @@ func (d *daemon) virtualServerStatus() []control.VirtualServer {
 					}
 					crs.Weight = h.Weight
 					for _, c := range h.Checks {
+						for r, n := range c.Results {
+							if n > 0 {
+								if crs.Checks == nil {
+									crs.Checks = map[string]uint64{}
+								}
+								crs.Checks[healthcheck.Reason(r).String()] += n
+							}
+						}
 						if c.Since.After(crs.LastCheck) {
 							crs.LastCheck = c.Since
 							crs.LastResult = c.Name + ": " + c.Reason.String()

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/lvsd/lvsd/cmd/lvsd/internal/kernaddr"
 	"github.com/lvsd/lvsd/config"
 	"github.com/lvsd/lvsd/vrrp"
 	"github.com/lvsd/lvsd/vrrp/announce"
@@ -46,32 +47,22 @@ type addrManager struct {
 	dev   string // where its VIPs live
 }
 
-func (a *addrManager) devOf(d string) string {
-	if d == "" || d == a.iface {
-		return a.dev
-	}
-	return d
+func (a *addrManager) place() kernaddr.Placement {
+	return kernaddr.Placement{Iface: a.iface, Dev: a.dev}
 }
 
 func (a *addrManager) conv(vs []vrrp.VIP) []vip.Address {
-	out := make([]vip.Address, len(vs))
+	p, out := a.place(), make([]vip.Address, len(vs))
 	for i, v := range vs {
-		out[i] = vip.Address{
-			Prefix: v.Prefix, Dev: a.devOf(v.Dev), Brd: v.Broadcast, Scope: v.Scope,
-			Label: v.Label, NoPrefixRoute: v.NoPrefixRoute, NoDAD: v.NoDAD,
-		}
+		out[i] = p.Addr(v)
 	}
 	return out
 }
 
 func (a *addrManager) convRoutes(rs []vrrp.Route) []vip.Route {
-	out := make([]vip.Route, len(rs))
+	p, out := a.place(), make([]vip.Route, len(rs))
 	for i, r := range rs {
-		dev := r.Dev
-		if dev != "" || !r.Via.IsValid() {
-			dev = a.devOf(dev)
-		}
-		out[i] = vip.Route{Dst: r.Dst, Src: r.Src, Via: r.Via, Dev: dev, Metric: r.Metric, Table: r.Table, Scope: r.Scope}
+		out[i] = p.Route(r)
 	}
 	return out
 }
@@ -229,38 +220,26 @@ func instanceConfig(g *config.Global, in *config.VRRPInstance) (vrrp.Config, err
 	for _, p := range in.UnicastPeers {
 		c.Peers = append(c.Peers, packet.Peer{Addr: p.IP, MinTTL: uint8(p.MinTTL), MaxTTL: uint8(p.MaxTTL)})
 	}
-	conv := func(v config.VIP, excluded bool) (vrrp.VIP, error) {
-		sc, err := vip.ParseScope(v.Scope)
-		if err != nil {
-			return vrrp.VIP{}, fmt.Errorf("instance %s: %s: %w", in.Name, v.Prefix, err)
-		}
-		return vrrp.VIP{Prefix: v.Prefix, Dev: v.Dev, Label: v.Label, Scope: sc, Broadcast: v.Brd,
-			NoPrefixRoute: v.NoPrefixRoute, NoDAD: v.NoDAD, Excluded: excluded}, nil
-	}
 	for _, v := range in.VIPs {
-		x, err := conv(v, false)
+		x, err := kernaddr.VIP(v, false)
 		if err != nil {
-			return c, err
+			return c, fmt.Errorf("instance %s: %w", in.Name, err)
 		}
 		c.VIPs = append(c.VIPs, x)
 	}
 	for _, v := range in.ExcludedVIPs {
-		x, err := conv(v, true)
+		x, err := kernaddr.VIP(v, true)
 		if err != nil {
-			return c, err
+			return c, fmt.Errorf("instance %s: %w", in.Name, err)
 		}
 		c.VIPs = append(c.VIPs, x)
 	}
 	for _, r := range in.Routes {
-		var sc uint8
-		if r.Scope != "" {
-			s, err := vip.ParseScope(r.Scope)
-			if err != nil {
-				return c, fmt.Errorf("instance %s: route %s: %w", in.Name, r.Dst, err)
-			}
-			sc = s
+		x, err := kernaddr.Route(r)
+		if err != nil {
+			return c, fmt.Errorf("instance %s: %w", in.Name, err)
 		}
-		c.Routes = append(c.Routes, vrrp.Route{Dst: r.Dst, Via: r.Via, Dev: r.Dev, Src: r.Src, Metric: r.Metric, Table: r.Table, Scope: sc})
+		c.Routes = append(c.Routes, x)
 	}
 	return c, nil
 }
@@ -334,6 +313,6 @@ func openKernel(m *vip.Manager, reg *vrrpnet.Registry, in *config.VRRPInstance, 
 	k.conn = conn
 	c.SrcAddr = conn.LocalAddr()
 	k.addrs = &addrManager{m: m, iface: in.Interface, dev: dev}
-	k.announce = newAnnouncers(dev, c.VIPs, k.addrs.devOf)
+	k.announce = newAnnouncers(dev, c.VIPs, k.addrs.place().DevOf)
 	return k, nil
 }

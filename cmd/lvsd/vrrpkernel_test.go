@@ -66,7 +66,7 @@ virtual_routes = ["192.168.200.0/24 via 10.99.0.254 dev eth0 metric 7"]
 			{Prefix: netip.MustParsePrefix("192.168.7.1/24"), Dev: "eth1", NoPrefixRoute: true},
 			{Prefix: netip.MustParsePrefix("10.99.0.200/32"), Dev: "eth0", Excluded: true},
 		},
-		Routes: []vrrp.Route{{Dst: netip.MustParsePrefix("192.168.200.0/24"), Via: netip.MustParseAddr("10.99.0.254"), Dev: "eth0", Metric: 7}},
+		Routes: []vrrp.Route{{Dst: netip.MustParsePrefix("192.168.200.0/24"), Via: netip.MustParseAddr("10.99.0.254"), Dev: "eth0", Metric: 7, Protocol: 3}},
 	}
 	// garp settings come from the file or keepalived's defaults
 	want.GARPMasterDelay, want.GARPMasterRepeat = got.GARPMasterDelay, got.GARPMasterRepeat

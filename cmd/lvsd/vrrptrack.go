@@ -37,6 +37,7 @@ type vrrpTracking struct {
 	// prioNotify: instances with notify_priority_changes (FIFO lines
 	// MASTER_PRIORITY / BACKUP_PRIORITY when tracking moves the priority).
 	prioNotify map[string]bool
+	runCtx     context.Context // the trackers' (run)
 	cancel     context.CancelFunc
 	done       chan error
 	// fifoReaders are the notify FIFO scripts, run for as long as lvsd.
@@ -185,8 +186,42 @@ func (t *vrrpTracking) start(targets map[string]track.Target, failed func(error)
 			return err
 		}
 	}
+	if t.cancel == nil {
+		t.run(failed)
+		t.waitReady()
+	}
+	t.startReaders()
+	return nil
+}
+
+// run starts the trackers, before any instance is bound to them (a reload
+// hand-over runs the new trackers while the old instances still advertise,
+// handoverVRRP).
+func (t *vrrpTracking) run(failed func(error)) {
 	ctx, cancel := context.WithCancel(context.Background())
-	t.cancel, t.done = cancel, make(chan error, 1)
+	t.runCtx, t.cancel, t.done = ctx, cancel, make(chan error, 1)
+	go func() {
+		err := t.set.Run(ctx)
+		if err != nil && ctx.Err() == nil {
+			failed(fmt.Errorf("tracking: %w", err))
+		}
+		t.done <- err
+	}()
+}
+
+// waitReady waits, at most readyTimeout, until no instance waits for the
+// first result of a weight-0 vrrp_script.
+func (t *vrrpTracking) waitReady() {
+	select {
+	case <-t.set.Ready():
+	case <-time.After(readyTimeout):
+		t.log.Warn("starting instances before every weight-0 vrrp_script has a result")
+	}
+}
+
+// startReaders starts the notify FIFO readers.
+func (t *vrrpTracking) startReaders() {
+	ctx := t.runCtx // cancelled first at stop: the readers' end is expected then
 	t.readersDone = make(chan struct{})
 	rctx, rcancel := context.WithCancel(context.Background())
 	t.readersCancel = rcancel
@@ -205,19 +240,6 @@ func (t *vrrpTracking) start(targets map[string]track.Target, failed func(error)
 		}
 		wg.Wait()
 	}()
-	go func() {
-		err := t.set.Run(ctx)
-		if err != nil && ctx.Err() == nil {
-			failed(fmt.Errorf("tracking: %w", err))
-		}
-		t.done <- err
-	}()
-	select {
-	case <-t.set.Ready():
-	case <-time.After(readyTimeout):
-		t.log.Warn("starting instances before every weight-0 vrrp_script has a result")
-	}
-	return nil
 }
 
 // stop stops the trackers, then delivers the queued notifications (the
@@ -229,6 +251,7 @@ func (t *vrrpTracking) stop(ctx context.Context) error {
 		if err := <-t.done; err != nil && !errors.Is(err, context.Canceled) {
 			errs = append(errs, err)
 		}
+		t.cancel = nil // a second stop returns at once
 	}
 	if err := t.notifier.Close(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("notify: %w", err))

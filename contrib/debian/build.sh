@@ -57,6 +57,9 @@ mkdir -p "$STAGE/doc/examples/scripts" "$STAGE/doc/examples/cloud-floating-ip"
 cp contrib/examples/*.toml contrib/examples/README.md "$STAGE/doc/examples/"
 cp contrib/scripts/*.sh "$STAGE/doc/examples/scripts/"
 cp contrib/cloud-floating-ip/*.toml contrib/cloud-floating-ip/*.sh contrib/cloud-floating-ip/README.md "$STAGE/doc/examples/cloud-floating-ip/"
+mkdir -p "$STAGE/doc/examples/prometheus" "$STAGE/doc/examples/grafana"
+cp contrib/prometheus/*.yml contrib/prometheus/README.md "$STAGE/doc/examples/prometheus/"
+cp contrib/grafana/*.json "$STAGE/doc/examples/grafana/"
 chmod -R u=rwX,go=rX "$STAGE/doc"
 
 sed -e "s|@VERSION@|$DEBVERSION|g" -e "s|@ARCH@|$ARCH|g" -e "s|@STAGE@|$STAGE|g" \

@@ -42,9 +42,18 @@ fi
 bash -c 'source /usr/share/bash-completion/completions/lvsd; COMP_WORDS=(lvsd chec); COMP_CWORD=1; _lvsd; [ "${COMPREPLY[*]}" = check ]' ||
 	fail "bash completion"
 
+# What a user does after writing the configuration (offline here: systemctl
+# enable only makes the symlink), and what the daemon makes at run time.
+wants=/etc/systemd/system/multi-user.target.wants/lvsd.service
+if command -v systemctl >/dev/null && [ ! -e "$wants" ]; then
+	systemctl enable lvsd.service >/dev/null 2>&1 || true
+	[ -L "$wants" ] || fail "systemctl enable lvsd did not make $wants"
+fi
+mkdir -p /var/lib/lvsd /run/lvsd && touch /run/lvsd/state.json
+
 echo "test-deb: dpkg --purge"
 dpkg --purge lvsd >/dev/null
-for f in $files /etc/lvsd /var/lib/lvsd /run/lvsd; do
+for f in $files /etc/lvsd /var/lib/lvsd /run/lvsd $wants; do
 	if [ -e "$f" ] && ! grep -qx "$f" "$before"; then fail "$f left after purge"; fi
 done
 if dpkg-query -W lvsd >/dev/null 2>&1; then fail "dpkg still knows lvsd"; fi

@@ -30,6 +30,9 @@ type Target struct {
 	Bind netip.AddrPort
 	// Fwmark sets SO_MARK on the socket when not zero.
 	Fwmark uint32
+	// BindIf binds the socket to an interface (SO_BINDTODEVICE) when not
+	// empty; an IPv6 link-local Server without a zone gets it as zone.
+	BindIf string
 	// Timeout is a deadline for the whole exchange, connect included
 	// (0: none beyond ctx).
 	Timeout time.Duration
@@ -38,6 +41,9 @@ type Target struct {
 	// socket per check on either side, and less kernel work. genhash
 	// leaves it off (an ordinary close, as keepalived).
 	ResetOnClose bool
+	// TLSCloseNotify sends a TLS close_notify alert once the response has
+	// been read (keepalived's tls_compliant).
+	TLSCloseNotify bool
 }
 
 // Response is what Fetch observed.
@@ -106,7 +112,7 @@ func Fetch(ctx context.Context, t *Target, onRead OnRead) (Response, error) {
 	if d, ok := ctx.Deadline(); ok && (deadline.IsZero() || d.Before(deadline)) {
 		deadline = d
 	}
-	raw, err := Dial(ctx, t.Server, t.Bind, t.Fwmark, deadline)
+	raw, err := DialIf(ctx, t.Server, t.Bind, t.BindIf, t.Fwmark, deadline)
 	if err != nil {
 		return Response{}, &Error{Op: OpConnect, Err: err}
 	}
@@ -119,8 +125,9 @@ func Fetch(ctx context.Context, t *Target, onRead OnRead) (Response, error) {
 	defer stop()
 
 	conn := raw
+	var tc *tls.Conn
 	if t.TLS != nil {
-		tc := tls.Client(raw, t.TLS)
+		tc = tls.Client(raw, t.TLS)
 		if err := tc.HandshakeContext(ctx); err != nil {
 			return Response{}, &Error{Op: OpTLS, Err: err}
 		}
@@ -166,9 +173,12 @@ func Fetch(ctx context.Context, t *Target, onRead OnRead) (Response, error) {
 	if !p.HeaderComplete() {
 		return Response{}, &Error{Op: OpRead, Err: ErrNoData}
 	}
+	if tc != nil && t.TLSCloseNotify {
+		tc.CloseWrite() // the alert; a failure to send it changes nothing
+	}
 	if t.ResetOnClose {
-		if tc, ok := raw.(*net.TCPConn); ok {
-			tc.SetLinger(0)
+		if tcp, ok := raw.(*net.TCPConn); ok {
+			tcp.SetLinger(0)
 		}
 	}
 	return Response{Status: p.Status(), ContentLength: p.ContentLength(), BodyLen: p.BodyLen(), Digest: p.Sum()}, nil
@@ -178,21 +188,38 @@ func Fetch(ctx context.Context, t *Target, onRead OnRead) (Response, error) {
 // fwmark when not zero, giving up at deadline (zero: none) or when ctx ends.
 // The tcp_check checker and Fetch share it.
 func Dial(ctx context.Context, server, bind netip.AddrPort, fwmark uint32, deadline time.Time) (net.Conn, error) {
+	return DialIf(ctx, server, bind, "", fwmark, deadline)
+}
+
+// DialIf is Dial with bind_if: the socket bound to interface bindIf
+// (SO_BINDTODEVICE) when not empty, which is also the zone of an IPv6
+// link-local server given without one.
+func DialIf(ctx context.Context, server, bind netip.AddrPort, bindIf string, fwmark uint32, deadline time.Time) (net.Conn, error) {
 	// No TCP keepalive: a check lives for one exchange (saves setsockopt calls).
 	d := net.Dialer{Deadline: deadline, KeepAlive: -1}
-	if fwmark != 0 {
+	if bindIf != "" && server.Addr().Is6() && server.Addr().IsLinkLocalUnicast() && server.Addr().Zone() == "" {
+		server = netip.AddrPortFrom(server.Addr().WithZone(bindIf), server.Port())
+	}
+	if fwmark != 0 || bindIf != "" {
 		mark := int(fwmark)
 		d.Control = func(_, _ string, c syscall.RawConn) error {
 			var serr error
 			if err := c.Control(func(fd uintptr) {
-				serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_MARK, mark)
+				if mark != 0 {
+					if err := unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_MARK, mark); err != nil {
+						serr = fmt.Errorf("setsockopt SO_MARK %d: %w", mark, err)
+						return
+					}
+				}
+				if bindIf != "" {
+					if err := unix.BindToDevice(int(fd), bindIf); err != nil {
+						serr = fmt.Errorf("setsockopt SO_BINDTODEVICE %s: %w", bindIf, err)
+					}
+				}
 			}); err != nil {
 				return err
 			}
-			if serr != nil {
-				return fmt.Errorf("setsockopt SO_MARK %d: %w", mark, serr)
-			}
-			return nil
+			return serr
 		}
 	}
 	// DialTCP takes the addresses as values: no resolver, no parsing.

@@ -80,3 +80,16 @@ func NeedIPVS(t testing.TB) {
 		unavailable(t, "ipvs", "this kernel has no IPVS (/proc/net/ip_vs missing); `make test` runs these tests in the VM lab")
 	}
 }
+
+// NeedPythonModule requires Debian's /usr/bin/python3 with module (the
+// capability name, e.g. "aiosmtpd" from python3-aiosmtpd) and returns the
+// interpreter's path.
+func NeedPythonModule(t testing.TB, module string) string {
+	t.Helper()
+	py := "/usr/bin/python3"
+	if err := exec.Command(py, "-c", "import "+module).Run(); err != nil {
+		unavailable(t, module, py+" cannot import "+module+" (apt-get install python3-"+module+")")
+		return ""
+	}
+	return py
+}

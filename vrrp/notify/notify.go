@@ -122,13 +122,14 @@ const (
 	ReasonScriptSignal                // a script was killed by a signal lvsd did not send
 	ReasonScriptTimeout               // a script outlived its timeout and was killed with its process group
 	ReasonScriptStart                 // a script could not be started
-	ReasonQueueFull                   // the instance's queue was full: notification dropped
+	ReasonQueueFull                   // the instance's queue was full: its oldest queued notification dropped
 	ReasonFIFOFull                    // the FIFO's pipe was full (reader too slow or absent): line dropped
 	ReasonFIFOError                   // writing the FIFO failed otherwise
+	ReasonNotRunAtStop                // Close's deadline passed before the script's turn: not started
 	numReasons
 )
 
-var reasonNames = [...]string{"script_exit_status", "script_signal", "script_timeout", "script_start_failed", "queue_full", "fifo_full", "fifo_error"}
+var reasonNames = [...]string{"script_exit_status", "script_signal", "script_timeout", "script_start_failed", "queue_full", "fifo_full", "fifo_error", "not_run_at_stop"}
 
 func (r Reason) String() string {
 	if r >= 0 && r < numReasons {
@@ -271,6 +272,20 @@ func (n *Notifier) Notify(s *Scripts, ev Event) {
 	for _, j := range jobs {
 		select {
 		case q.ch <- j:
+			continue
+		default:
+		}
+		// Full: the oldest queued notification goes, so that the one for
+		// the latest state is never lost. Only Notify sends, under n.mu:
+		// after one receive there is room.
+		select {
+		case old := <-q.ch:
+			n.failLocked(ReasonQueueFull, "notification dropped: queue full, the oldest queued goes", "instance", key,
+				"state", old.ev.State.String(), "script", old.what, "newest_state", ev.State.String())
+		default:
+		}
+		select {
+		case q.ch <- j:
 		default:
 			n.failLocked(ReasonQueueFull, "notification dropped: queue full", "instance", key, "state", ev.State.String(), "script", j.what)
 		}
@@ -281,6 +296,13 @@ func (n *Notifier) Notify(s *Scripts, ev Event) {
 func (n *Notifier) drain(q *queue) {
 	defer n.wg.Done()
 	for j := range q.ch {
+		if n.ctx.Err() != nil {
+			// Close gave up waiting: what is still queued is not started
+			// (each would be started only to be killed, one after the
+			// other, and hold the stop up).
+			n.fail(ReasonNotRunAtStop, "notify script not run: stopping", "script", j.what, "name", j.ev.Name, "state", j.ev.State.String())
+			continue
+		}
 		res := n.run(n.ctx, j.spec)
 		args := []any{"script", j.what, "name", j.ev.Name, "state", j.ev.State.String(),
 			"command", script.Quote(j.spec.Args), "result", res.String(), "duration", res.Duration.Round(time.Millisecond)}
@@ -315,7 +337,7 @@ func (n *Notifier) failLocked(r Reason, msg string, args ...any) {
 	now := time.Now()
 	// Script failures are rare and each one matters: always log them.
 	// Drops can come in floods: at most one line per reason per interval.
-	if r == ReasonQueueFull || r == ReasonFIFOFull || r == ReasonFIFOError {
+	if r == ReasonQueueFull || r == ReasonFIFOFull || r == ReasonFIFOError || r == ReasonNotRunAtStop {
 		if ok, _ := n.lim[r].Allow(now, logInterval); !ok {
 			return
 		}
@@ -336,7 +358,9 @@ func (n *Notifier) Count(r Reason) uint64 {
 
 // Close stops accepting notifications, waits until the queued scripts have
 // run or ctx is done, then kills the scripts still running (their process
-// groups) and closes the FIFO. It returns ctx.Err() if it had to kill.
+// groups), starts none of those still queued, and closes the FIFO: it takes
+// at most ctx's time plus the kill grace. It returns ctx.Err() if it had to
+// kill.
 func (n *Notifier) Close(ctx context.Context) error {
 	n.mu.Lock()
 	if n.closed {

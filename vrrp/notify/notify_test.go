@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/lvsd/lvsd/config"
 	"github.com/lvsd/lvsd/integration/testenv"
+	"github.com/lvsd/lvsd/vrrp/script"
 	"go.uber.org/goleak"
 )
 
@@ -321,5 +322,95 @@ func TestFromConfigScriptSecurity(t *testing.T) {
 	g.ScriptUser = "root"
 	if _, err := FromConfig(config.NotifySet{Master: config.Command{Line: p}}, g); err != nil {
 		t.Fatalf("secure script refused: %v", err)
+	}
+}
+
+// blockingRun is a script runner whose first run blocks until release (or
+// the notifier's context ends); it records the events it was given.
+type blockingRun struct {
+	mu      chan struct{} // 1-slot lock
+	started []string
+	release chan struct{}
+	first   chan struct{}
+}
+
+func newBlockingRun() *blockingRun {
+	return &blockingRun{mu: make(chan struct{}, 1), release: make(chan struct{}), first: make(chan struct{})}
+}
+
+func (b *blockingRun) run(ctx context.Context, s script.Spec) script.Result {
+	b.mu <- struct{}{}
+	b.started = append(b.started, strings.Join(s.Args, " "))
+	n := len(b.started)
+	<-b.mu
+	if n == 1 {
+		close(b.first)
+		select {
+		case <-b.release:
+		case <-ctx.Done():
+			return script.Result{Reason: script.ReasonTimeout}
+		}
+	}
+	return script.Result{}
+}
+
+func (b *blockingRun) list() []string {
+	b.mu <- struct{}{}
+	defer func() { <-b.mu }()
+	return append([]string(nil), b.started...)
+}
+
+// TestQueueFullKeepsFinalState: with the queue full, the oldest queued
+// notification is dropped, never the newest: the script for the final
+// state runs.
+func TestQueueFullKeepsFinalState(t *testing.T) {
+	b := newBlockingRun()
+	n, err := newNotifier(Options{QueueLen: 2}, nil, b.run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := &Scripts{Notify: &Script{Args: []string{"/n"}}}
+	n.Notify(sc, Event{Name: "VI_1", State: Backup, Priority: 100})
+	<-b.first // running, out of the queue
+	for _, st := range []State{Master, Fault, Backup, Master} {
+		n.Notify(sc, Event{Name: "VI_1", State: st, Priority: 100})
+	}
+	close(b.release)
+	if err := n.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"/n INSTANCE VI_1 BACKUP 100", "/n INSTANCE VI_1 BACKUP 100", "/n INSTANCE VI_1 MASTER 100"}
+	if d := cmp.Diff(want, b.list()); d != "" {
+		t.Errorf("scripts run (-want +got):\n%s", d)
+	}
+	if got := n.Count(ReasonQueueFull); got != 2 {
+		t.Errorf("queue_full = %d, want 2", got)
+	}
+}
+
+// TestCloseStartsNoQueued: when Close's deadline passes, the running script
+// is killed and none of those queued behind it is started.
+func TestCloseStartsNoQueued(t *testing.T) {
+	b := newBlockingRun()
+	n, err := newNotifier(Options{}, nil, b.run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := &Scripts{Notify: &Script{Args: []string{"/n"}}}
+	n.Notify(sc, Event{Name: "VI_1", State: Backup})
+	<-b.first
+	for range 100 {
+		n.Notify(sc, Event{Name: "VI_1", State: Master})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	if err := n.Close(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Close = %v, want deadline exceeded", err)
+	}
+	if got := b.list(); len(got) != 1 {
+		t.Errorf("%d scripts started, want only the one running at Close: %v", len(got), got)
+	}
+	if got := n.Count(ReasonNotRunAtStop); got != 100 {
+		t.Errorf("not_run_at_stop = %d, want 100", got)
 	}
 }

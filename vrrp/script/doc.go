@@ -8,6 +8,11 @@
 // process group of its own (Run), and a run that outlives its timeout has its
 // whole process group terminated (SIGTERM, then SIGKILL after a grace period).
 //
+// The splitter (config.SplitCommand) and the enable_script_security file
+// checks (config.CheckScriptSecureStat) belong to config, which validates
+// the configured values without importing this package; Parse, Quote,
+// Unsafe and CheckSecure here forward to them.
+//
 // There is no RFC behind this package; the reference is keepalived's
 // core/notify.c and lib/parser.c (alloc_strvec_quoted_escaped).
 //

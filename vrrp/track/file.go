@@ -6,13 +6,12 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 	"unsafe"
 
+	"github.com/lvsd/lvsd/config/trackfile"
 	"golang.org/x/sys/unix"
 )
 
@@ -28,64 +27,9 @@ type FileConfig struct {
 	InitOverwrite bool
 }
 
-// ParseFileValue reads a tracked file's content as keepalived does (C
-// strtol with base 0): leading white space, an optional sign, then decimal,
-// 0x hexadecimal or 0 octal digits up to the first other character. Content
-// without a number reads as 0. A number outside the 32-bit range is an
-// error, and the caller keeps the previous value.
-func ParseFileValue(b []byte) (int64, error) {
-	i := 0
-	for i < len(b) && (b[i] == ' ' || b[i] >= '\t' && b[i] <= '\r') {
-		i++
-	}
-	neg := false
-	if i < len(b) && (b[i] == '+' || b[i] == '-') {
-		neg = b[i] == '-'
-		i++
-	}
-	base := uint64(10)
-	if i+1 < len(b) && b[i] == '0' && (b[i+1] == 'x' || b[i+1] == 'X') && i+2 < len(b) && digitVal(b[i+2]) < 16 {
-		base, i = 16, i+2
-	} else if i < len(b) && b[i] == '0' {
-		base = 8
-	}
-	var v uint64
-	overflow := false
-	for ; i < len(b); i++ {
-		d := uint64(digitVal(b[i]))
-		if d >= base {
-			break
-		}
-		if v > (math.MaxUint64-d)/base {
-			overflow = true
-			continue
-		}
-		v = v*base + d
-	}
-	if overflow || v > math.MaxInt32+1 {
-		return 0, fmt.Errorf("track: file value out of range: %w", strconv.ErrRange)
-	}
-	n := int64(v)
-	if neg {
-		n = -n
-	}
-	if n > math.MaxInt32 {
-		return 0, fmt.Errorf("track: file value %d out of range: %w", n, strconv.ErrRange)
-	}
-	return n, nil
-}
-
-func digitVal(c byte) byte {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0'
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10
-	case c >= 'A' && c <= 'F':
-		return c - 'A' + 10
-	}
-	return 255
-}
+// ParseFileValue reads a tracked file's content as keepalived does; it is
+// trackfile.Parse, shared with the checkers' file_check.
+func ParseFileValue(b []byte) (int64, error) { return trackfile.Parse(b) }
 
 // FileTracker watches a track_file with inotify on its directory, so a
 // write (close after writing), a rename into place or a removal applies

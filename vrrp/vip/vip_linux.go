@@ -38,9 +38,9 @@ type Route struct {
 	Via       netip.Addr
 	Dev       string
 	Metric    int
-	Table     int    // 0: main
-	Scope     uint8  // RT_SCOPE_*; 0 (global) becomes link for a route with a device and no gateway, as ip(8) does
-	Protocol  string // empty: boot (as ip route)
+	Table     int   // 0: main
+	Scope     uint8 // RT_SCOPE_*; 0 (global) becomes link for a route with a device and no gateway, as ip(8) does
+	Protocol  uint8 // RTPROT_*; 0: boot (as ip route)
 	Blackhole bool
 }
 
@@ -130,11 +130,17 @@ func (m *Manager) link(name string) (netlink.Link, error) {
 }
 
 func toNL(a Address, link netlink.Link) (*netlink.Addr, error) {
+	return NetlinkAddr(a, link.Attrs().Index), nil
+}
+
+// NetlinkAddr is the netlink request for an address on the interface with
+// index ifindex (a.Dev names it). Every other field of a reaches the request.
+func NetlinkAddr(a Address, ifindex int) *netlink.Addr {
 	na := &netlink.Addr{
 		IPNet:     &net.IPNet{IP: a.Prefix.Addr().AsSlice(), Mask: net.CIDRMask(a.Prefix.Bits(), a.Prefix.Addr().BitLen())},
 		Label:     a.Label,
 		Scope:     int(a.Scope),
-		LinkIndex: link.Attrs().Index,
+		LinkIndex: ifindex,
 	}
 	switch {
 	case a.Brd.IsValid():
@@ -151,7 +157,7 @@ func toNL(a Address, link netlink.Link) (*netlink.Addr, error) {
 	if a.NoDAD && a.Prefix.Addr().Is6() {
 		na.Flags |= unix.IFA_F_NODAD
 	}
-	return na, nil
+	return na
 }
 
 // AddVIPs adds the addresses; addresses already present count as added.
@@ -283,21 +289,18 @@ func (m *Manager) missingFromKernel(ctx context.Context, addrs []Address) ([]Add
 	return missing, nil
 }
 
-var protocols = map[string]netlink.RouteProtocol{
-	"":       unix.RTPROT_BOOT,
-	"boot":   unix.RTPROT_BOOT,
-	"static": unix.RTPROT_STATIC,
-	"kernel": unix.RTPROT_KERNEL,
-	"ra":     unix.RTPROT_RA,
-	"dhcp":   unix.RTPROT_DHCP,
-}
-
-func (m *Manager) toNLRoute(r Route) (*netlink.Route, error) {
+// NetlinkRoute is the netlink request for a route; index resolves a device
+// name to its interface index. Every field of r reaches the request.
+func NetlinkRoute(r Route, index func(dev string) (int, error)) (*netlink.Route, error) {
 	nr := &netlink.Route{
 		Dst:      &net.IPNet{IP: r.Dst.Addr().AsSlice(), Mask: net.CIDRMask(r.Dst.Bits(), r.Dst.Addr().BitLen())},
 		Priority: r.Metric,
 		Table:    r.Table,
 		Family:   netlink.FAMILY_V4,
+		Protocol: netlink.RouteProtocol(r.Protocol),
+	}
+	if r.Protocol == 0 {
+		nr.Protocol = unix.RTPROT_BOOT
 	}
 	if r.Dst.Addr().Is6() {
 		nr.Family = netlink.FAMILY_V6
@@ -305,18 +308,21 @@ func (m *Manager) toNLRoute(r Route) (*netlink.Route, error) {
 	if r.Src.IsValid() {
 		nr.Src = r.Src.AsSlice()
 	}
+	if r.Blackhole {
+		if r.Via.IsValid() || r.Dev != "" {
+			return nil, fmt.Errorf("vip: blackhole route %s with a gateway or device", r.Dst)
+		}
+		nr.Type = unix.RTN_BLACKHOLE
+	}
 	if r.Via.IsValid() {
 		nr.Gw = r.Via.AsSlice()
 	}
 	if r.Dev != "" {
-		link, err := m.link(r.Dev)
+		i, err := index(r.Dev)
 		if err != nil {
 			return nil, err
 		}
-		nr.LinkIndex = link.Attrs().Index
-	}
-	if r.Blackhole {
-		nr.Type = unix.RTN_BLACKHOLE
+		nr.LinkIndex = i
 	}
 	switch {
 	case r.Scope != 0:
@@ -324,12 +330,17 @@ func (m *Manager) toNLRoute(r Route) (*netlink.Route, error) {
 	case !r.Via.IsValid() && !r.Blackhole && r.Dev != "":
 		nr.Scope = netlink.SCOPE_LINK
 	}
-	p, ok := protocols[strings.ToLower(r.Protocol)]
-	if !ok {
-		return nil, fmt.Errorf("vip: unknown route protocol %q", r.Protocol)
-	}
-	nr.Protocol = p
 	return nr, nil
+}
+
+func (m *Manager) toNLRoute(r Route) (*netlink.Route, error) {
+	return NetlinkRoute(r, func(dev string) (int, error) {
+		l, err := m.link(dev)
+		if err != nil {
+			return 0, err
+		}
+		return l.Attrs().Index, nil
+	})
 }
 
 // AddRoutes adds the routes; a route already present counts as added.

@@ -152,6 +152,7 @@ func TestRoutes(t *testing.T) {
 		{Dst: netip.MustParsePrefix("192.168.200.0/24"), Via: netip.MustParseAddr("10.99.0.254"), Dev: "eth0", Metric: 7},
 		{Dst: netip.MustParsePrefix("192.168.201.0/24"), Dev: "eth0"},
 		{Dst: netip.MustParsePrefix("192.168.202.0/24"), Blackhole: true},
+		{Dst: netip.MustParsePrefix("192.168.203.0/24"), Via: netip.MustParseAddr("10.99.0.254"), Protocol: 99},
 	}
 	if err := m.AddRoutes(ctx, routes); err != nil {
 		t.Fatal(err)
@@ -164,6 +165,7 @@ func TestRoutes(t *testing.T) {
 		"192.168.200.0/24 via 10.99.0.254 dev eth0 metric 7",
 		"192.168.201.0/24 dev eth0 scope link",
 		"blackhole 192.168.202.0/24",
+		"192.168.203.0/24 via 10.99.0.254 dev eth0 proto openr", // ip(8) names 99
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("ip route lacks %q:\n%s", want, out)

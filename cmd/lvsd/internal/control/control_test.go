@@ -155,3 +155,20 @@ func TestStatusJSONSockets(t *testing.T) {
 		t.Errorf("JSON lacks %s:\n%s", want, b)
 	}
 }
+
+// TestRenderReloadRefused: a refused reload is the second line of the
+// status, and absent otherwise.
+func TestRenderReloadRefused(t *testing.T) {
+	s := sample()
+	var b bytes.Buffer
+	Render(&b, s, t0.Add(time.Minute))
+	if strings.Contains(b.String(), "reload was refused") {
+		t.Errorf("a status without a refused reload says one was:\n%s", b.String())
+	}
+	s.LastReloadFailed = true
+	b.Reset()
+	Render(&b, s, t0.Add(time.Minute))
+	if lines := strings.Split(b.String(), "\n"); len(lines) < 2 || !strings.HasPrefix(lines[1], "the last reload was refused") {
+		t.Errorf("status after a refused reload:\n%s", b.String())
+	}
+}

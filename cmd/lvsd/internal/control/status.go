@@ -22,6 +22,9 @@ type Status struct {
 	VirtualServers   []VirtualServer `json:"virtual_servers"`
 	Mail             *Mail           `json:"mail,omitempty"`
 	CARPInstances    []CARPInstance  `json:"carp_instances,omitempty"` // carp.go
+	// IPVSRequests counts the mutating IPVS netlink requests sent since
+	// start (a reload changing one weight adds exactly one).
+	IPVSRequests uint64 `json:"ipvs_requests"`
 }
 
 // Instance is one VRRP instance.

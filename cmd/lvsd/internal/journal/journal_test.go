@@ -2,11 +2,13 @@ package journal
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -25,8 +27,8 @@ func TestHandlerLines(t *testing.T) {
 	log.Info("entering MASTER state", "instance", "VI_1")
 	log.With("op", "reload").Warn("w")
 	log.WithGroup("g").Error("bad\nthing", "err", "x")
-	log.Log(nil, slog.LevelInfo+2, "notice-ish")
-	log.Log(nil, slog.LevelError+4, "critical-ish")
+	log.Log(context.Background(), slog.LevelInfo+2, "notice-ish")
+	log.Log(context.Background(), slog.LevelError+4, "critical-ish")
 	want := `<7>level=DEBUG msg=d k=1
 <6>level=INFO msg="entering MASTER state" instance=VI_1
 <4>level=WARN msg=w op=reload
@@ -119,4 +121,25 @@ func TestIsStream(t *testing.T) {
 	if IsStream(fmt.Sprintf("%d:%d", st.Dev, st.Ino), nil) {
 		t.Error("IsStream(nil file) = true")
 	}
+}
+
+// FuzzParseStream: JOURNAL_STREAM values that parse are exactly
+// "DEV:INODE" in decimal digits, and the numbers are the digits' values.
+func FuzzParseStream(f *testing.F) {
+	for _, s := range []string{"8:12345", "0:0", ":", "1:", ":1", "18446744073709551615:1", "18446744073709551616:1", "-1:2", "+1:2", "1:2:3", " 1:2"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		dev, ino, ok := parseStream(s)
+		if !ok {
+			return
+		}
+		if strings.Count(s, ":") != 1 || strings.Trim(s, "0123456789:") != "" {
+			t.Fatalf("%q parsed as %d:%d", s, dev, ino)
+		}
+		d, i, _ := strings.Cut(s, ":")
+		if strings.TrimLeft(d, "0") != strings.TrimLeft(fmt.Sprint(dev), "0") || strings.TrimLeft(i, "0") != strings.TrimLeft(fmt.Sprint(ino), "0") {
+			t.Fatalf("%q parsed as %d:%d", s, dev, ino)
+		}
+	})
 }

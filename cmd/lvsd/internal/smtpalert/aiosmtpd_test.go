@@ -21,7 +21,7 @@ import (
 // startAiosmtpd runs Debian's aiosmtpd on a loopback port with its Mailbox
 // handler writing a Maildir; it returns the address and the Maildir's new/.
 func startAiosmtpd(t *testing.T) (addr, dir string, stop func()) {
-	bin := testenv.NeedBinary(t, "aiosmtpd")
+	py := testenv.NeedPythonModule(t, "aiosmtpd")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -29,7 +29,7 @@ func startAiosmtpd(t *testing.T) (addr, dir string, stop func()) {
 	addr = ln.Addr().String()
 	ln.Close()
 	md := filepath.Join(t.TempDir(), "Maildir")
-	cmd := exec.Command(bin, "-n", "-l", addr, "-c", "aiosmtpd.handlers.Mailbox", md)
+	cmd := exec.Command(py, "-m", "aiosmtpd", "-n", "-l", addr, "-c", "aiosmtpd.handlers.Mailbox", md)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

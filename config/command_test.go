@@ -1,4 +1,4 @@
-package script
+package config
 
 import (
 	"errors"
@@ -10,7 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func TestParse(t *testing.T) {
+func TestSplitCommand(t *testing.T) {
 	tests := []struct {
 		in   string
 		want []string
@@ -36,53 +36,53 @@ func TestParse(t *testing.T) {
 		{`""`, []string{""}},
 	}
 	for _, tt := range tests {
-		got, err := Parse(tt.in)
+		got, err := SplitCommand(tt.in)
 		if err != nil {
-			t.Errorf("Parse(%q): %v", tt.in, err)
+			t.Errorf("SplitCommand(%q): %v", tt.in, err)
 			continue
 		}
 		if diff := cmp.Diff(tt.want, got); diff != "" {
-			t.Errorf("Parse(%q) (-want +got):\n%s", tt.in, diff)
+			t.Errorf("SplitCommand(%q) (-want +got):\n%s", tt.in, diff)
 		}
 	}
 }
 
-func TestParseErrors(t *testing.T) {
+func TestSplitCommandErrors(t *testing.T) {
 	for _, in := range []string{"", "   ", `a "b`, `a 'b`, `a \`} {
-		if got, err := Parse(in); err == nil {
-			t.Errorf("Parse(%q) = %q, want error", in, got)
+		if got, err := SplitCommand(in); err == nil {
+			t.Errorf("SplitCommand(%q) = %q, want error", in, got)
 		}
 	}
-	if _, err := Parse(" "); !errors.Is(err, ErrEmpty) {
-		t.Errorf("Parse(blank) error %v, want ErrEmpty", err)
+	if _, err := SplitCommand(" "); !errors.Is(err, ErrEmptyCommand) {
+		t.Errorf("SplitCommand(blank) error %v, want ErrEmptyCommand", err)
 	}
 }
 
-// TestQuoteThroughShell checks that /bin/sh turns Quote's output back into
+// TestQuoteCommandThroughShell checks that /bin/sh turns QuoteCommand's output back into
 // the same words.
-func TestQuoteThroughShell(t *testing.T) {
+func TestQuoteCommandThroughShell(t *testing.T) {
 	words := []string{"printf", `%s|`, "a b", "it's", `"dq"`, "$HOME", "*", ""}
-	out, err := exec.Command("/bin/sh", "-c", Quote(words)).Output()
+	out, err := exec.Command("/bin/sh", "-c", QuoteCommand(words)).Output()
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := strings.Join(words[2:], "|") + "|"
 	if string(out) != want {
-		t.Errorf("sh -c %s printed %q, want %q", Quote(words), out, want)
+		t.Errorf("sh -c %s printed %q, want %q", QuoteCommand(words), out, want)
 	}
 }
 
-func FuzzParse(f *testing.F) {
+func FuzzSplitCommand(f *testing.F) {
 	for _, s := range []string{"pidof nginx", `a "b c" 'd'`, `/bin/sh -c "exit 3"`, `a 'b "c" d' e\ f`, `x "unterminated`, `trailing\`, `\x4`, `\`, `"`, `\c`, `\777`, "a\tb"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		words, err := Parse(s)
+		words, err := SplitCommand(s)
 		if err != nil {
 			return
 		}
 		if len(words) == 0 {
-			t.Fatalf("Parse(%q) returned no words and no error", s)
+			t.Fatalf("SplitCommand(%q) returned no words and no error", s)
 		}
 		// A line without quotes or backslashes splits at blanks, as
 		// strings.Fields does (bar the two Unicode spaces it also knows).
@@ -92,11 +92,11 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 		// Writing every byte of every word as \xHH and parsing again gives
-		// the same words. (Quote targets /bin/sh, whose single quotes keep
+		// the same words. (QuoteCommand targets /bin/sh, whose single quotes keep
 		// backslashes literal; keepalived's parser does not.)
-		again, err := Parse(hexEscape(words))
+		again, err := SplitCommand(cmdHexEscape(words))
 		if err != nil {
-			t.Fatalf("Parse(hexEscape(%q)): %v", words, err)
+			t.Fatalf("SplitCommand(cmdHexEscape(%q)): %v", words, err)
 		}
 		if diff := cmp.Diff(words, again); diff != "" {
 			t.Fatalf("round trip of %q (-first +second):\n%s", s, diff)
@@ -104,7 +104,7 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-func hexEscape(words []string) string {
+func cmdHexEscape(words []string) string {
 	var b strings.Builder
 	for i, w := range words {
 		if i > 0 {

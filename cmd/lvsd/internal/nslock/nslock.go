@@ -1,0 +1,62 @@
+package nslock
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// ErrHeld is returned (wrapped) by Acquire when another process holds the
+// lock in this network namespace.
+var ErrHeld = errors.New("held by another process in this network namespace")
+
+// Lock is a held lock; Close releases it.
+type Lock struct {
+	l *net.UnixListener
+}
+
+// Acquire takes the lock called name in the calling thread's network
+// namespace. When another process holds it, the error wraps ErrHeld and
+// names that process's pid when it can be learned.
+func Acquire(name string) (*Lock, error) {
+	addr := &net.UnixAddr{Name: "@" + name, Net: "unix"}
+	l, err := net.ListenUnix("unix", addr)
+	if err == nil {
+		return &Lock{l: l}, nil
+	}
+	if !errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("lock %s: %w", name, err)
+	}
+	if pid := holder(addr); pid > 0 {
+		return nil, fmt.Errorf("lock %s: %w (pid %d)", name, ErrHeld, pid)
+	}
+	return nil, fmt.Errorf("lock %s: %w", name, ErrHeld)
+}
+
+// holder returns the pid of the process listening on addr, 0 if unknown.
+func holder(addr *net.UnixAddr) int {
+	c, err := net.DialUnix("unix", nil, addr)
+	if err != nil {
+		return 0
+	}
+	defer c.Close()
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return 0
+	}
+	var pid int
+	_ = rc.Control(func(fd uintptr) {
+		if cred, err := unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED); err == nil {
+			pid = int(cred.Pid)
+		}
+	})
+	return pid
+}
+
+// Close releases the lock.
+func (l *Lock) Close() error {
+	return l.l.Close()
+}

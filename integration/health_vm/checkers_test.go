@@ -1,0 +1,210 @@
+package health_vm
+
+import (
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lvsd/lvsd/integration/netlab"
+	"github.com/lvsd/lvsd/integration/testenv"
+	"github.com/lvsd/lvsd/ipvs"
+	"github.com/miekg/dns"
+)
+
+// udpService is a UDP server in a node's namespace (a DNS responder built
+// on miekg/dns, or an echo) that can be stopped and started again.
+type udpService struct {
+	t      *testing.T
+	node   *netlab.Node
+	addr   string
+	answer func(q []byte) []byte
+	mu     sync.Mutex
+	pc     net.PacketConn // guarded by mu; nil when stopped
+	done   chan struct{}
+}
+
+func (s *udpService) start() {
+	s.t.Helper()
+	var pc net.PacketConn
+	if err := s.node.Do(func() (err error) { pc, err = net.ListenPacket("udp4", s.addr); return err }); err != nil {
+		s.t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, 2048)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			if a := s.answer(buf[:n]); a != nil {
+				pc.WriteTo(a, from)
+			}
+		}
+	}()
+	s.mu.Lock()
+	s.pc, s.done = pc, done
+	s.mu.Unlock()
+}
+
+func (s *udpService) stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.pc != nil {
+		s.pc.Close()
+		<-s.done
+		s.pc = nil
+	}
+}
+
+// dnsAnswer answers A ok.test with 10.9.9.9, NXDOMAIN otherwise.
+func dnsAnswer(q []byte) []byte {
+	var m dns.Msg
+	if m.Unpack(q) != nil || len(m.Question) != 1 {
+		return nil
+	}
+	r := new(dns.Msg)
+	r.SetReply(&m)
+	if m.Question[0].Name == "ok.test." && m.Question[0].Qtype == dns.TypeA {
+		r.Answer = append(r.Answer, &dns.A{Hdr: dns.RR_Header{Name: "ok.test.", Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 5}, A: net.IPv4(10, 9, 9, 9)})
+	} else {
+		r.Rcode = dns.RcodeNameError
+	}
+	b, _ := r.Pack()
+	return b
+}
+
+const checkersConf = `
+[[virtual_server]]
+ip = "172.16.0.100"
+port = 53
+protocol = "UDP"
+lb_algo = "rr"
+lb_kind = "NAT"
+delay_loop = 1
+retry = 1
+delay_before_retry = 1
+connect_timeout = 1
+
+[[virtual_server.real_server]]
+ip = "10.99.0.2"
+[[virtual_server.real_server.dns_check]]
+type = "A"
+name = "ok.test"
+
+[[virtual_server.real_server]]
+ip = "10.99.0.3"
+[[virtual_server.real_server.dns_check]]
+type = "A"
+name = "ok.test"
+
+[[virtual_server]]
+ip = "172.16.0.100"
+port = 7
+protocol = "UDP"
+lb_algo = "rr"
+lb_kind = "NAT"
+delay_loop = 1
+
+[[virtual_server.real_server]]
+ip = "10.99.0.2"
+[[virtual_server.real_server.udp_check]]
+payload = "70 69 6e 67"
+reply = "70 69 6e 67"
+connect_timeout = 1
+retry = 1
+delay_before_retry = 1
+
+[[virtual_server.real_server]]
+ip = "10.99.0.3"
+[[virtual_server.real_server.udp_check]]
+payload = "70 69 6e 67"
+reply = "70 69 6e 67"
+connect_timeout = 1
+retry = 1
+delay_before_retry = 1
+`
+
+// TestNewCheckersDriveIPVS: dns_check and udp_check keep a UDP service's
+// real servers in the kernel's IPVS table: rs1's DNS responder stops =>
+// rs1 leaves the port-53 service (ICMP port unreachable), not the port-7
+// one; its echo stops => it leaves that one too; both restart => rs1 is
+// back in both.
+func TestNewCheckersDriveIPVS(t *testing.T) {
+	testenv.NeedIPVS(t)
+	testenv.NeedNetns(t)
+	lvsd := testenv.LvsdBinary(t)
+	lab := netlab.New(t, "dir", "rs1", "rs2")
+	dir, rs1, rs2 := lab.Node("dir"), lab.Node("rs1"), lab.Node("rs2")
+	for _, c := range [][]string{
+		{"ip", "addr", "add", "172.16.0.1/24", "dev", "eth0"},
+		{"ip", "addr", "add", vip.String() + "/32", "dev", "eth0"},
+		{"sysctl", "-qw", "net.ipv4.ip_forward=1"},
+	} {
+		dir.MustExec(c[0], c[1:]...)
+	}
+	dnsSrv, echo := map[string]*udpService{}, map[string]*udpService{}
+	for _, n := range []*netlab.Node{rs1, rs2} {
+		n.MustExec("ip", "route", "add", "default", "via", "10.99.0.1")
+		d := &udpService{t: t, node: n, addr: ":53", answer: dnsAnswer}
+		e := &udpService{t: t, node: n, addr: ":7", answer: func(q []byte) []byte { return append([]byte(nil), q...) }}
+		d.start()
+		e.start()
+		t.Cleanup(d.stop)
+		t.Cleanup(e.stop)
+		dnsSrv[n.Name], echo[n.Name] = d, e
+	}
+	cfgPath := filepath.Join(t.TempDir(), "lvsd.toml")
+	if err := os.WriteFile(cfgPath, []byte(checkersConf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := dir.Start(lvsd, "run", "-f", cfgPath, "--log-level", "debug")
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("lvsd output:\n%s", p.Out.String())
+		}
+	})
+	var c ipvs.Client
+	if err := dir.Do(func() (err error) { c, err = ipvs.New(); return err }); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	dests := func(port uint16) string {
+		ds, err := c.Destinations(ipvs.ServiceKey{Protocol: ipvs.UDP, Addr: vip, Port: port})
+		if err != nil {
+			return "error: " + err.Error()
+		}
+		var out []string
+		for _, d := range ds {
+			out = append(out, d.DestKey.String())
+		}
+		sort.Strings(out)
+		return strings.Join(out, ",")
+	}
+	wait := func(what string, dnsWant, echoWant string) {
+		t.Helper()
+		start := time.Now()
+		if !netlab.WaitFor(30*time.Second, func() bool { return dests(53) == dnsWant && dests(7) == echoWant }) {
+			t.Fatalf("%s: port 53 %q (want %q), port 7 %q (want %q)", what, dests(53), dnsWant, dests(7), echoWant)
+		}
+		t.Logf("%s: table as expected after %v", what, time.Since(start).Round(10*time.Millisecond))
+	}
+	both53, both7 := "10.99.0.2:53,10.99.0.3:53", "10.99.0.2:7,10.99.0.3:7"
+	wait("start", both53, both7)
+	dnsSrv["rs1"].stop()
+	wait("rs1 DNS stopped", "10.99.0.3:53", both7)
+	echo["rs1"].stop()
+	wait("rs1 echo stopped", "10.99.0.3:53", "10.99.0.3:7")
+	dnsSrv["rs1"].start()
+	echo["rs1"].start()
+	wait("rs1 restarted", both53, both7)
+	if out := p.Out.String(); !strings.Contains(out, "reason=port_unreachable") {
+		t.Errorf("lvsd did not log port_unreachable:\n%s", out)
+	}
+}
