@@ -285,3 +285,24 @@ func (p *mailPart) status() *control.Mail {
 	}
 	return m
 }
+
+// withoutMail is a shallow copy of c without the e-mail settings of
+// [global], the instances and the sync groups: for the reload's
+// comparisons, so that a change of them alone restarts no VRRP instance
+// (the mail part takes them in set).
+func withoutMail(c *config.Config) *config.Config {
+	if c == nil {
+		return nil
+	}
+	out := *c
+	out.Global.SMTP = config.SMTP{}
+	out.Instances = append([]config.VRRPInstance(nil), c.Instances...)
+	for i := range out.Instances {
+		out.Instances[i].SMTPAlert = nil
+	}
+	out.SyncGroups = append([]config.SyncGroup(nil), c.SyncGroups...)
+	for i := range out.SyncGroups {
+		out.SyncGroups[i].SMTPAlert = nil
+	}
+	return &out
+}

@@ -3,6 +3,8 @@ package main
 import (
 	"log/slog"
 	"net/netip"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -116,5 +118,31 @@ func TestMailTriggers(t *testing.T) {
 	}
 	if st := p.status(); st.Enabled || st.Failed["queue_full"] != 0 {
 		t.Errorf("status %+v", st)
+	}
+}
+
+// TestMailReloadKeepsVRRP: a reload that changes only e-mail settings is
+// no VRRP change (no instance restarts).
+func TestMailReloadKeepsVRRP(t *testing.T) {
+	a, err := config.Parse("a.toml", []byte(mailConf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := config.Parse("b.toml", []byte(strings.NewReplacer(`smtp_server = "127.0.0.1 2525"`, `smtp_server = "127.0.0.2"`,
+		"smtp_alert = false\n\n[[virtual_server]]", "\n[[virtual_server]]", `name = "VG_1"`, "name = \"VG_1\"\nsmtp_alert = true").Replace(mailConf)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reflect.DeepEqual(a.Global.SMTP, b.Global.SMTP) || reflect.DeepEqual(a.Instances, b.Instances) || reflect.DeepEqual(a.SyncGroups, b.SyncGroups) {
+		t.Fatal("the test configurations do not differ in their mail settings")
+	}
+	if !vrrpEqual(a, b) {
+		t.Error("vrrpEqual: mail settings count as a VRRP change")
+	}
+	if p, ok := planVRRP(a, b); !ok || len(p.changed)+len(p.removed) != 0 {
+		t.Errorf("planVRRP = %+v, %v; want nothing to do", p, ok)
+	}
+	if a.Instances[1].SMTPAlert == nil {
+		t.Error("withoutMail changed its argument")
 	}
 }
