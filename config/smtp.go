@@ -25,8 +25,9 @@ type SMTP struct {
 	Server                string        // smtp_server as "host:port"; "" = no e-mail
 	HeloName              string        // smtp_helo_name; default the host name when smtp_server is set
 	ConnectTimeout        time.Duration // smtp_connect_timeout; default 30s
-	// Alert, AlertVRRP, AlertChecker: smtp_alert, smtp_alert_vrrp,
-	// smtp_alert_checker; nil = not set (see AlertVRRP / AlertChecker).
+	// Alert, AlertVRRPDefault, AlertCheckerDefault: smtp_alert,
+	// smtp_alert_vrrp, smtp_alert_checker; nil = not set (the methods
+	// AlertVRRP and AlertChecker apply keepalived's precedence).
 	Alert, AlertVRRPDefault, AlertCheckerDefault *bool
 	NoEmailFaults                                bool // no_email_faults: no mail for FAULT transitions
 }
@@ -35,8 +36,8 @@ type SMTP struct {
 // and at least one recipient).
 func (s SMTP) Enabled() bool { return s.Server != "" && len(s.NotificationEmail) > 0 }
 
-// AlertVRRP is whether an instance or sync group whose own smtp_alert is
-// own mails its transitions: own, else smtp_alert_vrrp, else smtp_alert,
+// AlertVRRP reports whether an instance or sync group whose own
+// smtp_alert is own mails its transitions: own, else smtp_alert_vrrp, else smtp_alert,
 // else false (keepalived's precedence).
 func (s SMTP) AlertVRRP(own *bool) bool {
 	for _, p := range []*bool{own, s.AlertVRRPDefault, s.Alert} {
@@ -47,7 +48,7 @@ func (s SMTP) AlertVRRP(own *bool) bool {
 	return false
 }
 
-// AlertChecker is whether a real server (or virtual server) whose own
+// AlertChecker reports whether a real server (or virtual server) whose own
 // smtp_alert is own mails its health changes: own, else
 // smtp_alert_checker, else smtp_alert, else true for a real server
 // (keepalived 2.2.7's default, inconsistent with the others) and false
