@@ -12,7 +12,7 @@ LDFLAGS     := -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.modif
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.7.0
 # Capabilities whose absence fails (instead of skips) a privileged test in
 # `make test`: see integration/testenv.
-HOST_REQUIRE ?= root,netns,keepalived,genhash,nginx,curl,busybox,man,git,ucarp,aiosmtpd,dnsmasq,socat
+HOST_REQUIRE ?= root,netns,keepalived,genhash,nginx,curl,busybox,man,git,ucarp,aiosmtpd,dnsmasq,socat,frr
 
 .PHONY: all deps build test test-host test-vm vm-binaries bench-ipvs bench-health bench-config fuzz-health fuzz-config fuzz-ops fuzz-script lint bench bench-vrrp demo fuzz fuzz-convert convert-samples clean deb test-deb test-prometheus fuzz-man fuzz-carp bench-carp fuzz-journal fuzz-checkers
 
@@ -139,7 +139,7 @@ demo: build
 	bash contrib/install-deps.sh demo
 	bash contrib/demo.sh $(BIN)
 
-fuzz: fuzz-health fuzz-config fuzz-ops fuzz-script fuzz-convert fuzz-man fuzz-carp fuzz-journal fuzz-checkers fuzz-ipvs
+fuzz: fuzz-health fuzz-config fuzz-ops fuzz-script fuzz-convert fuzz-man fuzz-carp fuzz-journal fuzz-checkers fuzz-ipvs fuzz-bgp
 
 # fuzz-convert: the keepalived configuration reader and converter, 30 s.
 fuzz-convert:
@@ -171,6 +171,7 @@ fuzz-journal:
 fuzz-ipvs:
 	$(GO) test -run '^$$' -fuzz '^FuzzFingerprintProcIPVS$$' -fuzztime 30s ./ipvs/
 
+
 # fuzz-ops: the state file reader of lvsd run (restart without outage), 30 s.
 fuzz-ops:
 	$(GO) test -run '^$$' -fuzz '^FuzzStateFile$$' -fuzztime 30s ./cmd/lvsd/
@@ -182,6 +183,10 @@ fuzz-config:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 60s -fuzzminimizetime 100x ./config/
 	$(GO) test -run '^$$' -fuzz '^FuzzFastTOML$$' -fuzztime 30s -fuzzminimizetime 100x ./config/
 	$(GO) test -run '^$$' -fuzz '^FuzzSMTPServer$$' -fuzztime 10s -fuzzminimizetime 100x ./config/
+
+# fuzz-bgp: the BGP community parser of [bgp] (the table itself is in FuzzParse), 30 s.
+fuzz-bgp:
+	$(GO) test -run '^$$' -fuzz '^FuzzCommunity$$' -fuzztime 30s ./config/
 
 # fuzz-health: the genhash response parser and argument parser, 30 s each.
 fuzz-health:

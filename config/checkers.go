@@ -61,7 +61,21 @@ func (d *decoder) decodeMoreCheckers(n *node, rs *RealServer, vs *VirtualServer,
 			}
 			c.Payload = b
 		}
-		t.boolean("require_reply", &c.RequireReply)
+		// require_reply is a boolean, or keepalived's "require_reply HEX"
+		// written as a hex string (the same as reply).
+		if rr, ok := t.m["require_reply"].(string); ok {
+			t.get("require_reply")
+			if t.has("reply") {
+				d.errorf(t.keyPath("require_reply"), "a hex string here is the reply: give it once, here or in reply")
+			}
+			b, m, err := parseHex(rr, true)
+			if err != nil {
+				d.errorf(t.keyPath("require_reply"), "%v", err)
+			}
+			c.Reply, c.ReplyMask, c.RequireReply = b, m, true
+		} else {
+			t.boolean("require_reply", &c.RequireReply)
+		}
 		if t.nonEmpty("reply", &s) {
 			b, m, err := parseHex(s, true)
 			if err != nil {

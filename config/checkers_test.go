@@ -71,3 +71,16 @@ delay_loop = 5
 		t.Errorf("http_get virtualhost %q, want the real server's", v)
 	}
 }
+
+// TestUDPRequireReplyHex: keepalived's "require_reply HEX" written as a
+// string is the reply pattern, wildcards included.
+func TestUDPRequireReplyHex(t *testing.T) {
+	c, err := Parse("t.toml", []byte("[[virtual_server]]\nip = \"10.0.0.1\"\nport = 53\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.udp_check]]\nrequire_reply = \"0a Bx\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := c.VirtualServers[0].RealServers[0].Checkers.UDPCheck[0]
+	if !u.RequireReply || !cmp.Equal(u.Reply, []byte{0x0a, 0xb0}) || !cmp.Equal(u.ReplyMask, []byte{0, 0x0f}) {
+		t.Errorf("got %+v", u)
+	}
+}

@@ -25,6 +25,7 @@ type decoder struct {
 	// arena, when arenaOn, is where nodes come from (see nodes).
 	arena     []node
 	elemArena []elem
+	ptrArena  []*node
 	arenaOn   bool
 	// schemas and schemaCache cache schemaJoin.
 	schemas     map[[2]string]string
@@ -84,7 +85,21 @@ func (d *decoder) nodes(n int) []node {
 		l = 0
 	}
 	d.arena = d.arena[:l+n]
-	return d.arena[l : l+n]
+	return d.arena[l : l+n : l+n]
+}
+
+// nodePtrs is nodes for the slices tables returns.
+func (d *decoder) nodePtrs(n int) []*node {
+	if !d.arenaOn {
+		return make([]*node, n)
+	}
+	l := len(d.ptrArena)
+	if l+n > cap(d.ptrArena) {
+		d.ptrArena = make([]*node, 0, max(64, 2*n))
+		l = 0
+	}
+	d.ptrArena = d.ptrArena[:l+n]
+	return d.ptrArena[l : l+n : l+n]
 }
 
 // elems is nodes for list elements.
@@ -98,13 +113,14 @@ func (d *decoder) elems(n int) []elem {
 		l = 0
 	}
 	d.elemArena = d.elemArena[:l+n]
-	return d.elemArena[l : l+n]
+	return d.elemArena[l : l+n : l+n]
 }
 
 // resetArena: no node or elem handed out so far is used any more.
 func (d *decoder) resetArena() {
 	d.arena = d.arena[:0]
 	d.elemArena = d.elemArena[:0]
+	d.ptrArena = d.ptrArena[:0]
 }
 
 // use marks key k of n known (when present).
@@ -613,7 +629,7 @@ func (n *node) tables(k string) []*node {
 
 // elemNodes makes the nodes of the tables of an array, in few allocations.
 func (d *decoder) elemNodes(base, k, sp string, ms []map[string]any) []*node {
-	out := make([]*node, len(ms))
+	out := d.nodePtrs(len(ms))
 	nodes := d.nodes(len(ms))
 	total := 0
 	for _, m := range ms {

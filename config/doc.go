@@ -29,7 +29,7 @@
 // Model types: Config{Global, Scripts []VRRPScript, TrackProcesses
 // []TrackProcess, TrackFiles []TrackFile, SyncGroups []SyncGroup, Instances
 // []VRRPInstance, VirtualServerGroups []VirtualServerGroup, VirtualServers
-// []VirtualServer}; a VirtualServer holds RealServers, each with Checkers
+// []VirtualServer, BGP *BGP}; a VirtualServer holds RealServers, each with Checkers
 // (HTTPGet/SSLGet []HTTPCheck, TCPCheck, PingCheck, MiscCheck, SMTPCheck,
 // DNSCheck, UDPCheck, FileCheck). Package config/trackfile reads the
 // files of track_file for both the VRRP and the checker side.

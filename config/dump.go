@@ -142,6 +142,7 @@ func Dump(c *Config) []byte {
 	for i := range c.CARPInstances {
 		w.carpInstance(&c.CARPInstances[i])
 	}
+	w.bgp(c.BGP)
 	return []byte(w.b.String())
 }
 

@@ -165,6 +165,8 @@ func TestErrors(t *testing.T) {
 			"t.toml:7:1: virtual_server[0].real_server[0].dns_check[0].name: \"a..b\" has an empty label"}},
 		{"udp_check bad hex", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 53\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.udp_check]]\npayload = \"0g\"\n", []string{
 			"t.toml:7:1: virtual_server[0].real_server[0].udp_check[0].payload: \"0g\": 'g' is not a hex digit"}},
+		{"udp_check require_reply hex and reply", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 53\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.udp_check]]\nrequire_reply = \"0a\"\nreply = \"0b\"\n", []string{
+			"t.toml:7:1: virtual_server[0].real_server[0].udp_check[0].require_reply: a hex string here is the reply: give it once, here or in reply"}},
 		{"udp_check min above max", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 53\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.udp_check]]\nmin_reply_length = 10\nmax_reply_length = 5\n", []string{
 			"t.toml:7:1: virtual_server[0].real_server[0].udp_check[0].min_reply_length: 10 above max_reply_length 5 (the check would always fail)"}},
 		{"regex RE2 cannot express", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 80\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.http_get]]\nurl = [{ path = \"/\", regex = \"(?=x)\" }]\n", []string{

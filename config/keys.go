@@ -32,6 +32,7 @@ var allKeys = sync.OnceValue(func() map[string]bool {
 		"virtual_server_group": []map[string]any{m()},
 		"virtual_server":       []map[string]any{{"real_server": []map[string]any{rs}}},
 		"carp_instance":        []map[string]any{m()},
+		"bgp":                  map[string]any{"neighbor": []map[string]any{m()}, "announce": []map[string]any{m()}},
 	}
 	rec := map[string]bool{}
 	d := &decoder{file: "probe", rec: rec}

@@ -24,6 +24,7 @@ type Config struct {
 	VirtualServerGroups []VirtualServerGroup // [[virtual_server_group]]
 	VirtualServers      []VirtualServer      // [[virtual_server]]
 	CARPInstances       []CARPInstance       // [[carp_instance]] (carp.go)
+	BGP                 *BGP                 // [bgp]; nil: no BGP (bgp.go)
 }
 
 // Command is a command line run by lvsd (a notify script, a check script),

@@ -160,6 +160,14 @@ connect_ip = "10.0.0.3"
 connect_port = 53
 [[virtual_server.real_server.udp_check]]
 connect_port = 53
+[bgp]
+asn = 65001
+router_id = "10.0.0.9"
+[[bgp.neighbor]]
+address = "10.0.0.254"
+peer_asn = 65000
+[[bgp.announce]]
+prefix = "10.0.0.1"
 `
 
 // TestReferenceDefaults: every default REFERENCE.md writes as a TOML

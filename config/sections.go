@@ -52,6 +52,9 @@ func (d *decoder) decodeConfig(root *node) *Config {
 	for _, t := range root.tables("carp_instance") {
 		c.CARPInstances = append(c.CARPInstances, d.decodeCARP(t))
 	}
+	if t := root.table("bgp"); t != nil {
+		c.BGP = d.decodeBGP(t)
+	}
 	root.finish()
 	return c
 }

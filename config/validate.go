@@ -159,6 +159,7 @@ func (d *decoder) validate(c *Config) {
 			}
 		}
 	}
+	d.validateBGP(c, insts)
 }
 
 func vsString(vs *VirtualServer) string {

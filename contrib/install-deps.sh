@@ -15,6 +15,7 @@ packages=(
 	qemu-system-x86 kmod cpio xz-utils zstd  # the IPVS VM lab (integration/vm)
 	lintian man-db  # make test-deb: the Debian package's lint, man -l of its pages
 	python3-aiosmtpd dnsmasq-base socat  # real servers for smtp_check, dns_check, udp_check tests
+	frr  # the BGP router of the scale-out lab (integration/bgp_test.go)
 )
 demo_packages=(iproute2 iputils-ping procps) # contrib/demo.sh
 case "${1:-}" in

@@ -38,6 +38,9 @@ type daemon struct {
 	vrrp *vrrpPart
 	// carp runs the carp_instance tables (carp.go); status reads it.
 	carp *carpPart
+	// bgp announces the VIPs by BGP (run_bgp.go); health results and VRRP
+	// transitions reach it. Its step is the last: it stops first.
+	bgp *bgpPart
 	// prev is the state file of the previous run, read at start: instances
 	// it records as MASTER may resume (restart without outage, reload.go).
 	prev stateFile
@@ -81,6 +84,8 @@ func newDaemon(cfg *config.Config, log *slog.Logger) *daemon {
 	d.vrrp = v
 	d.steps = append(d.steps, step{name: "vrrp", start: v.start, stop: v.stop})
 	d.steps = append(d.steps, newCARPStep(d)) // carp.go
+	d.bgp = newBGPPart(d)
+	d.steps = append(d.steps, step{name: "bgp", start: d.bgp.start, stop: d.bgp.stop})
 	return d
 }
 
@@ -238,7 +243,7 @@ func (v *vrrpPart) build(ctx context.Context, in *config.VRRPInstance) (*vrrpIns
 		v.removeLeftovers(ctx, log, k, c)
 	}
 	opts := v.trk.instanceOptions(c.Name)
-	opts.OnTransition = v.d.stateChanged(v.causes.wrap(v.d.ipvs.wrapTransition(v.causes.deletable(v.trk, opts.OnTransition))))
+	opts.OnTransition = v.d.stateChanged(v.causes.wrap(v.d.bgp.wrapTransition(v.d.ipvs.wrapTransition(v.causes.deletable(v.trk, opts.OnTransition)))))
 	opts.OnTransition = v.d.mail.instance(v.causes.isDeleted, opts.OnTransition)
 	opts.Resume, opts.LateTimer = resume, v.d.cfg.Global.VRRPLateTimer
 	opts.Inherit = inherit // quiet take-over (reload.go)

@@ -123,6 +123,11 @@ func (o *ops) reloadLocked() error {
 			errs = append(errs, err)
 		}
 	}
+	if d.bgp != nil {
+		if err := d.bgp.reload(cfg); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if sameVRRP {
 		o.log.Info("reload: VRRP configuration unchanged, instances untouched")
 	} else if err := d.reloadVRRP(old); err != nil {

@@ -47,6 +47,13 @@ func (p *healthPart) run(specs []healthcheck.RealServerSpec) {
 	if p.d.ipvs != nil {
 		opts.OnUpdate = p.d.ipvs.healthUpdate
 	}
+	if b := p.d.bgp; b != nil {
+		if next := opts.OnUpdate; next != nil {
+			opts.OnUpdate = func(u healthcheck.Update) { next(u); b.healthUpdate(u) }
+		} else {
+			opts.OnUpdate = b.healthUpdate
+		}
+	}
 	if p.d.mail != nil {
 		opts.OnUpdate = p.d.mail.health(opts.OnUpdate)
 	}

@@ -50,6 +50,7 @@ func (o *ops) snapshot(now time.Time) *control.Status {
 			s.IPVSRequests = m.Requests()
 		}
 	}
+	s.BGP = d.bgpStatus()
 	return s
 }
 

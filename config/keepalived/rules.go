@@ -85,7 +85,9 @@ func knownReason(block, kw string) string {
 		return whyNS
 	case strings.Contains(kw, "dbus"):
 		return whyDBus
-	case strings.HasSuffix(kw, "_CHECK") || strings.Contains(block, "_CHECK") && !strings.HasSuffix(block, "TCP_CHECK") && !strings.HasSuffix(block, "PING_CHECK") && !strings.HasSuffix(block, "MISC_CHECK"):
+	case kw == "BFD_CHECK" || strings.Contains(block, "BFD_CHECK"):
+		return whyBFD
+	case strings.HasSuffix(kw, "_CHECK") && checkerNames[kw] == "" || strings.Contains(block, "_CHECK") && !builtChecker(block):
 		return whyChecker
 	case block == "" || block == "global_defs" && (strings.HasPrefix(kw, "reload") || strings.HasPrefix(kw, "config_") ||
 		kw == "umask" || kw == "random_seed" || kw == "include_check" || kw == "data_use_instance" || kw == "use_pid_dir" ||
@@ -826,6 +828,7 @@ var rsRules = map[string]rule{
 var checkerNames = map[string]string{
 	"HTTP_GET": "http_get", "SSL_GET": "ssl_get", "TCP_CHECK": "tcp_check",
 	"PING_CHECK": "ping_check", "MISC_CHECK": "misc_check",
+	"SMTP_CHECK": "smtp_check", "DNS_CHECK": "dns_check", "UDP_CHECK": "udp_check", "FILE_CHECK": "file_check",
 }
 
 func (x *ctx) realServer(n *Node) {
@@ -919,7 +922,7 @@ var commonCheckerRules = map[string]rule{
 	"connect_port":       integer("connect_port", 1, 65535),
 	"bindto":             addr("bindto"),
 	"bind_port":          integer("bind_port", 1, 65535),
-	"bind_if":            refuse("not supported yet: bind_if"),
+	"bind_if":            str("bind_if"),
 	"connect_timeout":    seconds("connect_timeout", 0.001, 0),
 	"fwmark":             integer("fwmark", 1, 1<<32-1),
 	"retry":              integer("retry", 0, 1<<31-1),
@@ -938,7 +941,9 @@ var httpRules = merge(commonCheckerRules, map[string]rule{
 	"virtualhost":   str("virtualhost"),
 	"http_protocol": enum("http_protocol", "1.0", "1.0C", "1.1"),
 	"enable_sni":    boolOpt("enable_sni"),
-	"fast_recovery": refuse("not supported yet: fast_recovery"),
+	"fast_recovery": boolOpt("fast_recovery"),
+	"sni_name":      str("sni_name"),
+	"tls_compliant": boolOpt("tls_compliant"),
 })
 
 var urlRules = map[string]rule{
@@ -970,7 +975,66 @@ var urlRules = map[string]rule{
 		}
 		x.t.set(n, "status_code", "["+strings.Join(vals, ", ")+"]")
 	}},
-	"regex": refuse("not supported yet: regex"),
+	"regex":            str("regex"),
+	"regex_no_match":   boolFlag("regex_no_match"),
+	"regex_options":    joined("regex_options", 1, -1),
+	"regex_min_offset": integer("regex_min_offset", 0, 1<<31-1),
+	"regex_max_offset": integer("regex_max_offset", 0, 1<<31-1),
+	"regex_stack":      joined("regex_stack", 2, 2),
+	"tls_compliant":    boolOpt("tls_compliant"),
+}
+
+// builtChecker reports whether a block path is inside a checker lvsd has.
+func builtChecker(block string) bool {
+	for kw := range checkerNames {
+		if strings.Contains(block, "."+kw) {
+			return true
+		}
+	}
+	return false
+}
+
+var smtpRules = merge(commonCheckerRules, map[string]rule{
+	"helo_name": str("helo_name"),
+})
+
+// smtpHostRules: a legacy SMTP_CHECK host block sets only connection keys.
+var smtpHostRules = func() map[string]rule {
+	m := map[string]rule{}
+	for _, k := range []string{"connect_ip", "connect_port", "bindto", "bind_port", "bind_if", "connect_timeout", "fwmark"} {
+		m[k] = commonCheckerRules[k]
+	}
+	for _, k := range []string{"retry", "delay_before_retry", "warmup", "delay_loop", "alpha", "log_all_failures"} {
+		m[k] = refuse("not supported in a host block: set it on the SMTP_CHECK (it applies to every host)")
+	}
+	return m
+}()
+
+var dnsRules = merge(commonCheckerRules, map[string]rule{
+	"type": enum("type", "A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA"),
+	"name": str("name"),
+})
+
+var udpRules = merge(commonCheckerRules, map[string]rule{
+	"payload": joined("payload", 1, -1),
+	// require_reply alone is true; with a hex pattern it is the pattern.
+	"require_reply": {key: "require_reply", fn: func(x *ctx, n *Node) {
+		if x.dup(n, "require_reply") {
+			return
+		}
+		if len(n.Args()) == 0 {
+			x.t.set(n, "require_reply", "true")
+			return
+		}
+		x.t.set(n, "require_reply", quote(strings.Join(n.Args(), " ")))
+	}},
+	"min_reply_length": integer("min_reply_length", 0, 65535),
+	"max_reply_length": integer("max_reply_length", 0, 65535),
+})
+
+var fileRules = map[string]rule{
+	"track_file": str("track_file"),
+	"weight":     joined("weight", 1, 2),
 }
 
 var miscRules = map[string]rule{
@@ -993,7 +1057,7 @@ func (x *ctx) checker(n *Node, vsExtra map[string]*Node) *Node {
 	path := "virtual_server.real_server." + kw
 	name := checkerNames[kw]
 	t := sub(x.t, n, "[[virtual_server.real_server."+name+"]]")
-	if kw != "MISC_CHECK" {
+	if kw != "MISC_CHECK" && kw != "FILE_CHECK" {
 		x.c.checkers = append(x.c.checkers, t)
 	}
 	y := &ctx{c: x.c, path: path, t: t}
@@ -1007,12 +1071,20 @@ func (x *ctx) checker(n *Node, vsExtra map[string]*Node) *Node {
 		rules = httpRules
 	case "MISC_CHECK":
 		rules = miscRules
+	case "SMTP_CHECK":
+		rules = smtpRules
+	case "DNS_CHECK":
+		rules = dnsRules
+	case "UDP_CHECK":
+		rules = udpRules
+	case "FILE_CHECK":
+		rules = fileRules
 	default:
 		rules = commonCheckerRules
 	}
 	if !n.HasBlock {
 		// "TCP_CHECK" alone is a checker with every default.
-		if kw == "HTTP_GET" || kw == "SSL_GET" || kw == "MISC_CHECK" {
+		if kw == "HTTP_GET" || kw == "SSL_GET" || kw == "MISC_CHECK" || kw == "FILE_CHECK" {
 			x.c.errorf(n, path, "missing '{' block")
 		}
 		y.inherit(x.extra, vsExtra, rules)
@@ -1029,14 +1101,29 @@ func (x *ctx) checker(n *Node, vsExtra map[string]*Node) *Node {
 			}
 		}()
 	}
-	var urls []*Node
+	var urls, hosts []*Node
 	for _, ch := range n.Block {
 		if ch.Keyword() == "url" && (kw == "HTTP_GET" || kw == "SSL_GET") {
 			urls = append(urls, ch)
 			continue
 		}
+		if ch.Keyword() == "host" && kw == "SMTP_CHECK" {
+			hosts = append(hosts, ch)
+			continue
+		}
 		y.apply(ch, rules)
 	}
+	defer func() {
+		for _, h := range hosts {
+			ht := sub(t, h, "[[virtual_server.real_server.smtp_check.host]]")
+			z := &ctx{c: x.c, path: path + ".host", t: ht}
+			if len(h.Args()) > 0 {
+				x.c.errorf(h, z.path, "trailing junk %q", strings.Join(h.Args(), " "))
+				continue
+			}
+			z.block(h, smtpHostRules)
+		}
+	}()
 	y.inherit(x.extra, vsExtra, rules)
 	if (kw == "HTTP_GET" || kw == "SSL_GET") && len(urls) == 0 {
 		x.c.errorf(n, path, "no url block")

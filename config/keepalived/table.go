@@ -62,6 +62,16 @@ func blockRules(block string) (map[string]rule, string) {
 		return commonCheckerRules, "virtual_server.real_server." + n
 	case "virtual_server.real_server.MISC_CHECK":
 		return miscRules, "virtual_server.real_server.misc_check"
+	case "virtual_server.real_server.SMTP_CHECK":
+		return merge(smtpRules, map[string]rule{"host": {key: "host", fn: func(*ctx, *Node) {}}}), "virtual_server.real_server.smtp_check"
+	case "virtual_server.real_server.SMTP_CHECK.host":
+		return smtpHostRules, "virtual_server.real_server.smtp_check.host"
+	case "virtual_server.real_server.DNS_CHECK":
+		return dnsRules, "virtual_server.real_server.dns_check"
+	case "virtual_server.real_server.UDP_CHECK":
+		return udpRules, "virtual_server.real_server.udp_check"
+	case "virtual_server.real_server.FILE_CHECK":
+		return fileRules, "virtual_server.real_server.file_check"
 	}
 	return nil, ""
 }

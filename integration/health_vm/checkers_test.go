@@ -1,6 +1,7 @@
 package health_vm
 
 import (
+	"bufio"
 	"net"
 	"os"
 	"path/filepath"
@@ -60,6 +61,68 @@ func (s *udpService) stop() {
 		s.pc.Close()
 		<-s.done
 		s.pc = nil
+	}
+}
+
+// smtpService is a minimal SMTP responder in a node's namespace: 220
+// greeting, 250 to HELO, 221 to QUIT.
+type smtpService struct {
+	t    *testing.T
+	node *netlab.Node
+	mu   sync.Mutex
+	ln   net.Listener // guarded by mu; nil when stopped
+	done chan struct{}
+}
+
+func (s *smtpService) start() {
+	s.t.Helper()
+	var ln net.Listener
+	if err := s.node.Do(func() (err error) { ln, err = net.Listen("tcp4", ":25"); return err }); err != nil {
+		s.t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(5 * time.Second))
+				c.Write([]byte("220 " + s.node.Name + " ESMTP test\r\n"))
+				br := bufio.NewReader(c)
+				for {
+					l, err := br.ReadString('\n')
+					if err != nil {
+						return
+					}
+					switch {
+					case strings.HasPrefix(strings.ToUpper(l), "HELO "):
+						c.Write([]byte("250 " + s.node.Name + "\r\n"))
+					case strings.HasPrefix(strings.ToUpper(l), "QUIT"):
+						c.Write([]byte("221 bye\r\n"))
+						return
+					default:
+						c.Write([]byte("502 no\r\n"))
+					}
+				}
+			}()
+		}
+	}()
+	s.mu.Lock()
+	s.ln, s.done = ln, done
+	s.mu.Unlock()
+}
+
+func (s *smtpService) stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ln != nil {
+		s.ln.Close()
+		<-s.done
+		s.ln = nil
 	}
 }
 
@@ -129,13 +192,37 @@ reply = "70 69 6e 67"
 connect_timeout = 1
 retry = 1
 delay_before_retry = 1
+
+[[virtual_server]]
+ip = "172.16.0.100"
+port = 25
+lb_algo = "rr"
+lb_kind = "NAT"
+delay_loop = 1
+
+[[virtual_server.real_server]]
+ip = "10.99.0.2"
+retry = 1
+delay_before_retry = 1
+connect_timeout = 1
+[[virtual_server.real_server.smtp_check]]
+helo_name = "director.test"
+
+[[virtual_server.real_server]]
+ip = "10.99.0.3"
+retry = 1
+delay_before_retry = 1
+connect_timeout = 1
+[[virtual_server.real_server.smtp_check]]
+helo_name = "director.test"
 `
 
-// TestNewCheckersDriveIPVS: dns_check and udp_check keep a UDP service's
-// real servers in the kernel's IPVS table: rs1's DNS responder stops =>
-// rs1 leaves the port-53 service (ICMP port unreachable), not the port-7
-// one; its echo stops => it leaves that one too; both restart => rs1 is
-// back in both.
+// TestNewCheckersDriveIPVS: dns_check, udp_check and smtp_check keep the
+// real servers of two UDP services and a TCP one in the kernel's IPVS
+// table: rs1's DNS responder stops => rs1 leaves the port-53 service (ICMP
+// port unreachable) only; its echo stops => it leaves port 7 too; its SMTP
+// server stops => port 25 too (refused); all restart => rs1 is back in
+// all three.
 func TestNewCheckersDriveIPVS(t *testing.T) {
 	testenv.NeedIPVS(t)
 	testenv.NeedNetns(t)
@@ -149,16 +236,19 @@ func TestNewCheckersDriveIPVS(t *testing.T) {
 	} {
 		dir.MustExec(c[0], c[1:]...)
 	}
-	dnsSrv, echo := map[string]*udpService{}, map[string]*udpService{}
+	dnsSrv, echo, smtp := map[string]*udpService{}, map[string]*udpService{}, map[string]*smtpService{}
 	for _, n := range []*netlab.Node{rs1, rs2} {
 		n.MustExec("ip", "route", "add", "default", "via", "10.99.0.1")
 		d := &udpService{t: t, node: n, addr: ":53", answer: dnsAnswer}
 		e := &udpService{t: t, node: n, addr: ":7", answer: func(q []byte) []byte { return append([]byte(nil), q...) }}
+		m := &smtpService{t: t, node: n}
 		d.start()
 		e.start()
+		m.start()
 		t.Cleanup(d.stop)
 		t.Cleanup(e.stop)
-		dnsSrv[n.Name], echo[n.Name] = d, e
+		t.Cleanup(m.stop)
+		dnsSrv[n.Name], echo[n.Name], smtp[n.Name] = d, e, m
 	}
 	cfgPath := filepath.Join(t.TempDir(), "lvsd.toml")
 	if err := os.WriteFile(cfgPath, []byte(checkersConf), 0o644); err != nil {
@@ -176,7 +266,11 @@ func TestNewCheckersDriveIPVS(t *testing.T) {
 	}
 	defer c.Close()
 	dests := func(port uint16) string {
-		ds, err := c.Destinations(ipvs.ServiceKey{Protocol: ipvs.UDP, Addr: vip, Port: port})
+		proto := ipvs.UDP
+		if port == 25 {
+			proto = ipvs.TCP
+		}
+		ds, err := c.Destinations(ipvs.ServiceKey{Protocol: proto, Addr: vip, Port: port})
 		if err != nil {
 			return "error: " + err.Error()
 		}
@@ -187,24 +281,30 @@ func TestNewCheckersDriveIPVS(t *testing.T) {
 		sort.Strings(out)
 		return strings.Join(out, ",")
 	}
-	wait := func(what string, dnsWant, echoWant string) {
+	wait := func(what string, dnsWant, echoWant, smtpWant string) {
 		t.Helper()
 		start := time.Now()
-		if !netlab.WaitFor(30*time.Second, func() bool { return dests(53) == dnsWant && dests(7) == echoWant }) {
-			t.Fatalf("%s: port 53 %q (want %q), port 7 %q (want %q)", what, dests(53), dnsWant, dests(7), echoWant)
+		if !netlab.WaitFor(30*time.Second, func() bool { return dests(53) == dnsWant && dests(7) == echoWant && dests(25) == smtpWant }) {
+			t.Fatalf("%s: port 53 %q (want %q), port 7 %q (want %q), port 25 %q (want %q)", what, dests(53), dnsWant, dests(7), echoWant, dests(25), smtpWant)
 		}
 		t.Logf("%s: table as expected after %v", what, time.Since(start).Round(10*time.Millisecond))
 	}
-	both53, both7 := "10.99.0.2:53,10.99.0.3:53", "10.99.0.2:7,10.99.0.3:7"
-	wait("start", both53, both7)
+	both53, both7, both25 := "10.99.0.2:53,10.99.0.3:53", "10.99.0.2:7,10.99.0.3:7", "10.99.0.2:25,10.99.0.3:25"
+	wait("start", both53, both7, both25)
 	dnsSrv["rs1"].stop()
-	wait("rs1 DNS stopped", "10.99.0.3:53", both7)
+	wait("rs1 DNS stopped", "10.99.0.3:53", both7, both25)
 	echo["rs1"].stop()
-	wait("rs1 echo stopped", "10.99.0.3:53", "10.99.0.3:7")
+	wait("rs1 echo stopped", "10.99.0.3:53", "10.99.0.3:7", both25)
+	smtp["rs1"].stop()
+	wait("rs1 SMTP stopped", "10.99.0.3:53", "10.99.0.3:7", "10.99.0.3:25")
 	dnsSrv["rs1"].start()
 	echo["rs1"].start()
-	wait("rs1 restarted", both53, both7)
-	if out := p.Out.String(); !strings.Contains(out, "reason=port_unreachable") {
-		t.Errorf("lvsd did not log port_unreachable:\n%s", out)
+	smtp["rs1"].start()
+	wait("rs1 restarted", both53, both7, both25)
+	out := p.Out.String()
+	for _, r := range []string{"reason=port_unreachable", "reason=refused"} {
+		if !strings.Contains(out, r) {
+			t.Errorf("lvsd did not log %s:\n%s", r, out)
+		}
 	}
 }

@@ -93,3 +93,21 @@ func NeedPythonModule(t testing.TB, module string) string {
 	}
 	return py
 }
+
+// FRRDir is where Debian's frr package puts its daemons (zebra, bgpd).
+const FRRDir = "/usr/lib/frr"
+
+// NeedFRR requires FRR's zebra and bgpd (Debian frr) and vtysh; the
+// capability name is "frr".
+func NeedFRR(t testing.TB) {
+	t.Helper()
+	for _, f := range []string{FRRDir + "/zebra", FRRDir + "/bgpd"} {
+		if _, err := os.Stat(f); err != nil {
+			unavailable(t, "frr", f+" not found (apt-get install frr)")
+			return
+		}
+	}
+	if _, err := exec.LookPath("vtysh"); err != nil {
+		unavailable(t, "frr", "vtysh not found (apt-get install frr)")
+	}
+}

@@ -172,3 +172,26 @@ func TestRenderReloadRefused(t *testing.T) {
 		t.Errorf("status after a refused reload:\n%s", b.String())
 	}
 }
+
+func TestRenderBGP(t *testing.T) {
+	s := sample()
+	s.BGP = &BGP{ASN: 65001, RouterID: "10.0.0.11", Announcements: 1,
+		Neighbors: []BGPNeighbor{{Address: "10.0.0.1", PeerASN: 65000, State: "active", Since: t0,
+			LastError: "failed to connect: i/o timeout"}},
+		Prefixes: []BGPPrefix{{Prefix: "192.0.2.10/32", Announced: false, Reason: "not-master", Detail: "vrrp_instance VI_1 is not MASTER", Since: t0}},
+	}
+	var b bytes.Buffer
+	if err := Render(&b, s, t0.Add(3*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		"BGP: AS 65001, router id 10.0.0.11, 1 announcements, 0 withdrawals",
+		"10.0.0.1", "65000", "active", "3m0s", "failed to connect: i/o timeout",
+		"192.0.2.10/32", "no", "not-master", "vrrp_instance VI_1 is not MASTER",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("render lacks %q:\n%s", want, out)
+		}
+	}
+}

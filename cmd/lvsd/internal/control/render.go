@@ -57,7 +57,11 @@ func Render(w io.Writer, s *Status, now time.Time) error {
 	fmt.Fprintln(tw)
 	if len(s.VirtualServers) == 0 {
 		fmt.Fprintln(tw, "IPVS: no virtual servers")
-		return tw.Flush()
+		err := tw.Flush()
+		if s.BGP != nil {
+			renderBGP(w, s.BGP, now)
+		}
+		return err
 	}
 	fmt.Fprintln(tw, "Prot LocalAddress:Port\tScheduler\tFlags\t\t\t\t")
 	fmt.Fprintln(tw, "  -> RemoteAddress:Port\tForward\tWeight\tHealth\tActiveConn\tInActConn\tLast check")
@@ -95,7 +99,11 @@ func Render(w io.Writer, s *Status, now time.Time) error {
 				rs.ActiveConns, rs.InactiveConns, last)
 		}
 	}
-	return tw.Flush()
+	err := tw.Flush()
+	if s.BGP != nil {
+		renderBGP(w, s.BGP, now)
+	}
+	return err
 }
 
 func dash(s string) string {

@@ -25,6 +25,7 @@ type Status struct {
 	// IPVSRequests counts the mutating IPVS netlink requests sent since
 	// start (a reload changing one weight adds exactly one).
 	IPVSRequests uint64 `json:"ipvs_requests"`
+	BGP          *BGP   `json:"bgp,omitempty"` // nil: no [bgp]
 }
 
 // Instance is one VRRP instance.

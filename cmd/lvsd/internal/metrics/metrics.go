@@ -21,6 +21,9 @@ type Snapshot func(ctx context.Context) (*control.Status, error)
 // states are the VRRP states exported as an enum-style gauge.
 var states = []string{"INIT", "BACKUP", "MASTER", "FAULT", "STOP"}
 
+// bgpStates are the BGP session states (RFC 4271) exported as an enum-style gauge.
+var bgpStates = []string{"idle", "connect", "active", "opensent", "openconfirm", "established"}
+
 var (
 	smtpSent   = prometheus.NewDesc("lvsd_smtp_alerts_sent_total", "E-mail alerts accepted by the SMTP server.", nil, nil)
 	smtpFailed = prometheus.NewDesc("lvsd_smtp_alerts_failed_total", "E-mail alerts given up, by reason.", []string{"reason"}, nil)
@@ -55,6 +58,15 @@ var (
 		[]string{"service", "real_server", "state"}, nil)
 	rsChecks = prometheus.NewDesc("lvsd_healthcheck_results_total", "Health check results by reason (ok, timeout, refused, ...).",
 		[]string{"service", "real_server", "reason"}, nil)
+
+	bgpSession = prometheus.NewDesc("lvsd_bgp_session_state", "1 for the state the BGP session is in, 0 for the others.",
+		[]string{"neighbor", "state"}, nil)
+	bgpFlaps = prometheus.NewDesc("lvsd_bgp_session_flaps_total", "Falls of the BGP session from established.",
+		[]string{"neighbor"}, nil)
+	bgpAnnounced = prometheus.NewDesc("lvsd_bgp_prefix_announced", "1 while the prefix is announced, by the reason of the last decision.",
+		[]string{"prefix", "reason"}, nil)
+	bgpUpdates = prometheus.NewDesc("lvsd_bgp_updates_total", "Paths announced (kind=announce) and withdrawn (kind=withdraw).",
+		[]string{"kind"}, nil)
 
 	counterDescs = func(prefix string, labels ...string) [5]*prometheus.Desc {
 		return [5]*prometheus.Desc{
@@ -138,6 +150,19 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		counter(vrrpUnknown, k.UnknownVRID, k.Interface, k.Family)
 	}
 	collectCARP(ch, s) // carp.go
+	if b := s.BGP; b != nil {
+		for _, n := range b.Neighbors {
+			for _, st := range bgpStates {
+				gauge(bgpSession, b2f(n.State == st), n.Address, st)
+			}
+			counter(bgpFlaps, n.Flaps, n.Address)
+		}
+		for _, p := range b.Prefixes {
+			gauge(bgpAnnounced, b2f(p.Announced), p.Prefix, p.Reason)
+		}
+		counter(bgpUpdates, b.Announcements, "announce")
+		counter(bgpUpdates, b.Withdrawals, "withdraw")
+	}
 	for _, vs := range s.VirtualServers {
 		svc := vs.Protocol + " " + vs.Address
 		gauge(vsUp, b2f(vs.InKernel), svc)

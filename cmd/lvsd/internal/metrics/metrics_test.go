@@ -31,6 +31,10 @@ func status() *control.Status {
 				Checks: map[string]uint64{"ok": 7, "connection refused": 1},
 			}},
 		}},
+		BGP: &control.BGP{ASN: 65001, RouterID: "10.0.0.11", Announcements: 3, Withdrawals: 2,
+			Neighbors: []control.BGPNeighbor{{Address: "10.0.0.1", PeerASN: 65000, State: "established", Flaps: 1}},
+			Prefixes:  []control.BGPPrefix{{Prefix: "192.0.2.10/32", Announced: false, Reason: "quorum-lost"}},
+		},
 	}
 }
 
@@ -66,6 +70,12 @@ func TestScrape(t *testing.T) {
 		`lvsd_realserver_up{real_server="192.168.201.100:443",service="TCP 192.168.200.100:443"} 0`,
 		`lvsd_realserver_weight{kind="configured",real_server="192.168.201.100:443",service="TCP 192.168.200.100:443"} 2`,
 		`lvsd_healthcheck_results_total{real_server="192.168.201.100:443",reason="connection refused",service="TCP 192.168.200.100:443"} 1`,
+		`lvsd_bgp_session_state{neighbor="10.0.0.1",state="established"} 1`,
+		`lvsd_bgp_session_state{neighbor="10.0.0.1",state="active"} 0`,
+		`lvsd_bgp_session_flaps_total{neighbor="10.0.0.1"} 1`,
+		`lvsd_bgp_prefix_announced{prefix="192.0.2.10/32",reason="quorum-lost"} 0`,
+		`lvsd_bgp_updates_total{kind="announce"} 3`,
+		`lvsd_bgp_updates_total{kind="withdraw"} 2`,
 		`lvsd_scrape_error 0`,
 		`go_goroutines`,
 		`process_resident_memory_bytes`,
