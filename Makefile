@@ -182,6 +182,7 @@ fuzz-ops:
 fuzz-config:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 60s -fuzzminimizetime 100x ./config/
 	$(GO) test -run '^$$' -fuzz '^FuzzFastTOML$$' -fuzztime 30s -fuzzminimizetime 100x ./config/
+	$(GO) test -run '^$$' -fuzz '^FuzzSMTPServer$$' -fuzztime 10s -fuzzminimizetime 100x ./config/
 
 # fuzz-bgp: the BGP community parser of [bgp] (the table itself is in FuzzParse), 30 s.
 fuzz-bgp:

@@ -56,6 +56,7 @@ var (
 func defaultGlobal() Global {
 	return Global{
 		ScriptUser:              DefaultScriptUser,
+		SMTP:                    SMTP{ConnectTimeout: DefaultSMTPConnectTimeout},
 		VRRPVersion:             DefaultVRRPVersion,
 		GARPMasterDelay:         DefaultGARPMasterDelay,
 		GARPMasterRepeat:        DefaultGARPMasterRepeat,

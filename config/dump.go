@@ -68,6 +68,7 @@ func Dump(c *Config) []byte {
 	w.strOpt("ssl_ca", g.SSLCA)
 	w.strOpt("ssl_certificate", g.SSLCertificate)
 	w.strOpt("ssl_key", g.SSLKey)
+	w.smtp(g.SMTP)
 
 	for _, s := range c.Scripts {
 		w.arrayTable("vrrp_script")
@@ -121,6 +122,7 @@ func Dump(c *Config) []byte {
 		w.tracks("track_file", sg.TrackFiles)
 		w.tracks("track_interface", sg.TrackInterfaces)
 		w.boolean("sync_group_tracking_weight", sg.SyncGroupTrackingWeight)
+		w.boolPtr("smtp_alert", sg.SMTPAlert)
 	}
 	for i := range c.Instances {
 		w.instance(&c.Instances[i])
@@ -199,6 +201,7 @@ func (w *tomlWriter) instance(in *VRRPInstance) {
 	w.boolean("v3_checksum_as_v2", in.V3ChecksumAsV2)
 	w.boolOpt("accept", in.Accept)
 	w.boolean("skip_check_adv_addr", in.SkipCheckAdvAddr)
+	w.boolPtr("smtp_alert", in.SMTPAlert)
 }
 
 func (w *tomlWriter) virtualServer(vs *VirtualServer) {
@@ -242,6 +245,7 @@ func (w *tomlWriter) virtualServer(vs *VirtualServer) {
 	w.boolean("sorry_server_inhibit", vs.SorryServerInhibit)
 	w.str("sorry_server_lvs_method", vs.SorryServerLVSMethod)
 	w.strOpt("vrrp_instance", vs.VRRPInstance)
+	w.boolPtr("smtp_alert", vs.SMTPAlert)
 	for i := range vs.RealServers {
 		rs := &vs.RealServers[i]
 		w.arrayTable("virtual_server.real_server")
@@ -266,6 +270,7 @@ func (w *tomlWriter) virtualServer(vs *VirtualServer) {
 		w.boolean("tunnel_csum", rs.TunnelCsum)
 		w.boolean("tunnel_remcsum", rs.TunnelRemCsum)
 		w.boolean("alpha", rs.Alpha)
+		w.boolPtr("smtp_alert", rs.SMTPAlert)
 		w.strOpt("virtualhost", rs.Virtualhost)
 		w.checkDefaults(&rs.CheckDefaults)
 		for _, h := range rs.Checkers.HTTPGet {
@@ -568,4 +573,26 @@ func quote(s string) string {
 	}
 	b.WriteByte('"')
 	return b.String()
+}
+
+// boolPtr writes an optional boolean (nil: not set, left out).
+func (w *tomlWriter) boolPtr(k string, p *bool) {
+	if p != nil {
+		w.boolean(k, *p)
+	}
+}
+
+// smtp writes the e-mail keys of [global].
+func (w *tomlWriter) smtp(s SMTP) {
+	if len(s.NotificationEmail) > 0 {
+		w.strs("notification_email", s.NotificationEmail)
+	}
+	w.strOpt("notification_email_from", s.NotificationEmailFrom)
+	w.strOpt("smtp_server", s.Server)
+	w.strOpt("smtp_helo_name", s.HeloName)
+	w.dur("smtp_connect_timeout", s.ConnectTimeout)
+	w.boolPtr("smtp_alert", s.Alert)
+	w.boolPtr("smtp_alert_vrrp", s.AlertVRRPDefault)
+	w.boolPtr("smtp_alert_checker", s.AlertCheckerDefault)
+	w.boolean("no_email_faults", s.NoEmailFaults)
 }

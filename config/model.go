@@ -89,6 +89,8 @@ type Global struct {
 	SSLCA          string // ssl_ca: CA file; when set, server certificates are verified
 	SSLCertificate string // ssl_certificate: client certificate file
 	SSLKey         string // ssl_key: client key file
+
+	SMTP SMTP // e-mail alerts: notification_email, smtp_server, smtp_alert, ... (smtp.go)
 }
 
 // LVSSyncDaemon is global lvs_sync_daemon: the kernel's IPVS connection
@@ -177,6 +179,7 @@ type SyncGroup struct {
 	// SyncGroupTrackingWeight: sync_group_tracking_weight - member
 	// trackers may have a non-zero weight.
 	SyncGroupTrackingWeight bool
+	SMTPAlert               *bool // smtp_alert; nil: the global default (SMTP.AlertVRRP)
 }
 
 // NotifySet is the notify scripts of an instance or sync group.
@@ -238,6 +241,7 @@ type VRRPInstance struct {
 	V3ChecksumAsV2   bool   // v3_checksum_as_v2: VRRPv3/IPv4 checksum without pseudo-header
 	Accept           bool   // accept: accept packets to the VIPs when not owner (v3)
 	SkipCheckAdvAddr bool   // skip_check_adv_addr
+	SMTPAlert        *bool  // smtp_alert; nil: the global default (SMTP.AlertVRRP)
 }
 
 // Auth is a VRRPv2 instance's authentication.
@@ -329,6 +333,7 @@ type VirtualServer struct {
 	SorryServerLVSMethod string       // sorry_server_lvs_method, default = LBKind
 
 	VRRPInstance string // vrrp_instance: the instance ha_suspend follows
+	SMTPAlert    *bool  // smtp_alert; nil: the global default (SMTP.AlertChecker)
 
 	// CheckDefaults: retry, delay_before_retry, warmup, connect_timeout
 	// for every checker below (keepalived 2.x); delay_loop is DelayLoop.
@@ -394,6 +399,7 @@ type RealServer struct {
 	TunnelCsum       bool       // tunnel_csum
 	TunnelRemCsum    bool       // tunnel_remcsum
 	Alpha            bool       // alpha (inherits the virtual server's)
+	SMTPAlert        *bool      // smtp_alert; nil: the global default (SMTP.AlertChecker)
 	Virtualhost      string     // virtualhost: default for its http_get/ssl_get, "" = the virtual server's
 
 	// CheckDefaults: retry, delay_before_retry, warmup, connect_timeout,

@@ -139,6 +139,7 @@ func (d *decoder) decodeGlobal(n *node, g *Global) {
 	if (g.SSLCertificate == "") != (g.SSLKey == "") {
 		d.errorf(n.path, "ssl_certificate and ssl_key go together (give both or neither)")
 	}
+	d.decodeMail(n, &g.SMTP)
 	fillGlobal(g, setFn(n))
 	n.finish()
 }
@@ -348,6 +349,7 @@ func (d *decoder) decodeSyncGroup(n *node) SyncGroup {
 	g.TrackFiles = n.trackRefs("track_file", -254, 254)
 	g.TrackInterfaces = n.trackRefs("track_interface", -254, 254)
 	n.boolean("sync_group_tracking_weight", &g.SyncGroupTrackingWeight)
+	g.SMTPAlert = n.optBool("smtp_alert")
 	n.finish()
 	return g
 }
@@ -446,6 +448,7 @@ func (d *decoder) decodeInstance(n *node, g *Global) VRRPInstance {
 	n.boolean("v3_checksum_as_v2", &in.V3ChecksumAsV2)
 	n.boolean("accept", &in.Accept)
 	n.boolean("skip_check_adv_addr", &in.SkipCheckAdvAddr)
+	in.SMTPAlert = n.optBool("smtp_alert")
 
 	// Family from the VIPs: all of one family.
 	for i, v := range in.VIPs {
@@ -669,6 +672,7 @@ func (d *decoder) decodeVS(n *node) VirtualServer {
 	n.boolean("sorry_server_inhibit", &vs.SorryServerInhibit)
 	n.enum("sorry_server_lvs_method", &vs.SorryServerLVSMethod, lbKinds...)
 	n.nonEmpty("vrrp_instance", &vs.VRRPInstance)
+	vs.SMTPAlert = n.optBool("smtp_alert")
 	if vs.OPS && vs.Protocol != "UDP" {
 		d.errorf(n.keyPath("ops"), "one-packet scheduling is for protocol UDP only")
 	}
@@ -731,6 +735,7 @@ func (d *decoder) decodeRS(n *node, vs *VirtualServer) RealServer {
 	n.boolean("tunnel_csum", &rs.TunnelCsum)
 	n.boolean("tunnel_remcsum", &rs.TunnelRemCsum)
 	n.boolean("alpha", &rs.Alpha)
+	rs.SMTPAlert = n.optBool("smtp_alert")
 	n.nonEmpty("virtualhost", &rs.Virtualhost)
 	d.checkDefaults(n, &rs.CheckDefaults, true)
 	fillRealServer(&rs, vs)

@@ -55,6 +55,8 @@ type daemon struct {
 	// linkUp receives the names of the instances built without their
 	// interface once it exists (watchLinks); ops' loop rebuilds them.
 	linkUp chan string
+	// mail sends the e-mail alerts (mail.go).
+	mail *mailPart
 	// dontReleaseIPVS and dontReleaseVRRP are lvsd run's
 	// --dont-release-ipvs and --dont-release-vrrp (keepalived's -I and
 	// -V): at stop, keep the IPVS services lvsd owns / keep the VIPs and
@@ -75,6 +77,8 @@ type step struct {
 
 func newDaemon(cfg *config.Config, log *slog.Logger) *daemon {
 	d := &daemon{log: log, cfg: cfg, fatal: make(chan error, 1), scripts: scriptpool.New(scriptpool.Options{Logger: log}), linkUp: make(chan string, 1)}
+	d.mail = newMailPart(cfg, log)
+	d.steps = append(d.steps, step{name: "mail", start: d.mail.start, stop: d.mail.stop})
 	d.ipvs = newIPVSPart(d)
 	d.steps = append(d.steps, step{name: "ipvs", start: d.ipvs.start, stop: d.ipvs.stop})
 	d.health = newHealthPart(d)
@@ -182,6 +186,7 @@ func (v *vrrpPart) start(ctx context.Context) error {
 		v.awaitTrackers(ctx)
 	}
 	v.trk.groupInherit = v.d.inheritGroups
+	v.trk.groupMail = v.d.mail.group
 	for i := range v.d.cfg.Instances {
 		in := &v.d.cfg.Instances[i]
 		inst, err := v.build(ctx, in)
@@ -247,6 +252,7 @@ func (v *vrrpPart) build(ctx context.Context, in *config.VRRPInstance) (*vrrpIns
 	}
 	opts := v.trk.instanceOptions(c.Name)
 	opts.OnTransition = v.d.stateChanged(v.causes.wrap(v.d.bgp.wrapTransition(v.d.ipvs.wrapTransition(v.causes.deletable(v.trk, opts.OnTransition)))))
+	opts.OnTransition = v.d.mail.instance(v.causes.isDeleted, opts.OnTransition)
 	opts.Resume, opts.LateTimer = resume, v.d.cfg.Global.VRRPLateTimer
 	opts.Inherit = inherit // quiet take-over (reload.go)
 	r, err := newVRRPRunner(c, k, v.d.log, opts)

@@ -111,6 +111,9 @@ func (o *ops) reloadLocked() error {
 	sameVRRP := vrrpEqual(old, cfg)
 	d.cfg = cfg
 	o.loaded = time.Now()
+	if d.mail != nil {
+		d.mail.set(cfg)
+	}
 	var errs []error
 	if err := d.reloadIPVS(specs); err != nil {
 		errs = append(errs, err)
@@ -167,6 +170,7 @@ func (d *daemon) reloadIPVS(specs []ipvs.VirtualServer) error {
 // vrrpEqual reports whether two configurations have the same VRRP side:
 // instances, sync groups, trackers and the global keys they use.
 func vrrpEqual(a, b *config.Config) bool {
+	a, b = withoutMail(a), withoutMail(b) // mail settings never restart VRRP (mail.go)
 	return reflect.DeepEqual(vrrpGlobal(a.Global), vrrpGlobal(b.Global)) &&
 		reflect.DeepEqual(a.Scripts, b.Scripts) &&
 		reflect.DeepEqual(a.TrackProcesses, b.TrackProcesses) &&
@@ -209,6 +213,7 @@ type vrrpPlan struct {
 // in a sync group.
 func planVRRP(old, cfg *config.Config) (vrrpPlan, bool) {
 	var p vrrpPlan
+	old, cfg = withoutMail(old), withoutMail(cfg)
 	if !reflect.DeepEqual(vrrpGlobal(old.Global), vrrpGlobal(cfg.Global)) ||
 		!reflect.DeepEqual(old.Scripts, cfg.Scripts) ||
 		!reflect.DeepEqual(old.TrackProcesses, cfg.TrackProcesses) ||

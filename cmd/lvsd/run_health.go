@@ -54,6 +54,9 @@ func (p *healthPart) run(specs []healthcheck.RealServerSpec) {
 			opts.OnUpdate = b.healthUpdate
 		}
 	}
+	if p.d.mail != nil {
+		opts.OnUpdate = p.d.mail.health(opts.OnUpdate)
+	}
 	s := healthcheck.New(opts)
 	s.Set(specs)
 	runCtx, cancel := context.WithCancel(context.Background())

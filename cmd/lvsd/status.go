@@ -38,6 +38,9 @@ func (o *ops) snapshot(now time.Time) *control.Status {
 	}
 	s.VRRPSockets = d.vrrp.socketStatus()
 	s.VirtualServers = d.virtualServerStatus()
+	if d.mail != nil {
+		s.Mail = d.mail.status()
+	}
 	s.CARPInstances = d.carp.status() // carp.go
 	if p := d.ipvs; p != nil {
 		p.mu.Lock()
@@ -364,6 +367,13 @@ func (l *causeLog) deletable(t *vrrpTracking, next func(vrrp.Transition)) func(v
 		}
 		t.notifier.Notify(t.scripts[tr.Instance], notify.Event{Name: tr.Instance, State: notify.Deleted, Priority: int(tr.Priority), Time: tr.Time})
 	}
+}
+
+// isDeleted reports whether instance was deleted by a reload.
+func (l *causeLog) isDeleted(instance string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.deleted[instance]
 }
 
 func (l *causeLog) get(name string) string {

@@ -31,6 +31,9 @@ type vrrpTracking struct {
 	// quietly in a reload hand-over (vrrp.GroupOptions.Inherit); set
 	// before start.
 	groupInherit map[string]vrrp.State
+	// groupMail, when set before start, gets every sync group transition
+	// (the e-mail alerts, mail.go).
+	groupMail func(vrrp.GroupTransition)
 	// prioNotify: instances with notify_priority_changes (FIFO lines
 	// MASTER_PRIORITY / BACKUP_PRIORITY when tracking moves the priority).
 	prioNotify map[string]bool
@@ -141,6 +144,9 @@ func (t *vrrpTracking) groupOptions(name string) vrrp.GroupOptions {
 		OnTransition: func(tr vrrp.GroupTransition) {
 			if st, ok := notifyState(tr.To); ok {
 				t.notifier.Notify(t.groups[tr.Group], notify.Event{Group: true, Name: tr.Group, State: st, Time: tr.Time})
+			}
+			if t.groupMail != nil {
+				t.groupMail(tr)
 			}
 		},
 	}

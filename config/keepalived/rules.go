@@ -44,7 +44,7 @@ var known = func() map[Keyword]bool {
 
 // Reasons for keywords convert does not carry over.
 const (
-	whyEmail    = "not supported yet: e-mail alerts (lvsd sends none; use notify scripts)"
+	whyEmail    = "not supported yet: this e-mail alert option"
 	whySNMP     = "not supported yet: SNMP (lvsd serves /metrics and `lvsd status`)"
 	whyStrict   = "not supported yet: vrrp_strict and its firewall rules"
 	whyFirewall = "not supported yet: firewall rules for VIPs (iptables/nftables/ipsets)"
@@ -133,6 +133,47 @@ var globalRules = map[string]rule{
 	"default_interface":               globalDefault("vrrp_instance.interface", 1),
 	"vrrp_notify_priority_changes":    globalDefault("vrrp_instance.notify_priority_changes", -1),
 	"checker_log_all_failures":        globalDefault("virtual_server.real_server.*.log_all_failures", -1),
+	"notification_email":              {key: "notification_email", fn: notificationEmail},
+	"notification_email_from":         str("notification_email_from"),
+	"smtp_server":                     joined("smtp_server", 1, 2),
+	"smtp_helo_name":                  str("smtp_helo_name"),
+	"smtp_connect_timeout":            {key: "smtp_connect_timeout", fn: smtpConnectTimeout},
+	"smtp_alert":                      boolOpt("smtp_alert"),
+	"smtp_alert_vrrp":                 boolOpt("smtp_alert_vrrp"),
+	"smtp_alert_checker":              boolOpt("smtp_alert_checker"),
+	"no_email_faults":                 boolFlag("no_email_faults"),
+	"no_checker_emails": {why: "lvsd always mails real server changes only, as keepalived with no_checker_emails", fn: func(x *ctx, n *Node) {
+		if x.args(n, 0, 0) {
+			x.warnf(n, "lvsd mails a real server's changes only (never each checker's), as with no_checker_emails: dropped")
+		}
+	}},
+}
+
+// notification_email { ADDR ... }: one address a line, as lvsd lists them.
+func notificationEmail(x *ctx, n *Node) {
+	x.valueBlock(n, "notification_email", func(ch *Node) bool {
+		if len(ch.Words) != 1 {
+			x.c.errorf(ch, x.kpath(n), "%q: one address a line", strings.Join(ch.Words, " "))
+			return false
+		}
+		return true
+	})
+}
+
+// smtp_connect_timeout SECONDS: keepalived turns 0 into 1 (with a warning).
+func smtpConnectTimeout(x *ctx, n *Node) {
+	if !x.args(n, 1, 1) || x.dup(n, "smtp_connect_timeout") {
+		return
+	}
+	v, ok := x.intValue(n, n.Args()[0], 0, 1<<32/100-1)
+	if !ok {
+		return
+	}
+	if v == 0 {
+		x.warnf(n, "0 is 1 second (as keepalived)")
+		v = 1
+	}
+	x.t.set(n, "smtp_connect_timeout", strconv.FormatInt(v, 10))
 }
 
 // globalDefault: a global_defs keyword that gives each instance or checker
@@ -381,6 +422,7 @@ func merge(ms ...map[string]rule) map[string]rule {
 var syncGroupRules = merge(notifyRules, map[string]rule{
 	"group":                      valueBlock("group"),
 	"sync_group_tracking_weight": boolFlag("sync_group_tracking_weight"),
+	"smtp_alert":                 boolOpt("smtp_alert"),
 	"global_tracking": {key: "sync_group_tracking_weight", fn: func(x *ctx, n *Node) {
 		x.warnf(n, "deprecated keyword: written as sync_group_tracking_weight")
 		boolFlag("sync_group_tracking_weight").fn(x, n)
@@ -460,6 +502,7 @@ var instanceRules = merge(notifyRules, map[string]rule{
 		}
 	}},
 	"skip_check_adv_addr": boolOpt("skip_check_adv_addr"),
+	"smtp_alert":          boolOpt("smtp_alert"),
 	"no_accept": {why: "lvsd never filters traffic to its addresses", fn: func(x *ctx, n *Node) {
 		if x.args(n, 0, 0) {
 			x.warnf(n, "no_accept has effect only with vrrp_strict's firewall rules, which lvsd does not install: dropped")
@@ -604,6 +647,7 @@ var vsRules = map[string]rule{
 	"persistence_granularity": str("persistence_granularity"),
 	"protocol":                enum("protocol", "TCP", "UDP", "SCTP"),
 	"ha_suspend":              boolFlag("ha_suspend"),
+	"smtp_alert":              boolOpt("smtp_alert"),
 	"virtualhost":             str("virtualhost"),
 	"alpha":                   boolFlag("alpha"),
 	"omega":                   boolFlag("omega"),
@@ -771,6 +815,7 @@ var rsRules = map[string]rule{
 	"uthreshold":         integer("uthreshold", 0, 1<<31-1),
 	"lthreshold":         integer("lthreshold", 0, 1<<31-1),
 	"inhibit_on_failure": boolOpt("inhibit_on_failure"),
+	"smtp_alert":         boolOpt("smtp_alert"),
 	"notify_up":          command("notify_up"),
 	"notify_down":        command("notify_down"),
 	"alpha":              boolOpt("alpha"),

@@ -3,6 +3,8 @@ package control
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -14,6 +16,7 @@ func Render(w io.Writer, s *Status, now time.Time) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "lvsd %s, pid %d, up %s, config %s (loaded %s ago)\n",
 		s.Version, s.PID, since(now, s.Started), s.ConfigFile, since(now, s.ConfigLoaded))
+	renderMail(tw, s.Mail)
 	if s.LastReloadFailed {
 		fmt.Fprintf(tw, "the last reload was refused: the file on disk is not what runs (lvsd check -f %s)\n", s.ConfigFile)
 	}
@@ -130,4 +133,35 @@ func since(now, t time.Time) string {
 		days := int(d / (24 * time.Hour))
 		return fmt.Sprintf("%dd%dh", days, int((d-time.Duration(days)*24*time.Hour)/time.Hour))
 	}
+}
+
+// renderMail is one line on the e-mail alerts, when they are configured
+// or something was counted.
+func renderMail(w io.Writer, m *Mail) {
+	if m == nil {
+		return
+	}
+	var failed []string
+	var total uint64
+	for _, r := range slices.Sorted(maps.Keys(m.Failed)) {
+		if n := m.Failed[r]; n > 0 {
+			failed = append(failed, fmt.Sprintf("%s %d", r, n))
+			total += n
+		}
+	}
+	if !m.Enabled && m.Sent == 0 && total == 0 {
+		return
+	}
+	line := fmt.Sprintf("E-mail alerts via %s: %d sent, %d failed", m.Server, m.Sent, total)
+	if !m.Enabled {
+		line = fmt.Sprintf("E-mail alerts off: %d sent, %d failed", m.Sent, total)
+	}
+	if len(failed) > 0 {
+		line += " (" + strings.Join(failed, ", ") + ")"
+	}
+	line += fmt.Sprintf(", %d queued", m.Queued)
+	if m.LastError != "" {
+		line += "; last error: " + m.LastError
+	}
+	fmt.Fprintln(w, line)
 }

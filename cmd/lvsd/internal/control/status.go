@@ -20,6 +20,7 @@ type Status struct {
 	SyncGroups       []SyncGroup     `json:"vrrp_sync_groups,omitempty"`
 	VRRPSockets      []VRRPSocket    `json:"vrrp_sockets,omitempty"`
 	VirtualServers   []VirtualServer `json:"virtual_servers"`
+	Mail             *Mail           `json:"mail,omitempty"`
 	CARPInstances    []CARPInstance  `json:"carp_instances,omitempty"` // carp.go
 	// IPVSRequests counts the mutating IPVS netlink requests sent since
 	// start (a reload changing one weight adds exactly one).
@@ -121,4 +122,14 @@ type RealServer struct {
 	// Checks counts check results by reason ("ok", "timeout", "status 503", ...).
 	Checks map[string]uint64 `json:"checks,omitempty"`
 	Counters
+}
+
+// Mail is the e-mail alerts' state (smtp_alert).
+type Mail struct {
+	Enabled   bool              `json:"enabled"` // smtp_server and notification_email set
+	Server    string            `json:"smtp_server,omitempty"`
+	Sent      uint64            `json:"sent"`
+	Failed    map[string]uint64 `json:"failed"` // by reason
+	Queued    int               `json:"queued"`
+	LastError string            `json:"last_error,omitempty"`
 }

@@ -25,7 +25,10 @@ var states = []string{"INIT", "BACKUP", "MASTER", "FAULT", "STOP"}
 var bgpStates = []string{"idle", "connect", "active", "opensent", "openconfirm", "established"}
 
 var (
-	vrrpState = prometheus.NewDesc("lvsd_vrrp_state", "1 for the state the VRRP instance is in, 0 for the others.",
+	smtpSent   = prometheus.NewDesc("lvsd_smtp_alerts_sent_total", "E-mail alerts accepted by the SMTP server.", nil, nil)
+	smtpFailed = prometheus.NewDesc("lvsd_smtp_alerts_failed_total", "E-mail alerts given up, by reason.", []string{"reason"}, nil)
+	smtpQueued = prometheus.NewDesc("lvsd_smtp_alerts_queued", "E-mail alerts waiting to be sent.", nil, nil)
+	vrrpState  = prometheus.NewDesc("lvsd_vrrp_state", "1 for the state the VRRP instance is in, 0 for the others.",
 		[]string{"instance", "state"}, nil)
 	vrrpPrio = prometheus.NewDesc("lvsd_vrrp_priority", "Priority of the VRRP instance (kind=base or effective).",
 		[]string{"instance", "kind"}, nil)
@@ -135,6 +138,13 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		for _, t := range in.Trackers {
 			gauge(trackUp, b2f(t.State != "FAILED" && t.State != "FAULT"), in.Name, t.Kind, t.Name)
 		}
+	}
+	if m := s.Mail; m != nil {
+		counter(smtpSent, m.Sent)
+		for reason, n := range m.Failed {
+			counter(smtpFailed, n, reason)
+		}
+		gauge(smtpQueued, float64(m.Queued))
 	}
 	for _, k := range s.VRRPSockets {
 		counter(vrrpUnknown, k.UnknownVRID, k.Interface, k.Family)
