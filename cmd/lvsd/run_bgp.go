@@ -216,10 +216,9 @@ func (p *bgpPart) wrapTransition(next func(vrrp.Transition)) func(vrrp.Transitio
 
 // healthUpdate records a real server's health change.
 func (p *bgpPart) healthUpdate(u healthcheck.Update) {
-	w := uint32(max(u.Weight, 0))
-	key := ipvs.RealKey{VirtualServer: u.Key.VirtualServer, Dest: ipvs.DestKey{Addr: u.Key.Addr.Unmap(), Port: u.Key.Port}}
+	key, h := ipvsHealth(u)
 	p.mu.Lock()
-	p.health[key] = ipvs.Health{Up: u.Up, Weight: &w}
+	p.health[key] = h
 	p.mu.Unlock()
 	p.kickLoop()
 }

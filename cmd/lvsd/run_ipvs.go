@@ -207,12 +207,19 @@ func (p *ipvsPart) wrapTransition(next func(vrrp.Transition)) func(vrrp.Transiti
 // healthUpdate records a real server's health change (the health-check
 // scheduler's OnUpdate). It never blocks.
 func (p *ipvsPart) healthUpdate(u healthcheck.Update) {
-	w := uint32(max(u.Weight, 0))
-	key := ipvs.RealKey{VirtualServer: u.Key.VirtualServer, Dest: ipvs.DestKey{Addr: u.Key.Addr.Unmap(), Port: u.Key.Port}}
+	key, h := ipvsHealth(u)
 	p.mu.Lock()
-	p.health[key] = ipvs.Health{Up: u.Up, Weight: &w}
+	p.health[key] = h
 	p.mu.Unlock()
 	p.kickLoop()
+}
+
+// ipvsHealth is a health-check update as the IPVS and BGP parts keep it:
+// the real server's key and its health (a negative weight counts as 0).
+func ipvsHealth(u healthcheck.Update) (ipvs.RealKey, ipvs.Health) {
+	w := uint32(max(u.Weight, 0))
+	key := ipvs.RealKey{VirtualServer: u.Key.VirtualServer, Dest: ipvs.DestKey{Addr: u.Key.Addr.Unmap(), Port: u.Key.Port}}
+	return key, ipvs.Health{Up: u.Up, Weight: &w}
 }
 
 // quorumScript names a quorum script: a virtual server's quorum_up (up)
