@@ -77,4 +77,3 @@ virtual_ipaddress = ["10.99.0.101/24"]
 	waitOwner(t, vip2, n1, 0, time.Second, n1, n2)
 	_ = l.stop(t)
 }
-
