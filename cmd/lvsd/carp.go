@@ -33,6 +33,10 @@ type carpPart struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	insts  []*carpInstance
+	// cur is the configuration insts were last reconciled with (start,
+	// reload): the next reload's starting point, whatever other parts did
+	// with the daemon's configuration meanwhile.
+	cur *config.Config
 
 	// iface and listen are net.InterfaceByName and carp.Listen; tests fake
 	// them (nil: the real ones).
@@ -64,6 +68,7 @@ func newCARPStep(d *daemon) step {
 }
 
 func (p *carpPart) start(ctx context.Context) error {
+	p.cur = p.d.cfg
 	cfgs := p.d.cfg.CARPInstances
 	if len(cfgs) == 0 {
 		return nil
@@ -412,13 +417,19 @@ func sameCARPScripts(o, n *config.CARPInstance, og, ng config.Global) bool {
 	return true
 }
 
-// reload applies the carp_instance side of a reload from old to p.d.cfg:
+// reload applies the carp_instance side of a reload to p.d.cfg, from the
+// configuration the running instances were built from (p.cur; old when
+// the part never started):
 // a removed instance stops as on a graceful stop, a changed one is stopped
 // and then started from its new table, an added one starts; every other
 // instance runs on untouched (no state change, no script). An instance that
 // cannot be built is left out (the error says which); the others run.
 func (p *carpPart) reload(old *config.Config) error {
 	cfg := p.d.cfg
+	if p.cur != nil {
+		old = p.cur
+	}
+	p.cur = cfg
 	plan := planCARP(old, cfg)
 	if plan.empty() {
 		if len(cfg.CARPInstances) > 0 {
