@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"reflect"
 	"strings"
 	"sync"
 
@@ -20,14 +21,27 @@ import (
 )
 
 // carpPart runs every [[carp_instance]] (ucarp's CARP, vrrp/carp). It is
-// started after the VRRP part and stopped before it; a reload leaves it
-// alone.
+// started after the VRRP part and stopped before it; a reload stops the
+// removed and changed instances and starts the added and changed ones,
+// leaving the others untouched (reload). Its fields are used by the
+// daemon's start/stop and by reload and status, all under ops.mu or before
+// the control socket serves.
 type carpPart struct {
 	d      *daemon
 	m      *vip.Manager
+	runCtx context.Context // parent of every instance's context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	insts  []*carpInstance
+	// cur is the configuration insts were last reconciled with (start,
+	// reload): the next reload's starting point, whatever other parts did
+	// with the daemon's configuration meanwhile.
+	cur *config.Config
+
+	// iface and listen are net.InterfaceByName and carp.Listen; tests fake
+	// them (nil: the real ones).
+	iface  func(name string) (*net.Interface, error)
+	listen func(ifname string, src, group netip.Addr, noMcast bool) (carp.Conn, error)
 }
 
 // carpInstance is one running virtual host and its script queue.
@@ -38,6 +52,8 @@ type carpInstance struct {
 	scripts chan scriptJob
 	done    chan struct{} // closed when the script worker ended
 	log     *slog.Logger
+	cancel  context.CancelFunc // stops this instance alone (launch)
+	stopped chan struct{}      // closed when Run returned and the scripts ran
 }
 
 type scriptJob struct {
@@ -52,23 +68,15 @@ func newCARPStep(d *daemon) step {
 }
 
 func (p *carpPart) start(ctx context.Context) error {
+	p.cur = p.d.cfg
 	cfgs := p.d.cfg.CARPInstances
 	if len(cfgs) == 0 {
 		return nil
 	}
-	needVIP := false
-	for _, c := range cfgs {
-		needVIP = needVIP || len(c.VIPs) > 0
+	if err := p.ensureVIP(cfgs); err != nil {
+		return err
 	}
-	if needVIP {
-		m, err := vip.New()
-		if err != nil {
-			return fmt.Errorf("carp: %w", err)
-		}
-		p.m = m
-	}
-	runCtx, cancel := context.WithCancel(context.Background())
-	p.cancel = cancel
+	p.ensureRun()
 	for i := range cfgs {
 		ci, err := p.build(&cfgs[i])
 		if err != nil {
@@ -79,24 +87,80 @@ func (p *carpPart) start(ctx context.Context) error {
 		p.insts = append(p.insts, ci)
 	}
 	for _, ci := range p.insts {
-		p.wg.Add(1)
-		go func() {
-			defer p.wg.Done()
-			if err := ci.inst.Run(runCtx); err != nil {
-				ci.log.Error("carp instance stopped", "err", err)
-				p.d.failed(err)
-			}
-			close(ci.scripts)
-			<-ci.done
-		}()
+		p.launch(ci)
 	}
 	return nil
+}
+
+// ensureVIP opens the address manager if one of cfgs installs addresses.
+func (p *carpPart) ensureVIP(cfgs []config.CARPInstance) error {
+	if p.m != nil {
+		return nil
+	}
+	for _, c := range cfgs {
+		if len(c.VIPs) > 0 {
+			m, err := vip.New()
+			if err != nil {
+				return fmt.Errorf("carp: %w", err)
+			}
+			p.m = m
+			return nil
+		}
+	}
+	return nil
+}
+
+// ensureRun creates the context the instances run under.
+func (p *carpPart) ensureRun() {
+	if p.cancel == nil {
+		p.runCtx, p.cancel = context.WithCancel(context.Background())
+	}
+}
+
+// launch runs one built instance under a context of its own (a child of
+// the part's), so that a reload can stop it alone (halt).
+func (p *carpPart) launch(ci *carpInstance) {
+	ctx, cancel := context.WithCancel(p.runCtx)
+	ci.cancel, ci.stopped = cancel, make(chan struct{})
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		defer close(ci.stopped)
+		if err := ci.inst.Run(ctx); err != nil {
+			ci.log.Error("carp instance stopped", "err", err)
+			p.d.failed(err)
+		}
+		close(ci.scripts)
+		<-ci.done
+	}()
+}
+
+// halt stops one launched instance as on a graceful stop (an advert
+// 255/255 if master, its addresses removed, the down script with
+// shutdown) and waits until it and its scripts ended.
+func (ci *carpInstance) halt(ctx context.Context) error {
+	ci.cancel()
+	select {
+	case <-ci.stopped:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("carp_instance %s did not stop: %w", ci.cfg.Name, ctx.Err())
+	}
 }
 
 // build resolves the instance's host side (addresses, MAC, password,
 // scripts) and opens its socket.
 func (p *carpPart) build(c *config.CARPInstance) (*carpInstance, error) {
-	ifi, err := net.InterfaceByName(c.Interface)
+	iface, listen := p.iface, p.listen
+	if iface == nil {
+		iface = net.InterfaceByName
+	}
+	if listen == nil {
+		listen = func(ifname string, src, group netip.Addr, noMcast bool) (carp.Conn, error) {
+			return carp.Listen(ifname, src, group, noMcast)
+		}
+	}
+	ifi, err := iface(c.Interface)
 	if err != nil {
 		return nil, err
 	}
@@ -179,7 +243,7 @@ func (p *carpPart) build(c *config.CARPInstance) (*carpInstance, error) {
 		},
 		Log: p.d.log,
 	}
-	conn, err := carp.Listen(c.Interface, src, c.MCastIP, c.NoMcast)
+	conn, err := listen(c.Interface, src, c.MCastIP, c.NoMcast)
 	if err != nil {
 		return nil, err
 	}
@@ -295,4 +359,129 @@ func (p *carpPart) status() []control.CARPInstance {
 		out = append(out, c)
 	}
 	return out
+}
+
+// carpPlan is a reload of the carp_instance tables, by name: instances to
+// stop, to stop and start again, and to start.
+type carpPlan struct {
+	removed, changed, added []string
+}
+
+func (p carpPlan) empty() bool { return len(p.removed)+len(p.changed)+len(p.added) == 0 }
+
+// planCARP compares the carp_instance tables of old and cfg. An instance
+// changed when its table differs or when the global keys its scripts are
+// resolved with (script_user, script_group, enable_script_security) do.
+func planCARP(old, cfg *config.Config) carpPlan {
+	var p carpPlan
+	next := map[string]*config.CARPInstance{}
+	for k := range cfg.CARPInstances {
+		next[cfg.CARPInstances[k].Name] = &cfg.CARPInstances[k]
+	}
+	prev := map[string]bool{}
+	for k := range old.CARPInstances {
+		o := &old.CARPInstances[k]
+		prev[o.Name] = true
+		n, ok := next[o.Name]
+		switch {
+		case !ok:
+			p.removed = append(p.removed, o.Name)
+		case !reflect.DeepEqual(o, n) || !sameCARPScripts(o, n, old.Global, cfg.Global):
+			p.changed = append(p.changed, o.Name)
+		}
+	}
+	for _, n := range cfg.CARPInstances {
+		if !prev[n.Name] {
+			p.added = append(p.added, n.Name)
+		}
+	}
+	return p
+}
+
+// sameCARPScripts reports whether the scripts of o under og run as those of
+// n under ng do.
+func sameCARPScripts(o, n *config.CARPInstance, og, ng config.Global) bool {
+	if og.EnableScriptSecurity != ng.EnableScriptSecurity {
+		return false
+	}
+	for _, c := range [][2]config.Command{{o.UpScript, n.UpScript}, {o.DownScript, n.DownScript}} {
+		if c[0].IsZero() {
+			continue
+		}
+		ou, og2 := c[0].RunAs(og)
+		nu, ng2 := c[1].RunAs(ng)
+		if ou != nu || og2 != ng2 {
+			return false
+		}
+	}
+	return true
+}
+
+// reload applies the carp_instance side of a reload to p.d.cfg, from the
+// configuration the running instances were built from (p.cur; old when
+// the part never started):
+// a removed instance stops as on a graceful stop, a changed one is stopped
+// and then started from its new table, an added one starts; every other
+// instance runs on untouched (no state change, no script). An instance that
+// cannot be built is left out (the error says which); the others run.
+func (p *carpPart) reload(old *config.Config) error {
+	cfg := p.d.cfg
+	if p.cur != nil {
+		old = p.cur
+	}
+	p.cur = cfg
+	plan := planCARP(old, cfg)
+	if plan.empty() {
+		if len(cfg.CARPInstances) > 0 {
+			p.d.log.Info("reload: carp_instance configuration unchanged, instances untouched")
+		}
+		return nil
+	}
+	p.d.log.Info("reload: carp instances changed", "removed", plan.removed, "restarted", plan.changed, "added", plan.added)
+	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+	defer cancel()
+	var errs []error
+	stopping := map[string]bool{}
+	for _, name := range append(append([]string(nil), plan.removed...), plan.changed...) {
+		stopping[name] = true
+	}
+	running := map[string]*carpInstance{}
+	for _, ci := range p.insts {
+		if !stopping[ci.cfg.Name] {
+			running[ci.cfg.Name] = ci
+			continue
+		}
+		if err := ci.halt(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("reload: %w", err))
+		}
+	}
+	if len(plan.changed)+len(plan.added) > 0 {
+		if err := p.ensureVIP(cfg.CARPInstances); err != nil {
+			errs = append(errs, fmt.Errorf("reload: %w", err))
+		}
+	}
+	p.ensureRun()
+	// The new list follows the file's order. Every configured instance that
+	// does not run starts: the changed and added ones, and one that could
+	// not be built by an earlier reload.
+	var insts []*carpInstance
+	for k := range cfg.CARPInstances {
+		c := &cfg.CARPInstances[k]
+		if ci, ok := running[c.Name]; ok {
+			insts = append(insts, ci)
+			continue
+		}
+		if len(c.VIPs) > 0 && p.m == nil {
+			continue // ensureVIP failed: already reported
+		}
+		ci, err := p.build(c)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("reload: carp_instance %s: %w", c.Name, err))
+			continue
+		}
+		p.launch(ci)
+		insts = append(insts, ci)
+	}
+	p.insts = insts
+	return errors.Join(errs...)
 }

@@ -128,6 +128,11 @@ func (o *ops) reloadLocked() error {
 			errs = append(errs, err)
 		}
 	}
+	if d.carp != nil {
+		if err := d.carp.reload(old); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if sameVRRP {
 		o.log.Info("reload: VRRP configuration unchanged, instances untouched")
 	} else if err := d.reloadVRRP(old); err != nil {
