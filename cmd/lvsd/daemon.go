@@ -239,6 +239,12 @@ func (v *vrrpPart) build(ctx context.Context, in *config.VRRPInstance) (*vrrpIns
 		if ifi, err := net.InterfaceByName(in.Interface); err == nil {
 			k.ifindex = ifi.Index
 		}
+		if k.vmac != "" {
+			k.vmacIndex = -1
+			if ifi, err := net.InterfaceByName(k.vmac); err == nil {
+				k.vmacIndex = ifi.Index
+			}
+		}
 	}
 	c = c.WithDefaults()
 	if err := c.Validate(); err != nil {

@@ -230,19 +230,27 @@ func linkIndexes() (map[string]int, error) {
 }
 
 // goneLinks returns the names of those of insts whose socket is bound to
-// an interface that is missing from idx or has another index there now.
+// an interface (or VMAC) that is missing from idx or has another index
+// there now.
 // Waiting instances have no socket and are watchLinks' business.
 func goneLinks(insts []*vrrpInstance, idx map[string]int) []string {
-	var gone []string
+	var names []string
 	for _, inst := range insts {
 		if inst.kernel == nil || inst.kernel.waiting {
 			continue
 		}
-		if i, ok := idx[inst.cfg.Interface]; !ok || i != inst.kernel.ifindex {
-			gone = append(gone, inst.cfg.Name)
+		k := inst.kernel
+		i, ok := idx[inst.cfg.Interface]
+		gone := !ok || i != k.ifindex
+		if k.vmac != "" {
+			i, ok := idx[k.vmac]
+			gone = gone || !ok || i != k.vmacIndex
+		}
+		if gone {
+			names = append(names, inst.cfg.Name)
 		}
 	}
-	return gone
+	return names
 }
 
 // checkLinks rebuilds the instances whose interface was deleted or made
