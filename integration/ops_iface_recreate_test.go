@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"context"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -20,14 +21,17 @@ import (
 // is started on it again: it hears the master, stays BACKUP and never
 // takes the VIP. Before the fix its socket stayed bound to the old ifindex
 // and it became MASTER beside the real one. With dont_track_primary the
-// FAULT comes from the rebuild alone (no tracker watches the interface).
+// FAULT comes from the rebuild alone (no tracker watches the interface);
+// in a sync group the whole VRRP part is handed over. With use_vmac, the
+// VMAC alone deleted is made again.
 func TestOpsInterfaceRecreated(t *testing.T) {
 	t.Parallel()
-	t.Run("tracked", func(t *testing.T) { t.Parallel(); testInterfaceRecreated(t, false) })
-	t.Run("dont_track_primary", func(t *testing.T) { t.Parallel(); testInterfaceRecreated(t, true) })
+	for _, v := range []string{"tracked", "dont_track_primary", "sync_group", "vmac_deleted"} {
+		t.Run(v, func(t *testing.T) { t.Parallel(); testInterfaceRecreated(t, v) })
+	}
 }
 
-func testInterfaceRecreated(t *testing.T, dontTrack bool) {
+func testInterfaceRecreated(t *testing.T, variant string) {
 	lab := netlab.New(t, "n1", "n2")
 	n1, n2 := lab.Node("n1"), lab.Node("n2")
 	mkLink := func() {
@@ -55,8 +59,13 @@ func testInterfaceRecreated(t *testing.T, dontTrack bool) {
 	sock1, _ := run(n1, lvsdConf(instance{Priority: 200, Version: 3, Advert: fast, Master: true}))
 	conf2 := strings.Replace(lvsdConf(instance{Priority: 100, Version: 3, Advert: fast,
 		VIPs: []string{"10.99.0.100/24 dev vl5"}}), `interface = "eth0"`, `interface = "vl5"`, 1)
-	if dontTrack {
+	switch variant {
+	case "dont_track_primary":
 		conf2 += "dont_track_primary = true\n"
+	case "vmac_deleted":
+		conf2 += "use_vmac = true\n"
+	case "sync_group":
+		conf2 += "\n[[vrrp_sync_group]]\nname = \"VG_1\"\ngroup = [\"VI_1\"]\n"
 	}
 	sock, p2 := run(n2, conf2)
 	vip := netip.MustParseAddr("10.99.0.100")
@@ -73,14 +82,24 @@ func testInterfaceRecreated(t *testing.T, dontTrack bool) {
 		t.Fatalf("n2 never became BACKUP: %+v", s)
 	}
 
-	n2.MustExec("ip", "link", "del", "vl5")
-	if !netlab.WaitFor(15*time.Second, func() bool { s = status(); return s["VI_1"].State == "FAULT" }) {
-		t.Fatalf("n2 not in FAULT with its interface deleted: %+v", s)
+	if variant == "vmac_deleted" {
+		n2.MustExec("ip", "link", "del", "vrrp.51")
+		if !netlab.WaitFor(15*time.Second, func() bool {
+			_, err := n2.Exec(context.Background(), "ip", "link", "show", "vrrp.51")
+			return err == nil && strings.Contains(p2.Out.String(), "rebuilding the instances on it")
+		}) {
+			t.Fatal("the VMAC deleted was not made again")
+		}
+	} else {
+		n2.MustExec("ip", "link", "del", "vl5")
+		if !netlab.WaitFor(15*time.Second, func() bool { s = status(); return s["VI_1"].State == "FAULT" }) {
+			t.Fatalf("n2 not in FAULT with its interface deleted: %+v", s)
+		}
+		if n2.HasAddr(vip) {
+			t.Fatal("the VIP is on n2 with its interface deleted")
+		}
+		mkLink()
 	}
-	if n2.HasAddr(vip) {
-		t.Fatal("the VIP is on n2 with its interface deleted")
-	}
-	mkLink()
 	if !netlab.WaitFor(15*time.Second, func() bool { s = status(); return s["VI_1"].State == "BACKUP" }) {
 		t.Fatalf("n2 not BACKUP again once its interface is back: %+v", s)
 	}
