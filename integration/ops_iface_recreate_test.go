@@ -23,10 +23,11 @@ import (
 // and it became MASTER beside the real one. With dont_track_primary the
 // FAULT comes from the rebuild alone (no tracker watches the interface);
 // in a sync group the whole VRRP part is handed over. With use_vmac, the
-// VMAC alone deleted is made again.
+// VMAC alone deleted is made again. Two instances on the interface (one
+// socket shared) both hear the master again.
 func TestOpsInterfaceRecreated(t *testing.T) {
 	t.Parallel()
-	for _, v := range []string{"tracked", "dont_track_primary", "sync_group", "vmac_deleted"} {
+	for _, v := range []string{"tracked", "dont_track_primary", "sync_group", "vmac_deleted", "two_instances"} {
 		t.Run(v, func(t *testing.T) { t.Parallel(); testInterfaceRecreated(t, v) })
 	}
 }
@@ -56,9 +57,17 @@ func testInterfaceRecreated(t *testing.T, variant string) {
 		})
 		return sock, p
 	}
-	sock1, _ := run(n1, lvsdConf(instance{Priority: 200, Version: 3, Advert: fast, Master: true}))
+	conf1 := lvsdConf(instance{Priority: 200, Version: 3, Advert: fast, Master: true})
 	conf2 := strings.Replace(lvsdConf(instance{Priority: 100, Version: 3, Advert: fast,
 		VIPs: []string{"10.99.0.100/24 dev vl5"}}), `interface = "eth0"`, `interface = "vl5"`, 1)
+	vip2 := netip.MustParseAddr("10.99.0.101")
+	if variant == "two_instances" {
+		conf1 += lvsdConf(instance{Name: "VI_2", VRID: 52, Priority: 200, Version: 3, Advert: fast, Master: true,
+			VIPs: []string{"10.99.0.101/24 dev eth0"}})
+		conf2 += strings.Replace(lvsdConf(instance{Name: "VI_2", VRID: 52, Priority: 100, Version: 3, Advert: fast,
+			VIPs: []string{"10.99.0.101/24 dev vl5"}}), `interface = "eth0"`, `interface = "vl5"`, 1)
+	}
+	sock1, _ := run(n1, conf1)
 	switch variant {
 	case "dont_track_primary":
 		conf2 += "dont_track_primary = true\n"
@@ -112,6 +121,9 @@ func testInterfaceRecreated(t *testing.T, variant string) {
 	s = status()
 	if s["VI_1"].State != "BACKUP" || n2.HasAddr(vip) || strings.Contains(p2.Out.String(), "entering MASTER state") {
 		t.Errorf("n2 did not stay BACKUP on its new interface: %+v, VIP on n2 %v", s["VI_1"], n2.HasAddr(vip))
+	}
+	if variant == "two_instances" && (s["VI_2"].State != "BACKUP" || n2.HasAddr(vip2)) {
+		t.Errorf("VI_2 on n2 did not stay BACKUP on its new interface: %+v", s["VI_2"])
 	}
 	if !strings.Contains(p2.Out.String(), "interface deleted or re-created: rebuilding the instances on it") {
 		t.Error("no log line about the interface deleted")
