@@ -132,3 +132,66 @@ func testInterfaceRecreated(t *testing.T, variant string) {
 		t.Error("the VIP left n1")
 	}
 }
+
+// TestOpsInterfaceRecreatedMaster: the interface of a MASTER alone on its
+// segment is deleted and made again at once (dont_track_primary: no
+// tracker sees it go): the instance is rebuilt on the new interface and
+// puts its VIP there again, alone or in a sync group.
+func TestOpsInterfaceRecreatedMaster(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{"alone", "sync_group"} {
+		t.Run(v, func(t *testing.T) { t.Parallel(); testInterfaceRecreatedMaster(t, v == "sync_group") })
+	}
+}
+
+func testInterfaceRecreatedMaster(t *testing.T, grouped bool) {
+	lab := netlab.New(t, "n1")
+	n1 := lab.Node("n1")
+	mkLink := func() {
+		n1.MustExec("ip", "link", "add", "vl5", "link", "eth0", "type", "macvlan", "mode", "bridge")
+		n1.MustExec("ip", "addr", "add", "10.97.5.1/24", "dev", "vl5")
+		n1.MustExec("ip", "link", "set", "vl5", "up")
+	}
+	mkLink()
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "n1.sock")
+	conf := strings.Replace(lvsdConf(instance{Priority: 100, Version: 3, Advert: fast,
+		VIPs: []string{"10.99.0.100/24 dev vl5"}}), `interface = "eth0"`, `interface = "vl5"`, 1)
+	conf += "dont_track_primary = true\n"
+	if grouped {
+		conf += "\n[[vrrp_sync_group]]\nname = \"VG_1\"\ngroup = [\"VI_1\"]\n"
+	}
+	cfgPath := filepath.Join(dir, "n1.toml")
+	if err := os.WriteFile(cfgPath, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := n1.Start(testenv.LvsdBinary(t), "run", "-f", cfgPath, "--socket", sock,
+		"--state-file", filepath.Join(dir, "n1.state"), "--log-level", "debug")
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("lvsd on n1:\n%s", p.Out.String())
+		}
+	})
+	vip := netip.MustParseAddr("10.99.0.100")
+	var s map[string]opsInstance
+	master := func() bool {
+		if _, _, code := lvsdCmd(t, "status", "--socket", sock); code != 0 {
+			return false
+		}
+		s = statusJSON(t, sock)
+		return s["VI_1"].State == "MASTER" && n1.HasAddr(vip)
+	}
+	if !netlab.WaitFor(15*time.Second, master) {
+		t.Fatalf("n1 never became MASTER with its VIP: %+v", s)
+	}
+	n1.MustExec("ip", "link", "del", "vl5")
+	mkLink()
+	if !netlab.WaitFor(15*time.Second, func() bool {
+		return strings.Contains(p.Out.String(), "rebuilding the instances on it")
+	}) {
+		t.Fatal("the instance was not rebuilt on its new interface")
+	}
+	if !netlab.WaitFor(15*time.Second, master) {
+		t.Fatalf("n1 not MASTER with its VIP on the new interface: %+v, VIP %v", s, n1.HasAddr(vip))
+	}
+}
