@@ -269,7 +269,13 @@ func (d *daemon) checkLinks() error {
 	if len(gone) == 0 {
 		return nil
 	}
-	d.log.Warn("interface deleted or re-created: rebuilding the instances on it", "instances", gone)
+	var ifaces []string
+	for _, inst := range v.insts {
+		if slices.Contains(gone, inst.cfg.Name) && !slices.Contains(ifaces, inst.cfg.Interface) {
+			ifaces = append(ifaces, inst.cfg.Interface)
+		}
+	}
+	d.log.Warn("interface deleted or re-created: rebuilding the instances on it", "instances", gone, "interfaces", ifaces)
 	for _, g := range d.cfg.SyncGroups {
 		for _, m := range g.Group {
 			if slices.Contains(gone, m) {
