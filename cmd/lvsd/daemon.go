@@ -234,6 +234,18 @@ func (v *vrrpPart) build(ctx context.Context, in *config.VRRPInstance) (*vrrpIns
 	} else if k, err = openKernel(v.m, v.reg, in, &c); err != nil {
 		return nil, fmt.Errorf("instance %s: %w", in.Name, err)
 	}
+	if !k.waiting {
+		k.ifindex = -1
+		if ifi, err := net.InterfaceByName(in.Interface); err == nil {
+			k.ifindex = ifi.Index
+		}
+		if k.vmac != "" {
+			k.vmacIndex = -1
+			if ifi, err := net.InterfaceByName(k.vmac); err == nil {
+				k.vmacIndex = ifi.Index
+			}
+		}
+	}
 	c = c.WithDefaults()
 	if err := c.Validate(); err != nil {
 		v.closeKernel(k)

@@ -157,6 +157,8 @@ func (o *ops) run(cfg *config.Config) int {
 	releaseMemory()
 
 	code := exitOK
+	links := time.NewTicker(linkPollInterval)
+	defer links.Stop()
 loop:
 	for {
 		select {
@@ -183,6 +185,13 @@ loop:
 			o.mu.Unlock()
 			if err != nil {
 				o.log.Error("starting an instance on its new interface", "instance", name, "err", err)
+			}
+		case <-links.C:
+			o.mu.Lock()
+			err := o.d.checkLinks()
+			o.mu.Unlock()
+			if err != nil {
+				o.log.Error("restarting instances on their re-created interface", "err", err)
 			}
 		case err := <-o.d.fatal:
 			o.log.Error("stopping after a failure", "err", err)

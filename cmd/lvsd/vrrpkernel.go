@@ -259,6 +259,11 @@ type vrrpKernel struct {
 	// waiting: the interface did not exist when the instance was built
 	// (waitlink.go); conn is a waitingEndpoint.
 	waiting bool
+	// ifindex is the index the interface had when the socket was opened
+	// (-1: unknown); an interface made again gets another one and the
+	// instance is rebuilt on it (checkLinks, waitlink.go). vmacIndex is
+	// the VMAC's, watched the same way.
+	ifindex, vmacIndex int
 }
 
 // openKernel creates the VMAC (use_vmac), opens the instance's share of its

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 
@@ -205,4 +206,145 @@ func (d *daemon) rebuildWaiting(name string) error {
 		}
 	}
 	return d.reloadInstances(vrrpPlan{changed: []string{name}})
+}
+
+// An interface deleted under a running instance (a VLAN, bond or macvlan
+// removed, or deleted and made again) leaves its socket bound to an
+// ifindex that no longer exists: the instance would hear nothing and
+// become MASTER beside the real one. checkLinks, from ops' loop, finds such
+// instances and rebuilds them: over a waitingEndpoint, in FAULT, while the
+// interface is missing (and watchLinks starts them once it is back), or at
+// once over a new socket when it is already back with a new ifindex.
+
+// linkIndexes returns the index of every interface by name.
+func linkIndexes() (map[string]int, error) {
+	ifs, err := net.Interfaces()
+	if err != nil {
+		return nil, fmt.Errorf("list interfaces: %w", err)
+	}
+	idx := make(map[string]int, len(ifs))
+	for _, ifi := range ifs {
+		idx[ifi.Name] = ifi.Index
+	}
+	return idx, nil
+}
+
+// goneLinks returns the names of those of insts whose socket is bound to
+// an interface (or VMAC) that is missing from idx or has another index
+// there now.
+// Waiting instances have no socket and are watchLinks' business.
+func goneLinks(insts []*vrrpInstance, idx map[string]int) []string {
+	var names []string
+	for _, inst := range insts {
+		if inst.kernel == nil || inst.kernel.waiting {
+			continue
+		}
+		k := inst.kernel
+		i, ok := idx[inst.cfg.Interface]
+		gone := !ok || i != k.ifindex
+		if k.vmac != "" {
+			i, ok := idx[k.vmac]
+			gone = gone || !ok || i != k.vmacIndex
+		}
+		if gone {
+			names = append(names, inst.cfg.Name)
+		}
+	}
+	return names
+}
+
+// checkLinks rebuilds the instances whose interface was deleted or made
+// again since their socket was opened (goneLinks): alone, or with the whole
+// part when one is in a sync group. Called with ops' lock held.
+func (d *daemon) checkLinks() error {
+	v := d.vrrp
+	if v == nil || len(v.insts) == 0 || v.runCtx == nil {
+		return nil
+	}
+	idx, err := linkIndexes()
+	if err != nil {
+		return err
+	}
+	gone := goneLinks(v.insts, idx)
+	if len(gone) == 0 {
+		return nil
+	}
+	var ifaces []string
+	for _, inst := range v.insts {
+		if slices.Contains(gone, inst.cfg.Name) && !slices.Contains(ifaces, inst.cfg.Interface) {
+			ifaces = append(ifaces, inst.cfg.Interface)
+		}
+	}
+	d.log.Warn("interface deleted or re-created: rebuilding the instances on it", "instances", gone, "interfaces", ifaces)
+	for _, g := range d.cfg.SyncGroups {
+		for _, m := range g.Group {
+			if slices.Contains(gone, m) {
+				return d.handoverVRRP(d.cfg)
+			}
+		}
+	}
+	return d.restartGone(gone)
+}
+
+// restartGone stops the instances names, whose interface went away, and
+// builds them again from scratch: no state is handed over (their VIPs went
+// with the interface). All are closed before any is rebuilt, so that none
+// reopens a shared socket still bound to the old interface.
+func (d *daemon) restartGone(names []string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+	defer cancel()
+	v := d.vrrp
+	var errs []error
+	for _, inst := range v.insts {
+		if !slices.Contains(names, inst.cfg.Name) {
+			continue
+		}
+		if in, ok := inst.run.(*vrrp.Instance); ok {
+			in.Abandon() // no advert can go out on a deleted interface
+		}
+		inst.cancel()
+		<-inst.done
+		// gone with the interface, mostly: what is left goes
+		if err := inst.kernel.addrs.DelVIPs(ctx, inst.cfg.VIPs); err != nil {
+			d.log.Debug("removing the VIPs of a deleted interface", "instance", inst.cfg.Name, "err", err)
+		}
+		_ = inst.kernel.addrs.DelRoutes(ctx, inst.cfg.Routes)
+		v.closeKernel(inst.kernel)
+	}
+	kept := v.insts[:0]
+	var rebuilt []*vrrpInstance
+	for _, inst := range v.insts {
+		if !slices.Contains(names, inst.cfg.Name) {
+			kept = append(kept, inst)
+			continue
+		}
+		var nc *config.VRRPInstance
+		for k := range d.cfg.Instances {
+			if d.cfg.Instances[k].Name == inst.cfg.Name {
+				nc = &d.cfg.Instances[k]
+			}
+		}
+		if nc == nil {
+			continue
+		}
+		ni, err := v.build(ctx, nc)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("instance %s: %w", inst.cfg.Name, err))
+			continue
+		}
+		if tg, ok := ni.run.(track.Target); ok && v.trk != nil {
+			if err := v.trk.set.Bind(ni.cfg.Name, tg); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		kept = append(kept, ni)
+		rebuilt = append(rebuilt, ni)
+	}
+	v.insts = kept
+	v.holdWaiting(rebuilt...)
+	for _, ni := range rebuilt {
+		v.launch(ni)
+	}
+	v.watchWaiting(rebuilt...)
+	return errors.Join(errs...)
 }

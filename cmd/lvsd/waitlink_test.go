@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"slices"
 	"testing"
 
 	"github.com/lvsd/lvsd/config"
@@ -70,3 +71,28 @@ type fakeTarget struct {
 
 func (f *fakeTarget) SetFault(b bool)   { f.fault = b }
 func (f *fakeTarget) SetPriority(p int) { f.prio = p }
+
+// TestGoneLinks: an instance is reported when its interface or VMAC is
+// missing or has another index than at open; a waiting one never is.
+func TestGoneLinks(t *testing.T) {
+	inst := func(name, iface string, idx int, vmac string, vidx int, waiting bool) *vrrpInstance {
+		i := &vrrpInstance{kernel: &vrrpKernel{ifindex: idx, vmac: vmac, vmacIndex: vidx, waiting: waiting}}
+		i.cfg.Name, i.cfg.Interface = name, iface
+		return i
+	}
+	insts := []*vrrpInstance{
+		inst("SAME", "eth0", 2, "", 0, false),
+		inst("NEWINDEX", "vl5", 7, "", 0, false),
+		inst("MISSING", "vl6", 8, "", 0, false),
+		inst("UNKNOWN", "eth0", -1, "", 0, false),
+		inst("VMAC_OK", "eth0", 2, "vrrp.1", 10, false),
+		inst("VMAC_GONE", "eth0", 2, "vrrp.2", 11, false),
+		inst("WAITING", "vl9", 0, "", 0, true),
+	}
+	idx := map[string]int{"eth0": 2, "vl5": 9, "vrrp.1": 10}
+	got := goneLinks(insts, idx)
+	want := []string{"NEWINDEX", "MISSING", "UNKNOWN", "VMAC_GONE"}
+	if !slices.Equal(got, want) {
+		t.Errorf("goneLinks = %v, want %v", got, want)
+	}
+}
