@@ -167,11 +167,8 @@ func (p *bgpPart) loop(ctx context.Context) {
 
 func (p *bgpPart) apply(ctx context.Context) error {
 	p.mu.Lock()
-	master := make(map[string]bool, len(p.master))
-	for k, v := range p.master {
-		master[k] = v
-	}
-	ds, next := bgp.Decide(p.prefixes, p.specs, p.health, func(in string) bool { return master[in] }, p.quorum)
+	// Decide runs under p.mu: it may read p.master directly.
+	ds, next := bgp.Decide(p.prefixes, p.specs, p.health, func(in string) bool { return p.master[in] }, p.quorum)
 	p.quorum = next
 	ann := p.ann
 	p.mu.Unlock()
