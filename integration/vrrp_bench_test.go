@@ -257,14 +257,76 @@ func procStat(pid int) (cpu time.Duration, rssKB int, err error) {
 // node), and RSS, with 1, 50 and 250 VRRPv2 instances at advert_int 1 s.
 // One iteration is a 10 s measurement window; the least disturbed window is
 // reported (use -benchtime 3x).
+//
+// After the sub-benchmarks it prints the ratio table lvsd/keepalived for
+// every instance count where both ran in this run: CPU per advert sent and
+// received, and RSS of each node (keepalived: parent + VRRP child summed).
 func BenchmarkVRRPCPU(b *testing.B) {
-	for _, n := range []int{1, 50, 250} {
+	results := map[cpuKey]cpuResult{}
+	counts := []int{1, 50, 250}
+	for _, n := range counts {
 		// lvsd-nostate: without the state file (restart without outage),
 		// whose heartbeat touches the file once per advert interval
 		for _, impl := range []string{"lvsd", "lvsd-nostate", "keepalived"} {
-			b.Run(fmt.Sprintf("%d/%s", n, impl), func(b *testing.B) { benchCPU(b, impl, n) })
+			b.Run(fmt.Sprintf("%d/%s", n, impl), func(b *testing.B) {
+				if r, ok := benchCPU(b, impl, n); ok {
+					results[cpuKey{n, impl}] = r
+				}
+			})
 		}
 	}
+	b.Log(vrrpRatioTable(results, counts))
+}
+
+type cpuKey struct {
+	n    int
+	impl string
+}
+
+// cpuResult is one sub-benchmark's best window and its final RSS.
+type cpuResult struct {
+	sent, recv       float64 // µs of CPU per advert
+	rssMaster, rssBk int     // kB, summed over the node's processes
+}
+
+// vrrpRatioTable formats lvsd (with and without the state file) against
+// keepalived, as lvsd/keepalived ratios, for every count both measured.
+func vrrpRatioTable(res map[cpuKey]cpuResult, counts []int) string {
+	var sb strings.Builder
+	sb.WriteString("\nVRRP cost, lvsd/keepalived (same run, same adverts, same schedstat method):\n")
+	sb.WriteString("| instances | lvsd | figure | lvsd | keepalived | ratio |\n|---|---|---|---|---|---|\n")
+	for _, n := range counts {
+		k, ok := res[cpuKey{n, "keepalived"}]
+		if !ok {
+			continue
+		}
+		for _, impl := range []string{"lvsd", "lvsd-nostate"} {
+			l, ok := res[cpuKey{n, impl}]
+			if !ok {
+				continue
+			}
+			row := func(fig string, lv, kv float64, unit string) {
+				ratio := "—"
+				if kv > 0 {
+					ratio = fmt.Sprintf("%.2f", lv/kv)
+				}
+				fmt.Fprintf(&sb, "| %d | %s | %s | %.1f %s | %.1f %s | %s |\n", n, impl, fig, lv, unit, kv, unit, ratio)
+			}
+			row("CPU per advert sent (master)", l.sent, k.sent, "µs")
+			row("CPU per advert received (backup)", l.recv, k.recv, "µs")
+			row("RSS master node", float64(l.rssMaster)/1024, float64(k.rssMaster)/1024, "MB")
+			row("RSS backup node", float64(l.rssBk)/1024, float64(k.rssBk)/1024, "MB")
+		}
+	}
+	return sb.String()
+}
+
+func sumKB(kb []int) int {
+	t := 0
+	for _, v := range kb {
+		t += v
+	}
+	return t
 }
 
 // nsUsage sums CPU time and RSS over every process of the node's namespace
@@ -289,7 +351,7 @@ func nsUsage(b testing.TB, n *netlab.Node) (cpu time.Duration, rssKB []int) {
 	return cpu, rssKB
 }
 
-func benchCPU(b *testing.B, impl string, count int) {
+func benchCPU(b *testing.B, impl string, count int) (cpuResult, bool) {
 	if impl == "keepalived" {
 		testenv.NeedBinary(b, "keepalived")
 	}
@@ -351,6 +413,11 @@ func benchCPU(b *testing.B, impl string, count int) {
 	b.ReportMetric(best.recv, "µs/advert-recv")
 	b.ReportMetric(best.pm, "%core-master")
 	b.ReportMetric(best.pb, "%core-backup")
+	b.ReportMetric(float64(sumKB(rss2)), "kB-RSS-backup")
 	b.Logf("%s, %d instances (best window): master %.1f µs/advert sent (%.2f%% of a core, RSS kB %v), backup %.1f µs/advert received (%.2f%% of a core, RSS kB %v)",
 		impl, count, best.sent, best.pm, rss1, best.recv, best.pb, rss2)
+	if math.IsInf(best.sent, 1) {
+		return cpuResult{}, false
+	}
+	return cpuResult{sent: best.sent, recv: best.recv, rssMaster: sumKB(rss1), rssBk: sumKB(rss2)}, true
 }
