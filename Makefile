@@ -174,7 +174,7 @@ fuzz-ipvs:
 
 # fuzz-ops: the state file reader of lvsd run (restart without outage), 30 s.
 fuzz-ops:
-	$(GO) test -run '^$$' -fuzz '^FuzzStateFile$$' -fuzztime 30s ./cmd/lvsd/
+	$(GO) test -run '^$$' -fuzz '^FuzzStateFile$$' -fuzztime 30s ./cmd/lvsd/internal/daemon/
 
 # fuzz-config: the configuration loader, 60 s, and the fast TOML reader
 # against BurntSushi/toml, 30 s (minimizing an interesting
