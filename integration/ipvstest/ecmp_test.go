@@ -18,10 +18,13 @@ import (
 
 // ecmpConfig is one of N active directors: the same mh virtual server in
 // direct routing on every director, so that each maps a flow to the same
-// real server.
+// real server, and lvs_sync_daemon without a VRRP instance: master and
+// backup at once, each director sends the connections it forwards and
+// takes the others'.
 const ecmpConfig = `
 [global]
 router_id = "%s"
+lvs_sync_daemon = { interface = "eth0", sync_id = 60 }
 
 [[virtual_server]]
 ip = "10.99.1.100"
@@ -43,8 +46,10 @@ port = 80
 // client namespace is the router: one next hop per director, hashing on
 // ports, as after BGP announcements from both): flows spread over both;
 // one director is withdrawn from the route and stops; the connections it
-// carried continue through the other (mh picks the same real server,
-// sloppy_tcp lets IPVS take a flow in the middle) and new ones land there.
+// carried continue through the other (the sync daemon gave it their
+// entries; mh would pick the same real server anyway) and new ones land
+// there. No sloppy_tcp: without the synced entries the moved flows' packets
+// would not be taken in the middle.
 func TestECMPDirectors(t *testing.T) {
 	testenv.NeedIPVS(t)
 	bin := testenv.LvsdBinary(t)
@@ -99,8 +104,13 @@ func TestECMPDirectors(t *testing.T) {
 		}) {
 			t.Fatalf("%s: IPVS service not set up", d.Name)
 		}
-		// take flows in the middle (a flow the route moved here)
-		d.MustExec("sysctl", "-qw", "net.ipv4.vs.sloppy_tcp=1")
+		if !netlab.WaitFor(10*time.Second, func() bool {
+			out, err := d.Exec(t.Context(), "ipvsadm", "-L", "--daemon")
+			return err == nil && strings.Contains(string(out), "master sync daemon") && strings.Contains(string(out), "backup sync daemon")
+		}) {
+			out, _ := d.Exec(t.Context(), "ipvsadm", "-L", "--daemon")
+			t.Fatalf("%s: sync daemons not master and backup:\n%s", d.Name, out)
+		}
 	}
 	cl.MustExec("sysctl", "-qw", "net.ipv4.fib_multipath_hash_policy=1")
 	cl.MustExec("ip", "route", "add", vip+"/32", "nexthop", "via", d1.IP.String(), "nexthop", "via", d2.IP.String())
@@ -151,6 +161,16 @@ func TestECMPDirectors(t *testing.T) {
 	t.Logf("40 connections: %d through d1, %d through d2", n1, n2)
 	if n1 == 0 || n2 == 0 {
 		t.Fatalf("flows not spread over both directors: d1 %d, d2 %d", n1, n2)
+	}
+
+	// d2 learns d1's connections from d1's sync master (sent after the
+	// third packet, flushed by the kernel's sync thread within ~2 s)
+	var synced int
+	netlab.WaitFor(10*time.Second, func() bool { synced = conns(d2); return synced >= len(flows) })
+	t.Logf("d2 holds %d established entries (its %d and %d synced from d1)", synced, n2, synced-n2)
+	if synced < len(flows) {
+		out, _ := d2.Exec(t.Context(), "ipvsadm", "-Lnc")
+		t.Fatalf("d2 has %d established entries before d1 leaves, want %d (d1's synced):\n%s", synced, len(flows), out)
 	}
 
 	// d1 leaves: the router drops its next hop (its BGP withdrawal), then it stops.
