@@ -42,10 +42,11 @@ test-host:
 # qemu (integration/vm). Test binaries are built on the host (static, no Go
 # toolchain in the VM) and run from the shared work tree.
 VM          ?= integration/vm/run.sh
-VM_REQUIRE  ?= ipvs,root,netns,keepalived
+VM_REQUIRE  ?= ipvs,root,netns,keepalived,frr
 # VM_OPTS: run.sh options of test-vm; --keepalived puts the host's keepalived
-# and genhash (and their libraries) in the VM for the interop tests.
-VM_OPTS     ?= --keepalived
+# and genhash (and their libraries) in the VM for the interop tests; --frr
+# FRR's zebra and bgpd for TestECMPDirectors' router.
+VM_OPTS     ?= --keepalived --frr
 VM_PKGS     ?= ipvs integration/ipvstest integration/health_vm
 VM_BIN      := bin/vmtest
 VM_FLAGS    ?=
