@@ -42,10 +42,11 @@ test-host:
 # qemu (integration/vm). Test binaries are built on the host (static, no Go
 # toolchain in the VM) and run from the shared work tree.
 VM          ?= integration/vm/run.sh
-VM_REQUIRE  ?= ipvs,root,netns,keepalived
+VM_REQUIRE  ?= ipvs,root,netns,keepalived,frr
 # VM_OPTS: run.sh options of test-vm; --keepalived puts the host's keepalived
-# and genhash (and their libraries) in the VM for the interop tests.
-VM_OPTS     ?= --keepalived
+# and genhash (and their libraries) in the VM for the interop tests; --frr
+# FRR's zebra and bgpd for TestECMPDirectors' router.
+VM_OPTS     ?= --keepalived --frr
 VM_PKGS     ?= ipvs integration/ipvstest integration/health_vm
 VM_BIN      := bin/vmtest
 VM_FLAGS    ?=
@@ -107,6 +108,14 @@ bench-config:
 # bench-check: `lvsd check` against `keepalived -t` of the same generated
 # 1,000 x 10 table (exec'd alternately, 5 each; medians of wall time,
 # user+sys CPU and peak RSS from wait4).
+# bench-bgp: the BGP scale-out lab (namespaces, FRR router with multipath):
+# a real server's failure / a director's stop to the route's withdrawal at
+# the router (ms-to-withdrawal; integration/bgp_bench_test.go).
+.PHONY: bench-bgp
+bench: bench-bgp
+bench-bgp:
+	LVSD_REQUIRE=root,netns,frr,busybox,curl $(GO) test -count=1 -run '^$$' -bench BGPWithdraw -benchtime 5x ./integration
+
 .PHONY: bench-check
 bench: bench-check
 bench-check:

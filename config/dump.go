@@ -29,8 +29,12 @@ func Dump(c *Config) []byte {
 	w.strOpt("vrrp_notify_fifo", g.VRRPNotifyFIFO)
 	w.command("vrrp_notify_fifo_script", g.VRRPNotifyFIFOScript)
 	if sd := g.LVSSyncDaemon; sd != nil {
-		w.raw("lvs_sync_daemon", fmt.Sprintf("{ interface = %s, vrrp_instance = %s, sync_id = %d, maxlen = %d, port = %d, ttl = %d, group = %s }",
-			quote(sd.Interface), quote(sd.VRRPInstance), sd.SyncID, sd.MaxLen, sd.Port, sd.TTL, quote(sd.Group.String())))
+		inst := ""
+		if sd.VRRPInstance != "" {
+			inst = "vrrp_instance = " + quote(sd.VRRPInstance) + ", "
+		}
+		w.raw("lvs_sync_daemon", fmt.Sprintf("{ interface = %s, %ssync_id = %d, maxlen = %d, port = %d, ttl = %d, group = %s }",
+			quote(sd.Interface), inst, sd.SyncID, sd.MaxLen, sd.Port, sd.TTL, quote(sd.Group.String())))
 	}
 	if t := g.LVSTimeouts; t != (LVSTimeouts{}) {
 		var parts []string

@@ -94,11 +94,12 @@ type Global struct {
 }
 
 // LVSSyncDaemon is global lvs_sync_daemon: the kernel's IPVS connection
-// synchronisation, master on the VRRP master of VRRPInstance.
+// synchronisation, master on the VRRP master of VRRPInstance, or master
+// and backup at once without one (N active directors behind ECMP).
 type LVSSyncDaemon struct {
 	Interface    string     // interface (required)
-	VRRPInstance string     // vrrp_instance (required; must name an instance)
-	SyncID       int        // sync_id 0..255, default: the instance's VRID
+	VRRPInstance string     // vrrp_instance (must name an instance); "": master and backup both run
+	SyncID       int        // sync_id 0..255, default: the instance's VRID (0 without one)
 	MaxLen       int        // maxlen: max sync message size, 0 = kernel default
 	Port         uint16     // port, default 8848
 	TTL          int        // ttl 1..255, default 1

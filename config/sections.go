@@ -91,9 +91,9 @@ func (d *decoder) decodeGlobal(n *node, g *Global) {
 				d.errorf(t.keyPath("interface"), "%v", err)
 			}
 		}
-		if !t.nonEmpty("vrrp_instance", &sd.VRRPInstance) && !t.has("vrrp_instance") {
-			d.errorf(t.path, "missing key vrrp_instance")
-		}
+		// without vrrp_instance: master and backup at once (N active
+		// directors, each sends its connections and takes the others')
+		t.nonEmpty("vrrp_instance", &sd.VRRPInstance)
 		sd.SyncID = -1
 		t.integer("sync_id", &sd.SyncID, 0, 255)
 		t.integer("maxlen", &sd.MaxLen, 0, 65507)
