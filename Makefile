@@ -139,7 +139,12 @@ demo: build
 	bash contrib/install-deps.sh demo
 	bash contrib/demo.sh $(BIN)
 
-fuzz: fuzz-health fuzz-config fuzz-ops fuzz-script fuzz-convert fuzz-man fuzz-carp fuzz-journal fuzz-checkers fuzz-ipvs fuzz-bgp
+fuzz: fuzz-health fuzz-config fuzz-ops fuzz-script fuzz-convert fuzz-man fuzz-carp fuzz-journal fuzz-checkers fuzz-ipvs fuzz-bgp fuzz-bfd
+
+# fuzz-bfd: the BFD control packet decoder (RFC 5880), 30 s.
+.PHONY: fuzz-bfd
+fuzz-bfd:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 30s ./healthcheck/bfd/
 
 # fuzz-convert: the keepalived configuration reader and converter, 30 s.
 fuzz-convert:

@@ -125,14 +125,13 @@ const (
 	DropNoSession        // no session for the source/destination addresses
 	DropDiscr            // your discriminator is not the session's
 	DropAdminDown        // the local session is AdminDown
-	DropSourcePort       // source port outside 49152-65535 (RFC 5881 4)
 	NumDrops
 )
 
 var dropNames = [NumDrops]string{
 	"none", "short", "bad_length", "bad_version", "mult_zero", "multipoint",
 	"my_discr_zero", "your_discr_zero", "poll_and_final", "bad_diag", "auth",
-	"ttl", "no_session", "bad_discr", "admin_down", "source_port",
+	"ttl", "no_session", "bad_discr", "admin_down",
 }
 
 // String returns the drop reason's metric label.
