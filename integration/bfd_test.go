@@ -1,0 +1,214 @@
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/lvsd/lvsd/healthcheck/bfd"
+	"github.com/lvsd/lvsd/integration/netlab"
+	"github.com/lvsd/lvsd/integration/testenv"
+)
+
+// bfdPeer is FRR's zebra and bfdd in one namespace, in a directory of
+// their own.
+type bfdPeer struct {
+	dir  string
+	n    *netlab.Node
+	bfdd *netlab.Process
+}
+
+func startBFDD(t testing.TB, n *netlab.Node, conf string) *bfdPeer {
+	t.Helper()
+	testenv.NeedFRRBFD(t)
+	dir, err := os.MkdirTemp("", "lvsd-bfd-frr-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	for name, content := range map[string]string{"zebra.conf": "hostname peer\n", "bfdd.conf": conf} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := &bfdPeer{dir: dir, n: n}
+	z := n.Start(testenv.FRRDir+"/zebra", append(p.args("zebra"), "-u", "frr", "-g", "frr")...)
+	if !netlab.WaitFor(10*time.Second, func() bool { _, err := os.Stat(filepath.Join(dir, "zserv.api")); return err == nil }) {
+		t.Fatalf("zebra did not start:\n%s", z.Out.String())
+	}
+	p.start(t)
+	t.Cleanup(func() {
+		if t.Failed() {
+			out, _ := os.ReadFile(filepath.Join(dir, "bfdd.log"))
+			t.Logf("bfdd.log:\n%s", out)
+		}
+	})
+	return p
+}
+
+func (p *bfdPeer) args(d string) []string {
+	return []string{"-f", filepath.Join(p.dir, d+".conf"), "-i", filepath.Join(p.dir, d+".pid"),
+		"-z", filepath.Join(p.dir, "zserv.api"), "--vty_socket", p.dir, "--log", "file:" + filepath.Join(p.dir, d+".log")}
+}
+
+func (p *bfdPeer) start(t testing.TB) {
+	t.Helper()
+	p.bfdd = p.n.Start(testenv.FRRDir+"/bfdd", append(p.args("bfdd"), "-u", "frr", "-g", "frr")...)
+	if !netlab.WaitFor(10*time.Second, func() bool { _, err := p.vtysh("show bfd peers"); return err == nil }) {
+		t.Fatalf("bfdd did not start:\n%s", p.bfdd.Out.String())
+	}
+}
+
+func (p *bfdPeer) stop() {
+	p.bfdd.Signal(syscall.SIGTERM)
+	if p.bfdd.Wait(5*time.Second) != nil {
+		p.bfdd.Kill()
+	}
+}
+
+func (p *bfdPeer) vtysh(cmd string) ([]byte, error) {
+	return exec.Command("vtysh", "--vty_socket", p.dir, "-c", cmd).Output()
+}
+
+// status is bfdd's view of its first peer ("up", "down", "init", ...).
+func (p *bfdPeer) status() string {
+	out, err := p.vtysh("show bfd peers json")
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	var peers []struct {
+		Status string `json:"status"`
+	}
+	if json.Unmarshal(out, &peers) != nil || len(peers) == 0 {
+		return "none"
+	}
+	return peers[0].Status
+}
+
+// nsConn opens a Manager's sockets inside a lab node's namespace.
+type nsConn struct {
+	*bfd.UDP
+	n *netlab.Node
+}
+
+func (c nsConn) Dial(src, dst netip.Addr, ttl int) (s bfd.Sender, err error) {
+	if derr := c.n.Do(func() error { s, err = c.UDP.Dial(src, dst, ttl); return nil }); derr != nil {
+		return nil, derr
+	}
+	return s, err
+}
+
+func listenBFDIn(t testing.TB, n *netlab.Node) nsConn {
+	t.Helper()
+	var u *bfd.UDP
+	if err := n.Do(func() (err error) { u, err = bfd.ListenUDP(bfd.Port); return err }); err != nil {
+		t.Fatal(err)
+	}
+	return nsConn{u, n}
+}
+
+// bfdWatch records a Manager's state changes.
+type bfdWatch struct {
+	mu sync.Mutex
+	ev []bfd.Event
+	ch chan bfd.Event
+}
+
+func newBFDWatch() *bfdWatch { return &bfdWatch{ch: make(chan bfd.Event, 64)} }
+
+func (w *bfdWatch) add(e bfd.Event) {
+	w.mu.Lock()
+	w.ev = append(w.ev, e)
+	w.mu.Unlock()
+	select {
+	case w.ch <- e:
+	default:
+	}
+}
+
+// wait returns the first event in state st within d.
+func (w *bfdWatch) wait(t testing.TB, st bfd.State, d time.Duration) bfd.Event {
+	t.Helper()
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	for {
+		select {
+		case e := <-w.ch:
+			if e.State == st {
+				return e
+			}
+		case <-tm.C:
+			t.Fatalf("no %v within %v (events %+v)", st, d, w.ev)
+			return bfd.Event{}
+		}
+	}
+}
+
+const bfddConf = `bfd
+ peer 10.99.0.1 local-address 10.99.0.2
+  receive-interval 100
+  transmit-interval 100
+  detect-multiplier 3
+  no shutdown
+ !
+!
+`
+
+// TestBFDAgainstFRR: lvsd's BFD session against FRR's bfdd in another
+// namespace comes Up, goes Down when bfdd stops and when the link drops,
+// and comes back each time.
+func TestBFDAgainstFRR(t *testing.T) {
+	lab := netlab.New(t, "bfdl", "bfdr")
+	d, r := lab.Node("bfdl"), lab.Node("bfdr")
+	peer := startBFDD(t, r, bfddConf)
+	w := newBFDWatch()
+	m := bfd.NewManager(listenBFDIn(t, d), w.add, nil)
+	cfg := bfd.Config{MinRx: 100 * time.Millisecond, MinTx: 100 * time.Millisecond, IdleTx: time.Second, Multiplier: 3}
+	if err := m.Set([]bfd.Peer{{Name: "frr", Neighbor: r.IP, Source: d.IP, Config: cfg, TTL: 255}}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { m.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	w.wait(t, bfd.Up, 10*time.Second)
+	if !netlab.WaitFor(5*time.Second, func() bool { return peer.status() == "up" }) {
+		t.Fatalf("bfdd sees %q", peer.status())
+	}
+	s := m.Sessions()[0]
+	if s.DetectTime != 300*time.Millisecond {
+		t.Errorf("detection time %v, want 3 x 100ms", s.DetectTime)
+	}
+
+	// bfdd stops.
+	peer.stop()
+	e := w.wait(t, bfd.Down, 5*time.Second)
+	t.Logf("bfdd stopped: Down, diag %v", e.Diag)
+	peer.start(t)
+	w.wait(t, bfd.Up, 15*time.Second)
+
+	// The link drops: only the detection timer can tell.
+	r.LinkDown()
+	down := time.Now()
+	e = w.wait(t, bfd.Down, 5*time.Second)
+	if e.Diag != bfd.DiagExpired {
+		t.Errorf("link down: diag %v, want expired", e.Diag)
+	}
+	t.Logf("link down: detected after %v", e.At.Sub(down))
+	r.LinkUp()
+	w.wait(t, bfd.Up, 15*time.Second)
+	if d := m.Drops(); d != ([bfd.NumDrops]uint64{}) {
+		t.Logf("drops %v", d)
+	}
+}
