@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -210,5 +211,65 @@ func TestBFDAgainstFRR(t *testing.T) {
 	w.wait(t, bfd.Up, 15*time.Second)
 	if d := m.Drops(); d != ([bfd.NumDrops]uint64{}) {
 		t.Logf("drops %v", d)
+	}
+}
+
+// BenchmarkBFDDetectionFRR: lvsd's session against FRR's bfdd; each op
+// drops the link and times lvsd's Down (diag expired), then restores it
+// and waits for Up. Reported: the detection time in force (bfdd's
+// detect-multiplier x max(lvsd's min_rx, bfdd's transmit-interval)), the
+// measured time from the last packet received to the Down, the excess
+// (measured - configured), and the time from the link drop to the Down.
+func BenchmarkBFDDetectionFRR(b *testing.B) {
+	for _, c := range []struct {
+		iv   time.Duration
+		mult int
+	}{{300 * time.Millisecond, 3}, {100 * time.Millisecond, 3}, {50 * time.Millisecond, 3}, {20 * time.Millisecond, 5}} {
+		b.Run(fmt.Sprintf("min_rx=%v,mult=%d", c.iv, c.mult), func(b *testing.B) {
+			ms := c.iv.Milliseconds()
+			conf := fmt.Sprintf("bfd\n peer 10.99.0.1 local-address 10.99.0.2\n  receive-interval %d\n  transmit-interval %d\n  detect-multiplier %d\n  no shutdown\n !\n!\n", ms, ms, c.mult)
+			lab := netlab.New(b, "bfdl", "bfdr")
+			d, r := lab.Node("bfdl"), lab.Node("bfdr")
+			startBFDD(b, r, conf)
+			w := newBFDWatch()
+			m := bfd.NewManager(listenBFDIn(b, d), w.add, nil)
+			cfg := bfd.Config{MinRx: c.iv, MinTx: c.iv, IdleTx: time.Second, Multiplier: uint8(c.mult)}
+			if err := m.Set([]bfd.Peer{{Name: "frr", Neighbor: r.IP, Source: d.IP, Config: cfg, TTL: 255}}); err != nil {
+				b.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan struct{})
+			go func() { m.Run(ctx); close(done) }()
+			defer func() { cancel(); <-done }()
+			w.wait(b, bfd.Up, 10*time.Second)
+			var sumDet, sumExcess, sumDrop, maxExcess time.Duration
+			b.ResetTimer()
+			for range b.N {
+				time.Sleep(3 * time.Second) // poll sequences settled
+				r.LinkDown()
+				t0 := time.Now()
+				e := w.wait(b, bfd.Down, 10*time.Second)
+				det := e.At.Sub(e.LastRx)
+				sumDet += det
+				sumExcess += det - e.Detect
+				maxExcess = max(maxExcess, det-e.Detect)
+				sumDrop += e.At.Sub(t0)
+				if e.Diag != bfd.DiagExpired {
+					b.Errorf("diag %v", e.Diag)
+				}
+				if e.Detect != time.Duration(c.mult)*c.iv {
+					b.Errorf("detection time in force %v, want %v", e.Detect, time.Duration(c.mult)*c.iv)
+				}
+				r.LinkUp()
+				w.wait(b, bfd.Up, 15*time.Second)
+			}
+			b.StopTimer()
+			n := float64(b.N)
+			b.ReportMetric(float64(time.Duration(c.mult)*c.iv)/1e6, "configured-ms")
+			b.ReportMetric(float64(sumDet)/n/1e6, "lastrx-to-down-ms")
+			b.ReportMetric(float64(sumExcess)/n/1e6, "excess-ms")
+			b.ReportMetric(float64(maxExcess)/1e6, "max-excess-ms")
+			b.ReportMetric(float64(sumDrop)/n/1e6, "linkdrop-to-down-ms")
+		})
 	}
 }

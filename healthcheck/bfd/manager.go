@@ -58,10 +58,12 @@ func (p Peer) key() string {
 
 // Event is a session state change.
 type Event struct {
-	Name  string
-	State State
-	Diag  Diag
-	At    time.Time
+	Name   string
+	State  State
+	Diag   Diag
+	At     time.Time
+	LastRx time.Time     // the last packet received before the change
+	Detect time.Duration // the detection time in force before the change
 }
 
 // Status is one session's snapshot for lvsd status and /metrics.
@@ -88,6 +90,7 @@ type entry struct {
 	sent   uint64
 	recv   uint64
 	lastSt State
+	detect time.Duration // DetectTime before the last event
 }
 
 type queue []*entry
@@ -246,7 +249,8 @@ func (m *Manager) noteState(e *entry, now time.Time) {
 		return
 	}
 	e.lastSt = e.s.State
-	m.events = append(m.events, Event{Name: e.peer.Name, State: e.s.State, Diag: e.s.Diag, At: now})
+	m.events = append(m.events, Event{Name: e.peer.Name, State: e.s.State, Diag: e.s.Diag, At: now,
+		LastRx: e.s.lastRx, Detect: e.detect})
 }
 
 func (m *Manager) flush() {
@@ -274,6 +278,7 @@ func (m *Manager) Run(ctx context.Context) error {
 		m.mu.Lock()
 		for len(m.q) > 0 && !m.q[0].due.After(now) {
 			e := m.q[0]
+			e.detect = e.s.DetectTime()
 			e.s.Expire(now)
 			if at := e.s.SendAt(); !at.IsZero() && !at.After(now) {
 				m.send(e, now)
@@ -332,6 +337,7 @@ func (m *Manager) Input(b []byte, meta Meta, now time.Time) Drop {
 		drop = DropTTL
 	}
 	if drop == DropNone {
+		e.detect = e.s.DetectTime()
 		drop = e.s.Receive(p, now)
 		e.recv++
 		if at := e.s.SendAt(); !at.IsZero() && !at.After(now) {
