@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -272,4 +273,29 @@ func BenchmarkBFDDetectionFRR(b *testing.B) {
 			b.ReportMetric(float64(sumDrop)/n/1e6, "linkdrop-to-down-ms")
 		})
 	}
+}
+
+// TestBFDTrackVRRP: an lvsd master whose instance tracks a BFD session to
+// FRR's bfdd (track_bfd, weight 0) loses the VIP to the backup when bfdd
+// stops, and takes it back when bfdd returns.
+func TestBFDTrackVRRP(t *testing.T) {
+	lab := netlab.New(t, "m", "b", "r")
+	m, bk, r := lab.Node("m"), lab.Node("b"), lab.Node("r")
+	peer := startBFDD(t, r, strings.ReplaceAll(bfddConf, "10.99.0.2", "10.99.0.3"))
+	vip := netip.MustParseAddr("10.99.0.100")
+	bfdConf := "track_bfd = [\"router\"]\n\n[[bfd_instance]]\nname = \"router\"\nneighbor_ip = \"10.99.0.3\"\nsource_ip = \"10.99.0.1\"\nmin_rx = \"100ms\"\nmin_tx = \"100ms\"\nmultiplier = 3\n\n"
+	startLvsd(t, m, lvsdConf(instance{Priority: 200, Master: true, Advert: "0.2", Version: 3})+bfdConf)
+	startLvsd(t, bk, lvsdConf(instance{Priority: 100, Advert: "0.2", Version: 3}))
+	waitOwner(t, vip, m, 20*time.Second, time.Second, m, bk)
+	if s := peer.status(); s != "up" {
+		t.Fatalf("bfdd sees %q", s)
+	}
+	peer.stop()
+	t0 := time.Now()
+	waitOwner(t, vip, bk, 10*time.Second, 0, m, bk)
+	t.Logf("bfdd stopped: VIP on the backup after %v", time.Since(t0))
+	peer.start(t)
+	t0 = time.Now()
+	waitOwner(t, vip, m, 20*time.Second, 0, m, bk)
+	t.Logf("bfdd back: VIP on the master after %v", time.Since(t0))
 }
