@@ -39,7 +39,6 @@ type Session struct {
 
 	lastRx  time.Time
 	nextTx  time.Time
-	adminDn bool
 	rnd     uint32
 	Changes uint64 // state changes so far
 }
