@@ -127,6 +127,13 @@ func (d *decoder) validateBFD(c *Config) {
 	for i, in := range c.Instances {
 		refs(fmt.Sprintf("vrrp_instance[%d]", i), in.TrackBFDs)
 	}
+	if c.BGP != nil {
+		for i, nb := range c.BGP.Neighbors {
+			if _, ok := known[nb.BFD]; !ok && nb.BFD != "" {
+				d.errorf(fmt.Sprintf("bgp.neighbor[%d].bfd", i), "bfd_instance %q not defined (no [[bfd_instance]] with this name)", nb.BFD)
+			}
+		}
+	}
 	for i, vs := range c.VirtualServers {
 		for j, rs := range vs.RealServers {
 			dup := map[string]bool{}

@@ -119,3 +119,18 @@ func TestBFDErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestBGPNeighborBFD(t *testing.T) {
+	base := "[bgp]\nasn = 65001\nrouter_id = \"10.0.0.9\"\n[[bgp.neighbor]]\naddress = \"10.0.0.254\"\npeer_asn = 65000\nbfd = %q\n[[bgp.announce]]\nprefix = \"10.0.0.1\"\n"
+	c, err := Parse("t.toml", []byte(bfdBase+strings.Replace(base, "%q", `"nbr1"`, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.BGP.Neighbors[0].BFD != "nbr1" {
+		t.Fatal(c.BGP.Neighbors[0])
+	}
+	_, err = Parse("t.toml", []byte(strings.Replace(base, "%q", `"nope"`, 1)))
+	if err == nil || !strings.Contains(err.Error(), `t.toml:7:1: bgp.neighbor[0].bfd: bfd_instance "nope" not defined`) {
+		t.Fatal(err)
+	}
+}

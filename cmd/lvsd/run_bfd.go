@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/lvsd/lvsd/cmd/lvsd/internal/control"
 	"github.com/lvsd/lvsd/config"
@@ -29,6 +31,10 @@ type bfdPart struct {
 	up     map[string]bfd.Event
 	cancel context.CancelFunc
 	done   chan struct{}
+	// bgpNbrs: the [[bgp.neighbor]] addresses whose bfd names each
+	// session; bgpOps runs their tear-downs and set-ups in order.
+	bgpNbrs map[string][]netip.Addr
+	bgpOps  chan func()
 }
 
 // listenBFD opens the kernel sockets (a variable: tests fake it).
@@ -56,7 +62,23 @@ func (p *bfdPart) start(ctx context.Context) error {
 	return p.run(p.d.cfg)
 }
 
+// setBGP records which BGP neighbors follow which session.
+func (p *bfdPart) setBGP(cfg *config.Config) {
+	m := map[string][]netip.Addr{}
+	if cfg.BGP != nil {
+		for _, n := range cfg.BGP.Neighbors {
+			if n.BFD != "" {
+				m[n.BFD] = append(m[n.BFD], n.Address)
+			}
+		}
+	}
+	p.mu.Lock()
+	p.bgpNbrs = m
+	p.mu.Unlock()
+}
+
 func (p *bfdPart) run(cfg *config.Config) error {
+	p.setBGP(cfg)
 	conn, err := listenBFD()
 	if err != nil {
 		return fmt.Errorf("bfd: %w", err)
@@ -69,8 +91,18 @@ func (p *bfdPart) run(cfg *config.Config) error {
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
+	ops := make(chan func(), 256)
+	p.mu.Lock()
+	p.bgpOps = ops // before the first event
+	p.mu.Unlock()
+	go func() {
+		for op := range ops {
+			op()
+		}
+	}()
 	go func() {
 		defer close(done)
+		defer close(ops) // after the last event
 		if err := m.Run(runCtx); err != nil {
 			log.Error("bfd stopped", "err", err)
 			p.d.failed(err)
@@ -89,12 +121,44 @@ func (p *bfdPart) event(e bfd.Event) {
 	detail := e.State.String() + " " + e.Diag.String()
 	p.states.Set(e.Name, up, detail)
 	p.mu.Lock()
+	prev := p.up[e.Name]
 	p.up[e.Name] = e
 	set := p.set
+	nbrs := p.bgpNbrs[e.Name]
+	ops := p.bgpOps
 	p.mu.Unlock()
+	// A BGP neighbor with bfd: torn down when the session leaves Up, set
+	// up again when it is back Up.
+	if len(nbrs) > 0 && (up || prev.State == bfd.Up) {
+		select {
+		case ops <- func() { p.bgpNeighbors(nbrs, !up) }:
+		default:
+			p.d.log.Error("bfd: BGP neighbor queue full, change dropped", "session", e.Name)
+		}
+	}
 	if set != nil {
 		if t := set.BFD(e.Name); t != nil {
 			t.SetUp(up, detail)
+		}
+	}
+}
+
+func (p *bfdPart) bgpNeighbors(addrs []netip.Addr, down bool) {
+	b := p.d.bgp
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	ann := b.ann
+	b.mu.Unlock()
+	if ann == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, a := range addrs {
+		if err := ann.SetNeighborDown(ctx, a, down); err != nil {
+			p.d.log.Error("bfd: BGP neighbor", "neighbor", a, "err", err)
 		}
 	}
 }
@@ -139,6 +203,7 @@ func (p *bfdPart) stop(ctx context.Context) error {
 // reload applies a new configuration's sessions: unchanged ones stay Up
 // (timer changes go through a Poll sequence), removed ones close.
 func (p *bfdPart) reload(cfg *config.Config) error {
+	p.setBGP(cfg)
 	p.mu.Lock()
 	m := p.m
 	p.mu.Unlock()
