@@ -299,3 +299,38 @@ func TestBFDTrackVRRP(t *testing.T) {
 	waitOwner(t, vip, m, 20*time.Second, 0, m, bk)
 	t.Logf("bfdd back: VIP on the master after %v", time.Since(t0))
 }
+
+// TestBFDBGPNeighbor: [[bgp.neighbor]] bfd = "router": when the BFD
+// session to the router's bfdd goes down, lvsd tears the BGP session down
+// at once (the router withdraws the VIP's next hop well before the 3 s
+// hold time); when BFD is back Up the session and the route come back.
+func TestBFDBGPNeighbor(t *testing.T) {
+	testenv.NeedFRRBFD(t)
+	lab := netlab.New(t, "router", "d1")
+	router, d1 := lab.Node("router"), lab.Node("d1")
+	r := startFRR(t, router, bgpRouterConf(map[string]int{d1.IP.String(): 65001}))
+	peer := &bfdPeer{dir: r.dir, n: router}
+	conf := "bfd\n peer 10.99.0.2 local-address 10.99.0.1\n  receive-interval 100\n  transmit-interval 100\n  detect-multiplier 3\n  no shutdown\n !\n!\n"
+	if err := os.WriteFile(filepath.Join(r.dir, "bfdd.conf"), []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	peer.start(t)
+	lconf := strings.Replace(bgpStaticDirectorConf(d1, 65001, bgpPassword), "keepalive_time = 1\n", "keepalive_time = 1\nbfd = \"router\"\n", 1) +
+		"\n[[bfd_instance]]\nname = \"router\"\nneighbor_ip = \"10.99.0.1\"\nmin_rx = \"100ms\"\nmin_tx = \"100ms\"\nmultiplier = 3\n"
+	startLvsd(t, d1, lconf)
+	r.waitNexthops(t, bgpVIP, 30*time.Second, d1.IP.String())
+	if !netlab.WaitFor(10*time.Second, func() bool { return peer.status() == "up" }) {
+		t.Fatalf("bfdd sees %q", peer.status())
+	}
+	peer.stop()
+	t0 := time.Now()
+	at := r.waitNexthops(t, bgpVIP, 10*time.Second)
+	t.Logf("bfdd stopped: route withdrawn at the router after %v (BGP hold time 3 s)", at.Sub(t0).Round(time.Millisecond))
+	if at.Sub(t0) > 2*time.Second {
+		t.Errorf("withdrawn after %v: not BFD's doing", at.Sub(t0))
+	}
+	peer.start(t)
+	t0 = time.Now()
+	at = r.waitNexthops(t, bgpVIP, 30*time.Second, d1.IP.String())
+	t.Logf("bfdd back: route again after %v", at.Sub(t0).Round(time.Millisecond))
+}
