@@ -334,3 +334,83 @@ func TestBFDBGPNeighbor(t *testing.T) {
 	at = r.waitNexthops(t, bgpVIP, 30*time.Second, d1.IP.String())
 	t.Logf("bfdd back: route again after %v", at.Sub(t0).Round(time.Millisecond))
 }
+
+// bfdStatus reads the BFD sessions from lvsd status --json.
+func bfdStatus(t *testing.T, d *daemon) []struct {
+	Name       string  `json:"name"`
+	State      string  `json:"state"`
+	TxInterval float64 `json:"tx_interval_ms"`
+	Changes    uint64  `json:"state_changes"`
+} {
+	t.Helper()
+	var sock string
+	for i, a := range d.proc.Cmd.Args {
+		if a == "--socket" {
+			sock = d.proc.Cmd.Args[i+1]
+		}
+	}
+	out, err := exec.Command(testenv.LvsdBinary(t), "status", "--json", "--socket", sock).Output()
+	if err != nil {
+		return nil
+	}
+	var s struct {
+		BFD []struct {
+			Name       string  `json:"name"`
+			State      string  `json:"state"`
+			TxInterval float64 `json:"tx_interval_ms"`
+			Changes    uint64  `json:"state_changes"`
+		} `json:"bfd_sessions"`
+	}
+	if err := json.Unmarshal(out, &s); err != nil {
+		t.Fatal(err)
+	}
+	return s.BFD
+}
+
+// TestBFDReload: lvsd run with a session to bfdd; a reload that changes
+// min_tx keeps the session Up (no state change, the new interval through
+// a Poll sequence); lvsd status shows it.
+func TestBFDReload(t *testing.T) {
+	lab := netlab.New(t, "bfdl", "bfdr")
+	d, r := lab.Node("bfdl"), lab.Node("bfdr")
+	peer := startBFDD(t, r, bfddConf)
+	conf := "[[bfd_instance]]\nname = \"frr\"\nneighbor_ip = \"10.99.0.2\"\nmin_rx = \"100ms\"\nmin_tx = \"100ms\"\nmultiplier = 3\n"
+	l := startLvsd(t, d, conf)
+	var changes uint64
+	if !netlab.WaitFor(15*time.Second, func() bool {
+		s := bfdStatus(t, l)
+		if len(s) == 1 && s[0].State == "Up" {
+			changes = s[0].Changes
+			return true
+		}
+		return false
+	}) {
+		t.Fatalf("not Up: %+v", bfdStatus(t, l))
+	}
+	var path string
+	for i, a := range l.proc.Cmd.Args {
+		if a == "-f" {
+			path = l.proc.Cmd.Args[i+1]
+		}
+	}
+	if err := os.WriteFile(path, []byte(strings.Replace(conf, "min_tx = \"100ms\"", "min_tx = \"300ms\"", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.proc.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	if !netlab.WaitFor(10*time.Second, func() bool {
+		s := bfdStatus(t, l)
+		return len(s) == 1 && s[0].TxInterval == 300
+	}) {
+		t.Fatalf("tx interval not changed: %+v", bfdStatus(t, l))
+	}
+	time.Sleep(time.Second)
+	s := bfdStatus(t, l)
+	if s[0].State != "Up" || s[0].Changes != changes {
+		t.Fatalf("after reload %+v, want Up with %d changes", s[0], changes)
+	}
+	if st := peer.status(); st != "up" {
+		t.Fatalf("bfdd sees %q", st)
+	}
+}
