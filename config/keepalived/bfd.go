@@ -72,3 +72,13 @@ func bfdOneProcess(x *ctx, n *Node) {
 	}
 	x.warnf(n, "%s", whyOneBFD)
 }
+
+// bfdHopLimit: keepalived sends IPv6 BFD with hop limit 64 unless told;
+// lvsd sends 255 (RFC 5881, what bfdd accepts). Say so.
+func bfdHopLimit(x *ctx, n *Node) {
+	nb := x.t.get("neighbor_ip")
+	if nb == nil || !strings.Contains(nb.val, ":") || x.t.get("ttl") != nil {
+		return
+	}
+	x.c.warnf(n, x.path, "IPv6 neighbor without hoplimit: keepalived 2.2.7 sends hop limit 64, lvsd sends 255 (RFC 5881)")
+}

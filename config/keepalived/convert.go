@@ -537,6 +537,7 @@ func (c *conv) top(nodes []*Node) {
 				x.vsg(n)
 			case "bfd_instance":
 				x.block(n, bfdRules)
+				bfdHopLimit(x, n)
 			}
 		case "virtual_server":
 			x.virtualServer(n)
