@@ -121,7 +121,7 @@ bench-health:
 	$(GO) test -run '^$$' -bench 'HTTPGetCheck|SyscallFloor|SMTPCheck|DNSCheck|UDPCheck|FileCheck|HTTPGetRegexCheck' -benchtime 3s ./healthcheck/
 	$(GO) test -run '^$$' -bench 'Scheduler10k|SchedulerOverhead' -benchtime 1x -timeout 5m ./healthcheck/
 	$(GO) test -run '^$$' -bench 'Sessions1000' -benchtime 5x -timeout 5m ./healthcheck/bfd/
-	LVSD_REQUIRE=$(HOST_REQUIRE) $(GO) test -run '^$$' -bench 'BFDDetectionFRR' -benchtime 5x -timeout 10m ./integration/
+	LVSD_REQUIRE=$(HOST_REQUIRE) $(GO) test -run '^$$' -bench 'BFDDetectionFRR|BFDTrackFailover' -benchtime 5x -timeout 15m ./integration/
 
 # deb: the Debian package (contrib/debian, built with nfpm) in bin/deb/.
 deb:

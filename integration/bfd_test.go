@@ -414,3 +414,61 @@ func TestBFDReload(t *testing.T) {
 		t.Fatalf("bfdd sees %q", st)
 	}
 }
+
+// BenchmarkBFDTrackFailover, lvsd and keepalived side by side, timed the
+// same way: a VRRP master (priority 200, advert_int 1) tracking a BFD
+// session (100 ms x 3) to FRR's bfdd with track_bfd, an lvsd backup; each op
+// drops the router's link (only BFD can tell) and times until the master
+// no longer holds the VIP, then restores the link and waits for the VIP to
+// come back. Reported: ms from the link drop to the VIP leaving the master.
+func BenchmarkBFDTrackFailover(b *testing.B) {
+	for _, impl := range []string{"lvsd", "keepalived"} {
+		b.Run(impl, func(b *testing.B) {
+			if impl == "keepalived" {
+				testenv.NeedBinary(b, "keepalived")
+			}
+			lab := netlab.New(b, "m", "b", "r")
+			m, bk, r := lab.Node("m"), lab.Node("b"), lab.Node("r")
+			startBFDD(b, r, strings.ReplaceAll(bfddConf, "10.99.0.2", "10.99.0.3"))
+			vip := netip.MustParseAddr("10.99.0.100")
+			in := instance{Priority: 200, Master: true, Advert: "1", Version: 3}
+			if impl == "lvsd" {
+				startLvsd(b, m, lvsdConf(in)+"track_bfd = [\"router\"]\n\n[[bfd_instance]]\nname = \"router\"\nneighbor_ip = \"10.99.0.3\"\nsource_ip = \"10.99.0.1\"\nmin_rx = \"100ms\"\nmin_tx = \"100ms\"\nmultiplier = 3\n")
+			} else {
+				// keepalived needs the bfd_instance before the track_bfd
+				// naming it.
+				conf := "bfd_instance router {\n    neighbor_ip 10.99.0.3\n    source_ip 10.99.0.1\n    min_rx 100\n    min_tx 100\n    multiplier 3\n}\n" +
+					strings.Replace(keepalivedConf("m", in), "    virtual_ipaddress {\n", "    track_bfd {\n        router\n    }\n    virtual_ipaddress {\n", 1)
+				bin := testenv.NeedBinary(b, "keepalived")
+				dir := b.TempDir()
+				path := filepath.Join(dir, "keepalived.conf")
+				if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+					b.Fatal(err)
+				}
+				p := m.Start(bin, "-n", "-l", "-D", "-f", path, "-p", filepath.Join(dir, "k.pid"), "-r", filepath.Join(dir, "v.pid"),
+					"-c", filepath.Join(dir, "c.pid"), "-b", filepath.Join(dir, "b.pid"))
+				b.Cleanup(func() {
+					if b.Failed() {
+						b.Logf("keepalived:\n%s", p.Out.String())
+					}
+					killAllIn(b, m)
+				})
+			}
+			startLvsd(b, bk, lvsdConf(instance{Priority: 100, Advert: "1", Version: 3}))
+			var sum time.Duration
+			b.ResetTimer()
+			for range b.N {
+				waitOwner(b, vip, m, 30*time.Second, 2*time.Second, m, bk)
+				r.LinkDown()
+				t0 := time.Now()
+				if !netlab.WaitFor(10*time.Second, func() bool { return !m.HasAddr(vip) }) {
+					b.Fatal("the master kept the VIP")
+				}
+				sum += time.Since(t0)
+				r.LinkUp()
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(sum)/float64(b.N)/1e6, "ms-to-vip-gone")
+		})
+	}
+}
