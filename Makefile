@@ -123,10 +123,14 @@ bench-check:
 
 # bench-health: HTTP_GET checks against nginx on loopback (another process):
 # CPU per check, then 10,000 real servers checked every second for 5 s
-# through the scheduler (cores used, heap per real server).
+# through the scheduler (cores used, heap per real server); BFD: CPU per
+# session at 1,000 sessions between two Managers over loopback, and the
+# detection time against FRR's bfdd in a namespace (root, netns, frr).
 bench-health:
 	$(GO) test -run '^$$' -bench 'HTTPGetCheck|SyscallFloor|SMTPCheck|DNSCheck|UDPCheck|FileCheck|HTTPGetRegexCheck' -benchtime 3s ./healthcheck/
 	$(GO) test -run '^$$' -bench 'Scheduler10k|SchedulerOverhead' -benchtime 1x -timeout 5m ./healthcheck/
+	$(GO) test -run '^$$' -bench 'Sessions1000' -benchtime 5x -timeout 5m ./healthcheck/bfd/
+	LVSD_REQUIRE=$(HOST_REQUIRE) $(GO) test -run '^$$' -bench 'BFDDetectionFRR|BFDTrackFailover' -benchtime 5x -timeout 15m ./integration/
 
 # deb: the Debian package (contrib/debian, built with nfpm) in bin/deb/.
 deb:
@@ -148,7 +152,12 @@ demo: build
 	bash contrib/install-deps.sh demo
 	bash contrib/demo.sh $(BIN)
 
-fuzz: fuzz-health fuzz-config fuzz-ops fuzz-script fuzz-convert fuzz-man fuzz-carp fuzz-journal fuzz-checkers fuzz-ipvs fuzz-bgp
+fuzz: fuzz-health fuzz-config fuzz-ops fuzz-script fuzz-convert fuzz-man fuzz-carp fuzz-journal fuzz-checkers fuzz-ipvs fuzz-bgp fuzz-bfd
+
+# fuzz-bfd: the BFD control packet decoder (RFC 5880), 30 s.
+.PHONY: fuzz-bfd
+fuzz-bfd:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 30s ./healthcheck/bfd/
 
 # fuzz-convert: the keepalived configuration reader and converter, 30 s.
 fuzz-convert:

@@ -125,6 +125,7 @@ func Dump(c *Config) []byte {
 		w.tracks("track_process", sg.TrackProcesses)
 		w.tracks("track_file", sg.TrackFiles)
 		w.tracks("track_interface", sg.TrackInterfaces)
+		w.tracks("track_bfd", sg.TrackBFDs)
 		w.boolean("sync_group_tracking_weight", sg.SyncGroupTrackingWeight)
 		w.boolPtr("smtp_alert", sg.SMTPAlert)
 	}
@@ -147,6 +148,9 @@ func Dump(c *Config) []byte {
 		w.carpInstance(&c.CARPInstances[i])
 	}
 	w.bgp(c.BGP)
+	for i := range c.BFDInstances {
+		w.bfdInstance(&c.BFDInstances[i])
+	}
 	return []byte(w.b.String())
 }
 
@@ -188,6 +192,7 @@ func (w *tomlWriter) instance(in *VRRPInstance) {
 	w.tracks("track_process", in.TrackProcesses)
 	w.tracks("track_file", in.TrackFiles)
 	w.tracks("track_interface", in.TrackInterfaces)
+	w.tracks("track_bfd", in.TrackBFDs)
 	w.boolean("dont_track_primary", in.DontTrackPrimary)
 	w.dur("garp_master_delay", in.GARPMasterDelay)
 	w.int("garp_master_repeat", in.GARPMasterRepeat)

@@ -34,6 +34,9 @@ type daemon struct {
 	ipvs *ipvsPart
 	// health runs the health checks (run_health.go); results go to ipvs.
 	health *healthPart
+	// bfd runs the BFD sessions (run_bfd.go); bfd_check and track_bfd
+	// read them.
+	bfd *bfdPart
 	// vrrp is the VRRP part (status, reload: ops.go, reload.go).
 	vrrp *vrrpPart
 	// carp runs the carp_instance tables (carp.go); status reads it.
@@ -81,6 +84,8 @@ func newDaemon(cfg *config.Config, log *slog.Logger) *daemon {
 	d.steps = append(d.steps, step{name: "mail", start: d.mail.start, stop: d.mail.stop})
 	d.ipvs = newIPVSPart(d)
 	d.steps = append(d.steps, step{name: "ipvs", start: d.ipvs.start, stop: d.ipvs.stop})
+	d.bfd = newBFDPart(d)
+	d.steps = append(d.steps, step{name: "bfd", start: d.bfd.start, stop: d.bfd.stop})
 	d.health = newHealthPart(d)
 	d.steps = append(d.steps, step{name: "health", start: d.health.start, stop: d.health.stop})
 	v := &vrrpPart{d: d}
@@ -179,6 +184,7 @@ func (v *vrrpPart) start(ctx context.Context) error {
 			return err
 		}
 		v.trk = trk
+		v.d.bfd.attach(trk.set) // track_bfd (run_bfd.go)
 		// The trackers' first results come before the instances are
 		// built: the decision to resume as master (resumable) is taken
 		// when the instance is about to advertise.

@@ -118,6 +118,11 @@ func (o *ops) reloadLocked() error {
 	if err := d.reloadIPVS(specs); err != nil {
 		errs = append(errs, err)
 	}
+	if d.bfd != nil { // run_bfd.go
+		if err := d.bfd.reload(cfg); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if d.health != nil {
 		if err := d.health.reload(cfg); err != nil {
 			errs = append(errs, err)
@@ -180,6 +185,7 @@ func vrrpEqual(a, b *config.Config) bool {
 		reflect.DeepEqual(a.Scripts, b.Scripts) &&
 		reflect.DeepEqual(a.TrackProcesses, b.TrackProcesses) &&
 		reflect.DeepEqual(a.TrackFiles, b.TrackFiles) &&
+		reflect.DeepEqual(bfdTracked(a), bfdTracked(b)) &&
 		reflect.DeepEqual(a.SyncGroups, b.SyncGroups) &&
 		reflect.DeepEqual(a.Instances, b.Instances)
 }
@@ -223,6 +229,7 @@ func planVRRP(old, cfg *config.Config) (vrrpPlan, bool) {
 		!reflect.DeepEqual(old.Scripts, cfg.Scripts) ||
 		!reflect.DeepEqual(old.TrackProcesses, cfg.TrackProcesses) ||
 		!reflect.DeepEqual(old.TrackFiles, cfg.TrackFiles) ||
+		!reflect.DeepEqual(bfdTracked(old), bfdTracked(cfg)) ||
 		!reflect.DeepEqual(old.SyncGroups, cfg.SyncGroups) {
 		return p, false
 	}
@@ -270,6 +277,7 @@ func sameTracking(a, b *config.VRRPInstance) bool {
 		reflect.DeepEqual(a.TrackProcesses, b.TrackProcesses) &&
 		reflect.DeepEqual(a.TrackFiles, b.TrackFiles) &&
 		reflect.DeepEqual(a.TrackInterfaces, b.TrackInterfaces) &&
+		reflect.DeepEqual(a.TrackBFDs, b.TrackBFDs) &&
 		reflect.DeepEqual(a.Notify, b.Notify)
 }
 
@@ -385,6 +393,9 @@ func (d *daemon) handoverVRRP(old *config.Config) error {
 	var ntrk *vrrpTracking
 	if len(d.cfg.Instances) > 0 {
 		t, err := newVRRPTracking(d.cfg, d.log)
+		if err == nil {
+			d.bfd.attach(t.set) // track_bfd (run_bfd.go)
+		}
 		if err != nil {
 			d.cfg = old
 			return fmt.Errorf("reload: %w", err)
@@ -650,4 +661,14 @@ func quietHandover(old, cfg *config.Config, final map[string]vrrp.Stats) (map[st
 		delete(quiet, name)
 	}
 	return quiet, groups
+}
+
+// bfdTracked is what the VRRP trackers use of the bfd instances: their
+// names and weights (their timers are the BFD part's alone).
+func bfdTracked(c *config.Config) []config.BFDInstance {
+	var out []config.BFDInstance
+	for _, b := range c.BFDInstances {
+		out = append(out, config.BFDInstance{Name: b.Name, Weight: b.Weight, WeightReverse: b.WeightReverse})
+	}
+	return out
 }

@@ -25,7 +25,7 @@ type healthPart struct {
 func newHealthPart(d *daemon) *healthPart { return &healthPart{d: d} }
 
 func (p *healthPart) start(ctx context.Context) error {
-	specs, err := healthcheck.FromConfig(p.d.cfg, checkerScripts{})
+	specs, err := healthcheck.FromConfigBFD(p.d.cfg, checkerScripts{}, p.d.bfd.checkStates())
 	if err != nil {
 		return fmt.Errorf("health checks: %w", err)
 	}
@@ -95,7 +95,7 @@ func (p *healthPart) stop(ctx context.Context) error {
 // new ones start, removed ones stop. A configuration whose checkers cannot
 // be built is refused as a whole and the running checks stay.
 func (p *healthPart) reload(cfg *config.Config) error {
-	specs, err := healthcheck.FromConfig(cfg, checkerScripts{})
+	specs, err := healthcheck.FromConfigBFD(cfg, checkerScripts{}, p.d.bfd.checkStates())
 	if err != nil {
 		return fmt.Errorf("health checks: %w", err)
 	}

@@ -41,7 +41,8 @@ func (o *ops) snapshot(now time.Time) *control.Status {
 	if d.mail != nil {
 		s.Mail = d.mail.status()
 	}
-	s.CARPInstances = d.carp.status() // carp.go
+	s.CARPInstances = d.carp.status()          // carp.go
+	s.BFDSessions, s.BFDDrops = d.bfd.status() // run_bfd.go
 	if p := d.ipvs; p != nil {
 		p.mu.Lock()
 		m := p.m
