@@ -286,8 +286,9 @@ type cpuKey struct {
 
 // cpuResult is one sub-benchmark's best window and its final RSS.
 type cpuResult struct {
-	sent, recv       float64 // µs of CPU per advert
-	rssMaster, rssBk int     // kB, summed over the node's processes
+	sent, recv         float64 // µs of CPU per advert
+	rssMaster, rssBk   int     // kB, summed over the node's processes
+	anonMaster, anonBk int     // kB of RssAnon, summed likewise
 }
 
 // vrrpRatioTable formats lvsd (with and without the state file) against
@@ -317,6 +318,8 @@ func vrrpRatioTable(res map[cpuKey]cpuResult, counts []int) string {
 			row("CPU per advert received (backup)", l.recv, k.recv, "µs")
 			row("RSS master node", float64(l.rssMaster)/1024, float64(k.rssMaster)/1024, "MB")
 			row("RSS backup node", float64(l.rssBk)/1024, float64(k.rssBk)/1024, "MB")
+			row("anonymous RSS master node", float64(l.anonMaster)/1024, float64(k.anonMaster)/1024, "MB")
+			row("anonymous RSS backup node", float64(l.anonBk)/1024, float64(k.anonBk)/1024, "MB")
 		}
 	}
 	return sb.String()
@@ -332,7 +335,8 @@ func sumKB(kb []int) int {
 
 // nsUsage sums CPU time and RSS over every process of the node's namespace
 // (lvsd: one process; keepalived: parent and VRRP child).
-func nsUsage(b testing.TB, n *netlab.Node) (cpu time.Duration, rssKB []int) {
+// anonKB is RssAnon summed: the heap and stacks without the mapped binary.
+func nsUsage(b testing.TB, n *netlab.Node) (cpu time.Duration, rssKB []int, anonKB int) {
 	out, err := execOut("ip", "netns", "pids", n.NS)
 	if err != nil {
 		b.Fatal(err)
@@ -348,8 +352,24 @@ func nsUsage(b testing.TB, n *netlab.Node) (cpu time.Duration, rssKB []int) {
 		}
 		cpu += c
 		rssKB = append(rssKB, r)
+		anonKB += rssAnonKB(pid)
 	}
-	return cpu, rssKB
+	return cpu, rssKB, anonKB
+}
+
+// rssAnonKB is the RssAnon line of /proc/PID/status (0 when unreadable).
+func rssAnonKB(pid int) int {
+	st, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(st), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == "RssAnon:" {
+			v, _ := strconv.Atoi(f[1])
+			return v
+		}
+	}
+	return 0
 }
 
 func benchCPU(b *testing.B, impl string, count int) (cpuResult, bool) {
@@ -392,13 +412,14 @@ func benchCPU(b *testing.B, impl string, count int) (cpuResult, bool) {
 	// disturbed one (lowest CPU) is reported.
 	best := struct{ sent, recv, pm, pb float64 }{math.Inf(1), math.Inf(1), 0, 0}
 	var rss1, rss2 []int
+	var anon1, anon2 int
 	for b.Loop() {
-		c1, _ := nsUsage(b, n1)
-		c2, _ := nsUsage(b, n2)
+		c1, _, _ := nsUsage(b, n1)
+		c2, _, _ := nsUsage(b, n2)
 		start := time.Now()
 		time.Sleep(window)
-		e1, r1 := nsUsage(b, n1)
-		e2, r2 := nsUsage(b, n2)
+		e1, r1, a1 := nsUsage(b, n1)
+		e2, r2, a2 := nsUsage(b, n2)
 		el := time.Since(start)
 		adverts := float64(count) * el.Seconds() // one per instance per second
 		sent := float64(e1-c1) / 1e3 / adverts
@@ -411,6 +432,7 @@ func benchCPU(b *testing.B, impl string, count int) (cpuResult, bool) {
 			best.recv, best.pb = recv, 100*float64(e2-c2)/float64(el)
 		}
 		rss1, rss2 = r1, r2
+		anon1, anon2 = a1, a2
 	}
 	b.ReportMetric(best.sent, "µs/advert-sent")
 	b.ReportMetric(best.recv, "µs/advert-recv")
@@ -422,5 +444,6 @@ func benchCPU(b *testing.B, impl string, count int) (cpuResult, bool) {
 	if math.IsInf(best.sent, 1) {
 		return cpuResult{}, false
 	}
-	return cpuResult{sent: best.sent, recv: best.recv, rssMaster: sumKB(rss1), rssBk: sumKB(rss2)}, true
+	return cpuResult{sent: best.sent, recv: best.recv, rssMaster: sumKB(rss1), rssBk: sumKB(rss2),
+		anonMaster: anon1, anonBk: anon2}, true
 }
