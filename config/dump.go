@@ -29,8 +29,12 @@ func Dump(c *Config) []byte {
 	w.strOpt("vrrp_notify_fifo", g.VRRPNotifyFIFO)
 	w.command("vrrp_notify_fifo_script", g.VRRPNotifyFIFOScript)
 	if sd := g.LVSSyncDaemon; sd != nil {
-		w.raw("lvs_sync_daemon", fmt.Sprintf("{ interface = %s, vrrp_instance = %s, sync_id = %d, maxlen = %d, port = %d, ttl = %d, group = %s }",
-			quote(sd.Interface), quote(sd.VRRPInstance), sd.SyncID, sd.MaxLen, sd.Port, sd.TTL, quote(sd.Group.String())))
+		inst := ""
+		if sd.VRRPInstance != "" {
+			inst = "vrrp_instance = " + quote(sd.VRRPInstance) + ", "
+		}
+		w.raw("lvs_sync_daemon", fmt.Sprintf("{ interface = %s, %ssync_id = %d, maxlen = %d, port = %d, ttl = %d, group = %s }",
+			quote(sd.Interface), inst, sd.SyncID, sd.MaxLen, sd.Port, sd.TTL, quote(sd.Group.String())))
 	}
 	if t := g.LVSTimeouts; t != (LVSTimeouts{}) {
 		var parts []string
@@ -122,6 +126,7 @@ func Dump(c *Config) []byte {
 		w.tracks("track_process", sg.TrackProcesses)
 		w.tracks("track_file", sg.TrackFiles)
 		w.tracks("track_interface", sg.TrackInterfaces)
+		w.tracks("track_bfd", sg.TrackBFDs)
 		w.boolean("sync_group_tracking_weight", sg.SyncGroupTrackingWeight)
 		w.boolPtr("smtp_alert", sg.SMTPAlert)
 	}
@@ -144,6 +149,9 @@ func Dump(c *Config) []byte {
 		w.carpInstance(&c.CARPInstances[i])
 	}
 	w.bgp(c.BGP)
+	for i := range c.BFDInstances {
+		w.bfdInstance(&c.BFDInstances[i])
+	}
 	return []byte(w.b.String())
 }
 
@@ -185,6 +193,7 @@ func (w *tomlWriter) instance(in *VRRPInstance) {
 	w.tracks("track_process", in.TrackProcesses)
 	w.tracks("track_file", in.TrackFiles)
 	w.tracks("track_interface", in.TrackInterfaces)
+	w.tracks("track_bfd", in.TrackBFDs)
 	w.boolean("dont_track_primary", in.DontTrackPrimary)
 	w.dur("garp_master_delay", in.GARPMasterDelay)
 	w.int("garp_master_repeat", in.GARPMasterRepeat)
