@@ -14,8 +14,6 @@ var notSupported = map[string]string{
 	// Global.
 	"global.vrrp_strict":        "",
 	"global.vrrp_startup_delay": "",
-	"global.vrrp_garp_interval": "",
-	"global.vrrp_gna_interval":  "",
 
 	// VRRP.
 	"vrrp_instance.accept": "",

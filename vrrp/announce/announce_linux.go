@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"time"
 
 	"github.com/mdlayher/arp"
 	"github.com/mdlayher/ethernet"
@@ -32,6 +33,13 @@ type Announcer struct {
 	mu        sync.Mutex
 	conn      writer
 	connIndex int // the ifindex conn is bound to; a recreated interface gets a new socket
+
+	// pacing (pace.go), guarded by mu
+	garpGap, gnaGap time.Duration
+	queue           []queued
+	draining        bool   // a drain goroutine runs for gen
+	gen             uint64 // bumped by Close: the queue is dropped
+	asyncErr        error  // the last error of a queued send, reported by the next Announce
 }
 
 // writer is the part of *packet.Conn used here.
@@ -57,7 +65,8 @@ func New(ifname string) *Announcer {
 func (a *Announcer) Interface() string { return a.ifname }
 
 // Announce sends one gratuitous ARP per IPv4 address and one unsolicited
-// neighbour advertisement per IPv6 address.
+// neighbour advertisement per IPv6 address; with SetIntervals, the frames
+// that may not leave yet are queued and sent later (pace.go).
 func (a *Announcer) Announce(addrs []netip.Addr) error {
 	if len(addrs) == 0 {
 		return nil
@@ -71,6 +80,39 @@ func (a *Announcer) Announce(addrs []netip.Addr) error {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	var errs []error
+	if a.asyncErr != nil {
+		errs = append(errs, a.asyncErr)
+		a.asyncErr = nil
+	}
+	now := time.Now()
+	for _, addr := range addrs {
+		frame, err := Frame(ifi.HardwareAddr, addr)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if gap, na := a.gap(addr); gap > 0 {
+			at := reserve(a.ifname, na, gap, now)
+			if at.After(now) || len(a.queue) > 0 {
+				a.queue = append(a.queue, queued{ifi: ifi, frame: frame, addr: addr, at: at})
+				continue
+			}
+		}
+		if err := a.sendLocked(ifi, frame, addr); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(a.queue) > 0 && !a.draining {
+		a.draining = true
+		go a.drain(a.gen)
+	}
+	return errors.Join(errs...)
+}
+
+// sendLocked writes one frame, opening the socket if needed; a failed write
+// closes it so that the next send gets a fresh one. a.mu is held.
+func (a *Announcer) sendLocked(ifi *net.Interface, frame []byte, addr netip.Addr) error {
 	if a.conn != nil && a.connIndex != ifi.Index {
 		a.conn.Close()
 		a.conn = nil
@@ -82,25 +124,14 @@ func (a *Announcer) Announce(addrs []netip.Addr) error {
 		}
 		a.conn, a.connIndex = c, ifi.Index
 	}
-	c := a.conn
-	var errs []error
-	for _, addr := range addrs {
-		frame, err := Frame(ifi.HardwareAddr, addr)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		dst := &packet.Addr{HardwareAddr: net.HardwareAddr(frame[0:6])}
-		if _, err := c.WriteTo(frame, dst); err != nil {
-			errs = append(errs, fmt.Errorf("announce: send for %s on %s: %w", addr, a.ifname, err))
-		}
-	}
-	if len(errs) > 0 {
+	dst := &packet.Addr{HardwareAddr: net.HardwareAddr(frame[0:6])}
+	if _, err := a.conn.WriteTo(frame, dst); err != nil {
 		// a fresh socket next time, in case this one is the problem
 		a.conn.Close()
 		a.conn = nil
+		return fmt.Errorf("announce: send for %s on %s: %w", addr, a.ifname, err)
 	}
-	return errors.Join(errs...)
+	return nil
 }
 
 // Close releases the socket kept between announcements. The Announcer can
@@ -108,6 +139,8 @@ func (a *Announcer) Announce(addrs []netip.Addr) error {
 func (a *Announcer) Close() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.gen++
+	a.queue, a.draining = nil, false
 	if a.conn == nil {
 		return nil
 	}

@@ -237,7 +237,7 @@ func (v *vrrpPart) build(ctx context.Context, in *config.VRRPInstance) (*vrrpIns
 	if !linkReady(in) {
 		v.d.log.Warn("interface does not exist or has no address: instance held in FAULT until it is ready", "instance", in.Name, "interface", in.Interface)
 		k = v.waitingKernel(in, &c)
-	} else if k, err = openKernel(v.m, v.reg, in, &c); err != nil {
+	} else if k, err = openKernel(v.m, v.reg, &v.d.cfg.Global, in, &c); err != nil {
 		return nil, fmt.Errorf("instance %s: %w", in.Name, err)
 	}
 	if !k.waiting {

@@ -127,6 +127,15 @@ func newAnnouncers(dev string, vips []vrrp.VIP, devOf func(string) string) *anno
 	return a
 }
 
+// setIntervals applies vrrp_garp_interval and vrrp_gna_interval to every
+// interface the instance announces on.
+func (a *announcers) setIntervals(garp, gna time.Duration) {
+	a.def.SetIntervals(garp, gna)
+	for _, an := range a.byAddr {
+		an.SetIntervals(garp, gna)
+	}
+}
+
 // Close releases the announcers' sockets.
 func (a *announcers) Close() {
 	a.def.Close()
@@ -269,7 +278,7 @@ type vrrpKernel struct {
 
 // openKernel creates the VMAC (use_vmac), opens the instance's share of its
 // interface's socket and fills the source address into c.
-func openKernel(m *vip.Manager, reg *vrrpnet.Registry, in *config.VRRPInstance, c *vrrp.Config) (*vrrpKernel, error) {
+func openKernel(m *vip.Manager, reg *vrrpnet.Registry, g *config.Global, in *config.VRRPInstance, c *vrrp.Config) (*vrrpKernel, error) {
 	k := &vrrpKernel{}
 	dev := in.Interface
 	recvIf, sendIf := in.Interface, in.Interface
@@ -326,6 +335,7 @@ func openKernel(m *vip.Manager, reg *vrrpnet.Registry, in *config.VRRPInstance, 
 	c.SrcAddr = conn.LocalAddr()
 	k.addrs = &addrManager{m: m, iface: in.Interface, dev: dev}
 	k.announce = newAnnouncers(dev, c.VIPs, k.addrs.place().DevOf)
+	k.announce.setIntervals(g.GARPInterval, g.GNAInterval)
 	return k, nil
 }
 
