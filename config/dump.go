@@ -170,6 +170,9 @@ func (w *tomlWriter) instance(in *VRRPInstance) {
 		w.raw("authentication", fmt.Sprintf("{ auth_type = %s, auth_pass = %s }", quote(in.Auth.Type), quote(in.Auth.Pass)))
 	}
 	w.addrOpt("unicast_src_ip", in.UnicastSrcIP)
+	if in.UnicastTTL != 0 {
+		w.int("unicast_ttl", in.UnicastTTL)
+	}
 	if len(in.UnicastPeers) > 0 {
 		var ps []string
 		for _, p := range in.UnicastPeers {

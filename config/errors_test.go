@@ -37,6 +37,8 @@ func TestErrors(t *testing.T) {
 		{"wrong type bool", baseInstance + "nopreempt = 1\n", []string{"t.toml:6:1: vrrp_instance[0].nopreempt: wrong type integer, want boolean"}},
 		{"wrong type section", "global = 1\n", []string{"t.toml:1:1: global: wrong type integer, want table"}},
 		{"instance as table", "[vrrp_instance]\nname = \"x\"\n", []string{"t.toml:1:2: vrrp_instance: wrong type table, want array of tables ([[vrrp_instance]])"}},
+		{"unicast_ttl without peers", baseInstance + "unicast_ttl = 64\n", []string{"t.toml:6:1: vrrp_instance[0].unicast_ttl: needs unicast_peer (keepalived ignores it without peers)"}},
+		{"unicast_ttl range", baseInstance + "unicast_peer = [\"10.0.0.2\"]\nunicast_ttl = 0\n", []string{"t.toml:7:1: vrrp_instance[0].unicast_ttl: 0 out of range 1..255"}},
 		{"priority range", baseInstance + "priority = 256\n", []string{"t.toml:6:1: vrrp_instance[0].priority: 256 out of range 1..255"}},
 		{"priority zero", baseInstance + "priority = 0\n", []string{"t.toml:6:1: vrrp_instance[0].priority: 0 out of range 1..255"}},
 		{"vrid range", strings.Replace(baseInstance, "= 51", "= 0", 1), []string{"t.toml:4:1: vrrp_instance[0].virtual_router_id: 0 out of range 1..255"}},

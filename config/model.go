@@ -217,6 +217,7 @@ type VRRPInstance struct {
 
 	UnicastSrcIP netip.Addr    // unicast_src_ip; invalid: the interface's primary address
 	UnicastPeers []UnicastPeer // unicast_peer; empty: multicast
+	UnicastTTL   int           // unicast_ttl: TTL / hop limit of unicast adverts, 0: 255
 	MCastSrcIP   netip.Addr    // mcast_src_ip; invalid: the interface's primary address
 
 	VIPs         []VIP   // virtual_ipaddress

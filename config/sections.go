@@ -411,6 +411,10 @@ func (d *decoder) decodeInstance(n *node, g *Global) VRRPInstance {
 	n.addr("unicast_src_ip", &in.UnicastSrcIP)
 	in.UnicastPeers = oneLineList(n, "unicast_peer", oneLineForm{lead: "ip", keys: []string{"min_ttl", "max_ttl"},
 		want: "\"IP\" or table {ip, min_ttl, max_ttl}"}, parsePeer)
+	n.integer("unicast_ttl", &in.UnicastTTL, 1, 255)
+	if in.UnicastTTL != 0 && len(in.UnicastPeers) == 0 {
+		d.errorf(n.keyPath("unicast_ttl"), "needs unicast_peer (keepalived ignores it without peers)")
+	}
 	n.addr("mcast_src_ip", &in.MCastSrcIP)
 	in.VIPs = n.vips("virtual_ipaddress")
 	if !n.has("virtual_ipaddress") {

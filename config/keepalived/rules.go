@@ -468,6 +468,7 @@ var instanceRules = merge(notifyRules, map[string]rule{
 	"preempt_delay":     seconds("preempt_delay", 0, 1000),
 	"authentication":    {key: "authentication", fn: authentication},
 	"unicast_src_ip":    addr("unicast_src_ip"),
+	"unicast_ttl":       integer("unicast_ttl", 1, 255),
 	"unicast_peer": {key: "unicast_peer", fn: func(x *ctx, n *Node) {
 		x.valueBlock(n, "unicast_peer", nil)
 	}},

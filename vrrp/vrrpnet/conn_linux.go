@@ -43,6 +43,9 @@ type Config struct {
 	Src netip.Addr
 	// Unicast leaves the multicast group alone: adverts go to peers.
 	Unicast bool
+	// TTL, when not 0, is the TTL / hop limit of the adverts sent
+	// (keepalived's unicast_ttl); 0 sends with 255.
+	TTL int
 }
 
 // Meta is what arrived with a packet.
@@ -57,6 +60,7 @@ type Meta struct {
 type Conn struct {
 	v6       bool
 	src      netip.Addr
+	ttl      int // Config.TTL
 	recvIf   int // index of Config.Interface
 	sendIf   int // index of the sending interface
 	filterIf bool
@@ -106,7 +110,7 @@ func Dial(cfg Config) (*Conn, error) {
 	if src.Is6() != cfg.IPv6 || src.Is4In6() {
 		return nil, fmt.Errorf("vrrpnet: source %s does not match the address family", src)
 	}
-	c := &Conn{v6: cfg.IPv6, src: src, recvIf: ifi.Index, sendIf: sendIfi.Index, filterIf: sendIfi != ifi}
+	c := &Conn{v6: cfg.IPv6, src: src, recvIf: ifi.Index, sendIf: sendIfi.Index, filterIf: sendIfi != ifi, ttl: cfg.TTL}
 	if err := c.open(ifi.Name, !cfg.Unicast); err != nil {
 		return nil, err
 	}
@@ -199,7 +203,7 @@ const maxPacket = 60 + 8 + 255*16 + 8
 
 // prepare builds the message headers and control buffers once.
 func (c *Conn) prepare() {
-	c.snd = newSender(c.rc, c.v6, c.src, c.sendIf)
+	c.snd = newSender(c.rc, c.v6, c.src, c.sendIf, c.ttl)
 	if c.v6 {
 		c.roob = make([]byte, unix.CmsgSpace(unix.SizeofInet6Pktinfo)+unix.CmsgSpace(4)+64)
 		c.rmsg.Name = (*byte)(unsafe.Pointer(&c.rsa6))
@@ -238,7 +242,7 @@ type sender struct {
 	write func(fd uintptr) bool
 }
 
-func newSender(rc syscall.RawConn, v6 bool, src netip.Addr, sendIf int) *sender {
+func newSender(rc syscall.RawConn, v6 bool, src netip.Addr, sendIf, ttl int) *sender {
 	s := &sender{rc: rc, v6: v6, sendIf: sendIf}
 	if v6 {
 		s.oob = make([]byte, unix.CmsgSpace(unix.SizeofInet6Pktinfo))
@@ -262,6 +266,19 @@ func newSender(rc syscall.RawConn, v6 bool, src netip.Addr, sendIf int) *sender 
 		s.sa4.Family = unix.AF_INET
 		s.msg.Name = (*byte)(unsafe.Pointer(&s.sa4))
 		s.msg.Namelen = unix.SizeofSockaddrInet4
+	}
+	if ttl > 0 {
+		// a per-packet TTL / hop limit: the socket may be shared with
+		// instances sending with 255
+		n := len(s.oob)
+		s.oob = append(s.oob, make([]byte, unix.CmsgSpace(4))...)
+		h := (*unix.Cmsghdr)(unsafe.Pointer(&s.oob[n]))
+		h.Level, h.Type = unix.IPPROTO_IP, unix.IP_TTL
+		if v6 {
+			h.Level, h.Type = unix.IPPROTO_IPV6, unix.IPV6_HOPLIMIT
+		}
+		h.SetLen(unix.CmsgLen(4))
+		*(*int32)(unsafe.Pointer(&s.oob[n+unix.CmsgLen(0)])) = int32(ttl)
 	}
 	s.msg.Iov = &s.iov
 	s.msg.SetIovlen(1)

@@ -11,6 +11,7 @@ import (
 type Config struct {
 	Interface, SendInterface string
 	IPv6, Unicast            bool
+	TTL                      int
 	Src                      netip.Addr
 }
 

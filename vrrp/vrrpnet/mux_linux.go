@@ -97,7 +97,7 @@ func (r *Registry) Open(cfg Config, vrid uint8) (Endpoint, error) {
 		m.release()
 		return nil, fmt.Errorf("vrrpnet: source %s does not match the address family", src)
 	}
-	s := &Sub{m: m, vrid: vrid, src: src, snd: newSender(m.conn.rc, cfg.IPv6, src, m.conn.sendIf),
+	s := &Sub{m: m, vrid: vrid, src: src, snd: newSender(m.conn.rc, cfg.IPv6, src, m.conn.sendIf, cfg.TTL),
 		free: make(chan *rxBuf, rxQueue), ready: make(chan *rxBuf, rxQueue), done: make(chan struct{})}
 	for range rxQueue {
 		s.free <- &rxBuf{b: make([]byte, rxBufSz)}

@@ -318,7 +318,7 @@ func openKernel(m *vip.Manager, reg *vrrpnet.Registry, g *config.Global, in *con
 	// a fresh VMAC's IPv6 link-local address may still be tentative
 	for try := 0; ; try++ {
 		conn, err = reg.Open(vrrpnet.Config{
-			Interface: recvIf, SendInterface: sendIf, IPv6: ipv6, Src: src, Unicast: unicast,
+			Interface: recvIf, SendInterface: sendIf, IPv6: ipv6, Src: src, Unicast: unicast, TTL: in.UnicastTTL,
 		}, uint8(in.VirtualRouterID))
 		if err == nil || !ipv6 || try == 20 {
 			break
