@@ -12,8 +12,7 @@ package config
 // is listed here is what no package reads.
 var notSupported = map[string]string{
 	// Global.
-	"global.vrrp_strict":        "",
-	"global.vrrp_startup_delay": "",
+	"global.vrrp_strict": "",
 
 	// VRRP.
 	"vrrp_instance.accept": "",

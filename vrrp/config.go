@@ -79,6 +79,9 @@ type Config struct {
 	// LowerPrioNoAdvert is lower_prio_no_advert: a master does not answer a
 	// lower-priority advertisement with its own.
 	LowerPrioNoAdvert bool
+	// StartupUntil ends vrrp_startup_delay: the daemon's start plus the
+	// delay (zero: none). See fsm.Config.StartupUntil.
+	StartupUntil time.Time
 
 	// ChecksumVariant is the VRRPv3-over-IPv4 checksum sent:
 	// ChecksumPseudoHeader (keepalived's default) or ChecksumNoPseudoHeader

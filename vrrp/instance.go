@@ -227,6 +227,7 @@ func New(cfg Config, conn Conn, addrs AddrManager, ann Announcer, opts Options) 
 		PreemptDelay:      cfg.PreemptDelay,
 		LocalAddr:         cfg.SrcAddr,
 		LowerPrioNoAdvert: cfg.LowerPrioNoAdvert,
+		StartupUntil:      cfg.StartupUntil,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("vrrp: instance %s: %w", cfg.Name, err)

@@ -120,7 +120,7 @@ var globalRules = map[string]rule{
 	"vrrp_garp_lower_prio_repeat":     integer("vrrp_garp_lower_prio_repeat", 0, 1000),
 	"vrrp_garp_interval":              seconds("vrrp_garp_interval", 0, 1),
 	"vrrp_gna_interval":               seconds("vrrp_gna_interval", 0, 1),
-	"vrrp_startup_delay":              zeroOnly("not supported yet: vrrp_startup_delay"),
+	"vrrp_startup_delay":              seconds("vrrp_startup_delay", 0, 1<<31),
 	"vrrp_mcast_group4":               addr("vrrp_mcast_group4"),
 	"vrrp_mcast_group6":               addr("vrrp_mcast_group6"),
 	"vrrp_skip_check_adv_addr":        boolFlag("vrrp_skip_check_adv_addr"),

@@ -156,6 +156,12 @@ type Config struct {
 	LocalAddr netip.Addr
 	// LowerPrioNoAdvert: a master does not answer a lower-priority advert.
 	LowerPrioNoAdvert bool
+	// StartupUntil is the end of keepalived's vrrp_startup_delay (the
+	// daemon's start plus the delay; zero: none). Before it, a backup's
+	// master-down timer runs from StartupUntil instead of now, as
+	// keepalived 2.2.7 arms it, so no backup takes over before the delay
+	// and a full Master_Down_Interval after it.
+	StartupUntil time.Time
 }
 
 // Advert is what the machine needs of a received, validated advertisement.
@@ -264,11 +270,20 @@ func (m *Machine) becomeMaster(now time.Time, out []Action, cause Cause) []Actio
 	return out
 }
 
+// downAt is when a backup's master-down timer of length d armed at now
+// expires (StartupUntil delays it).
+func (m *Machine) downAt(now time.Time, d time.Duration) time.Time {
+	if now.Before(m.cfg.StartupUntil) {
+		now = m.cfg.StartupUntil
+	}
+	return now.Add(d)
+}
+
 // becomeBackup arms the master-down timer with our own interval.
 func (m *Machine) enterBackup(now time.Time, out []Action, cause Cause) []Action {
 	m.wantMaster = false
 	m.masterAdverInt = m.cfg.AdvertInterval
-	m.deadline = now.Add(m.mdi())
+	m.deadline = m.downAt(now, m.mdi())
 	m.downCause = CauseMasterDown
 	m.preemptAt = time.Time{}
 	return m.transition(out, Backup, cause)
@@ -285,6 +300,13 @@ func (m *Machine) Start(now time.Time, out []Action) []Action {
 		out = append(out, Action{Kind: RemoveVIPs})
 		m.deadline = time.Time{}
 		return m.transition(out, Fault, CauseFault)
+	case m.cfg.Priority == 255 && now.Before(m.cfg.StartupUntil):
+		// keepalived makes the owner a backup whose timer expires at once,
+		// which vrrp_startup_delay defers to its end
+		out = append(out, Action{Kind: RemoveVIPs})
+		out = m.enterBackup(now, out, CauseStart)
+		m.deadline, m.downCause = m.cfg.StartupUntil, CauseOwner
+		return out
 	case m.cfg.Priority == 255:
 		return m.becomeMaster(now, out, CauseOwner)
 	}
@@ -362,7 +384,7 @@ func (m *Machine) Inherit(now time.Time, st State, out []Action) []Action {
 	out = append(out, Action{Kind: RemoveVIPs})
 	m.masterAdverInt = m.cfg.AdvertInterval
 	m.state = Backup
-	m.deadline = now.Add(m.mdi())
+	m.deadline = m.downAt(now, m.mdi())
 	m.downCause = CauseMasterDown
 	return out
 }
@@ -413,7 +435,7 @@ func (m *Machine) backupRx(now time.Time, a Advert, out []Action) []Action {
 	if a.Priority == 0 {
 		// The master is leaving: take over after Skew_Time.
 		m.wantMaster = false
-		m.deadline = now.Add(m.skew())
+		m.deadline = m.downAt(now, m.skew())
 		m.downCause = CausePriorityZero
 		return out
 	}
@@ -424,7 +446,7 @@ func (m *Machine) backupRx(now time.Time, a Advert, out []Action) []Action {
 		if m.cfg.Version == 3 && a.Interval > 0 {
 			m.masterAdverInt = a.Interval
 		}
-		m.deadline = now.Add(m.mdi())
+		m.deadline = m.downAt(now, m.mdi())
 		m.downCause = CauseMasterDown
 		m.master, m.masterPrio = a.Src, a.Priority
 		if m.cfg.PreemptDelay > 0 {
@@ -461,7 +483,7 @@ func (m *Machine) masterRx(now time.Time, a Advert, out []Action) []Action {
 			m.masterAdverInt = a.Interval
 		}
 		m.master, m.masterPrio = a.Src, a.Priority
-		m.deadline = now.Add(m.mdi())
+		m.deadline = m.downAt(now, m.mdi())
 		m.downCause = CauseMasterDown
 		out = append(out, Action{Kind: RemoveVIPs})
 		return m.transition(out, Backup, cause)
@@ -563,7 +585,7 @@ func (m *Machine) SyncBackup(now time.Time, out []Action) []Action {
 		return out
 	}
 	m.masterAdverInt = m.cfg.AdvertInterval
-	m.deadline = now.Add(m.mdi())
+	m.deadline = m.downAt(now, m.mdi())
 	m.downCause = CauseMasterDown
 	m.wantMaster = false
 	out = append(out, Action{Kind: RemoveVIPs})

@@ -209,6 +209,7 @@ func instanceConfig(g *config.Global, in *config.VRRPInstance) (vrrp.Config, err
 		GARPLowerPrioRepeat:     explicitInt(in.GARPLowerPrioRepeat),
 		SkipCheckAdvAddr:        in.SkipCheckAdvAddr || g.VRRPSkipCheckAdvAddr,
 		LowerPrioNoAdvert:       lowerPrioNoAdvert(g, in),
+		StartupUntil:            startupUntil(g),
 	}
 	if in.Priority < 0 || in.Priority > 255 || in.VirtualRouterID < 1 || in.VirtualRouterID > 255 {
 		return c, fmt.Errorf("instance %s: priority or virtual_router_id out of range", in.Name)
@@ -346,4 +347,16 @@ func lowerPrioNoAdvert(g *config.Global, in *config.VRRPInstance) bool {
 		return *in.LowerPrioNoAdvert
 	}
 	return g.VRRPLowerPrioNoAdvert
+}
+
+// processStart is when the daemon started: vrrp_startup_delay runs from it,
+// and a reload does not restart it (keepalived 2.2.7 neither).
+var processStart = time.Now()
+
+// startupUntil is the end of vrrp_startup_delay, zero without one.
+func startupUntil(g *config.Global) time.Time {
+	if g.VRRPStartupDelay <= 0 {
+		return time.Time{}
+	}
+	return processStart.Add(g.VRRPStartupDelay)
 }
