@@ -108,7 +108,8 @@ func (o *ops) reloadLocked() error {
 	defer o.mu.Unlock()
 	d := o.d
 	old := d.cfg
-	sameVRRP := vrrpEqual(old, cfg)
+	plan := planReload(old, cfg) // reloadplan.go: what changes, decided once
+	plan.log(o.log)
 	d.cfg = cfg
 	o.loaded = time.Now()
 	if d.mail != nil {
@@ -138,9 +139,9 @@ func (o *ops) reloadLocked() error {
 			errs = append(errs, err)
 		}
 	}
-	if sameVRRP {
+	if plan.vrrp.unchanged {
 		o.log.Info("reload: VRRP configuration unchanged, instances untouched")
-	} else if err := d.reloadVRRP(old); err != nil {
+	} else if err := d.reloadVRRP(old, plan.vrrp); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
@@ -199,14 +200,12 @@ func vrrpGlobal(g config.Global) config.Global {
 	return g
 }
 
-// reloadVRRP applies the VRRP side of a reload: instance by instance when
-// only instances changed or went away (reloadInstances), else by handing the
-// whole part over (handoverVRRP).
-func (d *daemon) reloadVRRP(old *config.Config) error {
-	if d.vrrp.trk != nil {
-		if plan, ok := planVRRP(old, d.cfg); ok {
-			return d.reloadInstances(plan)
-		}
+// reloadVRRP applies the VRRP side of a reload as planned (planReload):
+// instance by instance when only instances changed or went away
+// (reloadInstances), else by handing the whole part over (handoverVRRP).
+func (d *daemon) reloadVRRP(old *config.Config, plan vrrpReload) error {
+	if d.vrrp.trk != nil && !plan.whole {
+		return d.reloadInstances(plan.instances)
 	}
 	return d.handoverVRRP(old)
 }

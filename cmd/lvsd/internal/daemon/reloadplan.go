@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"log/slog"
 	"reflect"
 	"strconv"
 
@@ -151,4 +152,13 @@ func planVRRPReload(old, cfg *config.Config) vrrpReload {
 		r.reason = "instance in a sync group or with changed tracking removed or changed"
 	}
 	return r
+}
+
+// log records the plan's decisions (one line; the parts log what they do).
+func (p reloadPlan) log(l *slog.Logger) {
+	l.Info("reload: plan",
+		"vrrp_unchanged", p.vrrp.unchanged, "vrrp_whole", p.vrrp.whole, "vrrp_reason", p.vrrp.reason,
+		"vrrp_restarted", p.vrrp.instances.changed, "vrrp_removed", p.vrrp.instances.removed,
+		"servers_changed", p.servers.changed, "servers_added", p.servers.added, "servers_removed", p.servers.removed,
+		"checkers_changed", p.checkers.changed, "checkers_added", p.checkers.added, "checkers_removed", p.checkers.removed)
 }
