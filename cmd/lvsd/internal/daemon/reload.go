@@ -135,7 +135,7 @@ func (o *ops) reloadLocked() error {
 		}
 	}
 	if d.carp != nil {
-		if err := d.carp.reload(old); err != nil {
+		if err := d.carp.reload(old, plan.carp); err != nil {
 			errs = append(errs, err)
 		}
 	}
