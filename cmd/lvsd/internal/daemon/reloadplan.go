@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/lvsd/lvsd/config"
+	"github.com/lvsd/lvsd/ipvs"
 )
 
 // reloadPlan is what a reload from one configuration to another does,
@@ -89,9 +90,15 @@ func planReload(old, cfg *config.Config) reloadPlan {
 		func(r *namedChecks) string { return r.name }, func(a, b *namedChecks) bool {
 			return reflect.DeepEqual(a.checks, b.checks) && a.defaults == b.defaults
 		})
-	p.ipvsTimeouts = old.Global.LVSTimeouts != cfg.Global.LVSTimeouts
-	p.ipvsSyncDaemon = !reflect.DeepEqual(old.Global.LVSSyncDaemon, cfg.Global.LVSSyncDaemon)
+	p.ipvsTimeouts, p.ipvsSyncDaemon = planIPVSGlobal(old.Global, cfg.Global)
 	return p
+}
+
+// planIPVSGlobal reports whether the IPVS global keys lvs_timeouts (as the
+// kernel gets them) and lvs_sync_daemon changed from prev to next. The IPVS
+// part calls it with the global keys it last applied (reloadGlobal).
+func planIPVSGlobal(prev, next config.Global) (timeouts, syncDaemon bool) {
+	return ipvs.TimeoutsFor(prev) != ipvs.TimeoutsFor(next), !reflect.DeepEqual(prev.LVSSyncDaemon, next.LVSSyncDaemon)
 }
 
 // namedChecks are the health checks of one real server.
