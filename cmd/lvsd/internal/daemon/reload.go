@@ -606,21 +606,15 @@ func (d *daemon) setVRRPStep(nv *vrrpPart) {
 // other instance is handed over as before (resumed if it was MASTER).
 // final holds the abandoned instances' last Stats.
 func quietHandover(old, cfg *config.Config, final map[string]vrrp.Stats) (map[string]*vrrp.Stats, map[string]vrrp.State) {
-	oldIn := map[string]*config.VRRPInstance{}
-	for k := range old.Instances {
-		oldIn[old.Instances[k].Name] = &old.Instances[k]
+	own := map[string]bool{}
+	for _, name := range ownUnchanged(old, cfg) { // reloadplan.go
+		own[name] = true
 	}
 	quiet := map[string]*vrrp.Stats{}
 	for k := range cfg.Instances {
 		n := &cfg.Instances[k]
-		o, ok := oldIn[n.Name]
 		st, had := final[n.Name]
-		if !ok || !had || (st.State != vrrp.StateMaster && st.State != vrrp.StateBackup) || !reflect.DeepEqual(o, n) {
-			continue
-		}
-		oc, err1 := instanceConfig(&old.Global, o)
-		nc, err2 := instanceConfig(&cfg.Global, n)
-		if err1 != nil || err2 != nil || !reflect.DeepEqual(oc, nc) {
+		if !own[n.Name] || !had || (st.State != vrrp.StateMaster && st.State != vrrp.StateBackup) {
 			continue
 		}
 		quiet[n.Name] = &st

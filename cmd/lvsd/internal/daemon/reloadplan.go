@@ -38,6 +38,11 @@ type vrrpReload struct {
 	added     []string // new instances (they force a whole hand-over)
 	trackers  bool     // vrrp_script, track_process, track_file or bfd weights changed
 	groups    namedDiff
+	// ownUnchanged are the instances whose own configuration did not change
+	// (same block, same effective settings under the new global keys): in a
+	// whole hand-over, those that were MASTER or BACKUP take over quietly
+	// (quietHandover).
+	ownUnchanged []string
 }
 
 // namedDiff sorts named things into kept (unchanged), changed, added and
@@ -137,6 +142,7 @@ func planVRRPReload(old, cfg *config.Config) vrrpReload {
 	inst := diffNamed(o.Instances, n.Instances,
 		func(i *config.VRRPInstance) string { return i.Name }, deepEqual[config.VRRPInstance])
 	r.added = inst.added
+	r.ownUnchanged = ownUnchanged(old, cfg)
 	if vrrpEqual(old, cfg) {
 		r.unchanged = true
 		return r
@@ -168,4 +174,29 @@ func (p reloadPlan) log(l *slog.Logger) {
 		"vrrp_restarted", p.vrrp.instances.changed, "vrrp_removed", p.vrrp.instances.removed,
 		"servers_changed", p.servers.changed, "servers_added", p.servers.added, "servers_removed", p.servers.removed,
 		"checkers_changed", p.checkers.changed, "checkers_added", p.checkers.added, "checkers_removed", p.checkers.removed)
+}
+
+// ownUnchanged returns, in cfg's order, the instances of cfg whose
+// vrrp_instance block is the same in old and whose effective settings
+// (instanceConfig) are the same under old's and cfg's global keys.
+func ownUnchanged(old, cfg *config.Config) []string {
+	oldIn := map[string]*config.VRRPInstance{}
+	for k := range old.Instances {
+		oldIn[old.Instances[k].Name] = &old.Instances[k]
+	}
+	var out []string
+	for k := range cfg.Instances {
+		n := &cfg.Instances[k]
+		o, ok := oldIn[n.Name]
+		if !ok || !reflect.DeepEqual(o, n) {
+			continue
+		}
+		oc, err1 := instanceConfig(&old.Global, o)
+		nc, err2 := instanceConfig(&cfg.Global, n)
+		if err1 != nil || err2 != nil || !reflect.DeepEqual(oc, nc) {
+			continue
+		}
+		out = append(out, n.Name)
+	}
+	return out
 }

@@ -205,3 +205,26 @@ func TestPlanReload(t *testing.T) {
 		})
 	}
 }
+
+// TestPlanReloadOwnUnchanged: the instances that may take over quietly in
+// a whole hand-over are those whose own block and effective settings did
+// not change, whatever else did.
+func TestPlanReloadOwnUnchanged(t *testing.T) {
+	old := planParse(t, planBase)
+	cases := []struct {
+		name, conf string
+		want       []string
+	}{
+		{"unchanged", planBase, []string{"VI_1", "VI_2", "VI_3"}},
+		{"tracker changed", strings.Replace(planBase, `script = "/bin/true"`, `script = "/bin/false"`, 1), []string{"VI_1", "VI_2", "VI_3"}},
+		{"priority of VI_3", strings.Replace(planBase, "virtual_router_id = 53\npriority = 100", "virtual_router_id = 53\npriority = 150", 1), []string{"VI_1", "VI_2"}},
+		{"VI_3 renamed", strings.Replace(planBase, `name = "VI_3"`, `name = "VI_9"`, 1), []string{"VI_1", "VI_2"}},
+		{"global advert default", strings.Replace(planBase, `router_id = "lb1"`, "router_id = \"lb1\"\nvrrp_garp_master_delay = 2", 1), nil},
+	}
+	for _, c := range cases {
+		got := planReload(old, planParse(t, c.conf)).vrrp.ownUnchanged
+		if d := cmp.Diff(c.want, got); d != "" {
+			t.Errorf("%s: ownUnchanged (-want +got):\n%s", c.name, d)
+		}
+	}
+}
