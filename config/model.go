@@ -80,11 +80,12 @@ type Global struct {
 	GARPInterval            time.Duration // vrrp_garp_interval: gap between ARPs of a burst, default 0
 	GNAInterval             time.Duration // vrrp_gna_interval: gap between NAs of a burst, default 0
 
-	VRRPMcastGroup4      netip.Addr    // vrrp_mcast_group4, default 224.0.0.18
-	VRRPMcastGroup6      netip.Addr    // vrrp_mcast_group6, default ff02::12
-	VRRPStartupDelay     time.Duration // vrrp_startup_delay, default 0
-	VRRPSkipCheckAdvAddr bool          // vrrp_skip_check_adv_addr
-	VRRPStrict           bool          // vrrp_strict
+	VRRPMcastGroup4       netip.Addr    // vrrp_mcast_group4, default 224.0.0.18
+	VRRPMcastGroup6       netip.Addr    // vrrp_mcast_group6, default ff02::12
+	VRRPStartupDelay      time.Duration // vrrp_startup_delay, default 0
+	VRRPSkipCheckAdvAddr  bool          // vrrp_skip_check_adv_addr
+	VRRPLowerPrioNoAdvert bool          // vrrp_lower_prio_no_advert: default of lower_prio_no_advert
+	VRRPStrict            bool          // vrrp_strict
 
 	// TLS client material for ssl_get checkers (keepalived's SSL block).
 	SSLCA          string // ssl_ca: CA file; when set, server certificates are verified
@@ -239,13 +240,14 @@ type VRRPInstance struct {
 
 	Notify NotifySet // notify, notify_master, ...
 
-	UseVMAC          bool   // use_vmac
-	VMACName         string // use_vmac's interface name, default "vrrp.VRID"
-	VMACXmitBase     bool   // vmac_xmit_base: send adverts from the base interface
-	V3ChecksumAsV2   bool   // v3_checksum_as_v2: VRRPv3/IPv4 checksum without pseudo-header
-	Accept           bool   // accept: accept packets to the VIPs when not owner (v3)
-	SkipCheckAdvAddr bool   // skip_check_adv_addr
-	SMTPAlert        *bool  // smtp_alert; nil: the global default (SMTP.AlertVRRP)
+	UseVMAC           bool   // use_vmac
+	VMACName          string // use_vmac's interface name, default "vrrp.VRID"
+	VMACXmitBase      bool   // vmac_xmit_base: send adverts from the base interface
+	V3ChecksumAsV2    bool   // v3_checksum_as_v2: VRRPv3/IPv4 checksum without pseudo-header
+	Accept            bool   // accept: accept packets to the VIPs when not owner (v3)
+	SkipCheckAdvAddr  bool   // skip_check_adv_addr
+	LowerPrioNoAdvert *bool  // lower_prio_no_advert; nil: global.vrrp_lower_prio_no_advert
+	SMTPAlert         *bool  // smtp_alert; nil: the global default (SMTP.AlertVRRP)
 }
 
 // Auth is a VRRPv2 instance's authentication.

@@ -135,6 +135,7 @@ func (d *decoder) decodeGlobal(n *node, g *Global) {
 	}
 	n.duration("vrrp_startup_delay", &g.VRRPStartupDelay, 0, maxDur)
 	n.boolean("vrrp_skip_check_adv_addr", &g.VRRPSkipCheckAdvAddr)
+	n.boolean("vrrp_lower_prio_no_advert", &g.VRRPLowerPrioNoAdvert)
 	n.boolean("vrrp_strict", &g.VRRPStrict)
 	n.nonEmpty("ssl_ca", &g.SSLCA)
 	n.nonEmpty("ssl_certificate", &g.SSLCertificate)
@@ -453,6 +454,7 @@ func (d *decoder) decodeInstance(n *node, g *Global) VRRPInstance {
 	n.boolean("v3_checksum_as_v2", &in.V3ChecksumAsV2)
 	n.boolean("accept", &in.Accept)
 	n.boolean("skip_check_adv_addr", &in.SkipCheckAdvAddr)
+	in.LowerPrioNoAdvert = n.optBool("lower_prio_no_advert")
 	in.SMTPAlert = n.optBool("smtp_alert")
 
 	// Family from the VIPs: all of one family.

@@ -124,6 +124,7 @@ var globalRules = map[string]rule{
 	"vrrp_mcast_group4":               addr("vrrp_mcast_group4"),
 	"vrrp_mcast_group6":               addr("vrrp_mcast_group6"),
 	"vrrp_skip_check_adv_addr":        boolFlag("vrrp_skip_check_adv_addr"),
+	"vrrp_lower_prio_no_advert":       boolOpt("vrrp_lower_prio_no_advert"),
 	"vrrp_strict":                     refuse(whyStrict),
 	"default_interface":               globalDefault("vrrp_instance.interface", 1),
 	"vrrp_notify_priority_changes":    globalDefault("vrrp_instance.notify_priority_changes", -1),
@@ -497,8 +498,9 @@ var instanceRules = merge(notifyRules, map[string]rule{
 			keepDefault(x, n)
 		}
 	}},
-	"skip_check_adv_addr": boolOpt("skip_check_adv_addr"),
-	"smtp_alert":          boolOpt("smtp_alert"),
+	"skip_check_adv_addr":  boolOpt("skip_check_adv_addr"),
+	"lower_prio_no_advert": boolOpt("lower_prio_no_advert"),
+	"smtp_alert":           boolOpt("smtp_alert"),
 	"no_accept": {why: "lvsd never filters traffic to its addresses", fn: func(x *ctx, n *Node) {
 		if x.args(n, 0, 0) {
 			x.warnf(n, "no_accept has effect only with vrrp_strict's firewall rules, which lvsd does not install: dropped")

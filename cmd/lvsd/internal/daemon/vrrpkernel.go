@@ -199,6 +199,7 @@ func instanceConfig(g *config.Global, in *config.VRRPInstance) (vrrp.Config, err
 		GARPLowerPrioDelay:      explicitDur(in.GARPLowerPrioDelay),
 		GARPLowerPrioRepeat:     explicitInt(in.GARPLowerPrioRepeat),
 		SkipCheckAdvAddr:        in.SkipCheckAdvAddr || g.VRRPSkipCheckAdvAddr,
+		LowerPrioNoAdvert:       lowerPrioNoAdvert(g, in),
 	}
 	if in.Priority < 0 || in.Priority > 255 || in.VirtualRouterID < 1 || in.VirtualRouterID > 255 {
 		return c, fmt.Errorf("instance %s: priority or virtual_router_id out of range", in.Name)
@@ -326,4 +327,13 @@ func openKernel(m *vip.Manager, reg *vrrpnet.Registry, in *config.VRRPInstance, 
 	k.addrs = &addrManager{m: m, iface: in.Interface, dev: dev}
 	k.announce = newAnnouncers(dev, c.VIPs, k.addrs.place().DevOf)
 	return k, nil
+}
+
+// lowerPrioNoAdvert resolves lower_prio_no_advert as keepalived 2.2.7 does
+// without vrrp_strict: the instance's value, else the global default.
+func lowerPrioNoAdvert(g *config.Global, in *config.VRRPInstance) bool {
+	if in.LowerPrioNoAdvert != nil {
+		return *in.LowerPrioNoAdvert
+	}
+	return g.VRRPLowerPrioNoAdvert
 }
