@@ -417,20 +417,20 @@ func sameCARPScripts(o, n *config.CARPInstance, og, ng config.Global) bool {
 	return true
 }
 
-// reload applies the carp_instance side of a reload to p.d.cfg, from the
-// configuration the running instances were built from (p.cur; old when
-// the part never started):
+// reload applies the carp_instance side of a reload to p.d.cfg as planned
+// from old (planReload's carp, plan); when the running instances were built
+// from another configuration than old (p.cur), the plan is made again from
+// that one:
 // a removed instance stops as on a graceful stop, a changed one is stopped
 // and then started from its new table, an added one starts; every other
 // instance runs on untouched (no state change, no script). An instance that
 // cannot be built is left out (the error says which); the others run.
-func (p *carpPart) reload(old *config.Config) error {
+func (p *carpPart) reload(old *config.Config, plan carpPlan) error {
 	cfg := p.d.cfg
-	if p.cur != nil {
-		old = p.cur
+	if p.cur != nil && p.cur != old {
+		plan = planCARP(p.cur, cfg)
 	}
 	p.cur = cfg
-	plan := planCARP(old, cfg)
 	if plan.empty() {
 		if len(cfg.CARPInstances) > 0 {
 			p.d.log.Info("reload: carp_instance configuration unchanged, instances untouched")

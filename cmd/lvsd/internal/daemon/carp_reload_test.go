@@ -153,7 +153,7 @@ func TestCARPReload(t *testing.T) {
 
 	old := d.cfg
 	d.cfg = carpTestConfig(t, script, "a", "b deadratio = 4", "d")
-	if err := p.reload(old); err != nil {
+	if err := p.reload(old, planCARP(old, d.cfg)); err != nil {
 		t.Fatal(err)
 	}
 	var names []string
@@ -201,7 +201,7 @@ func TestCARPReload(t *testing.T) {
 	// Reloading the same file touches nothing, whatever old configuration
 	// the caller passes (the part compares with what it runs).
 	before := p.insts
-	if err := p.reload(&config.Config{}); err != nil || !slices.Equal(before, p.insts) {
+	if err := p.reload(&config.Config{}, planCARP(&config.Config{}, d.cfg)); err != nil || !slices.Equal(before, p.insts) {
 		t.Errorf("same file: err %v, instances replaced", err)
 	}
 	if err := p.stop(ctx); err != nil {

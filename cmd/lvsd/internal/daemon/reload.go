@@ -108,7 +108,8 @@ func (o *ops) reloadLocked() error {
 	defer o.mu.Unlock()
 	d := o.d
 	old := d.cfg
-	sameVRRP := vrrpEqual(old, cfg)
+	plan := planReload(old, cfg) // reloadplan.go: what changes, decided once
+	plan.log(o.log)
 	d.cfg = cfg
 	o.loaded = time.Now()
 	if d.mail != nil {
@@ -134,13 +135,13 @@ func (o *ops) reloadLocked() error {
 		}
 	}
 	if d.carp != nil {
-		if err := d.carp.reload(old); err != nil {
+		if err := d.carp.reload(old, plan.carp); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	if sameVRRP {
+	if plan.vrrp.unchanged {
 		o.log.Info("reload: VRRP configuration unchanged, instances untouched")
-	} else if err := d.reloadVRRP(old); err != nil {
+	} else if err := d.reloadVRRP(old, plan.vrrp); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
@@ -199,14 +200,12 @@ func vrrpGlobal(g config.Global) config.Global {
 	return g
 }
 
-// reloadVRRP applies the VRRP side of a reload: instance by instance when
-// only instances changed or went away (reloadInstances), else by handing the
-// whole part over (handoverVRRP).
-func (d *daemon) reloadVRRP(old *config.Config) error {
-	if d.vrrp.trk != nil {
-		if plan, ok := planVRRP(old, d.cfg); ok {
-			return d.reloadInstances(plan)
-		}
+// reloadVRRP applies the VRRP side of a reload as planned (planReload):
+// instance by instance when only instances changed or went away
+// (reloadInstances), else by handing the whole part over (handoverVRRP).
+func (d *daemon) reloadVRRP(old *config.Config, plan vrrpReload) error {
+	if d.vrrp.trk != nil && !plan.whole {
+		return d.reloadInstances(plan.instances)
 	}
 	return d.handoverVRRP(old)
 }
@@ -607,21 +606,15 @@ func (d *daemon) setVRRPStep(nv *vrrpPart) {
 // other instance is handed over as before (resumed if it was MASTER).
 // final holds the abandoned instances' last Stats.
 func quietHandover(old, cfg *config.Config, final map[string]vrrp.Stats) (map[string]*vrrp.Stats, map[string]vrrp.State) {
-	oldIn := map[string]*config.VRRPInstance{}
-	for k := range old.Instances {
-		oldIn[old.Instances[k].Name] = &old.Instances[k]
+	own := map[string]bool{}
+	for _, name := range ownUnchanged(old, cfg) { // reloadplan.go
+		own[name] = true
 	}
 	quiet := map[string]*vrrp.Stats{}
 	for k := range cfg.Instances {
 		n := &cfg.Instances[k]
-		o, ok := oldIn[n.Name]
 		st, had := final[n.Name]
-		if !ok || !had || (st.State != vrrp.StateMaster && st.State != vrrp.StateBackup) || !reflect.DeepEqual(o, n) {
-			continue
-		}
-		oc, err1 := instanceConfig(&old.Global, o)
-		nc, err2 := instanceConfig(&cfg.Global, n)
-		if err1 != nil || err2 != nil || !reflect.DeepEqual(oc, nc) {
+		if !own[n.Name] || !had || (st.State != vrrp.StateMaster && st.State != vrrp.StateBackup) {
 			continue
 		}
 		quiet[n.Name] = &st

@@ -3,7 +3,6 @@ package daemon
 import (
 	"errors"
 	"fmt"
-	"reflect"
 
 	"github.com/lvsd/lvsd/config"
 	"github.com/lvsd/lvsd/ipvs"
@@ -36,15 +35,16 @@ func (p *ipvsPart) reloadGlobal(cfg *config.Config) error {
 	m := p.m
 	p.mu.Unlock()
 	next := cfg.Global
+	timeouts, syncDaemon := planIPVSGlobal(prev, next) // reloadplan.go
 	var errs []error
-	if t := ipvs.TimeoutsFor(next); t != ipvs.TimeoutsFor(prev) {
+	if t := ipvs.TimeoutsFor(next); timeouts {
 		if err := m.SetTimeouts(t); err != nil {
 			errs = append(errs, fmt.Errorf("reload: lvs_timeouts: %w", err))
 		} else {
 			p.log.Info("reload: lvs_timeouts applied", "tcp", t.TCP, "tcpfin", t.TCPFin, "udp", t.UDP)
 		}
 	}
-	if !reflect.DeepEqual(prev.LVSSyncDaemon, next.LVSSyncDaemon) {
+	if syncDaemon {
 		if err := p.setSyncDaemons(); err != nil {
 			errs = append(errs, fmt.Errorf("reload: lvs_sync_daemon: %w", err))
 		} else {
