@@ -125,6 +125,7 @@ var globalRules = map[string]rule{
 	"vrrp_mcast_group6":               addr("vrrp_mcast_group6"),
 	"vrrp_skip_check_adv_addr":        boolFlag("vrrp_skip_check_adv_addr"),
 	"vrrp_lower_prio_no_advert":       boolOpt("vrrp_lower_prio_no_advert"),
+	"vrrp_check_unicast_src":          alwaysUnicastSrc,
 	"vrrp_strict":                     refuse(whyStrict),
 	"default_interface":               globalDefault("vrrp_instance.interface", 1),
 	"vrrp_notify_priority_changes":    globalDefault("vrrp_instance.notify_priority_changes", -1),
@@ -502,6 +503,7 @@ var instanceRules = merge(notifyRules, map[string]rule{
 	"skip_check_adv_addr":  boolOpt("skip_check_adv_addr"),
 	"lower_prio_no_advert": boolOpt("lower_prio_no_advert"),
 	"smtp_alert":           boolOpt("smtp_alert"),
+	"check_unicast_src":    alwaysUnicastSrc,
 	"no_accept": {why: "lvsd never filters traffic to its addresses", fn: func(x *ctx, n *Node) {
 		if x.args(n, 0, 0) {
 			x.warnf(n, "no_accept has effect only with vrrp_strict's firewall rules, which lvsd does not install: dropped")
@@ -1348,3 +1350,13 @@ func virtualRoutes(x *ctx, n *Node) {
 		x.warnf(n, "keepalived installs its routes with proto keepalived (18); lvsd's default is boot: written as proto keepalived")
 	}
 }
+
+// alwaysUnicastSrc maps check_unicast_src / vrrp_check_unicast_src: with it,
+// keepalived 2.2.7 drops a unicast advert whose source is not a unicast_peer
+// and applies the peer's min_ttl/max_ttl, which lvsd always does; the
+// keyword is therefore dropped with a warning.
+var alwaysUnicastSrc = rule{fn: func(x *ctx, n *Node) {
+	if x.args(n, 0, 0) {
+		x.warnf(n, "lvsd always drops unicast adverts from a source that is not a unicast_peer (keepalived does only with this keyword): dropped")
+	}
+}}
