@@ -42,10 +42,11 @@ test-host:
 # qemu (integration/vm). Test binaries are built on the host (static, no Go
 # toolchain in the VM) and run from the shared work tree.
 VM          ?= integration/vm/run.sh
-VM_REQUIRE  ?= ipvs,root,netns,keepalived
+VM_REQUIRE  ?= ipvs,root,netns,keepalived,frr
 # VM_OPTS: run.sh options of test-vm; --keepalived puts the host's keepalived
-# and genhash (and their libraries) in the VM for the interop tests.
-VM_OPTS     ?= --keepalived
+# and genhash (and their libraries) in the VM for the interop tests; --frr
+# FRR's zebra and bgpd for TestECMPDirectors' router.
+VM_OPTS     ?= --keepalived --frr
 VM_PKGS     ?= ipvs integration/ipvstest integration/health_vm
 VM_BIN      := bin/vmtest
 VM_FLAGS    ?=
@@ -107,6 +108,14 @@ bench-config:
 # bench-check: `lvsd check` against `keepalived -t` of the same generated
 # 1,000 x 10 table (exec'd alternately, 5 each; medians of wall time,
 # user+sys CPU and peak RSS from wait4).
+# bench-bgp: the BGP scale-out lab (namespaces, FRR router with multipath):
+# a real server's failure / a director's stop to the route's withdrawal at
+# the router (ms-to-withdrawal; integration/bgp_bench_test.go).
+.PHONY: bench-bgp
+bench: bench-bgp
+bench-bgp:
+	LVSD_REQUIRE=root,netns,frr,busybox,curl $(GO) test -count=1 -run '^$$' -bench BGPWithdraw -benchtime 5x ./integration
+
 .PHONY: bench-check
 bench: bench-check
 bench-check:
@@ -114,10 +123,14 @@ bench-check:
 
 # bench-health: HTTP_GET checks against nginx on loopback (another process):
 # CPU per check, then 10,000 real servers checked every second for 5 s
-# through the scheduler (cores used, heap per real server).
+# through the scheduler (cores used, heap per real server); BFD: CPU per
+# session at 1,000 sessions between two Managers over loopback, and the
+# detection time against FRR's bfdd in a namespace (root, netns, frr).
 bench-health:
 	$(GO) test -run '^$$' -bench 'HTTPGetCheck|SyscallFloor|SMTPCheck|DNSCheck|UDPCheck|FileCheck|HTTPGetRegexCheck' -benchtime 3s ./healthcheck/
 	$(GO) test -run '^$$' -bench 'Scheduler10k|SchedulerOverhead' -benchtime 1x -timeout 5m ./healthcheck/
+	$(GO) test -run '^$$' -bench 'Sessions1000' -benchtime 5x -timeout 5m ./healthcheck/bfd/
+	LVSD_REQUIRE=$(HOST_REQUIRE) $(GO) test -run '^$$' -bench 'BFDDetectionFRR|BFDTrackFailover' -benchtime 5x -timeout 15m ./integration/
 
 # deb: the Debian package (contrib/debian, built with nfpm) in bin/deb/.
 deb:
@@ -139,7 +152,12 @@ demo: build
 	bash contrib/install-deps.sh demo
 	bash contrib/demo.sh $(BIN)
 
-fuzz: fuzz-health fuzz-config fuzz-ops fuzz-script fuzz-convert fuzz-man fuzz-carp fuzz-journal fuzz-checkers fuzz-ipvs fuzz-bgp
+fuzz: fuzz-health fuzz-config fuzz-ops fuzz-script fuzz-convert fuzz-man fuzz-carp fuzz-journal fuzz-checkers fuzz-ipvs fuzz-bgp fuzz-bfd
+
+# fuzz-bfd: the BFD control packet decoder (RFC 5880), 30 s.
+.PHONY: fuzz-bfd
+fuzz-bfd:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 30s ./healthcheck/bfd/
 
 # fuzz-convert: the keepalived configuration reader and converter, 30 s.
 fuzz-convert:
@@ -174,7 +192,7 @@ fuzz-ipvs:
 
 # fuzz-ops: the state file reader of lvsd run (restart without outage), 30 s.
 fuzz-ops:
-	$(GO) test -run '^$$' -fuzz '^FuzzStateFile$$' -fuzztime 30s ./cmd/lvsd/
+	$(GO) test -run '^$$' -fuzz '^FuzzStateFile$$' -fuzztime 30s ./cmd/lvsd/internal/daemon/
 
 # fuzz-config: the configuration loader, 60 s, and the fast TOML reader
 # against BurntSushi/toml, 30 s (minimizing an interesting

@@ -37,6 +37,7 @@ type BGPNeighbor struct {
 	KeepaliveTime time.Duration // keepalive_time: default hold_time/3
 	MultihopTTL   int           // multihop_ttl: eBGP multihop TTL 1..255; 0 = directly connected
 	LocalAddress  netip.Addr    // local_address: source address of the session; invalid = the kernel's choice
+	BFD           string        // bfd: a [[bfd_instance]] whose Down (after Up) tears the session down; "" = none
 }
 
 // BGPAnnounce is one [[bgp.announce]]: a host prefix and when to announce it.
@@ -155,6 +156,7 @@ func (d *decoder) decodeBGPNeighbor(n *node) BGPNeighbor {
 	if n.addr("local_address", &nb.LocalAddress) && nb.Address.IsValid() && nb.LocalAddress.Is4() != nb.Address.Is4() {
 		d.errorf(n.keyPath("local_address"), "%s is not of the neighbor's family", nb.LocalAddress)
 	}
+	n.str("bfd", &nb.BFD) // checked by validateBFD (bfd.go)
 	n.finish()
 	return nb
 }
@@ -334,6 +336,7 @@ func (w *tomlWriter) bgp(b *BGP) {
 		w.dur("keepalive_time", nb.KeepaliveTime)
 		w.int("multihop_ttl", nb.MultihopTTL)
 		w.addrOpt("local_address", nb.LocalAddress)
+		w.strOpt("bfd", nb.BFD)
 	}
 	for _, a := range b.Announces {
 		w.arrayTable("bgp.announce")

@@ -233,6 +233,10 @@ func (w *tomlWriter) moreCheckers(c *Checkers) {
 		w.int("weight", f.Weight)
 		w.boolean("reverse", f.WeightReverse)
 	}
+	for _, b := range c.BFDCheck {
+		w.arrayTable("virtual_server.real_server.bfd_check")
+		w.str("name", b.Name)
+	}
 	for _, s := range c.UDPCheck {
 		w.arrayTable("virtual_server.real_server.udp_check")
 		w.common(&s.CheckCommon)

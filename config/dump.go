@@ -29,8 +29,12 @@ func Dump(c *Config) []byte {
 	w.strOpt("vrrp_notify_fifo", g.VRRPNotifyFIFO)
 	w.command("vrrp_notify_fifo_script", g.VRRPNotifyFIFOScript)
 	if sd := g.LVSSyncDaemon; sd != nil {
-		w.raw("lvs_sync_daemon", fmt.Sprintf("{ interface = %s, vrrp_instance = %s, sync_id = %d, maxlen = %d, port = %d, ttl = %d, group = %s }",
-			quote(sd.Interface), quote(sd.VRRPInstance), sd.SyncID, sd.MaxLen, sd.Port, sd.TTL, quote(sd.Group.String())))
+		inst := ""
+		if sd.VRRPInstance != "" {
+			inst = "vrrp_instance = " + quote(sd.VRRPInstance) + ", "
+		}
+		w.raw("lvs_sync_daemon", fmt.Sprintf("{ interface = %s, %ssync_id = %d, maxlen = %d, port = %d, ttl = %d, group = %s }",
+			quote(sd.Interface), inst, sd.SyncID, sd.MaxLen, sd.Port, sd.TTL, quote(sd.Group.String())))
 	}
 	if t := g.LVSTimeouts; t != (LVSTimeouts{}) {
 		var parts []string
@@ -64,6 +68,7 @@ func Dump(c *Config) []byte {
 	w.addr("vrrp_mcast_group6", g.VRRPMcastGroup6)
 	w.durOpt("vrrp_startup_delay", g.VRRPStartupDelay)
 	w.boolean("vrrp_skip_check_adv_addr", g.VRRPSkipCheckAdvAddr)
+	w.boolean("vrrp_lower_prio_no_advert", g.VRRPLowerPrioNoAdvert)
 	w.boolOpt("vrrp_strict", g.VRRPStrict)
 	w.strOpt("ssl_ca", g.SSLCA)
 	w.strOpt("ssl_certificate", g.SSLCertificate)
@@ -121,6 +126,7 @@ func Dump(c *Config) []byte {
 		w.tracks("track_process", sg.TrackProcesses)
 		w.tracks("track_file", sg.TrackFiles)
 		w.tracks("track_interface", sg.TrackInterfaces)
+		w.tracks("track_bfd", sg.TrackBFDs)
 		w.boolean("sync_group_tracking_weight", sg.SyncGroupTrackingWeight)
 		w.boolPtr("smtp_alert", sg.SMTPAlert)
 	}
@@ -143,6 +149,9 @@ func Dump(c *Config) []byte {
 		w.carpInstance(&c.CARPInstances[i])
 	}
 	w.bgp(c.BGP)
+	for i := range c.BFDInstances {
+		w.bfdInstance(&c.BFDInstances[i])
+	}
 	return []byte(w.b.String())
 }
 
@@ -184,6 +193,7 @@ func (w *tomlWriter) instance(in *VRRPInstance) {
 	w.tracks("track_process", in.TrackProcesses)
 	w.tracks("track_file", in.TrackFiles)
 	w.tracks("track_interface", in.TrackInterfaces)
+	w.tracks("track_bfd", in.TrackBFDs)
 	w.boolean("dont_track_primary", in.DontTrackPrimary)
 	w.dur("garp_master_delay", in.GARPMasterDelay)
 	w.int("garp_master_repeat", in.GARPMasterRepeat)
@@ -201,6 +211,7 @@ func (w *tomlWriter) instance(in *VRRPInstance) {
 	w.boolean("v3_checksum_as_v2", in.V3ChecksumAsV2)
 	w.boolOpt("accept", in.Accept)
 	w.boolean("skip_check_adv_addr", in.SkipCheckAdvAddr)
+	w.boolPtr("lower_prio_no_advert", in.LowerPrioNoAdvert)
 	w.boolPtr("smtp_alert", in.SMTPAlert)
 }
 

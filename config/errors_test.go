@@ -155,8 +155,8 @@ func TestErrors(t *testing.T) {
 			"t.toml:7:8: virtual_server[0].real_server[0].http_get[0].url[0]: missing key path"}},
 		{"enable_sni on http_get", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 80\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.http_get]]\nurl = [{ path = \"/\" }]\nenable_sni = true\n", []string{
 			"t.toml:8:1: virtual_server[0].real_server[0].http_get[0].enable_sni: only for ssl_get"}},
-		{"bfd_check not supported", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 25\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.bfd_check]]\n", []string{
-			"t.toml:6:30: virtual_server[0].real_server[0].bfd_check: not supported yet"}},
+		{"bfd_check without name", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 25\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.bfd_check]]\n", []string{
+			"t.toml:6:1: virtual_server[0].real_server[0].bfd_check[0]: missing key name"}},
 		{"smtp_check helo_name with a line break", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 25\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.smtp_check]]\nhelo_name = \"a\\r\\nMAIL\"\n", []string{
 			"t.toml:7:1: virtual_server[0].real_server[0].smtp_check[0].helo_name: contains a line break"}},
 		{"dns_check bad type", "[[virtual_server]]\nip = \"10.0.0.1\"\nport = 53\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.dns_check]]\ntype = \"PTR\"\n", []string{

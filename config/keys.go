@@ -21,6 +21,7 @@ var allKeys = sync.OnceValue(func() map[string]bool {
 		"dns_check":  []map[string]any{m()},
 		"udp_check":  []map[string]any{m()},
 		"file_check": []map[string]any{m()},
+		"bfd_check":  []map[string]any{m()},
 	}
 	probe := map[string]any{
 		"global":               map[string]any{"lvs_sync_daemon": m(), "lvs_timeouts": m()},
@@ -32,6 +33,7 @@ var allKeys = sync.OnceValue(func() map[string]bool {
 		"virtual_server_group": []map[string]any{m()},
 		"virtual_server":       []map[string]any{{"real_server": []map[string]any{rs}}},
 		"carp_instance":        []map[string]any{m()},
+		"bfd_instance":         []map[string]any{m()},
 		"bgp":                  map[string]any{"neighbor": []map[string]any{m()}, "announce": []map[string]any{m()}},
 	}
 	rec := map[string]bool{}

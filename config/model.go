@@ -25,6 +25,7 @@ type Config struct {
 	VirtualServers      []VirtualServer      // [[virtual_server]]
 	CARPInstances       []CARPInstance       // [[carp_instance]] (carp.go)
 	BGP                 *BGP                 // [bgp]; nil: no BGP (bgp.go)
+	BFDInstances        []BFDInstance        // [[bfd_instance]] (bfd.go)
 }
 
 // Command is a command line run by lvsd (a notify script, a check script),
@@ -79,11 +80,12 @@ type Global struct {
 	GARPInterval            time.Duration // vrrp_garp_interval: gap between ARPs of a burst, default 0
 	GNAInterval             time.Duration // vrrp_gna_interval: gap between NAs of a burst, default 0
 
-	VRRPMcastGroup4      netip.Addr    // vrrp_mcast_group4, default 224.0.0.18
-	VRRPMcastGroup6      netip.Addr    // vrrp_mcast_group6, default ff02::12
-	VRRPStartupDelay     time.Duration // vrrp_startup_delay, default 0
-	VRRPSkipCheckAdvAddr bool          // vrrp_skip_check_adv_addr
-	VRRPStrict           bool          // vrrp_strict
+	VRRPMcastGroup4       netip.Addr    // vrrp_mcast_group4, default 224.0.0.18
+	VRRPMcastGroup6       netip.Addr    // vrrp_mcast_group6, default ff02::12
+	VRRPStartupDelay      time.Duration // vrrp_startup_delay, default 0
+	VRRPSkipCheckAdvAddr  bool          // vrrp_skip_check_adv_addr
+	VRRPLowerPrioNoAdvert bool          // vrrp_lower_prio_no_advert: default of lower_prio_no_advert
+	VRRPStrict            bool          // vrrp_strict
 
 	// TLS client material for ssl_get checkers (keepalived's SSL block).
 	SSLCA          string // ssl_ca: CA file; when set, server certificates are verified
@@ -94,11 +96,12 @@ type Global struct {
 }
 
 // LVSSyncDaemon is global lvs_sync_daemon: the kernel's IPVS connection
-// synchronisation, master on the VRRP master of VRRPInstance.
+// synchronisation, master on the VRRP master of VRRPInstance, or master
+// and backup at once without one (N active directors behind ECMP).
 type LVSSyncDaemon struct {
 	Interface    string     // interface (required)
-	VRRPInstance string     // vrrp_instance (required; must name an instance)
-	SyncID       int        // sync_id 0..255, default: the instance's VRID
+	VRRPInstance string     // vrrp_instance (must name an instance); "": master and backup both run
+	SyncID       int        // sync_id 0..255, default: the instance's VRID (0 without one)
 	MaxLen       int        // maxlen: max sync message size, 0 = kernel default
 	Port         uint16     // port, default 8848
 	TTL          int        // ttl 1..255, default 1
@@ -176,6 +179,7 @@ type SyncGroup struct {
 	TrackProcesses  []TrackRef // track_process
 	TrackFiles      []TrackRef // track_file
 	TrackInterfaces []TrackRef // track_interface
+	TrackBFDs       []TrackRef // track_bfd
 	// SyncGroupTrackingWeight: sync_group_tracking_weight - member
 	// trackers may have a non-zero weight.
 	SyncGroupTrackingWeight bool
@@ -223,6 +227,7 @@ type VRRPInstance struct {
 	TrackProcesses   []TrackRef // track_process
 	TrackFiles       []TrackRef // track_file
 	TrackInterfaces  []TrackRef // track_interface
+	TrackBFDs        []TrackRef // track_bfd
 	DontTrackPrimary bool       // dont_track_primary
 
 	// Gratuitous ARP / unsolicited NA. Defaults come from [global].
@@ -235,13 +240,14 @@ type VRRPInstance struct {
 
 	Notify NotifySet // notify, notify_master, ...
 
-	UseVMAC          bool   // use_vmac
-	VMACName         string // use_vmac's interface name, default "vrrp.VRID"
-	VMACXmitBase     bool   // vmac_xmit_base: send adverts from the base interface
-	V3ChecksumAsV2   bool   // v3_checksum_as_v2: VRRPv3/IPv4 checksum without pseudo-header
-	Accept           bool   // accept: accept packets to the VIPs when not owner (v3)
-	SkipCheckAdvAddr bool   // skip_check_adv_addr
-	SMTPAlert        *bool  // smtp_alert; nil: the global default (SMTP.AlertVRRP)
+	UseVMAC           bool   // use_vmac
+	VMACName          string // use_vmac's interface name, default "vrrp.VRID"
+	VMACXmitBase      bool   // vmac_xmit_base: send adverts from the base interface
+	V3ChecksumAsV2    bool   // v3_checksum_as_v2: VRRPv3/IPv4 checksum without pseudo-header
+	Accept            bool   // accept: accept packets to the VIPs when not owner (v3)
+	SkipCheckAdvAddr  bool   // skip_check_adv_addr
+	LowerPrioNoAdvert *bool  // lower_prio_no_advert; nil: global.vrrp_lower_prio_no_advert
+	SMTPAlert         *bool  // smtp_alert; nil: the global default (SMTP.AlertVRRP)
 }
 
 // Auth is a VRRPv2 instance's authentication.
@@ -420,12 +426,13 @@ type Checkers struct {
 	DNSCheck  []DNSCheck  // dns_check
 	UDPCheck  []UDPCheck  // udp_check
 	FileCheck []FileCheck // file_check
+	BFDCheck  []BFDCheck  // bfd_check
 }
 
 // Len is the number of checkers.
 func (c Checkers) Len() int {
 	return len(c.HTTPGet) + len(c.SSLGet) + len(c.TCPCheck) + len(c.PingCheck) + len(c.MiscCheck) +
-		len(c.SMTPCheck) + len(c.DNSCheck) + len(c.UDPCheck) + len(c.FileCheck)
+		len(c.SMTPCheck) + len(c.DNSCheck) + len(c.UDPCheck) + len(c.FileCheck) + len(c.BFDCheck)
 }
 
 // CheckCommon holds the keys every network checker has. After Load

@@ -168,6 +168,9 @@ address = "10.0.0.254"
 peer_asn = 65000
 [[bgp.announce]]
 prefix = "10.0.0.1"
+[[bfd_instance]]
+name = "b"
+neighbor_ip = "10.0.0.254"
 `
 
 // TestReferenceDefaults: every default REFERENCE.md writes as a TOML

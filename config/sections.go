@@ -55,6 +55,9 @@ func (d *decoder) decodeConfig(root *node) *Config {
 	if t := root.table("bgp"); t != nil {
 		c.BGP = d.decodeBGP(t)
 	}
+	for _, t := range root.tables("bfd_instance") {
+		c.BFDInstances = append(c.BFDInstances, d.decodeBFD(t))
+	}
 	root.finish()
 	return c
 }
@@ -91,9 +94,9 @@ func (d *decoder) decodeGlobal(n *node, g *Global) {
 				d.errorf(t.keyPath("interface"), "%v", err)
 			}
 		}
-		if !t.nonEmpty("vrrp_instance", &sd.VRRPInstance) && !t.has("vrrp_instance") {
-			d.errorf(t.path, "missing key vrrp_instance")
-		}
+		// without vrrp_instance: master and backup at once (N active
+		// directors, each sends its connections and takes the others')
+		t.nonEmpty("vrrp_instance", &sd.VRRPInstance)
 		sd.SyncID = -1
 		t.integer("sync_id", &sd.SyncID, 0, 255)
 		t.integer("maxlen", &sd.MaxLen, 0, 65507)
@@ -132,6 +135,7 @@ func (d *decoder) decodeGlobal(n *node, g *Global) {
 	}
 	n.duration("vrrp_startup_delay", &g.VRRPStartupDelay, 0, maxDur)
 	n.boolean("vrrp_skip_check_adv_addr", &g.VRRPSkipCheckAdvAddr)
+	n.boolean("vrrp_lower_prio_no_advert", &g.VRRPLowerPrioNoAdvert)
 	n.boolean("vrrp_strict", &g.VRRPStrict)
 	n.nonEmpty("ssl_ca", &g.SSLCA)
 	n.nonEmpty("ssl_certificate", &g.SSLCertificate)
@@ -347,6 +351,7 @@ func (d *decoder) decodeSyncGroup(n *node) SyncGroup {
 	g.TrackScripts = n.trackRefs("track_script", -253, 253)
 	g.TrackProcesses = n.trackRefs("track_process", -254, 254)
 	g.TrackFiles = n.trackRefs("track_file", -254, 254)
+	g.TrackBFDs = n.trackRefs("track_bfd", -253, 253)
 	g.TrackInterfaces = n.trackRefs("track_interface", -254, 254)
 	n.boolean("sync_group_tracking_weight", &g.SyncGroupTrackingWeight)
 	g.SMTPAlert = n.optBool("smtp_alert")
@@ -421,6 +426,7 @@ func (d *decoder) decodeInstance(n *node, g *Global) VRRPInstance {
 	in.TrackProcesses = n.trackRefs("track_process", -254, 254)
 	in.TrackFiles = n.trackRefs("track_file", -254, 254)
 	in.TrackInterfaces = n.trackRefs("track_interface", -254, 254)
+	in.TrackBFDs = n.trackRefs("track_bfd", -253, 253)
 	n.boolean("dont_track_primary", &in.DontTrackPrimary)
 
 	n.duration("garp_master_delay", &in.GARPMasterDelay, 0, 1000*time.Second)
@@ -448,6 +454,7 @@ func (d *decoder) decodeInstance(n *node, g *Global) VRRPInstance {
 	n.boolean("v3_checksum_as_v2", &in.V3ChecksumAsV2)
 	n.boolean("accept", &in.Accept)
 	n.boolean("skip_check_adv_addr", &in.SkipCheckAdvAddr)
+	in.LowerPrioNoAdvert = n.optBool("lower_prio_no_advert")
 	in.SMTPAlert = n.optBool("smtp_alert")
 
 	// Family from the VIPs: all of one family.
@@ -784,9 +791,7 @@ func (d *decoder) decodeRS(n *node, vs *VirtualServer) RealServer {
 		rs.Checkers.MiscCheck = append(rs.Checkers.MiscCheck, d.decodeMisc(t, &rs, vs))
 	}
 	d.decodeMoreCheckers(n, &rs, vs, needPort)
-	for _, k := range []string{"bfd_check"} {
-		n.get(k) // reported as not supported yet when present
-	}
+	d.decodeBFDChecks(n, &rs)
 	n.finish()
 	return rs
 }

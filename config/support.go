@@ -22,9 +22,6 @@ var notSupported = map[string]string{
 
 	// IPVS.
 	"virtual_server.real_server.tunnel_nocsum": "",
-
-	// Health checks: BFD is not built.
-	"virtual_server.real_server.bfd_check": "",
 }
 
 // Supported reports whether a key (a schema path such as

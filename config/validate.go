@@ -16,6 +16,7 @@ func (d *decoder) validate(c *Config) {
 	groups := d.names("virtual_server_group", len(c.VirtualServerGroups), func(i int) string { return c.VirtualServerGroups[i].Name })
 	d.validateCARP(c)
 	d.validateFileChecks(c, files)
+	d.validateBFD(c)
 
 	refs := func(base, key, what, block string, rs []TrackRef, known map[string]int) {
 		for j, r := range rs {

@@ -16,6 +16,7 @@ packages=(
 	lintian man-db  # make test-deb: the Debian package's lint, man -l of its pages
 	python3-aiosmtpd dnsmasq-base socat  # real servers for smtp_check, dns_check, udp_check tests
 	frr  # the BGP router of the scale-out lab (integration/bgp_test.go)
+	nftables  # faults for the chaos suite (packet loss, partitions) and vrrp_strict's rules
 )
 demo_packages=(iproute2 iputils-ping procps) # contrib/demo.sh
 case "${1:-}" in

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"time"
 
 	"github.com/lvsd/lvsd/config"
 	"github.com/lvsd/lvsd/healthcheck/genhash"
@@ -13,6 +14,12 @@ import (
 // configuration (every default already filled in by package config);
 // scripts resolves the users of the scripts and runs misc_check.
 func FromConfig(c *config.Config, scripts Scripts) ([]RealServerSpec, error) {
+	return FromConfigBFD(c, scripts, nil)
+}
+
+// FromConfigBFD is FromConfig with the BFD session states bfd_check reads
+// (nil: every bfd_check fails, for checking a configuration).
+func FromConfigBFD(c *config.Config, scripts Scripts, bfd *BFDStates) ([]RealServerSpec, error) {
 	var out []RealServerSpec
 	var errs []error
 	g := c.Global
@@ -91,6 +98,10 @@ func FromConfig(c *config.Config, scripts Scripts) ([]RealServerSpec, error) {
 				logAll = false
 				ch, err := NewFileChecker(FileSpec{Path: fc.File, Weight: fc.Weight, Reverse: fc.WeightReverse, Configured: rs.Weight})
 				add("file_check", ch, Policy{DelayLoop: FileCheckInterval}, err)
+			}
+			for _, bc := range rs.Checkers.BFDCheck {
+				logAll = false
+				add("bfd_check", NewBFDChecker(bc.Name, bfd), Policy{DelayLoop: time.Millisecond}, nil)
 			}
 			out = append(out, spec)
 		}

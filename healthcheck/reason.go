@@ -46,6 +46,7 @@ const (
 	ReasonReplyMismatch          // udp_check: reply differs from reply
 	ReasonRegexMismatch          // http_get/ssl_get: regex did not match (or matched, with regex_no_match)
 	ReasonFileFault              // file_check: the number read puts the real server in fault
+	ReasonBFDDown                // bfd_check: the bfd_instance's session is not Up
 	numReasons
 )
 
@@ -54,7 +55,7 @@ var reasonNames = [numReasons]string{
 	"no_data", "bad_response", "read_error", "write_error", "bad_status", "digest_mismatch",
 	"script_exit", "script_signal", "script_start", "no_reply", "ping_error", "canceled",
 	"smtp_banner", "smtp_helo", "dns_rcode", "port_unreachable", "reply_length", "reply_mismatch",
-	"regex_mismatch", "file_fault",
+	"regex_mismatch", "file_fault", "bfd_down",
 }
 
 // String returns the reason's metric label.

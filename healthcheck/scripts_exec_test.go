@@ -1,5 +1,5 @@
 // The test-only Scripts of the checker tests: the daemon's adapter
-// (cmd/lvsd/hcscripts.go) over vrrp/script, which only tests may import here.
+// (cmd/lvsd/internal/daemon/hcscripts.go) over vrrp/script, which only tests may import here.
 
 package healthcheck
 

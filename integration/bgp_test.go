@@ -34,7 +34,7 @@ type frrRouter struct {
 	dir string
 }
 
-func startFRR(t *testing.T, n *netlab.Node, bgpdConf string) *frrRouter {
+func startFRR(t testing.TB, n *netlab.Node, bgpdConf string) *frrRouter {
 	t.Helper()
 	testenv.NeedFRR(t)
 	// zebra drops to the frr user: the directory must be reachable by it
@@ -144,7 +144,7 @@ func (r *frrRouter) communities(p netip.Prefix) map[string]string {
 
 // waitNexthops waits until the router's next hops for p are want and
 // returns when they became so.
-func (r *frrRouter) waitNexthops(t *testing.T, p netip.Prefix, within time.Duration, want ...string) time.Time {
+func (r *frrRouter) waitNexthops(t testing.TB, p netip.Prefix, within time.Duration, want ...string) time.Time {
 	t.Helper()
 	slices.Sort(want)
 	var got []string

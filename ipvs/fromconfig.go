@@ -153,7 +153,10 @@ func vipOwner(c *config.Config, keys []ServiceKey) string {
 
 // SyncDaemonsFor returns the sync daemons keepalived runs for
 // lvs_sync_daemon given the state of its VRRP instance: master on the
-// master, backup otherwise. nil when lvs_sync_daemon is not configured.
+// master, backup otherwise. Without a VRRP instance (N active directors)
+// both run whatever master says: each director sends the connections it
+// forwards and takes those of the others. nil when lvs_sync_daemon is not
+// configured.
 func SyncDaemonsFor(g config.Global, master bool) []SyncDaemon {
 	sd := g.LVSSyncDaemon
 	if sd == nil {
@@ -161,6 +164,11 @@ func SyncDaemonsFor(g config.Global, master bool) []SyncDaemon {
 	}
 	d := SyncDaemon{State: SyncBackup, Interface: sd.Interface, SyncID: uint8(sd.SyncID),
 		MaxLen: uint16(max(sd.MaxLen, 0)), Group: sd.Group, Port: sd.Port, TTL: uint8(max(sd.TTL, 0))}
+	if sd.VRRPInstance == "" {
+		m := d
+		m.State = SyncMaster
+		return []SyncDaemon{m, d}
+	}
 	if master {
 		d.State = SyncMaster
 	}

@@ -110,6 +110,17 @@ func TestFromConfig(t *testing.T) {
 	if len(sd) != 1 || sd[0].State != SyncMaster || sd[0].Interface != "eth0" || sd[0].SyncID != 51 {
 		t.Errorf("sync daemons %+v", sd)
 	}
+	// N active directors: no instance, master and backup at once
+	noInst := *c.Global.LVSSyncDaemon
+	noInst.VRRPInstance = ""
+	g := c.Global
+	g.LVSSyncDaemon = &noInst
+	for _, master := range []bool{false, true} {
+		sd := SyncDaemonsFor(g, master)
+		if len(sd) != 2 || sd[0].State != SyncMaster || sd[1].State != SyncBackup || sd[1].Interface != "eth0" || sd[1].SyncID != 51 {
+			t.Errorf("without vrrp_instance (master %v): sync daemons %+v", master, sd)
+		}
+	}
 	if got := TimeoutsFor(c.Global); got != (Timeouts{TCP: 900, TCPFin: 120, UDP: 300}) {
 		t.Errorf("timeouts %+v", got)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/lvsd/lvsd/cmd/lvsd/internal/control"
+	"github.com/lvsd/lvsd/cmd/lvsd/internal/daemon"
 	"github.com/lvsd/lvsd/cmd/lvsd/internal/manpage"
 	"github.com/lvsd/lvsd/config"
 	"github.com/lvsd/lvsd/healthcheck/genhash"
@@ -238,7 +239,7 @@ func manLvsd(docs []cmdDoc, date string) string {
 	for _, f := range [][2]string{
 		{config.DefaultPath, "the configuration (lvsd.toml(5))"},
 		{control.DefaultSocket, "the control socket of `lvsd status`, `reload` and `stop`"},
-		{defaultStateFile, "the VRRP state kept for a restart without outage"},
+		{daemon.DefaultStateFile, "the VRRP state kept for a restart without outage"},
 		{"/usr/share/doc/lvsd/examples/", "example configurations and notify/check scripts"},
 	} {
 		p(".TP\n%s\n%s", manpage.Code(f[0]), manpage.Line(manpage.Inline(f[1])))

@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 
 	"github.com/lvsd/lvsd/cmd/lvsd/internal/control"
+	"github.com/lvsd/lvsd/cmd/lvsd/internal/daemon"
 	"github.com/lvsd/lvsd/cmd/lvsd/internal/nslock"
 	"github.com/lvsd/lvsd/config"
 )
@@ -22,12 +23,12 @@ const runLockName = "lvsd/run"
 func runDaemon(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("run", "[-f FILE] [--socket PATH] [--pid-file PATH] [--state-file PATH] [--dont-release-ipvs] [--dont-release-vrrp] [--log-format text|json] [--log-level LEVEL]", stderr)
 	file := fs.String("f", config.DefaultPath, "configuration file")
-	var of opsFlags
-	fs.StringVar(&of.socket, "socket", control.DefaultSocket, "control socket (none: no socket)")
-	fs.StringVar(&of.pidFile, "pid-file", "", "write the process id to this file")
-	fs.StringVar(&of.stateFile, "state-file", defaultStateFile, "VRRP state record for a restart without outage (none: off)")
-	fs.BoolVar(&of.dontReleaseIPVS, "dont-release-ipvs", false, "at stop, keep the IPVS services lvsd created (keepalived -I)")
-	fs.BoolVar(&of.dontReleaseVRRP, "dont-release-vrrp", false, "at stop, keep the VIPs and routes and send no priority-0 advert (keepalived -V)")
+	var opt daemon.Options
+	fs.StringVar(&opt.Socket, "socket", control.DefaultSocket, "control socket (none: no socket)")
+	fs.StringVar(&opt.PIDFile, "pid-file", "", "write the process id to this file")
+	fs.StringVar(&opt.StateFile, "state-file", daemon.DefaultStateFile, "VRRP state record for a restart without outage (none: off)")
+	fs.BoolVar(&opt.DontReleaseIPVS, "dont-release-ipvs", false, "at stop, keep the IPVS services lvsd created (keepalived -I)")
+	fs.BoolVar(&opt.DontReleaseVRRP, "dont-release-vrrp", false, "at stop, keep the VIPs and routes and send no priority-0 advert (keepalived -V)")
 	var lf logFlags
 	lf.register(fs)
 	if code := parseFlags(fs, args); code >= 0 {
@@ -52,7 +53,7 @@ func runDaemon(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "lvsd run: %v\n", err)
 		return exitFailure
 	}
-	if err := checkHost(log, cfg, src); err != nil {
+	if err := daemon.CheckHost(log, cfg, src); err != nil {
 		fmt.Fprintf(stderr, "lvsd run: %s: invalid on this host:\n%v\n", *file, err)
 		return exitFailure
 	}
@@ -61,11 +62,11 @@ func runDaemon(args []string, stdout, stderr io.Writer) int {
 	// of background scavenging: RSS after start is what the daemon keeps.
 	src = nil
 	debug.FreeOSMemory()
-	if err := preflight(cfg); err != nil {
+	if err := daemon.Preflight(cfg); err != nil {
 		log.Error("cannot start", "err", err)
 		return exitFailure
 	}
-	fs.Visit(func(f *flag.Flag) { of.socketSet = of.socketSet || f.Name == "socket" })
+	fs.Visit(func(f *flag.Flag) { opt.SocketSet = opt.SocketSet || f.Name == "socket" })
 	// One lvsd per network namespace (nslock).
 	lock, err := nslock.Acquire(runLockName)
 	if err != nil {
@@ -73,5 +74,6 @@ func runDaemon(args []string, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 	defer lock.Close()
-	return newOps(*file, of, log).run(cfg)
+	opt.Version = buildVersionCurrent().Version
+	return daemon.Run(*file, opt, cfg, log)
 }

@@ -508,7 +508,7 @@ func (c *conv) top(nodes []*Node) {
 			x.t = c.global(nil)
 			x.block(n, sslRules)
 		case "vrrp_script", "vrrp_track_process", "track_file", "vrrp_track_file",
-			"vrrp_sync_group", "vrrp_instance", "virtual_server_group":
+			"vrrp_sync_group", "vrrp_instance", "virtual_server_group", "bfd_instance":
 			if !c.named(n) {
 				continue
 			}
@@ -535,6 +535,9 @@ func (c *conv) top(nodes []*Node) {
 				x.nativeIPv6(n)
 			case "virtual_server_group":
 				x.vsg(n)
+			case "bfd_instance":
+				x.block(n, bfdRules)
+				bfdHopLimit(x, n)
 			}
 		case "virtual_server":
 			x.virtualServer(n)

@@ -51,7 +51,6 @@ const (
 	whyProcess  = "lvsd is one process: its scheduling and memory are set with global.vrrp_rt_priority and global.vrrp_no_swap"
 	whyNetlink  = "lvsd sizes its own netlink buffers"
 	whyStatic   = "not supported yet: static addresses, routes and rules (configure them with the system's network setup)"
-	whyBFD      = "not supported yet: BFD"
 	whyNS       = "lvsd runs in the network namespace it is started in (use `ip netns exec`)"
 	whyDaemon   = "a keepalived daemon option with no lvsd equivalent (lvsd's files and reloads are its own)"
 	whyRules    = "not supported yet: ip rules"
@@ -81,14 +80,10 @@ func knownReason(block, kw string) string {
 		return whyProcess
 	case strings.HasPrefix(kw, "static_") || kw == "virtual_rules":
 		return whyStatic
-	case strings.Contains(kw, "bfd") || strings.HasPrefix(block, "bfd_instance"):
-		return whyBFD
 	case strings.HasPrefix(kw, "net_namespace") || kw == "namespace_with_ipsets":
 		return whyNS
 	case strings.Contains(kw, "dbus"):
 		return whyDBus
-	case kw == "BFD_CHECK" || strings.Contains(block, "BFD_CHECK"):
-		return whyBFD
 	case strings.HasSuffix(kw, "_CHECK") && checkerNames[kw] == "" || strings.Contains(block, "_CHECK") && !builtChecker(block):
 		return whyChecker
 	case block == "" || block == "global_defs" && (strings.HasPrefix(kw, "reload") || strings.HasPrefix(kw, "config_") ||
@@ -129,6 +124,7 @@ var globalRules = map[string]rule{
 	"vrrp_mcast_group4":               addr("vrrp_mcast_group4"),
 	"vrrp_mcast_group6":               addr("vrrp_mcast_group6"),
 	"vrrp_skip_check_adv_addr":        boolFlag("vrrp_skip_check_adv_addr"),
+	"vrrp_lower_prio_no_advert":       boolOpt("vrrp_lower_prio_no_advert"),
 	"vrrp_strict":                     refuse(whyStrict),
 	"default_interface":               globalDefault("vrrp_instance.interface", 1),
 	"vrrp_notify_priority_changes":    globalDefault("vrrp_instance.notify_priority_changes", -1),
@@ -383,6 +379,7 @@ var notifyRules = map[string]rule{
 	"track_process":              trackList("track_process", -254, 254),
 	"track_file":                 trackList("track_file", -254, 254),
 	"track_interface":            trackList("track_interface", -254, 254),
+	"track_bfd":                  trackList("track_bfd", -253, 253),
 }
 
 // trackList: KEYWORD { NAME [weight N [reverse]] ... }.
@@ -501,8 +498,9 @@ var instanceRules = merge(notifyRules, map[string]rule{
 			keepDefault(x, n)
 		}
 	}},
-	"skip_check_adv_addr": boolOpt("skip_check_adv_addr"),
-	"smtp_alert":          boolOpt("smtp_alert"),
+	"skip_check_adv_addr":  boolOpt("skip_check_adv_addr"),
+	"lower_prio_no_advert": boolOpt("lower_prio_no_advert"),
+	"smtp_alert":           boolOpt("smtp_alert"),
 	"no_accept": {why: "lvsd never filters traffic to its addresses", fn: func(x *ctx, n *Node) {
 		if x.args(n, 0, 0) {
 			x.warnf(n, "no_accept has effect only with vrrp_strict's firewall rules, which lvsd does not install: dropped")
@@ -831,7 +829,7 @@ var checkerNames = map[string]string{
 	"HTTP_GET": "http_get", "SSL_GET": "ssl_get", "TCP_CHECK": "tcp_check",
 	"PING_CHECK": "ping_check", "MISC_CHECK": "misc_check",
 	"SMTP_CHECK": "smtp_check", "DNS_CHECK": "dns_check", "UDP_CHECK": "udp_check",
-	"FILE_CHECK": "file_check",
+	"FILE_CHECK": "file_check", "BFD_CHECK": "bfd_check",
 }
 
 func (x *ctx) realServer(n *Node) {
@@ -1179,7 +1177,7 @@ func (x *ctx) checker(n *Node, vsExtra map[string]*Node) *Node {
 	path := "virtual_server.real_server." + kw
 	name := checkerNames[kw]
 	t := sub(x.t, n, "[[virtual_server.real_server."+name+"]]")
-	if kw != "MISC_CHECK" && kw != "FILE_CHECK" {
+	if kw != "MISC_CHECK" && kw != "FILE_CHECK" && kw != "BFD_CHECK" {
 		x.c.checkers = append(x.c.checkers, t)
 	}
 	y := &ctx{c: x.c, path: path, t: t}
@@ -1190,7 +1188,7 @@ func (x *ctx) checker(n *Node, vsExtra map[string]*Node) *Node {
 	rules := checkerRules(kw)
 	if !n.HasBlock {
 		// "TCP_CHECK" alone is a checker with every default.
-		if kw == "HTTP_GET" || kw == "SSL_GET" || kw == "MISC_CHECK" || kw == "FILE_CHECK" {
+		if kw == "HTTP_GET" || kw == "SSL_GET" || kw == "MISC_CHECK" || kw == "FILE_CHECK" || kw == "BFD_CHECK" {
 			x.c.errorf(n, path, "missing '{' block")
 		}
 		y.inherit(x.extra, vsExtra, rules)
@@ -1222,6 +1220,9 @@ func (x *ctx) checker(n *Node, vsExtra map[string]*Node) *Node {
 	}
 	if kw == "FILE_CHECK" && t.get("track_file") == nil {
 		x.c.errorf(n, path, "no track_file")
+	}
+	if kw == "BFD_CHECK" && t.get("name") == nil {
+		x.c.errorf(n, path, "no name")
 	}
 	if kw == "UDP_CHECK" {
 		udpLengths(y, t)
@@ -1290,6 +1291,8 @@ func checkerRules(kw string) map[string]rule {
 		return udpRules
 	case "FILE_CHECK":
 		return fileCheckRules
+	case "BFD_CHECK":
+		return bfdCheckRules
 	}
 	return commonCheckerRules
 }

@@ -18,6 +18,7 @@ var topKeys = map[string]string{
 	"track_file": "[[track_file]]", "vrrp_track_file": "[[track_file]]",
 	"vrrp_sync_group": "[[vrrp_sync_group]]", "vrrp_instance": "[[vrrp_instance]]",
 	"virtual_server_group": "[[virtual_server_group]]", "virtual_server": "[[virtual_server]]",
+	"bfd_instance": "[[bfd_instance]]",
 }
 
 var authRules = map[string]rule{
@@ -37,6 +38,8 @@ func blockRules(block string) (map[string]rule, string) {
 		return processRules, "vrrp_track_process"
 	case "track_file", "vrrp_track_file":
 		return trackFileRules, "track_file"
+	case "bfd_instance":
+		return bfdRules, "bfd_instance"
 	case "vrrp_sync_group":
 		return syncGroupRules, "vrrp_sync_group"
 	case "vrrp_instance":

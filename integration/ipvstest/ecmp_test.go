@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -18,10 +19,13 @@ import (
 
 // ecmpConfig is one of N active directors: the same mh virtual server in
 // direct routing on every director, so that each maps a flow to the same
-// real server.
+// real server, and lvs_sync_daemon without a VRRP instance: master and
+// backup at once, each director sends the connections it forwards and
+// takes the others'.
 const ecmpConfig = `
 [global]
 router_id = "%s"
+lvs_sync_daemon = { interface = "eth0", sync_id = 60 }
 
 [[virtual_server]]
 ip = "10.99.1.100"
@@ -37,18 +41,123 @@ port = 80
 [[virtual_server.real_server]]
 ip = "10.99.0.5"
 port = 80
+
+[bgp]
+asn = 65001
+router_id = "%s"
+graceful_shutdown_delay = 1
+
+[[bgp.neighbor]]
+address = "10.99.0.1"
+peer_asn = 65000
+hold_time = 3
+keepalive_time = 1
+
+[[bgp.announce]]
+prefix = "10.99.1.100/32"
 `
 
+// ecmpRouterConf: FRR bgpd of the router namespace, AS 65000, both
+// directors as eBGP neighbors, multipath.
+const ecmpRouterConf = `hostname router
+router bgp 65000
+ bgp router-id 10.99.0.1
+ no bgp ebgp-requires-policy
+ bgp bestpath as-path multipath-relax
+ neighbor 10.99.0.2 remote-as 65001
+ neighbor 10.99.0.2 timers 1 3
+ neighbor 10.99.0.2 timers connect 1
+ neighbor 10.99.0.3 remote-as 65001
+ neighbor 10.99.0.3 timers 1 3
+ neighbor 10.99.0.3 timers connect 1
+ address-family ipv4 unicast
+  maximum-paths 8
+ exit-address-family
+`
+
+// startRouter runs FRR zebra and bgpd in n, sockets and configuration in
+// a directory of their own (run.sh --frr puts FRR in the VM).
+func startRouter(t *testing.T, n *netlab.Node) string {
+	t.Helper()
+	testenv.NeedFRR(t)
+	dir, err := os.MkdirTemp("", "lvsd-frr-") // t.TempDir's parent is 0700
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	for name, content := range map[string]string{"zebra.conf": "hostname router\n", "bgpd.conf": ecmpRouterConf} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	common := func(d string) []string {
+		return []string{"-f", filepath.Join(dir, d+".conf"), "-i", filepath.Join(dir, d+".pid"),
+			"-z", filepath.Join(dir, "zserv.api"), "--vty_socket", dir, "--log", "file:" + filepath.Join(dir, d+".log")}
+	}
+	// zebra drops to the frr user: the directory must be reachable by it
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	z := n.Start(testenv.FRRDir+"/zebra", append(common("zebra"), "-u", "frr", "-g", "frr")...)
+	if !netlab.WaitFor(20*time.Second, func() bool { _, err := os.Stat(filepath.Join(dir, "zserv.api")); return err == nil }) {
+		t.Fatalf("zebra did not start:\n%s", z.Out.String())
+	}
+	// bgpd stays root (-S): it binds port 179
+	b := n.Start(testenv.FRRDir+"/bgpd", append(common("bgpd"), "-S")...)
+	// no vtysh here: it wants PAM, which the VM has not; the route is
+	// read from the kernel (zebra installs it)
+	if !netlab.WaitFor(20*time.Second, func() bool {
+		log, _ := os.ReadFile(filepath.Join(dir, "bgpd.log"))
+		return strings.Contains(string(log), "starting:")
+	}) {
+		log, _ := os.ReadFile(filepath.Join(dir, "bgpd.log"))
+		t.Fatalf("bgpd did not start:\n%s\nbgpd.log:\n%s", b.Out.String(), log)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, f := range []string{"bgpd.log", "zebra.log"} {
+				out, _ := os.ReadFile(filepath.Join(dir, f))
+				t.Logf("router %s:\n%s", f, out)
+			}
+		}
+	})
+	return dir
+}
+
+// nexthops is the kernel route of prefix in n (as zebra installed it from
+// bgpd's best paths): its gateways, sorted.
+func nexthops(t *testing.T, n *netlab.Node, prefix string) []string {
+	out, err := n.Exec(t.Context(), "ip", "-4", "route", "show", prefix)
+	if err != nil {
+		return nil
+	}
+	var via []string
+	f := strings.Fields(string(out))
+	for i := 0; i+1 < len(f); i++ {
+		if f[i] == "via" {
+			via = append(via, f[i+1])
+		}
+	}
+	slices.Sort(via)
+	return via
+}
+
 // TestECMPDirectors: two active directors behind a multipath route (the
-// client namespace is the router: one next hop per director, hashing on
-// ports, as after BGP announcements from both): flows spread over both;
-// one director is withdrawn from the route and stops; the connections it
-// carried continue through the other (mh picks the same real server,
-// sloppy_tcp lets IPVS take a flow in the middle) and new ones land there.
+// client namespace is the router: FRR bgpd with multipath, one next hop
+// per director from their BGP announcements, hashing on ports): flows
+// spread over both; one director stops (GRACEFUL_SHUTDOWN, withdrawal,
+// then its IPVS teardown) and leaves the route; the connections it
+// carried continue through the other (the sync daemon gave it their
+// entries; mh would pick the same real server anyway) and new ones land
+// there. No sloppy_tcp: without the synced entries the moved flows' packets
+// would not be taken in the middle.
 func TestECMPDirectors(t *testing.T) {
 	testenv.NeedIPVS(t)
 	bin := testenv.LvsdBinary(t)
 	lab := netlab.New(t, "cl", "d1", "d2", "rs1", "rs2")
+	// sysctl before zebra installs the route: hash on ports
+	lab.Node("cl").MustExec("sysctl", "-qw", "net.ipv4.fib_multipath_hash_policy=1")
+	startRouter(t, lab.Node("cl"))
 	cl, d1, d2, rs1, rs2 := lab.Node("cl"), lab.Node("d1"), lab.Node("d2"), lab.Node("rs1"), lab.Node("rs2")
 	vip := "10.99.1.100"
 	for _, rs := range []*netlab.Node{rs1, rs2} {
@@ -82,7 +191,7 @@ func TestECMPDirectors(t *testing.T) {
 	for _, d := range []*netlab.Node{d1, d2} {
 		d.MustExec("ip", "addr", "add", vip+"/32", "dev", "lo")
 		f := filepath.Join(dir, d.Name+".toml")
-		if err := os.WriteFile(f, []byte(fmt.Sprintf(ecmpConfig, d.Name)), 0o644); err != nil {
+		if err := os.WriteFile(f, []byte(fmt.Sprintf(ecmpConfig, d.Name, d.IP)), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		procs[d] = d.Start(bin, "run", "-f", f, "--socket", filepath.Join(dir, d.Name+".sock"), "--state-file", "none")
@@ -99,11 +208,23 @@ func TestECMPDirectors(t *testing.T) {
 		}) {
 			t.Fatalf("%s: IPVS service not set up", d.Name)
 		}
-		// take flows in the middle (a flow the route moved here)
-		d.MustExec("sysctl", "-qw", "net.ipv4.vs.sloppy_tcp=1")
+		if !netlab.WaitFor(10*time.Second, func() bool {
+			out, err := d.Exec(t.Context(), "ipvsadm", "-L", "--daemon")
+			return err == nil && strings.Contains(string(out), "master sync daemon") && strings.Contains(string(out), "backup sync daemon")
+		}) {
+			out, _ := d.Exec(t.Context(), "ipvsadm", "-L", "--daemon")
+			t.Fatalf("%s: sync daemons not master and backup:\n%s", d.Name, out)
+		}
 	}
-	cl.MustExec("sysctl", "-qw", "net.ipv4.fib_multipath_hash_policy=1")
-	cl.MustExec("ip", "route", "add", vip+"/32", "nexthop", "via", d1.IP.String(), "nexthop", "via", d2.IP.String())
+	both := []string{d1.IP.String(), d2.IP.String()}
+	slices.Sort(both)
+	if !netlab.WaitFor(30*time.Second, func() bool { return slices.Equal(nexthops(t, cl, vip), both) }) {
+		out, _ := cl.Exec(t.Context(), "ip", "route")
+		t.Fatalf("router: no route to %s via both directors from BGP:\n%s", vip, out)
+	}
+	if out := cl.MustExec("ip", "-4", "route", "show", vip); !strings.Contains(out, "proto bgp") {
+		t.Fatalf("router's route is not BGP's: %s", out)
+	}
 
 	type flow struct {
 		c  net.Conn
@@ -153,11 +274,26 @@ func TestECMPDirectors(t *testing.T) {
 		t.Fatalf("flows not spread over both directors: d1 %d, d2 %d", n1, n2)
 	}
 
-	// d1 leaves: the router drops its next hop (its BGP withdrawal), then it stops.
-	cl.MustExec("ip", "route", "replace", vip+"/32", "via", d2.IP.String())
+	// d2 learns d1's connections from d1's sync master (sent after the
+	// third packet, flushed by the kernel's sync thread within ~2 s)
+	var synced int
+	netlab.WaitFor(10*time.Second, func() bool { synced = conns(d2); return synced >= len(flows) })
+	t.Logf("d2 holds %d established entries (its %d and %d synced from d1)", synced, n2, synced-n2)
+	if synced < len(flows) {
+		out, _ := d2.Exec(t.Context(), "ipvsadm", "-Lnc")
+		t.Fatalf("d2 has %d established entries before d1 leaves, want %d (d1's synced):\n%s", synced, len(flows), out)
+	}
+
+	// d1 stops: GRACEFUL_SHUTDOWN and its withdrawal move the router's
+	// flows to d2 before d1's IPVS goes.
+	stop := time.Now()
 	if err := procs[d1].Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
+	if !netlab.WaitFor(15*time.Second, func() bool { return slices.Equal(nexthops(t, cl, vip), []string{d2.IP.String()}) }) {
+		t.Fatalf("router: d1's next hop stays: %v", nexthops(t, cl, vip))
+	}
+	t.Logf("d1's next hop left the router's route %v after SIGTERM", time.Since(stop).Round(10*time.Millisecond))
 	if err := procs[d1].Wait(15 * time.Second); err != nil {
 		t.Errorf("d1 exit: %v", err)
 	}

@@ -111,3 +111,13 @@ func NeedFRR(t testing.TB) {
 		unavailable(t, "frr", "vtysh not found (apt-get install frr)")
 	}
 }
+
+// NeedFRRBFD is NeedFRR and FRR's bfdd (Debian frr); the capability name
+// is "frr".
+func NeedFRRBFD(t testing.TB) {
+	t.Helper()
+	NeedFRR(t)
+	if _, err := os.Stat(FRRDir + "/bfdd"); err != nil {
+		unavailable(t, "frr", FRRDir+"/bfdd not found (apt-get install frr)")
+	}
+}

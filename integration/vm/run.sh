@@ -25,6 +25,11 @@
 #                    package, installed on the host) with their libraries
 #                    in the VM, at /usr/sbin/keepalived and /usr/bin/genhash;
 #                    LVSD_VM_KEEPALIVED=1 does the same (for go test -exec)
+#   --frr            also put the host's FRR zebra, bgpd (Debian frr, at
+#                    /usr/lib/frr) and vtysh with their libraries in the
+#                    VM (a router namespace for the ECMP test), with the
+#                    frr user and the frr and frrvty groups;
+#                    LVSD_VM_FRR=1 does the same
 #   --prepare        only build the cached kernel + initramfs
 #   -v               kernel messages and the qemu command line
 #
@@ -139,8 +144,9 @@ build_image() { # build_image OUT KERNELPKG
 		[ -e "$root/bin/$m" ] || [ -e "$root/usr/sbin/$m" ] || ln -s busybox "$root/bin/$m"
 	done
 	ln -s ../bin/busybox "$root/sbin/modprobe" # the kernel's module auto-loader
-	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/:/bin/false\n' >"$root/etc/passwd"
-	printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+	# frr, frrvty: FRR's daemons (--frr) look them up at start
+	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/:/bin/false\nfrr:x:100:101::/var/run/frr:/bin/false\n' >"$root/etc/passwd"
+	printf 'root:x:0:\nnogroup:x:65534:\nfrr:x:101:\nfrrvty:x:102:frr\n' >"$root/etc/group"
 	printf '127.0.0.1 localhost\n::1 localhost\n' >"$root/etc/hosts"
 	printf 'tcp 6\nudp 17\nicmp 1\nsctp 132\n' >"$root/etc/protocols"
 	install -m 0755 "$HERE/init.sh" "$root/init"
@@ -227,6 +233,43 @@ with_keepalived() {
 	exec 9>&-
 }
 
+# with_frr - puts an uncompressed cpio archive of the host's FRR zebra,
+# bgpd and vtysh (and the libraries the base image lacks) in front of
+# INITRD, built once per set of binaries and base. vtysh is there for
+# testenv.NeedFRR but fails on PAM in the VM: tests read the kernel route. The frr user and the
+# frr and frrvty groups are in the base image's /etc/passwd and /etc/group.
+with_frr() {
+	local key out root f
+	command -v cpio >/dev/null || die "--frr needs cpio on the host"
+	for f in /usr/lib/frr/zebra /usr/lib/frr/bgpd /usr/bin/vtysh; do
+		[ -x "$f" ] || die "--frr: $f is not installed on the host (apt-get install frr)"
+	done
+	key=$({
+		sha256sum /usr/lib/frr/zebra /usr/lib/frr/bgpd /usr/bin/vtysh "$INITRD"
+		sed -n '/^with_frr/,/^}/p' "${BASH_SOURCE[0]}"
+	} | sha256sum | cut -c1-12)
+	out=$IMG/initrd-frr-$key
+	if [ ! -s "$out" ]; then
+		exec 9>"$CACHE/.lock"
+		flock 9
+		if [ ! -s "$out" ]; then
+			log "adding FRR to the VM image (once)"
+			root=$out.root
+			rm -rf "$root" && mkdir -p "$root/etc/frr" "$root/var/run/frr" "$root/var/tmp/frr"
+			for f in /usr/lib/frr/zebra /usr/lib/frr/bgpd /usr/bin/vtysh; do
+				copy_bin "$root" "$f" "$f"
+			done
+			gzip -dc "$IMG/initramfs.gz" | cpio -it --quiet 2>/dev/null | sed -n 's|^\./||; s|^lib/x86_64-linux-gnu/|&|p' |
+				while read -r f; do rm -f "$root/$f"; done
+			(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$out.cpio"
+			cat "$out.cpio" "$INITRD" >"$out.tmp" && mv "$out.tmp" "$out"
+			rm -rf "$root" "$out.cpio"
+		fi
+		exec 9>&-
+	fi
+	INITRD=$out
+}
+
 shq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
 
 kvm_usable() { # real KVM only: PVM (kvm_pvm) cannot boot a stock kernel
@@ -236,6 +279,7 @@ kvm_usable() { # real KVM only: PVM (kvm_pvm) cannot boot a stock kernel
 main() {
 	local mem=1G smp=2 timeout=600 verbose=0 prepare_only=0 shares=() envs=()
 	local keepalived=${LVSD_VM_KEEPALIVED:-0}
+	local frr=${LVSD_VM_FRR:-0}
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		--mem) mem=$2; shift 2 ;;
@@ -245,6 +289,7 @@ main() {
 		-e) envs+=("$2"); shift 2 ;;
 		-v) verbose=1; shift ;;
 		--keepalived) keepalived=1; shift ;;
+		--frr) frr=1; shift ;;
 		--prepare) prepare_only=1; shift ;;
 		-h | --help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; exit 0 ;;
 		--) shift; break ;;
@@ -255,6 +300,7 @@ main() {
 	prepare
 	INITRD=$IMG/initramfs.gz
 	[ "$keepalived" != 1 ] || with_keepalived
+	[ "$frr" != 1 ] || with_frr
 	[ "$prepare_only" = 0 ] || { log "image $IMG"; exit 0; }
 	[ $# -gt 0 ] || die "no command (run.sh [options] -- command [args...])"
 

@@ -10,7 +10,7 @@
 //
 // Package healthcheck must not import this package (domain packages never
 // import each other): it defines the small healthcheck.Scripts interface
-// and the daemon (cmd/lvsd/hcscripts.go) implements it with this package.
+// and the daemon (cmd/lvsd/internal/daemon/hcscripts.go) implements it with this package.
 //
 // The splitter (config.SplitCommand) and the enable_script_security file
 // checks (config.CheckScriptSecureStat) belong to config, which validates

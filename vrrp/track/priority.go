@@ -33,6 +33,7 @@ const (
 	KindProcess
 	KindFile
 	KindInterface
+	KindBFD
 )
 
 func (k Kind) String() string {
@@ -45,6 +46,8 @@ func (k Kind) String() string {
 		return "file"
 	case KindInterface:
 		return "interface"
+	case KindBFD:
+		return "bfd"
 	}
 	return "kind(" + strconv.Itoa(int(k)) + ")"
 }

@@ -58,6 +58,7 @@ type Set struct {
 	ready     chan struct{}
 	readyDone bool
 	onPrio    func(instance string, priority int)
+	bfd       map[string]*BFDTracker
 	scratch   []Input // reused by effectLocked
 }
 
@@ -130,6 +131,12 @@ func FromConfig(cfg *config.Config, log *slog.Logger) (*Set, error) {
 		s.add(tr, "track_file "+f.Name)
 		weights[key{KindFile, f.Name}] = Ref{Weight: f.Weight, Reverse: f.WeightReverse}
 	}
+	for _, b := range cfg.BFDInstances {
+		tr := NewBFD(b.Name)
+		s.bfd[b.Name] = tr
+		s.add(tr, "bfd_instance "+b.Name)
+		weights[key{KindBFD, b.Name}] = Ref{Weight: b.Weight, Reverse: b.WeightReverse}
+	}
 	groupOf := map[string]*config.SyncGroup{}
 	for i := range cfg.SyncGroups {
 		for _, m := range cfg.SyncGroups[i].Group {
@@ -166,10 +173,11 @@ func FromConfig(cfg *config.Config, log *slog.Logger) (*Set, error) {
 		errs := []error{
 			add(KindScript, in.TrackScripts), add(KindProcess, in.TrackProcesses),
 			add(KindFile, in.TrackFiles), add(KindInterface, in.TrackInterfaces),
+			add(KindBFD, in.TrackBFDs),
 		}
 		if sg := groupOf[in.Name]; sg != nil {
 			errs = append(errs, add(KindScript, sg.TrackScripts), add(KindProcess, sg.TrackProcesses),
-				add(KindFile, sg.TrackFiles), add(KindInterface, sg.TrackInterfaces))
+				add(KindFile, sg.TrackFiles), add(KindInterface, sg.TrackInterfaces), add(KindBFD, sg.TrackBFDs))
 		}
 		if err := errors.Join(errs...); err != nil {
 			return nil, fmt.Errorf("track: vrrp_instance %s: %w", in.Name, err)
@@ -242,7 +250,8 @@ func secure(args []string, cred *script.Credential, g config.Global) error {
 }
 
 func newSet(log *slog.Logger) *Set {
-	return &Set{log: orDefault(log), state: map[key]Update{}, instances: map[string]*instanceTracking{}, ready: make(chan struct{})}
+	return &Set{log: orDefault(log), state: map[key]Update{}, instances: map[string]*instanceTracking{}, ready: make(chan struct{}),
+		bfd: map[string]*BFDTracker{}}
 }
 
 func (s *Set) add(t Tracker, name string) {

@@ -28,13 +28,14 @@ const (
 	ReasonLinkDown             // the interface is not up and running
 	ReasonLinkMissing          // the interface does not exist
 	ReasonEventsLost           // the kernel dropped process events (ENOBUFS); /proc rescanned
+	ReasonBFDDown              // the bfd_instance's session is not Up
 	numReasons
 )
 
 var reasonNames = [...]string{
 	"none", "script_exit_status", "script_signal", "script_timeout", "script_start_failed",
 	"process_quorum", "file_missing", "file_read_error", "file_invalid_number",
-	"link_down", "link_missing", "process_events_lost",
+	"link_down", "link_missing", "process_events_lost", "bfd_down",
 }
 
 func (r Reason) String() string {

@@ -57,12 +57,16 @@ type Announcer struct {
 	// stopping: Shutdown has begun; Apply changes nothing.
 	stopping     bool
 	nAnn, nWithd uint64
+	// down holds the neighbors torn down by BFD (SetNeighborDown): not
+	// configured in the speaker until their BFD session is back Up.
+	down map[netip.Addr]bool
 }
 
 // NewAnnouncer returns an Announcer over sp; log must not be nil.
 func NewAnnouncer(sp Speaker, log *slog.Logger) *Announcer {
 	return &Announcer{sp: sp, log: log, now: time.Now,
-		routes: map[netip.Prefix]Route{}, announced: map[netip.Prefix]Route{}, status: map[netip.Prefix]*PrefixStatus{}}
+		routes: map[netip.Prefix]Route{}, announced: map[netip.Prefix]Route{}, status: map[netip.Prefix]*PrefixStatus{},
+		down: map[netip.Addr]bool{}}
 }
 
 // Start starts the speaker and configures the neighbors. Nothing is
@@ -85,6 +89,9 @@ func (a *Announcer) startLocked(ctx context.Context, cfg Config) error {
 	a.started = true
 	a.cfg = cfg
 	for _, n := range cfg.Neighbors {
+		if a.down[n.Address] {
+			continue // held down by BFD
+		}
 		if err := a.sp.AddNeighbor(ctx, n); err != nil {
 			return fmt.Errorf("bgp: add neighbor %s: %w", n.Address, err)
 		}
@@ -203,6 +210,12 @@ func (a *Announcer) Reload(ctx context.Context, cfg Config) error {
 	}
 	for addr, n := range oldN {
 		if nn, ok := newN[addr]; !ok || nn != n {
+			if a.down[addr] {
+				if !ok {
+					delete(a.down, addr)
+				}
+				continue // not in the speaker
+			}
 			if err := a.sp.DeleteNeighbor(ctx, addr); err != nil {
 				errs = append(errs, fmt.Errorf("bgp: delete neighbor %s: %w", addr, err))
 			} else {
@@ -211,7 +224,7 @@ func (a *Announcer) Reload(ctx context.Context, cfg Config) error {
 		}
 	}
 	for _, n := range cfg.Neighbors {
-		if on, ok := oldN[n.Address]; ok && on == n {
+		if on, ok := oldN[n.Address]; ok && on == n || a.down[n.Address] {
 			continue
 		}
 		if err := a.sp.AddNeighbor(ctx, n); err != nil {
@@ -243,6 +256,46 @@ func (a *Announcer) Reload(ctx context.Context, cfg Config) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// SetNeighborDown tears a configured neighbor's session down (down true:
+// its BFD session went Down) or sets it up again (its BFD session is back
+// Up). The announced paths are the speaker's: a neighbor set up again
+// receives them.
+func (a *Announcer) SetNeighborDown(ctx context.Context, addr netip.Addr, down bool) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var n *Neighbor
+	for i := range a.cfg.Neighbors {
+		if a.cfg.Neighbors[i].Address == addr {
+			n = &a.cfg.Neighbors[i]
+		}
+	}
+	if n == nil || a.down[addr] == down {
+		return nil
+	}
+	if !a.started || a.stopping {
+		if down {
+			a.down[addr] = true
+		} else {
+			delete(a.down, addr)
+		}
+		return nil
+	}
+	if down {
+		if err := a.sp.DeleteNeighbor(ctx, addr); err != nil {
+			return fmt.Errorf("bgp: tear down neighbor %s: %w", addr, err)
+		}
+		a.down[addr] = true
+		a.log.Warn("bgp neighbor torn down: its BFD session is down", "neighbor", addr)
+		return nil
+	}
+	if err := a.sp.AddNeighbor(ctx, *n); err != nil {
+		return fmt.Errorf("bgp: set up neighbor %s: %w", addr, err)
+	}
+	delete(a.down, addr)
+	a.log.Info("bgp neighbor set up again: its BFD session is up", "neighbor", addr)
+	return nil
 }
 
 func sameGlobal(a, b Global) bool {

@@ -48,6 +48,7 @@ func Render(w io.Writer, s *Status, now time.Time) error {
 		fmt.Fprintf(tw, "sync group %s\t%s\t%s\n", g.Name, g.State, strings.Join(g.Members, ","))
 	}
 	renderCARP(tw, s, now) // carp.go
+	renderBFD(tw, s)       // bfd.go
 	for _, k := range s.VRRPSockets {
 		if k.UnknownVRID > 0 {
 			fmt.Fprintf(tw, "%s %s: %d adverts for a VRID no instance here has (another VRRP group, or a peer's wrong virtual_router_id)\n",

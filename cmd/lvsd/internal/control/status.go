@@ -13,15 +13,17 @@ type Status struct {
 	ConfigLoaded time.Time `json:"config_loaded"`
 	// Reloads counts the reloads since start, ReloadsFailed those refused
 	// (the running configuration stayed); LastReloadFailed is the latest's.
-	Reloads          uint64          `json:"reloads"`
-	ReloadsFailed    uint64          `json:"reloads_failed"`
-	LastReloadFailed bool            `json:"last_reload_failed"`
-	Instances        []Instance      `json:"vrrp_instances"`
-	SyncGroups       []SyncGroup     `json:"vrrp_sync_groups,omitempty"`
-	VRRPSockets      []VRRPSocket    `json:"vrrp_sockets,omitempty"`
-	VirtualServers   []VirtualServer `json:"virtual_servers"`
-	Mail             *Mail           `json:"mail,omitempty"`
-	CARPInstances    []CARPInstance  `json:"carp_instances,omitempty"` // carp.go
+	Reloads          uint64            `json:"reloads"`
+	ReloadsFailed    uint64            `json:"reloads_failed"`
+	LastReloadFailed bool              `json:"last_reload_failed"`
+	Instances        []Instance        `json:"vrrp_instances"`
+	SyncGroups       []SyncGroup       `json:"vrrp_sync_groups,omitempty"`
+	VRRPSockets      []VRRPSocket      `json:"vrrp_sockets,omitempty"`
+	VirtualServers   []VirtualServer   `json:"virtual_servers"`
+	Mail             *Mail             `json:"mail,omitempty"`
+	CARPInstances    []CARPInstance    `json:"carp_instances,omitempty"` // carp.go
+	BFDSessions      []BFDSession      `json:"bfd_sessions,omitempty"`   // bfd.go
+	BFDDrops         map[string]uint64 `json:"bfd_drops,omitempty"`      // by reason, non-zero only
 	// IPVSRequests counts the mutating IPVS netlink requests sent since
 	// start (a reload changing one weight adds exactly one).
 	IPVSRequests uint64 `json:"ipvs_requests"`

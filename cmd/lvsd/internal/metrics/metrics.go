@@ -150,6 +150,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		counter(vrrpUnknown, k.UnknownVRID, k.Interface, k.Family)
 	}
 	collectCARP(ch, s) // carp.go
+	collectBFD(ch, s)  // bfd.go
 	if b := s.BGP; b != nil {
 		for _, n := range b.Neighbors {
 			for _, st := range bgpStates {

@@ -1,0 +1,339 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/lvsd/lvsd/cmd/lvsd/internal/kernaddr"
+	"github.com/lvsd/lvsd/config"
+	"github.com/lvsd/lvsd/vrrp"
+	"github.com/lvsd/lvsd/vrrp/announce"
+	"github.com/lvsd/lvsd/vrrp/packet"
+	"github.com/lvsd/lvsd/vrrp/vip"
+	"github.com/lvsd/lvsd/vrrp/vrrpnet"
+)
+
+// This file binds the vrrp runner's kernel interfaces to their Linux
+// implementations (vrrpnet, vip, announce) and maps a config.VRRPInstance
+// onto a vrrp.Config.
+
+var (
+	_ vrrp.Conn        = vrrpConn{}
+	_ vrrp.AddrManager = (*addrManager)(nil)
+	_ vrrp.Announcer   = (*announcers)(nil)
+)
+
+// vrrpConn adapts a vrrpnet.Endpoint to vrrp.Conn (the metadata types
+// differ only by package; the conversion allocates nothing).
+type vrrpConn struct{ c vrrpnet.Endpoint }
+
+func (v vrrpConn) WriteTo(b []byte, dst netip.Addr) error { return v.c.WriteTo(b, dst) }
+func (v vrrpConn) Close() error                           { return v.c.Close() }
+
+func (v vrrpConn) ReadFrom(b []byte) (int, vrrp.RecvMeta, error) {
+	n, m, err := v.c.ReadFrom(b)
+	return n, vrrp.RecvMeta{Src: m.Src, Dst: m.Dst, TTL: m.TTL, IfIndex: m.IfIndex}, err
+}
+
+// addrManager adapts *vip.Manager to vrrp.AddrManager for one instance:
+// VIPs and routes without a device, or on the instance's interface, go on
+// dev (the VMAC with use_vmac, else the interface).
+type addrManager struct {
+	m     *vip.Manager
+	iface string // the instance's interface
+	dev   string // where its VIPs live
+}
+
+func (a *addrManager) place() kernaddr.Placement {
+	return kernaddr.Placement{Iface: a.iface, Dev: a.dev}
+}
+
+func (a *addrManager) conv(vs []vrrp.VIP) []vip.Address {
+	p, out := a.place(), make([]vip.Address, len(vs))
+	for i, v := range vs {
+		out[i] = p.Addr(v)
+	}
+	return out
+}
+
+func (a *addrManager) convRoutes(rs []vrrp.Route) []vip.Route {
+	p, out := a.place(), make([]vip.Route, len(rs))
+	for i, r := range rs {
+		out[i] = p.Route(r)
+	}
+	return out
+}
+
+func (a *addrManager) AddVIPs(ctx context.Context, vs []vrrp.VIP) error {
+	return a.m.AddVIPs(ctx, a.conv(vs))
+}
+
+func (a *addrManager) DelVIPs(ctx context.Context, vs []vrrp.VIP) error {
+	return a.m.DelVIPs(ctx, a.conv(vs))
+}
+
+func (a *addrManager) MissingVIPs(ctx context.Context, vs []vrrp.VIP) ([]vrrp.VIP, error) {
+	conv := a.conv(vs)
+	missing, err := a.m.MissingVIPs(ctx, conv)
+	if err != nil || len(missing) == 0 {
+		return nil, err
+	}
+	gone := make(map[vip.Address]bool, len(missing))
+	for _, m := range missing {
+		gone[m] = true
+	}
+	var out []vrrp.VIP
+	for i, v := range vs {
+		if gone[conv[i]] {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+func (a *addrManager) AddRoutes(ctx context.Context, rs []vrrp.Route) error {
+	return a.m.AddRoutes(ctx, a.convRoutes(rs))
+}
+
+func (a *addrManager) DelRoutes(ctx context.Context, rs []vrrp.Route) error {
+	return a.m.DelRoutes(ctx, a.convRoutes(rs))
+}
+
+// announcers sends each address's announcement out of the interface that
+// carries it.
+type announcers struct {
+	byAddr map[netip.Addr]*announce.Announcer
+	def    *announce.Announcer
+	// scratch groups addresses per announcer between calls (the instance
+	// goroutine is the only caller).
+	scratch map[*announce.Announcer][]netip.Addr
+}
+
+func newAnnouncers(dev string, vips []vrrp.VIP, devOf func(string) string) *announcers {
+	a := &announcers{byAddr: map[netip.Addr]*announce.Announcer{}, def: announce.New(dev), scratch: map[*announce.Announcer][]netip.Addr{}}
+	byDev := map[string]*announce.Announcer{dev: a.def}
+	for _, v := range vips {
+		d := devOf(v.Dev)
+		an, ok := byDev[d]
+		if !ok {
+			an = announce.New(d)
+			byDev[d] = an
+		}
+		a.byAddr[v.Prefix.Addr()] = an
+	}
+	return a
+}
+
+// Close releases the announcers' sockets.
+func (a *announcers) Close() {
+	a.def.Close()
+	for _, an := range a.byAddr {
+		an.Close()
+	}
+}
+
+func (a *announcers) Announce(addrs []netip.Addr) error {
+	if a == nil { // a waiting instance (waitlink.go)
+		return fmt.Errorf("announce: %w", errLinkMissing)
+	}
+	if len(a.byAddr) <= 1 {
+		return a.def.Announce(addrs)
+	}
+	for k := range a.scratch {
+		a.scratch[k] = a.scratch[k][:0]
+	}
+	for _, ad := range addrs {
+		an := a.byAddr[ad]
+		if an == nil {
+			an = a.def
+		}
+		a.scratch[an] = append(a.scratch[an], ad)
+	}
+	var errs []error
+	for an, list := range a.scratch {
+		if err := an.Announce(list); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// explicitDur and explicitInt turn a configured 0 into the runner's "none"
+// (negative); the runner reads 0 as "keepalived's default".
+func explicitDur(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
+}
+
+func explicitInt(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
+}
+
+// instanceConfig maps a loaded instance onto the runner's Config. The source
+// address is filled in later, from the socket.
+func instanceConfig(g *config.Global, in *config.VRRPInstance) (vrrp.Config, error) {
+	c := vrrp.Config{
+		Name:           in.Name,
+		VRID:           uint8(in.VirtualRouterID),
+		Version:        uint8(in.Version),
+		Interface:      in.Interface,
+		Priority:       uint8(in.Priority),
+		AdvertInterval: in.AdvertInt,
+		StateMaster:    in.State == "MASTER",
+		NoPreempt:      in.NoPreempt,
+		PreemptDelay:   in.PreemptDelay,
+		// The loaded config has every default filled in, so a 0 here is the
+		// user's explicit 0 ("none"), which the runner spells negative.
+		GARPMasterDelay:         explicitDur(in.GARPMasterDelay),
+		GARPMasterRepeat:        explicitInt(in.GARPMasterRepeat),
+		GARPMasterRefresh:       in.GARPMasterRefresh, // 0 is off in both
+		GARPMasterRefreshRepeat: explicitInt(in.GARPMasterRefreshRepeat),
+		GARPLowerPrioDelay:      explicitDur(in.GARPLowerPrioDelay),
+		GARPLowerPrioRepeat:     explicitInt(in.GARPLowerPrioRepeat),
+		SkipCheckAdvAddr:        in.SkipCheckAdvAddr || g.VRRPSkipCheckAdvAddr,
+		LowerPrioNoAdvert:       lowerPrioNoAdvert(g, in),
+	}
+	if in.Priority < 0 || in.Priority > 255 || in.VirtualRouterID < 1 || in.VirtualRouterID > 255 {
+		return c, fmt.Errorf("instance %s: priority or virtual_router_id out of range", in.Name)
+	}
+	switch in.Auth.Type {
+	case "":
+	case "PASS":
+		c.AuthType, c.AuthPass = packet.AuthPass, in.Auth.Pass
+	default:
+		return c, fmt.Errorf("instance %s: auth_type %q is not supported", in.Name, in.Auth.Type)
+	}
+	if in.V3ChecksumAsV2 {
+		c.ChecksumVariant = packet.ChecksumNoPseudoHeader
+	}
+	if in.Family == 6 {
+		if g.VRRPMcastGroup6.IsValid() {
+			c.McastGroup = g.VRRPMcastGroup6
+		}
+	} else if g.VRRPMcastGroup4.IsValid() {
+		c.McastGroup = g.VRRPMcastGroup4
+	}
+	for _, p := range in.UnicastPeers {
+		c.Peers = append(c.Peers, packet.Peer{Addr: p.IP, MinTTL: uint8(p.MinTTL), MaxTTL: uint8(p.MaxTTL)})
+	}
+	for _, v := range in.VIPs {
+		x, err := kernaddr.VIP(v, false)
+		if err != nil {
+			return c, fmt.Errorf("instance %s: %w", in.Name, err)
+		}
+		c.VIPs = append(c.VIPs, x)
+	}
+	for _, v := range in.ExcludedVIPs {
+		x, err := kernaddr.VIP(v, true)
+		if err != nil {
+			return c, fmt.Errorf("instance %s: %w", in.Name, err)
+		}
+		c.VIPs = append(c.VIPs, x)
+	}
+	for _, r := range in.Routes {
+		x, err := kernaddr.Route(r)
+		if err != nil {
+			return c, fmt.Errorf("instance %s: %w", in.Name, err)
+		}
+		c.Routes = append(c.Routes, x)
+	}
+	return c, nil
+}
+
+// vrrpKernel is what one instance holds in the kernel: its socket, its VMAC.
+type vrrpKernel struct {
+	conn     vrrpnet.Endpoint
+	addrs    *addrManager
+	announce *announcers
+	vmac     string // created VMAC, removed at stop; empty without use_vmac
+	// keepVMAC: closing leaves the VMAC in place, for a successor that
+	// reuses it (reload hand-over, see keepVMAC in reload.go).
+	keepVMAC bool
+	// waiting: the interface did not exist when the instance was built
+	// (waitlink.go); conn is a waitingEndpoint.
+	waiting bool
+	// ifindex is the index the interface had when the socket was opened
+	// (-1: unknown); an interface made again gets another one and the
+	// instance is rebuilt on it (checkLinks, waitlink.go). vmacIndex is
+	// the VMAC's, watched the same way.
+	ifindex, vmacIndex int
+}
+
+// openKernel creates the VMAC (use_vmac), opens the instance's share of its
+// interface's socket and fills the source address into c.
+func openKernel(m *vip.Manager, reg *vrrpnet.Registry, in *config.VRRPInstance, c *vrrp.Config) (*vrrpKernel, error) {
+	k := &vrrpKernel{}
+	dev := in.Interface
+	recvIf, sendIf := in.Interface, in.Interface
+	ipv6 := in.Family == 6
+	unicast := len(in.UnicastPeers) > 0
+	src := in.MCastSrcIP
+	if unicast && in.UnicastSrcIP.IsValid() {
+		src = in.UnicastSrcIP
+	}
+	if in.UseVMAC {
+		if _, err := m.EnsureVMAC(in.VMACName, in.Interface, uint8(in.VirtualRouterID), ipv6); err != nil {
+			return nil, err
+		}
+		k.vmac, dev = in.VMACName, in.VMACName
+		if !in.VMACXmitBase && !unicast {
+			// As keepalived: adverts go out of the VMAC, and are received
+			// there too (a peer's advert from the same virtual MAC is
+			// delivered to our VMAC only). With unicast peers they go
+			// through the base interface: every peer has the same VMAC,
+			// and a frame from it, ARP included, never reaches a peer's
+			// base interface.
+			sendIf, recvIf = in.VMACName, in.VMACName
+			if !src.IsValid() && !ipv6 {
+				s, err := vrrpnet.SourceAddr(in.Interface, false)
+				if err != nil {
+					_ = m.DeleteVMAC(k.vmac)
+					return nil, err
+				}
+				src = s
+			}
+		}
+	}
+	var (
+		conn vrrpnet.Endpoint
+		err  error
+	)
+	// a fresh VMAC's IPv6 link-local address may still be tentative
+	for try := 0; ; try++ {
+		conn, err = reg.Open(vrrpnet.Config{
+			Interface: recvIf, SendInterface: sendIf, IPv6: ipv6, Src: src, Unicast: unicast,
+		}, uint8(in.VirtualRouterID))
+		if err == nil || !ipv6 || try == 20 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		if k.vmac != "" {
+			_ = m.DeleteVMAC(k.vmac)
+		}
+		return nil, err
+	}
+	k.conn = conn
+	c.SrcAddr = conn.LocalAddr()
+	k.addrs = &addrManager{m: m, iface: in.Interface, dev: dev}
+	k.announce = newAnnouncers(dev, c.VIPs, k.addrs.place().DevOf)
+	return k, nil
+}
+
+// lowerPrioNoAdvert resolves lower_prio_no_advert as keepalived 2.2.7 does
+// without vrrp_strict: the instance's value, else the global default.
+func lowerPrioNoAdvert(g *config.Global, in *config.VRRPInstance) bool {
+	if in.LowerPrioNoAdvert != nil {
+		return *in.LowerPrioNoAdvert
+	}
+	return g.VRRPLowerPrioNoAdvert
+}
