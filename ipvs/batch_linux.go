@@ -72,7 +72,7 @@ func (c *netlinkClient) Batch(ops []Op) []error {
 			}
 			data := append([]byte{cmd, genlVersion, 0, 0}, attrs...)
 			msgs = append(msgs, netlink.Message{
-				Header: netlink.Header{Type: netlink.HeaderType(c.family), Flags: netlink.Request},
+				Header: netlink.Header{Flags: netlink.Request}, // Type: sendBatch
 				Data:   data,
 			})
 			size += 16 + len(data)
@@ -91,6 +91,9 @@ func (c *netlinkClient) Batch(ops []Op) []error {
 func (c *netlinkClient) sendBatch(ops []Op, msgs []netlink.Message, errs []error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	for i := range msgs {
+		msgs[i].Header.Type = netlink.HeaderType(c.family) // under mu: refresh changes it
+	}
 	msgs[len(msgs)-1].Header.Flags |= netlink.Acknowledge
 	sent, err := c.nl.SendMessages(msgs)
 	fail := func(err error) {

@@ -68,6 +68,10 @@ type netlinkClient struct {
 	nl     *netlink.Conn // conn's netlink socket, for batches
 	family uint16
 	rbuf   []byte
+	// cfStale is set when family changed: c.cf still speaks to the old id
+	// and is replaced before its next use; refreshes counts the changes.
+	cfStale   bool
+	refreshes uint64
 
 	procMu sync.Mutex // guards proc and pbuf
 	// proc is /proc/net/ip_vs of the namespace New ran in (a /proc/net
@@ -98,7 +102,7 @@ func New() (Client, error) {
 		}
 		return nil, fmt.Errorf("ipvs: resolve generic netlink family %s: %w", genlName, err)
 	}
-	c, err := cf.New()
+	c, err := newCF()
 	if err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("ipvs: connect: %w", err)
@@ -117,8 +121,25 @@ func New() (Client, error) {
 func (c *netlinkClient) Fingerprint() (uint64, error) {
 	c.procMu.Lock()
 	defer c.procMu.Unlock()
+	f, err := c.fingerprint()
+	if err != nil && c.proc != nil {
+		// After rmmod ip_vs the open file answers EIO; a reloaded module
+		// has a new one.
+		c.proc.Close()
+		c.proc = nil
+		f, err = c.fingerprint()
+	}
+	return f, err
+}
+
+// fingerprint reads c.proc, opening it if needed; procMu must be held.
+func (c *netlinkClient) fingerprint() (uint64, error) {
 	if c.proc == nil {
-		return 0, errors.New("ipvs: fingerprint: /proc/net/ip_vs not open")
+		p, err := os.Open("/proc/thread-self/net/ip_vs")
+		if err != nil {
+			return 0, fmt.Errorf("ipvs: fingerprint: %w", err)
+		}
+		c.proc = p
 	}
 	if _, err := c.proc.Seek(0, 0); err != nil {
 		return 0, fmt.Errorf("ipvs: fingerprint: %w", err)
@@ -158,14 +179,90 @@ func (c *netlinkClient) Close() error {
 func (c *netlinkClient) execute(cmd uint8, flags netlink.HeaderFlags, data []byte) ([]genetlink.Message, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.conn.Execute(genetlink.Message{
-		Header: genetlink.Header{Command: cmd, Version: genlVersion},
-		Data:   data,
-	}, c.family, flags)
+	m := genetlink.Message{Header: genetlink.Header{Command: cmd, Version: genlVersion}, Data: data}
+	msgs, err := c.conn.Execute(m, c.family, flags)
+	if err != nil && staleFamilyErr(err) {
+		if changed, rerr := c.refresh(); rerr == nil && changed {
+			msgs, err = c.conn.Execute(m, c.family, flags)
+		}
+	}
+	return msgs, err
+}
+
+// staleFamilyErr reports whether err can mean that the IPVS family id is
+// no longer the kernel's: after rmmod ip_vs; modprobe ip_vs the module
+// registers again under a new id (allocated cyclically), the old one
+// answers ENOENT (no such family) or, reused by another family,
+// EOPNOTSUPP or EINVAL. Those errnos are also ordinary answers (no such
+// destination, bad values): the caller re-resolves and retries only when
+// the id really changed.
+func staleFamilyErr(err error) bool {
+	return errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EOPNOTSUPP) || errors.Is(err, unix.EINVAL)
+}
+
+// refresh resolves the IPVS family again and reports whether its id
+// changed (defect 9: a reloaded module); mu must be held. While the
+// module is absent it returns the lookup's error and keeps the old id.
+func (c *netlinkClient) refresh() (bool, error) {
+	fam, err := c.conn.GetFamily(genlName)
+	if err != nil {
+		return false, fmt.Errorf("ipvs: resolve generic netlink family %s: %w", genlName, err)
+	}
+	if fam.ID == c.family {
+		return false, nil
+	}
+	c.family, c.cfStale = fam.ID, true
+	c.refreshes++
+	return true, nil
+}
+
+// newCF makes the cloudflare/ipvs client; a variable for tests (it dials
+// the kernel's IPVS family).
+var newCF = cf.New
+
+// withCF runs f with the cloudflare/ipvs client, replacing it first when
+// the family id changed, and once more after a stale-family failure that
+// a re-resolution confirms.
+func (c *netlinkClient) withCF(f func(cf.Client) error) error {
+	cl, err := c.currentCF(false)
+	if err != nil {
+		return err
+	}
+	err = f(cl)
+	if err != nil && staleFamilyErr(err) {
+		if cl2, rerr := c.currentCF(true); rerr == nil && cl2 != cl {
+			err = f(cl2)
+		}
+	}
+	return err
+}
+
+// currentCF returns c.cf, re-resolving the family first when check is
+// set, and replacing c.cf when the family changed.
+func (c *netlinkClient) currentCF(check bool) (cf.Client, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if check {
+		if _, err := c.refresh(); err != nil {
+			return nil, err
+		}
+	}
+	if c.cfStale {
+		nc, err := newCF()
+		if err != nil {
+			return nil, fmt.Errorf("ipvs: connect: %w", err)
+		}
+		if cl, ok := c.cf.(interface{ Close() error }); ok {
+			cl.Close()
+		}
+		c.cf, c.cfStale = nc, false
+	}
+	return c.cf, nil
 }
 
 func (c *netlinkClient) Info() (Info, error) {
-	i, err := c.cf.Info()
+	var i cf.Info
+	err := c.withCF(func(cl cf.Client) (err error) { i, err = cl.Info(); return err })
 	if err != nil {
 		return Info{}, fmt.Errorf("ipvs: get info: %w", err)
 	}
@@ -176,7 +273,8 @@ func (c *netlinkClient) Info() (Info, error) {
 }
 
 func (c *netlinkClient) Timeouts() (Timeouts, error) {
-	t, err := c.cf.Config()
+	var t cf.Config
+	err := c.withCF(func(cl cf.Client) (err error) { t, err = cl.Config(); return err })
 	if err != nil {
 		return Timeouts{}, fmt.Errorf("ipvs: get timeouts: %w", err)
 	}
@@ -184,7 +282,9 @@ func (c *netlinkClient) Timeouts() (Timeouts, error) {
 }
 
 func (c *netlinkClient) SetTimeouts(t Timeouts) error {
-	if err := c.cf.SetConfig(cf.Config{TCPTimeout: t.TCP, TCPFinTimeout: t.TCPFin, UDPTimeout: t.UDP}); err != nil {
+	if err := c.withCF(func(cl cf.Client) error {
+		return cl.SetConfig(cf.Config{TCPTimeout: t.TCP, TCPFinTimeout: t.TCPFin, UDPTimeout: t.UDP})
+	}); err != nil {
 		return fmt.Errorf("ipvs: set timeouts tcp %d tcpfin %d udp %d: %w", t.TCP, t.TCPFin, t.UDP, err)
 	}
 	return nil
