@@ -469,21 +469,6 @@ func (x *ctx) valueBlock(n *Node, key string, check func(ch *Node) bool) {
 
 func refuse(why string) rule { return rule{why: why} }
 
-// zeroOnly: a keyword lvsd lacks, accepted when its value is keepalived's
-// default (no change in meaning).
-func zeroOnly(why string) rule {
-	return rule{why: why, fn: func(x *ctx, n *Node) {
-		if !x.args(n, 1, 1) {
-			return
-		}
-		if f, err := strconv.ParseFloat(n.Args()[0], 64); err == nil && f == 0 {
-			x.warnf(n, "0 is keepalived's default and lvsd's behaviour: dropped")
-			return
-		}
-		x.errorf(n, "%s", why)
-	}}
-}
-
 // --- top level ------------------------------------------------------------
 
 func (c *conv) top(nodes []*Node) {

@@ -96,7 +96,6 @@ func TestAnnouncePacing(t *testing.T) {
 		sends = sends[:0]
 		mu.Unlock()
 		c := fakeAnnouncer("pace1", &mu, &sends)
-		start = time.Now()
 		c.Announce(addrs)
 		mu.Lock()
 		if len(sends) != 3 {
