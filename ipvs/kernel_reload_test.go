@@ -31,8 +31,19 @@ func reloadIPVSModules(t *testing.T) {
 		t.Skip("ip_vs is not a loaded module in this kernel")
 	}
 	for _, m := range append(mods, "ip_vs") {
-		if out, err := exec.Command("rmmod", m).CombinedOutput(); err != nil {
-			t.Fatalf("rmmod %s: %v: %s", m, err, out)
+		// A scheduler used by a service of an earlier test's namespace
+		// stays referenced until that namespace's asynchronous cleanup
+		// ends: rmmod says EAGAIN meanwhile, so try again for a while.
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			out, err := exec.Command("rmmod", m).CombinedOutput()
+			if err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("rmmod %s: %v: %s", m, err, out)
+			}
+			time.Sleep(200 * time.Millisecond)
 		}
 	}
 	for _, m := range append([]string{"ip_vs"}, mods...) {
