@@ -41,7 +41,8 @@ func reloadIPVSModules(t *testing.T) {
 				break
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("rmmod %s: %v: %s", m, err, out)
+				mods, _ := os.ReadFile("/proc/modules")
+				t.Fatalf("rmmod %s: %v: %s\n/proc/modules:\n%s", m, err, out, ipvsLines(mods))
 			}
 			time.Sleep(200 * time.Millisecond)
 		}
@@ -51,6 +52,18 @@ func reloadIPVSModules(t *testing.T) {
 			t.Fatalf("modprobe %s: %v: %s", m, err, out)
 		}
 	}
+}
+
+// ipvsLines is the ip_vs lines of /proc/modules (name, size, refcount,
+// users) for a failure message.
+func ipvsLines(mods []byte) string {
+	var b strings.Builder
+	for line := range strings.Lines(string(mods)) {
+		if strings.HasPrefix(line, "ip_vs") {
+			b.WriteString(line)
+		}
+	}
+	return b.String()
 }
 
 // Defect 9: after rmmod ip_vs; modprobe ip_vs (which wipes the table and

@@ -55,6 +55,11 @@ func kernelNS(t testing.TB) (Client, string) {
 		t.Fatalf("namespace with IPVS client: %v", r.err)
 	}
 	t.Cleanup(func() {
+		// Deleting the services here, synchronously, releases their
+		// schedulers' modules now; a deleted namespace's table goes with
+		// its asynchronous cleanup, which in the emulated VM can take
+		// longer than TestKernelModuleReload waits to rmmod them.
+		_ = r.c.Flush()
 		r.c.Close()
 		_ = netns.DeleteNamed(name)
 	})
