@@ -62,6 +62,19 @@ type Event struct {
 	VirtualServer string
 	QuorumUp      bool   // the new quorum state
 	Script        string // quorum_up or quorum_down, "" when none configured
+	// Init: the virtual server's first computation (start, or added by a
+	// reload): keepalived says "Starting with quorum up/down" then.
+	Init bool
+	// Stopping: a shutdown event (ShutdownEvents).
+	Stopping bool
+	// Alive is the alive weight that decided; Threshold the figure it was
+	// compared with (quorum+hysteresis to gain, quorum-hysteresis to
+	// lose), Quorum and Hysteresis as configured: keepalived's mail
+	// shows them.
+	Alive      uint64
+	Threshold  int64
+	Quorum     uint32
+	Hysteresis uint32
 }
 
 // Compute applies keepalived's virtual_server semantics to health results
@@ -70,7 +83,13 @@ type Event struct {
 // server to its latest result (a missing entry is "no result yet": down
 // with alpha, up without), master reports whether a VRRP instance is master
 // (for ha_suspend; nil means always), prev is the previous state (nil at
-// start: quorum considered held, as keepalived starts).
+// start).
+//
+// A virtual server new to prev starts as keepalived 2.2.7 starts one: quorum
+// is held when the alive weight reaches quorum+hysteresis, with an event
+// (keepalived runs quorum_up then); otherwise it is not held, with an event
+// only when a sorry server is configured (keepalived runs quorum_down only
+// then).
 //
 // Rules: an up real server is a destination with its (dynamic) weight; a
 // down one is removed, or kept at weight 0 with inhibit_on_failure. The
@@ -106,22 +125,27 @@ func Compute(vss []VirtualServer, health map[RealKey]Health, master func(instanc
 			reals = append(reals, rsw{d, up})
 		}
 		quorum := uint64(max(vs.Quorum, 1))
-		held, known := prev[vs.Name]
-		if !known {
-			held = true
+		hyst := uint64(vs.Hysteresis)
+		was, known := prev[vs.Name]
+		held, threshold := was, int64(quorum)-int64(hyst)
+		if !was {
+			threshold = int64(quorum + hyst)
 		}
 		switch {
-		case held && alive+uint64(vs.Hysteresis) < quorum:
+		case was && (alive == 0 || alive+hyst < quorum):
+			// keepalived: no alive weight loses quorum even when
+			// hysteresis >= quorum.
 			held = false
-		case !held && alive >= quorum+uint64(vs.Hysteresis):
+		case !was && alive >= quorum+hyst:
 			held = true
 		}
-		if !known && !held || known && held != prev[vs.Name] {
+		if known && held != was || !known && (held || vs.Sorry != nil) {
 			script := vs.QuorumDown
 			if held {
 				script = vs.QuorumUp
 			}
-			events = append(events, Event{VirtualServer: vs.Name, QuorumUp: held, Script: script})
+			events = append(events, Event{VirtualServer: vs.Name, QuorumUp: held, Script: script, Init: !known,
+				Alive: alive, Threshold: threshold, Quorum: uint32(quorum), Hysteresis: vs.Hysteresis})
 		}
 		next[vs.Name] = held
 
@@ -176,13 +200,15 @@ func Compute(vss []VirtualServer, health map[RealKey]Health, master func(instanc
 	return t, next, events
 }
 
-// ShutdownEvents returns the quorum_down events keepalived runs at shutdown
-// for virtual servers with omega whose quorum is held.
+// ShutdownEvents returns the quorum-down events keepalived has at shutdown
+// for virtual servers with omega whose quorum is held: their quorum_down
+// runs (Script, "" when none) and their mail says "Shutting down".
 func ShutdownEvents(vss []VirtualServer, st QuorumState) []Event {
 	var ev []Event
 	for _, vs := range vss {
-		if vs.Omega && st[vs.Name] && vs.QuorumDown != "" {
-			ev = append(ev, Event{VirtualServer: vs.Name, QuorumUp: false, Script: vs.QuorumDown})
+		if vs.Omega && st[vs.Name] {
+			ev = append(ev, Event{VirtualServer: vs.Name, QuorumUp: false, Script: vs.QuorumDown, Stopping: true,
+				Quorum: uint32(max(vs.Quorum, 1)), Hysteresis: vs.Hysteresis})
 		}
 	}
 	return ev

@@ -44,8 +44,33 @@ func TestCompute(t *testing.T) {
 	}{
 		{
 			name:      "all up (no results yet, no alpha)",
+			prev:      QuorumState{"web": true},
 			wantDests: []Destination{dest("10.1.0.1", 80, 2), dest("10.1.0.2", 80, 3)},
 			wantHeld:  true,
+		},
+		{
+			// keepalived 2.2.7 starts a virtual server without quorum and
+			// gains it at once: "Starting with quorum up", quorum_up runs.
+			name:       "start: quorum gained, event with quorum_up",
+			wantDests:  []Destination{dest("10.1.0.1", 80, 2), dest("10.1.0.2", 80, 3)},
+			wantEvents: []Event{{VirtualServer: "web", QuorumUp: true, Script: "/bin/up", Init: true, Alive: 5, Threshold: 3, Quorum: 3}},
+			wantHeld:   true,
+		},
+		{
+			// Below quorum+hysteresis at start with no sorry server:
+			// keepalived runs nothing.
+			name:      "start below quorum+hysteresis, no sorry server: no event",
+			mod:       func(vs *VirtualServer) { vs.Hysteresis, vs.Sorry = 1, nil },
+			health:    map[RealKey]Health{rk("10.1.0.1"): {Up: true, Weight: u32(3)}, rk("10.1.0.2"): {Up: false}},
+			wantDests: []Destination{dest("10.1.0.2", 80, 0)},
+		},
+		{
+			name:       "no alive weight loses quorum even with hysteresis >= quorum",
+			mod:        func(vs *VirtualServer) { vs.Quorum, vs.Hysteresis = 1, 1 },
+			health:     map[RealKey]Health{rk("10.1.0.1"): {Up: false}, rk("10.1.0.2"): {Up: false}},
+			prev:       QuorumState{"web": true},
+			wantDests:  []Destination{dest("10.1.0.2", 80, 0), dest("10.1.0.250", 80, 1)},
+			wantEvents: []Event{{VirtualServer: "web", QuorumUp: false, Script: "/bin/down", Threshold: 0, Quorum: 1, Hysteresis: 1}},
 		},
 		{
 			name: "down real server removed; inhibited one at weight 0",
@@ -54,6 +79,7 @@ func TestCompute(t *testing.T) {
 				vs.Reals[0].InhibitOnFailure, vs.Reals[1].InhibitOnFailure = true, false
 			},
 			health:    map[RealKey]Health{rk("10.1.0.1"): {Up: false}, rk("10.1.0.2"): {Up: true}},
+			prev:      QuorumState{"web": true},
 			wantDests: []Destination{dest("10.1.0.1", 80, 0), dest("10.1.0.2", 80, 3)},
 			wantHeld:  true,
 		},
@@ -62,13 +88,13 @@ func TestCompute(t *testing.T) {
 			health:     map[RealKey]Health{rk("10.1.0.1"): {Up: true}, rk("10.1.0.2"): {Up: false}},
 			prev:       QuorumState{"web": true},
 			wantDests:  []Destination{dest("10.1.0.2", 80, 0), dest("10.1.0.250", 80, 1)},
-			wantEvents: []Event{{VirtualServer: "web", QuorumUp: false, Script: "/bin/down"}},
+			wantEvents: []Event{{VirtualServer: "web", QuorumUp: false, Script: "/bin/down", Alive: 2, Threshold: 3, Quorum: 3}},
 		},
 		{
 			name:       "alpha: no results yet means down",
 			mod:        func(vs *VirtualServer) { vs.Alpha = true },
 			wantDests:  []Destination{dest("10.1.0.2", 80, 0), dest("10.1.0.250", 80, 1)},
-			wantEvents: []Event{{VirtualServer: "web", QuorumUp: false, Script: "/bin/down"}},
+			wantEvents: []Event{{VirtualServer: "web", QuorumUp: false, Script: "/bin/down", Init: true, Threshold: 3, Quorum: 3}},
 		},
 		{
 			name: "hysteresis keeps quorum down until quorum+hysteresis",
@@ -84,7 +110,7 @@ func TestCompute(t *testing.T) {
 			health:     map[RealKey]Health{rk("10.1.0.1"): {Up: true, Weight: u32(4)}, rk("10.1.0.2"): {Up: false}},
 			prev:       QuorumState{"web": false},
 			wantDests:  []Destination{dest("10.1.0.1", 80, 4), dest("10.1.0.2", 80, 0)},
-			wantEvents: []Event{{VirtualServer: "web", QuorumUp: true, Script: "/bin/up"}},
+			wantEvents: []Event{{VirtualServer: "web", QuorumUp: true, Script: "/bin/up", Alive: 4, Threshold: 4, Quorum: 3, Hysteresis: 1}},
 			wantHeld:   true,
 		},
 		{
@@ -98,6 +124,7 @@ func TestCompute(t *testing.T) {
 		{
 			name:      "sorry_server_inhibit: sorry at weight 0 while quorum holds",
 			mod:       func(vs *VirtualServer) { vs.SorryInhibit = true },
+			prev:      QuorumState{"web": true},
 			wantDests: []Destination{dest("10.1.0.1", 80, 2), dest("10.1.0.2", 80, 3), dest("10.1.0.250", 80, 0)},
 			wantHeld:  true,
 		},
@@ -105,6 +132,7 @@ func TestCompute(t *testing.T) {
 			name:       "ha_suspend while backup: service absent",
 			mod:        func(vs *VirtualServer) { vs.HASuspend, vs.VRRPInstance = true, "VI_1" },
 			master:     func(string) bool { return false },
+			prev:       QuorumState{"web": true},
 			wantAbsent: true,
 			wantHeld:   true,
 		},
@@ -112,6 +140,7 @@ func TestCompute(t *testing.T) {
 			name:      "ha_suspend while master: present",
 			mod:       func(vs *VirtualServer) { vs.HASuspend, vs.VRRPInstance = true, "VI_1" },
 			master:    func(i string) bool { return i == "VI_1" },
+			prev:      QuorumState{"web": true},
 			wantDests: []Destination{dest("10.1.0.1", 80, 2), dest("10.1.0.2", 80, 3)},
 			wantHeld:  true,
 		},
@@ -169,8 +198,14 @@ func TestComputeGroupAndFWMarkPorts(t *testing.T) {
 func TestShutdownEvents(t *testing.T) {
 	vs := webVS()
 	vs.Omega = true
-	got := ShutdownEvents([]VirtualServer{vs, {Name: "other", QuorumDown: "/x"}}, QuorumState{"web": true, "other": true})
-	want := []Event{{VirtualServer: "web", Script: "/bin/down"}}
+	noScript := VirtualServer{Name: "noscript", Omega: true}
+	down := VirtualServer{Name: "down", Omega: true, QuorumDown: "/y"}
+	got := ShutdownEvents([]VirtualServer{vs, {Name: "other", QuorumDown: "/x"}, noScript, down},
+		QuorumState{"web": true, "other": true, "noscript": true, "down": false})
+	want := []Event{
+		{VirtualServer: "web", Script: "/bin/down", Stopping: true, Quorum: 3},
+		{VirtualServer: "noscript", Stopping: true, Quorum: 1},
+	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}

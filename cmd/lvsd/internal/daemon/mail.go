@@ -4,7 +4,9 @@ import (
 	"context"
 	"log/slog"
 	"net/netip"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/lvsd/lvsd/cmd/lvsd/internal/smtpalert"
 	"github.com/lvsd/lvsd/config"
 	"github.com/lvsd/lvsd/healthcheck"
+	"github.com/lvsd/lvsd/ipvs"
 	"github.com/lvsd/lvsd/vrrp"
 )
 
@@ -31,6 +34,7 @@ type mailPart struct {
 	inst    map[string]bool // instance name → smtp_alert
 	groups  map[string]bool // sync group name → smtp_alert
 	servers map[rsKey]rsMail
+	vss     map[string]vsMail // virtual server name → its quorum mail
 	// last is the state last mailed per instance ("i NAME") and group
 	// ("g NAME"): keepalived mails a state once (last_email_state).
 	last map[string]smtpalert.VRRPState
@@ -45,6 +49,12 @@ type rsKey struct {
 	vs   string
 	addr netip.Addr
 	port uint16
+}
+
+// vsMail is what a virtual server's quorum mail needs.
+type vsMail struct {
+	on bool   // smtp_alert (default: smtp_alert_checker, smtp_alert, off)
+	vs string // keepalived's format
 }
 
 // rsMail is what a real server's mail needs.
@@ -74,7 +84,7 @@ func senderConfig(cfg *config.Config) smtpalert.Config {
 // set takes the alert switches of cfg (start, reload).
 func (p *mailPart) set(cfg *config.Config) {
 	g := cfg.Global.SMTP
-	inst, groups, servers := map[string]bool{}, map[string]bool{}, map[rsKey]rsMail{}
+	inst, groups, servers, vss := map[string]bool{}, map[string]bool{}, map[rsKey]rsMail{}, map[string]vsMail{}
 	for _, in := range cfg.Instances {
 		inst[in.Name] = g.AlertVRRP(in.SMTPAlert)
 	}
@@ -83,6 +93,7 @@ func (p *mailPart) set(cfg *config.Config) {
 	}
 	for _, vs := range cfg.VirtualServers {
 		vsf := keepalivedVS(vs)
+		vss[vs.Name()] = vsMail{on: g.AlertChecker(vs.SMTPAlert, false), vs: vsf}
 		for _, rs := range vs.RealServers {
 			k := rsKey{vs.Name(), rs.IP.Unmap(), rs.Port}
 			servers[k] = rsMail{on: g.AlertChecker(rs.SMTPAlert, true), rs: smtpalert.Trio(rs.IP.Unmap().String(), vs.Protocol, rs.Port),
@@ -91,11 +102,65 @@ func (p *mailPart) set(cfg *config.Config) {
 	}
 	p.s.SetConfig(senderConfig(cfg))
 	p.mu.Lock()
-	p.smtp, p.router, p.inst, p.groups, p.servers = g, cfg.Global.RouterID, inst, groups, servers
+	// A reload that removes an alive real server takes it out of IPVS:
+	// keepalived mails "=> Removing <=" for it (clear_service_rs), with
+	// the old file's settings.
+	var removed []smtpalert.Message
+	for k, info := range p.servers {
+		if _, kept := servers[k]; kept {
+			continue
+		}
+		if p.aliveLocked(k, info) && info.on && p.enabledLocked() {
+			removed = append(removed, smtpalert.RealServerRemovedMessage(p.router, info.rs, info.vs, false, time.Now()))
+		}
+		delete(p.up, k)
+	}
+	p.smtp, p.router, p.inst, p.groups, p.servers, p.vss = g, cfg.Global.RouterID, inst, groups, servers, vss
 	if p.last == nil {
 		p.last, p.up = map[string]smtpalert.VRRPState{}, map[rsKey]bool{}
 	}
 	p.mu.Unlock()
+	slices.SortFunc(removed, func(a, b smtpalert.Message) int { return strings.Compare(a.Subject, b.Subject) })
+	for _, m := range removed {
+		p.enqueue(m)
+	}
+}
+
+// aliveLocked is a real server's health as last seen (before any result:
+// up unless alpha); with p.mu held.
+func (p *mailPart) aliveLocked(k rsKey, info rsMail) bool {
+	if up, seen := p.up[k]; seen {
+		return up
+	}
+	return !info.alpha
+}
+
+// quorum mails a virtual server's quorum change (keepalived's
+// do_vs_notifies) when its smtp_alert applies. At shutdown (ev.Stopping,
+// omega only) the alive real servers of the virtual server are mailed
+// "Shutting down" first, as keepalived does.
+func (p *mailPart) quorum(ev ipvs.Event) {
+	p.mu.Lock()
+	info, known := p.vss[ev.VirtualServer]
+	router, enabled := p.router, p.enabledLocked()
+	var out []smtpalert.Message
+	if ev.Stopping && enabled {
+		for k, rs := range p.servers {
+			if k.vs == ev.VirtualServer && rs.on && p.aliveLocked(k, rs) {
+				out = append(out, smtpalert.RealServerRemovedMessage(router, rs.rs, rs.vs, true, time.Now()))
+			}
+		}
+		slices.SortFunc(out, func(a, b smtpalert.Message) int { return strings.Compare(a.Subject, b.Subject) })
+	}
+	p.mu.Unlock()
+	if known && info.on && enabled {
+		out = append(out, smtpalert.VirtualServerMessage(router, info.vs, smtpalert.QuorumChange{
+			Up: ev.QuorumUp, Init: ev.Init, Stopping: ev.Stopping, Quorum: ev.Quorum, Hysteresis: ev.Hysteresis,
+			Threshold: ev.Threshold, Alive: ev.Alive}, time.Now()))
+	}
+	for _, m := range out {
+		p.enqueue(m)
+	}
 }
 
 // keepalivedVS is keepalived's FMT_VS: "[IP]:tcp:PORT", "FWM N" or "[GROUP]:PORT".

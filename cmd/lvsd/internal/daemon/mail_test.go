@@ -12,6 +12,7 @@ import (
 	"github.com/lvsd/lvsd/cmd/lvsd/internal/smtpalert"
 	"github.com/lvsd/lvsd/config"
 	"github.com/lvsd/lvsd/healthcheck"
+	"github.com/lvsd/lvsd/ipvs"
 	"github.com/lvsd/lvsd/vrrp"
 )
 
@@ -144,5 +145,77 @@ func TestMailReloadKeepsVRRP(t *testing.T) {
 	}
 	if a.Instances[1].SMTPAlert == nil {
 		t.Error("withoutMail changed its argument")
+	}
+}
+
+const quorumMailConf = `[global]
+router_id = "lb1"
+notification_email = ["ops@example.com"]
+smtp_server = "127.0.0.1 2525"
+smtp_alert_checker = true
+
+[[virtual_server]]
+ip = "10.0.0.100"
+port = 80
+omega = true
+[[virtual_server.real_server]]
+ip = "10.0.0.2"
+[[virtual_server.real_server.tcp_check]]
+[[virtual_server.real_server]]
+ip = "10.0.0.3"
+[[virtual_server.real_server.tcp_check]]
+
+[[virtual_server]]
+ip = "10.0.0.101"
+port = 80
+smtp_alert = false
+[[virtual_server.real_server]]
+ip = "10.0.0.5"
+[[virtual_server.real_server.tcp_check]]
+`
+
+// TestMailQuorumAndRemoval: keepalived's virtual server mails (quorum at
+// start, lost, regained, "Shutting down" with omega) and the "Removing"
+// mail of an alive real server a reload takes out (check/ipwrapper.c).
+func TestMailQuorumAndRemoval(t *testing.T) {
+	cfg, err := config.Parse("t.toml", []byte(quorumMailConf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newMailPart(cfg, slog.New(slog.DiscardHandler))
+	var got []string
+	p.enqueue = func(m smtpalert.Message) bool { got = append(got, m.Subject+" | "+m.Body); return true }
+	vs1, vs2 := "10.0.0.100:80", "10.0.0.101:80"
+	p.quorum(ipvs.Event{VirtualServer: vs1, QuorumUp: true, Init: true, Alive: 2, Threshold: 1, Quorum: 1})
+	p.quorum(ipvs.Event{VirtualServer: vs2, QuorumUp: true, Init: true, Alive: 1, Threshold: 1, Quorum: 1}) // smtp_alert = false
+	health := p.health(nil)
+	health(healthcheck.Update{Key: healthcheck.RealServerKey{VirtualServer: vs1, Addr: netip.MustParseAddr("10.0.0.3"), Port: 80}, Up: false, Reason: healthcheck.ReasonRefused})
+	p.quorum(ipvs.Event{VirtualServer: vs1, QuorumUp: false, Alive: 1, Threshold: 1, Quorum: 2, Hysteresis: 1})
+	p.quorum(ipvs.Event{VirtualServer: vs1, QuorumUp: true, Alive: 3, Threshold: 3, Quorum: 2, Hysteresis: 1})
+
+	// The reload drops 10.0.0.2 (alive: mailed) and 10.0.0.3 (down: not).
+	reloaded := strings.Replace(quorumMailConf, `ip = "10.0.0.2"`, `ip = "10.0.0.6"`, 1)
+	reloaded = strings.Replace(reloaded, `ip = "10.0.0.3"`, `ip = "10.0.0.7"`, 1)
+	cfg2, err := config.Parse("t.toml", []byte(reloaded))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.set(cfg2)
+	health(healthcheck.Update{Key: healthcheck.RealServerKey{VirtualServer: vs1, Addr: netip.MustParseAddr("10.0.0.7"), Port: 80}, Up: false, Reason: healthcheck.ReasonRefused})
+	for _, ev := range ipvs.ShutdownEvents([]ipvs.VirtualServer{{Name: vs1, Omega: true}, {Name: vs2}}, ipvs.QuorumState{vs1: true, vs2: true}) {
+		p.quorum(ev)
+	}
+	want := []string{
+		"[lb1] Virtualserver [10.0.0.100]:tcp:80 - UP | => Starting with quorum up 1+0=1 <= 2 <=",
+		"[lb1] Realserver [10.0.0.3]:tcp:80 of virtual server [10.0.0.100]:tcp:80 - DOWN | => TCP CHECK failed on service <=",
+		"[lb1] Virtualserver [10.0.0.100]:tcp:80 - DOWN | => Lost quorum 2+1=1 <= 1 <=",
+		"[lb1] Virtualserver [10.0.0.100]:tcp:80 - UP | => Gained quorum 2+1=3 <= 3 <=",
+		"[lb1] Realserver [10.0.0.2]:tcp:80 of virtual server [10.0.0.100]:tcp:80 - DOWN | => Removing <=",
+		"[lb1] Realserver [10.0.0.7]:tcp:80 of virtual server [10.0.0.100]:tcp:80 - DOWN | => TCP CHECK failed on service <=",
+		"[lb1] Realserver [10.0.0.6]:tcp:80 of virtual server [10.0.0.100]:tcp:80 - DOWN | => Shutting down <=",
+		"[lb1] Virtualserver [10.0.0.100]:tcp:80 - DOWN | => Shutting down <=",
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("queued (-want +got)\n%s", d)
 	}
 }

@@ -70,6 +70,23 @@ port = 80
 		t.Fatal(err)
 	}
 	defer d.stop(context.Background())
+	// keepalived runs quorum_up when a virtual server starts with its
+	// quorum: here as the old file's user (root).
+	up := filepath.Join(dir, "up")
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if b, err := os.ReadFile(up); err == nil && strings.TrimSpace(string(b)) != "" {
+			if got := strings.TrimSpace(string(b)); got != "0" {
+				t.Fatalf("quorum_up at start ran as uid %s, want 0", got)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("quorum_up did not run at start")
+		}
+	}
+	if err := os.Remove(up); err != nil {
+		t.Fatal(err)
+	}
 	o := newOps(file, opsFlags{}, log)
 	o.d = d
 	write(conf(`{ script = "`+sh+` up", user = "nobody" }`, `quorum_down = { script = "`+sh+` down", user = "nobody" }`))

@@ -157,8 +157,12 @@ func (p *ipvsPart) apply(ctx context.Context) error {
 	m := p.m
 	p.mu.Unlock()
 	for _, ev := range events {
-		p.log.Info("quorum changed", "virtual_server", ev.VirtualServer, "up", ev.QuorumUp)
+		p.log.Info("quorum changed", "virtual_server", ev.VirtualServer, "up", ev.QuorumUp, "start", ev.Init,
+			"alive_weight", ev.Alive, "threshold", ev.Threshold)
 		p.runScript(ev, nil)
+		if p.d.mail != nil {
+			p.d.mail.quorum(ev)
+		}
 	}
 	return m.Apply(ctx, table)
 }
@@ -300,6 +304,9 @@ func (p *ipvsPart) stop(ctx context.Context) error {
 	m := p.m
 	p.mu.Unlock()
 	for _, ev := range events {
+		if p.d.mail != nil {
+			p.d.mail.quorum(ev)
+		}
 		done := make(chan struct{})
 		p.runScript(ev, done)
 		select {

@@ -107,6 +107,58 @@ func RealServerMessage(routerID, rs, vs string, up bool, checker string, at time
 	return Message{Subject: "[" + routerID + "] Realserver " + rs + " of virtual server " + vs + " - " + state, Body: body, Time: at}
 }
 
+// QuorumChange is what a virtual server's quorum mail reports
+// (keepalived's do_vs_notifies).
+type QuorumChange struct {
+	Up       bool
+	Init     bool // the first computation: "Starting with quorum up/down"
+	Stopping bool // omega at shutdown: "Shutting down"
+	// Quorum, Hysteresis, Threshold and Alive as keepalived prints them:
+	// "Q+H=THRESHOLD <= ALIVE".
+	Quorum, Hysteresis uint32
+	Threshold          int64
+	Alive              uint64
+}
+
+// VirtualServerMessage is keepalived's mail for a virtual server's quorum:
+// "[ROUTER_ID] Virtualserver [10.0.0.100]:tcp:80 - UP" with the body
+// "=> Gained quorum 3+0=3 <= 5 <=" (keepalived prints "+" and "<=" for a
+// loss too). vs is keepalived's format (Trio, "FWM N" or "[GROUP]:PORT").
+func VirtualServerMessage(routerID, vs string, q QuorumChange, at time.Time) Message {
+	state := "DOWN"
+	if q.Up {
+		state = "UP"
+	}
+	var body string
+	if q.Stopping {
+		body = "=> Shutting down <="
+	} else {
+		what := "Lost quorum"
+		switch {
+		case q.Up && q.Init:
+			what = "Starting with quorum up"
+		case q.Up:
+			what = "Gained quorum"
+		case q.Init:
+			what = "Starting with quorum down"
+		}
+		body = "=> " + what + " " + itoa(int(q.Quorum)) + "+" + itoa(int(q.Hysteresis)) + "=" +
+			itoa(int(q.Threshold)) + " <= " + itoa(int(q.Alive)) + " <="
+	}
+	return Message{Subject: "[" + routerID + "] Virtualserver " + vs + " - " + state, Body: body, Time: at}
+}
+
+// RealServerRemovedMessage is keepalived's mail for an alive real server
+// taken out of IPVS because a reload removed it ("=> Removing <=") or, for
+// a virtual server with omega, at shutdown ("=> Shutting down <=").
+func RealServerRemovedMessage(routerID, rs, vs string, stopping bool, at time.Time) Message {
+	body := "=> Removing <="
+	if stopping {
+		body = "=> Shutting down <="
+	}
+	return Message{Subject: "[" + routerID + "] Realserver " + rs + " of virtual server " + vs + " - DOWN", Body: body, Time: at}
+}
+
 // Trio is keepalived's "[ADDR]:PROTO:PORT" (inet_sockaddrtotrio): proto
 // is "TCP", "UDP" or "SCTP" (any case).
 func Trio(addr string, proto string, port uint16) string {
