@@ -474,8 +474,8 @@ var instanceRules = merge(notifyRules, map[string]rule{
 		x.valueBlock(n, "unicast_peer", nil)
 	}},
 	"mcast_src_ip":               addr("mcast_src_ip"),
-	"virtual_ipaddress":          valueBlock("virtual_ipaddress"),
-	"virtual_ipaddress_excluded": valueBlock("virtual_ipaddress_excluded"),
+	"virtual_ipaddress":          vipBlock("virtual_ipaddress"),
+	"virtual_ipaddress_excluded": vipBlock("virtual_ipaddress_excluded"),
 	"virtual_routes":             {key: "virtual_routes", fn: virtualRoutes},
 	"dont_track_primary":         boolFlag("dont_track_primary"),
 	"garp_master_delay":          wholeSeconds("garp_master_delay", 0, 1000),
@@ -1360,3 +1360,64 @@ var alwaysUnicastSrc = rule{fn: func(x *ctx, n *Node) {
 		x.warnf(n, "lvsd always drops unicast adverts from a source that is not a unicast_peer (keepalived does only with this keyword): dropped")
 	}
 }}
+
+// vipBlock: virtual_ipaddress and virtual_ipaddress_excluded. An address
+// listed twice on one device with one prefix length is added once by
+// keepalived: the kernel refuses the second with EEXIST whatever its
+// label. convert keeps the first line, with a warning (lvsd refuses the
+// duplicate).
+func vipBlock(key string) rule {
+	return rule{key: key, fn: func(x *ctx, n *Node) {
+		type first struct {
+			line int
+			text string
+		}
+		seen := map[string]first{}
+		x.valueBlock(n, key, func(ch *Node) bool {
+			id, ok := vipIdentity(ch.Words)
+			if !ok {
+				return true // the loader says what is wrong with it
+			}
+			text := strings.Join(ch.Words, " ")
+			f, dup := seen[id]
+			switch {
+			case dup && f.text == text:
+				return true // valueBlock merges the same line
+			case dup:
+				x.c.warnf(ch, x.kpath(n), "%q: the address of line %d again: keepalived adds it once (the kernel refuses the second, whatever its label); convert keeps line %d", text, f.line, f.line)
+				return false
+			}
+			seen[id] = first{ch.Pos.Line, text}
+			return true
+		})
+	}}
+}
+
+// vipIdentity is what makes a VIP line the same address to the kernel:
+// the address with its prefix length (a bare address is /32 or /128) and
+// its dev.
+func vipIdentity(w []string) (string, bool) {
+	if len(w) == 0 {
+		return "", false
+	}
+	var p netip.Prefix
+	if strings.Contains(w[0], "/") {
+		var err error
+		if p, err = netip.ParsePrefix(w[0]); err != nil {
+			return "", false
+		}
+	} else {
+		a, err := netip.ParseAddr(w[0])
+		if err != nil {
+			return "", false
+		}
+		p = netip.PrefixFrom(a, a.BitLen())
+	}
+	dev := ""
+	for i := 1; i+1 < len(w); i++ {
+		if w[i] == "dev" {
+			dev = w[i+1]
+		}
+	}
+	return p.String() + " dev " + dev, true
+}
