@@ -125,7 +125,7 @@ func (o *ops) reloadLocked() error {
 		}
 	}
 	if d.health != nil {
-		if err := d.health.reload(cfg); err != nil {
+		if err := d.health.reload(cfg, plan.checkers); err != nil {
 			errs = append(errs, err)
 		}
 	}
