@@ -77,6 +77,23 @@ func (s *Set) OnPriorityChange(fn func(instance string, priority int)) {
 // interface (weight 0: FAULT while down) unless dont_track_primary. Sync
 // group trackers apply to each member.
 func FromConfig(cfg *config.Config, log *slog.Logger) (*Set, error) {
+	return FromConfigWith(cfg, log, Options{})
+}
+
+// Options are FromConfigWith's optional settings.
+type Options struct {
+	// RunScript runs one vrrp_script check; nil: script.Run. The daemon
+	// passes its script runner; tests pass a fake (one that takes fake
+	// time under testing/synctest, for instance).
+	RunScript func(context.Context, script.Spec) script.Result
+}
+
+// FromConfigWith is FromConfig with opts.
+func FromConfigWith(cfg *config.Config, log *slog.Logger, opts Options) (*Set, error) {
+	run := opts.RunScript
+	if run == nil {
+		run = script.Run
+	}
 	s := newSet(log)
 	g := cfg.Global
 	weights := map[key]Ref{}
@@ -92,11 +109,11 @@ func FromConfig(cfg *config.Config, log *slog.Logger) (*Set, error) {
 		if err := secure(args, cred, g); err != nil {
 			return nil, fmt.Errorf("track: vrrp_script %s: %w", sc.Name, err)
 		}
-		tr, err := NewScript(ScriptConfig{Name: sc.Name, Args: args, Cred: cred, Interval: sc.Interval, Timeout: sc.Timeout,
-			Rise: sc.Rise, Fall: sc.Fall, InitFail: sc.InitFail}, log)
-		if err != nil {
-			return nil, err
+		if len(args) == 0 {
+			return nil, fmt.Errorf("track: vrrp_script %s: %w", sc.Name, script.ErrEmpty)
 		}
+		tr := newScript(ScriptConfig{Name: sc.Name, Args: args, Cred: cred, Interval: sc.Interval, Timeout: sc.Timeout,
+			Rise: sc.Rise, Fall: sc.Fall, InitFail: sc.InitFail}, log, run)
 		s.add(tr, "vrrp_script "+sc.Name)
 		weights[key{KindScript, sc.Name}] = Ref{Weight: sc.Weight, Reverse: sc.WeightReverse}
 	}

@@ -5,16 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"sync"
 	"time"
 
 	"github.com/lvsd/lvsd/cmd/lvsd/internal/scriptpool"
 	"github.com/lvsd/lvsd/config"
 	"github.com/lvsd/lvsd/vrrp"
+	"github.com/lvsd/lvsd/vrrp/script"
 	"github.com/lvsd/lvsd/vrrp/track"
-	"github.com/lvsd/lvsd/vrrp/vip"
-	"github.com/lvsd/lvsd/vrrp/vrrpnet"
 )
 
 // daemon is `lvsd run`: a list of parts started in order and stopped in
@@ -68,6 +66,11 @@ type daemon struct {
 	// scripts runs quorum and real-server notify scripts, bounded in time
 	// and number; closed after every part stopped.
 	scripts *scriptpool.Pool
+	// kernel opens the VRRP instances' kernel resources (vrrpkernel.go);
+	// a recording fake in tests.
+	kernel vrrpKernelFactory
+	// runScript runs vrrp_script checks (script.Run; a fake in tests).
+	runScript func(context.Context, script.Spec) script.Result
 }
 
 // step is one part of the daemon.
@@ -79,7 +82,8 @@ type step struct {
 }
 
 func newDaemon(cfg *config.Config, log *slog.Logger) *daemon {
-	d := &daemon{log: log, cfg: cfg, fatal: make(chan error, 1), scripts: scriptpool.New(scriptpool.Options{Logger: log}), linkUp: make(chan string, 1)}
+	d := &daemon{log: log, cfg: cfg, fatal: make(chan error, 1), scripts: scriptpool.New(scriptpool.Options{Logger: log}), linkUp: make(chan string, 1),
+		kernel: linuxKernel{}, runScript: script.Run}
 	d.mail = newMailPart(cfg, log)
 	d.steps = append(d.steps, step{name: "mail", start: d.mail.start, stop: d.mail.stop})
 	d.ipvs = newIPVSPart(d)
@@ -142,9 +146,9 @@ func (d *daemon) failed(err error) {
 // vrrpPart runs every vrrp_instance.
 type vrrpPart struct {
 	d      *daemon
-	m      *vip.Manager
-	reg    *vrrpnet.Registry // sockets shared per interface and family
-	runCtx context.Context   // parent of every instance's context
+	m      vipManager
+	reg    vrrpSockets     // sockets shared per interface and family
+	runCtx context.Context // parent of every instance's context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	insts  []*vrrpInstance
@@ -171,14 +175,14 @@ func (v *vrrpPart) start(ctx context.Context) error {
 		return nil
 	}
 	if v.m == nil { // else handed over by the previous part (handoverVRRP)
-		m, err := vip.New()
+		m, err := v.d.kernel.addrs()
 		if err != nil {
 			return err
 		}
 		v.m = m
 	}
 	if v.trk == nil { // else made and running already (handoverVRRP)
-		trk, err := newVRRPTracking(v.d.cfg, v.d.log)
+		trk, err := v.d.newVRRPTracking(v.d.cfg)
 		if err != nil {
 			v.closeAll()
 			return err
@@ -231,25 +235,19 @@ func (v *vrrpPart) build(ctx context.Context, in *config.VRRPInstance) (*vrrpIns
 		return nil, err
 	}
 	if v.reg == nil {
-		v.reg = vrrpnet.NewRegistry()
+		v.reg = v.d.kernel.sockets()
 	}
 	var k *vrrpKernel
-	if !linkReady(in) {
+	if !v.d.kernel.linkReady(in) {
 		v.d.log.Warn("interface does not exist or has no address: instance held in FAULT until it is ready", "instance", in.Name, "interface", in.Interface)
 		k = v.waitingKernel(in, &c)
-	} else if k, err = openKernel(v.m, v.reg, &v.d.cfg.Global, in, &c); err != nil {
+	} else if k, err = openKernel(v.d.kernel, v.m, v.reg, &v.d.cfg.Global, in, &c); err != nil {
 		return nil, fmt.Errorf("instance %s: %w", in.Name, err)
 	}
 	if !k.waiting {
-		k.ifindex = -1
-		if ifi, err := net.InterfaceByName(in.Interface); err == nil {
-			k.ifindex = ifi.Index
-		}
+		k.ifindex = v.d.kernel.linkIndex(in.Interface)
 		if k.vmac != "" {
-			k.vmacIndex = -1
-			if ifi, err := net.InterfaceByName(k.vmac); err == nil {
-				k.vmacIndex = ifi.Index
-			}
+			k.vmacIndex = v.d.kernel.linkIndex(k.vmac)
 		}
 	}
 	c = c.WithDefaults()
@@ -362,7 +360,7 @@ func (v *vrrpPart) leftoverAddrs(in *config.VRRPInstance) *vrrpKernel {
 	dev := in.Interface
 	if in.UseVMAC {
 		dev = in.VMACName
-		if _, err := net.InterfaceByName(dev); err != nil {
+		if v.d.kernel.linkIndex(dev) < 0 {
 			dev = in.Interface // no VMAC left: nothing on it
 		}
 	}

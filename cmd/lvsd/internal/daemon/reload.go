@@ -125,7 +125,7 @@ func (o *ops) reloadLocked() error {
 		}
 	}
 	if d.health != nil {
-		if err := d.health.reload(cfg); err != nil {
+		if err := d.health.reload(cfg, plan.checkers); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -391,7 +391,7 @@ func (d *daemon) handoverVRRP(old *config.Config) error {
 	// goes silent only for the moment the instances are swapped.
 	var ntrk *vrrpTracking
 	if len(d.cfg.Instances) > 0 {
-		t, err := newVRRPTracking(d.cfg, d.log)
+		t, err := d.newVRRPTracking(d.cfg)
 		if err == nil {
 			d.bfd.attach(t.set) // track_bfd (run_bfd.go)
 		}

@@ -94,7 +94,15 @@ func (p *healthPart) stop(ctx context.Context) error {
 // that did not change keep their state and schedule (no flap, no notify),
 // new ones start, removed ones stop. A configuration whose checkers cannot
 // be built is refused as a whole and the running checks stay.
-func (p *healthPart) reload(cfg *config.Config) error {
+//
+// plan is the reload plan's checker side (planReload: real servers by
+// "vs/ip:port" whose checks are kept, changed, added, removed). Scheduler.Set
+// applies exactly that difference itself: it keys every check by what it
+// does (Checker.Key and its policy), so a kept real server's checks keep
+// their state, counters and next due time, a changed one's checks start
+// afresh, a removed one's stop (TestHealthReloadKeepsState); plan is what
+// the part logs.
+func (p *healthPart) reload(cfg *config.Config, plan namedDiff) error {
 	specs, err := healthcheck.FromConfigBFD(cfg, checkerScripts{}, p.d.bfd.checkStates())
 	if err != nil {
 		return fmt.Errorf("health checks: %w", err)
@@ -102,6 +110,10 @@ func (p *healthPart) reload(cfg *config.Config) error {
 	p.mu.Lock()
 	s := p.s
 	p.mu.Unlock()
+	if s != nil || len(specs) > 0 {
+		p.d.log.Info("reload: health checks", "real_servers_kept", len(plan.kept), "changed", plan.changed,
+			"added", plan.added, "removed", plan.removed)
+	}
 	switch {
 	case s != nil:
 		s.Set(specs)

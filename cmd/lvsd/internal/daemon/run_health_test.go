@@ -125,7 +125,7 @@ connect_timeout = 1
 		t.Fatal(err)
 	}
 	defer d.health.stop(context.Background())
-	if err := d.health.reload(parse(vs + rs("10.0.0.1") + rs("10.0.0.2"))); err != nil {
+	if err := d.health.reload(parse(vs+rs("10.0.0.1")+rs("10.0.0.2")), namedDiff{}); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(5 * time.Second)
@@ -144,7 +144,7 @@ connect_timeout = 1
 		time.Sleep(20 * time.Millisecond)
 	}
 	bad := parse(vs + rs("10.0.0.1") + "\n[[virtual_server.real_server.misc_check]]\nmisc_path = \"/bin/true\"\nuser = \"no-such-user-lvsd\"\n")
-	if err := d.health.reload(bad); err == nil {
+	if err := d.health.reload(bad, namedDiff{}); err == nil {
 		t.Fatal("a configuration with an unknown script user was accepted")
 	}
 	if v, _ := d.health.view(); v.CheckedServers != 2 {

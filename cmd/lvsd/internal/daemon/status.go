@@ -13,6 +13,7 @@ import (
 	"github.com/lvsd/lvsd/vrrp"
 	"github.com/lvsd/lvsd/vrrp/notify"
 	"github.com/lvsd/lvsd/vrrp/packet"
+	"github.com/lvsd/lvsd/vrrp/vrrpnet"
 )
 
 // snapshot builds the status from the running parts. Called with o.mu held
@@ -98,8 +99,12 @@ func (v *vrrpPart) socketStatus() []control.VRRPSocket {
 	if v == nil || v.reg == nil {
 		return nil
 	}
+	reg, ok := v.reg.(*vrrpnet.Registry)
+	if !ok {
+		return nil // a fake kernel (tests)
+	}
 	var out []control.VRRPSocket
-	for _, k := range v.reg.Sockets() {
+	for _, k := range reg.Sockets() {
 		cs := control.VRRPSocket{Interface: k.Interface, Family: "inet", UnknownVRID: k.Unknown}
 		if k.IPv6 {
 			cs.Family = "inet6"

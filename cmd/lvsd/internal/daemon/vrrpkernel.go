@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"time"
 
@@ -21,10 +22,88 @@ import (
 // onto a vrrp.Config.
 
 var (
-	_ vrrp.Conn        = vrrpConn{}
-	_ vrrp.AddrManager = (*addrManager)(nil)
-	_ vrrp.Announcer   = (*announcers)(nil)
+	_ vrrp.Conn         = vrrpConn{}
+	_ vrrp.AddrManager  = (*addrManager)(nil)
+	_ vrrp.Announcer    = (*announcers)(nil)
+	_ vipManager        = (*vip.Manager)(nil)
+	_ vrrpSockets       = (*vrrpnet.Registry)(nil)
+	_ garpAnnouncer     = (*announce.Announcer)(nil)
+	_ vrrpKernelFactory = linuxKernel{}
 )
+
+// vrrpKernelFactory opens what the VRRP instances hold in the kernel: the
+// address manager (VIPs, routes, VMACs), the advert sockets, the
+// gratuitous ARP / NA senders, and what the part reads of the links.
+// linuxKernel is the real one; tests give the daemon a recording fake
+// (fakekernel_test.go), so that a reload hand-over is a unit test.
+type vrrpKernelFactory interface {
+	// addrs opens the address manager the VRRP part shares (vip.New).
+	addrs() (vipManager, error)
+	// sockets returns a new set of advert sockets, shared per interface
+	// and family among the instances of one part (vrrpnet.NewRegistry).
+	sockets() vrrpSockets
+	// announcer returns the gratuitous ARP / NA sender of dev.
+	announcer(dev string) garpAnnouncer
+	// sourceAddr is the address adverts go out from on iface
+	// (vrrpnet.SourceAddr).
+	sourceAddr(iface string, ipv6 bool) (netip.Addr, error)
+	// linkIndex is the index of the interface name, -1 when it does not
+	// exist.
+	linkIndex(name string) int
+	// linkReady reports whether in's interface can carry it (linkReady).
+	linkReady(in *config.VRRPInstance) bool
+}
+
+// vipManager is what the VRRP part uses of *vip.Manager.
+type vipManager interface {
+	AddVIPs(ctx context.Context, addrs []vip.Address) error
+	DelVIPs(ctx context.Context, addrs []vip.Address) error
+	MissingVIPs(ctx context.Context, addrs []vip.Address) ([]vip.Address, error)
+	AddRoutes(ctx context.Context, routes []vip.Route) error
+	DelRoutes(ctx context.Context, routes []vip.Route) error
+	EnsureVMAC(name, parent string, vrid uint8, ipv6 bool) (int, error)
+	DeleteVMAC(name string) error
+	Close() error
+}
+
+// vrrpSockets opens an instance's share of its interface's socket
+// (*vrrpnet.Registry).
+type vrrpSockets interface {
+	Open(cfg vrrpnet.Config, vrid uint8) (vrrpnet.Endpoint, error)
+}
+
+// garpAnnouncer is what the VRRP part uses of *announce.Announcer.
+type garpAnnouncer interface {
+	Announce(addrs []netip.Addr) error
+	SetIntervals(garp, gna time.Duration)
+	Close() error
+}
+
+// linuxKernel is the vrrpKernelFactory of `lvsd run`.
+type linuxKernel struct{}
+
+func (linuxKernel) addrs() (vipManager, error) {
+	m, err := vip.New()
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func (linuxKernel) sockets() vrrpSockets               { return vrrpnet.NewRegistry() }
+func (linuxKernel) announcer(dev string) garpAnnouncer { return announce.New(dev) }
+func (linuxKernel) sourceAddr(iface string, ipv6 bool) (netip.Addr, error) {
+	return vrrpnet.SourceAddr(iface, ipv6)
+}
+func (linuxKernel) linkReady(in *config.VRRPInstance) bool { return linkReady(in) }
+
+func (linuxKernel) linkIndex(name string) int {
+	ifi, err := net.InterfaceByName(name)
+	if err != nil {
+		return -1
+	}
+	return ifi.Index
+}
 
 // vrrpConn adapts a vrrpnet.Endpoint to vrrp.Conn (the metadata types
 // differ only by package; the conversion allocates nothing).
@@ -42,7 +121,7 @@ func (v vrrpConn) ReadFrom(b []byte) (int, vrrp.RecvMeta, error) {
 // VIPs and routes without a device, or on the instance's interface, go on
 // dev (the VMAC with use_vmac, else the interface).
 type addrManager struct {
-	m     *vip.Manager
+	m     vipManager
 	iface string // the instance's interface
 	dev   string // where its VIPs live
 }
@@ -105,21 +184,21 @@ func (a *addrManager) DelRoutes(ctx context.Context, rs []vrrp.Route) error {
 // announcers sends each address's announcement out of the interface that
 // carries it.
 type announcers struct {
-	byAddr map[netip.Addr]*announce.Announcer
-	def    *announce.Announcer
+	byAddr map[netip.Addr]garpAnnouncer
+	def    garpAnnouncer
 	// scratch groups addresses per announcer between calls (the instance
 	// goroutine is the only caller).
-	scratch map[*announce.Announcer][]netip.Addr
+	scratch map[garpAnnouncer][]netip.Addr
 }
 
-func newAnnouncers(dev string, vips []vrrp.VIP, devOf func(string) string) *announcers {
-	a := &announcers{byAddr: map[netip.Addr]*announce.Announcer{}, def: announce.New(dev), scratch: map[*announce.Announcer][]netip.Addr{}}
-	byDev := map[string]*announce.Announcer{dev: a.def}
+func newAnnouncers(dev string, vips []vrrp.VIP, devOf func(string) string, open func(dev string) garpAnnouncer) *announcers {
+	a := &announcers{byAddr: map[netip.Addr]garpAnnouncer{}, def: open(dev), scratch: map[garpAnnouncer][]netip.Addr{}}
+	byDev := map[string]garpAnnouncer{dev: a.def}
 	for _, v := range vips {
 		d := devOf(v.Dev)
 		an, ok := byDev[d]
 		if !ok {
-			an = announce.New(d)
+			an = open(d)
 			byDev[d] = an
 		}
 		a.byAddr[v.Prefix.Addr()] = an
@@ -279,7 +358,7 @@ type vrrpKernel struct {
 
 // openKernel creates the VMAC (use_vmac), opens the instance's share of its
 // interface's socket and fills the source address into c.
-func openKernel(m *vip.Manager, reg *vrrpnet.Registry, g *config.Global, in *config.VRRPInstance, c *vrrp.Config) (*vrrpKernel, error) {
+func openKernel(f vrrpKernelFactory, m vipManager, reg vrrpSockets, g *config.Global, in *config.VRRPInstance, c *vrrp.Config) (*vrrpKernel, error) {
 	k := &vrrpKernel{}
 	dev := in.Interface
 	recvIf, sendIf := in.Interface, in.Interface
@@ -303,7 +382,7 @@ func openKernel(m *vip.Manager, reg *vrrpnet.Registry, g *config.Global, in *con
 			// base interface.
 			sendIf, recvIf = in.VMACName, in.VMACName
 			if !src.IsValid() && !ipv6 {
-				s, err := vrrpnet.SourceAddr(in.Interface, false)
+				s, err := f.sourceAddr(in.Interface, false)
 				if err != nil {
 					_ = m.DeleteVMAC(k.vmac)
 					return nil, err
@@ -335,7 +414,7 @@ func openKernel(m *vip.Manager, reg *vrrpnet.Registry, g *config.Global, in *con
 	k.conn = conn
 	c.SrcAddr = conn.LocalAddr()
 	k.addrs = &addrManager{m: m, iface: in.Interface, dev: dev}
-	k.announce = newAnnouncers(dev, c.VIPs, k.addrs.place().DevOf)
+	k.announce = newAnnouncers(dev, c.VIPs, k.addrs.place().DevOf, f.announcer)
 	k.announce.setIntervals(g.GARPInterval, g.GNAInterval)
 	return k, nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/lvsd/lvsd/config"
 	"github.com/lvsd/lvsd/vrrp"
+	"github.com/lvsd/lvsd/vrrp/announce"
 	"github.com/lvsd/lvsd/vrrp/packet"
 	"github.com/lvsd/lvsd/vrrp/vip"
 )
@@ -146,11 +147,12 @@ func TestAnnouncersByDevice(t *testing.T) {
 		{Prefix: netip.MustParsePrefix("10.99.0.100/24"), Dev: "eth0"},
 		{Prefix: netip.MustParsePrefix("192.168.7.1/24"), Dev: "eth1"},
 	}
-	a := newAnnouncers("eth0", vips, func(d string) string { return d })
-	if got := a.byAddr[netip.MustParseAddr("192.168.7.1")].Interface(); got != "eth1" {
+	a := newAnnouncers("eth0", vips, func(d string) string { return d }, linuxKernel{}.announcer)
+	dev := func(an garpAnnouncer) string { return an.(*announce.Announcer).Interface() }
+	if got := dev(a.byAddr[netip.MustParseAddr("192.168.7.1")]); got != "eth1" {
 		t.Errorf("192.168.7.1 announced on %s, want eth1", got)
 	}
-	if got := a.byAddr[netip.MustParseAddr("10.99.0.100")].Interface(); got != "eth0" {
+	if got := dev(a.byAddr[netip.MustParseAddr("10.99.0.100")]); got != "eth0" {
 		t.Errorf("10.99.0.100 announced on %s, want eth0", got)
 	}
 }

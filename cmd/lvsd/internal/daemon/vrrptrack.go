@@ -54,8 +54,18 @@ const readyTimeout = 30 * time.Second
 // lines after the FIFOs are closed at stop.
 const fifoReaderGrace = time.Second
 
+// newVRRPTracking builds the trackers and notifications of cfg, the
+// vrrp_scripts run by d.runScript.
+func (d *daemon) newVRRPTracking(cfg *config.Config) (*vrrpTracking, error) {
+	return newVRRPTrackingWith(cfg, d.log, d.runScript)
+}
+
 func newVRRPTracking(cfg *config.Config, log *slog.Logger) (*vrrpTracking, error) {
-	set, err := track.FromConfig(cfg, log)
+	return newVRRPTrackingWith(cfg, log, script.Run)
+}
+
+func newVRRPTrackingWith(cfg *config.Config, log *slog.Logger, run func(context.Context, script.Spec) script.Result) (*vrrpTracking, error) {
+	set, err := track.FromConfigWith(cfg, log, track.Options{RunScript: run})
 	if err != nil {
 		return nil, err
 	}

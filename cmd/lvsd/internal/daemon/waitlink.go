@@ -115,8 +115,8 @@ func (v *vrrpPart) waitingKernel(in *config.VRRPInstance, c *vrrp.Config) *vrrpK
 }
 
 // watchLinks sends on appeared the name of every waiting instance whose
-// interface is ready now (linkReady), once each, until ctx is done.
-func watchLinks(ctx context.Context, waiting map[string]*config.VRRPInstance, appeared chan<- string) {
+// interface is ready now (ready: linkReady), once each, until ctx is done.
+func watchLinks(ctx context.Context, ready func(*config.VRRPInstance) bool, waiting map[string]*config.VRRPInstance, appeared chan<- string) {
 	t := time.NewTicker(linkPollInterval)
 	defer t.Stop()
 	for len(waiting) > 0 {
@@ -126,7 +126,7 @@ func watchLinks(ctx context.Context, waiting map[string]*config.VRRPInstance, ap
 		case <-t.C:
 		}
 		for name, in := range waiting {
-			if !linkReady(in) {
+			if !ready(in) {
 				continue
 			}
 			select {
@@ -180,7 +180,7 @@ func (v *vrrpPart) watchWaiting(insts ...*vrrpInstance) {
 		return
 	}
 	ctx := v.runCtx
-	go watchLinks(ctx, waiting, v.d.linkUp)
+	go watchLinks(ctx, v.d.kernel.linkReady, waiting, v.d.linkUp)
 }
 
 // rebuildWaiting rebuilds the instance name over its interface, which

@@ -53,7 +53,7 @@ func TestWatchLinks(t *testing.T) {
 		"MISSING": {Name: "MISSING", Interface: "lvsd-nosuch0"},
 	}
 	done := make(chan struct{})
-	go func() { defer close(done); watchLinks(ctx, waiting, got) }()
+	go func() { defer close(done); watchLinks(ctx, linkReady, waiting, got) }()
 	if name := <-got; name != "LO" {
 		t.Fatalf("watchLinks reported %q, want LO", name)
 	}
