@@ -102,6 +102,25 @@ func (a *addrManager) DelRoutes(ctx context.Context, rs []vrrp.Route) error {
 	return a.m.DelRoutes(ctx, a.convRoutes(rs))
 }
 
+func convRules(rs []vrrp.Rule) []vip.Rule {
+	out := make([]vip.Rule, len(rs))
+	for i, r := range rs {
+		out[i] = kernaddr.KernelRule(r)
+	}
+	return out
+}
+
+func (a *addrManager) AddRules(ctx context.Context, rs []vrrp.Rule) error {
+	return a.m.AddRules(ctx, convRules(rs))
+}
+
+func (a *addrManager) DelRules(ctx context.Context, rs []vrrp.Rule) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	return a.m.DelRules(ctx, convRules(rs))
+}
+
 // announcers sends each address's announcement out of the interface that
 // carries it.
 type announcers struct {
@@ -254,6 +273,13 @@ func instanceConfig(g *config.Global, in *config.VRRPInstance) (vrrp.Config, err
 			return c, fmt.Errorf("instance %s: %w", in.Name, err)
 		}
 		c.Routes = append(c.Routes, x)
+	}
+	for _, r := range in.Rules {
+		x, err := kernaddr.Rule(r)
+		if err != nil {
+			return c, fmt.Errorf("instance %s: %w", in.Name, err)
+		}
+		c.Rules = append(c.Rules, x)
 	}
 	return c, nil
 }
