@@ -17,6 +17,12 @@ func Dump(c *Config) []byte {
 	if c.File != "" {
 		w.comment("loaded from " + c.File)
 	}
+	// Top-level keys come before the first table.
+	if len(c.StaticAddresses) > 0 {
+		w.vips("static_ipaddress", c.StaticAddresses)
+	}
+	w.routes("static_routes", c.StaticRoutes)
+	w.rules("static_rules", c.StaticRules)
 	w.table("global")
 	g := &c.Global
 	w.str("router_id", g.RouterID)
@@ -185,13 +191,8 @@ func (w *tomlWriter) instance(in *VRRPInstance) {
 	if len(in.ExcludedVIPs) > 0 {
 		w.vips("virtual_ipaddress_excluded", in.ExcludedVIPs)
 	}
-	if len(in.Routes) > 0 {
-		var rs []string
-		for _, r := range in.Routes {
-			rs = append(rs, routeString(r))
-		}
-		w.strs("virtual_routes", rs)
-	}
+	w.routes("virtual_routes", in.Routes)
+	w.rules("virtual_rules", in.Rules)
 	w.tracks("track_script", in.TrackScripts)
 	w.tracks("track_process", in.TrackProcesses)
 	w.tracks("track_file", in.TrackFiles)
@@ -465,7 +466,102 @@ func routeString(r Route) string {
 	if r.Protocol != "" {
 		s = append(s, "proto", r.Protocol)
 	}
+	for _, nh := range r.Nexthops { // last: a nexthop takes the words after it
+		s = append(s, "nexthop")
+		if nh.Via.IsValid() {
+			s = append(s, "via", nh.Via.String())
+		}
+		if nh.Dev != "" {
+			s = append(s, "dev", nh.Dev)
+		}
+		s = append(s, "weight", strconv.Itoa(nh.Weight))
+	}
 	return strings.Join(s, " ")
+}
+
+// String is the rule in the line syntax parseRule reads.
+func (r Rule) String() string {
+	var s []string
+	if r.Family == 6 && !r.From.IsValid() && !r.To.IsValid() {
+		s = append(s, "inet6")
+	}
+	if r.Not {
+		s = append(s, "not")
+	}
+	if r.From.IsValid() {
+		s = append(s, "from", r.From.String())
+	}
+	if r.To.IsValid() {
+		s = append(s, "to", r.To.String())
+	}
+	if r.Priority != 0 {
+		s = append(s, "priority", strconv.FormatUint(uint64(r.Priority), 10))
+	}
+	if r.TOS != 0 {
+		s = append(s, "tos", fmt.Sprintf("0x%02x", r.TOS))
+	}
+	if r.FWMark != 0 || r.FWMask != 0 {
+		m := fmt.Sprintf("0x%x", r.FWMark)
+		if r.FWMask != 0 {
+			m += fmt.Sprintf("/0x%x", r.FWMask)
+		}
+		s = append(s, "fwmark", m)
+	}
+	if r.IIF != "" {
+		s = append(s, "iif", r.IIF)
+	}
+	if r.OIF != "" {
+		s = append(s, "oif", r.OIF)
+	}
+	if r.HasUIDRange {
+		s = append(s, "uidrange", fmt.Sprintf("%d-%d", r.UIDFirst, r.UIDLast))
+	}
+	if r.IPProto != 0 {
+		s = append(s, "ipproto", strconv.Itoa(int(r.IPProto)))
+	}
+	if r.SPortFirst != 0 {
+		s = append(s, "sport", fmt.Sprintf("%d-%d", r.SPortFirst, r.SPortLast))
+	}
+	if r.DPortFirst != 0 {
+		s = append(s, "dport", fmt.Sprintf("%d-%d", r.DPortFirst, r.DPortLast))
+	}
+	if r.HasSuppress {
+		s = append(s, "suppress_prefixlength", strconv.Itoa(r.SuppressLen))
+	}
+	if r.Protocol != "" {
+		s = append(s, "protocol", r.Protocol)
+	}
+	switch {
+	case r.Table != 0:
+		s = append(s, "table", strconv.FormatUint(uint64(r.Table), 10))
+	case r.Goto != 0:
+		s = append(s, "goto", strconv.FormatUint(uint64(r.Goto), 10))
+	case r.Action != "":
+		s = append(s, r.Action)
+	}
+	return strings.Join(s, " ")
+}
+
+func (w *tomlWriter) routes(k string, rs []Route) {
+	if len(rs) == 0 {
+		return
+	}
+	var out []string
+	for _, r := range rs {
+		out = append(out, routeString(r))
+	}
+	w.strs(k, out)
+}
+
+func (w *tomlWriter) rules(k string, rs []Rule) {
+	if len(rs) == 0 {
+		return
+	}
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.String())
+	}
+	w.strs(k, out)
 }
 
 func vsgString(e VSGEntry) string {

@@ -26,6 +26,13 @@ type Config struct {
 	CARPInstances       []CARPInstance       // [[carp_instance]] (carp.go)
 	BGP                 *BGP                 // [bgp]; nil: no BGP (bgp.go)
 	BFDInstances        []BFDInstance        // [[bfd_instance]] (bfd.go)
+
+	// Static network state (keepalived's static_ipaddress, static_routes,
+	// static_rules): installed at start whatever the VRRP state, removed
+	// at stop.
+	StaticAddresses []VIP   // static_ipaddress (dev required)
+	StaticRoutes    []Route // static_routes
+	StaticRules     []Rule  // static_rules
 }
 
 // Command is a command line run by lvsd (a notify script, a check script),
@@ -223,6 +230,7 @@ type VRRPInstance struct {
 	VIPs         []VIP   // virtual_ipaddress
 	ExcludedVIPs []VIP   // virtual_ipaddress_excluded
 	Routes       []Route // virtual_routes
+	Rules        []Rule  // virtual_rules: ip rules installed with the VIPs
 
 	TrackScripts     []TrackRef // track_script
 	TrackProcesses   []TrackRef // track_process
@@ -288,6 +296,48 @@ type Route struct {
 	Scope     string     // scope
 	Protocol  string     // proto
 	Blackhole bool       // blackhole (type)
+	// Nexthops: a multipath route ("nexthop via GW dev IF weight N ...");
+	// Via and Dev are then empty.
+	Nexthops []Nexthop
+}
+
+// Nexthop is one "nexthop [via GW] [dev IF] [weight N]" of a multipath route.
+type Nexthop struct {
+	Via    netip.Addr
+	Dev    string
+	Weight int // 1..256, default 1
+}
+
+// Rule is one virtual_rules or static_rules entry, in ip-rule's syntax:
+// "[not] [from P] [to P] [priority N] [tos T] [fwmark M[/MASK]] [iif IF]
+// [oif IF] [uidrange A-B] [ipproto P] [sport A[-B]] [dport A[-B]]
+// [suppress_prefixlength N] [protocol P] (table N | goto N | blackhole |
+// unreachable | prohibit | nop)". Exactly one action is required.
+type Rule struct {
+	Family      int          // 4 or 6: from from/to, else inet6 given, else 4
+	Not         bool         // not: invert the selector
+	From        netip.Prefix // from; invalid: all
+	To          netip.Prefix // to; invalid: all
+	Priority    uint32       // priority (preference, pref); 0: the kernel picks
+	TOS         uint8        // tos (dsfield)
+	FWMark      uint32       // fwmark
+	FWMask      uint32       // fwmark's /MASK; 0: none
+	IIF         string       // iif (iifname)
+	OIF         string       // oif (oifname)
+	HasUIDRange bool         // uidrange given
+	UIDFirst    uint32       // uidrange
+	UIDLast     uint32       // uidrange
+	IPProto     uint8        // ipproto; 0: any
+	SPortFirst  uint16       // sport; 0: any
+	SPortLast   uint16       // sport
+	DPortFirst  uint16       // dport; 0: any
+	DPortLast   uint16       // dport
+	HasSuppress bool         // suppress_prefixlength given
+	SuppressLen int          // suppress_prefixlength 0..128
+	Table       uint32       // table (lookup); 0 with no other action: main
+	Goto        uint32       // goto: the priority to continue at; 0: none
+	Action      string       // "" (table or goto), "blackhole", "unreachable", "prohibit" or "nop"
+	Protocol    string       // protocol: as a route's proto; "": none
 }
 
 // VirtualServerGroup is a [[virtual_server_group]]: the addresses a

@@ -115,7 +115,9 @@ func parsePrefixOrAddr(s string) (netip.Prefix, error) {
 }
 
 // parseRoute parses "[to] DST [src ADDR] [via|gw ADDR] [dev IF] [metric N]
-// [table N] [scope S] [proto P]" or "blackhole DST".
+// [table N] [scope S] [proto P]" or "blackhole DST"; a multipath route ends
+// with "nexthop [via GW] [dev IF] [weight N]" groups instead of via and dev,
+// or says "via A or B" (keepalived's older form, two nexthops).
 func parseRoute(w []string) (Route, error) {
 	var r Route
 	if len(w) > 0 && w[0] == "blackhole" {
@@ -133,16 +135,32 @@ func parseRoute(w []string) (Route, error) {
 		return r, err
 	}
 	r.Dst = p.Masked()
+	var (
+		orForm bool
+		orVia  netip.Addr
+	)
+loop:
 	for i := 1; i < len(w); i++ {
 		word := w[i]
 		if word == "blackhole" {
 			r.Blackhole = true
 			continue
 		}
+		if word == "nexthop" {
+			if r.Via.IsValid() || r.Dev != "" || orForm {
+				return r, fmt.Errorf("via or dev before nexthop in %q (give each nexthop its own)", strings.Join(w, " "))
+			}
+			nhs, err := parseNexthops(w[i:], r.Dst)
+			if err != nil {
+				return r, err
+			}
+			r.Nexthops = nhs
+			break loop
+		}
 		switch word {
-		case "src", "via", "gw", "dev", "metric", "table", "scope", "proto":
+		case "src", "via", "gw", "dev", "metric", "table", "scope", "proto", "or":
 		default:
-			return r, fmt.Errorf("unknown option %q in %q (allowed: src, via, dev, metric, table, scope, proto, blackhole)", word, strings.Join(w, " "))
+			return r, fmt.Errorf("unknown option %q in %q (allowed: src, via, dev, metric, table, scope, proto, blackhole, nexthop)", word, strings.Join(w, " "))
 		}
 		if i+1 >= len(w) {
 			return r, fmt.Errorf("%s needs a value", word)
@@ -162,6 +180,19 @@ func parseRoute(w []string) (Route, error) {
 				return r, fmt.Errorf("via: %w", err)
 			}
 			r.Via = a
+		case "or":
+			// keepalived's older multipath form: "via A or B": two nexthops.
+			if !r.Via.IsValid() || orForm {
+				return r, fmt.Errorf("or needs one via before it (\"via A or B\"; or use nexthop)")
+			}
+			a, err := parseAddr(val)
+			if err != nil {
+				return r, fmt.Errorf("or: %w", err)
+			}
+			if a.Is4() != r.Dst.Addr().Is4() {
+				return r, fmt.Errorf("or %s and destination %s are of different families", a, r.Dst)
+			}
+			orForm, orVia = true, a
 		case "dev":
 			if err := checkIfName(val); err != nil {
 				return r, err
@@ -197,8 +228,12 @@ func parseRoute(w []string) (Route, error) {
 	if r.Src.IsValid() && r.Src.Is4() != r.Dst.Addr().Is4() {
 		return r, fmt.Errorf("src %s and destination %s are of different families", r.Src, r.Dst)
 	}
-	if r.Blackhole && (r.Via.IsValid() || r.Dev != "") {
-		return r, fmt.Errorf("a blackhole route has no via or dev")
+	if orForm {
+		r.Nexthops = []Nexthop{{Via: r.Via, Dev: r.Dev, Weight: 1}, {Via: orVia, Dev: r.Dev, Weight: 1}}
+		r.Via, r.Dev = netip.Addr{}, ""
+	}
+	if r.Blackhole && (r.Via.IsValid() || r.Dev != "" || len(r.Nexthops) > 0) {
+		return r, fmt.Errorf("a blackhole route has no via, dev or nexthop")
 	}
 	return r, nil
 }
@@ -399,4 +434,305 @@ func routeProtocolNames() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// parseNexthops parses the "nexthop [via GW] [dev IF] [weight N]" groups
+// that end a multipath route line (w starts at the first "nexthop").
+func parseNexthops(w []string, dst netip.Prefix) ([]Nexthop, error) {
+	var out []Nexthop
+	for i := 0; i < len(w); i++ {
+		if w[i] == "nexthop" {
+			out = append(out, Nexthop{Weight: 1})
+			continue
+		}
+		if len(out) == 0 {
+			return nil, fmt.Errorf("%q before the first nexthop", w[i])
+		}
+		nh := &out[len(out)-1]
+		switch w[i] {
+		case "via", "gw", "dev", "weight":
+		case "onlink", "encap", "realms":
+			return nil, fmt.Errorf("nexthop %s: not supported yet (allowed: via, dev, weight)", w[i])
+		default:
+			return nil, fmt.Errorf("unknown nexthop option %q (allowed: via, dev, weight)", w[i])
+		}
+		if i+1 >= len(w) {
+			return nil, fmt.Errorf("nexthop %s needs a value", w[i])
+		}
+		i++
+		val := w[i]
+		switch w[i-1] {
+		case "via", "gw":
+			if val == "inet" || val == "inet6" {
+				if i+1 >= len(w) {
+					return nil, fmt.Errorf("nexthop via %s needs an address", val)
+				}
+				i++
+				val = w[i]
+			}
+			a, err := parseAddr(val)
+			if err != nil {
+				return nil, fmt.Errorf("nexthop via: %w", err)
+			}
+			if a.Is4() != dst.Addr().Is4() {
+				return nil, fmt.Errorf("nexthop via %s and destination %s are of different families", a, dst)
+			}
+			nh.Via = a
+		case "dev":
+			if err := checkIfName(val); err != nil {
+				return nil, err
+			}
+			nh.Dev = val
+		case "weight":
+			n, err := strconv.Atoi(val)
+			if err != nil || n < 1 || n > 256 {
+				return nil, fmt.Errorf("bad nexthop weight %q (want 1..256)", val)
+			}
+			nh.Weight = n
+		}
+	}
+	for j, nh := range out {
+		if !nh.Via.IsValid() && nh.Dev == "" {
+			return nil, fmt.Errorf("nexthop %d has neither via nor dev", j+1)
+		}
+	}
+	if len(out) < 2 {
+		return nil, fmt.Errorf("a multipath route needs at least two nexthops (one: write via/dev without nexthop)")
+	}
+	return out, nil
+}
+
+// ruleActions are the ip rule actions without a value.
+var ruleActions = []string{"blackhole", "unreachable", "prohibit", "nop"}
+
+// ruleRefused are ip-rule / keepalived rule options lvsd does not carry.
+var ruleRefused = map[string]string{
+	"realms":           "realms",
+	"suppress_ifgroup": "suppress_ifgroup",
+	"sup_group":        "suppress_ifgroup",
+	"tunnel-id":        "tunnel-id",
+	"l3mdev":           "l3mdev (VRF rules)",
+	"no_track":         "no_track",
+	"track_group":      "track_group",
+	"nat":              "nat",
+	"map-to":           "nat",
+}
+
+// parseRule parses an ip rule line (see Rule).
+func parseRule(w []string) (Rule, error) {
+	var r Rule
+	if len(w) == 0 {
+		return r, fmt.Errorf("empty rule")
+	}
+	line := strings.Join(w, " ")
+	family := 0
+	actions := 0
+	for i := 0; i < len(w); i++ {
+		word := w[i]
+		switch word {
+		case "inet", "inet6":
+			f := 4
+			if word == "inet6" {
+				f = 6
+			}
+			if family != 0 && family != f {
+				return r, fmt.Errorf("both inet and inet6 in %q", line)
+			}
+			family = f
+			continue
+		case "not":
+			r.Not = true
+			continue
+		case "type":
+			continue // "type blackhole" is "blackhole"
+		case "blackhole", "unreachable", "prohibit", "nop":
+			r.Action = word
+			actions++
+			continue
+		}
+		if why, ok := ruleRefused[word]; ok {
+			return r, fmt.Errorf("rule option %s: not supported yet", why)
+		}
+		switch word {
+		case "from", "to", "table", "lookup", "priority", "preference", "pref", "order", "tos", "dsfield",
+			"fwmark", "iif", "dev", "iifname", "oif", "oifname", "uidrange", "ipproto", "sport", "dport",
+			"suppress_prefixlength", "sup_pl", "goto", "protocol":
+		default:
+			return r, fmt.Errorf("unknown rule option %q in %q (allowed: not, from, to, priority, tos, fwmark, iif, oif, uidrange, ipproto, sport, dport, suppress_prefixlength, protocol, table, goto, %s)",
+				word, line, strings.Join(ruleActions, ", "))
+		}
+		if i+1 >= len(w) {
+			return r, fmt.Errorf("%s needs a value", word)
+		}
+		i++
+		val := w[i]
+		switch word {
+		case "from", "to":
+			var p netip.Prefix
+			if val != "all" {
+				pp, err := parsePrefixOrAddr(val)
+				if err != nil {
+					return r, fmt.Errorf("%s: %w", word, err)
+				}
+				p = pp.Masked()
+			}
+			if word == "from" {
+				r.From = p
+			} else {
+				r.To = p
+			}
+		case "table", "lookup":
+			n, err := parseTable(val)
+			if err != nil {
+				return r, err
+			}
+			r.Table = n
+			actions++
+		case "goto":
+			n, err := strconv.ParseUint(val, 10, 32)
+			if err != nil || n == 0 {
+				return r, fmt.Errorf("bad goto %q (want a priority 1..4294967295)", val)
+			}
+			r.Goto = uint32(n)
+			actions++
+		case "priority", "preference", "pref", "order":
+			n, err := strconv.ParseUint(val, 10, 32)
+			if err != nil || n == 0 {
+				return r, fmt.Errorf("bad priority %q (want 1..4294967295; 0 is the local table's rule)", val)
+			}
+			r.Priority = uint32(n)
+		case "tos", "dsfield":
+			n, err := strconv.ParseUint(strings.TrimPrefix(strings.ToLower(val), "0x"), 16, 8)
+			if err != nil {
+				return r, fmt.Errorf("bad tos %q (want a hexadecimal byte)", val)
+			}
+			r.TOS = uint8(n)
+		case "fwmark":
+			m, mask, hasMask := strings.Cut(val, "/")
+			n, err := strconv.ParseUint(m, 0, 32)
+			if err != nil {
+				return r, fmt.Errorf("bad fwmark %q (want MARK[/MASK], numbers)", val)
+			}
+			r.FWMark = uint32(n)
+			if hasMask {
+				k, err := strconv.ParseUint(mask, 0, 32)
+				if err != nil || k == 0 {
+					return r, fmt.Errorf("bad fwmark mask %q (want 1..0xffffffff)", mask)
+				}
+				r.FWMask = uint32(k)
+			}
+		case "iif", "dev", "iifname", "oif", "oifname":
+			if err := checkIfName(val); err != nil {
+				return r, err
+			}
+			if strings.HasPrefix(word, "o") {
+				r.OIF = val
+			} else {
+				r.IIF = val
+			}
+		case "uidrange":
+			a, b, ok := strings.Cut(val, "-")
+			x, err1 := strconv.ParseUint(a, 10, 32)
+			y, err2 := strconv.ParseUint(b, 10, 32)
+			if !ok || err1 != nil || err2 != nil || x > y {
+				return r, fmt.Errorf("bad uidrange %q (want FIRST-LAST)", val)
+			}
+			r.HasUIDRange, r.UIDFirst, r.UIDLast = true, uint32(x), uint32(y)
+		case "ipproto":
+			n, ok := ipProtos[strings.ToLower(val)]
+			if !ok {
+				x, err := strconv.ParseUint(val, 10, 8)
+				if err != nil || x == 0 {
+					return r, fmt.Errorf("bad ipproto %q (tcp, udp, sctp, icmp, ipv6-icmp or 1..255)", val)
+				}
+				n = uint8(x)
+			}
+			r.IPProto = n
+		case "sport", "dport":
+			first, last, err := parsePortRange(val)
+			if err != nil {
+				return r, fmt.Errorf("%s: %w", word, err)
+			}
+			if word == "sport" {
+				r.SPortFirst, r.SPortLast = first, last
+			} else {
+				r.DPortFirst, r.DPortLast = first, last
+			}
+		case "suppress_prefixlength", "sup_pl":
+			n, err := strconv.Atoi(val)
+			if err != nil || n < 0 || n > 128 {
+				return r, fmt.Errorf("bad suppress_prefixlength %q (want 0..128)", val)
+			}
+			r.HasSuppress, r.SuppressLen = true, n
+		case "protocol":
+			if _, ok := RouteProtocol(val); !ok {
+				return r, fmt.Errorf("unknown rule protocol %q (a number 0..255 or one of: %s)", val, strings.Join(routeProtocolNames(), ", "))
+			}
+			r.Protocol = val
+		}
+	}
+	switch {
+	case actions == 0:
+		return r, fmt.Errorf("no action in %q (want one of table N, goto N, %s)", line, strings.Join(ruleActions, ", "))
+	case actions > 1:
+		return r, fmt.Errorf("more than one action in %q (one of table, goto, %s)", line, strings.Join(ruleActions, ", "))
+	}
+	if r.Goto != 0 && (r.Priority == 0 || r.Priority >= r.Goto) {
+		return r, fmt.Errorf("goto %d needs a priority below it", r.Goto)
+	}
+	if r.HasSuppress && r.Table == 0 {
+		return r, fmt.Errorf("suppress_prefixlength is for a table rule")
+	}
+	f := family
+	for _, p := range []netip.Prefix{r.From, r.To} {
+		if !p.IsValid() {
+			continue
+		}
+		pf := 4
+		if p.Addr().Is6() {
+			pf = 6
+		}
+		if f != 0 && f != pf {
+			return r, fmt.Errorf("from/to and family of %q differ", line)
+		}
+		f = pf
+	}
+	if f == 0 {
+		f = 4
+	}
+	r.Family = f
+	return r, nil
+}
+
+var ipProtos = map[string]uint8{"icmp": 1, "tcp": 6, "udp": 17, "gre": 47, "esp": 50, "ah": 51, "ipv6-icmp": 58, "icmpv6": 58, "sctp": 132}
+
+// parseTable parses a routing table: a number or main, local, default.
+func parseTable(s string) (uint32, error) {
+	switch s {
+	case "main":
+		return 254, nil
+	case "local":
+		return 255, nil
+	case "default":
+		return 253, nil
+	}
+	n, err := strconv.ParseUint(s, 10, 32)
+	if err != nil || n == 0 {
+		return 0, fmt.Errorf("bad table %q (want 1..4294967295, main, local or default)", s)
+	}
+	return uint32(n), nil
+}
+
+func parsePortRange(s string) (uint16, uint16, error) {
+	a, b, isRange := strings.Cut(s, "-")
+	x, err1 := strconv.ParseUint(a, 10, 16)
+	y := x
+	var err2 error
+	if isRange {
+		y, err2 = strconv.ParseUint(b, 10, 16)
+	}
+	if err1 != nil || err2 != nil || x == 0 || x > y {
+		return 0, 0, fmt.Errorf("bad port range %q (want PORT or FIRST-LAST, 1..65535)", s)
+	}
+	return uint16(x), uint16(y), nil
 }

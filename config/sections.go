@@ -58,6 +58,7 @@ func (d *decoder) decodeConfig(root *node) *Config {
 	for _, t := range root.tables("bfd_instance") {
 		c.BFDInstances = append(c.BFDInstances, d.decodeBFD(t))
 	}
+	d.decodeStatic(root, c)
 	root.finish()
 	return c
 }
@@ -423,9 +424,8 @@ func (d *decoder) decodeInstance(n *node, g *Global) VRRPInstance {
 		d.errorf(n.keyPath("virtual_ipaddress"), "empty (an instance needs at least one address)")
 	}
 	in.ExcludedVIPs = n.vips("virtual_ipaddress_excluded")
-	in.Routes = oneLineList(n, "virtual_routes", oneLineForm{lead: "to",
-		keys: []string{"src", "via", "dev", "metric", "table", "scope", "proto"}, bools: []string{"blackhole"},
-		want: "a route line or table {to, via, dev, ...}"}, parseRoute)
+	in.Routes = n.routes("virtual_routes")
+	in.Rules = n.rules("virtual_rules")
 	in.TrackScripts = n.trackRefs("track_script", -253, 253)
 	in.TrackProcesses = n.trackRefs("track_process", -254, 254)
 	in.TrackFiles = n.trackRefs("track_file", -254, 254)
@@ -922,4 +922,53 @@ func (d *decoder) decodeMisc(n *node, rs *RealServer, vs *VirtualServer) MiscChe
 	fillMiscCheck(&m, setFn(n))
 	n.finish()
 	return m
+}
+
+func (n *node) routes(k string) []Route {
+	return oneLineList(n, k, oneLineForm{lead: "to",
+		keys: []string{"src", "via", "dev", "metric", "table", "scope", "proto"}, bools: []string{"blackhole"},
+		want: "a route line or table {to, via, dev, ...}"}, parseRoute)
+}
+
+// rules reads virtual_rules / static_rules: ip rule lines (strings only:
+// an inline table would have no order for its selector words).
+func (n *node) rules(k string) []Rule {
+	es, ok := n.list(k, false)
+	if !ok {
+		return nil
+	}
+	var out []Rule
+	for _, e := range es {
+		x, ok := e.v.(string)
+		if !ok {
+			n.d.errorf(e.path, "wrong type %s, want an ip rule line such as \"from 10.0.0.0/8 table 100\"", typeName(e.v))
+			continue
+		}
+		r, err := parseRule(strings.Fields(x))
+		if err != nil {
+			n.d.errorf(e.path, "%v", err)
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// decodeStatic reads the top-level static_ipaddress, static_routes and
+// static_rules. They belong to no instance, so an address names its
+// device and a route its device or gateway.
+func (d *decoder) decodeStatic(root *node, c *Config) {
+	c.StaticAddresses = root.vips("static_ipaddress")
+	for i, v := range c.StaticAddresses {
+		if v.Dev == "" {
+			d.errorf(root.keyPath("static_ipaddress")+"["+itoa(i)+"]", "%s: a static address needs dev IF", v.Prefix)
+		}
+	}
+	c.StaticRoutes = root.routes("static_routes")
+	for i, r := range c.StaticRoutes {
+		if r.Dev == "" && !r.Via.IsValid() && !r.Blackhole && len(r.Nexthops) == 0 {
+			d.errorf(root.keyPath("static_routes")+"["+itoa(i)+"]", "%s: a static route needs dev IF, via GW, nexthop or blackhole", r.Dst)
+		}
+	}
+	c.StaticRules = root.rules("static_rules")
 }

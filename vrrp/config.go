@@ -58,6 +58,8 @@ type Config struct {
 	VIPs []VIP
 	// Routes are virtual_routes.
 	Routes []Route
+	// Rules are virtual_rules.
+	Rules []Rule
 
 	// GARPMasterDelay is garp_master_delay: the second announcement burst
 	// after becoming master. 0 means 5 s; negative means no second burst.

@@ -139,11 +139,12 @@ type fakeAddrs struct {
 	installed map[netip.Prefix]bool
 	calls     []addrCall
 	routes    map[netip.Prefix]bool
+	rules     map[Rule]bool
 	failAdd   error
 }
 
 func newFakeAddrs() *fakeAddrs {
-	return &fakeAddrs{installed: map[netip.Prefix]bool{}, routes: map[netip.Prefix]bool{}}
+	return &fakeAddrs{installed: map[netip.Prefix]bool{}, routes: map[netip.Prefix]bool{}, rules: map[Rule]bool{}}
 }
 
 func (f *fakeAddrs) AddVIPs(ctx context.Context, vips []VIP) error {
@@ -197,6 +198,26 @@ func (f *fakeAddrs) DelRoutes(ctx context.Context, routes []Route) error {
 	f.calls = append(f.calls, addrCall{at: time.Now(), op: "del_routes"})
 	for _, r := range routes {
 		delete(f.routes, r.Dst)
+	}
+	return nil
+}
+
+func (f *fakeAddrs) AddRules(ctx context.Context, rules []Rule) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, addrCall{at: time.Now(), op: "add_rules"})
+	for _, r := range rules {
+		f.rules[r] = true
+	}
+	return nil
+}
+
+func (f *fakeAddrs) DelRules(ctx context.Context, rules []Rule) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, addrCall{at: time.Now(), op: "del_rules"})
+	for _, r := range rules {
+		delete(f.rules, r)
 	}
 	return nil
 }

@@ -729,9 +729,19 @@ func (i *Instance) addVIPs() {
 			i.addrError("adding virtual routes", err)
 		}
 	}
+	if len(i.cfg.Rules) > 0 {
+		if err := i.addrs.AddRules(i.ctx, i.cfg.Rules); err != nil {
+			i.addrError("adding virtual rules", err)
+		}
+	}
 }
 
 func (i *Instance) removeVIPs() {
+	if len(i.cfg.Rules) > 0 {
+		if err := i.addrs.DelRules(i.ctx, i.cfg.Rules); err != nil {
+			i.addrError("removing virtual rules", err)
+		}
+	}
 	if len(i.cfg.Routes) > 0 {
 		if err := i.addrs.DelRoutes(i.ctx, i.cfg.Routes); err != nil {
 			i.addrError("removing virtual routes", err)

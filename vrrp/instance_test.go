@@ -3,6 +3,7 @@ package vrrp
 import (
 	"log/slog"
 	"net/netip"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -596,6 +597,8 @@ func TestAnnouncementsRoutesAndExcluded(t *testing.T) {
 		cfg := baseCfg(1, 200)
 		cfg.VIPs = append(cfg.VIPs, VIP{Prefix: excl, Excluded: true})
 		cfg.Routes = []Route{{Dst: route, Via: nodeIP(254)}}
+		rule := Rule{Family: 4, From: excl, Table: 100, Priority: 100}
+		cfg.Rules = []Rule{rule}
 		cfg.GARPMasterDelay = 2 * time.Second
 		cfg.GARPMasterRepeat = 3
 		cfg.GARPMasterRefresh = 10 * time.Second
@@ -619,8 +622,8 @@ func TestAnnouncementsRoutesAndExcluded(t *testing.T) {
 			}
 		}
 		// The excluded VIP is installed and announced but not advertised.
-		if !a.addrs.has(excl) || !a.addrs.routes[route] {
-			t.Errorf("excluded VIP %v, route %v", a.addrs.has(excl), a.addrs.routes[route])
+		if !a.addrs.has(excl) || !a.addrs.routes[route] || !a.addrs.rules[rule] {
+			t.Errorf("excluded VIP %v, route %v, rule %v", a.addrs.has(excl), a.addrs.routes[route], a.addrs.rules[rule])
 		}
 		a.ann.mu.Lock()
 		if got := a.ann.addrs[0]; len(got) != 2 || got[1] != excl.Addr() {
@@ -663,8 +666,19 @@ func TestAnnouncementsRoutesAndExcluded(t *testing.T) {
 		a.mu.Unlock()
 
 		a.stop(t)
-		if a.addrs.has(excl) || a.addrs.has(vip) || a.addrs.routes[route] {
-			t.Error("addresses or routes left after stop")
+		if a.addrs.has(excl) || a.addrs.has(vip) || a.addrs.routes[route] || a.addrs.rules[rule] {
+			t.Error("addresses, routes or rules left after stop")
+		}
+		// Rules come after the addresses and go before them (the first removal
+		// clears what a previous run may have left).
+		var ops []string
+		a.addrs.mu.Lock()
+		for _, c := range a.addrs.calls {
+			ops = append(ops, c.op)
+		}
+		a.addrs.mu.Unlock()
+		if want := "del_rules del_routes del add add_routes add_rules del_rules del_routes del"; strings.Join(ops, " ") != want {
+			t.Errorf("address manager calls %q, want %q", strings.Join(ops, " "), want)
 		}
 		// Nothing announced after stop.
 		if n := a.ann.countIn(time.Now().Add(time.Nanosecond), time.Now().Add(time.Hour)); n != 0 {

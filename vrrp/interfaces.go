@@ -33,7 +33,7 @@ type RecvMeta struct {
 	IfIndex int
 }
 
-// AddrManager installs VIPs and virtual routes on become-master and removes them.
+// AddrManager installs VIPs, virtual routes and virtual rules on become-master and removes them.
 // Implementations treat "already there" on add and "already gone" on delete
 // as success. Methods are called from the instance goroutine only.
 type AddrManager interface {
@@ -44,6 +44,10 @@ type AddrManager interface {
 	MissingVIPs(ctx context.Context, vips []VIP) ([]VIP, error)
 	AddRoutes(ctx context.Context, routes []Route) error
 	DelRoutes(ctx context.Context, routes []Route) error
+	// AddRules and DelRules install and remove virtual_rules, with the
+	// VIPs (added after them, removed before them).
+	AddRules(ctx context.Context, rules []Rule) error
+	DelRules(ctx context.Context, rules []Rule) error
 }
 
 // Announcer sends gratuitous ARP / unsolicited NA for addresses.
@@ -98,4 +102,40 @@ type Route struct {
 	Protocol uint8
 	// Blackhole makes it a blackhole route: no device, no gateway.
 	Blackhole bool
+	// Nexthops make it a multipath route; Via and Dev are then empty.
+	Nexthops []Nexthop
+}
+
+// Nexthop is one path of a multipath route.
+type Nexthop struct {
+	Via    netip.Addr // invalid for none
+	Dev    string     // empty: the kernel picks by Via (the instance's interface is not implied)
+	Weight int        // 1..256
+}
+
+// Rule is one virtual_rules entry: a policy routing rule (the fields of
+// ip rule; see config.Rule for the syntax).
+type Rule struct {
+	Family      int // 4 or 6
+	Not         bool
+	From, To    netip.Prefix // invalid: all
+	Priority    uint32       // 0: the kernel picks
+	TOS         uint8
+	FWMark      uint32
+	FWMask      uint32 // 0: none
+	IIF, OIF    string
+	HasUIDRange bool
+	UIDFirst    uint32
+	UIDLast     uint32
+	IPProto     uint8
+	SPortFirst  uint16 // 0: any
+	SPortLast   uint16
+	DPortFirst  uint16 // 0: any
+	DPortLast   uint16
+	HasSuppress bool
+	SuppressLen int
+	Table       uint32 // 0: none
+	Goto        uint32 // 0: none
+	Action      uint8  // FR_ACT_* other than a table lookup or goto; 0: none
+	Protocol    uint8  // 0: none
 }

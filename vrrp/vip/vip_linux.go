@@ -42,6 +42,16 @@ type Route struct {
 	Scope     uint8 // RT_SCOPE_*; 0 (global) becomes link for a route with a device and no gateway, as ip(8) does
 	Protocol  uint8 // RTPROT_*; 0: boot (as ip route)
 	Blackhole bool
+	// Nexthops make a multipath route (RTA_MULTIPATH); Via and Dev are
+	// then empty.
+	Nexthops []Nexthop
+}
+
+// Nexthop is one path of a multipath route.
+type Nexthop struct {
+	Via    netip.Addr
+	Dev    string
+	Weight int // 1..256
 }
 
 func (r Route) String() string {
@@ -323,6 +333,26 @@ func NetlinkRoute(r Route, index func(dev string) (int, error)) (*netlink.Route,
 			return nil, err
 		}
 		nr.LinkIndex = i
+	}
+	if len(r.Nexthops) > 0 && (r.Via.IsValid() || r.Dev != "" || r.Blackhole) {
+		return nil, fmt.Errorf("vip: multipath route %s with a route-level gateway, device or blackhole", r.Dst)
+	}
+	for _, nh := range r.Nexthops {
+		if nh.Weight < 1 || nh.Weight > 256 {
+			return nil, fmt.Errorf("vip: route %s: nexthop weight %d out of 1..256", r.Dst, nh.Weight)
+		}
+		ni := &netlink.NexthopInfo{Hops: nh.Weight - 1} // rtnh_hops is the weight minus one
+		if nh.Via.IsValid() {
+			ni.Gw = nh.Via.AsSlice()
+		}
+		if nh.Dev != "" {
+			i, err := index(nh.Dev)
+			if err != nil {
+				return nil, err
+			}
+			ni.LinkIndex = i
+		}
+		nr.MultiPath = append(nr.MultiPath, ni)
 	}
 	switch {
 	case r.Scope != 0:

@@ -58,6 +58,8 @@ type daemon struct {
 	linkUp chan string
 	// mail sends the e-mail alerts (mail.go).
 	mail *mailPart
+	// static owns static_ipaddress, static_routes, static_rules (static.go).
+	static *staticPart
 	// dontReleaseIPVS and dontReleaseVRRP are lvsd run's
 	// --dont-release-ipvs and --dont-release-vrrp (keepalived's -I and
 	// -V): at stop, keep the IPVS services lvsd owns / keep the VIPs and
@@ -84,6 +86,8 @@ type step struct {
 func newDaemon(cfg *config.Config, log *slog.Logger) *daemon {
 	d := &daemon{log: log, cfg: cfg, fatal: make(chan error, 1), scripts: scriptpool.New(scriptpool.Options{Logger: log}), linkUp: make(chan string, 1),
 		kernel: linuxKernel{}, runScript: script.Run}
+	d.static = newStaticPart(d) // static.go: first in, last out
+	d.steps = append(d.steps, step{name: "static", start: d.static.start, stop: d.static.stop})
 	d.mail = newMailPart(cfg, log)
 	d.steps = append(d.steps, step{name: "mail", start: d.mail.start, stop: d.mail.stop})
 	d.ipvs = newIPVSPart(d)
@@ -382,6 +386,9 @@ func (v *vrrpPart) removeLeftovers(ctx context.Context, log *slog.Logger, k *vrr
 	if err := k.addrs.DelRoutes(ctx, c.Routes); err != nil {
 		log.Warn("cannot remove leftover virtual routes", "err", err)
 	}
+	if err := k.addrs.DelRules(ctx, c.Rules); err != nil {
+		log.Warn("cannot remove leftover virtual rules", "err", err)
+	}
 }
 
 func (v *vrrpPart) closeKernel(k *vrrpKernel) {
@@ -438,6 +445,9 @@ func (v *vrrpPart) stop(ctx context.Context) error {
 			break
 		}
 		// the runner removes them itself; this covers a runner that failed
+		if err := inst.kernel.addrs.DelRules(ctx, inst.cfg.Rules); err != nil {
+			errs = append(errs, err)
+		}
 		if err := inst.kernel.addrs.DelVIPs(ctx, inst.cfg.VIPs); err != nil {
 			errs = append(errs, err)
 		}

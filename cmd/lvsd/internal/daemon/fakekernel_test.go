@@ -140,6 +140,16 @@ func (f *fakeAddrs) DelRoutes(context.Context, []vip.Route) error {
 	return nil
 }
 
+func (f *fakeAddrs) AddRules(context.Context, []vip.Rule) error {
+	f.k().record(kevent{op: "add-rule"})
+	return nil
+}
+
+func (f *fakeAddrs) DelRules(context.Context, []vip.Rule) error {
+	f.k().record(kevent{op: "del-rule"})
+	return nil
+}
+
 func (f *fakeAddrs) EnsureVMAC(string, string, uint8, bool) (int, error) {
 	f.k().record(kevent{op: "vmac"})
 	return 2, nil

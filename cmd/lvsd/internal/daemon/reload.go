@@ -104,6 +104,9 @@ func (o *ops) reloadLocked() error {
 	if _, err := quorumUsers(cfg); err != nil {
 		return fmt.Errorf("reload: %w", err)
 	}
+	if _, err := staticFromConfig(cfg); err != nil {
+		return fmt.Errorf("reload: %w", err)
+	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	d := o.d
@@ -116,6 +119,11 @@ func (o *ops) reloadLocked() error {
 		d.mail.set(cfg)
 	}
 	var errs []error
+	if d.static != nil {
+		if err := d.static.reload(cfg); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if err := d.reloadIPVS(specs); err != nil {
 		errs = append(errs, err)
 	}
@@ -307,7 +315,7 @@ func (d *daemon) reloadInstances(p vrrpPlan) error {
 		v.causes.markDeleted(name)
 		inst.cancel()
 		<-inst.done
-		errs = append(errs, inst.kernel.addrs.DelVIPs(ctx, inst.cfg.VIPs), inst.kernel.addrs.DelRoutes(ctx, inst.cfg.Routes))
+		errs = append(errs, inst.kernel.addrs.DelRules(ctx, inst.cfg.Rules), inst.kernel.addrs.DelVIPs(ctx, inst.cfg.VIPs), inst.kernel.addrs.DelRoutes(ctx, inst.cfg.Routes))
 		v.closeKernel(inst.kernel)
 		v.insts = append(v.insts[:k], v.insts[k+1:]...)
 	}
@@ -331,6 +339,9 @@ func (d *daemon) reloadInstances(p vrrpPlan) error {
 		<-inst.done
 		if handover.Instances[name].State == vrrp.StateMaster.String() {
 			if ncfg, err := instanceConfig(&d.cfg.Global, nc); err == nil {
+				if gone := minus(inst.cfg.Rules, ncfg.Rules); len(gone) > 0 {
+					errs = append(errs, inst.kernel.addrs.DelRules(ctx, gone))
+				}
 				if gone := minus(inst.cfg.VIPs, ncfg.VIPs); len(gone) > 0 {
 					errs = append(errs, inst.kernel.addrs.DelVIPs(ctx, gone))
 				}
@@ -424,7 +435,7 @@ func (d *daemon) handoverVRRP(old *config.Config) error {
 		st := in.State()
 		handover.Instances[c.Name] = instanceState{State: st.String(), VRID: c.VRID, Interface: c.Interface}
 		if st == vrrp.StateMaster {
-			stale = append(stale, staleAddrs{k: inst.kernel, vips: minus(c.VIPs, ncfg.VIPs), routes: minus(c.Routes, ncfg.Routes)})
+			stale = append(stale, staleAddrs{k: inst.kernel, vips: minus(c.VIPs, ncfg.VIPs), routes: minus(c.Routes, ncfg.Routes), rules: minus(c.Rules, ncfg.Rules)})
 		}
 	}
 	d.log.Info("reload: VRRP configuration changed, handing over to new instances",
@@ -466,6 +477,9 @@ func (d *daemon) handoverVRRP(old *config.Config) error {
 		d.log.Info("reload: unchanged instances take over their state quietly", "instances", names, "sync_groups", len(quietGroups))
 	}
 	for _, s := range stale {
+		if err := s.k.addrs.DelRules(ctx, s.rules); err != nil {
+			errs = append(errs, err)
+		}
 		if len(s.vips) > 0 {
 			if err := s.k.addrs.DelVIPs(ctx, s.vips); err != nil {
 				errs = append(errs, err)
@@ -480,6 +494,9 @@ func (d *daemon) handoverVRRP(old *config.Config) error {
 	for _, inst := range v.insts {
 		if _, ok := handover.Instances[inst.cfg.Name]; ok {
 			continue
+		}
+		if err := inst.kernel.addrs.DelRules(ctx, inst.cfg.Rules); err != nil {
+			errs = append(errs, err)
 		}
 		if err := inst.kernel.addrs.DelVIPs(ctx, inst.cfg.VIPs); err != nil {
 			errs = append(errs, err)
@@ -549,6 +566,7 @@ type staleAddrs struct {
 	k      *vrrpKernel
 	vips   []vrrp.VIP
 	routes []vrrp.Route
+	rules  []vrrp.Rule
 }
 
 // minus returns the elements of a that are not in b (VIPs or routes that a

@@ -61,6 +61,8 @@ type vipManager interface {
 	MissingVIPs(ctx context.Context, addrs []vip.Address) ([]vip.Address, error)
 	AddRoutes(ctx context.Context, routes []vip.Route) error
 	DelRoutes(ctx context.Context, routes []vip.Route) error
+	AddRules(ctx context.Context, rules []vip.Rule) error
+	DelRules(ctx context.Context, rules []vip.Rule) error
 	EnsureVMAC(name, parent string, vrid uint8, ipv6 bool) (int, error)
 	DeleteVMAC(name string) error
 	Close() error
@@ -179,6 +181,25 @@ func (a *addrManager) AddRoutes(ctx context.Context, rs []vrrp.Route) error {
 
 func (a *addrManager) DelRoutes(ctx context.Context, rs []vrrp.Route) error {
 	return a.m.DelRoutes(ctx, a.convRoutes(rs))
+}
+
+func convRules(rs []vrrp.Rule) []vip.Rule {
+	out := make([]vip.Rule, len(rs))
+	for i, r := range rs {
+		out[i] = kernaddr.KernelRule(r)
+	}
+	return out
+}
+
+func (a *addrManager) AddRules(ctx context.Context, rs []vrrp.Rule) error {
+	return a.m.AddRules(ctx, convRules(rs))
+}
+
+func (a *addrManager) DelRules(ctx context.Context, rs []vrrp.Rule) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	return a.m.DelRules(ctx, convRules(rs))
 }
 
 // announcers sends each address's announcement out of the interface that
@@ -333,6 +354,13 @@ func instanceConfig(g *config.Global, in *config.VRRPInstance) (vrrp.Config, err
 			return c, fmt.Errorf("instance %s: %w", in.Name, err)
 		}
 		c.Routes = append(c.Routes, x)
+	}
+	for _, r := range in.Rules {
+		x, err := kernaddr.Rule(r)
+		if err != nil {
+			return c, fmt.Errorf("instance %s: %w", in.Name, err)
+		}
+		c.Rules = append(c.Rules, x)
 	}
 	return c, nil
 }

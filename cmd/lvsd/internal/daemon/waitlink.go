@@ -309,6 +309,7 @@ func (d *daemon) restartGone(names []string) error {
 			d.log.Debug("removing the VIPs of a deleted interface", "instance", inst.cfg.Name, "err", err)
 		}
 		_ = inst.kernel.addrs.DelRoutes(ctx, inst.cfg.Routes)
+		_ = inst.kernel.addrs.DelRules(ctx, inst.cfg.Rules)
 		v.closeKernel(inst.kernel)
 	}
 	kept := v.insts[:0]
