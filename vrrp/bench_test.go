@@ -64,6 +64,7 @@ func backupSteadyState(tb testing.TB) func() {
 		if r := i.accept(payload, meta, &adv); r != packet.DropNone {
 			tb.Fatal(r)
 		}
+		i.count(&adv)
 		i.onAdvert(rxAdvert{adv: fsm.Advert{Priority: adv.Priority, Interval: adv.IntervalDuration(), Src: meta.Src}, at: now})
 	}
 }

@@ -30,6 +30,9 @@ type hub struct {
 	mu    sync.Mutex
 	conns []*fakeConn
 	log   []sentPkt
+	// push: the nodes' conns are PushConns (as vrrpnet.Sub): the sender's
+	// goroutine delivers into the instance, which runs no reader.
+	push bool
 }
 
 func newHub() *hub { return &hub{} }
@@ -47,6 +50,41 @@ type fakeConn struct {
 	in     chan rxPkt
 	closed chan struct{}
 	once   sync.Once
+	// pmu serialises the push calls and guards pushFn (set by Push).
+	pmu    sync.Mutex
+	pushFn func([]byte, RecvMeta)
+}
+
+// pushConn is a fakeConn that pushes (PushConn); a plain fakeConn is read
+// with ReadFrom.
+type pushConn struct{ *fakeConn }
+
+var _ PushConn = pushConn{}
+
+func (c pushConn) Push(fn func([]byte, RecvMeta)) bool {
+	c.pmu.Lock()
+	defer c.pmu.Unlock()
+	select {
+	case <-c.closed:
+		return false
+	default:
+	}
+	for {
+		select {
+		case p := <-c.in:
+			fn(p.b, p.meta)
+		default:
+			c.pushFn = fn
+			return true
+		}
+	}
+}
+
+func (c pushConn) Close() error {
+	c.pmu.Lock()
+	c.pushFn = nil
+	c.pmu.Unlock()
+	return c.fakeConn.Close()
 }
 
 func (h *hub) conn(addr netip.Addr) *fakeConn {
@@ -86,6 +124,12 @@ func (c *fakeConn) WriteTo(payload []byte, dst netip.Addr) error {
 }
 
 func (c *fakeConn) deliver(b []byte, meta RecvMeta) {
+	c.pmu.Lock()
+	defer c.pmu.Unlock()
+	if c.pushFn != nil {
+		c.pushFn(b, meta)
+		return
+	}
 	select {
 	case <-c.closed:
 	case c.in <- rxPkt{b: b, meta: meta}:
@@ -311,7 +355,11 @@ func startNode(t *testing.T, h *hub, cfg Config) *node {
 func newNode(t *testing.T, h *hub, cfg Config) *node {
 	t.Helper()
 	n := &node{conn: h.conn(cfg.SrcAddr), addrs: newFakeAddrs(), ann: &fakeAnn{}, done: make(chan error, 1)}
-	inst, err := New(cfg, n.conn, n.addrs, n.ann, Options{
+	var conn Conn = n.conn
+	if h.push {
+		conn = pushConn{n.conn}
+	}
+	inst, err := New(cfg, conn, n.addrs, n.ann, Options{
 		Logger: testLogger(t),
 		OnTransition: func(tr Transition) {
 			n.mu.Lock()

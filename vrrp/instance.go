@@ -385,14 +385,16 @@ func (i *Instance) Run(ctx context.Context) error {
 
 	i.initRun(ctx)
 
-	rx := make(chan rxAdvert)
+	rx := make(chan rxAdvert, rxQueue)
 	done := make(chan struct{})
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		i.readLoop(rx, done)
-	}()
+	if pc, ok := i.conn.(PushConn); !ok || !pc.Push(i.receiver(rx)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			i.readLoop(rx, done)
+		}()
+	}
 
 	i.log.Info("starting", "version", i.cfg.Version, "priority", i.cfg.Priority,
 		"interval", i.cfg.AdvertInterval, "unicast", i.cfg.Unicast(), "src", i.cfg.SrcAddr)
@@ -799,8 +801,34 @@ func (i *Instance) announceAddrsN(addrs []netip.Addr, n int) {
 	}
 }
 
+// rxQueue is the number of accepted adverts that may wait for the instance
+// goroutine; with a PushConn, a valid advert beyond them is dropped
+// (packet.DropQueueFull).
+const rxQueue = 4
+
+// receiver returns the PushConn's deliver function: it decodes, checks and
+// counts one payload on the Conn's reader and queues an accepted advert
+// for the instance goroutine without blocking. The Conn never calls it
+// concurrently, so it owns adv and the reader's rate limits.
+func (i *Instance) receiver(rx chan<- rxAdvert) func([]byte, RecvMeta) {
+	adv := packet.Advert{Addrs: make([]netip.Addr, 0, max(len(i.advertAddrs), 1))}
+	return func(b []byte, meta RecvMeta) {
+		if r := i.accept(b, meta, &adv); r != packet.DropNone {
+			i.drop(r, meta)
+			return
+		}
+		select {
+		case rx <- rxAdvert{adv: fsm.Advert{Priority: adv.Priority, Interval: adv.IntervalDuration(), Src: meta.Src}, at: time.Now()}:
+			i.count(&adv)
+		default:
+			i.drop(packet.DropQueueFull, meta)
+		}
+	}
+}
+
 // readLoop reads, decodes and validates adverts and hands accepted ones to
-// the instance goroutine. It returns when done is closed (after the Conn is closed).
+// the instance goroutine, for a Conn that does not push. It returns when
+// done is closed (after the Conn is closed).
 func (i *Instance) readLoop(rx chan<- rxAdvert, done <-chan struct{}) {
 	buf := make([]byte, packet.MaxLen+64)
 	adv := packet.Advert{Addrs: make([]netip.Addr, 0, max(len(i.advertAddrs), 1))}
@@ -832,6 +860,7 @@ func (i *Instance) readLoop(rx chan<- rxAdvert, done <-chan struct{}) {
 			i.drop(r, meta)
 			continue
 		}
+		i.count(&adv)
 		select {
 		case rx <- rxAdvert{adv: fsm.Advert{Priority: adv.Priority, Interval: adv.IntervalDuration(), Src: meta.Src}, at: time.Now()}:
 		case <-done:
@@ -840,7 +869,7 @@ func (i *Instance) readLoop(rx chan<- rxAdvert, done <-chan struct{}) {
 	}
 }
 
-// accept decodes and validates one received payload into adv and counts it.
+// accept decodes and validates one received payload into adv.
 func (i *Instance) accept(b []byte, meta RecvMeta, adv *packet.Advert) packet.DropReason {
 	dst := meta.Dst
 	if !dst.IsValid() {
@@ -852,9 +881,11 @@ func (i *Instance) accept(b []byte, meta RecvMeta, adv *packet.Advert) packet.Dr
 	if r := packet.Decode(b, meta.Src, dst, adv); r != packet.DropNone {
 		return r
 	}
-	if r := i.filter.Check(adv, meta.Src, meta.TTL); r != packet.DropNone {
-		return r
-	}
+	return i.filter.Check(adv, meta.Src, meta.TTL)
+}
+
+// count counts an accepted advert.
+func (i *Instance) count(adv *packet.Advert) {
 	i.c.received.Add(1)
 	if adv.Priority == 0 {
 		i.c.prio0Received.Add(1)
@@ -862,7 +893,6 @@ func (i *Instance) accept(b []byte, meta RecvMeta, adv *packet.Advert) packet.Dr
 	if adv.Version == packet.Version3 && adv.Variant == packet.ChecksumNoPseudoHeader && !i.cfg.IPv6() {
 		i.c.noPseudo.Add(1)
 	}
-	return packet.DropNone
 }
 
 // drop counts a rejected message and logs it, rate-limited per reason.

@@ -24,6 +24,22 @@ type Conn interface {
 	Close() error
 }
 
+// PushConn is a Conn whose own reader can hand each payload to the
+// Instance (a shared socket's demultiplexer, vrrpnet.Sub). The Instance then
+// runs no reader goroutine: the Conn's reader decodes and checks the advert
+// and queues the accepted one for the instance goroutine, one hop instead of
+// three.
+type PushConn interface {
+	Conn
+	// Push makes the Conn call deliver for every payload received from now
+	// on, and for those already waiting, instead of returning them from
+	// ReadFrom. Calls are never concurrent; deliver does not block and
+	// does not keep b. No call runs after Close returned. Push reports
+	// false when this Conn cannot push: the Instance then reads with
+	// ReadFrom.
+	Push(deliver func(b []byte, meta RecvMeta)) bool
+}
+
 // RecvMeta describes a received payload.
 type RecvMeta struct {
 	Src, Dst netip.Addr

@@ -33,6 +33,8 @@ const (
 	DropAddrCountMismatch // address count differs from our virtual addresses
 	DropAddrListMismatch  // an address of ours is not in the message
 	DropWrongFamily       // IPv4 message for an IPv6 instance or the reverse
+	// Delivery (the instance, after the checks).
+	DropQueueFull // valid, but the instance's receive queue was full: it did not keep up
 
 	// NumDropReasons is the number of drop reasons including DropNone.
 	NumDropReasons
@@ -58,6 +60,7 @@ var dropNames = [NumDropReasons]string{
 	DropAddrCountMismatch: "addr_count_mismatch",
 	DropAddrListMismatch:  "addr_list_mismatch",
 	DropWrongFamily:       "wrong_family",
+	DropQueueFull:         "queue_full",
 }
 
 // String returns the reason's snake_case name, suitable as a metric label.

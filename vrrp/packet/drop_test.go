@@ -116,7 +116,7 @@ func TestDropReasonNames(t *testing.T) {
 		}
 		seen[s] = true
 	}
-	if s := NumDropReasons.String(); s != "drop(19)" {
+	if s := NumDropReasons.String(); s != "drop(20)" {
 		t.Errorf("out of range: %q", s)
 	}
 }

@@ -51,9 +51,10 @@ type muxKey struct {
 func NewRegistry() *Registry { return &Registry{muxs: map[muxKey]*mux{}} }
 
 // rxQueue is the number of received adverts that may wait for one
-// instance; more are dropped and counted (Sub.Overflows). Each queued
-// buffer holds an Ethernet-MTU advert and grows for a larger (fragmented)
-// one.
+// instance reading with ReadFrom; more are dropped and counted
+// (Sub.Overflows). Each queued buffer holds an Ethernet-MTU advert and grows
+// for a larger (fragmented) one. The buffers are allocated when first
+// needed: a Sub that pushes (Sub.Push) uses none once it pushes.
 const (
 	rxQueue = 4
 	rxBufSz = 1500
@@ -99,9 +100,6 @@ func (r *Registry) Open(cfg Config, vrid uint8) (Endpoint, error) {
 	}
 	s := &Sub{m: m, vrid: vrid, src: src, snd: newSender(m.conn.rc, cfg.IPv6, src, m.conn.sendIf, cfg.TTL),
 		free: make(chan *rxBuf, rxQueue), ready: make(chan *rxBuf, rxQueue), done: make(chan struct{})}
-	for range rxQueue {
-		s.free <- &rxBuf{b: make([]byte, rxBufSz)}
-	}
 	m.subs[vrid] = s
 	m.n++
 	return s, nil
@@ -218,19 +216,39 @@ type Sub struct {
 	src  netip.Addr
 	snd  *sender
 
+	// hmu guards push and nbuf, and orders the reader's deliveries
+	// against Push and Close.
+	hmu  sync.Mutex
+	push func([]byte, Meta) // set by Push; nil after Close
+	nbuf int                // rxBufs allocated (at most rxQueue)
+
 	free, ready chan *rxBuf
 	done        chan struct{}
 	closeOnce   sync.Once
 	overflows   atomic.Uint64
 }
 
+// deliver hands one packet to the instance: to its Push function on the
+// reader's goroutine, else into the queue ReadFrom reads.
 func (s *Sub) deliver(p []byte, meta Meta) {
+	s.hmu.Lock()
+	defer s.hmu.Unlock()
+	if s.push != nil {
+		s.push(p, meta)
+		return
+	}
 	var b *rxBuf
 	select {
+	case <-s.done:
+		return // closed while this packet was on its way
 	case b = <-s.free:
 	default:
-		s.overflows.Add(1) // the instance does not keep up
-		return
+		if s.nbuf == rxQueue {
+			s.overflows.Add(1) // the instance does not keep up
+			return
+		}
+		s.nbuf++
+		b = &rxBuf{b: make([]byte, rxBufSz)}
 	}
 	if len(p) > len(b.b) {
 		b.b = make([]byte, len(p)) // rare: an advert above the MTU
@@ -238,6 +256,31 @@ func (s *Sub) deliver(p []byte, meta Meta) {
 	b.n = copy(b.b, p)
 	b.meta = meta
 	s.ready <- b // never blocks: at most rxQueue buffers exist
+}
+
+// Push makes the socket's reader call fn for every packet of this VRID
+// from now on, on the reader's goroutine, instead of queueing it for
+// ReadFrom; packets already queued are passed to fn first. Calls of fn are
+// never concurrent, and none runs after Close returned. fn must not block
+// (it delays every instance on the interface) and must not keep p. It
+// returns false after Close.
+func (s *Sub) Push(fn func(p []byte, meta Meta)) bool {
+	s.hmu.Lock()
+	defer s.hmu.Unlock()
+	select {
+	case <-s.done:
+		return false
+	default:
+	}
+	for {
+		select {
+		case b := <-s.ready:
+			fn(b.b[:b.n], b.meta)
+		default:
+			s.push = fn
+			return true
+		}
+	}
 }
 
 // ReadFrom returns the next advert for this VRID.
@@ -265,7 +308,10 @@ func (s *Sub) Overflows() uint64 { return s.overflows.Load() }
 // Close releases the VRID; the last Close of an interface closes its socket.
 func (s *Sub) Close() error {
 	s.closeOnce.Do(func() {
+		s.hmu.Lock()
+		s.push = nil
 		close(s.done)
+		s.hmu.Unlock()
 		r := s.m.r
 		r.mu.Lock()
 		defer r.mu.Unlock()

@@ -163,3 +163,65 @@ func BenchmarkRegistryFanIn(b *testing.B) {
 		i++
 	}
 }
+
+// TestRegistryPush: an advert queued before Push is handed to the push
+// function first, later ones on the reader; none after Close, and a closed
+// Sub refuses to push.
+func TestRegistryPush(t *testing.T) {
+	lab := netlab.New(t, "n1", "n2")
+	n1, n2 := lab.Node("n1"), lab.Node("n2")
+	reg := NewRegistry()
+	s := open(t, n2, reg, Config{Interface: "eth0"}, 51).(*Sub)
+	c1 := dial(t, n1, Config{Interface: "eth0"})
+	first := advert(51)
+	first[2] = 1
+	if err := c1.WriteTo(first, Group4); err != nil {
+		t.Fatal(err)
+	}
+	// the first advert waits in the queue (nobody reads yet)
+	if !netlab.WaitFor(3*time.Second, func() bool { return len(s.ready) == 1 }) {
+		t.Fatal("the first advert was not queued")
+	}
+	got := make(chan recv, 8)
+	if !s.Push(func(p []byte, meta Meta) { got <- recv{payload: bytes.Clone(p), meta: meta} }) {
+		t.Fatal("Push refused on an open Sub")
+	}
+	second := advert(51)
+	second[2] = 2
+	if err := c1.WriteTo(second, Group4); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range [][]byte{first, second} {
+		select {
+		case r := <-got:
+			if !bytes.Equal(r.payload, want) || r.meta.Src != n1.IP || r.meta.TTL != 255 {
+				t.Errorf("pushed % x %+v, want % x from %s", r.payload, r.meta, want, n1.IP)
+			}
+		case <-time.After(3 * time.Second):
+			t.Fatalf("nothing pushed (overflows %d)", s.Overflows())
+		}
+	}
+	s.Close()
+	// a packet the reader looked up before Close reaches deliver after it
+	s.deliver(second, Meta{})
+	if len(got) != 0 {
+		t.Errorf("%d adverts pushed after Close", len(got))
+	}
+	if s.Push(func([]byte, Meta) {}) {
+		t.Error("Push accepted after Close")
+	}
+}
+
+// TestRegistryLazyBuffers: a Sub allocates its receive buffers only when
+// adverts wait for ReadFrom.
+func TestRegistryLazyBuffers(t *testing.T) {
+	lab := netlab.New(t, "n1", "n2")
+	reg := NewRegistry()
+	s := open(t, lab.Node("n2"), reg, Config{Interface: "eth0"}, 51).(*Sub)
+	s.hmu.Lock()
+	n := s.nbuf
+	s.hmu.Unlock()
+	if n != 0 {
+		t.Errorf("%d receive buffers allocated at Open, want 0", n)
+	}
+}

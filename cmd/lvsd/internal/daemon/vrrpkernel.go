@@ -22,7 +22,7 @@ import (
 // onto a vrrp.Config.
 
 var (
-	_ vrrp.Conn         = vrrpConn{}
+	_ vrrp.PushConn     = vrrpConn{}
 	_ vrrp.AddrManager  = (*addrManager)(nil)
 	_ vrrp.Announcer    = (*announcers)(nil)
 	_ vipManager        = (*vip.Manager)(nil)
@@ -117,6 +117,18 @@ func (v vrrpConn) Close() error                           { return v.c.Close() }
 func (v vrrpConn) ReadFrom(b []byte) (int, vrrp.RecvMeta, error) {
 	n, m, err := v.c.ReadFrom(b)
 	return n, vrrp.RecvMeta{Src: m.Src, Dst: m.Dst, TTL: m.TTL, IfIndex: m.IfIndex}, err
+}
+
+// Push lets a shared socket's reader deliver to the instance directly
+// (vrrpnet.Sub.Push); an endpoint of its own is read with ReadFrom.
+func (v vrrpConn) Push(deliver func([]byte, vrrp.RecvMeta)) bool {
+	s, ok := v.c.(*vrrpnet.Sub)
+	if !ok {
+		return false
+	}
+	return s.Push(func(b []byte, m vrrpnet.Meta) {
+		deliver(b, vrrp.RecvMeta{Src: m.Src, Dst: m.Dst, TTL: m.TTL, IfIndex: m.IfIndex})
+	})
 }
 
 // addrManager adapts *vip.Manager to vrrp.AddrManager for one instance:
