@@ -140,6 +140,16 @@ func fillInstance(in *VRRPInstance, g *Global, set func(string) bool) {
 	if !set("garp_lower_prio_repeat") && set("garp_master_repeat") {
 		in.GARPLowerPrioRepeat = in.GARPMasterRepeat
 	}
+	if in.Strict(g) {
+		// keepalived 2.2.7 (vrrp_complete_instance): strict mode sends no
+		// gratuitous ARP after a lower-priority advert unless asked.
+		if !set("garp_lower_prio_delay") {
+			in.GARPLowerPrioDelay = 0
+		}
+		if !set("garp_lower_prio_repeat") {
+			in.GARPLowerPrioRepeat = 0
+		}
+	}
 }
 
 func fillVIP(v *VIP, iface string) {

@@ -75,7 +75,7 @@ func Dump(c *Config) []byte {
 	w.durOpt("vrrp_startup_delay", g.VRRPStartupDelay)
 	w.boolean("vrrp_skip_check_adv_addr", g.VRRPSkipCheckAdvAddr)
 	w.boolean("vrrp_lower_prio_no_advert", g.VRRPLowerPrioNoAdvert)
-	w.boolOpt("vrrp_strict", g.VRRPStrict)
+	w.boolean("vrrp_strict", g.VRRPStrict)
 	w.strOpt("ssl_ca", g.SSLCA)
 	w.strOpt("ssl_certificate", g.SSLCertificate)
 	w.strOpt("ssl_key", g.SSLKey)
@@ -213,7 +213,8 @@ func (w *tomlWriter) instance(in *VRRPInstance) {
 	}
 	w.boolean("vmac_xmit_base", in.VMACXmitBase)
 	w.boolean("v3_checksum_as_v2", in.V3ChecksumAsV2)
-	w.boolOpt("accept", in.Accept)
+	w.boolPtr("accept", in.Accept)
+	w.boolPtr("strict_mode", in.StrictMode)
 	w.boolean("skip_check_adv_addr", in.SkipCheckAdvAddr)
 	w.boolPtr("lower_prio_no_advert", in.LowerPrioNoAdvert)
 	w.boolPtr("smtp_alert", in.SMTPAlert)

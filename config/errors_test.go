@@ -102,7 +102,18 @@ func TestErrors(t *testing.T) {
 			"t.toml:1:1: vrrp_instance[0]: missing key interface",
 			"t.toml:1:1: vrrp_instance[0]: missing key virtual_router_id",
 			"t.toml:1:1: vrrp_instance[0]: missing key virtual_ipaddress (an instance needs at least one address)"}},
-		{"not supported yet", baseInstance + "accept = true\n", []string{"t.toml:6:1: vrrp_instance[0].accept: not supported yet"}},
+		{"strict mode", "[global]\nvrrp_strict = true\n" + baseInstance + "state = \"MASTER\"\npreempt_delay = 2\nauthentication = { auth_type = \"PASS\", auth_pass = \"x\" }\nunicast_peer = [\"10.0.0.2\"]\naccept = true\nlower_prio_no_advert = false\n", []string{
+			"t.toml:8:1: vrrp_instance[0].state: MASTER needs priority 255 with global.vrrp_strict (only the address owner starts as master)",
+			"t.toml:9:1: vrrp_instance[0].preempt_delay: not allowed with global.vrrp_strict (RFC 5798 has no preemption delay)",
+			"t.toml:10:1: vrrp_instance[0].authentication: not allowed with global.vrrp_strict (RFC 5798 has no authentication; keepalived ignores it)",
+			"t.toml:11:1: vrrp_instance[0].unicast_peer: not allowed with global.vrrp_strict (VRRP is multicast; keepalived drops the instance)",
+			"t.toml:12:1: vrrp_instance[0].accept: not allowed for VRRPv2 with global.vrrp_strict (RFC 3768 has no Accept_Mode: a backup that became master drops traffic to its VIPs)",
+			"t.toml:13:1: vrrp_instance[0].lower_prio_no_advert: must be true with global.vrrp_strict (a master does not answer a lower-priority advert)"}},
+		{"strict mode per instance", baseInstance + "strict_mode = true\npreempt_delay = 1\n", []string{
+			"t.toml:7:1: vrrp_instance[0].preempt_delay: not allowed with strict_mode (RFC 5798 has no preemption delay)"}},
+		{"strict mode off per instance", "[global]\nvrrp_strict = true\n" + baseInstance + "strict_mode = false\npreempt_delay = 1\n", nil},
+		{"strict mode accept v3", "[global]\nvrrp_strict = true\n" + baseInstance + "version = 3\naccept = true\n", nil},
+		{"strict mode off per instance", "[global]\nvrrp_strict = true\n" + baseInstance + "strict_mode = false\npreempt_delay = 2\n", nil},
 		{"all errors reported", baseInstance + "priority = 300\nadvert_int = \"x\"\n[global]\nrouter_id = 5\n", []string{
 			"t.toml:6:1: vrrp_instance[0].priority: 300 out of range 1..255",
 			"t.toml:7:1: vrrp_instance[0].advert_int: invalid duration \"x\" (want seconds as a number, or a duration such as \"1500ms\")",

@@ -92,7 +92,7 @@ type Global struct {
 	VRRPStartupDelay      time.Duration // vrrp_startup_delay, default 0
 	VRRPSkipCheckAdvAddr  bool          // vrrp_skip_check_adv_addr
 	VRRPLowerPrioNoAdvert bool          // vrrp_lower_prio_no_advert: default of lower_prio_no_advert
-	VRRPStrict            bool          // vrrp_strict
+	VRRPStrict            bool          // vrrp_strict: every instance's strict_mode default (see VRRPInstance.Strict)
 
 	// TLS client material for ssl_get checkers (keepalived's SSL block).
 	SSLCA          string // ssl_ca: CA file; when set, server certificates are verified
@@ -253,7 +253,8 @@ type VRRPInstance struct {
 	VMACName          string // use_vmac's interface name, default "vrrp.VRID"
 	VMACXmitBase      bool   // vmac_xmit_base: send adverts from the base interface
 	V3ChecksumAsV2    bool   // v3_checksum_as_v2: VRRPv3/IPv4 checksum without pseudo-header
-	Accept            bool   // accept: accept packets to the VIPs when not owner (v3)
+	Accept            *bool  // accept (true) / no_accept (false); nil: AcceptMode's default
+	StrictMode        *bool  // strict_mode; nil: global.vrrp_strict
 	SkipCheckAdvAddr  bool   // skip_check_adv_addr
 	LowerPrioNoAdvert *bool  // lower_prio_no_advert; nil: global.vrrp_lower_prio_no_advert
 	SMTPAlert         *bool  // smtp_alert; nil: the global default (SMTP.AlertVRRP)

@@ -456,7 +456,8 @@ func (d *decoder) decodeInstance(n *node, g *Global) VRRPInstance {
 	}
 	n.boolean("vmac_xmit_base", &in.VMACXmitBase)
 	n.boolean("v3_checksum_as_v2", &in.V3ChecksumAsV2)
-	n.boolean("accept", &in.Accept)
+	in.Accept = n.optBool("accept")
+	in.StrictMode = n.optBool("strict_mode")
 	n.boolean("skip_check_adv_addr", &in.SkipCheckAdvAddr)
 	in.LowerPrioNoAdvert = n.optBool("lower_prio_no_advert")
 	in.SMTPAlert = n.optBool("smtp_alert")

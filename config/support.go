@@ -11,12 +11,6 @@ package config
 // VRRP, tracking, IPVS and health-check packages consume is supported; what
 // is listed here is what no package reads.
 var notSupported = map[string]string{
-	// Global.
-	"global.vrrp_strict": "",
-
-	// VRRP.
-	"vrrp_instance.accept": "",
-
 	// IPVS.
 	"virtual_server.real_server.tunnel_nocsum": "",
 }

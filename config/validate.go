@@ -161,6 +161,7 @@ func (d *decoder) validate(c *Config) {
 		}
 	}
 	d.validateBGP(c, insts)
+	d.validateStrict(c)
 }
 
 func vsString(vs *VirtualServer) string {

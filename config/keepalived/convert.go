@@ -535,6 +535,7 @@ func (c *conv) top(nodes []*Node) {
 		}
 	}
 	c.pushGlobalDefaults()
+	c.strictInstances()
 	if c.syncIf != nil {
 		g := c.global(nil)
 		if g.get("lvs_sync_daemon") != nil {

@@ -46,7 +46,6 @@ var known = func() map[Keyword]bool {
 const (
 	whyEmail    = "not supported yet: this e-mail alert option"
 	whySNMP     = "not supported yet: SNMP (lvsd serves /metrics and `lvsd status`)"
-	whyStrict   = "not supported yet: vrrp_strict and its firewall rules"
 	whyFirewall = "not supported yet: firewall rules for VIPs (iptables/nftables/ipsets)"
 	whyProcess  = "lvsd is one process: its scheduling and memory are set with global.vrrp_rt_priority and global.vrrp_no_swap"
 	whyNetlink  = "lvsd sizes its own netlink buffers"
@@ -126,7 +125,7 @@ var globalRules = map[string]rule{
 	"vrrp_skip_check_adv_addr":        boolFlag("vrrp_skip_check_adv_addr"),
 	"vrrp_lower_prio_no_advert":       boolOpt("vrrp_lower_prio_no_advert"),
 	"vrrp_check_unicast_src":          alwaysUnicastSrc,
-	"vrrp_strict":                     refuse(whyStrict),
+	"vrrp_strict":                     boolFlag("vrrp_strict"),
 	"default_interface":               globalDefault("vrrp_instance.interface", 1),
 	"vrrp_notify_priority_changes":    globalDefault("vrrp_instance.notify_priority_changes", -1),
 	"checker_log_all_failures":        globalDefault("virtual_server.real_server.*.log_all_failures", -1),
@@ -504,12 +503,13 @@ var instanceRules = merge(notifyRules, map[string]rule{
 	"lower_prio_no_advert": boolOpt("lower_prio_no_advert"),
 	"smtp_alert":           boolOpt("smtp_alert"),
 	"check_unicast_src":    alwaysUnicastSrc,
-	"no_accept": {why: "lvsd never filters traffic to its addresses", fn: func(x *ctx, n *Node) {
-		if x.args(n, 0, 0) {
-			x.warnf(n, "no_accept has effect only with vrrp_strict's firewall rules, which lvsd does not install: dropped")
+	"accept":               boolFlag("accept"),
+	"no_accept": {key: "accept", fn: func(x *ctx, n *Node) {
+		if x.args(n, 0, 0) && !x.dup(n, "accept") {
+			x.t.set(n, "accept", "false")
 		}
 	}},
-	"accept": refuse("not supported yet: accept (lvsd never filters traffic to its addresses, as keepalived without vrrp_strict)"),
+	"strict_mode": boolOpt("strict_mode"),
 	"lvs_sync_daemon_interface": {key: "global.lvs_sync_daemon", fn: func(x *ctx, n *Node) {
 		if !x.args(n, 1, 1) {
 			return

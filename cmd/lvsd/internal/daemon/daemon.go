@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/lvsd/lvsd/vrrp"
 	"github.com/lvsd/lvsd/vrrp/script"
 	"github.com/lvsd/lvsd/vrrp/track"
+	"github.com/lvsd/lvsd/vrrp/vipfw"
 )
 
 // daemon is `lvsd run`: a list of parts started in order and stopped in
@@ -149,8 +151,12 @@ func (d *daemon) failed(err error) {
 
 // vrrpPart runs every vrrp_instance.
 type vrrpPart struct {
-	d      *daemon
-	m      vipManager
+	d *daemon
+	m vipManager
+	// fw is the nftables table of the instances without Accept_Mode,
+	// opened by the first (firewall), handed over on reload with m and
+	// deleted at stop; nil while none needs it.
+	fw     *vipfw.Firewall
 	reg    vrrpSockets     // sockets shared per interface and family
 	runCtx context.Context // parent of every instance's context
 	cancel context.CancelFunc
@@ -260,6 +266,10 @@ func (v *vrrpPart) build(ctx context.Context, in *config.VRRPInstance) (*vrrpIns
 		return nil, err
 	}
 	log := v.d.log.With("instance", c.Name)
+	if err := v.firewall(log, in, c, k); err != nil {
+		v.closeKernel(k)
+		return nil, fmt.Errorf("instance %s: %w", in.Name, err)
+	}
 	// A crashed daemon leaves its VIPs behind: remove them unless this node
 	// is the address owner and becomes master at once.
 	// A restarted master whose VIPs are still in place resumes (reload.go).
@@ -408,6 +418,60 @@ func (v *vrrpPart) closeAll() {
 	if v.m != nil {
 		v.m.Close()
 	}
+	if v.fw != nil {
+		// --dont-release-vrrp leaves the VIPs, and so their drop rules
+		// (the next run's Open replaces the table).
+		if !v.d.dontReleaseVRRP {
+			if err := v.fw.Close(); err != nil {
+				v.d.log.Warn("cannot remove the firewall table", "err", err)
+			}
+		}
+		v.fw = nil
+	}
+}
+
+// firewall gives an instance without Accept_Mode (accept = false, or
+// strict mode) the table that drops traffic to its VIPs while it is
+// master, opening it for the first such instance. An instance that
+// resumes or inherits mastership with its VIPs in place gets their rules
+// now; one with Accept_Mode has any rule of its addresses removed (accept
+// turned on by a reload).
+func (v *vrrpPart) firewall(log *slog.Logger, in *config.VRRPInstance, c vrrp.Config, k *vrrpKernel) error {
+	if in.AcceptMode(&v.d.cfg.Global) {
+		if v.fw != nil {
+			return v.fw.Accept(vipAddrs(c.VIPs))
+		}
+		return nil
+	}
+	if v.fw == nil {
+		fw, err := vipfw.Open(vipfw.DefaultTable)
+		if err != nil {
+			return err
+		}
+		v.fw = fw
+		log.Info("firewall table for accept off", "table", "inet "+vipfw.DefaultTable)
+	}
+	k.addrs.fw = v.fw
+	if k.waiting {
+		return nil
+	}
+	// VIPs already in place (resume, quiet reload take-over) keep being
+	// dropped; AddVIPs adds the rules of the others.
+	missing, err := k.addrs.MissingVIPs(context.Background(), c.VIPs)
+	if err != nil {
+		return err
+	}
+	gone := map[netip.Addr]bool{}
+	for _, m := range missing {
+		gone[m.Prefix.Addr()] = true
+	}
+	var present []netip.Addr
+	for _, a := range vipAddrs(c.VIPs) {
+		if !gone[a] {
+			present = append(present, a)
+		}
+	}
+	return v.fw.Drop(present)
 }
 
 // closeInstances closes every instance's kernel share (sockets, VMACs

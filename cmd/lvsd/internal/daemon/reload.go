@@ -517,8 +517,8 @@ func (d *daemon) handoverVRRP(old *config.Config) error {
 			}
 		}()
 	}
-	nv := &vrrpPart{d: d, m: v.m, trk: ntrk}
-	v.m = nil
+	nv := &vrrpPart{d: d, m: v.m, fw: v.fw, trk: ntrk}
+	v.m, v.fw = nil, nil
 	// The quiet successors keep their predecessors' last cause in the status.
 	// (nv runs nothing yet: its causeLog needs no lock.)
 	for name := range quiet {

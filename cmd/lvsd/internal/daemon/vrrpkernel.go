@@ -138,6 +138,24 @@ type addrManager struct {
 	m     vipManager
 	iface string // the instance's interface
 	dev   string // where its VIPs live
+	// fw, when set (accept off: no_accept, vrrp_strict), drops traffic to
+	// and from the VIPs while they are installed: added before the
+	// addresses and removed after them, as keepalived 2.2.7.
+	fw vipDropper
+}
+
+// vipDropper is the firewall of Accept_Mode off (*vipfw.Firewall).
+type vipDropper interface {
+	Drop(addrs []netip.Addr) error
+	Accept(addrs []netip.Addr) error
+}
+
+func vipAddrs(vs []vrrp.VIP) []netip.Addr {
+	out := make([]netip.Addr, len(vs))
+	for i, v := range vs {
+		out[i] = v.Prefix.Addr()
+	}
+	return out
 }
 
 func (a *addrManager) place() kernaddr.Placement {
@@ -161,11 +179,20 @@ func (a *addrManager) convRoutes(rs []vrrp.Route) []vip.Route {
 }
 
 func (a *addrManager) AddVIPs(ctx context.Context, vs []vrrp.VIP) error {
+	if a.fw != nil {
+		if err := a.fw.Drop(vipAddrs(vs)); err != nil {
+			return err
+		}
+	}
 	return a.m.AddVIPs(ctx, a.conv(vs))
 }
 
 func (a *addrManager) DelVIPs(ctx context.Context, vs []vrrp.VIP) error {
-	return a.m.DelVIPs(ctx, a.conv(vs))
+	err := a.m.DelVIPs(ctx, a.conv(vs))
+	if a.fw != nil {
+		err = errors.Join(err, a.fw.Accept(vipAddrs(vs)))
+	}
+	return err
 }
 
 func (a *addrManager) MissingVIPs(ctx context.Context, vs []vrrp.VIP) ([]vrrp.VIP, error) {
@@ -459,13 +486,10 @@ func openKernel(f vrrpKernelFactory, m vipManager, reg vrrpSockets, g *config.Gl
 	return k, nil
 }
 
-// lowerPrioNoAdvert resolves lower_prio_no_advert as keepalived 2.2.7 does
-// without vrrp_strict: the instance's value, else the global default.
+// lowerPrioNoAdvert resolves lower_prio_no_advert as keepalived 2.2.7 does:
+// the instance's value, else the global default; always on in strict mode.
 func lowerPrioNoAdvert(g *config.Global, in *config.VRRPInstance) bool {
-	if in.LowerPrioNoAdvert != nil {
-		return *in.LowerPrioNoAdvert
-	}
-	return g.VRRPLowerPrioNoAdvert
+	return in.LowerPrioNoAdvertMode(g)
 }
 
 // processStart is when the daemon started: vrrp_startup_delay runs from it,
