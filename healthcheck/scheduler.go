@@ -109,6 +109,11 @@ type Options struct {
 	// Scripts runs the notify scripts when RunScript is nil; with neither
 	// set, notify scripts are not run (logged).
 	Scripts Scripts
+	// Initial, by check key (States), is the state a check starts in
+	// instead of InitialState: the states a previous process's scheduler
+	// had (a binary upgrade in place), so no real server flaps. A check
+	// whose key is not in it starts as usual. Read only.
+	Initial map[string]CheckState
 }
 
 // Scheduler runs checks on time and turns results into Updates.
@@ -193,6 +198,18 @@ func (s *Scheduler) Set(servers []RealServerSpec) {
 		default:
 		}
 	}
+}
+
+// States returns every check's state by its key (a check shared by several
+// real servers is one entry), for Options.Initial of a successor.
+func (s *Scheduler) States() map[string]CheckState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]CheckState, len(s.jobs))
+	for k, j := range s.jobs {
+		out[k] = j.state
+	}
+	return out
 }
 
 // View returns a snapshot.
@@ -301,6 +318,9 @@ func (s *Scheduler) apply(specs []RealServerSpec, h *jobHeap, now time.Time) {
 					j.subs = nil
 				} else {
 					j = &job{key: k, cfg: c, state: InitialState(sp.Alpha, now), hidx: -1}
+					if st, ok := s.opts.Initial[k]; ok {
+						j.state = st
+					}
 					j.next = FirstDue(c.Policy, now, rand.Float64())
 					heap.Push(h, j)
 				}

@@ -298,3 +298,54 @@ func TestSchedulerWarmupAndJitter(t *testing.T) {
 		}
 	})
 }
+
+// TestSchedulerInitialStates: a successor scheduler given its predecessor's
+// States starts a DOWN real server DOWN (no "configured" UP update, no
+// notify script), keeps its failure count, and a check it does not know
+// starts as usual.
+func TestSchedulerInitialStates(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	synctest.Test(t, func(t *testing.T) {
+		pol := Policy{DelayLoop: 10 * time.Second, Retry: 1, DelayBeforeRetry: time.Second}
+		failing := func() *scripted { return &scripted{key: "down", fn: func(int) Result { return fail(ReasonRefused) }} }
+		specs := func(c *scripted) []RealServerSpec {
+			return []RealServerSpec{
+				{Key: rsKey("vs1", "10.0.0.1"), Weight: 1, NotifyUp: []string{"/bin/up"}, NotifyDown: []string{"/bin/down"},
+					Checks: []CheckConfig{{Name: "c", Checker: c, Policy: pol}}},
+				{Key: rsKey("vs1", "10.0.0.2"), Weight: 1, Checks: []CheckConfig{{Name: "n", Checker: &scripted{key: "new", fn: func(int) Result { return pass(-1) }}, Policy: pol}}},
+			}
+		}
+		run := func(s *Scheduler, d time.Duration) {
+			ctx, cancel := context.WithCancel(context.Background())
+			var wg sync.WaitGroup
+			wg.Add(1)
+			go func() { defer wg.Done(); s.Run(ctx) }()
+			time.Sleep(d)
+			synctest.Wait()
+			cancel()
+			wg.Wait()
+		}
+		old := New(Options{Jitter: -1, RunScript: func([]string, *Credential) {}})
+		old.Set(specs(failing())[:1])
+		run(old, 5*time.Second) // fails at 0 and 1 s: DOWN
+		states := old.States()
+		if st, ok := states["down|"+fmt.Sprintf("%+v", pol)+"|false"]; !ok || st.Up || st.Failures < 2 {
+			t.Fatalf("predecessor states %+v: want the check DOWN with 2+ failures", states)
+		}
+		rec := &recorder{start: time.Now()}
+		next := New(Options{Jitter: -1, OnUpdate: rec.onUpdate, RunScript: rec.runScript, Initial: states})
+		next.Set(specs(failing()))
+		run(next, 100*time.Millisecond)
+		updates, scripts := rec.get()
+		want := []string{"t=0s vs1 10.0.0.1:80 up=false w=1 ok", "t=0s vs1 10.0.0.2:80 up=true w=1 ok"}
+		if diff := cmp.Diff(want, updates); diff != "" {
+			t.Errorf("successor updates (-want +got)\n%s", diff)
+		}
+		if len(scripts) != 0 {
+			t.Errorf("notify scripts ran: %v", scripts)
+		}
+		if v := next.View(); v.Servers[rsKey("vs1", "10.0.0.1")].Up || v.Servers[rsKey("vs1", "10.0.0.1")].Checks[0].Failures < 2 {
+			t.Errorf("successor view %+v: want 10.0.0.1 DOWN with its failures", v.Servers[rsKey("vs1", "10.0.0.1")])
+		}
+	})
+}

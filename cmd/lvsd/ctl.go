@@ -14,6 +14,7 @@ func init() {
 	register("status", command{summary: "show VRRP instances and virtual servers of the running daemon", run: runStatus})
 	register("reload", command{summary: "make the running daemon reload its configuration", run: ctlCommand(control.CmdReload)})
 	register("stop", command{summary: "stop the running daemon gracefully", run: ctlCommand(control.CmdStop)})
+	register("upgrade", command{summary: "make the running daemon re-execute its binary in place, without outage", run: ctlCommand(control.CmdUpgrade)})
 }
 
 func runStatus(args []string, stdout, stderr io.Writer) int {
@@ -58,8 +59,13 @@ func ctlCommand(cmd string) func(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "lvsd %s: unexpected argument %q\n", cmd, fs.Arg(0))
 			return exitUsage
 		}
-		if resp, code := call(*socket, cmd, stderr); resp == nil {
+		resp, code := call(*socket, cmd, stderr)
+		if resp == nil {
 			return code
+		}
+		if resp.Message != "" {
+			fmt.Fprintf(stdout, "lvsd: %s\n", resp.Message)
+			return exitOK
 		}
 		fmt.Fprintf(stdout, "lvsd: %s done\n", cmd)
 		return exitOK

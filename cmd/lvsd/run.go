@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -38,24 +39,34 @@ func runDaemon(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "lvsd run: unexpected argument %q\n", fs.Arg(0))
 		return exitUsage
 	}
-	log, err := lf.logger(stderr)
+	// Started by `lvsd upgrade` (daemon/upgrade.go): every failure before
+	// the daemon runs is told to the process it was to replace, which
+	// runs on.
+	up, err := daemon.UpgradeFromEnv()
 	if err != nil {
 		fmt.Fprintf(stderr, "lvsd run: %v\n", err)
-		return exitUsage
+		return exitFailure
+	}
+	fail := func(code int, format string, args ...any) int {
+		msg := fmt.Sprintf(format, args...)
+		fmt.Fprintf(stderr, "lvsd run: %s\n", msg)
+		up.Fail(errors.New(msg))
+		return code
+	}
+	log, err := lf.logger(stderr)
+	if err != nil {
+		return fail(exitUsage, "%v", err)
 	}
 	src, err := os.ReadFile(*file)
 	if err != nil {
-		fmt.Fprintf(stderr, "lvsd run: config: read: %v\n", err)
-		return exitFailure
+		return fail(exitFailure, "config: read: %v", err)
 	}
 	cfg, err := config.Parse(*file, src)
 	if err != nil {
-		fmt.Fprintf(stderr, "lvsd run: %v\n", err)
-		return exitFailure
+		return fail(exitFailure, "%v", err)
 	}
 	if err := daemon.CheckHost(log, cfg, src); err != nil {
-		fmt.Fprintf(stderr, "lvsd run: %s: invalid on this host:\n%v\n", *file, err)
-		return exitFailure
+		return fail(exitFailure, "%s: invalid on this host:\n%v", *file, err)
 	}
 	// The loader's garbage (the file, the parse tree: several times the
 	// configuration's own size) goes back to the OS now, not after minutes
@@ -64,16 +75,23 @@ func runDaemon(args []string, stdout, stderr io.Writer) int {
 	debug.FreeOSMemory()
 	if err := daemon.Preflight(cfg); err != nil {
 		log.Error("cannot start", "err", err)
+		up.Fail(err)
 		return exitFailure
 	}
 	fs.Visit(func(f *flag.Flag) { opt.SocketSet = opt.SocketSet || f.Name == "socket" })
 	// One lvsd per network namespace (nslock).
-	lock, err := nslock.Acquire(runLockName)
-	if err != nil {
-		fmt.Fprintf(stderr, "lvsd run: another lvsd runs in this network namespace: %v\n", err)
-		return exitFailure
+	var lock *nslock.Lock
+	if f := up.LockFile(); f != nil {
+		lock, err = nslock.FromFile(f) // held by the process this one replaces until it exits
+		f.Close()
+		if err != nil {
+			return fail(exitFailure, "%v", err)
+		}
+	} else if lock, err = nslock.Acquire(runLockName); err != nil {
+		return fail(exitFailure, "another lvsd runs in this network namespace: %v", err)
 	}
 	defer lock.Close()
 	opt.Version = buildVersionCurrent().Version
+	opt.Lock, opt.Upgrade = lock, up
 	return daemon.Run(*file, opt, cfg, log)
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,6 +28,9 @@ type fakeHandler struct {
 func (f *fakeHandler) Status(context.Context) (*Status, error) { return f.status, nil }
 func (f *fakeHandler) Reload(context.Context) error            { f.reloads.Add(1); return f.reload }
 func (f *fakeHandler) Stop(context.Context) error              { f.stops.Add(1); return nil }
+func (f *fakeHandler) Upgrade(context.Context) (string, error) {
+	return "upgraded: pid 1 -> pid 2", nil
+}
 
 var t0 = time.Date(2026, 11, 22, 21, 0, 0, 0, time.UTC)
 
@@ -94,6 +98,9 @@ func TestCallStatusReloadStop(t *testing.T) {
 	}
 	if resp, err := Call(ctx, path, CmdStop); err != nil || !resp.OK || h.stops.Load() != 1 {
 		t.Fatalf("stop: %+v %v", resp, err)
+	}
+	if resp, err := Call(ctx, path, CmdUpgrade); err != nil || !resp.OK || resp.Message != "upgraded: pid 1 -> pid 2" {
+		t.Fatalf("upgrade: %+v %v", resp, err)
 	}
 	if resp, err := Call(ctx, path, "dance"); err != nil || resp.OK || !strings.Contains(resp.Error, `unknown command "dance"`) {
 		t.Fatalf("unknown command: %+v %v", resp, err)
@@ -193,5 +200,42 @@ func TestRenderBGP(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("render lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestSocketHandedOver: a successor serves the socket it inherited (File,
+// then Serve) while the predecessor's Close, after KeepSocket, leaves the
+// path in place; the successor's Close removes it.
+func TestSocketHandedOver(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "lvsd.sock")
+	h := &fakeHandler{status: sample()}
+	old, err := Listen(path, h, slog.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := old.File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.FileListener(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := Serve(ln.(*net.UnixListener), h, slog.Default())
+	old.KeepSocket()
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if resp, err := Call(ctx, path, CmdStatus); err != nil || !resp.OK {
+		t.Fatalf("status through the inherited socket: %+v %v", resp, err)
+	}
+	if err := next.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("socket path after the successor's Close: %v, want it removed", err)
 	}
 }

@@ -22,6 +22,8 @@ const (
 	CmdStatus = "status"
 	CmdReload = "reload"
 	CmdStop   = "stop"
+	// CmdUpgrade re-executes the daemon's binary in place (daemon/upgrade.go).
+	CmdUpgrade = "upgrade"
 )
 
 // Handler is what the daemon provides to the control socket.
@@ -33,6 +35,10 @@ type Handler interface {
 	Reload(ctx context.Context) error
 	// Stop starts a graceful stop and returns without waiting for it.
 	Stop(ctx context.Context) error
+	// Upgrade starts the binary on disk in place of the running one and
+	// returns once it runs (a message naming the new process), or why it
+	// could not (the running daemon then runs on).
+	Upgrade(ctx context.Context) (string, error)
 }
 
 // Request is one request line.
@@ -42,9 +48,11 @@ type Request struct {
 
 // Response is one response line.
 type Response struct {
-	OK     bool    `json:"ok"`
-	Error  string  `json:"error,omitempty"`
-	Status *Status `json:"status,omitempty"`
+	OK    bool   `json:"ok"`
+	Error string `json:"error,omitempty"`
+	// Message is a successful command's result for the operator (upgrade).
+	Message string  `json:"message,omitempty"`
+	Status  *Status `json:"status,omitempty"`
 }
 
 // Server serves the control socket.
@@ -81,10 +89,43 @@ func Listen(path string, h Handler, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("control: listen on %s: %w", path, err)
 	}
+	return serve(ln, h, log), nil
+}
+
+// Serve serves h on ln, a socket inherited from the process this one
+// replaced (a binary upgrade in place); Close removes its path.
+func Serve(ln *net.UnixListener, h Handler, log *slog.Logger) *Server {
+	ln.SetUnlinkOnClose(true)
+	return serve(ln, h, log)
+}
+
+func serve(ln net.Listener, h Handler, log *slog.Logger) *Server {
 	s := &Server{ln: ln, h: h, log: log}
 	s.wg.Add(1)
 	go s.accept()
-	return s, nil
+	return s
+}
+
+// File returns a duplicate of the listening socket, for a successor
+// process to inherit.
+func (s *Server) File() (*os.File, error) {
+	ul, ok := s.ln.(*net.UnixListener)
+	if !ok {
+		return nil, fmt.Errorf("control: socket is not a unix listener")
+	}
+	f, err := ul.File()
+	if err != nil {
+		return nil, fmt.Errorf("control: duplicate socket: %w", err)
+	}
+	return f, nil
+}
+
+// KeepSocket makes Close leave the socket's path in place: a successor
+// process serves it now.
+func (s *Server) KeepSocket() {
+	if ul, ok := s.ln.(*net.UnixListener); ok {
+		ul.SetUnlinkOnClose(false)
+	}
 }
 
 // Addr is the socket path.
@@ -153,8 +194,10 @@ func (s *Server) do(ctx context.Context, cmd string) Response {
 		err = s.h.Reload(ctx)
 	case CmdStop:
 		err = s.h.Stop(ctx)
+	case CmdUpgrade:
+		resp.Message, err = s.h.Upgrade(ctx)
 	default:
-		err = fmt.Errorf("unknown command %q (want status, reload or stop)", cmd)
+		err = fmt.Errorf("unknown command %q (want status, reload, stop or upgrade)", cmd)
 	}
 	if err != nil {
 		resp.Error = err.Error()

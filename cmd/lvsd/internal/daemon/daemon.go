@@ -67,6 +67,11 @@ type daemon struct {
 	// -V): at stop, keep the IPVS services lvsd owns / keep the VIPs and
 	// routes and send no priority-0 advert. Set before start.
 	dontReleaseIPVS, dontReleaseVRRP bool
+	// handover: this daemon takes over from a process it replaces, or
+	// hands over to one (a binary upgrade in place, upgrade.go): IPVS is
+	// neither flushed at start nor released, nor are its sync daemon and
+	// timeouts touched at stop, and no quorum script runs at stop.
+	handover bool
 	// scripts runs quorum and real-server notify scripts, bounded in time
 	// and number; closed after every part stopped.
 	scripts *scriptpool.Pool
@@ -318,6 +323,9 @@ func (v *vrrpPart) awaitTrackers(ctx context.Context) {
 			continue // build reports it / the owner keeps its VIPs
 		}
 		c = c.WithDefaults()
+		if st := v.d.inherit[c.Name]; st != nil && (st.State == vrrp.StateMaster || st.State == vrrp.StateBackup) {
+			continue // taken over quietly (upgrade.go): its VIPs stay
+		}
 		if v.d.prev.wasMaster(c.Name, c.VRID, c.Interface) && v.d.prev.fresh(now, c.AdvertInterval) {
 			wait = append(wait, pending{in, v.d.prev.alive.Add(freshLimit(c.AdvertInterval))})
 			continue

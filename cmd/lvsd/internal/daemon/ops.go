@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/lvsd/lvsd/cmd/lvsd/internal/control"
 	"github.com/lvsd/lvsd/cmd/lvsd/internal/metrics"
+	"github.com/lvsd/lvsd/cmd/lvsd/internal/nslock"
 	"github.com/lvsd/lvsd/cmd/lvsd/internal/sdnotify"
 	"github.com/lvsd/lvsd/config"
 	"github.com/lvsd/lvsd/vrrp"
@@ -33,6 +35,10 @@ type opsFlags struct {
 	// at stop (daemon).
 	dontReleaseIPVS, dontReleaseVRRP bool
 	version                          string // status's running version
+	// lock is the namespace lock held by main (an upgrade hands it over);
+	// upgrade is set in a process an upgrade started (upgrade.go).
+	lock    *nslock.Lock
+	upgrade *Upgrade
 }
 
 // ops runs the daemon for an operator: control socket, metrics, sd_notify
@@ -74,6 +80,14 @@ type ops struct {
 
 	// Owned by run: the adverts each master had sent at the last probe.
 	lastSent map[string]sentMark
+
+	// Owned by run: the control socket and metrics servers (nil: none),
+	// the state writer's kick channel, and its cancel and end.
+	ctl         *control.Server
+	metrics     *metrics.Server
+	kick        chan struct{}
+	stateCancel context.CancelFunc
+	stateDone   chan struct{}
 }
 
 type sentMark struct {
@@ -84,6 +98,7 @@ type sentMark struct {
 type opsRequest struct {
 	cmd   string
 	reply chan error
+	msg   chan string // upgrade's message (capacity 1), nil else
 }
 
 func newOps(file string, flags opsFlags, log *slog.Logger) *ops {
@@ -93,23 +108,28 @@ func newOps(file string, flags opsFlags, log *slog.Logger) *ops {
 
 // run starts the daemon with cfg and serves until a stop; it returns the exit code.
 func (o *ops) run(cfg *config.Config) int {
+	upgraded := false // handed over to a new process: leave its files alone
 	if o.flags.pidFile != "" {
 		if err := writePIDFile(o.flags.pidFile); err != nil {
 			o.log.Error("cannot write the pid file", "err", err)
+			o.flags.upgrade.Fail(err)
 			return exitFailure
 		}
-		defer os.Remove(o.flags.pidFile)
+		defer func() {
+			if !upgraded {
+				os.Remove(o.flags.pidFile)
+			}
+		}()
 	}
 	o.schedule(cfg.Global)
 
 	sigc := make(chan os.Signal, 4)
-	signal.Notify(sigc, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	signal.Notify(sigc, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGUSR2)
 	defer signal.Stop(sigc)
 
-	var ctl *control.Server
-	if s := o.flags.socket; s != "" && s != "none" {
-		var err error
-		ctl, err = control.Listen(s, o, o.log)
+	up := o.flags.upgrade
+	if s := o.flags.socket; s != "" && s != "none" && up == nil {
+		ctl, err := control.Listen(s, o, o.log)
 		switch {
 		case err != nil && o.flags.socketSet:
 			o.log.Error("cannot open the control socket", "err", err)
@@ -119,42 +139,69 @@ func (o *ops) run(cfg *config.Config) int {
 			// namespaces): run without one rather than not at all.
 			o.log.Warn("running without a control socket (use --socket)", "err", err)
 		default:
-			defer ctl.Close()
+			o.ctl = ctl
 		}
 	}
+	defer func() {
+		if o.ctl != nil {
+			if upgraded {
+				o.ctl.KeepSocket()
+			}
+			o.ctl.Close()
+		}
+	}()
 
-	prev := o.readState()
-	kick := make(chan struct{}, 1)
-	o.mu.Lock()
-	o.d = newDaemon(cfg, o.log)
-	o.d.prev, o.d.stateKick = prev, kick
-	o.d.dontReleaseIPVS, o.d.dontReleaseVRRP = o.flags.dontReleaseIPVS, o.flags.dontReleaseVRRP
-	o.loaded = time.Now()
-	err := o.d.start(context.Background())
-	o.d.prev = stateFile{}
-	o.mu.Unlock()
+	o.kick = make(chan struct{}, 1)
+	var err error
+	if up != nil {
+		err = o.takeOver(cfg) // upgrade.go
+	} else {
+		prev := o.readState()
+		o.mu.Lock()
+		o.d = o.newDaemon(cfg)
+		o.d.prev = prev
+		o.loaded = time.Now()
+		err = o.d.start(context.Background())
+		o.d.prev = stateFile{}
+		o.mu.Unlock()
+	}
 	if err != nil {
 		o.log.Error("cannot start", "err", err)
+		up.Fail(err)
 		return exitFailure
 	}
-	if addr := cfg.Global.MetricsListen; addr != "" {
+	if err := o.serveInherited(cfg); err != nil {
+		o.log.Error("cannot start", "err", err)
+		up.Fail(err)
+		return exitFailure
+	}
+	if addr := cfg.Global.MetricsListen; addr != "" && o.metrics == nil {
 		m, err := metrics.Listen(addr, o.Status, o.log)
 		if err != nil {
 			// The daemon runs without metrics rather than not at all.
 			o.log.Error("cannot serve metrics", "err", err)
 		} else {
-			defer m.Close()
+			o.metrics = m
 			o.log.Info("serving metrics", "addr", m.Addr())
 		}
 	}
+	defer func() {
+		if o.metrics != nil {
+			o.metrics.Close()
+		}
+	}()
 	bg, cancelBG := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); o.stateWriter(bg, kick) }()
+	wg.Add(1)
 	go func() { defer wg.Done(); o.sd.Watchdog(bg, o.alive) }()
+	o.startStateWriter()
 	o.log.Info("lvsd running", "config", o.file, "vrrp_instances", len(cfg.Instances),
 		"virtual_servers", len(cfg.VirtualServers), "socket", o.flags.socket)
-	o.sd.Ready(o.summary())
+	if up != nil {
+		o.upgradeReady() // the old process tells systemd
+	} else {
+		o.sd.Ready(o.summary())
+	}
 	releaseMemory()
 
 	code := exitOK
@@ -164,15 +211,35 @@ loop:
 	for {
 		select {
 		case sig := <-sigc:
-			if sig == syscall.SIGHUP {
+			switch sig {
+			case syscall.SIGHUP:
 				_ = o.reload()
+				continue
+			case syscall.SIGUSR2:
+				if msg, done, err := o.upgrade(); done {
+					o.log.Info(msg)
+					upgraded = true
+					break loop
+				} else if err != nil {
+					o.log.Error("upgrade failed", "err", err)
+				}
 				continue
 			}
 			o.log.Info("stopping", "signal", sig.String())
 			break loop
 		case r := <-o.reqs:
-			if r.cmd == control.CmdReload {
+			switch r.cmd {
+			case control.CmdReload:
 				r.reply <- o.reload()
+				continue
+			case control.CmdUpgrade:
+				msg, done, err := o.upgrade()
+				r.msg <- msg
+				r.reply <- err
+				if done {
+					upgraded = true
+					break loop
+				}
 				continue
 			}
 			r.reply <- nil
@@ -200,9 +267,15 @@ loop:
 			break loop
 		}
 	}
-	o.sd.Stopping()
 	cancelBG()
 	wg.Wait()
+	if upgraded {
+		// Stopped already (quietStop); the new process owns the socket,
+		// the pid and state files, the VIPs and IPVS.
+		return exitOK
+	}
+	o.sd.Stopping()
+	o.stopStateWriter()
 	o.mu.Lock()
 	err = o.d.stop(context.Background())
 	o.mu.Unlock()
@@ -214,6 +287,61 @@ loop:
 	o.writeState()
 	o.log.Info("lvsd stopped")
 	return code
+}
+
+// newDaemon builds the daemon for cfg with the run's options (not started).
+func (o *ops) newDaemon(cfg *config.Config) *daemon {
+	d := newDaemon(cfg, o.log)
+	d.stateKick = o.kick
+	d.dontReleaseIPVS, d.dontReleaseVRRP = o.flags.dontReleaseIPVS, o.flags.dontReleaseVRRP
+	return d
+}
+
+// serveInherited serves the control socket and metrics listener an
+// upgrade handed over (none otherwise). Metrics inherited while the new
+// configuration has no metrics_listen are closed.
+func (o *ops) serveInherited(cfg *config.Config) error {
+	up := o.flags.upgrade
+	if up == nil {
+		return nil
+	}
+	ln, err := listener(up.control)
+	if err != nil {
+		return err
+	}
+	if ul, ok := ln.(*net.UnixListener); ok {
+		o.ctl = control.Serve(ul, o, o.log)
+	}
+	ln, err = listener(up.metrics)
+	if err != nil {
+		return err
+	}
+	switch {
+	case ln == nil:
+	case cfg.Global.MetricsListen == "":
+		ln.Close()
+	default:
+		o.metrics = metrics.Serve(ln, o.Status, o.log)
+		o.log.Info("serving metrics", "addr", ln.Addr().String(), "inherited", true)
+	}
+	return nil
+}
+
+// startStateWriter runs the state writer (stateWriter) until stopStateWriter.
+func (o *ops) startStateWriter() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	o.stateCancel, o.stateDone = cancel, done
+	go func() { defer close(done); o.stateWriter(ctx, o.kick) }()
+}
+
+func (o *ops) stopStateWriter() {
+	if o.stateCancel == nil {
+		return
+	}
+	o.stateCancel()
+	<-o.stateDone
+	o.stateCancel, o.stateDone = nil, nil
 }
 
 // maxReload is the longest a reload may take before the watchdog stops

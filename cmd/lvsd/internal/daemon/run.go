@@ -3,6 +3,7 @@ package daemon
 import (
 	"log/slog"
 
+	"github.com/lvsd/lvsd/cmd/lvsd/internal/nslock"
 	"github.com/lvsd/lvsd/config"
 )
 
@@ -23,6 +24,12 @@ type Options struct {
 	DontReleaseIPVS, DontReleaseVRRP bool
 	// Version is what status reports as the running version.
 	Version string
+	// Lock is the network namespace's lock the caller holds; an upgrade
+	// hands it to the new process.
+	Lock *nslock.Lock
+	// Upgrade is what this process inherited when `lvsd upgrade` started
+	// it (UpgradeFromEnv), else nil.
+	Upgrade *Upgrade
 }
 
 // Run starts the daemon with cfg, loaded from file (reloads read file
@@ -34,5 +41,6 @@ func Run(file string, opt Options, cfg *config.Config, log *slog.Logger) int {
 
 func (opt Options) flags() opsFlags {
 	return opsFlags{socket: opt.Socket, socketSet: opt.SocketSet, pidFile: opt.PIDFile, stateFile: opt.StateFile,
-		dontReleaseIPVS: opt.DontReleaseIPVS, dontReleaseVRRP: opt.DontReleaseVRRP, version: opt.Version}
+		dontReleaseIPVS: opt.DontReleaseIPVS, dontReleaseVRRP: opt.DontReleaseVRRP, version: opt.Version,
+		lock: opt.Lock, upgrade: opt.Upgrade}
 }

@@ -20,6 +20,9 @@ type healthPart struct {
 	s      *healthcheck.Scheduler
 	cancel context.CancelFunc
 	done   chan struct{}
+	// initial is the checks' states a predecessor process handed over
+	// (upgrade.go): the scheduler starts from them. Set before start.
+	initial map[string]healthcheck.CheckState
 }
 
 func newHealthPart(d *daemon) *healthPart { return &healthPart{d: d} }
@@ -39,7 +42,7 @@ func (p *healthPart) start(ctx context.Context) error {
 // run starts the scheduler with specs.
 func (p *healthPart) run(specs []healthcheck.RealServerSpec) {
 	log := p.d.log.With("part", "health")
-	opts := healthcheck.Options{Logger: log}
+	opts := healthcheck.Options{Logger: log, Initial: p.initial}
 	// notify_up / notify_down: bounded in time and number (scriptpool).
 	opts.RunScript = func(argv []string, cred *healthcheck.Credential) {
 		p.d.scripts.Go("real server notify script", script.Spec{Args: argv, Cred: toScriptCred(cred)}, nil)
@@ -121,6 +124,18 @@ func (p *healthPart) reload(cfg *config.Config, plan namedDiff) error {
 		p.run(specs)
 	}
 	return nil
+}
+
+// states returns the checks' states (healthcheck.Scheduler.States), nil
+// when no checks ran.
+func (p *healthPart) states() map[string]healthcheck.CheckState {
+	p.mu.Lock()
+	s := p.s
+	p.mu.Unlock()
+	if s == nil {
+		return nil
+	}
+	return s.States()
 }
 
 // view is the health snapshot for status and metrics (ok=false when no

@@ -86,7 +86,7 @@ func (p *ipvsPart) start(ctx context.Context) error {
 		return err // ipvs.ErrNoIPVS: "the kernel has no IPVS (modprobe ip_vs?)"
 	}
 	m := ipvs.NewManager(c, p.log)
-	if cfg.Global.LVSFlush {
+	if cfg.Global.LVSFlush && !p.d.handover { // an upgrade keeps the table
 		if err := m.Flush(); err != nil {
 			c.Close()
 			return err
@@ -98,8 +98,13 @@ func (p *ipvsPart) start(ctx context.Context) error {
 			return err
 		}
 	}
-	if sd := ipvs.SyncDaemonsFor(cfg.Global, false); sd != nil {
-		// every instance starts as backup
+	master := false // every instance starts as backup, but an upgrade's
+	if g := cfg.Global.LVSSyncDaemon; g != nil && p.d.handover {
+		p.mu.Lock()
+		master = p.master[g.VRRPInstance] // seeded (upgrade.go)
+		p.mu.Unlock()
+	}
+	if sd := ipvs.SyncDaemonsFor(cfg.Global, master); sd != nil {
 		if err := m.SetSyncDaemons(sd); err != nil {
 			p.log.Warn("cannot start the IPVS sync daemon", "err", err)
 		}
@@ -299,6 +304,18 @@ func (p *ipvsPart) stop(ctx context.Context) error {
 	}
 	p.cancel()
 	p.wg.Wait()
+	if p.d.handover {
+		// Handing over to an upgraded process (upgrade.go): the table,
+		// the sync daemon and the timeouts stay as they are, and no
+		// quorum script runs.
+		p.mu.Lock()
+		m := p.m
+		p.mu.Unlock()
+		if err := m.Close(false); err != nil {
+			return fmt.Errorf("ipvs: close: %w", err)
+		}
+		return nil
+	}
 	p.mu.Lock()
 	events := ipvs.ShutdownEvents(p.specs, p.quorum)
 	m := p.m

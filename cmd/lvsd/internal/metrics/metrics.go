@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/lvsd/lvsd/cmd/lvsd/internal/control"
@@ -217,6 +218,12 @@ func Listen(addr string, snap Snapshot, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("metrics: listen on %s: %w", addr, err)
 	}
+	return Serve(ln, snap, log), nil
+}
+
+// Serve serves /metrics on ln: a listener inherited from the process this
+// one replaced (a binary upgrade in place), or Listen's.
+func Serve(ln net.Listener, snap Snapshot, log *slog.Logger) *Server {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", Handler(snap))
 	s := &Server{srv: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}, ln: ln}
@@ -225,7 +232,21 @@ func Listen(addr string, snap Snapshot, log *slog.Logger) (*Server, error) {
 			log.Error("metrics: serve", "err", err)
 		}
 	}()
-	return s, nil
+	return s
+}
+
+// File returns a duplicate of the listening socket, for a successor
+// process to inherit.
+func (s *Server) File() (*os.File, error) {
+	tl, ok := s.ln.(*net.TCPListener)
+	if !ok {
+		return nil, fmt.Errorf("metrics: listener is not TCP")
+	}
+	f, err := tl.File()
+	if err != nil {
+		return nil, fmt.Errorf("metrics: duplicate listener: %w", err)
+	}
+	return f, nil
 }
 
 // Addr is the address the server listens on.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -54,6 +55,32 @@ func holder(addr *net.UnixAddr) int {
 		}
 	})
 	return pid
+}
+
+// File returns a duplicate of the lock's socket: a successor process that
+// inherits it holds the lock (FromFile) once this one exits.
+func (l *Lock) File() (*os.File, error) {
+	f, err := l.l.File()
+	if err != nil {
+		return nil, fmt.Errorf("lock: duplicate: %w", err)
+	}
+	return f, nil
+}
+
+// FromFile is the lock held through a socket inherited from the process
+// this one replaced (File). The pid that Acquire's error names stays that
+// process's (the socket's credentials are its listener's).
+func FromFile(f *os.File) (*Lock, error) {
+	ln, err := net.FileListener(f)
+	if err != nil {
+		return nil, fmt.Errorf("lock: inherited: %w", err)
+	}
+	ul, ok := ln.(*net.UnixListener)
+	if !ok {
+		ln.Close()
+		return nil, fmt.Errorf("lock: inherited socket is not a unix listener")
+	}
+	return &Lock{l: ul}, nil
 }
 
 // Close releases the lock.

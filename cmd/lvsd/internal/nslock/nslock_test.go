@@ -31,3 +31,32 @@ func TestAcquire(t *testing.T) {
 	}
 	l.Close()
 }
+
+// TestFromFile: the lock inherited through File stays held after the
+// original is closed, and is released when the inherited one is.
+func TestFromFile(t *testing.T) {
+	name := fmt.Sprintf("lvsd-test-ff-%d-%d", os.Getpid(), time.Now().UnixNano())
+	l, err := Acquire(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := l.File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	inh, err := FromFile(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	if _, err := Acquire(name); !errors.Is(err, ErrHeld) {
+		t.Fatalf("Acquire while the inherited lock is held: %v, want ErrHeld", err)
+	}
+	inh.Close()
+	l, err = Acquire(name)
+	if err != nil {
+		t.Fatalf("Acquire after the inherited lock's Close: %v", err)
+	}
+	l.Close()
+}

@@ -51,6 +51,13 @@ func (n *Notifier) Reloading() {
 	n.notify(fmt.Sprintf("RELOADING=1\nMONOTONIC_USEC=%d", n.monotonic()))
 }
 
+// MainPID tells systemd that pid is the service's main process now (a
+// binary upgrade in place; the unit needs NotifyAccess=all for the new
+// process's later messages before this one reaches systemd).
+func (n *Notifier) MainPID(pid int, status string) {
+	n.notify(fmt.Sprintf("MAINPID=%d\nSTATUS=%s", pid, status))
+}
+
 // Stopping tells systemd a graceful stop has begun.
 func (n *Notifier) Stopping() { n.notify("STOPPING=1") }
 
