@@ -159,12 +159,16 @@ func (s *staticPart) reload(c *config.Config) error {
 	return s.set(ctx, c)
 }
 
-// stop removes the static state.
+// stop removes the static state, except when an upgrade hands over (the
+// new process keeps it: its start finds it in place).
 func (s *staticPart) stop(ctx context.Context) error {
 	if s.k == nil {
 		return nil
 	}
-	err := applyStatic(ctx, s.k, s.cur, staticSet{}, false)
+	var err error
+	if !s.d.handover {
+		err = applyStatic(ctx, s.k, s.cur, staticSet{}, false)
+	}
 	s.cur = staticSet{}
 	if s.close != nil {
 		s.close()
