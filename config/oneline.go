@@ -114,6 +114,10 @@ func parsePrefixOrAddr(s string) (netip.Prefix, error) {
 	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
+// routeValueOpts are the route options that take a value.
+var routeValueOpts = map[string]bool{"src": true, "via": true, "gw": true, "dev": true, "metric": true,
+	"table": true, "scope": true, "proto": true, "protocol": true}
+
 // parseRoute parses "[to] DST [src ADDR] [via|gw ADDR] [dev IF] [metric N]
 // [table N] [scope S] [proto P]" or "blackhole DST"; a multipath route ends
 // with "nexthop [via GW] [dev IF] [weight N]" groups instead of via and dev,
@@ -124,11 +128,24 @@ func parseRoute(w []string) (Route, error) {
 		r.Blackhole = true
 		w = w[1:]
 	}
+	// keepalived takes options before the destination too
+	// ("src 192.168.100.1 192.168.209.0/24 via ..."): move them after it.
+	var lead []string
+	for len(w) >= 2 && routeValueOpts[w[0]] {
+		lead, w = append(lead, w[0], w[1]), w[2:]
+	}
+	if len(w) > 0 && w[0] == "blackhole" {
+		r.Blackhole = true
+		w = w[1:]
+	}
 	if len(w) > 0 && w[0] == "to" {
 		w = w[1:]
 	}
 	if len(w) == 0 {
 		return r, fmt.Errorf("missing destination")
+	}
+	if len(lead) > 0 {
+		w = append(append([]string{w[0]}, lead...), w[1:]...)
 	}
 	p, err := parsePrefixOrAddr(w[0])
 	if err != nil {
@@ -158,7 +175,7 @@ loop:
 			break loop
 		}
 		switch word {
-		case "src", "via", "gw", "dev", "metric", "table", "scope", "proto", "or":
+		case "src", "via", "gw", "dev", "metric", "table", "scope", "proto", "protocol", "or":
 		default:
 			return r, fmt.Errorf("unknown option %q in %q (allowed: src, via, dev, metric, table, scope, proto, blackhole, nexthop)", word, strings.Join(w, " "))
 		}
@@ -215,7 +232,7 @@ loop:
 				return r, fmt.Errorf("unknown scope %q (allowed: %s)", val, strings.Join(scopes, ", "))
 			}
 			r.Scope = val
-		case "proto":
+		case "proto", "protocol":
 			if _, ok := RouteProtocol(val); !ok {
 				return r, fmt.Errorf("unknown route protocol %q (a number 0..255 or one of: %s)", val, strings.Join(routeProtocolNames(), ", "))
 			}

@@ -147,3 +147,18 @@ virtual_rules = ["from 10.98.0.100 l3mdev"]
 		}
 	}
 }
+
+// TestRouteOptionsFirst: keepalived's samples put src before the
+// destination (keepalived.conf.vrrp.routes).
+func TestRouteOptionsFirst(t *testing.T) {
+	r, err := parseRoute(strings.Fields("src 192.168.100.1 192.168.209.0/24 via 192.168.200.254 dev eth0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Src.String() != "192.168.100.1" || r.Dst.String() != "192.168.209.0/24" || r.Via.String() != "192.168.200.254" || r.Dev != "eth0" {
+		t.Errorf("got %+v", r)
+	}
+	if _, err := parseRoute(strings.Fields("src 192.168.100.1")); err == nil {
+		t.Error("a route of options only accepted")
+	}
+}

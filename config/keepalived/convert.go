@@ -112,7 +112,12 @@ type ctx struct {
 	extra map[string]*Node
 }
 
-func (x *ctx) kpath(n *Node) string { return x.path + "." + n.Keyword() }
+func (x *ctx) kpath(n *Node) string {
+	if x.path == "" { // a top-level list (static_routes)
+		return n.Keyword()
+	}
+	return x.path + "." + n.Keyword()
+}
 
 func (x *ctx) errorf(n *Node, format string, args ...any) {
 	x.c.errorf(n, x.kpath(n), format, args...)
@@ -526,6 +531,15 @@ func (c *conv) top(nodes []*Node) {
 			}
 		case "virtual_server":
 			x.virtualServer(n)
+		case "static_ipaddress":
+			x.t, x.path = c.root, ""
+			x.valueBlock(n, kw, nil)
+		case "static_routes":
+			x.t, x.path = c.root, ""
+			routesBlock(x, n, kw)
+		case "static_rules":
+			x.t, x.path = c.root, ""
+			rulesBlock(x, n, kw)
 		default:
 			if why := knownReason("", kw); why != "" {
 				c.errorf(n, kw, "%s", why)

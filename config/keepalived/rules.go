@@ -49,7 +49,6 @@ const (
 	whyFirewall = "not supported yet: firewall rules for VIPs (iptables/nftables/ipsets)"
 	whyProcess  = "lvsd is one process: its scheduling and memory are set with global.vrrp_rt_priority and global.vrrp_no_swap"
 	whyNetlink  = "lvsd sizes its own netlink buffers"
-	whyStatic   = "not supported yet: static addresses, routes and rules (configure them with the system's network setup)"
 	whyNS       = "lvsd runs in the network namespace it is started in (use `ip netns exec`)"
 	whyDaemon   = "a keepalived daemon option with no lvsd equivalent (lvsd's files and reloads are its own)"
 	whyRules    = "not supported yet: ip rules"
@@ -77,8 +76,6 @@ func knownReason(block, kw string) string {
 		strings.HasSuffix(kw, "_no_swap"), strings.Contains(kw, "cpu_affinity"), strings.Contains(kw, "rlimit"),
 		strings.Contains(kw, "process_name"):
 		return whyProcess
-	case strings.HasPrefix(kw, "static_") || kw == "virtual_rules":
-		return whyStatic
 	case strings.HasPrefix(kw, "net_namespace") || kw == "namespace_with_ipsets":
 		return whyNS
 	case strings.Contains(kw, "dbus"):
@@ -476,6 +473,9 @@ var instanceRules = merge(notifyRules, map[string]rule{
 	"virtual_ipaddress":          vipBlock("virtual_ipaddress"),
 	"virtual_ipaddress_excluded": vipBlock("virtual_ipaddress_excluded"),
 	"virtual_routes":             {key: "virtual_routes", fn: virtualRoutes},
+	"virtual_rules": {key: "virtual_rules", fn: func(x *ctx, n *Node) {
+		rulesBlock(x, n, "virtual_rules")
+	}},
 	"dont_track_primary":         boolFlag("dont_track_primary"),
 	"garp_master_delay":          wholeSeconds("garp_master_delay", 0, 1000),
 	"garp_master_repeat":         integer("garp_master_repeat", 1, 1000),
@@ -1332,12 +1332,48 @@ func portOf(t *table) string {
 
 // virtualRoutes: keepalived installs its routes with proto keepalived (18)
 // unless told; lvsd's default is boot, so convert writes the proto out.
-func virtualRoutes(x *ctx, n *Node) {
+func virtualRoutes(x *ctx, n *Node) { routesBlock(x, n, "virtual_routes") }
+
+// noTrack drops keepalived's no_track from a route or rule line: lvsd never
+// puts back a route or rule removed by hand, which is what no_track asks.
+func noTrack(x *ctx, n, ch *Node) {
+	if i := slices.Index(ch.Words, "no_track"); i >= 0 {
+		ch.Words = slices.Delete(slices.Clone(ch.Words), i, i+1)
+		x.c.warnf(ch, x.kpath(n), "no_track dropped: lvsd does not restore routes and rules removed by hand (what no_track asks)")
+	}
+}
+
+// rulesBlock: virtual_rules / static_rules. keepalived installs the rules
+// it tracks with protocol keepalived (18); lvsd sends no protocol unless
+// told, so convert writes it out.
+func rulesBlock(x *ctx, n *Node, key string) {
 	added := false
-	x.valueBlock(n, "virtual_routes", func(ch *Node) bool {
+	x.valueBlock(n, key, func(ch *Node) bool {
+		noTrack(x, n, ch)
+		if !slices.Contains(ch.Words, "protocol") {
+			ch.Words = append(slices.Clip(ch.Words), "protocol", "keepalived")
+			added = true
+		}
+		return true
+	})
+	if added {
+		x.warnf(n, "keepalived installs its rules with protocol keepalived (18); lvsd sends none unless told: written as protocol keepalived")
+	}
+}
+
+// routesBlock: virtual_routes / static_routes.
+func routesBlock(x *ctx, n *Node, key string) {
+	added := false
+	x.valueBlock(n, key, func(ch *Node) bool {
+		noTrack(x, n, ch)
 		w := ch.Words
 		if !slices.Contains(w, "proto") && !slices.Contains(w, "protocol") {
-			ch.Words = append(slices.Clip(w), "proto", "keepalived")
+			// before the nexthops: they take the words after them
+			at := slices.Index(w, "nexthop")
+			if at < 0 {
+				at = len(w)
+			}
+			ch.Words = slices.Insert(slices.Clone(w), at, "proto", "keepalived")
 			added = true
 		}
 		if !slices.Contains(w, "via") && !slices.Contains(w, "gw") && !slices.Contains(w, "scope") &&

@@ -18,7 +18,8 @@ var topKeys = map[string]string{
 	"track_file": "[[track_file]]", "vrrp_track_file": "[[track_file]]",
 	"vrrp_sync_group": "[[vrrp_sync_group]]", "vrrp_instance": "[[vrrp_instance]]",
 	"virtual_server_group": "[[virtual_server_group]]", "virtual_server": "[[virtual_server]]",
-	"bfd_instance": "[[bfd_instance]]",
+	"bfd_instance":     "[[bfd_instance]]",
+	"static_ipaddress": "static_ipaddress", "static_routes": "static_routes", "static_rules": "static_rules",
 }
 
 var authRules = map[string]rule{

@@ -354,3 +354,53 @@ func TestVMACIPv6(t *testing.T) {
 		t.Errorf("vrrp.52:\n%s", l)
 	}
 }
+
+// TestRulesAndMultipath: rules and a multipath route reach a real kernel,
+// a second add and a second delete converge.
+func TestRulesAndMultipath(t *testing.T) {
+	lab := netlab.New(t, "n1")
+	n := lab.Node("n1")
+	m := manager(t, n)
+	ctx := context.Background()
+	routes := []Route{{Dst: netip.MustParsePrefix("192.168.210.0/24"), Nexthops: []Nexthop{
+		{Via: netip.MustParseAddr("10.99.0.253"), Dev: "eth0", Weight: 2},
+		{Via: netip.MustParseAddr("10.99.0.252"), Dev: "eth0", Weight: 1},
+	}}}
+	rules := []Rule{
+		{Family: 4, Not: true, From: netip.MustParsePrefix("192.168.210.0/24"), Priority: 1000, Table: 100},
+		{Family: 4, To: netip.MustParsePrefix("10.0.0.0/8"), FWMark: 0x10, FWMask: 0xff, Priority: 1001, Action: RuleProhibit},
+		{Family: 6, Priority: 1002, Goto: 1003, IPProto: 6, DPortFirst: 80, DPortLast: 80},
+	}
+	for range 2 {
+		if err := m.AddRoutes(ctx, routes); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.AddRules(ctx, rules); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := n.MustExec("ip", "route", "show") + n.MustExec("ip", "rule", "show") + n.MustExec("ip", "-6", "rule", "show")
+	for _, want := range []string{
+		"nexthop via 10.99.0.253 dev eth0 weight 2",
+		"nexthop via 10.99.0.252 dev eth0 weight 1",
+		"1000:\tnot from 192.168.210.0/24 lookup 100",
+		"1001:\tfrom all to 10.0.0.0/8 fwmark 0x10/0xff prohibit",
+		"1002:\tfrom all ipproto tcp dport 80 goto 1003",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("kernel lacks %q:\n%s", want, out)
+		}
+	}
+	for range 2 {
+		if err := m.DelRules(ctx, rules); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.DelRoutes(ctx, routes); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out = n.MustExec("ip", "route", "show") + n.MustExec("ip", "rule", "show") + n.MustExec("ip", "-6", "rule", "show")
+	if strings.Contains(out, "192.168.210") || strings.Contains(out, "100") {
+		t.Errorf("left behind:\n%s", out)
+	}
+}
