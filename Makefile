@@ -142,6 +142,13 @@ deb:
 test-deb: deb
 	bash contrib/debian/test.sh bin/deb/lvsd_*.deb
 
+# chaos: the chaos suite alone (integration/chaos_test.go, about 80 s): an
+# lvsd pair and a keepalived pair through the same faults side by side; it
+# also runs in test-host (go test ./...).
+.PHONY: chaos
+chaos:
+	LVSD_REQUIRE=$(HOST_REQUIRE),nft $(GO) test -race -count=1 -run '^TestChaos$$' -v -timeout 10m ./integration/
+
 # test-prometheus: promtool check rules + test rules on contrib/prometheus.
 test-prometheus:
 	bash contrib/prometheus/check.sh

@@ -47,6 +47,9 @@ type Node struct {
 type Options struct {
 	// IPv6 enables IPv6 on the nodes with fd99::i/64 (nodad) on eth0.
 	IPv6 bool
+	// Tag goes into every namespace name of the lab after the random part
+	// (e.g. "chaosL" gives lv3f9a-chaosL-sw), to tell a suite's namespaces apart.
+	Tag string
 }
 
 // New creates a lab with one node per name, skipping (or failing under
@@ -63,7 +66,11 @@ func NewWithOptions(t testing.TB, opt Options, names ...string) *Lab {
 	if _, err := rand.Read(b[:]); err != nil {
 		t.Fatalf("netlab: random prefix: %v", err)
 	}
-	l := &Lab{t: t, Prefix: "lv" + hex.EncodeToString(b[:]) + "-", IPv6: opt.IPv6, nodes: map[string]*Node{}}
+	prefix := "lv" + hex.EncodeToString(b[:]) + "-"
+	if opt.Tag != "" {
+		prefix += opt.Tag + "-"
+	}
+	l := &Lab{t: t, Prefix: prefix, IPv6: opt.IPv6, nodes: map[string]*Node{}}
 	l.Switch = l.Prefix + "sw"
 	sweepStale()
 	claim(l.Prefix)
