@@ -12,7 +12,7 @@ LDFLAGS     := -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.modif
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.7.0
 # Capabilities whose absence fails (instead of skips) a privileged test in
 # `make test`: see integration/testenv.
-HOST_REQUIRE ?= root,netns,keepalived,genhash,nginx,curl,busybox,man,git,ucarp,aiosmtpd,dnsmasq,socat,frr
+HOST_REQUIRE ?= root,netns,keepalived,genhash,nginx,curl,busybox,man,git,ucarp,aiosmtpd,dnsmasq,socat,frr,nft
 
 .PHONY: all deps build test test-host test-vm vm-binaries bench-ipvs bench-health bench-config fuzz-health fuzz-config fuzz-ops fuzz-script lint bench bench-vrrp demo fuzz fuzz-convert convert-samples clean deb test-deb test-prometheus fuzz-man fuzz-carp bench-carp fuzz-journal fuzz-checkers
 
@@ -147,7 +147,7 @@ test-deb: deb
 # also runs in test-host (go test ./...).
 .PHONY: chaos
 chaos:
-	LVSD_REQUIRE=$(HOST_REQUIRE),nft $(GO) test -race -count=1 -run '^TestChaos$$' -v -timeout 10m ./integration/
+	LVSD_REQUIRE=$(HOST_REQUIRE) $(GO) test -race -count=1 -run '^TestChaos$$' -v -timeout 10m ./integration/
 
 # test-prometheus: promtool check rules + test rules on contrib/prometheus.
 test-prometheus:
