@@ -76,6 +76,16 @@ type Manager struct {
 	// last one is removed.
 	mu  sync.Mutex
 	arp map[string]*savedARP
+
+	// The address and route requests run on one goroutine of the Manager
+	// (call): a netlink receive keeps a 64 KB buffer on its caller's stack
+	// (vishvananda/netlink's Receive), and each VRRP instance goroutine
+	// that made one kept a 128 KB stack (33 MB at 250 instances).
+	// callMu serialises the callers and guards closed.
+	callMu sync.Mutex
+	closed bool
+	reqs   chan func()
+	ack    chan struct{}
 }
 
 type savedARP struct {
@@ -96,11 +106,40 @@ func New() (*Manager, error) {
 		h.Close()
 		return nil, err
 	}
-	return &Manager{h: h, tab: tab, arp: map[string]*savedARP{}}, nil
+	m := &Manager{h: h, tab: tab, arp: map[string]*savedARP{}, reqs: make(chan func()), ack: make(chan struct{})}
+	go m.serve()
+	return m, nil
+}
+
+// serve runs the requests call hands over until Close.
+func (m *Manager) serve() {
+	for f := range m.reqs {
+		f()
+		m.ack <- struct{}{}
+	}
+}
+
+// call runs f on the Manager's request goroutine and waits for it; after
+// Close (or without one) it runs f on the caller's.
+func (m *Manager) call(f func()) {
+	m.callMu.Lock()
+	defer m.callMu.Unlock()
+	if m.reqs == nil || m.closed {
+		f()
+		return
+	}
+	m.reqs <- f
+	<-m.ack
 }
 
 // Close releases the netlink handle and stops following the addresses.
 func (m *Manager) Close() error {
+	m.callMu.Lock()
+	if !m.closed && m.reqs != nil {
+		close(m.reqs)
+	}
+	m.closed = true
+	m.callMu.Unlock()
 	m.h.Close()
 	if m.tab != nil {
 		m.tab.close()
@@ -171,7 +210,12 @@ func NetlinkAddr(a Address, ifindex int) *netlink.Addr {
 }
 
 // AddVIPs adds the addresses; addresses already present count as added.
-func (m *Manager) AddVIPs(ctx context.Context, addrs []Address) error {
+func (m *Manager) AddVIPs(ctx context.Context, addrs []Address) (err error) {
+	m.call(func() { err = m.addVIPs(ctx, addrs) })
+	return err
+}
+
+func (m *Manager) addVIPs(ctx context.Context, addrs []Address) error {
 	var errs []error
 	for _, a := range addrs {
 		if err := ctx.Err(); err != nil {
@@ -196,7 +240,12 @@ func (m *Manager) AddVIPs(ctx context.Context, addrs []Address) error {
 
 // DelVIPs removes the addresses; addresses already absent count as removed,
 // and so does a missing interface.
-func (m *Manager) DelVIPs(ctx context.Context, addrs []Address) error {
+func (m *Manager) DelVIPs(ctx context.Context, addrs []Address) (err error) {
+	m.call(func() { err = m.delVIPs(ctx, addrs) })
+	return err
+}
+
+func (m *Manager) delVIPs(ctx context.Context, addrs []Address) error {
 	var errs []error
 	for _, a := range addrs {
 		if err := ctx.Err(); err != nil {
@@ -256,7 +305,12 @@ func (m *Manager) MissingVIPs(ctx context.Context, addrs []Address) ([]Address, 
 			addrs = cand
 		}
 	}
-	return m.missingFromKernel(ctx, addrs)
+	var (
+		missing []Address
+		err     error
+	)
+	m.call(func() { missing, err = m.missingFromKernel(ctx, addrs) })
+	return missing, err
 }
 
 func (m *Manager) missingFromKernel(ctx context.Context, addrs []Address) ([]Address, error) {
@@ -374,7 +428,12 @@ func (m *Manager) toNLRoute(r Route) (*netlink.Route, error) {
 }
 
 // AddRoutes adds the routes; a route already present counts as added.
-func (m *Manager) AddRoutes(ctx context.Context, routes []Route) error {
+func (m *Manager) AddRoutes(ctx context.Context, routes []Route) (err error) {
+	m.call(func() { err = m.addRoutes(ctx, routes) })
+	return err
+}
+
+func (m *Manager) addRoutes(ctx context.Context, routes []Route) error {
 	var errs []error
 	for _, r := range routes {
 		if err := ctx.Err(); err != nil {
@@ -393,7 +452,12 @@ func (m *Manager) AddRoutes(ctx context.Context, routes []Route) error {
 }
 
 // DelRoutes removes the routes; a route already absent counts as removed.
-func (m *Manager) DelRoutes(ctx context.Context, routes []Route) error {
+func (m *Manager) DelRoutes(ctx context.Context, routes []Route) (err error) {
+	m.call(func() { err = m.delRoutes(ctx, routes) })
+	return err
+}
+
+func (m *Manager) delRoutes(ctx context.Context, routes []Route) error {
 	var errs []error
 	for _, r := range routes {
 		if err := ctx.Err(); err != nil {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -402,5 +404,48 @@ func TestRulesAndMultipath(t *testing.T) {
 	out = n.MustExec("ip", "route", "show") + n.MustExec("ip", "rule", "show") + n.MustExec("ip", "-6", "rule", "show")
 	if strings.Contains(out, "192.168.210") || strings.Contains(out, "100") {
 		t.Errorf("left behind:\n%s", out)
+	}
+}
+
+// TestCallersKeepSmallStacks: the netlink requests run on the Manager's
+// goroutine, so the goroutines asking for them (one per VRRP instance) do
+// not grow their stacks for the library's 64 KB receive buffer.
+func TestCallersKeepSmallStacks(t *testing.T) {
+	lab := netlab.New(t, "n1")
+	m := manager(t, lab.Node("n1"))
+	const callers = 50
+	vips := []Address{{Prefix: netip.MustParsePrefix("10.99.0.200/32"), Dev: "eth0"}}
+	stacks := func() uint64 {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.StackInuse
+	}
+	before := stacks()
+	var done, hold sync.WaitGroup
+	hold.Add(1)
+	errs := make(chan error, callers)
+	for range callers {
+		done.Add(1)
+		go func() {
+			err := m.AddVIPs(context.Background(), vips)
+			if err == nil {
+				err = m.DelVIPs(context.Background(), vips)
+			}
+			errs <- err
+			done.Done()
+			hold.Wait() // keep the stack until it is measured
+		}()
+	}
+	done.Wait()
+	grown := stacks() - min(before, stacks())
+	hold.Done()
+	for range callers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// before: at least 128 KB each (6.4 MB); now a few KB each
+	if per := grown / callers; per >= 32<<10 {
+		t.Errorf("stacks grew by %d KB per caller of AddVIPs/DelVIPs, want < 32 KB", per>>10)
 	}
 }
