@@ -144,7 +144,13 @@ func btoi(b bool) int {
 }
 
 // AddRules adds the rules; a rule already present counts as added.
-func (m *Manager) AddRules(ctx context.Context, rules []Rule) error {
+func (m *Manager) AddRules(ctx context.Context, rules []Rule) (err error) {
+	// On the Manager's goroutine, as addresses and routes (m.call).
+	m.call(func() { err = m.addRules(ctx, rules) })
+	return err
+}
+
+func (m *Manager) addRules(ctx context.Context, rules []Rule) error {
 	var errs []error
 	for _, r := range rules {
 		if err := ctx.Err(); err != nil {
@@ -163,7 +169,12 @@ func (m *Manager) AddRules(ctx context.Context, rules []Rule) error {
 }
 
 // DelRules removes the rules; a rule already absent counts as removed.
-func (m *Manager) DelRules(ctx context.Context, rules []Rule) error {
+func (m *Manager) DelRules(ctx context.Context, rules []Rule) (err error) {
+	m.call(func() { err = m.delRules(ctx, rules) })
+	return err
+}
+
+func (m *Manager) delRules(ctx context.Context, rules []Rule) error {
 	var errs []error
 	for _, r := range rules {
 		if err := ctx.Err(); err != nil {
