@@ -159,7 +159,12 @@ demo: build
 	bash contrib/install-deps.sh demo
 	bash contrib/demo.sh $(BIN)
 
-fuzz: fuzz-health fuzz-config fuzz-ops fuzz-script fuzz-convert fuzz-man fuzz-carp fuzz-journal fuzz-checkers fuzz-ipvs fuzz-bgp fuzz-bfd
+fuzz: fuzz-health fuzz-config fuzz-ops fuzz-script fuzz-convert fuzz-man fuzz-carp fuzz-journal fuzz-checkers fuzz-ipvs fuzz-bgp fuzz-bfd fuzz-agentx
+
+# fuzz-agentx: the AgentX PDU decoder of the SNMP subagent (RFC 2741), 30 s.
+.PHONY: fuzz-agentx
+fuzz-agentx:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 30s ./cmd/lvsd/internal/agentx/
 
 # fuzz-bfd: the BFD control packet decoder (RFC 5880), 30 s.
 .PHONY: fuzz-bfd
