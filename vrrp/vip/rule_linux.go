@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -146,35 +147,19 @@ func btoi(b bool) int {
 // AddRules adds the rules; a rule already present counts as added.
 func (m *Manager) AddRules(ctx context.Context, rules []Rule) (err error) {
 	// On the Manager's goroutine, as addresses and routes (m.call).
-	m.call(func() { err = m.addRules(ctx, rules) })
+	m.call(func() { err = m.eachRule(ctx, rules, "add", m.h.RuleAdd, unix.EEXIST) })
 	return err
-}
-
-func (m *Manager) addRules(ctx context.Context, rules []Rule) error {
-	var errs []error
-	for _, r := range rules {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		nr, err := NetlinkRule(r)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if err := m.h.RuleAdd(nr); err != nil && !errors.Is(err, unix.EEXIST) {
-			errs = append(errs, fmt.Errorf("vip: add %s: %w", r, err))
-		}
-	}
-	return errors.Join(errs...)
 }
 
 // DelRules removes the rules; a rule already absent counts as removed.
 func (m *Manager) DelRules(ctx context.Context, rules []Rule) (err error) {
-	m.call(func() { err = m.delRules(ctx, rules) })
+	m.call(func() { err = m.eachRule(ctx, rules, "delete", m.h.RuleDel, unix.ENOENT, unix.ESRCH) })
 	return err
 }
 
-func (m *Manager) delRules(ctx context.Context, rules []Rule) error {
+// eachRule applies op to every rule; the errnos in done mean the kernel
+// already is as asked.
+func (m *Manager) eachRule(ctx context.Context, rules []Rule, verb string, op func(*netlink.Rule) error, done ...unix.Errno) error {
 	var errs []error
 	for _, r := range rules {
 		if err := ctx.Err(); err != nil {
@@ -185,8 +170,8 @@ func (m *Manager) delRules(ctx context.Context, rules []Rule) error {
 			errs = append(errs, err)
 			continue
 		}
-		if err := m.h.RuleDel(nr); err != nil && !errors.Is(err, unix.ENOENT) && !errors.Is(err, unix.ESRCH) {
-			errs = append(errs, fmt.Errorf("vip: delete %s: %w", r, err))
+		if err := op(nr); err != nil && !slices.ContainsFunc(done, func(e unix.Errno) bool { return errors.Is(err, e) }) {
+			errs = append(errs, fmt.Errorf("vip: %s %s: %w", verb, r, err))
 		}
 	}
 	return errors.Join(errs...)
