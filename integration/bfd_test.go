@@ -335,6 +335,44 @@ func TestBFDBGPNeighbor(t *testing.T) {
 	t.Logf("bfdd back: route again after %v", at.Sub(t0).Round(time.Millisecond))
 }
 
+// TestBFDKillDirectorRouter: the router's bgpd uses BFD for its neighbor
+// (`neighbor X bfd`, bfdd beside it); a director killed without a word (kill
+// -9, link down) loses its next hop at the router when BFD detects it
+// (3 x 100 ms), well before the BGP hold time (3 s): lvsd answers the
+// router's BFD session with its bfd_instance.
+func TestBFDKillDirectorRouter(t *testing.T) {
+	testenv.NeedFRRBFD(t)
+	lab := netlab.New(t, "router", "d1")
+	router, d1 := lab.Node("router"), lab.Node("d1")
+	rconf := strings.Replace(bgpRouterConf(map[string]int{d1.IP.String(): 65001}), " address-family ipv4 unicast\n",
+		" neighbor "+d1.IP.String()+" bfd\n address-family ipv4 unicast\n", 1)
+	r := startFRR(t, router, rconf)
+	peer := &bfdPeer{dir: r.dir, n: router}
+	conf := "bfd\n peer 10.99.0.2 local-address 10.99.0.1\n  receive-interval 100\n  transmit-interval 100\n  detect-multiplier 3\n  no shutdown\n !\n!\n"
+	if err := os.WriteFile(filepath.Join(r.dir, "bfdd.conf"), []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	peer.start(t)
+	lconf := bgpStaticDirectorConf(d1, 65001, bgpPassword) +
+		"\n[[bfd_instance]]\nname = \"router\"\nneighbor_ip = \"10.99.0.1\"\nmin_rx = \"100ms\"\nmin_tx = \"100ms\"\nmultiplier = 3\n"
+	d := startLvsd(t, d1, lconf)
+	r.waitNexthops(t, bgpVIP, 30*time.Second, d1.IP.String())
+	if !netlab.WaitFor(10*time.Second, func() bool { return peer.status() == "up" }) {
+		t.Fatalf("bfdd sees %q", peer.status())
+	}
+	// bgpd must have registered its neighbor with bfdd, or BFD cannot help
+	if out, err := r.vtysh("show ip bgp neighbors " + d1.IP.String() + " json"); err != nil || !strings.Contains(string(out), `"peerBfdInfo"`) {
+		t.Fatalf("bgpd shows no BFD for its neighbor (err %v):\n%s", err, out)
+	}
+	d.kill9(t)
+	t0 := time.Now()
+	at := r.waitNexthops(t, bgpVIP, 10*time.Second)
+	t.Logf("director killed: next hop gone at the router after %v (BFD 3 x 100 ms, BGP hold time 3 s)", at.Sub(t0).Round(time.Millisecond))
+	if at.Sub(t0) > 2*time.Second {
+		t.Errorf("next hop gone after %v: the hold time's doing, not BFD's", at.Sub(t0))
+	}
+}
+
 // bfdStatus reads the BFD sessions from lvsd status --json.
 func bfdStatus(t *testing.T, d *daemon) []struct {
 	Name       string  `json:"name"`
