@@ -514,7 +514,9 @@ func (v *vrrpPart) stop(ctx context.Context) error {
 	}
 	for _, inst := range v.insts {
 		if v.d.dontReleaseVRRP {
-			break
+			// the VIPs stay, so must the VMAC that carries them
+			inst.kernel.keepVMAC = true
+			continue
 		}
 		// the runner removes them itself; this covers a runner that failed
 		if err := inst.kernel.addrs.DelRules(ctx, inst.cfg.Rules); err != nil {
