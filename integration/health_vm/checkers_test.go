@@ -3,9 +3,6 @@ package health_vm
 import (
 	"bufio"
 	"net"
-	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -250,36 +247,13 @@ func TestNewCheckersDriveIPVS(t *testing.T) {
 		t.Cleanup(m.stop)
 		dnsSrv[n.Name], echo[n.Name], smtp[n.Name] = d, e, m
 	}
-	cfgPath := filepath.Join(t.TempDir(), "lvsd.toml")
-	if err := os.WriteFile(cfgPath, []byte(checkersConf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	p := dir.Start(lvsd, "run", "-f", cfgPath, "--log-level", "debug")
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("lvsd output:\n%s", p.Out.String())
-		}
-	})
-	var c ipvs.Client
-	if err := dir.Do(func() (err error) { c, err = ipvs.New(); return err }); err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	p, c := startDirector(t, dir, lvsd, checkersConf)
 	dests := func(port uint16) string {
 		proto := ipvs.UDP
 		if port == 25 {
 			proto = ipvs.TCP
 		}
-		ds, err := c.Destinations(ipvs.ServiceKey{Protocol: proto, Addr: vip, Port: port})
-		if err != nil {
-			return "error: " + err.Error()
-		}
-		var out []string
-		for _, d := range ds {
-			out = append(out, d.DestKey.String())
-		}
-		sort.Strings(out)
-		return strings.Join(out, ",")
+		return destsOf(c, ipvs.ServiceKey{Protocol: proto, Addr: vip, Port: port})
 	}
 	wait := func(what string, dnsWant, echoWant, smtpWant string) {
 		t.Helper()

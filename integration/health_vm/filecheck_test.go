@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -108,32 +107,9 @@ func TestFileAndRegexCheckersDriveIPVS(t *testing.T) {
 	}
 	tmp := t.TempDir()
 	file1, file2 := filepath.Join(tmp, "rs1_maint"), filepath.Join(tmp, "rs2_maint")
-	cfgPath := filepath.Join(tmp, "lvsd.toml")
-	if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf(fileRegexConf, file1, file2)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	p := dir.Start(lvsd, "run", "-f", cfgPath, "--log-level", "debug")
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("lvsd output:\n%s", p.Out.String())
-		}
-	})
-	var c ipvs.Client
-	if err := dir.Do(func() (err error) { c, err = ipvs.New(); return err }); err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	p, c := startDirector(t, dir, lvsd, fmt.Sprintf(fileRegexConf, file1, file2))
 	dests := func(port uint16) string {
-		ds, err := c.Destinations(ipvs.ServiceKey{Protocol: ipvs.TCP, Addr: vip, Port: port})
-		if err != nil {
-			return "error: " + err.Error()
-		}
-		var out []string
-		for _, d := range ds {
-			out = append(out, d.DestKey.String())
-		}
-		sort.Strings(out)
-		return strings.Join(out, ",")
+		return destsOf(c, ipvs.ServiceKey{Protocol: ipvs.TCP, Addr: vip, Port: port})
 	}
 	wait := func(what, want80, want8080 string) {
 		t.Helper()
