@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -104,7 +105,7 @@ func startNetSNMP(t *testing.T) *netSNMP {
 		t.Fatal(err)
 	}
 	start(t, trapd, env, "-f", "-C", "-c", trapConf, "-Lf", n.trapLog, "-M", "+"+mibs,
-		"-m", "KEEPALIVED-MIB:VRRPV3-MIB", fmt.Sprintf("udp:127.0.0.1:%d", trapPort))
+		"-m", "KEEPALIVED-MIB:VRRPV3-MIB:VRRP-MIB", fmt.Sprintf("udp:127.0.0.1:%d", trapPort))
 	waitFor(t, "snmptrapd to start", 20*time.Second, func() bool {
 		b, _ := os.ReadFile(n.trapLog)
 		return strings.Contains(string(b), "NET-SNMP version")
@@ -142,7 +143,7 @@ func (n *netSNMP) stopSnmpd() {
 
 func (n *netSNMP) walk(oid string) string {
 	n.t.Helper()
-	out, err := exec.Command("snmpwalk", "-v2c", "-c", "public", "-M", "+"+n.mibs, "-m", "KEEPALIVED-MIB:VRRPV3-MIB",
+	out, err := exec.Command("snmpwalk", "-v2c", "-c", "public", "-M", "+"+n.mibs, "-m", "KEEPALIVED-MIB:VRRPV3-MIB:VRRP-MIB",
 		"-t", "2", "-r", "1", fmt.Sprintf("udp:127.0.0.1:%d", n.port), oid).CombinedOutput()
 	if err != nil {
 		n.t.Fatalf("snmpwalk %s: %v\n%s", oid, err, out)
@@ -172,7 +173,7 @@ func (b *snapshotBox) set(f func(*Snapshot)) Snapshot {
 func TestNetSNMP(t *testing.T) {
 	n := startNetSNMP(t)
 	box := &snapshotBox{s: testSnapshot()}
-	en := Enabled{VRRP: true, RFCv3: true, Traps: true}
+	en := Enabled{VRRP: true, RFCv3: true, Traps: true, Checker: true, RFCv2: true}
 	s := agentx.NewSession(agentx.Config{
 		Dial: func(ctx context.Context) (net.Conn, error) {
 			var d net.Dialer
@@ -226,9 +227,71 @@ func TestNetSNMP(t *testing.T) {
 		}
 	}
 
+	out = n.walk("KEEPALIVED-MIB::virtualServerTable")
+	for _, want := range []string{
+		`KEEPALIVED-MIB::virtualServerType.1 = INTEGER: ip(2)`,
+		`KEEPALIVED-MIB::virtualServerAddress.1 = Hex-STRING: C0 00 02 64`,
+		`KEEPALIVED-MIB::virtualServerPort.1 = Gauge32: 80`,
+		`KEEPALIVED-MIB::virtualServerProtocol.1 = INTEGER: tcp(1)`,
+		`KEEPALIVED-MIB::virtualServerLoadBalancingAlgo.1 = INTEGER: wlc(4)`,
+		`KEEPALIVED-MIB::virtualServerLoadBalancingKind.1 = INTEGER: dr(2)`,
+		`KEEPALIVED-MIB::virtualServerRealServersTotal.1 = Gauge32: 2`,
+		`KEEPALIVED-MIB::virtualServerRealServersUp.1 = Gauge32: 1`,
+		`KEEPALIVED-MIB::virtualServerQuorumStatus.1 = INTEGER: met(1)`,
+		`KEEPALIVED-MIB::virtualServerName.1 = STRING: web`,
+		`KEEPALIVED-MIB::virtualServerType.2 = INTEGER: fwmark(1)`,
+		`KEEPALIVED-MIB::virtualServerFwMark.2 = Gauge32: 7`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("snmpwalk virtualServerTable: no %q in\n%s", want, out)
+		}
+	}
+	out = n.walk("KEEPALIVED-MIB::realServerTable")
+	for _, want := range []string{
+		`KEEPALIVED-MIB::realServerAddress.1.1 = Hex-STRING: C0 00 02 0A`,
+		`KEEPALIVED-MIB::realServerStatus.1.1 = INTEGER: alive(1)`,
+		`KEEPALIVED-MIB::realServerStatus.1.2 = INTEGER: dead(2)`,
+		`KEEPALIVED-MIB::realServerWeight.1.2 = INTEGER: 3`,
+		`KEEPALIVED-MIB::realServerFailedChecks.1.2 = Gauge32: 1`,
+		`KEEPALIVED-MIB::realServerActionWhenDown.1.2 = INTEGER: inhibit(2)`,
+		`KEEPALIVED-MIB::realServerType.1.3 = INTEGER: sorry(2)`,
+		`KEEPALIVED-MIB::realServerName.1.1 = STRING: web-1`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("snmpwalk realServerTable: no %q in\n%s", want, out)
+		}
+	}
+	out = n.walk("VRRP-MIB::vrrpOperations")
+	for _, want := range []string{
+		`VRRP-MIB::vrrpOperState.2.51 = INTEGER: backup(2)`,
+		`VRRP-MIB::vrrpOperPriority.2.51 = INTEGER: 140`,
+		`VRRP-MIB::vrrpOperMasterIpAddr.2.51 = IpAddress: 192.0.2.2`,
+		`VRRP-MIB::vrrpOperPrimaryIpAddr.2.51 = IpAddress: 192.0.2.1`,
+		`VRRP-MIB::vrrpOperVirtualMacAddr.2.51 = STRING: 0:0:5e:0:1:33`,
+		`VRRP-MIB::vrrpOperAuthType.2.51 = INTEGER: noAuthentication(1)`,
+		`VRRP-MIB::vrrpAssoIpAddrRowStatus.2.51.192.0.2.100 = INTEGER: active(1)`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("snmpwalk vrrpOperations: no %q in\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, ".2.6 =") {
+		t.Errorf("snmpwalk vrrpOperations: the VRRPv3/IPv6 instance has a VRRP-MIB row:\n%s", out)
+	}
+
 	// VI_1 becomes master: the state-change trap reaches snmptrapd.
 	snap := box.set(func(s *Snapshot) { s.Instances[0].State = StateMaster })
 	if err := s.Notify(TrapInstanceStateChange, InstanceStateChange(snap, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Notify(TrapV2NewMaster, V2NewMaster(snap, 0)); err != nil {
+		t.Fatal(err)
+	}
+	snap = box.set(func(s *Snapshot) { s.VirtualServers[0].RealServers[0].Alive = false })
+	if err := s.Notify(TrapRealServerStateChange, RealServerStateChange(snap, 0, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Notify(TrapVirtualServerQuorumStateChange, VirtualServerQuorumStateChange(snap, 0)); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Notify(TrapV3NewMaster, V3NewMaster(snap, 0)); err != nil {
@@ -249,6 +312,13 @@ func TestNetSNMP(t *testing.T) {
 		`OID: VRRPV3-MIB::vrrpv3NewMaster`,
 		`VRRPV3-MIB::vrrpv3OperationsMasterIpAddr.2.51.ipv4 = Hex-STRING: C0 00 02 01`,
 		`VRRPV3-MIB::vrrpv3StatisticsNewMasterReason.2.51.ipv4 = INTEGER: preempted(2)`,
+		`OID: VRRP-MIB::vrrpTrapNewMaster`,
+		`VRRP-MIB::vrrpOperMasterIpAddr.2.51 = IpAddress: 192.0.2.1`,
+		`OID: KEEPALIVED-MIB::realServerStateChange`,
+		`KEEPALIVED-MIB::realServerStatus.1.1 = INTEGER: dead(2)`,
+		`KEEPALIVED-MIB::virtualServerRealServersUp.1 = Gauge32: 0`,
+		`OID: KEEPALIVED-MIB::virtualServerQuorumStateChange`,
+		`KEEPALIVED-MIB::virtualServerQuorumStatus.1 = INTEGER: met(1)`,
 	} {
 		if !strings.Contains(log, want) {
 			t.Errorf("snmptrapd log: no %q in\n%s", want, log)
@@ -272,11 +342,21 @@ func testSnapshot() Snapshot {
 			{Name: "VI_1", VRID: 51, State: StateBackup, InitialState: StateMaster, WantedState: StateBackup,
 				BasePriority: 150, EffectivePriority: 140, Interface: "eth0", IfIndex: 2, TrackInterface: true,
 				AdvertInt: time.Second, Preempt: true, SyncGroup: "G1", Version: 2, VIPCount: 1,
-				Primary: mustAddr("192.0.2.1"), Master: mustAddr("192.0.2.2"), NewMasterReason: 2},
+				Primary: mustAddr("192.0.2.1"), Master: mustAddr("192.0.2.2"), NewMasterReason: 2,
+				VIPs: []netip.Addr{mustAddr("192.0.2.100")}},
 			{Name: "VI_6", VRID: 6, State: StateMaster, InitialState: StateBackup, WantedState: StateMaster,
 				BasePriority: 100, EffectivePriority: 100, VIPsAllSet: true, Interface: "eth0", IfIndex: 2,
 				AdvertInt: 500 * time.Millisecond, Version: 3, IPv6: true, VIPCount: 2, Primary: mustAddr("fe80::1")},
 		},
 		SyncGroups: []SyncGroup{{Name: "G1", State: StateBackup, Members: []string{"VI_1"}}},
+		VirtualServers: []VirtualServer{
+			{Key: "192.0.2.100:80", Addr: mustAddr("192.0.2.100"), Port: 80, Protocol: "TCP", Algo: "wlc", Kind: "DR",
+				DelayLoop: 6 * time.Second, Quorum: 1, QuorumUp: true, Name: "web", RealServers: []RealServer{
+					{Addr: mustAddr("192.0.2.10"), Port: 80, Alive: true, Weight: 1, Kind: "DR", Name: "web-1"},
+					{Addr: mustAddr("192.0.2.11"), Port: 80, Weight: 3, Inhibit: true, FailedChecks: 1, Kind: "DR"},
+					{Addr: mustAddr("192.0.2.12"), Port: 80, Sorry: true, Kind: "DR"},
+				}},
+			{Key: "fwmark 7", FWMark: 7, Protocol: "TCP", Algo: "rr", Kind: "NAT"},
+		},
 	}
 }
