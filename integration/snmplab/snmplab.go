@@ -34,7 +34,6 @@ type NetSNMP struct {
 	snmpd    *exec.Cmd
 	snmpdBin string
 	conf     string
-	out      *os.File
 }
 
 func freeUDPPort(t testing.TB) int {
