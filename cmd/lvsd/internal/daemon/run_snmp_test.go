@@ -178,3 +178,21 @@ func TestSNMPReload(t *testing.T) {
 	d.snmp.reload(parse(on))
 	snmplab.WaitFor(t, "a new session", 20*time.Second, connected)
 }
+
+// TestSNMPReloadKeepsVRRP: a reload that changes only SNMP keys leaves the
+// VRRP side unchanged (no instance restarts).
+func TestSNMPReloadKeepsVRRP(t *testing.T) {
+	inst := "[[vrrp_instance]]\nname = \"VI_1\"\ninterface = \"eth0\"\nvirtual_router_id = 51\nvirtual_ipaddress = [\"10.0.0.1/24\"]\n"
+	parse := func(global string) *config.Config {
+		t.Helper()
+		cfg, err := config.Parse("t.toml", []byte("[global]\nrouter_id = \"lb1\"\n"+global+"\n"+inst))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	old, cfg := parse(""), parse("enable_snmp_vrrp = true\nenable_traps = true\nsnmp_socket = \"tcp:127.0.0.1:705\"")
+	if p := planVRRPReload(old, cfg); !p.unchanged {
+		t.Errorf("plan of an SNMP-only reload: %+v, want VRRP unchanged", p)
+	}
+}
