@@ -57,6 +57,7 @@ func defaultGlobal() Global {
 	return Global{
 		ScriptUser:              DefaultScriptUser,
 		SMTP:                    SMTP{ConnectTimeout: DefaultSMTPConnectTimeout},
+		SNMP:                    SNMP{Socket: DefaultSNMPSocket},
 		VRRPVersion:             DefaultVRRPVersion,
 		GARPMasterDelay:         DefaultGARPMasterDelay,
 		GARPMasterRepeat:        DefaultGARPMasterRepeat,

@@ -80,6 +80,7 @@ func Dump(c *Config) []byte {
 	w.strOpt("ssl_certificate", g.SSLCertificate)
 	w.strOpt("ssl_key", g.SSLKey)
 	w.smtp(g.SMTP)
+	w.snmp(g.SNMP)
 
 	for _, s := range c.Scripts {
 		w.arrayTable("vrrp_script")
@@ -262,6 +263,7 @@ func (w *tomlWriter) virtualServer(vs *VirtualServer) {
 	w.str("sorry_server_lvs_method", vs.SorryServerLVSMethod)
 	w.strOpt("vrrp_instance", vs.VRRPInstance)
 	w.boolPtr("smtp_alert", vs.SMTPAlert)
+	w.strOpt("snmp_name", vs.SNMPName)
 	for i := range vs.RealServers {
 		rs := &vs.RealServers[i]
 		w.arrayTable("virtual_server.real_server")
@@ -287,6 +289,7 @@ func (w *tomlWriter) virtualServer(vs *VirtualServer) {
 		w.boolean("tunnel_remcsum", rs.TunnelRemCsum)
 		w.boolean("alpha", rs.Alpha)
 		w.boolPtr("smtp_alert", rs.SMTPAlert)
+		w.strOpt("snmp_name", rs.SNMPName)
 		w.strOpt("virtualhost", rs.Virtualhost)
 		w.checkDefaults(&rs.CheckDefaults)
 		for _, h := range rs.Checkers.HTTPGet {
@@ -691,6 +694,16 @@ func (w *tomlWriter) boolPtr(k string, p *bool) {
 	if p != nil {
 		w.boolean(k, *p)
 	}
+}
+
+// snmp writes the SNMP keys of [global].
+func (w *tomlWriter) snmp(s SNMP) {
+	w.boolean("enable_snmp_vrrp", s.VRRP)
+	w.boolean("enable_snmp_checker", s.Checker)
+	w.boolean("enable_snmp_rfcv2", s.RFCv2)
+	w.boolean("enable_snmp_rfcv3", s.RFCv3)
+	w.boolean("enable_traps", s.Traps)
+	w.str("snmp_socket", s.Socket)
 }
 
 // smtp writes the e-mail keys of [global].

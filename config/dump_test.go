@@ -82,6 +82,8 @@ func TestDumpComplete(t *testing.T) {
 		"vrrp_script.user":                           true, // script = { script, user, group }
 		"virtual_server.real_server.misc_check.user": true, // misc_path = { script, user, group }
 		"vrrp_instance.preempt":                      true, // nopreempt
+		"global.enable_snmp_keepalived":              true, // enable_snmp_vrrp
+		"global.enable_snmp_rfc":                     true, // enable_snmp_rfcv2 + enable_snmp_rfcv3
 	}
 	for _, k := range Keys() {
 		if Supported(k) && !seen[k] && !otherSpelling[k] {

@@ -100,6 +100,7 @@ type Global struct {
 	SSLKey         string // ssl_key: client key file
 
 	SMTP SMTP // e-mail alerts: notification_email, smtp_server, smtp_alert, ... (smtp.go)
+	SNMP SNMP // AgentX subagent: enable_snmp_*, enable_traps, snmp_socket (snmp.go)
 }
 
 // LVSSyncDaemon is global lvs_sync_daemon: the kernel's IPVS connection
@@ -392,6 +393,7 @@ type VirtualServer struct {
 
 	VRRPInstance string // vrrp_instance: the instance ha_suspend follows
 	SMTPAlert    *bool  // smtp_alert; nil: the global default (SMTP.AlertChecker)
+	SNMPName     string // snmp_name: virtualServerName in KEEPALIVED-MIB
 
 	// CheckDefaults: retry, delay_before_retry, warmup, connect_timeout
 	// for every checker below (keepalived 2.x); delay_loop is DelayLoop.
@@ -458,6 +460,7 @@ type RealServer struct {
 	TunnelRemCsum    bool       // tunnel_remcsum
 	Alpha            bool       // alpha (inherits the virtual server's)
 	SMTPAlert        *bool      // smtp_alert; nil: the global default (SMTP.AlertChecker)
+	SNMPName         string     // snmp_name: realServerName in KEEPALIVED-MIB
 	Virtualhost      string     // virtualhost: default for its http_get/ssl_get, "" = the virtual server's
 
 	// CheckDefaults: retry, delay_before_retry, warmup, connect_timeout,

@@ -145,6 +145,7 @@ func (d *decoder) decodeGlobal(n *node, g *Global) {
 		d.errorf(n.path, "ssl_certificate and ssl_key go together (give both or neither)")
 	}
 	d.decodeMail(n, &g.SMTP)
+	d.decodeSNMP(n, &g.SNMP)
 	fillGlobal(g, setFn(n))
 	n.finish()
 }
@@ -685,6 +686,7 @@ func (d *decoder) decodeVS(n *node) VirtualServer {
 	n.enum("sorry_server_lvs_method", &vs.SorryServerLVSMethod, lbKinds...)
 	n.nonEmpty("vrrp_instance", &vs.VRRPInstance)
 	vs.SMTPAlert = n.optBool("smtp_alert")
+	n.nonEmpty("snmp_name", &vs.SNMPName)
 	if vs.OPS && vs.Protocol != "UDP" {
 		d.errorf(n.keyPath("ops"), "one-packet scheduling is for protocol UDP only")
 	}
@@ -748,6 +750,7 @@ func (d *decoder) decodeRS(n *node, vs *VirtualServer) RealServer {
 	n.boolean("tunnel_remcsum", &rs.TunnelRemCsum)
 	n.boolean("alpha", &rs.Alpha)
 	rs.SMTPAlert = n.optBool("smtp_alert")
+	n.nonEmpty("snmp_name", &rs.SNMPName)
 	n.nonEmpty("virtualhost", &rs.Virtualhost)
 	d.checkDefaults(n, &rs.CheckDefaults, true)
 	fillRealServer(&rs, vs)

@@ -45,7 +45,6 @@ var known = func() map[Keyword]bool {
 // Reasons for keywords convert does not carry over.
 const (
 	whyEmail    = "not supported yet: this e-mail alert option"
-	whySNMP     = "not supported yet: SNMP (lvsd serves /metrics and `lvsd status`)"
 	whyFirewall = "not supported yet: firewall rules for VIPs (iptables/nftables/ipsets)"
 	whyProcess  = "lvsd is one process: its scheduling and memory are set with global.vrrp_rt_priority and global.vrrp_no_swap"
 	whyNetlink  = "lvsd sizes its own netlink buffers"
@@ -66,8 +65,6 @@ func knownReason(block, kw string) string {
 	switch {
 	case strings.Contains(kw, "smtp") || strings.Contains(kw, "email"):
 		return whyEmail
-	case strings.Contains(kw, "snmp") || kw == "enable_traps":
-		return whySNMP
 	case strings.Contains(kw, "nftables") || strings.Contains(kw, "iptables") || strings.Contains(kw, "ipsets"):
 		return whyFirewall
 	case strings.Contains(kw, "rcv_bufs"):

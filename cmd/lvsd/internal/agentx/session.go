@@ -61,8 +61,10 @@ type Config struct {
 	// Snapshot returns the objects served, sorted by Name. It is called
 	// once per request from the master.
 	Snapshot func() []VarBind
-	// Retry is the wait between two dials (default 5 s).
-	Retry time.Duration
+	// Retry is the wait before dialling again after a session ended
+	// (default 5 s); each failure to open one doubles it, up to MaxRetry
+	// (default 60 s).
+	Retry, MaxRetry time.Duration
 	// Timeout is how long the master waits for the subagent (Open's
 	// timeout, seconds, default 5), and how long the subagent waits for
 	// the master's answers.
@@ -98,6 +100,9 @@ type Session struct {
 func NewSession(cfg Config) *Session {
 	if cfg.Retry <= 0 {
 		cfg.Retry = 5 * time.Second
+	}
+	if cfg.MaxRetry < cfg.Retry {
+		cfg.MaxRetry = max(cfg.Retry, 60*time.Second)
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 5
@@ -153,17 +158,30 @@ func (s *Session) Notify(trap OID, objects []VarBind) error {
 
 func (s *Session) uptime() uint32 { return uint32(time.Since(s.start) / (10 * time.Millisecond)) }
 
-// Run keeps a session open until ctx ends, dialling again Retry after a
-// failure or after the master closes. At the end it closes the session
-// (reason shutdown) and returns nil.
+// Run keeps a session open until ctx ends, dialling again Retry after the
+// master closes, and with a doubling wait (up to MaxRetry) while it cannot
+// open one. The first failure is logged as a warning, the following ones
+// at debug level. At the end it closes the session (reason shutdown) and
+// returns nil.
 func (s *Session) Run(ctx context.Context) error {
+	wait, failures := s.cfg.Retry, 0
 	for {
+		before := s.Stats().Sessions
 		err := s.runOnce(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
-		s.log.Warn("agentx: session with the master agent ended", "err", err, "retry", s.cfg.Retry)
-		t := time.NewTimer(s.cfg.Retry)
+		if s.Stats().Sessions != before { // a session was open: start again from Retry
+			wait, failures = s.cfg.Retry, 0
+		}
+		failures++
+		if failures == 1 {
+			s.log.Warn("agentx: no session with the master agent, retrying", "err", err, "retry", wait)
+		} else {
+			s.log.Debug("agentx: still no session with the master agent", "err", err, "attempts", failures, "retry", wait)
+		}
+		t := time.NewTimer(wait)
+		wait = min(2*wait, s.cfg.MaxRetry)
 		select {
 		case <-ctx.Done():
 			t.Stop()

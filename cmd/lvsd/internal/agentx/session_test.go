@@ -3,9 +3,11 @@ package agentx
 import (
 	"bufio"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -203,5 +205,32 @@ func TestSession(t *testing.T) {
 	st := s.Stats()
 	if st.Sessions != 2 || st.Notifications != 1 || st.Requests != 2 || st.Dropped[DropNotConnected] != 1 {
 		t.Errorf("stats %+v", st)
+	}
+}
+
+// TestSessionBackoff: while the master cannot be reached, the wait between
+// dials doubles from Retry up to MaxRetry (10, 20, 40, 40 ms...: about 9
+// dials in 300 ms, where a fixed 10 ms wait makes 30).
+func TestSessionBackoff(t *testing.T) {
+	var mu sync.Mutex
+	dials := 0
+	s := NewSession(Config{
+		Dial: func(context.Context) (net.Conn, error) {
+			mu.Lock()
+			dials++
+			mu.Unlock()
+			return nil, errors.New("refused")
+		},
+		Retry: 10 * time.Millisecond, MaxRetry: 40 * time.Millisecond,
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if err := s.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if dials < 3 || dials > 15 {
+		t.Errorf("%d dials in 300 ms, want 3..15 (backoff from 10 ms to 40 ms)", dials)
 	}
 }

@@ -17,6 +17,7 @@ func Render(w io.Writer, s *Status, now time.Time) error {
 	fmt.Fprintf(tw, "lvsd %s, pid %d, up %s, config %s (loaded %s ago)\n",
 		s.Version, s.PID, since(now, s.Started), s.ConfigFile, since(now, s.ConfigLoaded))
 	renderMail(tw, s.Mail)
+	renderSNMP(tw, s.SNMP) // snmp.go
 	if s.LastReloadFailed {
 		fmt.Fprintf(tw, "the last reload was refused: the file on disk is not what runs (lvsd check -f %s)\n", s.ConfigFile)
 	}

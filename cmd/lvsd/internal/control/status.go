@@ -21,6 +21,7 @@ type Status struct {
 	VRRPSockets      []VRRPSocket      `json:"vrrp_sockets,omitempty"`
 	VirtualServers   []VirtualServer   `json:"virtual_servers"`
 	Mail             *Mail             `json:"mail,omitempty"`
+	SNMP             *SNMP             `json:"snmp,omitempty"`           // snmp.go
 	CARPInstances    []CARPInstance    `json:"carp_instances,omitempty"` // carp.go
 	BFDSessions      []BFDSession      `json:"bfd_sessions,omitempty"`   // bfd.go
 	BFDDrops         map[string]uint64 `json:"bfd_drops,omitempty"`      // by reason, non-zero only

@@ -62,6 +62,8 @@ type daemon struct {
 	mail *mailPart
 	// static owns static_ipaddress, static_routes, static_rules (static.go).
 	static *staticPart
+	// snmp is the AgentX subagent (run_snmp.go); its step is the last.
+	snmp *snmpPart
 	// dontReleaseIPVS and dontReleaseVRRP are lvsd run's
 	// --dont-release-ipvs and --dont-release-vrrp (keepalived's -I and
 	// -V): at stop, keep the IPVS services lvsd owns / keep the VIPs and
@@ -109,6 +111,8 @@ func newDaemon(cfg *config.Config, log *slog.Logger) *daemon {
 	d.steps = append(d.steps, newCARPStep(d)) // carp.go
 	d.bgp = newBGPPart(d)
 	d.steps = append(d.steps, step{name: "bgp", start: d.bgp.start, stop: d.bgp.stop})
+	d.snmp = newSNMPPart(d) // run_snmp.go: last in, first out
+	d.steps = append(d.steps, step{name: "snmp", start: d.snmp.start, stop: d.snmp.stop})
 	return d
 }
 
@@ -211,7 +215,7 @@ func (v *vrrpPart) start(ctx context.Context) error {
 		v.awaitTrackers(ctx)
 	}
 	v.trk.groupInherit = v.d.inheritGroups
-	v.trk.groupMail = v.d.mail.group
+	v.trk.groupMail = v.d.snmp.group(v.d.mail.group)
 	for i := range v.d.cfg.Instances {
 		in := &v.d.cfg.Instances[i]
 		inst, err := v.build(ctx, in)
@@ -288,6 +292,7 @@ func (v *vrrpPart) build(ctx context.Context, in *config.VRRPInstance) (*vrrpIns
 	opts := v.trk.instanceOptions(c.Name)
 	opts.OnTransition = v.d.stateChanged(v.causes.wrap(v.d.bgp.wrapTransition(v.d.ipvs.wrapTransition(v.causes.deletable(v.trk, opts.OnTransition)))))
 	opts.OnTransition = v.d.mail.instance(v.causes.isDeleted, opts.OnTransition)
+	opts.OnTransition = v.d.snmp.instance(opts.OnTransition) // run_snmp.go
 	opts.Resume, opts.LateTimer = resume, v.d.cfg.Global.VRRPLateTimer
 	opts.Inherit = inherit // quiet take-over (reload.go)
 	r, err := newVRRPRunner(c, k, v.d.log, opts)

@@ -293,6 +293,7 @@ loop:
 func (o *ops) newDaemon(cfg *config.Config) *daemon {
 	d := newDaemon(cfg, o.log)
 	d.stateKick = o.kick
+	d.snmp.read, d.snmp.version = o.withStatusLock, o.flags.version
 	d.dontReleaseIPVS, d.dontReleaseVRRP = o.flags.dontReleaseIPVS, o.flags.dontReleaseVRRP
 	return d
 }

@@ -118,6 +118,7 @@ func (o *ops) reloadLocked() error {
 	if d.mail != nil {
 		d.mail.set(cfg)
 	}
+	d.snmp.reload(cfg) // run_snmp.go
 	var errs []error
 	if d.static != nil {
 		if err := d.static.reload(cfg); err != nil {
@@ -203,6 +204,7 @@ func vrrpEqual(a, b *config.Config) bool {
 func vrrpGlobal(g config.Global) config.Global {
 	g.LVSSyncDaemon, g.LVSTimeouts, g.LVSFlush, g.LVSFlushOnStop = nil, config.LVSTimeouts{}, false, false
 	g.MetricsListen = ""
+	g.SNMP = config.SNMP{} // the SNMP part takes it (run_snmp.go)
 	g.SSLCA, g.SSLCertificate, g.SSLKey = "", "", ""
 	g.VRRPRTPriority, g.VRRPNoSwap = 0, false
 	return g

@@ -60,6 +60,9 @@ func (p *healthPart) run(specs []healthcheck.RealServerSpec) {
 	if p.d.mail != nil {
 		opts.OnUpdate = p.d.mail.health(opts.OnUpdate)
 	}
+	if p.d.snmp != nil {
+		opts.OnUpdate = p.d.snmp.health(opts.OnUpdate) // run_snmp.go
+	}
 	s := healthcheck.New(opts)
 	s.Set(specs)
 	runCtx, cancel := context.WithCancel(context.Background())

@@ -168,6 +168,9 @@ func (p *ipvsPart) apply(ctx context.Context) error {
 		if p.d.mail != nil {
 			p.d.mail.quorum(ev)
 		}
+		if p.d.snmp != nil {
+			p.d.snmp.quorum(ev) // run_snmp.go
+		}
 	}
 	return m.Apply(ctx, table)
 }
@@ -323,6 +326,9 @@ func (p *ipvsPart) stop(ctx context.Context) error {
 	for _, ev := range events {
 		if p.d.mail != nil {
 			p.d.mail.quorum(ev)
+		}
+		if p.d.snmp != nil {
+			p.d.snmp.quorum(ev) // run_snmp.go
 		}
 		done := make(chan struct{})
 		p.runScript(ev, done)

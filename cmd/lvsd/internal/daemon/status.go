@@ -42,6 +42,7 @@ func (o *ops) snapshot(now time.Time) *control.Status {
 	if d.mail != nil {
 		s.Mail = d.mail.status()
 	}
+	s.SNMP = d.snmp.status()                   // run_snmp.go
 	s.CARPInstances = d.carp.status()          // carp.go
 	s.BFDSessions, s.BFDDrops = d.bfd.status() // run_bfd.go
 	if p := d.ipvs; p != nil {

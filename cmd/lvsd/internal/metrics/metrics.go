@@ -151,6 +151,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		counter(vrrpUnknown, k.UnknownVRID, k.Interface, k.Family)
 	}
 	collectCARP(ch, s) // carp.go
+	collectSNMP(ch, s) // snmp.go
 	collectBFD(ch, s)  // bfd.go
 	if b := s.BGP; b != nil {
 		for _, n := range b.Neighbors {

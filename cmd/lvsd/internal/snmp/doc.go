@@ -10,8 +10,14 @@
 // an agentx.Session serves, and the trap functions build a notification's
 // objects. The session itself is package agentx.
 //
-// Out of scope: the checker part of KEEPALIVED-MIB (virtualServerTable,
-// realServerTable), VRRP-MIB (RFC 2787, enable_snmp_rfcv2), the tracked
-// object tables, vrrpv3StatisticsTable, and writes (vrrpInstanceBasePriority
-// is read-only here).
+// With enable_snmp_checker, KEEPALIVED-MIB's check subtree too
+// (virtualServerTable, realServerTable, the realServerStateChange and
+// virtualServerQuorumStateChange traps: checker.go); with
+// enable_snmp_rfcv2, VRRP-MIB (RFC 2787: vrrpOperTable,
+// vrrpAssoIpAddrTable, vrrpTrapNewMaster: rfc2787.go).
+//
+// Out of scope: the IPVS counters and rates of the checker tables, the
+// virtual server group tables, the tracked object tables,
+// vrrpv3StatisticsTable, VRRP-MIB's statistics and vrrpOperVirtualRouterUpTime,
+// and writes (vrrpInstanceBasePriority is read-only here).
 package snmp

@@ -111,6 +111,7 @@ type Instance struct {
 	Master            netip.Addr // the current master's address, if known
 	Primary           netip.Addr // this router's advert source
 	VIPCount          int
+	VIPs              []netip.Addr  // the virtual addresses (VRRP-MIB's vrrpAssoIpAddrTable)
 	Up                time.Duration // time since the instance left init (vrrpv3OperationsUpTime)
 	NewMasterReason   int           // vrrpv3StatisticsNewMasterReason: 0 notMaster, 1 priority, 2 preempted, 3 masterNoResponse
 }
@@ -132,10 +133,11 @@ type SyncGroup struct {
 
 // Snapshot is what the MIBs show.
 type Snapshot struct {
-	Version    string
-	RouterID   string
-	Instances  []Instance
-	SyncGroups []SyncGroup
+	Version        string
+	RouterID       string
+	Instances      []Instance
+	SyncGroups     []SyncGroup
+	VirtualServers []VirtualServer // checker.go
 }
 
 // Enabled says which parts are served (keepalived's enable_snmp_* keys).
@@ -144,13 +146,26 @@ type Enabled struct {
 	RFCv3  bool // enable_snmp_rfcv3: VRRPv3-MIB
 	Traps  bool // enable_traps: KEEPALIVED-MIB traps
 	RFCv3T bool // VRRPv3 notifications (enable_snmp_rfcv3 with enable_traps)
+	// Checker is enable_snmp_checker: KEEPALIVED-MIB global and check (checker.go).
+	Checker bool
+	// RFCv2 is enable_snmp_rfcv2: VRRP-MIB (rfc2787.go).
+	RFCv2 bool
 }
 
 // Subtrees are the registrations for e.
 func Subtrees(e Enabled) []agentx.OID {
 	var out []agentx.OID
+	if e.VRRP || e.Checker {
+		out = append(out, Global)
+	}
 	if e.VRRP {
-		out = append(out, Global, VRRP)
+		out = append(out, VRRP)
+	}
+	if e.Checker {
+		out = append(out, Check)
+	}
+	if e.RFCv2 {
+		out = append(out, VRRPv2)
 	}
 	if e.RFCv3 {
 		out = append(out, VRRPv3)
@@ -188,10 +203,18 @@ func inetAddr(a netip.Addr) []byte {
 // Objects is every object of the enabled MIBs, sorted by OID.
 func Objects(s Snapshot, e Enabled) []agentx.VarBind {
 	var out []agentx.VarBind
-	if e.VRRP {
+	if e.VRRP || e.Checker {
 		out = append(out, str(Global.Append(1, 0), s.Version), str(routerID0, s.RouterID))
+	}
+	if e.VRRP {
 		out = append(out, syncGroups(s)...)
 		out = append(out, instances(s)...)
+	}
+	if e.Checker {
+		out = append(out, checker(s)...)
+	}
+	if e.RFCv2 {
+		out = append(out, v2Oper(s)...)
 	}
 	if e.RFCv3 {
 		out = append(out, v3Operations(s)...)

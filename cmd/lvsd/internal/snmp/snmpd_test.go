@@ -2,153 +2,16 @@ package snmp
 
 import (
 	"context"
-	"fmt"
 	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/lvsd/lvsd/cmd/lvsd/internal/agentx"
-	"github.com/lvsd/lvsd/integration/testenv"
+	"github.com/lvsd/lvsd/integration/snmplab"
 )
-
-// netSNMP is a private snmpd (master agentx on a socket in dir, UDP on a
-// loopback port) and snmptrapd (another loopback port, logging to a file),
-// both started by the test and killed by PID at cleanup.
-type netSNMP struct {
-	t        *testing.T
-	dir      string
-	mibs     string
-	socket   string
-	port     int // snmpd
-	trapLog  string
-	snmpd    *exec.Cmd
-	snmpdBin string
-	conf     string
-}
-
-func freeUDPPort(t *testing.T) int {
-	t.Helper()
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port
-}
-
-func start(t *testing.T, bin string, env []string, args ...string) *exec.Cmd {
-	t.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), env...)
-	out, err := os.Create(filepath.Join(t.TempDir(), filepath.Base(bin)+".out"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", bin, err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		out.Close()
-	})
-	return cmd
-}
-
-// waitFor polls cond until it holds, failing the test after limit (a bound
-// on a wait, not a timing assertion).
-func waitFor(t *testing.T, what string, limit time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waited %v for %s", limit, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func startNetSNMP(t *testing.T) *netSNMP {
-	t.Helper()
-	snmpd := testenv.NeedBinary(t, "snmpd")
-	trapd := testenv.NeedBinary(t, "snmptrapd")
-	testenv.NeedBinary(t, "snmpwalk")
-	mibs, err := filepath.Abs("testdata/mibs")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir, err := os.MkdirTemp("", "lvsd-snmp-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if !t.Failed() {
-			os.RemoveAll(dir)
-		}
-	})
-	n := &netSNMP{t: t, dir: dir, mibs: mibs, socket: filepath.Join(dir, "agentx"), port: freeUDPPort(t),
-		trapLog: filepath.Join(dir, "traps.log"), snmpdBin: snmpd, conf: filepath.Join(dir, "snmpd-test.conf")}
-	trapPort := freeUDPPort(t)
-	// snmpd and snmptrapd save state as PERSISTENT_DIR/NAME.conf at exit:
-	// our configuration files have other names.
-	env := []string{"SNMP_PERSISTENT_DIR=" + dir, "SNMPCONFPATH=" + dir, "HOME=" + dir}
-
-	trapConf := filepath.Join(dir, "snmptrapd-test.conf")
-	if err := os.WriteFile(trapConf, []byte("disableAuthorization yes\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	start(t, trapd, env, "-f", "-C", "-c", trapConf, "-Lf", n.trapLog, "-M", "+"+mibs,
-		"-m", "KEEPALIVED-MIB:VRRPV3-MIB", fmt.Sprintf("udp:127.0.0.1:%d", trapPort))
-	waitFor(t, "snmptrapd to start", 20*time.Second, func() bool {
-		b, _ := os.ReadFile(n.trapLog)
-		return strings.Contains(string(b), "NET-SNMP version")
-	})
-
-	conf := fmt.Sprintf(`master agentx
-agentXSocket %s
-agentaddress udp:127.0.0.1:%d
-rocommunity public 127.0.0.1
-trap2sink 127.0.0.1:%d public
-`, n.socket, n.port, trapPort)
-	if err := os.WriteFile(n.conf, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	n.startSnmpd()
-	return n
-}
-
-func (n *netSNMP) startSnmpd() {
-	n.t.Helper()
-	env := []string{"SNMP_PERSISTENT_DIR=" + n.dir, "SNMPCONFPATH=" + n.dir, "HOME=" + n.dir}
-	// The listening address is agentaddress in the configuration.
-	n.snmpd = start(n.t, n.snmpdBin, env, "-f", "-C", "-c", n.conf, "-Lf", filepath.Join(n.dir, "snmpd.log"))
-	waitFor(n.t, "snmpd's agentx socket (log: "+filepath.Join(n.dir, "snmpd.log")+")", 20*time.Second, func() bool {
-		_, err := os.Stat(n.socket)
-		return err == nil
-	})
-}
-
-func (n *netSNMP) stopSnmpd() {
-	_ = n.snmpd.Process.Kill()
-	_ = n.snmpd.Wait()
-	os.Remove(n.socket)
-}
-
-func (n *netSNMP) walk(oid string) string {
-	n.t.Helper()
-	out, err := exec.Command("snmpwalk", "-v2c", "-c", "public", "-M", "+"+n.mibs, "-m", "KEEPALIVED-MIB:VRRPV3-MIB",
-		"-t", "2", "-r", "1", fmt.Sprintf("udp:127.0.0.1:%d", n.port), oid).CombinedOutput()
-	if err != nil {
-		n.t.Fatalf("snmpwalk %s: %v\n%s", oid, err, out)
-	}
-	return string(out)
-}
 
 // snapshotBox is the fake daemon state the subagent serves.
 type snapshotBox struct {
@@ -170,13 +33,13 @@ func (b *snapshotBox) set(f func(*Snapshot)) Snapshot {
 }
 
 func TestNetSNMP(t *testing.T) {
-	n := startNetSNMP(t)
+	n := snmplab.Start(t)
 	box := &snapshotBox{s: testSnapshot()}
-	en := Enabled{VRRP: true, RFCv3: true, Traps: true}
+	en := Enabled{VRRP: true, RFCv3: true, Traps: true, Checker: true, RFCv2: true}
 	s := agentx.NewSession(agentx.Config{
 		Dial: func(ctx context.Context) (net.Conn, error) {
 			var d net.Dialer
-			return d.DialContext(ctx, "unix", n.socket)
+			return d.DialContext(ctx, "unix", n.Socket)
 		},
 		ID: Keepalived, Descr: "lvsd test", Subtrees: Subtrees(en),
 		Snapshot: func() []agentx.VarBind { return Objects(box.get(), en) },
@@ -186,9 +49,9 @@ func TestNetSNMP(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
-	waitFor(t, "the subagent to register", 20*time.Second, s.Connected)
+	snmplab.WaitFor(t, "the subagent to register", 20*time.Second, s.Connected)
 
-	out := n.walk("KEEPALIVED-MIB::vrrpInstanceTable")
+	out := n.Walk("KEEPALIVED-MIB::vrrpInstanceTable")
 	for _, want := range []string{
 		`KEEPALIVED-MIB::vrrpInstanceName.1 = STRING: VI_1`,
 		`KEEPALIVED-MIB::vrrpInstanceName.2 = STRING: VI_6`,
@@ -207,13 +70,13 @@ func TestNetSNMP(t *testing.T) {
 			t.Errorf("snmpwalk vrrpInstanceTable: no %q in\n%s", want, out)
 		}
 	}
-	out = n.walk("KEEPALIVED-MIB::vrrpSyncGroupTable")
+	out = n.Walk("KEEPALIVED-MIB::vrrpSyncGroupTable")
 	for _, want := range []string{`vrrpSyncGroupName.1 = STRING: G1`, `vrrpSyncGroupState.1 = INTEGER: backup(1)`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("snmpwalk vrrpSyncGroupTable: no %q in\n%s", want, out)
 		}
 	}
-	out = n.walk("VRRPV3-MIB::vrrpv3OperationsTable")
+	out = n.Walk("VRRPV3-MIB::vrrpv3OperationsTable")
 	for _, want := range []string{
 		`VRRPV3-MIB::vrrpv3OperationsStatus.2.51.ipv4 = INTEGER: backup(2)`,
 		`VRRPV3-MIB::vrrpv3OperationsStatus.2.6.ipv6 = INTEGER: master(3)`,
@@ -226,18 +89,79 @@ func TestNetSNMP(t *testing.T) {
 		}
 	}
 
+	out = n.Walk("KEEPALIVED-MIB::virtualServerTable")
+	for _, want := range []string{
+		`KEEPALIVED-MIB::virtualServerType.1 = INTEGER: ip(2)`,
+		`KEEPALIVED-MIB::virtualServerAddress.1 = Hex-STRING: C0 00 02 64`,
+		`KEEPALIVED-MIB::virtualServerPort.1 = Gauge32: 80`,
+		`KEEPALIVED-MIB::virtualServerProtocol.1 = INTEGER: tcp(1)`,
+		`KEEPALIVED-MIB::virtualServerLoadBalancingAlgo.1 = INTEGER: wlc(4)`,
+		`KEEPALIVED-MIB::virtualServerLoadBalancingKind.1 = INTEGER: dr(2)`,
+		`KEEPALIVED-MIB::virtualServerRealServersTotal.1 = Gauge32: 2`,
+		`KEEPALIVED-MIB::virtualServerRealServersUp.1 = Gauge32: 1`,
+		`KEEPALIVED-MIB::virtualServerQuorumStatus.1 = INTEGER: met(1)`,
+		`KEEPALIVED-MIB::virtualServerName.1 = STRING: web`,
+		`KEEPALIVED-MIB::virtualServerType.2 = INTEGER: fwmark(1)`,
+		`KEEPALIVED-MIB::virtualServerFwMark.2 = Gauge32: 7`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("snmpwalk virtualServerTable: no %q in\n%s", want, out)
+		}
+	}
+	out = n.Walk("KEEPALIVED-MIB::realServerTable")
+	for _, want := range []string{
+		`KEEPALIVED-MIB::realServerAddress.1.1 = Hex-STRING: C0 00 02 0A`,
+		`KEEPALIVED-MIB::realServerStatus.1.1 = INTEGER: alive(1)`,
+		`KEEPALIVED-MIB::realServerStatus.1.2 = INTEGER: dead(2)`,
+		`KEEPALIVED-MIB::realServerWeight.1.2 = INTEGER: 3`,
+		`KEEPALIVED-MIB::realServerFailedChecks.1.2 = Gauge32: 1`,
+		`KEEPALIVED-MIB::realServerActionWhenDown.1.2 = INTEGER: inhibit(2)`,
+		`KEEPALIVED-MIB::realServerType.1.3 = INTEGER: sorry(2)`,
+		`KEEPALIVED-MIB::realServerName.1.1 = STRING: web-1`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("snmpwalk realServerTable: no %q in\n%s", want, out)
+		}
+	}
+	out = n.Walk("VRRP-MIB::vrrpOperations")
+	for _, want := range []string{
+		`VRRP-MIB::vrrpOperState.2.51 = INTEGER: backup(2)`,
+		`VRRP-MIB::vrrpOperPriority.2.51 = INTEGER: 140`,
+		`VRRP-MIB::vrrpOperMasterIpAddr.2.51 = IpAddress: 192.0.2.2`,
+		`VRRP-MIB::vrrpOperPrimaryIpAddr.2.51 = IpAddress: 192.0.2.1`,
+		`VRRP-MIB::vrrpOperVirtualMacAddr.2.51 = STRING: 0:0:5e:0:1:33`,
+		`VRRP-MIB::vrrpOperAuthType.2.51 = INTEGER: noAuthentication(1)`,
+		`VRRP-MIB::vrrpAssoIpAddrRowStatus.2.51.192.0.2.100 = INTEGER: active(1)`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("snmpwalk vrrpOperations: no %q in\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, ".2.6 =") {
+		t.Errorf("snmpwalk vrrpOperations: the VRRPv3/IPv6 instance has a VRRP-MIB row:\n%s", out)
+	}
+
 	// VI_1 becomes master: the state-change trap reaches snmptrapd.
 	snap := box.set(func(s *Snapshot) { s.Instances[0].State = StateMaster })
 	if err := s.Notify(TrapInstanceStateChange, InstanceStateChange(snap, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Notify(TrapV2NewMaster, V2NewMaster(snap, 0)); err != nil {
+		t.Fatal(err)
+	}
+	snap = box.set(func(s *Snapshot) { s.VirtualServers[0].RealServers[0].Alive = false })
+	if err := s.Notify(TrapRealServerStateChange, RealServerStateChange(snap, 0, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Notify(TrapVirtualServerQuorumStateChange, VirtualServerQuorumStateChange(snap, 0)); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Notify(TrapV3NewMaster, V3NewMaster(snap, 0)); err != nil {
 		t.Fatal(err)
 	}
 	var log string
-	waitFor(t, "the traps in snmptrapd's log", 20*time.Second, func() bool {
-		b, _ := os.ReadFile(n.trapLog)
-		log = string(b)
+	snmplab.WaitFor(t, "the traps in snmptrapd's log", 20*time.Second, func() bool {
+		log = n.Traps()
 		return strings.Contains(log, "vrrpv3NewMaster")
 	})
 	for _, want := range []string{
@@ -249,6 +173,13 @@ func TestNetSNMP(t *testing.T) {
 		`OID: VRRPV3-MIB::vrrpv3NewMaster`,
 		`VRRPV3-MIB::vrrpv3OperationsMasterIpAddr.2.51.ipv4 = Hex-STRING: C0 00 02 01`,
 		`VRRPV3-MIB::vrrpv3StatisticsNewMasterReason.2.51.ipv4 = INTEGER: preempted(2)`,
+		`OID: VRRP-MIB::vrrpTrapNewMaster`,
+		`VRRP-MIB::vrrpOperMasterIpAddr.2.51 = IpAddress: 192.0.2.1`,
+		`OID: KEEPALIVED-MIB::realServerStateChange`,
+		`KEEPALIVED-MIB::realServerStatus.1.1 = INTEGER: dead(2)`,
+		`KEEPALIVED-MIB::virtualServerRealServersUp.1 = Gauge32: 0`,
+		`OID: KEEPALIVED-MIB::virtualServerQuorumStateChange`,
+		`KEEPALIVED-MIB::virtualServerQuorumStatus.1 = INTEGER: met(1)`,
 	} {
 		if !strings.Contains(log, want) {
 			t.Errorf("snmptrapd log: no %q in\n%s", want, log)
@@ -256,11 +187,11 @@ func TestNetSNMP(t *testing.T) {
 	}
 
 	// snmpd restarts: the subagent opens a new session and serves again.
-	n.stopSnmpd()
-	waitFor(t, "the subagent to notice snmpd is gone", 20*time.Second, func() bool { return !s.Connected() })
-	n.startSnmpd()
-	waitFor(t, "the subagent to register again", 20*time.Second, func() bool { return s.Stats().Sessions == 2 && s.Connected() })
-	if out := n.walk("KEEPALIVED-MIB::vrrpInstanceState"); !strings.Contains(out, "vrrpInstanceState.1 = INTEGER: master(2)") {
+	n.StopSnmpd()
+	snmplab.WaitFor(t, "the subagent to notice snmpd is gone", 20*time.Second, func() bool { return !s.Connected() })
+	n.StartSnmpd()
+	snmplab.WaitFor(t, "the subagent to register again", 20*time.Second, func() bool { return s.Stats().Sessions == 2 && s.Connected() })
+	if out := n.Walk("KEEPALIVED-MIB::vrrpInstanceState"); !strings.Contains(out, "vrrpInstanceState.1 = INTEGER: master(2)") {
 		t.Errorf("after snmpd restart, snmpwalk vrrpInstanceState:\n%s", out)
 	}
 }
@@ -272,11 +203,21 @@ func testSnapshot() Snapshot {
 			{Name: "VI_1", VRID: 51, State: StateBackup, InitialState: StateMaster, WantedState: StateBackup,
 				BasePriority: 150, EffectivePriority: 140, Interface: "eth0", IfIndex: 2, TrackInterface: true,
 				AdvertInt: time.Second, Preempt: true, SyncGroup: "G1", Version: 2, VIPCount: 1,
-				Primary: mustAddr("192.0.2.1"), Master: mustAddr("192.0.2.2"), NewMasterReason: 2},
+				Primary: mustAddr("192.0.2.1"), Master: mustAddr("192.0.2.2"), NewMasterReason: 2,
+				VIPs: []netip.Addr{mustAddr("192.0.2.100")}},
 			{Name: "VI_6", VRID: 6, State: StateMaster, InitialState: StateBackup, WantedState: StateMaster,
 				BasePriority: 100, EffectivePriority: 100, VIPsAllSet: true, Interface: "eth0", IfIndex: 2,
 				AdvertInt: 500 * time.Millisecond, Version: 3, IPv6: true, VIPCount: 2, Primary: mustAddr("fe80::1")},
 		},
 		SyncGroups: []SyncGroup{{Name: "G1", State: StateBackup, Members: []string{"VI_1"}}},
+		VirtualServers: []VirtualServer{
+			{Key: "192.0.2.100:80", Addr: mustAddr("192.0.2.100"), Port: 80, Protocol: "TCP", Algo: "wlc", Kind: "DR",
+				DelayLoop: 6 * time.Second, Quorum: 1, QuorumUp: true, Name: "web", RealServers: []RealServer{
+					{Addr: mustAddr("192.0.2.10"), Port: 80, Alive: true, Weight: 1, Kind: "DR", Name: "web-1"},
+					{Addr: mustAddr("192.0.2.11"), Port: 80, Weight: 3, Inhibit: true, FailedChecks: 1, Kind: "DR"},
+					{Addr: mustAddr("192.0.2.12"), Port: 80, Sorry: true, Kind: "DR"},
+				}},
+			{Key: "fwmark 7", FWMark: 7, Protocol: "TCP", Algo: "rr", Kind: "NAT"},
+		},
 	}
 }
