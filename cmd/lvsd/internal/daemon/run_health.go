@@ -23,6 +23,9 @@ type healthPart struct {
 	// initial is the checks' states a predecessor process handed over
 	// (upgrade.go): the scheduler starts from them. Set before start.
 	initial map[string]healthcheck.CheckState
+	// jitter is the scheduler's Options.Jitter (0: its default; tests
+	// that count results on a schedule set -1). Set before start.
+	jitter float64
 }
 
 func newHealthPart(d *daemon) *healthPart { return &healthPart{d: d} }
@@ -42,7 +45,7 @@ func (p *healthPart) start(ctx context.Context) error {
 // run starts the scheduler with specs.
 func (p *healthPart) run(specs []healthcheck.RealServerSpec) {
 	log := p.d.log.With("part", "health")
-	opts := healthcheck.Options{Logger: log, Initial: p.initial}
+	opts := healthcheck.Options{Logger: log, Initial: p.initial, Jitter: p.jitter}
 	// notify_up / notify_down: bounded in time and number (scriptpool).
 	opts.RunScript = func(argv []string, cred *healthcheck.Credential) {
 		p.d.scripts.Go("real server notify script", script.Spec{Args: argv, Cred: toScriptCred(cred)}, nil)
