@@ -245,18 +245,23 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	work := make(chan *job)
 	results := make(chan done, s.opts.Workers)
 	var wg sync.WaitGroup
-	for range s.opts.Workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range work {
-				r := j.cfg.Checker.Check(ctx)
-				select {
-				case results <- done{j, r}:
-				case <-ctx.Done():
+	// Workers start as checks come (at most one per check, at most
+	// Workers): real servers without checkers cost no goroutine.
+	workers := 0
+	grow := func(checks int) {
+		for ; workers < min(checks, s.opts.Workers); workers++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for j := range work {
+					r := j.cfg.Checker.Check(ctx)
+					select {
+					case results <- done{j, r}:
+					case <-ctx.Done():
+					}
 				}
-			}
-		}()
+			}()
+		}
 	}
 	defer wg.Wait()
 	defer close(work)
@@ -287,6 +292,10 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			return nil
 		case specs := <-s.setCh:
 			s.apply(specs, &h, time.Now())
+			s.mu.Lock()
+			checks := len(s.jobs)
+			s.mu.Unlock()
+			grow(checks)
 		case <-timer.C:
 		case sendCh <- first:
 			ready = ready[1:]
