@@ -439,7 +439,9 @@ func (s *Scheduler) emit(u Update) {
 	if u.Detail == "configured" && u.Up {
 		level = slog.LevelDebug
 	}
-	s.log.Log(context.Background(), level, "real server health", "real_server", u.Key.String(), "up", u.Up, "weight", u.Weight, "reason", u.Reason.String(), "detail", u.Detail)
+	if ctx := context.Background(); s.log.Enabled(ctx, level) { // the key's string is made only when logged
+		s.log.Log(ctx, level, "real server health", "real_server", u.Key.String(), "up", u.Up, "weight", u.Weight, "reason", u.Reason.String(), "detail", u.Detail)
+	}
 	if s.opts.OnUpdate != nil {
 		s.opts.OnUpdate(u)
 	}
