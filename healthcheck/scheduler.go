@@ -466,20 +466,32 @@ func defaultRunScript(sc Scripts, log *slog.Logger) func(argv []string, cred *Cr
 	}
 }
 
-// jobHeap orders jobs by due time.
-type jobHeap []*job
+// jobHeap orders jobs by due time. Each entry carries its job's due time,
+// so that comparisons need not reach the jobs (10,000 of them: a cache miss
+// per comparison otherwise); a job's next does not change while it is in
+// the heap.
+type jobHeap []heapEntry
+
+type heapEntry struct {
+	next time.Time // j.next when pushed
+	j    *job
+}
 
 func (h jobHeap) Len() int           { return len(h) }
 func (h jobHeap) Less(i, k int) bool { return h[i].next.Before(h[k].next) }
 func (h jobHeap) Swap(i, k int) {
 	h[i], h[k] = h[k], h[i]
-	h[i].hidx, h[k].hidx = i, k
+	h[i].j.hidx, h[k].j.hidx = i, k
 }
-func (h *jobHeap) Push(x any) { j := x.(*job); j.hidx = len(*h); *h = append(*h, j) }
+func (h *jobHeap) Push(x any) {
+	j := x.(*job)
+	j.hidx = len(*h)
+	*h = append(*h, heapEntry{j.next, j})
+}
 func (h *jobHeap) Pop() any {
 	old := *h
-	j := old[len(old)-1]
-	old[len(old)-1] = nil
+	j := old[len(old)-1].j
+	old[len(old)-1] = heapEntry{}
 	*h = old[:len(old)-1]
 	j.hidx = -1
 	return j
