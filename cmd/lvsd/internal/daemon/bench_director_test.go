@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -59,8 +58,8 @@ func directorConf(vs, rs int, check string, bumped bool) string {
 }
 
 // directorStart is `lvsd run`'s start as cmd/lvsd's runDaemon and ops.run
-// do it, up to the table fully applied: read, parse, host checks, the
-// loader's garbage returned, preflight, newDaemon, start. It returns the
+// do it, up to the table fully applied: read, parse, host checks,
+// preflight, newDaemon, start. It returns the
 // started daemon and adds each stage's duration to stages.
 func directorStart(tb testing.TB, file string, f *ipvs.Fake, stages map[string]time.Duration) *daemon {
 	tb.Helper()
@@ -84,8 +83,6 @@ func directorStart(tb testing.TB, file string, f *ipvs.Fake, stages map[string]t
 		tb.Fatal(err)
 	}
 	lap("checkhost")
-	debug.FreeOSMemory() // runDaemon, after the load
-	lap("free1")
 	if err := Preflight(cfg); err != nil {
 		tb.Fatal(err)
 	}
