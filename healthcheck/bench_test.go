@@ -191,3 +191,73 @@ func BenchmarkSchedulerOverhead(b *testing.B) {
 		b.ReportMetric(float64(u1-u0+s1-s0)/float64(checks), "cpu-ns/check")
 	}
 }
+
+// BenchmarkTCPCheck measures one tcp_check (connect, close) against nginx
+// on loopback: the checker's own CPU (user+system) and allocations.
+func BenchmarkTCPCheck(b *testing.B) {
+	n := newNginxB(b)
+	c, err := NewTCPChecker(TCPSpec{Target: n.addr(n.httpPort), Timeout: 2 * time.Second})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	u0, s0 := cpuSplit()
+	for b.Loop() {
+		if r := c.Check(ctx); !r.OK() {
+			b.Fatal(r.Detail())
+		}
+	}
+	u1, s1 := cpuSplit()
+	b.ReportMetric(float64(u1-u0+s1-s0)/float64(b.N), "cpu-ns/check")
+	b.ReportMetric(float64(u1-u0)/float64(b.N), "user-ns/check")
+}
+
+// BenchmarkSchedulerTCP200: bench-director's check scenario on the host,
+// 200 real servers with a tcp_check every second against nginx on
+// loopback, through the scheduler for 3 s: the process's CPU per check
+// (scheduler, hand-offs, connect and close; nginx's side is another
+// process). Run it with -cpu 1,2 to see what the Go runtime's threads cost.
+func BenchmarkSchedulerTCP200(b *testing.B) {
+	const servers = 200
+	n := newNginxB(b)
+	for b.Loop() {
+		specs := make([]RealServerSpec, servers)
+		for i := range specs {
+			// distinct checks of one target: the bind port differs
+			c, err := NewTCPChecker(TCPSpec{Target: n.addr(n.httpPort), Timeout: 2 * time.Second,
+				Bind: netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, byte(i%250 + 1)}), 0)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			specs[i] = RealServerSpec{
+				Key:    RealServerKey{VirtualServer: "bench", Addr: netip.AddrFrom4([4]byte{10, 2, byte(i >> 8), byte(i)}), Port: 80},
+				Weight: 1,
+				Checks: []CheckConfig{{Name: "tcp", Checker: c, Policy: Policy{DelayLoop: time.Second, Warmup: time.Second}}},
+			}
+		}
+		s := New(Options{})
+		s.Set(specs)
+		ctx, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() { defer wg.Done(); s.Run(ctx) }()
+		time.Sleep(1500 * time.Millisecond)
+		v0 := s.View()
+		u0, s0 := cpuSplit()
+		t0 := time.Now()
+		time.Sleep(3 * time.Second)
+		u1, s1 := cpuSplit()
+		el := time.Since(t0)
+		v1 := s.View()
+		cancel()
+		wg.Wait()
+		checks := v1.Results[ReasonOK] - v0.Results[ReasonOK]
+		if checks == 0 {
+			b.Fatalf("no check passed: %v", v1.Results)
+		}
+		b.ReportMetric(float64(checks)/el.Seconds(), "checks/s")
+		b.ReportMetric(float64(u1-u0+s1-s0)/float64(checks), "cpu-ns/check")
+		b.ReportMetric(float64(u1-u0)/float64(checks), "user-ns/check")
+	}
+}

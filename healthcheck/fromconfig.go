@@ -20,7 +20,11 @@ func FromConfig(c *config.Config, scripts Scripts) ([]RealServerSpec, error) {
 // FromConfigBFD is FromConfig with the BFD session states bfd_check reads
 // (nil: every bfd_check fails, for checking a configuration).
 func FromConfigBFD(c *config.Config, scripts Scripts, bfd *BFDStates) ([]RealServerSpec, error) {
-	var out []RealServerSpec
+	n := 0
+	for _, vs := range c.VirtualServers {
+		n += len(vs.RealServers)
+	}
+	out := make([]RealServerSpec, 0, n)
 	var errs []error
 	g := c.Global
 	for _, vs := range c.VirtualServers {

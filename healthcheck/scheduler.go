@@ -245,18 +245,23 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	work := make(chan *job)
 	results := make(chan done, s.opts.Workers)
 	var wg sync.WaitGroup
-	for range s.opts.Workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range work {
-				r := j.cfg.Checker.Check(ctx)
-				select {
-				case results <- done{j, r}:
-				case <-ctx.Done():
+	// Workers start as checks come (at most one per check, at most
+	// Workers): real servers without checkers cost no goroutine.
+	workers := 0
+	grow := func(checks int) {
+		for ; workers < min(checks, s.opts.Workers); workers++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for j := range work {
+					r := j.cfg.Checker.Check(ctx)
+					select {
+					case results <- done{j, r}:
+					case <-ctx.Done():
+					}
 				}
-			}
-		}()
+			}()
+		}
 	}
 	defer wg.Wait()
 	defer close(work)
@@ -287,6 +292,10 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			return nil
 		case specs := <-s.setCh:
 			s.apply(specs, &h, time.Now())
+			s.mu.Lock()
+			checks := len(s.jobs)
+			s.mu.Unlock()
+			grow(checks)
 		case <-timer.C:
 		case sendCh <- first:
 			ready = ready[1:]
@@ -430,7 +439,9 @@ func (s *Scheduler) emit(u Update) {
 	if u.Detail == "configured" && u.Up {
 		level = slog.LevelDebug
 	}
-	s.log.Log(context.Background(), level, "real server health", "real_server", u.Key.String(), "up", u.Up, "weight", u.Weight, "reason", u.Reason.String(), "detail", u.Detail)
+	if ctx := context.Background(); s.log.Enabled(ctx, level) { // the key's string is made only when logged
+		s.log.Log(ctx, level, "real server health", "real_server", u.Key.String(), "up", u.Up, "weight", u.Weight, "reason", u.Reason.String(), "detail", u.Detail)
+	}
 	if s.opts.OnUpdate != nil {
 		s.opts.OnUpdate(u)
 	}
@@ -455,20 +466,32 @@ func defaultRunScript(sc Scripts, log *slog.Logger) func(argv []string, cred *Cr
 	}
 }
 
-// jobHeap orders jobs by due time.
-type jobHeap []*job
+// jobHeap orders jobs by due time. Each entry carries its job's due time,
+// so that comparisons need not reach the jobs (10,000 of them: a cache miss
+// per comparison otherwise); a job's next does not change while it is in
+// the heap.
+type jobHeap []heapEntry
+
+type heapEntry struct {
+	next time.Time // j.next when pushed
+	j    *job
+}
 
 func (h jobHeap) Len() int           { return len(h) }
 func (h jobHeap) Less(i, k int) bool { return h[i].next.Before(h[k].next) }
 func (h jobHeap) Swap(i, k int) {
 	h[i], h[k] = h[k], h[i]
-	h[i].hidx, h[k].hidx = i, k
+	h[i].j.hidx, h[k].j.hidx = i, k
 }
-func (h *jobHeap) Push(x any) { j := x.(*job); j.hidx = len(*h); *h = append(*h, j) }
+func (h *jobHeap) Push(x any) {
+	j := x.(*job)
+	j.hidx = len(*h)
+	*h = append(*h, heapEntry{j.next, j})
+}
 func (h *jobHeap) Pop() any {
 	old := *h
-	j := old[len(old)-1]
-	old[len(old)-1] = nil
+	j := old[len(old)-1].j
+	old[len(old)-1] = heapEntry{}
 	*h = old[:len(old)-1]
 	j.hidx = -1
 	return j

@@ -95,7 +95,65 @@ func Diff(desired, observed Table, owned map[ServiceKey]bool) []Op {
 }
 
 // appendDestDiff appends the destination operations of one service.
+// Destination lists sorted by key without duplicates (as Compute makes them
+// and the Manager keeps its cache) are merged without maps; any other goes
+// through maps, with the same result.
 func appendDestDiff(ops []Op, want VirtualService, have []Destination) []Op {
+	if strictlySorted(want.Destinations) && strictlySorted(have) {
+		return appendSortedDestDiff(ops, want.Service, want.Destinations, have)
+	}
+	return appendDestDiffMaps(ops, want, have)
+}
+
+// strictlySorted reports whether ds is sorted by key with no key twice.
+func strictlySorted(ds []Destination) bool {
+	for i := 1; i < len(ds); i++ {
+		if ds[i-1].DestKey.Compare(ds[i].DestKey) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// appendSortedDestDiff is appendDestDiff over strictly sorted lists: the
+// deletes, then the updates, then the adds, each in key order.
+func appendSortedDestDiff(ops []Op, svc Service, want, have []Destination) []Op {
+	for _, kind := range [...]OpKind{OpDeleteDestination, OpUpdateDestination, OpAddDestination} {
+		i, j := 0, 0
+		for i < len(want) || j < len(have) {
+			c := 1 // want exhausted: have[j] is not wanted
+			switch {
+			case i < len(want) && j < len(have):
+				c = want[i].DestKey.Compare(have[j].DestKey)
+			case i < len(want):
+				c = -1
+			}
+			switch {
+			case c < 0: // wanted, absent
+				if kind == OpAddDestination {
+					ops = append(ops, Op{Kind: kind, Service: svc, Dest: want[i].normalized()})
+				}
+				i++
+			case c > 0: // present, not wanted
+				if kind == OpDeleteDestination {
+					ops = append(ops, Op{Kind: kind, Service: svc, Dest: have[j].normalized()})
+				}
+				j++
+			default:
+				if w := want[i].normalized(); kind == OpUpdateDestination && w != have[j].normalized() {
+					ops = append(ops, Op{Kind: kind, Service: svc, Dest: w})
+				}
+				i++
+				j++
+			}
+		}
+	}
+	return ops
+}
+
+// appendDestDiffMaps is appendDestDiff for lists in any order or with a
+// key twice (the last one counts).
+func appendDestDiffMaps(ops []Op, want VirtualService, have []Destination) []Op {
 	wantBy := make(map[DestKey]Destination, len(want.Destinations))
 	for _, d := range want.Destinations {
 		wantBy[d.DestKey] = d.normalized()

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 
 	"github.com/lvsd/lvsd/cmd/lvsd/internal/control"
 	"github.com/lvsd/lvsd/cmd/lvsd/internal/daemon"
@@ -69,10 +68,11 @@ func runDaemon(args []string, stdout, stderr io.Writer) int {
 		return fail(exitFailure, "%s: invalid on this host:\n%v", *file, err)
 	}
 	// The loader's garbage (the file, the parse tree: several times the
-	// configuration's own size) goes back to the OS now, not after minutes
-	// of background scavenging: RSS after start is what the daemon keeps.
+	// configuration's own size) is left to the start's allocations to
+	// reuse; what is free once the daemon runs goes back to the OS at once
+	// (daemon.releaseMemory), so RSS after start is what the daemon keeps.
+	// A forced collection here too only delayed the first IPVS service.
 	src = nil
-	debug.FreeOSMemory()
 	if err := daemon.Preflight(cfg); err != nil {
 		log.Error("cannot start", "err", err)
 		up.Fail(err)

@@ -59,11 +59,17 @@ type vsMail struct {
 
 // rsMail is what a real server's mail needs.
 type rsMail struct {
-	on      bool
-	rs, vs  string // keepalived's formats
-	checker string // smtpalert.Check*: the kind of its first checker
+	on    bool
+	vs    string // keepalived's format
+	proto string // the virtual server's protocol, for name
+	// checker is smtpalert.Check*: the kind of its first checker.
+	checker string
 	alpha   bool
 }
+
+// name is real server k in keepalived's format ("[IP]:tcp:PORT"), made
+// when a mail needs it rather than kept for every real server.
+func (m rsMail) name(k rsKey) string { return smtpalert.Trio(k.addr.String(), m.proto, k.port) }
 
 func newMailPart(cfg *config.Config, log *slog.Logger) *mailPart {
 	if cfg == nil { // tests build daemons without a configuration
@@ -92,11 +98,11 @@ func (p *mailPart) set(cfg *config.Config) {
 		groups[sg.Name] = g.AlertVRRP(sg.SMTPAlert)
 	}
 	for _, vs := range cfg.VirtualServers {
-		vsf := keepalivedVS(vs)
-		vss[vs.Name()] = vsMail{on: g.AlertChecker(vs.SMTPAlert, false), vs: vsf}
+		vsf, name := keepalivedVS(vs), vs.Name()
+		vss[name] = vsMail{on: g.AlertChecker(vs.SMTPAlert, false), vs: vsf}
 		for _, rs := range vs.RealServers {
-			k := rsKey{vs.Name(), rs.IP.Unmap(), rs.Port}
-			servers[k] = rsMail{on: g.AlertChecker(rs.SMTPAlert, true), rs: smtpalert.Trio(rs.IP.Unmap().String(), vs.Protocol, rs.Port),
+			k := rsKey{name, rs.IP.Unmap(), rs.Port}
+			servers[k] = rsMail{on: g.AlertChecker(rs.SMTPAlert, true), proto: vs.Protocol,
 				vs: vsf, checker: checkerKind(rs.Checkers), alpha: rs.Alpha}
 		}
 	}
@@ -107,11 +113,17 @@ func (p *mailPart) set(cfg *config.Config) {
 	// the old file's settings.
 	var removed []smtpalert.Message
 	for k, info := range p.servers {
-		if _, kept := servers[k]; kept {
+		if next, kept := servers[k]; kept {
+			if _, seen := p.up[k]; !seen && next.alpha != info.alpha && p.up != nil {
+				// health keeps no record of a real server in its
+				// initial state (!alpha); its new alpha must not
+				// change what was seen.
+				p.up[k] = !info.alpha
+			}
 			continue
 		}
 		if p.aliveLocked(k, info) && info.on && p.enabledLocked() {
-			removed = append(removed, smtpalert.RealServerRemovedMessage(p.router, info.rs, info.vs, false, time.Now()))
+			removed = append(removed, smtpalert.RealServerRemovedMessage(p.router, info.name(k), info.vs, false, time.Now()))
 		}
 		delete(p.up, k)
 	}
@@ -147,7 +159,7 @@ func (p *mailPart) quorum(ev ipvs.Event) {
 	if ev.Stopping && enabled {
 		for k, rs := range p.servers {
 			if k.vs == ev.VirtualServer && rs.on && p.aliveLocked(k, rs) {
-				out = append(out, smtpalert.RealServerRemovedMessage(router, rs.rs, rs.vs, true, time.Now()))
+				out = append(out, smtpalert.RealServerRemovedMessage(router, rs.name(k), rs.vs, true, time.Now()))
 			}
 		}
 		slices.SortFunc(out, func(a, b smtpalert.Message) int { return strings.Compare(a.Subject, b.Subject) })
@@ -323,7 +335,12 @@ func (p *mailPart) health(next func(healthcheck.Update)) func(healthcheck.Update
 		if !seen {
 			was = !info.alpha
 		}
-		p.up[k] = u.Up
+		if seen || u.Up != was {
+			// A real server still in its initial state (up unless
+			// alpha: the start's 10,000 "configured" updates) needs
+			// no record (aliveLocked).
+			p.up[k] = u.Up
+		}
 		send := known && info.on && p.enabledLocked() && was != u.Up
 		router := p.router
 		p.mu.Unlock()
@@ -334,7 +351,7 @@ func (p *mailPart) health(next func(healthcheck.Update)) func(healthcheck.Update
 		if f := failedKind(u.Reason); !u.Up && f != "" {
 			kind = f
 		}
-		p.enqueue(smtpalert.RealServerMessage(router, info.rs, info.vs, u.Up, kind, time.Now()))
+		p.enqueue(smtpalert.RealServerMessage(router, info.name(k), info.vs, u.Up, kind, time.Now()))
 	}
 }
 

@@ -93,7 +93,7 @@ func planReload(old, cfg *config.Config) reloadPlan {
 		func(v *config.VirtualServer) string { return v.Name() }, deepEqual[config.VirtualServer])
 	p.checkers = diffNamed(realServers(old), realServers(cfg),
 		func(r *namedChecks) string { return r.name }, func(a, b *namedChecks) bool {
-			return reflect.DeepEqual(a.checks, b.checks) && a.defaults == b.defaults
+			return reflect.DeepEqual(a.rs.Checkers, b.rs.Checkers) && a.rs.CheckDefaults == b.rs.CheckDefaults
 		})
 	p.ipvsTimeouts, p.ipvsSyncDaemon = planIPVSGlobal(old.Global, cfg.Global)
 	return p
@@ -106,22 +106,25 @@ func planIPVSGlobal(prev, next config.Global) (timeouts, syncDaemon bool) {
 	return ipvs.TimeoutsFor(prev) != ipvs.TimeoutsFor(next), !reflect.DeepEqual(prev.LVSSyncDaemon, next.LVSSyncDaemon)
 }
 
-// namedChecks are the health checks of one real server.
+// namedChecks names a real server whose health checks (Checkers,
+// CheckDefaults) are compared; rs points into the configuration.
 type namedChecks struct {
-	name     string
-	checks   config.Checkers
-	defaults config.CheckDefaults
+	name string
+	rs   *config.RealServer
 }
 
 func realServers(c *config.Config) []namedChecks {
-	var out []namedChecks
+	n := 0
 	for _, vs := range c.VirtualServers {
-		for _, rs := range vs.RealServers {
-			out = append(out, namedChecks{
-				name:     vs.Name() + "/" + rs.IP.String() + ":" + strconv.Itoa(int(rs.Port)),
-				checks:   rs.Checkers,
-				defaults: rs.CheckDefaults,
-			})
+		n += len(vs.RealServers)
+	}
+	out := make([]namedChecks, 0, n)
+	for i := range c.VirtualServers {
+		vs := &c.VirtualServers[i]
+		prefix := vs.Name() + "/"
+		for k := range vs.RealServers {
+			rs := &vs.RealServers[k]
+			out = append(out, namedChecks{name: prefix + rs.IP.String() + ":" + strconv.Itoa(int(rs.Port)), rs: rs})
 		}
 	}
 	return out

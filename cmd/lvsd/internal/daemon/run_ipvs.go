@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lvsd/lvsd/config"
@@ -53,8 +54,10 @@ type ipvsPart struct {
 	// the order of a reload and a VRRP transition.
 	syncMu sync.Mutex
 	kick   chan struct{} // buffered(1): recompute needed
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	// applies counts the table's computations (apply), for the tests.
+	applies atomic.Uint64
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
 }
 
 func newIPVSPart(d *daemon) *ipvsPart {
@@ -112,6 +115,7 @@ func (p *ipvsPart) start(ctx context.Context) error {
 	p.mu.Lock()
 	p.specs, p.m, p.global = specs, m, cfg.Global
 	p.quorumUsers = users
+	seedHealth(p.health, specs)
 	p.mu.Unlock()
 	if err := p.apply(ctx); err != nil {
 		// logged per request by the Manager; the loop retries
@@ -152,6 +156,7 @@ func (p *ipvsPart) loop(ctx context.Context) {
 
 // apply computes the desired table, applies it and runs quorum scripts.
 func (p *ipvsPart) apply(ctx context.Context) error {
+	p.applies.Add(1)
 	p.mu.Lock()
 	master := make(map[string]bool, len(p.master))
 	for k, v := range p.master {
@@ -221,9 +226,43 @@ func (p *ipvsPart) wrapTransition(next func(vrrp.Transition)) func(vrrp.Transiti
 func (p *ipvsPart) healthUpdate(u healthcheck.Update) {
 	key, h := ipvsHealth(u)
 	p.mu.Lock()
-	p.health[key] = h
+	old, ok := p.health[key]
+	same := ok && sameHealth(old, h)
+	if !same {
+		p.health[key] = h
+	}
 	p.mu.Unlock()
-	p.kickLoop()
+	if !same { // the start's 10,000 "configured" updates change nothing
+		p.kickLoop()
+	}
+}
+
+// seedHealth records, for every real server without a result in health,
+// the health Compute assumes for it (up unless alpha, at its configured
+// weight), so that the health part's first update saying the same is seen
+// to change nothing (healthUpdate) instead of recomputing the table once
+// more. Compute's result is the same with or without these entries.
+func seedHealth(health map[ipvs.RealKey]ipvs.Health, specs []ipvs.VirtualServer) {
+	n := 0
+	for _, vs := range specs {
+		n += len(vs.Reals)
+	}
+	weights := make([]uint32, 0, n) // one allocation for every weight
+	for _, vs := range specs {
+		for _, rs := range vs.Reals {
+			k := ipvs.RealKey{VirtualServer: vs.Name, Dest: rs.DestKey}
+			if _, ok := health[k]; ok {
+				continue
+			}
+			weights = append(weights, rs.Weight)
+			health[k] = ipvs.Health{Up: !vs.Alpha, Weight: &weights[len(weights)-1]}
+		}
+	}
+}
+
+// sameHealth reports whether a and b are the same result.
+func sameHealth(a, b ipvs.Health) bool {
+	return a.Up == b.Up && (a.Weight == nil) == (b.Weight == nil) && (a.Weight == nil || *a.Weight == *b.Weight)
 }
 
 // ipvsHealth is a health-check update as the IPVS and BGP parts keep it:
