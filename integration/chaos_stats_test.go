@@ -1,7 +1,9 @@
 package integration
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"os"
 	"regexp"
 	"slices"
@@ -192,4 +194,30 @@ func (p *chaosPair) trace(from, to time.Time) string {
 		}
 	}
 	return b.String()
+}
+
+// chaosSignificantRuns is the number of runs of a loss scenario from which
+// compareLoss decides (`make chaos`).
+const chaosSignificantRuns = 10
+
+// compareLoss tells a defect from chance under random loss. Two-master
+// time is takeovers (by the backup, which missed Master_Down_Interval of
+// adverts) times the seconds each lasts (until the backup hears the
+// master). Takeovers are rare independent events, a Poisson count: lvsd's
+// count is a defect only when it exceeds keepalived's by more than 2.6
+// standard deviations of the difference (about 0.5 % by chance alone).
+// The seconds per takeover must stay within 1.5 times keepalived's plus
+// half an advert interval.
+func compareLoss(l, k chaosSummary) error {
+	var errs []error
+	diff := float64(l.takeovers - k.takeovers)
+	if sd := math.Sqrt(float64(l.takeovers + k.takeovers)); diff > 2.6*sd && diff > 3 {
+		errs = append(errs, fmt.Errorf("%d takeovers with lvsd, %d with keepalived over %d runs: %.1f standard deviations",
+			l.takeovers, k.takeovers, l.runs, diff/sd))
+	}
+	if k.takeovers > 0 && l.dualPerTakeover > 3*k.dualPerTakeover/2+chaosAdvert/2 {
+		errs = append(errs, fmt.Errorf("two masters for %v per takeover with lvsd, %v with keepalived",
+			l.dualPerTakeover.Round(time.Millisecond), k.dualPerTakeover.Round(time.Millisecond)))
+	}
+	return errors.Join(errs...)
 }

@@ -389,6 +389,9 @@ type chaosScenario struct {
 	loss   bool          // random loss: repeated LVSD_CHAOS_LOSS_RUNS times
 	settle time.Duration // after the heal, before the next scenario
 	run    func(p *chaosPair) (time.Time, error)
+	// check, if set, runs after the settle time: what the figures cannot
+	// show (a log line, the path taken)
+	check func(p *chaosPair) error
 }
 
 // lossRule drops pct % of the VRRP packets a node receives.
@@ -690,6 +693,13 @@ func TestChaos(t *testing.T) {
 			}
 			end := last.Add(sc.settle)
 			time.Sleep(time.Until(end))
+			if sc.check != nil {
+				for _, p := range pairs {
+					if err := sc.check(p); err != nil {
+						t.Errorf("%s (run %d): %v", sc.name, round+1, err)
+					}
+				}
+			}
 			for k, p := range pairs {
 				r.figs[k] = append(r.figs[k], p.figures(start, healed[k], end))
 				if os.Getenv("LVSD_CHAOS_TRACE") != "" {
@@ -707,14 +717,14 @@ func TestChaos(t *testing.T) {
 	// The tables, then the checks.
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nchaos suite: VRRPv3, advert_int %v, VIP sampled every %v (lvsd | keepalived); medians over the runs\n", chaosAdvert, chaosSample)
-	fmt.Fprintf(&b, "%-58s %4s %15s %15s %13s %17s %15s\n", "scenario", "runs", "two masters s", "no master s", "changes", "VIP on non-master", "converged s")
+	fmt.Fprintf(&b, "%-64s %4s %15s %15s %13s %17s %15s\n", "scenario", "runs", "two masters s", "no master s", "changes", "VIP on non-master", "converged s")
 	var lossRows strings.Builder
 	for _, r := range results {
 		if len(r.figs[0]) == 0 {
 			continue
 		}
 		l, k := summarize(r.figs[0]), summarize(r.figs[1])
-		fmt.Fprintf(&b, "%-58s %4d %6.2f | %6.2f %6.2f | %6.2f %5.1f | %5.1f %8s | %-6s %6s | %-6s\n", r.sc.name, l.runs,
+		fmt.Fprintf(&b, "%-64s %4d %6.2f | %6.2f %6.2f | %6.2f %5.1f | %5.1f %8s | %-6s %6s | %-6s\n", r.sc.name, l.runs,
 			l.dual.Seconds(), k.dual.Seconds(), l.none.Seconds(), k.none.Seconds(), l.changes, k.changes,
 			leftoverRuns(l), leftoverRuns(k), convSummary(l), convSummary(k))
 		if r.sc.loss {
@@ -755,6 +765,11 @@ func TestChaos(t *testing.T) {
 		}
 		if len(r.figs[0]) == 0 {
 			continue
+		}
+		if r.sc.loss && len(r.figs[0]) >= chaosSignificantRuns {
+			if err := compareLoss(summarize(r.figs[0]), summarize(r.figs[1])); err != nil {
+				t.Errorf("%s: %v", r.sc.name, err)
+			}
 		}
 		// lvsd's median two-master time not grossly above keepalived's:
 		// twice keepalived's plus 2.5 advert intervals plus a quarter of
