@@ -88,6 +88,7 @@ func chaosMedian(ds []time.Duration) time.Duration {
 type chaosSummary struct {
 	runs                  int
 	dual, none, converged time.Duration // medians (converged: over the runs that converged)
+	fault                 time.Duration // median time from the start of the fault to its heal (the test's own commands included)
 	dualSum, dualMax      time.Duration
 	changes               float64 // median
 	takeovers             int     // by n2, all runs
@@ -106,11 +107,12 @@ type chaosSummary struct {
 func summarize(figs []chaosFigures) chaosSummary {
 	var s chaosSummary
 	s.runs = len(figs)
-	var duals, nones, convs, answers, events []time.Duration
+	var duals, nones, convs, answers, events, faults []time.Duration
 	var changes []time.Duration
 	for _, f := range figs {
 		duals = append(duals, f.dual)
 		nones = append(nones, f.none)
+		faults = append(faults, f.fault)
 		changes = append(changes, 2*time.Duration(f.changes)) // counts (doubled: a half survives the median of two)
 		if f.converged >= 0 {
 			convs = append(convs, f.converged)
@@ -130,6 +132,7 @@ func summarize(figs []chaosFigures) chaosSummary {
 		events = append(events, f.dualEvents...)
 	}
 	s.dual, s.none, s.converged = chaosMedian(duals), chaosMedian(nones), chaosMedian(convs)
+	s.fault = chaosMedian(faults)
 	s.changes = float64(chaosMedian(changes)) / 2
 	s.answer = chaosMedian(answers)
 	s.dualEvents = len(events)

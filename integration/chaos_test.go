@@ -717,15 +717,15 @@ func TestChaos(t *testing.T) {
 	// The tables, then the checks.
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nchaos suite: VRRPv3, advert_int %v, VIP sampled every %v (lvsd | keepalived); medians over the runs\n", chaosAdvert, chaosSample)
-	fmt.Fprintf(&b, "%-64s %4s %15s %15s %13s %17s %15s\n", "scenario", "runs", "two masters s", "no master s", "changes", "VIP on non-master", "converged s")
+	fmt.Fprintf(&b, "%-64s %4s %13s %15s %15s %13s %17s %15s\n", "scenario", "runs", "fault s", "two masters s", "no master s", "changes", "VIP on non-master", "converged s")
 	var lossRows strings.Builder
 	for _, r := range results {
 		if len(r.figs[0]) == 0 {
 			continue
 		}
 		l, k := summarize(r.figs[0]), summarize(r.figs[1])
-		fmt.Fprintf(&b, "%-64s %4d %6.2f | %6.2f %6.2f | %6.2f %5.1f | %5.1f %8s | %-6s %6s | %-6s\n", r.sc.name, l.runs,
-			l.dual.Seconds(), k.dual.Seconds(), l.none.Seconds(), k.none.Seconds(), l.changes, k.changes,
+		fmt.Fprintf(&b, "%-64s %4d %5.2f | %5.2f %6.2f | %6.2f %6.2f | %6.2f %5.1f | %5.1f %8s | %-6s %6s | %-6s\n", r.sc.name, l.runs,
+			l.fault.Seconds(), k.fault.Seconds(), l.dual.Seconds(), k.dual.Seconds(), l.none.Seconds(), k.none.Seconds(), l.changes, k.changes,
 			leftoverRuns(l), leftoverRuns(k), convSummary(l), convSummary(k))
 		if r.sc.loss {
 			for _, x := range []struct {
