@@ -145,7 +145,7 @@ test-deb: deb
 # chaos: the chaos suite alone (integration/chaos_test.go): an lvsd pair and
 # a keepalived pair through the same faults side by side, every scenario
 # CHAOS_RUNS times and the random-loss ones CHAOS_LOSS_RUNS times (medians;
-# from 10 loss runs on, takeover counts are compared; about 15 min). It also
+# from 10 loss runs on, takeover counts are compared; about 11 min). It also
 # runs once in test-host (go test ./..., about 100 s).
 CHAOS_RUNS ?= 3
 CHAOS_LOSS_RUNS ?= 15

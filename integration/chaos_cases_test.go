@@ -136,7 +136,8 @@ var chaosCaseScenarios = []chaosScenario{
 	}},
 	{name: "backup's interface deleted, re-created 0.5 s later (defect 3)", settle: 3 * time.Second, run: func(p *chaosPair) (time.Time, error) {
 		// Deaf on a stale ifindex, the backup would become a second master.
-		return time.Now(), recreateLink(p, 1, 500*time.Millisecond)
+		err := recreateLink(p, 1, 500*time.Millisecond)
+		return time.Now(), err // the heal: once the interface is back
 	}, check: func(p *chaosPair) error {
 		if p.kind == "lvsd" && !strings.Contains(p.nodes[1].proc.Out.String(), "interface deleted or re-created: rebuilding the instances on it") {
 			return errors.New("lvsd on n2 did not rebuild its instance on the re-created interface")
