@@ -92,7 +92,7 @@ func recreateLink(p *chaosPair, node int, down time.Duration) error {
 }
 
 var chaosCaseScenarios = []chaosScenario{
-	{name: "reload hand-over, weight-0 script of 2 s (defect 1)", settle: 3 * time.Second, run: func(p *chaosPair) (time.Time, error) {
+	{name: "reload hand-over, weight-0 script of 2 s (defect 1)", quiet: true, settle: 3 * time.Second, run: func(p *chaosPair) (time.Time, error) {
 		// The continuing master reloads into a configuration whose
 		// weight-0 script takes 2 s, then (3 s later) back.
 		cn := p.nodes[0]
@@ -134,7 +134,7 @@ var chaosCaseScenarios = []chaosScenario{
 		}
 		return nil
 	}},
-	{name: "backup's interface deleted, re-created 0.5 s later (defect 3)", settle: 3 * time.Second, run: func(p *chaosPair) (time.Time, error) {
+	{name: "backup's interface deleted, re-created 0.5 s later (defect 3)", quiet: true, settle: 3 * time.Second, run: func(p *chaosPair) (time.Time, error) {
 		// Deaf on a stale ifindex, the backup would become a second master.
 		err := recreateLink(p, 1, 500*time.Millisecond)
 		return time.Now(), err // the heal: once the interface is back
@@ -144,10 +144,10 @@ var chaosCaseScenarios = []chaosScenario{
 		}
 		return nil
 	}},
-	{name: "second daemon started on the master's node (defect 4)", settle: 3 * time.Second, run: func(p *chaosPair) (time.Time, error) {
-		// The same command again: it must exit and leave the first alone.
+	{name: "second daemon started on the master's node (defect 4)", quiet: true, settle: 3 * time.Second, run: func(p *chaosPair) (time.Time, error) {
+		// It must exit and leave the first alone.
 		cn := p.nodes[0]
-		second := cn.start()
+		second := cn.second()
 		err := second.Wait(10 * time.Second)
 		out := strings.TrimSpace(second.Out.String())
 		switch {
