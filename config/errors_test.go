@@ -57,8 +57,9 @@ func TestErrors(t *testing.T) {
 			"t.toml:6:40: vrrp_instance[0].authentication.auth_pass: 9 characters, at most 8 allowed"}},
 		{"unknown auth_type", baseInstance + "authentication = { auth_type = \"MD5\", auth_pass = \"x\" }\n", []string{
 			"t.toml:6:20: vrrp_instance[0].authentication.auth_type: unknown value \"MD5\" (allowed: PASS, AH)"}},
-		{"AH not supported", baseInstance + "authentication = { auth_type = \"AH\", auth_pass = \"x\" }\n", []string{
-			"t.toml:6:20: vrrp_instance[0].authentication.auth_type: AH not supported yet (allowed: PASS)"}},
+		{"AH", baseInstance + "authentication = { auth_type = \"AH\", auth_pass = \"x\" }\n", nil},
+		{"AH without auth_pass", baseInstance + "authentication = { auth_type = \"AH\" }\n", []string{
+			"t.toml:6:1: vrrp_instance[0].authentication: missing key auth_pass"}},
 		{"unknown state", baseInstance + "state = \"master\"\n", nil},
 		{"unknown state 2", baseInstance + "state = \"PRIMARY\"\n", []string{
 			"t.toml:6:1: vrrp_instance[0].state: unknown value \"PRIMARY\" (allowed: MASTER, BACKUP)"}},

@@ -262,7 +262,7 @@ type VRRPInstance struct {
 
 // Auth is a VRRPv2 instance's authentication.
 type Auth struct {
-	Type string // auth_type: "" (none) or "PASS" ("AH" is not supported)
+	Type string // auth_type: "" (none), "PASS" or "AH" (keepalived's IPsec AH, HMAC-MD5-96 keyed with auth_pass)
 	Pass string // auth_pass, at most 8 characters
 }
 

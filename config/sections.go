@@ -398,13 +398,10 @@ func (d *decoder) decodeInstance(n *node, g *Global) VRRPInstance {
 				d.errorf(t.keyPath("auth_pass"), "must not be empty")
 			}
 		}
-		if in.Auth.Type == "AH" {
-			d.errorf(t.keyPath("auth_type"), "AH not supported yet (allowed: PASS)")
-		}
 		if in.Auth.Type == "" && t.has("auth_pass") && !t.has("auth_type") {
 			d.errorf(t.path, "missing key auth_type")
 		}
-		if in.Auth.Type == "PASS" && !t.has("auth_pass") {
+		if (in.Auth.Type == "PASS" || in.Auth.Type == "AH") && !t.has("auth_pass") {
 			d.errorf(t.path, "missing key auth_pass")
 		}
 		t.finish()

@@ -541,7 +541,7 @@ func authentication(x *ctx, n *Node) {
 				case "PASS":
 					typ = "PASS"
 				case "AH":
-					y.errorf(ch, "not supported yet: AH authentication")
+					typ = "AH" // keepalived's IPsec AH, HMAC-MD5-96 keyed with auth_pass
 				default:
 					y.errorf(ch, "%q is not PASS or AH", ch.Args()[0])
 				}
@@ -559,6 +559,12 @@ func authentication(x *ctx, n *Node) {
 		}
 	}
 	if typ == "" {
+		return
+	}
+	if pass == "" {
+		// keepalived logs "Authentication specified but no password
+		// given. Ignoring" and runs without authentication
+		x.errorf(n, "auth_type %s without auth_pass: keepalived ignores the authentication; add auth_pass or remove the block", typ)
 		return
 	}
 	e := x.t.set(n, "authentication", inline("auth_type", quote(typ), "auth_pass", quote(pass)))

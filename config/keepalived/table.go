@@ -23,7 +23,7 @@ var topKeys = map[string]string{
 }
 
 var authRules = map[string]rule{
-	"auth_type": {key: "authentication.auth_type (PASS; AH refused: not supported yet)", fn: func(*ctx, *Node) {}},
+	"auth_type": {key: "authentication.auth_type (PASS or AH)", fn: func(*ctx, *Node) {}},
 	"auth_pass": {key: "authentication.auth_pass", fn: func(*ctx, *Node) {}},
 }
 
