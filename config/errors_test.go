@@ -113,6 +113,12 @@ func TestErrors(t *testing.T) {
 		{"strict mode per instance", baseInstance + "strict_mode = true\npreempt_delay = 1\n", []string{
 			"t.toml:7:1: vrrp_instance[0].preempt_delay: not allowed with strict_mode (RFC 5798 has no preemption delay)"}},
 		{"strict mode off per instance", "[global]\nvrrp_strict = true\n" + baseInstance + "strict_mode = false\npreempt_delay = 1\n", nil},
+		{"nftables", "[global]\nnftables = \"kv\"\nnftables_priority = -300\nnftables_counters = true\n" + baseInstance, nil},
+		{"nftables bad", "[global]\nnftables = \"a b\"\nnftables_priority = 3000000000\n" + baseInstance, []string{
+			"t.toml:2:1: global.nftables: table name \"a b\" contains a space or quote",
+			"t.toml:3:1: global.nftables_priority: 3000000000 out of range -2147483648..2147483647"}},
+		{"nftables empty", "[global]\nnftables = \"\"\n" + baseInstance, []string{
+			"t.toml:2:1: global.nftables: must not be empty"}},
 		{"strict mode accept v3", "[global]\nvrrp_strict = true\n" + baseInstance + "version = 3\naccept = true\n", nil},
 		{"strict mode off per instance", "[global]\nvrrp_strict = true\n" + baseInstance + "strict_mode = false\npreempt_delay = 2\n", nil},
 		{"all errors reported", baseInstance + "priority = 300\nadvert_int = \"x\"\n[global]\nrouter_id = 5\n", []string{

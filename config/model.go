@@ -93,6 +93,9 @@ type Global struct {
 	VRRPSkipCheckAdvAddr  bool          // vrrp_skip_check_adv_addr
 	VRRPLowerPrioNoAdvert bool          // vrrp_lower_prio_no_advert: default of lower_prio_no_advert
 	VRRPStrict            bool          // vrrp_strict: every instance's strict_mode default (see VRRPInstance.Strict)
+	NFTables              string        // nftables: the inet table of accept-off drop rules, default "lvsd"
+	NFTablesPriority      int           // nftables_priority: its chains' priority, default -1
+	NFTablesCounters      bool          // nftables_counters: a counter on every rule
 
 	// TLS client material for ssl_get checkers (keepalived's SSL block).
 	SSLCA          string // ssl_ca: CA file; when set, server certificates are verified

@@ -138,6 +138,7 @@ func (d *decoder) decodeGlobal(n *node, g *Global) {
 	n.boolean("vrrp_skip_check_adv_addr", &g.VRRPSkipCheckAdvAddr)
 	n.boolean("vrrp_lower_prio_no_advert", &g.VRRPLowerPrioNoAdvert)
 	n.boolean("vrrp_strict", &g.VRRPStrict)
+	d.decodeNFTables(n, g) // nftables.go
 	n.nonEmpty("ssl_ca", &g.SSLCA)
 	n.nonEmpty("ssl_certificate", &g.SSLCertificate)
 	n.nonEmpty("ssl_key", &g.SSLKey)

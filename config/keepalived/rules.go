@@ -2,6 +2,7 @@ package keepalived
 
 import (
 	_ "embed"
+	"math"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -47,14 +48,19 @@ const (
 	whyEmail    = "not supported yet: this e-mail alert option"
 	whySNMP     = "not supported yet: SNMP (lvsd serves /metrics and `lvsd status`)"
 	whyFirewall = "not supported yet: firewall rules for VIPs (iptables/nftables/ipsets)"
-	whyProcess  = "lvsd is one process: its scheduling and memory are set with global.vrrp_rt_priority and global.vrrp_no_swap"
-	whyNetlink  = "lvsd sizes its own netlink buffers"
-	whyNS       = "lvsd runs in the network namespace it is started in (use `ip netns exec`)"
-	whyDaemon   = "a keepalived daemon option with no lvsd equivalent (lvsd's files and reloads are its own)"
-	whyRules    = "not supported yet: ip rules"
-	whyDBus     = "not supported: D-Bus"
-	whyChecker  = "not supported yet: this checker"
-	whyNYI      = "not supported yet"
+	// keepalived's firewall keywords lvsd has no meaning for (nftables.go)
+	whyNFTIfindex = "lvsd's drop sets are keyed by address alone (a VIP is dropped on every interface), so there is no interface key for ifindex to replace"
+	whyNFTIPVS    = "lvsd expands a virtual_server_group into one IPVS service per address and port (and passes fwmark entries through): it allocates no fwmarks and installs no nftables rules for IPVS"
+	whyIPTables   = "lvsd drops traffic to non-owned VIPs with nftables only (global.nftables, table inet lvsd), not iptables chains or ipsets; remove vrrp_iptables"
+	whyNSIPSets   = "lvsd uses no ipsets and does not switch network namespaces (run it with `ip netns exec`)"
+	whyProcess    = "lvsd is one process: its scheduling and memory are set with global.vrrp_rt_priority and global.vrrp_no_swap"
+	whyNetlink    = "lvsd sizes its own netlink buffers"
+	whyNS         = "lvsd runs in the network namespace it is started in (use `ip netns exec`)"
+	whyDaemon     = "a keepalived daemon option with no lvsd equivalent (lvsd's files and reloads are its own)"
+	whyRules      = "not supported yet: ip rules"
+	whyDBus       = "not supported: D-Bus"
+	whyChecker    = "not supported yet: this checker"
+	whyNYI        = "not supported yet"
 )
 
 // knownReason says why a keyword keepalived knows is refused; "" when
@@ -68,6 +74,14 @@ func knownReason(block, kw string) string {
 		return whyEmail
 	case strings.Contains(kw, "snmp") || kw == "enable_traps":
 		return whySNMP
+	case kw == "nftables_ifindex":
+		return whyNFTIfindex
+	case strings.HasPrefix(kw, "nftables_ipvs"):
+		return whyNFTIPVS
+	case kw == "vrrp_iptables":
+		return whyIPTables
+	case kw == "namespace_with_ipsets":
+		return whyNSIPSets
 	case strings.Contains(kw, "nftables") || strings.Contains(kw, "iptables") || strings.Contains(kw, "ipsets"):
 		return whyFirewall
 	case strings.Contains(kw, "rcv_bufs"):
@@ -123,6 +137,9 @@ var globalRules = map[string]rule{
 	"vrrp_lower_prio_no_advert":       boolOpt("vrrp_lower_prio_no_advert"),
 	"vrrp_check_unicast_src":          alwaysUnicastSrc,
 	"vrrp_strict":                     boolFlag("vrrp_strict"),
+	"nftables":                        {key: "nftables", fn: nftablesTable},
+	"nftables_priority":               integer("nftables_priority", math.MinInt32, math.MaxInt32),
+	"nftables_counters":               boolFlag("nftables_counters"),
 	"default_interface":               globalDefault("vrrp_instance.interface", 1),
 	"vrrp_notify_priority_changes":    globalDefault("vrrp_instance.notify_priority_changes", -1),
 	"checker_log_all_failures":        globalDefault("virtual_server.real_server.*.log_all_failures", -1),
@@ -1462,4 +1479,18 @@ func vipIdentity(w []string) (string, bool) {
 		}
 	}
 	return p.String() + " dev " + dev, true
+}
+
+// nftablesTable: `nftables [TABLENAME]`; without a name keepalived uses the
+// table "keepalived", and so does the converted lvsd (its own default is
+// "lvsd").
+func nftablesTable(x *ctx, n *Node) {
+	if !x.args(n, 0, 1) || x.dup(n, "nftables") {
+		return
+	}
+	name := "keepalived"
+	if len(n.Args()) == 1 {
+		name = n.Args()[0]
+	}
+	x.t.set(n, "nftables", quote(name))
 }
