@@ -79,6 +79,7 @@ func Dump(c *Config) []byte {
 	w.str("nftables", g.NFTables)
 	w.int("nftables_priority", g.NFTablesPriority)
 	w.boolean("nftables_counters", g.NFTablesCounters)
+	w.strOpt("net_namespace", g.NetNamespace)
 	w.strOpt("ssl_ca", g.SSLCA)
 	w.strOpt("ssl_certificate", g.SSLCertificate)
 	w.strOpt("ssl_key", g.SSLKey)

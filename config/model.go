@@ -96,6 +96,7 @@ type Global struct {
 	NFTables              string        // nftables: the inet table of accept-off drop rules, default "lvsd"
 	NFTablesPriority      int           // nftables_priority: its chains' priority, default -1
 	NFTablesCounters      bool          // nftables_counters: a counter on every rule
+	NetNamespace          string        // net_namespace: the named network namespace (/run/netns/NAME) lvsd run enters at start
 
 	// TLS client material for ssl_get checkers (keepalived's SSL block).
 	SSLCA          string // ssl_ca: CA file; when set, server certificates are verified

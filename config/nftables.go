@@ -30,4 +30,9 @@ func (d *decoder) decodeNFTables(n *node, g *Global) {
 	}
 	n.integer("nftables_priority", &g.NFTablesPriority, math.MinInt32, math.MaxInt32)
 	n.boolean("nftables_counters", &g.NFTablesCounters)
+	if n.nonEmpty("net_namespace", &g.NetNamespace) {
+		if strings.ContainsAny(g.NetNamespace, "/\x00") || g.NetNamespace == "." || g.NetNamespace == ".." || len(g.NetNamespace) > maxNFTName {
+			d.errorf(n.keyPath("net_namespace"), "%q is not a namespace name (a file name in /run/netns)", g.NetNamespace)
+		}
+	}
 }
