@@ -3,8 +3,13 @@ package integration
 import (
 	"encoding/json"
 	"net/netip"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -81,7 +86,7 @@ func runAHInterop(t *testing.T, tc interopCase, lvsdMaster bool) {
 
 // TestVRRPKeepalivedAHWrongPassword: lvsd and keepalived with different AH
 // passwords reject each other's adverts (ICV), count it (lvsd status,
-// keepalived's log) and both become master.
+// keepalived's log and its statistics file) and both become master.
 func TestVRRPKeepalivedAHWrongPassword(t *testing.T) {
 	testenv.NeedBinary(t, "keepalived")
 	t.Parallel()
@@ -92,7 +97,7 @@ func TestVRRPKeepalivedAHWrongPassword(t *testing.T) {
 	// (vrrp_dispatcher_read), so with equal intervals it would send one
 	// advert only.
 	l := startLvsd(t, n1, lvsdConf(instance{Priority: 200, Pass: "s3cr3t", AH: true, Advert: "2"}))
-	k := startKeepalived(t, n2, keepalivedConf("n2", instance{Priority: 100, Pass: "wrong", AH: true}))
+	k, kdir := startKeepalivedStats(t, n2, keepalivedConf("n2", instance{Priority: 100, Pass: "wrong", AH: true}))
 	if !netlab.WaitFor(20*time.Second, func() bool { return n1.HasAddr(vip4) && n2.HasAddr(vip4) }) {
 		t.Fatalf("both sides should be master: n1 %v, n2 %v", n1.HasAddr(vip4), n2.HasAddr(vip4))
 	}
@@ -107,6 +112,58 @@ func TestVRRPKeepalivedAHWrongPassword(t *testing.T) {
 	}) {
 		t.Errorf("keepalived did not reject lvsd's ICV:\n%s", k.proc.Out.String())
 	}
+	// keepalived's own counter: SIGUSR2 writes $TMPDIR/keepalived.stats
+	if !netlab.WaitFor(5*time.Second, func() bool { return keepalivedAuthFailures(t, k, kdir) >= 2 }) {
+		t.Errorf("keepalived's stats count %d authentication failures, want at least 2", keepalivedAuthFailures(t, k, kdir))
+	}
+	t.Logf("bad ICVs counted: lvsd %d, keepalived %d", lvsdDrops(t, l)["ah_bad_icv"], keepalivedAuthFailures(t, k, kdir))
+}
+
+// startKeepalivedStats is startKeepalived with TMPDIR set to a directory of
+// the test's, where keepalived writes keepalived.stats on SIGUSR2.
+func startKeepalivedStats(t *testing.T, n *netlab.Node, conf string) (*daemon, string) {
+	t.Helper()
+	bin := testenv.NeedBinary(t, "keepalived")
+	dir := t.TempDir()
+	path := filepath.Join(dir, "keepalived.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := n.Start("env", "TMPDIR="+dir, bin, "-n", "-l", "-D", "-P", "-f", path,
+		"-p", filepath.Join(dir, "keepalived.pid"), "-r", filepath.Join(dir, "vrrp.pid"), "-c", filepath.Join(dir, "checkers.pid"))
+	d := &daemon{node: n, proc: p, kind: "keepalived"}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("keepalived on %s:\n%s", n.Name, p.Out.String())
+		}
+	})
+	return d, dir
+}
+
+// keepalivedAuthFailures asks keepalived for its statistics (SIGUSR2) and
+// returns the first instance's "Authentication Errors: Failure" count, -1
+// when the file is not (yet) there.
+func keepalivedAuthFailures(t *testing.T, k *daemon, dir string) int {
+	t.Helper()
+	stats := filepath.Join(dir, "keepalived.stats")
+	_ = os.Remove(stats)
+	if err := k.proc.Signal(syscall.SIGUSR2); err != nil {
+		t.Fatalf("SIGUSR2 to keepalived: %v", err)
+	}
+	var b []byte
+	if !netlab.WaitFor(2*time.Second, func() bool {
+		var err error
+		b, err = os.ReadFile(stats)
+		return err == nil && strings.Contains(string(b), "Priority Zero")
+	}) {
+		return -1
+	}
+	m := regexp.MustCompile(`(?s)Authentication Errors:.*?Failure: (\d+)`).FindSubmatch(b)
+	if m == nil {
+		t.Fatalf("no authentication failure count in keepalived.stats:\n%s", b)
+	}
+	n, _ := strconv.Atoi(string(m[1]))
+	return n
 }
 
 // lvsdDrops returns the drop counters of lvsd's first VRRP instance
