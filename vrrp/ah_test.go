@@ -85,3 +85,33 @@ func TestAHReplayAndSync(t *testing.T) {
 		t.Errorf("after sync with a lower priority at seq 10, sent seq %d, want 12", rx.seq)
 	}
 }
+
+// TestAHCounterReset: a master whose counter starts again from 0 (a
+// restart resumed as master) is not heard by its backup (ah_replay), which
+// takes over; the master answers the backup's lower-priority advert above
+// its sequence number and the backup gives way again.
+func TestAHCounterReset(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	synctest.Test(t, func(t *testing.T) {
+		h := newHub()
+		a := startNode(t, h, ahCfg(1, 200, "s3cr3t"))
+		b := startNode(t, h, ahCfg(2, 100, "s3cr3t"))
+		settle(10 * time.Second)
+		wantState(t, "a", a, StateMaster)
+		wantState(t, "b", b, StateBackup)
+		a.inst.ah.mu.Lock()
+		a.inst.ah.replay = packet.AHReplay{}
+		a.inst.ah.mu.Unlock()
+		settle(10 * time.Second)
+		if n := b.inst.Stats().Drops[packet.DropAHReplay]; n == 0 {
+			t.Error("b heard no replayed sequence number")
+		}
+		if b.inst.Stats().BecameMaster == 0 {
+			t.Error("b did not take over from the master it could not hear")
+		}
+		wantState(t, "a", a, StateMaster)
+		wantState(t, "b", b, StateBackup)
+		b.stop(t)
+		a.stop(t)
+	})
+}
