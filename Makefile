@@ -183,14 +183,21 @@ fuzz-convert:
 # convert-samples: converts and checks every doc/samples/keepalived.conf.* of a
 # keepalived source tree (KEEPALIVED_SRC=DIR) and prints how many pass. convert
 # itself loads its output with lvsd's loader (lvsd check without the host checks:
-# the samples name interfaces this machine does not have).
+# the samples name interfaces this machine does not have). A sample whose
+# comments say how to run it ("Run keepalived with either '-i high' or '-i low'")
+# is converted with each of those config ids (--config-id, keepalived's -i) and
+# passes when every one converts.
 convert-samples:
 	@test -n "$(KEEPALIVED_SRC)" || { echo "usage: make convert-samples KEEPALIVED_SRC=DIR"; exit 2; }
 	@$(GO) build -o $(CURDIR)/.convert-samples.lvsd ./cmd/lvsd && \
 	n=0; p=0; tmp=$$(mktemp); for f in $(KEEPALIVED_SRC)/doc/samples/keepalived.conf.*; do \
 	  n=$$((n+1)); \
-	  if $(CURDIR)/.convert-samples.lvsd convert -o $$tmp $$f 2>/dev/null; then \
-	    p=$$((p+1)); echo "pass $$f"; else echo "FAIL $$f"; fi; \
+	  ids=$$(grep -E '^[#!].*keepalived' $$f | grep -oE "'-i [^' ]+'" | sed -e "s/^'-i //" -e "s/'$$//"); \
+	  ok=1; for id in $${ids:-.}; do \
+	    if [ "$$id" = . ]; then set --; else set -- --config-id $$id; fi; \
+	    $(CURDIR)/.convert-samples.lvsd convert "$$@" -o $$tmp $$f 2>/dev/null || ok=0; \
+	  done; \
+	  if [ $$ok = 1 ]; then p=$$((p+1)); echo "pass $$f$${ids:+ (config ids: $$(echo $$ids))}"; else echo "FAIL $$f"; fi; \
 	done; rm -f $$tmp $(CURDIR)/.convert-samples.lvsd; echo "convert-samples: $$p of $$n pass"
 
 # fuzz-man: the Markdown-to-roff converter behind lvsd.toml(5), 30 s.

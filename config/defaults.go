@@ -65,6 +65,8 @@ func defaultGlobal() Global {
 		VRRPMcastGroup4:         DefaultMcastGroup4,
 		VRRPMcastGroup6:         DefaultMcastGroup6,
 		VRRPLateTimer:           DefaultVRRPLateTimer,
+		NFTables:                DefaultNFTables,
+		NFTablesPriority:        DefaultNFTablesPriority,
 	}
 }
 

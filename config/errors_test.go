@@ -57,8 +57,9 @@ func TestErrors(t *testing.T) {
 			"t.toml:6:40: vrrp_instance[0].authentication.auth_pass: 9 characters, at most 8 allowed"}},
 		{"unknown auth_type", baseInstance + "authentication = { auth_type = \"MD5\", auth_pass = \"x\" }\n", []string{
 			"t.toml:6:20: vrrp_instance[0].authentication.auth_type: unknown value \"MD5\" (allowed: PASS, AH)"}},
-		{"AH not supported", baseInstance + "authentication = { auth_type = \"AH\", auth_pass = \"x\" }\n", []string{
-			"t.toml:6:20: vrrp_instance[0].authentication.auth_type: AH not supported yet (allowed: PASS)"}},
+		{"AH", baseInstance + "authentication = { auth_type = \"AH\", auth_pass = \"x\" }\n", nil},
+		{"AH without auth_pass", baseInstance + "authentication = { auth_type = \"AH\" }\n", []string{
+			"t.toml:6:1: vrrp_instance[0].authentication: missing key auth_pass"}},
 		{"unknown state", baseInstance + "state = \"master\"\n", nil},
 		{"unknown state 2", baseInstance + "state = \"PRIMARY\"\n", []string{
 			"t.toml:6:1: vrrp_instance[0].state: unknown value \"PRIMARY\" (allowed: MASTER, BACKUP)"}},
@@ -112,6 +113,12 @@ func TestErrors(t *testing.T) {
 		{"strict mode per instance", baseInstance + "strict_mode = true\npreempt_delay = 1\n", []string{
 			"t.toml:7:1: vrrp_instance[0].preempt_delay: not allowed with strict_mode (RFC 5798 has no preemption delay)"}},
 		{"strict mode off per instance", "[global]\nvrrp_strict = true\n" + baseInstance + "strict_mode = false\npreempt_delay = 1\n", nil},
+		{"nftables", "[global]\nnftables = \"kv\"\nnftables_priority = -300\nnftables_counters = true\n" + baseInstance, nil},
+		{"nftables bad", "[global]\nnftables = \"a b\"\nnftables_priority = 3000000000\n" + baseInstance, []string{
+			"t.toml:2:1: global.nftables: table name \"a b\" contains a space or quote",
+			"t.toml:3:1: global.nftables_priority: 3000000000 out of range -2147483648..2147483647"}},
+		{"nftables empty", "[global]\nnftables = \"\"\n" + baseInstance, []string{
+			"t.toml:2:1: global.nftables: must not be empty"}},
 		{"strict mode accept v3", "[global]\nvrrp_strict = true\n" + baseInstance + "version = 3\naccept = true\n", nil},
 		{"strict mode off per instance", "[global]\nvrrp_strict = true\n" + baseInstance + "strict_mode = false\npreempt_delay = 2\n", nil},
 		{"all errors reported", baseInstance + "priority = 300\nadvert_int = \"x\"\n[global]\nrouter_id = 5\n", []string{

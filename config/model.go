@@ -93,6 +93,10 @@ type Global struct {
 	VRRPSkipCheckAdvAddr  bool          // vrrp_skip_check_adv_addr
 	VRRPLowerPrioNoAdvert bool          // vrrp_lower_prio_no_advert: default of lower_prio_no_advert
 	VRRPStrict            bool          // vrrp_strict: every instance's strict_mode default (see VRRPInstance.Strict)
+	NFTables              string        // nftables: the inet table of accept-off drop rules, default "lvsd"
+	NFTablesPriority      int           // nftables_priority: its chains' priority, default -1
+	NFTablesCounters      bool          // nftables_counters: a counter on every rule
+	NetNamespace          string        // net_namespace: the named network namespace (/run/netns/NAME) lvsd run enters at start
 
 	// TLS client material for ssl_get checkers (keepalived's SSL block).
 	SSLCA          string // ssl_ca: CA file; when set, server certificates are verified
@@ -263,7 +267,7 @@ type VRRPInstance struct {
 
 // Auth is a VRRPv2 instance's authentication.
 type Auth struct {
-	Type string // auth_type: "" (none) or "PASS" ("AH" is not supported)
+	Type string // auth_type: "" (none), "PASS" or "AH" (keepalived's IPsec AH, HMAC-MD5-96 keyed with auth_pass)
 	Pass string // auth_pass, at most 8 characters
 }
 

@@ -138,6 +138,7 @@ func (d *decoder) decodeGlobal(n *node, g *Global) {
 	n.boolean("vrrp_skip_check_adv_addr", &g.VRRPSkipCheckAdvAddr)
 	n.boolean("vrrp_lower_prio_no_advert", &g.VRRPLowerPrioNoAdvert)
 	n.boolean("vrrp_strict", &g.VRRPStrict)
+	d.decodeNFTables(n, g) // nftables.go
 	n.nonEmpty("ssl_ca", &g.SSLCA)
 	n.nonEmpty("ssl_certificate", &g.SSLCertificate)
 	n.nonEmpty("ssl_key", &g.SSLKey)
@@ -399,13 +400,10 @@ func (d *decoder) decodeInstance(n *node, g *Global) VRRPInstance {
 				d.errorf(t.keyPath("auth_pass"), "must not be empty")
 			}
 		}
-		if in.Auth.Type == "AH" {
-			d.errorf(t.keyPath("auth_type"), "AH not supported yet (allowed: PASS)")
-		}
 		if in.Auth.Type == "" && t.has("auth_pass") && !t.has("auth_type") {
 			d.errorf(t.path, "missing key auth_type")
 		}
-		if in.Auth.Type == "PASS" && !t.has("auth_pass") {
+		if (in.Auth.Type == "PASS" || in.Auth.Type == "AH") && !t.has("auth_pass") {
 			d.errorf(t.path, "missing key auth_pass")
 		}
 		t.finish()

@@ -68,6 +68,21 @@ vrrp_instance VI_1 { interface $IF
     }
 }
 `},
+	{"v2 ah", `vrrp_instance VI_1 {
+    state MASTER
+    interface eth0
+    virtual_router_id 54
+    priority 180
+    advert_int 1
+    authentication {
+        auth_type AH
+        auth_pass s3cr3t
+    }
+    virtual_ipaddress {
+        10.99.0.100/24
+    }
+}
+`},
 }
 
 // TestConvertSameAdverts: field by field (the whole VRRP packet, TTL and
@@ -116,12 +131,26 @@ func advertOf(t *testing.T, kind, conf string) ([]byte, string) {
 		d = startLvsd(t, n1, conf)
 	}
 	frames := s.waitFrames(t, from, 2, 20*time.Second, func(b []byte) bool {
-		return len(b) >= 36 && b[12] == 0x08 && b[13] == 0x00 && b[23] == 112
+		return len(b) >= 36 && b[12] == 0x08 && b[13] == 0x00 && (b[23] == 112 || b[23] == 51)
 	}, kind+" adverts")
 	b := frames[len(frames)-1].b
 	ihl := int(b[14]&0x0f) * 4
 	out := append([]byte{b[22]}, b[30:34]...) // TTL, destination
 	out = append(out, b[14+ihl:]...)
+	if b[23] == 51 {
+		// AH: the ICV covers the IP header, and both count the IP
+		// identification and the AH sequence number from 1: the second
+		// advert's whole IPv4 datagram must be the same, ICV included.
+		out = nil
+		for _, f := range frames {
+			if p := f.b[14:]; len(p) >= ihl+12 && p[ihl+8] == 0 && p[ihl+9] == 0 && p[ihl+10] == 0 && p[ihl+11] == 2 {
+				out = p
+			}
+		}
+		if out == nil {
+			t.Fatalf("%s: no AH advert with sequence number 2", kind)
+		}
+	}
 	var addrs string
 	if !netlab.WaitFor(10*time.Second, func() bool {
 		o, err := execOut("ip", "-n", n1.NS, "-br", "-4", "addr", "show", "dev", "eth0")

@@ -46,6 +46,7 @@ type instance struct {
 	Advert    string
 	Version   int // 0: 2 (3 for IPv6)
 	Pass      string
+	AH        bool // auth_type AH (with Pass) instead of PASS
 	NoPreempt bool
 	VIPs      []string // default "10.99.0.100/24 dev eth0"
 	Unicast   *[2]netip.Addr
@@ -70,6 +71,13 @@ func (in instance) defaults() instance {
 	return in
 }
 
+func (in instance) authType() string {
+	if in.AH {
+		return "AH"
+	}
+	return "PASS"
+}
+
 // lvsdConf renders the instances as an lvsd TOML configuration.
 func lvsdConf(ins ...instance) string {
 	var b strings.Builder
@@ -84,7 +92,7 @@ func lvsdConf(ins ...instance) string {
 			fmt.Fprintf(&b, "version = %d\n", in.Version)
 		}
 		if in.Pass != "" {
-			fmt.Fprintf(&b, "authentication = { auth_type = \"PASS\", auth_pass = %q }\n", in.Pass)
+			fmt.Fprintf(&b, "authentication = { auth_type = %q, auth_pass = %q }\n", in.authType(), in.Pass)
 		}
 		if in.NoPreempt {
 			b.WriteString("nopreempt = true\n")
@@ -130,7 +138,7 @@ func keepalivedConf(routerID string, ins ...instance) string {
 		fmt.Fprintf(&b, "vrrp_instance %s {\n    state %s\n    interface eth0\n    virtual_router_id %d\n    priority %d\n    advert_int %s\n",
 			in.Name, state, in.VRID, in.Priority, in.Advert)
 		if in.Pass != "" {
-			fmt.Fprintf(&b, "    authentication {\n        auth_type PASS\n        auth_pass %s\n    }\n", in.Pass)
+			fmt.Fprintf(&b, "    authentication {\n        auth_type %s\n        auth_pass %s\n    }\n", in.authType(), in.Pass)
 		}
 		if in.NoPreempt {
 			b.WriteString("    nopreempt\n")

@@ -38,9 +38,15 @@ type Config struct {
 	// semantics: the takeover then follows within Master_Down_Interval).
 	PreemptDelay time.Duration
 
-	// AuthType and AuthPass are VRRPv2 authentication (none or PASS).
+	// AuthType and AuthPass are VRRPv2 authentication: none, PASS, or
+	// keepalived's IPsec AH (HMAC-MD5-96 keyed with AuthPass; the Conn
+	// then carries whole IPv4 datagrams of protocol 51, see
+	// vrrpnet.Config.AH).
 	AuthType packet.AuthType
 	AuthPass string
+	// UnicastTTL is the TTL of AH adverts (unicast_ttl; 0 means 255).
+	// Without AH the Conn sets the TTL.
+	UnicastTTL uint8
 
 	// SrcAddr is the source address of our advertisements: mcast_src_ip,
 	// unicast_src_ip, or the interface's primary address (IPv6: its
@@ -175,6 +181,10 @@ func (c *Config) Validate() error {
 	case packet.AuthPass:
 		if c.AuthPass == "" {
 			bad("auth_type PASS needs auth_pass")
+		}
+	case packet.AuthAH:
+		if c.AuthPass == "" {
+			bad("auth_type AH needs auth_pass")
 		}
 	default:
 		bad("auth_type %v not supported", c.AuthType)

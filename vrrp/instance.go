@@ -149,6 +149,8 @@ type Instance struct {
 
 	// filter is built by New and read-only afterwards (shared by the reader).
 	filter packet.Filter
+	// ah is auth_type AH's state (nil otherwise); see ahState.
+	ah *ahState
 	// mcastDst is the multicast destination (invalid in unicast mode).
 	mcastDst netip.Addr
 	// vips, advertAddrs and announceAddrs are derived from cfg by New; read-only.
@@ -292,6 +294,10 @@ func New(cfg Config, conn Conn, addrs AddrManager, ann Announcer, opts Options) 
 		i.out.AuthData = packet.PassData(cfg.AuthPass)
 	}
 	i.sendBuf = make([]byte, packet.MaxLen)
+	if cfg.AuthType == packet.AuthAH {
+		i.ah = newAHState(&i.cfg)
+		i.sendBuf = make([]byte, packet.IPv4HeaderLen+packet.AHLen+packet.MaxLen)
+	}
 	i.c.priority.Store(uint32(cfg.Priority))
 	return i, nil
 }
@@ -668,6 +674,9 @@ func (i *Instance) transition(now time.Time, a fsm.Action) {
 	i.c.transitions.Add(1)
 	if a.To == fsm.Master {
 		i.c.becameMaster.Add(1)
+		if i.ah != nil {
+			i.ah.becameMaster()
+		}
 	}
 	if a.From == fsm.Master {
 		i.c.releasedMaster.Add(1)
@@ -684,6 +693,9 @@ func (i *Instance) transition(now time.Time, a fsm.Action) {
 // sendAdvert sends one advert with prio to the group or to every peer.
 func (i *Instance) sendAdvert(prio uint8) {
 	i.out.Priority = prio
+	if i.ah != nil {
+		i.ah.nextAdvert()
+	}
 	if !i.cfg.Unicast() {
 		i.sendTo(i.mcastDst)
 	} else {
@@ -694,7 +706,13 @@ func (i *Instance) sendAdvert(prio uint8) {
 }
 
 func (i *Instance) sendTo(dst netip.Addr) {
-	n, err := i.out.MarshalTo(i.sendBuf, i.cfg.SrcAddr, dst, i.cfg.ChecksumVariant)
+	var n int
+	var err error
+	if i.ah != nil {
+		n, err = i.ah.seal(i.sendBuf, &i.out, i.cfg.SrcAddr, dst)
+	} else {
+		n, err = i.out.MarshalTo(i.sendBuf, i.cfg.SrcAddr, dst, i.cfg.ChecksumVariant)
+	}
 	if err == nil {
 		err = i.conn.WriteTo(i.sendBuf[:n], dst)
 	}
@@ -877,6 +895,9 @@ func (i *Instance) accept(b []byte, meta RecvMeta, adv *packet.Advert) packet.Dr
 		if !dst.IsValid() {
 			dst = i.cfg.SrcAddr
 		}
+	}
+	if i.ah != nil {
+		return i.acceptAH(b, meta, dst, adv)
 	}
 	if r := packet.Decode(b, meta.Src, dst, adv); r != packet.DropNone {
 		return r

@@ -529,6 +529,7 @@ func TestNewValidates(t *testing.T) {
 		"v2 interval": {VRID: 1, SrcAddr: nodeIP(1), AdvertInterval: 1500 * time.Millisecond},
 		"v3 auth":     {VRID: 1, Version: 3, SrcAddr: nodeIP(1), AuthType: packet.AuthPass, AuthPass: "x"},
 		"pass empty":  {VRID: 1, SrcAddr: nodeIP(1), AuthType: packet.AuthPass},
+		"ah empty":    {VRID: 1, SrcAddr: nodeIP(1), AuthType: packet.AuthAH},
 		"vip family":  {VRID: 1, SrcAddr: nodeIP(1), VIPs: []VIP{{Prefix: netip.MustParsePrefix("fd00::1/64")}}},
 		"peer family": {VRID: 1, SrcAddr: nodeIP(1), Peers: []packet.Peer{{Addr: netip.MustParseAddr("fd00::1")}}},
 		"ttl window":  {VRID: 1, SrcAddr: nodeIP(1), Peers: []packet.Peer{{Addr: nodeIP(2), MinTTL: 200, MaxTTL: 100}}},

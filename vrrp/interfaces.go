@@ -9,7 +9,9 @@ import (
 // implemented by vrrp/vrrpnet (Conn), vrrp/vip (AddrManager) and
 // vrrp/announce (Announcer), and faked in this package's tests.
 
-// Conn sends and receives VRRP payloads (no IP header) for one instance.
+// Conn sends and receives VRRP payloads (no IP header) for one instance;
+// for auth_type AH, whole IPv4 datagrams (the AH ICV covers the IP header:
+// the instance seals and opens them, vrrpnet.Config.AH).
 //
 // An Instance calls WriteTo from its own goroutine and ReadFrom from a
 // dedicated reader goroutine, concurrently; Close must make a blocked

@@ -50,6 +50,13 @@ func checkWith(args []string, stdout, stderr io.Writer, host config.Host) int {
 		return exitFailure
 	}
 	var warns, errs config.Errors
+	if _, real := host.(config.OSHost); real && !*noHost {
+		// this host's interfaces are those of global.net_namespace
+		if err := enterNetNamespace(c.Global.NetNamespace); err != nil {
+			fmt.Fprintf(stderr, "lvsd check: %v\n", err)
+			return exitFailure
+		}
+	}
 	if !*noHost {
 		warns, errs = config.CheckHost(c, src, host)
 	}

@@ -64,6 +64,11 @@ func runDaemon(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(exitFailure, "%v", err)
 	}
+	// global.net_namespace: re-executed in that namespace (netns.go), and
+	// everything below runs there.
+	if err := enterNetNamespace(cfg.Global.NetNamespace); err != nil {
+		return fail(exitFailure, "%v", err)
+	}
 	if err := daemon.CheckHost(log, cfg, src); err != nil {
 		return fail(exitFailure, "%s: invalid on this host:\n%v", *file, err)
 	}

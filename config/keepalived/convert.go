@@ -497,6 +497,10 @@ func (c *conv) top(nodes []*Node) {
 		case "SSL":
 			x.t = c.global(nil)
 			x.block(n, sslRules)
+		case "net_namespace":
+			// a top-level keyword of keepalived's, a global key of lvsd's
+			x.t = c.global(nil)
+			str("net_namespace").fn(x, n)
 		case "vrrp_script", "vrrp_track_process", "track_file", "vrrp_track_file",
 			"vrrp_sync_group", "vrrp_instance", "virtual_server_group", "bfd_instance":
 			if !c.named(n) {

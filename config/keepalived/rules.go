@@ -2,6 +2,7 @@ package keepalived
 
 import (
 	_ "embed"
+	"math"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -46,14 +47,19 @@ var known = func() map[Keyword]bool {
 const (
 	whyEmail    = "not supported yet: this e-mail alert option"
 	whyFirewall = "not supported yet: firewall rules for VIPs (iptables/nftables/ipsets)"
-	whyProcess  = "lvsd is one process: its scheduling and memory are set with global.vrrp_rt_priority and global.vrrp_no_swap"
-	whyNetlink  = "lvsd sizes its own netlink buffers"
-	whyNS       = "lvsd runs in the network namespace it is started in (use `ip netns exec`)"
-	whyDaemon   = "a keepalived daemon option with no lvsd equivalent (lvsd's files and reloads are its own)"
-	whyRules    = "not supported yet: ip rules"
-	whyDBus     = "not supported: D-Bus"
-	whyChecker  = "not supported yet: this checker"
-	whyNYI      = "not supported yet"
+	// keepalived's firewall keywords lvsd has no meaning for (nftables.go)
+	whyNFTIfindex = "lvsd's drop sets are keyed by address alone (a VIP is dropped on every interface), so there is no interface key for ifindex to replace"
+	whyNFTIPVS    = "lvsd expands a virtual_server_group into one IPVS service per address and port (and passes fwmark entries through): it allocates no fwmarks and installs no nftables rules for IPVS"
+	whyIPTables   = "lvsd drops traffic to non-owned VIPs with nftables only (global.nftables, table inet lvsd), not iptables chains or ipsets; remove vrrp_iptables"
+	whyNSIPSets   = "lvsd uses no ipsets (its drop sets are nftables sets, global.nftables), so there is nothing to allow in a namespace"
+	whyProcess    = "lvsd is one process: its scheduling and memory are set with global.vrrp_rt_priority and global.vrrp_no_swap"
+	whyNetlink    = "lvsd sizes its own netlink buffers"
+	whyNS         = "lvsd runs VRRP and IPVS in one network namespace (global.net_namespace, or the one it is started in)"
+	whyDaemon     = "a keepalived daemon option with no lvsd equivalent (lvsd's files and reloads are its own)"
+	whyRules      = "not supported yet: ip rules"
+	whyDBus       = "not supported: D-Bus"
+	whyChecker    = "not supported yet: this checker"
+	whyNYI        = "not supported yet"
 )
 
 // knownReason says why a keyword keepalived knows is refused; "" when
@@ -65,6 +71,14 @@ func knownReason(block, kw string) string {
 	switch {
 	case strings.Contains(kw, "smtp") || strings.Contains(kw, "email"):
 		return whyEmail
+	case kw == "nftables_ifindex":
+		return whyNFTIfindex
+	case strings.HasPrefix(kw, "nftables_ipvs"):
+		return whyNFTIPVS
+	case kw == "vrrp_iptables":
+		return whyIPTables
+	case kw == "namespace_with_ipsets":
+		return whyNSIPSets
 	case strings.Contains(kw, "nftables") || strings.Contains(kw, "iptables") || strings.Contains(kw, "ipsets"):
 		return whyFirewall
 	case strings.Contains(kw, "rcv_bufs"):
@@ -120,6 +134,9 @@ var globalRules = map[string]rule{
 	"vrrp_lower_prio_no_advert":       boolOpt("vrrp_lower_prio_no_advert"),
 	"vrrp_check_unicast_src":          alwaysUnicastSrc,
 	"vrrp_strict":                     boolFlag("vrrp_strict"),
+	"nftables":                        {key: "nftables", fn: nftablesTable},
+	"nftables_priority":               integer("nftables_priority", math.MinInt32, math.MaxInt32),
+	"nftables_counters":               boolFlag("nftables_counters"),
 	"default_interface":               globalDefault("vrrp_instance.interface", 1),
 	"vrrp_notify_priority_changes":    globalDefault("vrrp_instance.notify_priority_changes", -1),
 	"checker_log_all_failures":        globalDefault("virtual_server.real_server.*.log_all_failures", -1),
@@ -538,7 +555,7 @@ func authentication(x *ctx, n *Node) {
 				case "PASS":
 					typ = "PASS"
 				case "AH":
-					y.errorf(ch, "not supported yet: AH authentication")
+					typ = "AH" // keepalived's IPsec AH, HMAC-MD5-96 keyed with auth_pass
 				default:
 					y.errorf(ch, "%q is not PASS or AH", ch.Args()[0])
 				}
@@ -556,6 +573,12 @@ func authentication(x *ctx, n *Node) {
 		}
 	}
 	if typ == "" {
+		return
+	}
+	if pass == "" {
+		// keepalived logs "Authentication specified but no password
+		// given. Ignoring" and runs without authentication
+		x.errorf(n, "auth_type %s without auth_pass: keepalived ignores the authentication; add auth_pass or remove the block", typ)
 		return
 	}
 	e := x.t.set(n, "authentication", inline("auth_type", quote(typ), "auth_pass", quote(pass)))
@@ -1453,4 +1476,18 @@ func vipIdentity(w []string) (string, bool) {
 		}
 	}
 	return p.String() + " dev " + dev, true
+}
+
+// nftablesTable: `nftables [TABLENAME]`; without a name keepalived uses the
+// table "keepalived", and so does the converted lvsd (its own default is
+// "lvsd").
+func nftablesTable(x *ctx, n *Node) {
+	if !x.args(n, 0, 1) || x.dup(n, "nftables") {
+		return
+	}
+	name := "keepalived"
+	if len(n.Args()) == 1 {
+		name = n.Args()[0]
+	}
+	x.t.set(n, "nftables", quote(name))
 }

@@ -14,7 +14,8 @@ type Row struct {
 
 var topKeys = map[string]string{
 	"global_defs": "[global]", "SSL": "[global] ssl_ca, ssl_certificate, ssl_key",
-	"vrrp_script": "[[vrrp_script]]", "vrrp_track_process": "[[vrrp_track_process]]",
+	"net_namespace": "global.net_namespace",
+	"vrrp_script":   "[[vrrp_script]]", "vrrp_track_process": "[[vrrp_track_process]]",
 	"track_file": "[[track_file]]", "vrrp_track_file": "[[track_file]]",
 	"vrrp_sync_group": "[[vrrp_sync_group]]", "vrrp_instance": "[[vrrp_instance]]",
 	"virtual_server_group": "[[virtual_server_group]]", "virtual_server": "[[virtual_server]]",
@@ -23,7 +24,7 @@ var topKeys = map[string]string{
 }
 
 var authRules = map[string]rule{
-	"auth_type": {key: "authentication.auth_type (PASS; AH refused: not supported yet)", fn: func(*ctx, *Node) {}},
+	"auth_type": {key: "authentication.auth_type (PASS or AH)", fn: func(*ctx, *Node) {}},
 	"auth_pass": {key: "authentication.auth_pass", fn: func(*ctx, *Node) {}},
 }
 

@@ -16,8 +16,11 @@
 // asked for; [Decode] accepts both for VRRPv3 over IPv4 and records the one
 // that matched in [Advert.Variant].
 //
-// IPsec AH authentication (RFC 2338 auth type 2, IP protocol 51) is decoded
-// only far enough to be dropped with [DropAHNotSupported]; see [DecodeAH].
+// IPsec AH authentication (RFC 2338 auth type 2, IP protocol 51) is
+// keepalived's: HMAC-MD5-96 (RFC 2402, RFC 2403) keyed with auth_pass, the
+// SPI set to the source address, one sequence counter per instance shared
+// by sending and receiving ([AHAuth], [AHReplay]). Its codec works on the
+// whole IPv4 datagram, since the ICV covers the IP header.
 // CARP (which shares IP protocol 112) is not VRRP: it fails validation.
 //
 // Allocation: [Decode] writes into a caller-provided [Advert] and reuses the

@@ -14,13 +14,15 @@ type DropReason uint8
 const (
 	DropNone DropReason = iota
 	// Message structure (Decode).
-	DropShortPacket    // shorter than the VRRP header, or than the AH header it announces
-	DropBadVersion     // version neither 2 nor 3, VRRPv2 over IPv6, or not the instance's version
-	DropBadType        // type is not ADVERTISEMENT (1)
-	DropBadLength      // length disagrees with the address count
-	DropAHNotSupported // IPsec AH (auth type 2 or IP protocol 51): not implemented
-	DropBadChecksum    // checksum wrong (for VRRPv3/IPv4: wrong in both variants)
-	DropBadInterval    // advertisement interval 0
+	DropShortPacket // shorter than the VRRP header, or than the AH header it announces
+	DropBadVersion  // version neither 2 nor 3, VRRPv2 over IPv6, or not the instance's version
+	DropBadType     // type is not ADVERTISEMENT (1)
+	DropBadLength   // length disagrees with the address count
+	DropAHNotVRRP   // IPsec AH protecting another protocol than VRRP
+	DropAHBadICV    // IPsec AH: the HMAC-MD5-96 ICV does not verify (another auth_pass, or altered)
+	DropAHBadSPI    // IPsec AH: the SPI is not the source address
+	DropBadChecksum // checksum wrong (for VRRPv3/IPv4: wrong in both variants)
+	DropBadInterval // advertisement interval 0
 	// Instance checks (Filter.Check).
 	DropBadTTL         // multicast TTL / hop limit not 255
 	DropNotPeer        // unicast: source is not a configured peer
@@ -29,6 +31,7 @@ const (
 	DropUnknownVRID    // another virtual router's message on our segment
 	DropAuthTypeMismatch
 	DropAuthPassMismatch
+	DropAHReplay          // IPsec AH: sequence number not above the last one seen (replay, or a restarted master)
 	DropIntervalMismatch  // VRRPv2: interval differs from ours (RFC 3768 7.1)
 	DropAddrCountMismatch // address count differs from our virtual addresses
 	DropAddrListMismatch  // an address of ours is not in the message
@@ -46,7 +49,9 @@ var dropNames = [NumDropReasons]string{
 	DropBadVersion:        "bad_version",
 	DropBadType:           "bad_type",
 	DropBadLength:         "bad_length",
-	DropAHNotSupported:    "ah_not_supported",
+	DropAHNotVRRP:         "ah_not_vrrp",
+	DropAHBadICV:          "ah_bad_icv",
+	DropAHBadSPI:          "ah_bad_spi",
 	DropBadChecksum:       "bad_checksum",
 	DropBadInterval:       "bad_interval",
 	DropBadTTL:            "bad_ttl",
@@ -56,6 +61,7 @@ var dropNames = [NumDropReasons]string{
 	DropUnknownVRID:       "unknown_vrid",
 	DropAuthTypeMismatch:  "auth_type_mismatch",
 	DropAuthPassMismatch:  "auth_pass_mismatch",
+	DropAHReplay:          "ah_replay",
 	DropIntervalMismatch:  "interval_mismatch",
 	DropAddrCountMismatch: "addr_count_mismatch",
 	DropAddrListMismatch:  "addr_list_mismatch",

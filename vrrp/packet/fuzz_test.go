@@ -14,6 +14,14 @@ func FuzzDecode(f *testing.F) {
 		fr := parseFrame(f, readPcap(f, v.file)[0])
 		f.Add(fr.payload, fr.src.Is6())
 	}
+	// the VRRP messages behind keepalived's AH headers (auth type 2, 8
+	// zero authentication bytes): Decode accepts them, the AH is OpenAH's
+	for _, file := range []string{"vec_ah_keepalived_mcast.pcap", "vec_ah_keepalived_unicast.pcap"} {
+		for _, fr := range readPcap(f, file) {
+			p := ipDatagram(fr)
+			f.Add(append([]byte(nil), p[IPv4HeaderLen+AHLen:]...), false)
+		}
+	}
 	f.Add([]byte{}, false)
 	f.Add([]byte{0x21, 1, 100, 255, 0, 1, 0, 0}, false)
 	f.Add([]byte{0x31, 1, 100, 0, 0, 0, 0, 0}, true)

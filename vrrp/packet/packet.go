@@ -57,7 +57,7 @@ type AuthType uint8
 const (
 	AuthNone AuthType = 0 // no authentication; 8 zero bytes still present
 	AuthPass AuthType = 1 // simple text password, NUL padded to 8 bytes
-	AuthAH   AuthType = 2 // IPsec AH (RFC 2338): not supported, dropped
+	AuthAH   AuthType = 2 // IPsec AH (RFC 2338): HMAC-MD5-96 in an AH header, see [AHAuth]
 )
 
 func (t AuthType) String() string {
@@ -316,9 +316,6 @@ func Decode(b []byte, src, dst netip.Addr, a *Advert) DropReason {
 	}
 	if a.Version == Version2 {
 		copy(a.AuthData[:], b[n-AuthDataLen:n])
-		if a.AuthType == AuthAH {
-			return DropAHNotSupported
-		}
 	}
 	// Verify the checksum: a correct message sums to zero including its
 	// checksum field.
@@ -369,8 +366,7 @@ type AH struct {
 // DecodeAH parses an AH header at the start of b (the payload of an IP
 // protocol 51 packet) and returns it with the payload that follows. It
 // returns DropShortPacket when b is too short for the header it announces.
-// A VRRP message behind AH decodes with auth type 2 and is dropped with
-// DropAHNotSupported: lvsd does not implement AH.
+// It verifies nothing: see [AHAuth.OpenAH].
 func DecodeAH(b []byte) (AH, []byte, DropReason) {
 	if len(b) < 12 {
 		return AH{}, nil, DropShortPacket

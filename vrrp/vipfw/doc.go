@@ -24,8 +24,13 @@
 // ARP is not IP, so gratuitous ARP and ARP replies for a VIP still go out;
 // the VRRP adverts use the interface's primary address.
 //
+// keepalived's nftables keywords are Options: the table name (nftables),
+// the chains' priority (nftables_priority) and a counter on every rule
+// (nftables_counters).
+//
 // Out of scope: iptables and ipsets (keepalived's vrrp_iptables), the VMAC
-// IGMP/MLD rules of keepalived's nftables code, and counters.
+// IGMP/MLD rules of keepalived's nftables code, and interface-keyed sets
+// (keepalived's nftables_ifindex; lvsd's sets are keyed by address alone).
 //
 // Concurrency: a Firewall may be used from several goroutines; calls are
 // serialised. Each call is one nftables batch (atomic in the kernel).

@@ -19,6 +19,17 @@ const DefaultTable = "lvsd"
 // before the filter tables.
 const Priority = -1
 
+// Options are keepalived's nftables keywords.
+type Options struct {
+	// Table is the inet table's name (nftables); "" means DefaultTable.
+	Table string
+	// Priority is the chains' priority (nftables_priority); use the
+	// Priority constant for keepalived's default.
+	Priority int32
+	// Counters puts a counter on every rule (nftables_counters).
+	Counters bool
+}
+
 // Firewall is one nftables table whose sets hold the VIPs to drop traffic
 // for. Its zero value is not usable; call Open.
 type Firewall struct {
@@ -26,6 +37,7 @@ type Firewall struct {
 	// conn is the nftables connection; every Flush is one batch.
 	conn         *nftables.Conn
 	table        *nftables.Table
+	opt          Options
 	vips4, vips6 *nftables.Set
 	// in is the content of vips4 and vips6, so that a removal names only
 	// elements that are there (a missing one fails the whole batch).
@@ -33,19 +45,26 @@ type Firewall struct {
 	closed bool
 }
 
-// Open creates the table name ("" means DefaultTable) in the calling
-// thread's network namespace, replacing one of that name left behind by an
-// earlier run, with empty sets. Its netlink socket is opened here and kept,
-// so later calls act in that namespace from any goroutine.
+// Open creates the table name ("" means DefaultTable) with chains of
+// priority Priority and no counters; see OpenWith.
 func Open(name string) (*Firewall, error) {
-	if name == "" {
-		name = DefaultTable
+	return OpenWith(Options{Table: name, Priority: Priority})
+}
+
+// OpenWith creates the table o.Table in the calling thread's network
+// namespace, replacing one of that name left behind by an earlier run,
+// with empty sets. Its netlink socket is opened here and kept, so later
+// calls act in that namespace from any goroutine.
+func OpenWith(o Options) (*Firewall, error) {
+	if o.Table == "" {
+		o.Table = DefaultTable
 	}
+	name := o.Table
 	c, err := nftables.New(nftables.AsLasting())
 	if err != nil {
 		return nil, fmt.Errorf("vipfw: open nftables: %w", err)
 	}
-	f := &Firewall{conn: c, in: map[netip.Addr]bool{}}
+	f := &Firewall{conn: c, opt: o, in: map[netip.Addr]bool{}}
 	f.table = &nftables.Table{Family: nftables.TableFamilyINet, Name: name}
 	if old, err := c.ListTableOfFamily(name, nftables.TableFamilyINet); err == nil && old != nil {
 		c.DelTable(f.table)
@@ -83,9 +102,9 @@ func (f *Firewall) create() error {
 	} {
 		ch := c.AddChain(&nftables.Chain{
 			Name: h.name, Table: f.table, Type: nftables.ChainTypeFilter,
-			Hooknum: h.hook, Priority: nftables.ChainPriorityRef(Priority), Policy: &policy,
+			Hooknum: h.hook, Priority: nftables.ChainPriorityRef(nftables.ChainPriority(f.opt.Priority)), Policy: &policy,
 		})
-		for _, exprs := range Rules(f.vips4, f.vips6, h.off4, h.off6) {
+		for _, exprs := range RulesWith(f.vips4, f.vips6, h.off4, h.off6, f.opt.Counters) {
 			c.AddRule(&nftables.Rule{Table: f.table, Chain: ch, Exprs: exprs})
 		}
 	}
@@ -96,6 +115,23 @@ func (f *Firewall) create() error {
 // with the address at off4 in @vips4; accept neighbour discovery and drop
 // the rest of IPv6 with the address at off6 in @vips6.
 func Rules(vips4, vips6 *nftables.Set, off4, off6 uint32) [][]expr.Any {
+	return RulesWith(vips4, vips6, off4, off6, false)
+}
+
+// RulesWith is Rules, with a counter before every verdict when counters is
+// set (keepalived's nftables_counters).
+func RulesWith(vips4, vips6 *nftables.Set, off4, off6 uint32, counters bool) [][]expr.Any {
+	rules := rules(vips4, vips6, off4, off6)
+	if counters {
+		for k, r := range rules {
+			n := len(r) - 1 // the verdict
+			rules[k] = append(append(r[:n:n], &expr.Counter{}), r[n])
+		}
+	}
+	return rules
+}
+
+func rules(vips4, vips6 *nftables.Set, off4, off6 uint32) [][]expr.Any {
 	ip := func(proto byte, off, n uint32, set *nftables.Set) []expr.Any {
 		return []expr.Any{
 			&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: 1},

@@ -108,3 +108,53 @@ func TestDropAcceptClose(t *testing.T) {
 		t.Errorf("table left after Close:\n%s", out)
 	}
 }
+
+// TestOptions: keepalived's nftables keywords (table name, chain priority,
+// counters) as nft reads the table back, and the counters count the
+// packets dropped.
+func TestOptions(t *testing.T) {
+	testenv.NeedBinary(t, "nft")
+	lab := netlab.NewWithOptions(t, netlab.Options{Tag: "ah"}, "n1", "n2")
+	n1, n2 := lab.Node("n1"), lab.Node("n2")
+	vip := netip.MustParseAddr("10.99.0.100")
+	n1.MustExec("ip", "addr", "add", "10.99.0.100/24", "dev", "eth0")
+	var f *Firewall
+	if err := n1.Do(func() (err error) {
+		f, err = OpenWith(Options{Table: "kaopt", Priority: 7, Counters: true})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = f.Close() })
+	out := n1.MustExec("nft", "list", "table", "inet", "kaopt")
+	for _, want := range []string{
+		"type filter hook input priority filter + 7; policy accept;",
+		"type filter hook output priority filter + 7; policy accept;",
+		"ip daddr @vips4 counter packets 0 bytes 0 drop",
+		"ip6 daddr @vips6 icmpv6 type 133-137 counter packets 0 bytes 0 accept",
+		"ip saddr @vips4 counter packets 0 bytes 0 drop",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("nft list table lacks %q:\n%s", want, out)
+		}
+	}
+	if err := f.Drop([]netip.Addr{vip}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n2.Exec(t.Context(), "ping", "-c2", "-i0.2", "-W1", vip.String()); err == nil {
+		t.Error("ping to a dropped VIP answered")
+	}
+	out = n1.MustExec("nft", "list", "chain", "inet", "kaopt", "in")
+	if !strings.Contains(out, "ip daddr @vips4 counter packets 2 bytes 168 drop") {
+		t.Errorf("the counter did not count the 2 pings dropped:\n%s", out)
+	}
+	// without counters (Open): none
+	var g *Firewall
+	if err := n1.Do(func() (err error) { g, err = Open("kaplain"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = g.Close() })
+	if out := n1.MustExec("nft", "list", "table", "inet", "kaplain"); strings.Contains(out, "counter") || !strings.Contains(out, "priority filter - 1;") {
+		t.Errorf("Open: counters or another priority:\n%s", out)
+	}
+}

@@ -18,8 +18,21 @@ var errNotLinux = errors.New("vipfw: nftables needs Linux")
 // Firewall is not available outside Linux.
 type Firewall struct{}
 
+// Priority is keepalived's default chain priority.
+const Priority = -1
+
+// Options are keepalived's nftables keywords (see the Linux version).
+type Options struct {
+	Table    string
+	Priority int32
+	Counters bool
+}
+
 // Open fails outside Linux.
 func Open(string) (*Firewall, error) { return nil, errNotLinux }
+
+// OpenWith fails outside Linux.
+func OpenWith(Options) (*Firewall, error) { return nil, errNotLinux }
 
 // Drop fails outside Linux.
 func (*Firewall) Drop([]netip.Addr) error { return errNotLinux }

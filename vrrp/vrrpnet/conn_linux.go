@@ -16,6 +16,10 @@ import (
 // Protocol is the IP protocol number of VRRP.
 const Protocol = 112
 
+// ProtocolAH is the IP protocol number of IPsec AH, which carries VRRPv2
+// adverts with keepalived's auth_type AH.
+const ProtocolAH = 51
+
 // Well-known VRRP multicast groups.
 var (
 	Group4 = netip.AddrFrom4([4]byte{224, 0, 0, 18})
@@ -46,6 +50,12 @@ type Config struct {
 	// TTL, when not 0, is the TTL / hop limit of the adverts sent
 	// (keepalived's unicast_ttl); 0 sends with 255.
 	TTL int
+	// AH selects keepalived's auth_type AH (IPv4 only): the socket is a raw
+	// IP protocol 51 socket with IP_HDRINCL, WriteTo sends whole IPv4
+	// datagrams (header included, as packet.AHAuth.SealAH builds them) and
+	// ReadFrom returns whole IPv4 datagrams, since the AH ICV covers the
+	// IP header. An AH endpoint is never shared (Registry.Open dials).
+	AH bool
 }
 
 // Meta is what arrived with a packet.
@@ -64,6 +74,7 @@ type Conn struct {
 	recvIf   int // index of Config.Interface
 	sendIf   int // index of the sending interface
 	filterIf bool
+	ah       bool // Config.AH: protocol 51, whole datagrams
 	pc       net.PacketConn
 	rc       syscall.RawConn
 
@@ -110,7 +121,10 @@ func Dial(cfg Config) (*Conn, error) {
 	if src.Is6() != cfg.IPv6 || src.Is4In6() {
 		return nil, fmt.Errorf("vrrpnet: source %s does not match the address family", src)
 	}
-	c := &Conn{v6: cfg.IPv6, src: src, recvIf: ifi.Index, sendIf: sendIfi.Index, filterIf: sendIfi != ifi, ttl: cfg.TTL}
+	if cfg.AH && cfg.IPv6 {
+		return nil, errors.New("vrrpnet: AH is IPv4 only")
+	}
+	c := &Conn{v6: cfg.IPv6, src: src, recvIf: ifi.Index, sendIf: sendIfi.Index, filterIf: sendIfi != ifi, ttl: cfg.TTL, ah: cfg.AH}
 	if err := c.open(ifi.Name, !cfg.Unicast); err != nil {
 		return nil, err
 	}
@@ -123,7 +137,11 @@ func (c *Conn) open(ifname string, join bool) (err error) {
 	if c.v6 {
 		family = unix.AF_INET6
 	}
-	fd, err := unix.Socket(family, unix.SOCK_RAW|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, Protocol)
+	proto := Protocol
+	if c.ah {
+		proto = ProtocolAH
+	}
+	fd, err := unix.Socket(family, unix.SOCK_RAW|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, proto)
 	if err != nil {
 		return fmt.Errorf("vrrpnet: socket: %w", err)
 	}
@@ -162,6 +180,11 @@ func (c *Conn) open(ifname string, join bool) (err error) {
 		set("IP_TOS", unix.IPPROTO_IP, unix.IP_TOS, tos)
 		set("IP_MTU_DISCOVER", unix.IPPROTO_IP, unix.IP_MTU_DISCOVER, unix.IP_PMTUDISC_DONT)
 		set("IP_PKTINFO", unix.IPPROTO_IP, unix.IP_PKTINFO, 1)
+		if c.ah {
+			// the ICV covers the IP header: lvsd writes it (TOS, ID,
+			// TTL, source) and the kernel only fills in the checksum
+			set("IP_HDRINCL", unix.IPPROTO_IP, unix.IP_HDRINCL, 1)
+		}
 		if err == nil {
 			mreqn := &unix.IPMreqn{Ifindex: int32(c.sendIf)}
 			if e := unix.SetsockoptIPMreqn(fd, unix.IPPROTO_IP, unix.IP_MULTICAST_IF, mreqn); e != nil {
@@ -203,7 +226,11 @@ const maxPacket = 60 + 8 + 255*16 + 8
 
 // prepare builds the message headers and control buffers once.
 func (c *Conn) prepare() {
-	c.snd = newSender(c.rc, c.v6, c.src, c.sendIf, c.ttl)
+	ttl := c.ttl
+	if c.ah {
+		ttl = 0 // in the datagram's own header
+	}
+	c.snd = newSender(c.rc, c.v6, c.src, c.sendIf, ttl)
 	if c.v6 {
 		c.roob = make([]byte, unix.CmsgSpace(unix.SizeofInet6Pktinfo)+unix.CmsgSpace(4)+64)
 		c.rmsg.Name = (*byte)(unsafe.Pointer(&c.rsa6))
@@ -221,7 +248,8 @@ func (c *Conn) prepare() {
 // pseudo-header checksum).
 func (c *Conn) LocalAddr() netip.Addr { return c.src }
 
-// WriteTo sends one VRRP payload to dst (the multicast group or a peer).
+// WriteTo sends one VRRP payload to dst (the multicast group or a peer);
+// with Config.AH, one whole IPv4 datagram.
 func (c *Conn) WriteTo(payload []byte, dst netip.Addr) error { return c.snd.writeTo(payload, dst) }
 
 // sender is the send half of a socket for one source address: the message
@@ -345,7 +373,8 @@ func (c *Conn) doRead(fd uintptr) bool {
 }
 
 // ReadFrom receives one VRRP payload into b and returns its length and
-// metadata. A payload longer than b is truncated. Packets that arrived on
+// metadata; with Config.AH, the whole IPv4 datagram (header included). A
+// payload longer than b is truncated. Packets that arrived on
 // another interface than Config.Interface (possible only with a distinct
 // SendInterface) are skipped.
 func (c *Conn) ReadFrom(b []byte) (int, Meta, error) {
@@ -397,6 +426,9 @@ func (c *Conn) readOne(b []byte) (int, Meta, error) {
 		hl, ok := parseIPv4Header(c.rbuf[:c.rn], &m)
 		if !ok {
 			return 0, m, errShort
+		}
+		if c.ah {
+			hl = 0
 		}
 		n = copy(b, c.rbuf[hl:c.rn])
 		parseCmsg4(oob, &m)

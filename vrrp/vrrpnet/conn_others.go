@@ -10,7 +10,7 @@ import (
 // Config describes one VRRP transport endpoint (Linux only).
 type Config struct {
 	Interface, SendInterface string
-	IPv6, Unicast            bool
+	IPv6, Unicast, AH        bool
 	TTL                      int
 	Src                      netip.Addr
 }

@@ -29,5 +29,8 @@
 // called from any goroutine and unblocks a pending ReadFrom. A Registry is
 // safe for concurrent use.
 //
-// Out of scope: IPsec AH (IP protocol 51 never reaches these sockets).
+// keepalived's auth_type AH (Config.AH) uses a raw IP protocol 51 socket of
+// its own per instance (as keepalived's socket pool keys sockets by
+// protocol), with IP_HDRINCL: the AH ICV covers the IP header, so the
+// caller builds and verifies whole IPv4 datagrams (vrrp/packet.AHAuth).
 package vrrpnet

@@ -62,7 +62,7 @@ const (
 
 // Open returns the endpoint of the instance with the given VRID.
 func (r *Registry) Open(cfg Config, vrid uint8) (Endpoint, error) {
-	if cfg.SendInterface != "" && cfg.SendInterface != cfg.Interface {
+	if cfg.SendInterface != "" && cfg.SendInterface != cfg.Interface || cfg.AH {
 		return Dial(cfg)
 	}
 	r.mu.Lock()

@@ -457,12 +457,13 @@ func (v *vrrpPart) firewall(log *slog.Logger, in *config.VRRPInstance, c vrrp.Co
 		return nil
 	}
 	if v.fw == nil {
-		fw, err := vipfw.Open(vipfw.DefaultTable)
+		g := &v.d.cfg.Global
+		fw, err := vipfw.OpenWith(vipfw.Options{Table: g.NFTables, Priority: int32(g.NFTablesPriority), Counters: g.NFTablesCounters})
 		if err != nil {
 			return err
 		}
 		v.fw = fw
-		log.Info("firewall table for accept off", "table", "inet "+vipfw.DefaultTable)
+		log.Info("firewall table for accept off", "table", "inet "+g.NFTables, "priority", g.NFTablesPriority, "counters", g.NFTablesCounters)
 	}
 	k.addrs.fw = v.fw
 	if k.waiting {

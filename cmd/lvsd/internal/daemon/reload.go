@@ -111,6 +111,9 @@ func (o *ops) reloadLocked() error {
 	defer o.mu.Unlock()
 	d := o.d
 	old := d.cfg
+	if err := reloadNetNamespace(old, cfg); err != nil { // netns.go
+		return err
+	}
 	plan := planReload(old, cfg) // reloadplan.go: what changes, decided once
 	plan.log(o.log)
 	d.cfg = cfg

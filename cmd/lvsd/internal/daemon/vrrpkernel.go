@@ -357,6 +357,9 @@ func instanceConfig(g *config.Global, in *config.VRRPInstance) (vrrp.Config, err
 	case "":
 	case "PASS":
 		c.AuthType, c.AuthPass = packet.AuthPass, in.Auth.Pass
+	case "AH":
+		c.AuthType, c.AuthPass = packet.AuthAH, in.Auth.Pass
+		c.UnicastTTL = uint8(in.UnicastTTL)
 	default:
 		return c, fmt.Errorf("instance %s: auth_type %q is not supported", in.Name, in.Auth.Type)
 	}
@@ -466,6 +469,7 @@ func openKernel(f vrrpKernelFactory, m vipManager, reg vrrpSockets, g *config.Gl
 	for try := 0; ; try++ {
 		conn, err = reg.Open(vrrpnet.Config{
 			Interface: recvIf, SendInterface: sendIf, IPv6: ipv6, Src: src, Unicast: unicast, TTL: in.UnicastTTL,
+			AH: in.Auth.Type == "AH",
 		}, uint8(in.VirtualRouterID))
 		if err == nil || !ipv6 || try == 20 {
 			break
