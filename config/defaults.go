@@ -64,6 +64,7 @@ func defaultGlobal() Global {
 		VRRPMcastGroup4:         DefaultMcastGroup4,
 		VRRPMcastGroup6:         DefaultMcastGroup6,
 		VRRPLateTimer:           DefaultVRRPLateTimer,
+		VRRPGlobalExtra:         defaultVRRPGlobalExtra(),
 	}
 }
 
@@ -110,6 +111,7 @@ func defaultInstance(g *Global) VRRPInstance {
 		GARPMasterRefreshRepeat: g.GARPMasterRefreshRepeat,
 		GARPLowerPrioDelay:      g.GARPLowerPrioDelay,
 		GARPLowerPrioRepeat:     g.GARPLowerPrioRepeat,
+		VRRPInstanceExtra:       defaultVRRPInstanceExtra(g),
 	}
 }
 

@@ -80,6 +80,7 @@ func Dump(c *Config) []byte {
 	w.strOpt("ssl_certificate", g.SSLCertificate)
 	w.strOpt("ssl_key", g.SSLKey)
 	w.smtp(g.SMTP)
+	w.vrrpGlobalExtra(g)
 
 	for _, s := range c.Scripts {
 		w.arrayTable("vrrp_script")
@@ -218,6 +219,7 @@ func (w *tomlWriter) instance(in *VRRPInstance) {
 	w.boolean("skip_check_adv_addr", in.SkipCheckAdvAddr)
 	w.boolPtr("lower_prio_no_advert", in.LowerPrioNoAdvert)
 	w.boolPtr("smtp_alert", in.SMTPAlert)
+	w.vrrpInstanceExtra(in)
 }
 
 func (w *tomlWriter) virtualServer(vs *VirtualServer) {

@@ -100,6 +100,8 @@ type Global struct {
 	SSLKey         string // ssl_key: client key file
 
 	SMTP SMTP // e-mail alerts: notification_email, smtp_server, smtp_alert, ... (smtp.go)
+
+	VRRPGlobalExtra // vrrp_down_timer_adverts, vrrp_min_garp, ... (vrrpextra.go)
 }
 
 // LVSSyncDaemon is global lvs_sync_daemon: the kernel's IPVS connection
@@ -258,6 +260,8 @@ type VRRPInstance struct {
 	SkipCheckAdvAddr  bool   // skip_check_adv_addr
 	LowerPrioNoAdvert *bool  // lower_prio_no_advert; nil: global.vrrp_lower_prio_no_advert
 	SMTPAlert         *bool  // smtp_alert; nil: the global default (SMTP.AlertVRRP)
+
+	VRRPInstanceExtra // down_timer_adverts, higher_prio_send_advert, ... (vrrpextra.go)
 }
 
 // Auth is a VRRPv2 instance's authentication.

@@ -145,6 +145,7 @@ func (d *decoder) decodeGlobal(n *node, g *Global) {
 		d.errorf(n.path, "ssl_certificate and ssl_key go together (give both or neither)")
 	}
 	d.decodeMail(n, &g.SMTP)
+	d.decodeVRRPGlobalExtra(n, g)
 	fillGlobal(g, setFn(n))
 	n.finish()
 }
@@ -461,6 +462,7 @@ func (d *decoder) decodeInstance(n *node, g *Global) VRRPInstance {
 	n.boolean("skip_check_adv_addr", &in.SkipCheckAdvAddr)
 	in.LowerPrioNoAdvert = n.optBool("lower_prio_no_advert")
 	in.SMTPAlert = n.optBool("smtp_alert")
+	d.decodeVRRPInstanceExtra(n, &in)
 
 	// Family from the VIPs: all of one family.
 	for i, v := range in.VIPs {

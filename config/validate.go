@@ -162,6 +162,7 @@ func (d *decoder) validate(c *Config) {
 	}
 	d.validateBGP(c, insts)
 	d.validateStrict(c)
+	d.validateVRRPExtra(c)
 }
 
 func vsString(vs *VirtualServer) string {

@@ -81,6 +81,16 @@ type Config struct {
 	// LowerPrioNoAdvert is lower_prio_no_advert: a master does not answer a
 	// lower-priority advertisement with its own.
 	LowerPrioNoAdvert bool
+	// HigherPrioSendAdvert is higher_prio_send_advert: a master that hears
+	// a higher priority sends one advert of its own before it becomes backup.
+	HigherPrioSendAdvert bool
+	// DownTimerAdverts is down_timer_adverts, 1..100: Master_Down_Interval
+	// is this many advert intervals plus Skew_Time. 0 means 3.
+	DownTimerAdverts int
+	// UnicastFaultNoPeer is unicast_fault_no_peer: an instance configured
+	// for unicast that has no peer stays in FAULT (it never falls back to
+	// multicast, and never becomes master).
+	UnicastFaultNoPeer bool
 	// StartupUntil ends vrrp_startup_delay: the daemon's start plus the
 	// delay (zero: none). See fsm.Config.StartupUntil.
 	StartupUntil time.Time
@@ -206,6 +216,9 @@ func (c *Config) Validate() error {
 		if p.MaxTTL != 0 && p.MinTTL > p.MaxTTL {
 			bad("unicast peer %v: min_ttl %d > max_ttl %d", p.Addr, p.MinTTL, p.MaxTTL)
 		}
+	}
+	if c.DownTimerAdverts < 0 || c.DownTimerAdverts > 100 {
+		bad("down_timer_adverts %d out of range 1..100", c.DownTimerAdverts)
 	}
 	if c.McastGroup.IsValid() && !c.McastGroup.IsMulticast() {
 		bad("multicast group %v is not a multicast address", c.McastGroup)

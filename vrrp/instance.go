@@ -171,6 +171,9 @@ type Instance struct {
 	prioSet   bool // SetPriority was called
 	wantFault bool // fault requested by SetFault
 	running   bool
+	// configFault holds the instance in FAULT for good: unicast_fault_no_peer
+	// without a peer. Set by New, read-only afterwards.
+	configFault bool
 	// abandon: Run returns without the graceful stop (see Abandon).
 	abandon atomic.Bool
 	// poke wakes the instance goroutine after SetPriority/SetFault (capacity 1).
@@ -228,6 +231,9 @@ func New(cfg Config, conn Conn, addrs AddrManager, ann Announcer, opts Options) 
 		LocalAddr:         cfg.SrcAddr,
 		LowerPrioNoAdvert: cfg.LowerPrioNoAdvert,
 		StartupUntil:      cfg.StartupUntil,
+		DownTimerAdverts:  cfg.DownTimerAdverts,
+
+		HigherPrioSendAdvert: cfg.HigherPrioSendAdvert,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("vrrp: instance %s: %w", cfg.Name, err)
@@ -293,6 +299,7 @@ func New(cfg Config, conn Conn, addrs AddrManager, ann Announcer, opts Options) 
 	}
 	i.sendBuf = make([]byte, packet.MaxLen)
 	i.c.priority.Store(uint32(cfg.Priority))
+	i.configFault = cfg.UnicastFaultNoPeer && !cfg.Unicast()
 	return i, nil
 }
 
@@ -398,6 +405,9 @@ func (i *Instance) Run(ctx context.Context) error {
 
 	i.log.Info("starting", "version", i.cfg.Version, "priority", i.cfg.Priority,
 		"interval", i.cfg.AdvertInterval, "unicast", i.cfg.Unicast(), "src", i.cfg.SrcAddr)
+	if i.configFault {
+		i.log.Warn("unicast_fault_no_peer: no unicast peer, staying in FAULT state")
+	}
 	i.lk.Lock()
 	now := time.Now()
 	i.applyWanted(now)
@@ -576,7 +586,7 @@ func (i *Instance) checkLate(now time.Time) {
 // applyWanted feeds SetPriority/SetFault requests to the machine.
 func (i *Instance) applyWanted(now time.Time) {
 	i.mu.Lock()
-	p, set, f := i.wantPrio, i.prioSet, i.wantFault
+	p, set, f := i.wantPrio, i.prioSet, i.wantFault || i.configFault
 	i.mu.Unlock()
 	if set && p != i.lastPrio {
 		i.lastPrio = p

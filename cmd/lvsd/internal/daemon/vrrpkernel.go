@@ -349,6 +349,9 @@ func instanceConfig(g *config.Global, in *config.VRRPInstance) (vrrp.Config, err
 		SkipCheckAdvAddr:        in.SkipCheckAdvAddr || g.VRRPSkipCheckAdvAddr,
 		LowerPrioNoAdvert:       lowerPrioNoAdvert(g, in),
 		StartupUntil:            startupUntil(g),
+		HigherPrioSendAdvert:    in.HigherPrioSendAdvertMode(g),
+		DownTimerAdverts:        in.DownTimerAdverts,
+		UnicastFaultNoPeer:      in.UnicastFaultNoPeer,
 	}
 	if in.Priority < 0 || in.Priority > 255 || in.VirtualRouterID < 1 || in.VirtualRouterID > 255 {
 		return c, fmt.Errorf("instance %s: priority or virtual_router_id out of range", in.Name)

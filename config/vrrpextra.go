@@ -1,0 +1,120 @@
+package config
+
+import "fmt"
+
+// This file holds the VRRP keys of keepalived 2.2.7 beyond the core ones
+// (issue 11): their fields, decoding, defaults, checks and dump. The
+// fields are embedded in Global and VRRPInstance.
+
+// DefaultDownTimerAdverts is keepalived's VRRP_DOWN_TIMER_ADVERTS: the
+// advert intervals in Master_Down_Interval (RFC 3768 and 5798, 6.1).
+const DefaultDownTimerAdverts = 3
+
+// VRRPGlobalExtra is the part of [global] this file decodes.
+type VRRPGlobalExtra struct {
+	// VRRPDownTimerAdverts is vrrp_down_timer_adverts 1..100, default 3:
+	// every instance's down_timer_adverts.
+	VRRPDownTimerAdverts int
+	// VRRPHigherPrioSendAdvert is vrrp_higher_prio_send_advert: every
+	// instance's higher_prio_send_advert (off in strict mode).
+	VRRPHigherPrioSendAdvert bool
+	// VRRPMinGARP is vrrp_min_garp: one gratuitous ARP / NA when becoming
+	// master and no more. The vrrp_garp_* keys the file leaves out become
+	// vrrp_garp_master_repeat 1, vrrp_garp_master_delay 0 (no second burst)
+	// and no refresh, as keepalived 2.2.7 does; the lower-priority burst
+	// follows (its defaults are the master ones).
+	VRRPMinGARP bool
+}
+
+// VRRPInstanceExtra is the part of [[vrrp_instance]] this file decodes.
+type VRRPInstanceExtra struct {
+	// DownTimerAdverts is down_timer_adverts 1..100, default
+	// global.vrrp_down_timer_adverts: Master_Down_Interval is this many
+	// advert intervals plus Skew_Time (the RFCs' 3). Not with strict mode.
+	DownTimerAdverts int
+	// HigherPrioSendAdvert is higher_prio_send_advert; nil: the global
+	// default (false in strict mode). A master that hears a higher
+	// priority sends one advert of its own before it becomes backup.
+	HigherPrioSendAdvert *bool
+	// UnicastFaultNoPeer is unicast_fault_no_peer: with no unicast_peer,
+	// the instance stays in FAULT instead of running multicast.
+	UnicastFaultNoPeer bool
+}
+
+func defaultVRRPGlobalExtra() VRRPGlobalExtra {
+	return VRRPGlobalExtra{VRRPDownTimerAdverts: DefaultDownTimerAdverts}
+}
+
+func defaultVRRPInstanceExtra(g *Global) VRRPInstanceExtra {
+	return VRRPInstanceExtra{DownTimerAdverts: g.VRRPDownTimerAdverts}
+}
+
+// decodeVRRPGlobalExtra reads the keys of VRRPGlobalExtra. It runs after
+// the vrrp_garp_* keys are read and before fillGlobal derives the
+// lower-priority defaults from them.
+func (d *decoder) decodeVRRPGlobalExtra(n *node, g *Global) {
+	n.integer("vrrp_down_timer_adverts", &g.VRRPDownTimerAdverts, 1, 100)
+	n.boolean("vrrp_higher_prio_send_advert", &g.VRRPHigherPrioSendAdvert)
+	if n.boolean("vrrp_min_garp", &g.VRRPMinGARP) && g.VRRPMinGARP {
+		// keepalived's vrrp_min_garp_handler: the values still at their
+		// defaults become one ARP, no delayed burst, no refresh.
+		if !n.has("vrrp_garp_master_repeat") {
+			g.GARPMasterRepeat = 1
+		}
+		if !n.has("vrrp_garp_master_delay") {
+			g.GARPMasterDelay = 0
+		}
+		if n.has("vrrp_garp_master_refresh") && !n.has("vrrp_garp_master_refresh_repeat") {
+			// keepalived makes the refresh repeat 0 here: a refresh that sends nothing.
+			d.errorf(n.keyPath("vrrp_garp_master_refresh"), "needs vrrp_garp_master_refresh_repeat with vrrp_min_garp (keepalived's min_garp makes the refresh send no ARP)")
+		}
+	}
+}
+
+// decodeVRRPInstanceExtra reads the keys of VRRPInstanceExtra.
+func (d *decoder) decodeVRRPInstanceExtra(n *node, in *VRRPInstance) {
+	n.integer("down_timer_adverts", &in.DownTimerAdverts, 1, 100)
+	in.HigherPrioSendAdvert = n.optBool("higher_prio_send_advert")
+	n.boolean("unicast_fault_no_peer", &in.UnicastFaultNoPeer)
+}
+
+// HigherPrioSendAdvertMode resolves higher_prio_send_advert as keepalived
+// 2.2.7 (vrrp_complete_instance): the instance's value, else the global
+// one; unset, it is off in strict mode.
+func (in *VRRPInstance) HigherPrioSendAdvertMode(g *Global) bool {
+	if in.HigherPrioSendAdvert != nil {
+		return *in.HigherPrioSendAdvert
+	}
+	return g.VRRPHigherPrioSendAdvert && !in.Strict(g)
+}
+
+// validateVRRPExtra refuses what keepalived 2.2.7 resets with a
+// configuration error.
+func (d *decoder) validateVRRPExtra(c *Config) {
+	g := &c.Global
+	for i := range c.Instances {
+		in := &c.Instances[i]
+		if !in.Strict(g) {
+			continue
+		}
+		base := fmt.Sprintf("vrrp_instance[%d]", i)
+		if in.DownTimerAdverts != DefaultDownTimerAdverts {
+			d.errorf(base+".down_timer_adverts", "%d not allowed in strict mode (RFC 5798 counts 3 adverts; keepalived resets it)", in.DownTimerAdverts)
+		}
+		if in.HigherPrioSendAdvert != nil && *in.HigherPrioSendAdvert {
+			d.errorf(base+".higher_prio_send_advert", "not allowed in strict mode (RFC 5798 sends no advert before stepping down; keepalived resets it)")
+		}
+	}
+}
+
+func (w *tomlWriter) vrrpGlobalExtra(g *Global) {
+	w.int("vrrp_down_timer_adverts", g.VRRPDownTimerAdverts)
+	w.boolean("vrrp_higher_prio_send_advert", g.VRRPHigherPrioSendAdvert)
+	w.boolean("vrrp_min_garp", g.VRRPMinGARP)
+}
+
+func (w *tomlWriter) vrrpInstanceExtra(in *VRRPInstance) {
+	w.int("down_timer_adverts", in.DownTimerAdverts)
+	w.boolPtr("higher_prio_send_advert", in.HigherPrioSendAdvert)
+	w.boolean("unicast_fault_no_peer", in.UnicastFaultNoPeer)
+}

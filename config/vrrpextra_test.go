@@ -1,0 +1,142 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+const extraInst = `
+[[vrrp_instance]]
+name = "VI_1"
+interface = "eth0"
+virtual_router_id = 1
+virtual_ipaddress = ["10.0.0.1"]
+`
+
+func parseExtra(t *testing.T, global, inst string) (*Config, error) {
+	t.Helper()
+	return Parse("t.toml", []byte("[global]\n"+global+"\n"+extraInst+inst+"\n"))
+}
+
+func TestDownTimerAdvertsKeys(t *testing.T) {
+	for _, tc := range []struct {
+		global, inst string
+		want         int
+		err          string
+	}{
+		{want: 3},
+		{global: "vrrp_down_timer_adverts = 5", want: 5},
+		{global: "vrrp_down_timer_adverts = 5", inst: "down_timer_adverts = 1", want: 1},
+		{inst: "down_timer_adverts = 100", want: 100},
+		{inst: "down_timer_adverts = 0", err: "t.toml:9:1: vrrp_instance[0].down_timer_adverts: 0 out of range 1..100"},
+		{global: "vrrp_down_timer_adverts = 101", err: "global.vrrp_down_timer_adverts: 101 out of range 1..100"},
+		{global: "vrrp_strict = true", want: 3},
+		{global: "vrrp_strict = true", inst: "down_timer_adverts = 4", err: "down_timer_adverts: 4 not allowed in strict mode"},
+		{global: "vrrp_strict = true\nvrrp_down_timer_adverts = 4", err: "down_timer_adverts: 4 not allowed in strict mode"},
+	} {
+		c, err := parseExtra(t, tc.global, tc.inst)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%q %q: err %v, want %q", tc.global, tc.inst, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%q %q: %v", tc.global, tc.inst, err)
+			continue
+		}
+		if got := c.Instances[0].DownTimerAdverts; got != tc.want {
+			t.Errorf("%q %q: down_timer_adverts %d, want %d", tc.global, tc.inst, got, tc.want)
+		}
+	}
+}
+
+func TestHigherPrioSendAdvertKeys(t *testing.T) {
+	for _, tc := range []struct {
+		global, inst string
+		want         bool
+		err          string
+	}{
+		{want: false},
+		{global: "vrrp_higher_prio_send_advert = true", want: true},
+		{global: "vrrp_higher_prio_send_advert = true", inst: "higher_prio_send_advert = false", want: false},
+		{inst: "higher_prio_send_advert = true", want: true},
+		// keepalived: unset in strict mode is false whatever the global says.
+		{global: "vrrp_higher_prio_send_advert = true\nvrrp_strict = true", want: false},
+		{global: "vrrp_strict = true", inst: "higher_prio_send_advert = true", err: "higher_prio_send_advert: not allowed in strict mode"},
+		{inst: "higher_prio_send_advert = 1", err: "higher_prio_send_advert"},
+	} {
+		c, err := parseExtra(t, tc.global, tc.inst)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%q %q: err %v, want %q", tc.global, tc.inst, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%q %q: %v", tc.global, tc.inst, err)
+			continue
+		}
+		if got := c.Instances[0].HigherPrioSendAdvertMode(&c.Global); got != tc.want {
+			t.Errorf("%q %q: higher_prio_send_advert %v, want %v", tc.global, tc.inst, got, tc.want)
+		}
+	}
+}
+
+func TestUnicastFaultNoPeerKey(t *testing.T) {
+	c, err := parseExtra(t, "", "unicast_fault_no_peer = true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Instances[0].UnicastFaultNoPeer {
+		t.Error("unicast_fault_no_peer not set")
+	}
+	if _, err := parseExtra(t, "", `unicast_fault_no_peer = "yes"`); err == nil {
+		t.Error("a string accepted for unicast_fault_no_peer")
+	}
+}
+
+// TestMinGARP: vrrp_min_garp turns the GARP defaults into one ARP with no
+// second burst, keeps what the file sets, and flows to the instances and
+// the lower-priority defaults.
+func TestMinGARP(t *testing.T) {
+	for _, tc := range []struct {
+		global, inst        string
+		repeat, lowerRepeat int
+		delay, lowerDelay   time.Duration
+		refresh             time.Duration
+		refreshRepeat       int
+		err                 string
+	}{
+		{repeat: 5, lowerRepeat: 5, delay: 5 * time.Second, lowerDelay: 5 * time.Second, refreshRepeat: 1},
+		{global: "vrrp_min_garp = false", repeat: 5, lowerRepeat: 5, delay: 5 * time.Second, lowerDelay: 5 * time.Second, refreshRepeat: 1},
+		{global: "vrrp_min_garp = true", repeat: 1, lowerRepeat: 1, refreshRepeat: 1},
+		{global: "vrrp_min_garp = true\nvrrp_garp_master_repeat = 3", repeat: 3, lowerRepeat: 3, refreshRepeat: 1},
+		{global: "vrrp_min_garp = true\nvrrp_garp_master_delay = 2", repeat: 1, lowerRepeat: 1, delay: 2 * time.Second, lowerDelay: 2 * time.Second, refreshRepeat: 1},
+		{global: "vrrp_min_garp = true", inst: "garp_master_repeat = 4", repeat: 4, lowerRepeat: 4, refreshRepeat: 1},
+		{global: "vrrp_min_garp = true\nvrrp_garp_master_refresh = 60\nvrrp_garp_master_refresh_repeat = 2", repeat: 1, lowerRepeat: 1, refresh: time.Minute, refreshRepeat: 2},
+		{global: "vrrp_min_garp = true\nvrrp_garp_master_refresh = 60", err: "global.vrrp_garp_master_refresh: needs vrrp_garp_master_refresh_repeat with vrrp_min_garp"},
+	} {
+		c, err := parseExtra(t, tc.global, tc.inst)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%q: err %v, want %q", tc.global, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%q: %v", tc.global, err)
+			continue
+		}
+		in := c.Instances[0]
+		got := []any{in.GARPMasterRepeat, in.GARPLowerPrioRepeat, in.GARPMasterDelay, in.GARPLowerPrioDelay, in.GARPMasterRefresh, in.GARPMasterRefreshRepeat}
+		want := []any{tc.repeat, tc.lowerRepeat, tc.delay, tc.lowerDelay, tc.refresh, tc.refreshRepeat}
+		for k := range got {
+			if got[k] != want[k] {
+				t.Errorf("%q %q: repeat, lower repeat, delay, lower delay, refresh, refresh repeat = %v, want %v", tc.global, tc.inst, got, want)
+				break
+			}
+		}
+	}
+}

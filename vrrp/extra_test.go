@@ -1,0 +1,109 @@
+package vrrp
+
+import (
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/lvsd/lvsd/vrrp/packet"
+	"go.uber.org/goleak"
+)
+
+// TestUnicastFaultNoPeer: an instance with unicast_fault_no_peer and no
+// peer starts in FAULT and stays there: it never sends an advert, never
+// installs its VIPs, and does not fall back to multicast.
+func TestUnicastFaultNoPeer(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	synctest.Test(t, func(t *testing.T) {
+		h := newHub()
+		c := baseCfg(1, 200)
+		c.UnicastFaultNoPeer = true
+		a := startNode(t, h, c)
+		settle(30 * time.Second)
+		wantState(t, "no peer", a, StateFault)
+		if s := h.sends(nodeIP(1)); len(s) != 0 {
+			t.Errorf("a faulted instance sent %d adverts", len(s))
+		}
+		if a.addrs.has(vip) {
+			t.Error("VIP installed by a faulted instance")
+		}
+		// Releasing a tracker fault does not release the configuration fault.
+		a.inst.SetFault(true)
+		a.inst.SetFault(false)
+		settle(10 * time.Second)
+		wantState(t, "after SetFault(false)", a, StateFault)
+		a.stop(t)
+
+		// With a peer the option changes nothing.
+		h = newHub()
+		c = baseCfg(1, 200)
+		c.UnicastFaultNoPeer = true
+		c.Peers = []packet.Peer{{Addr: nodeIP(2)}}
+		b := startNode(t, h, c)
+		settle(5 * time.Second)
+		wantState(t, "with a peer", b, StateMaster)
+		b.stop(t)
+	})
+}
+
+// TestHigherPrioSendAdvertInstance: with higher_prio_send_advert the
+// master that a higher priority preempts sends one advert of its own at
+// the moment it steps down; without, it sends nothing then.
+func TestHigherPrioSendAdvertInstance(t *testing.T) {
+	for _, send := range []bool{false, true} {
+		t.Run(map[bool]string{false: "off", true: "on"}[send], func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			synctest.Test(t, func(t *testing.T) {
+				h := newHub()
+				ca := baseCfg(1, 100)
+				ca.HigherPrioSendAdvert = send
+				a := startNode(t, h, ca)
+				settle(5 * time.Second)
+				wantState(t, "a alone", a, StateMaster)
+				b := startNode(t, h, baseCfg(2, 200))
+				// b ignores a's lower priority and takes over after its
+				// Master_Down_Interval; a hears b's first advert then.
+				settle(mdi200 + time.Millisecond)
+				wantState(t, "a preempted", a, StateBackup)
+				tb := b.becameMaster(t)
+				var atStep int
+				for _, s := range h.sends(nodeIP(1)) {
+					if s.at.Equal(tb) {
+						atStep++
+					}
+				}
+				if want := map[bool]int{false: 0, true: 1}[send]; atStep != want {
+					t.Errorf("a sent %d adverts when it stepped down, want %d", atStep, want)
+				}
+				a.stop(t)
+				b.stop(t)
+			})
+		})
+	}
+}
+
+// TestDownTimerAdvertsInstance: a backup with down_timer_adverts 1 takes
+// over one advert interval (plus skew) after the master's last advert.
+func TestDownTimerAdvertsInstance(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	synctest.Test(t, func(t *testing.T) {
+		h := newHub()
+		a := startNode(t, h, baseCfg(1, 200))
+		settle(5 * time.Second)
+		wantState(t, "a", a, StateMaster)
+		cb := baseCfg(2, 100)
+		cb.DownTimerAdverts = 1
+		b := startNode(t, h, cb)
+		settle(3 * time.Second)
+		wantState(t, "b backup", b, StateBackup)
+		a.conn.cut.Store(true) // a's adverts stop reaching b
+		last := h.lastSend(nodeIP(1)).at
+		settle(5 * time.Second)
+		wantState(t, "b took over", b, StateMaster)
+		if got, want := b.becameMaster(t).Sub(last), time.Second+skew100; got != want {
+			t.Errorf("b took over %v after a's last advert, want %v", got, want)
+		}
+		a.stop(t)
+		b.stop(t)
+	})
+}
