@@ -1,6 +1,11 @@
 package config
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
 
 // This file holds the VRRP keys of keepalived 2.2.7 beyond the core ones
 // (issue 11): their fields, decoding, defaults, checks and dump. The
@@ -24,6 +29,10 @@ type VRRPGlobalExtra struct {
 	// and no refresh, as keepalived 2.2.7 does; the lower-priority burst
 	// follows (its defaults are the master ones).
 	VRRPMinGARP bool
+	// VRRPGARPExtraIf is vrrp_garp_extra_if "DELAY [all]": every
+	// instance's garp_extra_if. 0: off.
+	VRRPGARPExtraIf    time.Duration
+	VRRPGARPExtraIfAll bool
 }
 
 // VRRPInstanceExtra is the part of [[vrrp_instance]] this file decodes.
@@ -39,6 +48,14 @@ type VRRPInstanceExtra struct {
 	// UnicastFaultNoPeer is unicast_fault_no_peer: with no unicast_peer,
 	// the instance stays in FAULT instead of running multicast.
 	UnicastFaultNoPeer bool
+	// GARPExtraIf is garp_extra_if "DELAY [all]", default
+	// global.vrrp_garp_extra_if: while master, one gratuitous ARP / NA
+	// every DELAY (whole seconds) on each interface carrying a VIP other
+	// than the one the adverts go out of: the VMAC when adverts use the
+	// base interface (vmac_xmit_base); with all (GARPExtraIfAll), every
+	// other interface of a VIP too. 0: off.
+	GARPExtraIf    time.Duration
+	GARPExtraIfAll bool
 }
 
 func defaultVRRPGlobalExtra() VRRPGlobalExtra {
@@ -46,7 +63,8 @@ func defaultVRRPGlobalExtra() VRRPGlobalExtra {
 }
 
 func defaultVRRPInstanceExtra(g *Global) VRRPInstanceExtra {
-	return VRRPInstanceExtra{DownTimerAdverts: g.VRRPDownTimerAdverts}
+	return VRRPInstanceExtra{DownTimerAdverts: g.VRRPDownTimerAdverts,
+		GARPExtraIf: g.VRRPGARPExtraIf, GARPExtraIfAll: g.VRRPGARPExtraIfAll}
 }
 
 // decodeVRRPGlobalExtra reads the keys of VRRPGlobalExtra. It runs after
@@ -55,6 +73,7 @@ func defaultVRRPInstanceExtra(g *Global) VRRPInstanceExtra {
 func (d *decoder) decodeVRRPGlobalExtra(n *node, g *Global) {
 	n.integer("vrrp_down_timer_adverts", &g.VRRPDownTimerAdverts, 1, 100)
 	n.boolean("vrrp_higher_prio_send_advert", &g.VRRPHigherPrioSendAdvert)
+	n.garpExtraIf("vrrp_garp_extra_if", &g.VRRPGARPExtraIf, &g.VRRPGARPExtraIfAll, 1)
 	if n.boolean("vrrp_min_garp", &g.VRRPMinGARP) && g.VRRPMinGARP {
 		// keepalived's vrrp_min_garp_handler: the values still at their
 		// defaults become one ARP, no delayed burst, no refresh.
@@ -76,6 +95,57 @@ func (d *decoder) decodeVRRPInstanceExtra(n *node, in *VRRPInstance) {
 	n.integer("down_timer_adverts", &in.DownTimerAdverts, 1, 100)
 	in.HigherPrioSendAdvert = n.optBool("higher_prio_send_advert")
 	n.boolean("unicast_fault_no_peer", &in.UnicastFaultNoPeer)
+	n.garpExtraIf("garp_extra_if", &in.GARPExtraIf, &in.GARPExtraIfAll, 0)
+}
+
+// garpExtraIf reads keepalived's "DELAY [all]" (DELAY whole seconds
+// lo..86400): a number, or a string with the delay and optionally "all".
+func (n *node) garpExtraIf(k string, delay *time.Duration, all *bool, lo int64) {
+	v, ok := n.get(k)
+	if !ok {
+		return
+	}
+	var words []string
+	switch x := v.(type) {
+	case int64:
+		words = []string{strconv.FormatInt(x, 10)}
+	case string:
+		words = strings.Fields(x)
+	default:
+		n.typeErr(k, v, `a number of seconds or "SECONDS [all]"`)
+		return
+	}
+	var secs int64 = -1
+	withAll := false
+	for _, w := range words {
+		if w == "all" {
+			withAll = true
+			continue
+		}
+		s, err := strconv.ParseInt(w, 10, 64)
+		if err != nil || secs >= 0 {
+			n.d.errorf(n.keyPath(k), "%q: want \"SECONDS [all]\"", v)
+			return
+		}
+		secs = s
+	}
+	if secs < 0 {
+		n.d.errorf(n.keyPath(k), "%q: missing the delay in seconds", v)
+		return
+	}
+	if secs < lo || secs > 86400 {
+		n.d.errorf(n.keyPath(k), "%d s out of range %d..86400", secs, lo)
+		return
+	}
+	*delay, *all = time.Duration(secs)*time.Second, withAll
+}
+
+func garpExtraIfString(d time.Duration, all bool) string {
+	s := strconv.FormatInt(int64(d/time.Second), 10)
+	if all {
+		s += " all"
+	}
+	return s
 }
 
 // HigherPrioSendAdvertMode resolves higher_prio_send_advert as keepalived
@@ -111,10 +181,14 @@ func (w *tomlWriter) vrrpGlobalExtra(g *Global) {
 	w.int("vrrp_down_timer_adverts", g.VRRPDownTimerAdverts)
 	w.boolean("vrrp_higher_prio_send_advert", g.VRRPHigherPrioSendAdvert)
 	w.boolean("vrrp_min_garp", g.VRRPMinGARP)
+	if g.VRRPGARPExtraIf > 0 {
+		w.str("vrrp_garp_extra_if", garpExtraIfString(g.VRRPGARPExtraIf, g.VRRPGARPExtraIfAll))
+	}
 }
 
 func (w *tomlWriter) vrrpInstanceExtra(in *VRRPInstance) {
 	w.int("down_timer_adverts", in.DownTimerAdverts)
 	w.boolPtr("higher_prio_send_advert", in.HigherPrioSendAdvert)
 	w.boolean("unicast_fault_no_peer", in.UnicastFaultNoPeer)
+	w.str("garp_extra_if", garpExtraIfString(in.GARPExtraIf, in.GARPExtraIfAll))
 }

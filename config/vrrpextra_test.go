@@ -140,3 +140,41 @@ func TestMinGARP(t *testing.T) {
 		}
 	}
 }
+
+func TestGARPExtraIfKeys(t *testing.T) {
+	for _, tc := range []struct {
+		global, inst string
+		delay        time.Duration
+		all          bool
+		err          string
+	}{
+		{},
+		{inst: "garp_extra_if = 5", delay: 5 * time.Second},
+		{inst: `garp_extra_if = "5"`, delay: 5 * time.Second},
+		{inst: `garp_extra_if = "5 all"`, delay: 5 * time.Second, all: true},
+		{inst: `garp_extra_if = "all 7"`, delay: 7 * time.Second, all: true},
+		{global: `vrrp_garp_extra_if = "60 all"`, delay: time.Minute, all: true},
+		{global: `vrrp_garp_extra_if = "60 all"`, inst: "garp_extra_if = 0"},
+		{global: `vrrp_garp_extra_if = 0`, err: "global.vrrp_garp_extra_if: 0 s out of range 1..86400"},
+		{inst: `garp_extra_if = 86401`, err: "86401 s out of range 0..86400"},
+		{inst: `garp_extra_if = "all"`, err: "missing the delay"},
+		{inst: `garp_extra_if = "5 6"`, err: `want "SECONDS [all]"`},
+		{inst: `garp_extra_if = "5 some"`, err: `want "SECONDS [all]"`},
+		{inst: `garp_extra_if = true`, err: "garp_extra_if"},
+	} {
+		c, err := parseExtra(t, tc.global, tc.inst)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%q %q: err %v, want %q", tc.global, tc.inst, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%q %q: %v", tc.global, tc.inst, err)
+			continue
+		}
+		if in := c.Instances[0]; in.GARPExtraIf != tc.delay || in.GARPExtraIfAll != tc.all {
+			t.Errorf("%q %q: garp_extra_if %v all %v, want %v %v", tc.global, tc.inst, in.GARPExtraIf, in.GARPExtraIfAll, tc.delay, tc.all)
+		}
+	}
+}

@@ -91,6 +91,14 @@ type Config struct {
 	// for unicast that has no peer stays in FAULT (it never falls back to
 	// multicast, and never becomes master).
 	UnicastFaultNoPeer bool
+	// ExtraIfInterval is garp_extra_if's delay: while master, one
+	// announcement of ExtraIfAddrs every ExtraIfInterval, the first one
+	// ExtraIfInterval after becoming master. 0 is off.
+	ExtraIfInterval time.Duration
+	// ExtraIfAddrs are the addresses garp_extra_if announces: one per
+	// interface other than the one the adverts go out of (the caller
+	// picks them, see keepalived's vrrp_send_vmac_update).
+	ExtraIfAddrs []netip.Addr
 	// StartupUntil ends vrrp_startup_delay: the daemon's start plus the
 	// delay (zero: none). See fsm.Config.StartupUntil.
 	StartupUntil time.Time
@@ -216,6 +224,9 @@ func (c *Config) Validate() error {
 		if p.MaxTTL != 0 && p.MinTTL > p.MaxTTL {
 			bad("unicast peer %v: min_ttl %d > max_ttl %d", p.Addr, p.MinTTL, p.MaxTTL)
 		}
+	}
+	if c.ExtraIfInterval < 0 {
+		bad("garp_extra_if must not be negative")
 	}
 	if c.DownTimerAdverts < 0 || c.DownTimerAdverts > 100 {
 		bad("down_timer_adverts %d out of range 1..100", c.DownTimerAdverts)

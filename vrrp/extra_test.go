@@ -1,6 +1,9 @@
 package vrrp
 
 import (
+	"net/netip"
+
+	"github.com/google/go-cmp/cmp"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -102,6 +105,52 @@ func TestDownTimerAdvertsInstance(t *testing.T) {
 		wantState(t, "b took over", b, StateMaster)
 		if got, want := b.becameMaster(t).Sub(last), time.Second+skew100; got != want {
 			t.Errorf("b took over %v after a's last advert, want %v", got, want)
+		}
+		a.stop(t)
+		b.stop(t)
+	})
+}
+
+// TestGARPExtraIf: garp_extra_if announces ExtraIfAddrs once every
+// interval while master, the first one an interval after becoming master,
+// and stops when the instance leaves master.
+func TestGARPExtraIf(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	synctest.Test(t, func(t *testing.T) {
+		extra := netip.MustParseAddr("192.168.7.1")
+		h := newHub()
+		c := baseCfg(1, 100)
+		c.ExtraIfInterval = 10 * time.Second
+		c.ExtraIfAddrs = []netip.Addr{extra}
+		c.GARPMasterDelay = -1 // no second burst: only the extra announcements after the first
+		a := startNode(t, h, c)
+		settle(5 * time.Second)
+		wantState(t, "a", a, StateMaster)
+		tm := a.becameMaster(t)
+		settle(time.Until(tm.Add(35 * time.Second)))
+		extraAt := func() []time.Duration {
+			a.ann.mu.Lock()
+			defer a.ann.mu.Unlock()
+			var out []time.Duration
+			for k, as := range a.ann.addrs {
+				if len(as) == 1 && as[0] == extra {
+					out = append(out, a.ann.times[k].Sub(tm))
+				}
+			}
+			return out
+		}
+		want := []time.Duration{10 * time.Second, 20 * time.Second, 30 * time.Second}
+		if d := cmp.Diff(want, extraAt()); d != "" {
+			t.Errorf("extra-interface announcements after becoming master (-want +got):\n%s", d)
+		}
+		// A higher priority takes over: no more extra announcements.
+		b := startNode(t, h, baseCfg(2, 200))
+		settle(mdi200 + time.Millisecond)
+		wantState(t, "a preempted", a, StateBackup)
+		n := len(extraAt())
+		settle(40 * time.Second)
+		if got := len(extraAt()); got != n {
+			t.Errorf("%d extra announcements as backup", got-n)
 		}
 		a.stop(t)
 		b.stop(t)

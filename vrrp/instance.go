@@ -196,6 +196,7 @@ type Instance struct {
 	garpTimer  *time.Timer // second burst after garp_master_delay
 	refresh    *time.Timer // garp_master_refresh
 	lowerTimer *time.Timer // second burst after garp_lower_prio_delay
+	extraTimer *time.Timer // garp_extra_if
 	lastPrio   int
 	lastFault  bool
 	sendLimit  ratelimit.Limit
@@ -258,6 +259,7 @@ func New(cfg Config, conn Conn, addrs AddrManager, ann Announcer, opts Options) 
 	i.lk = &i.ownLock
 	i.lastPrio = int(cfg.Priority)
 	i.vips = append([]VIP(nil), cfg.VIPs...)
+	i.cfg.ExtraIfAddrs = append([]netip.Addr(nil), cfg.ExtraIfAddrs...)
 	for _, v := range i.vips {
 		i.announceAddrs = append(i.announceAddrs, v.Prefix.Addr())
 		if !v.Excluded {
@@ -479,6 +481,13 @@ func (i *Instance) Run(ctx context.Context) error {
 				i.refresh.Reset(i.cfg.GARPMasterRefresh)
 			}
 			i.lk.Unlock()
+		case <-i.extraTimer.C:
+			i.lk.Lock()
+			if i.m.State() == fsm.Master {
+				i.announceAddrsN(i.cfg.ExtraIfAddrs, 1)
+				i.extraTimer.Reset(i.cfg.ExtraIfInterval)
+			}
+			i.lk.Unlock()
 		case <-i.poke:
 			i.lk.Lock()
 			now := time.Now()
@@ -527,6 +536,9 @@ func (i *Instance) inherit(now time.Time, h *Stats) {
 		if st == fsm.Master && i.cfg.GARPMasterRefresh > 0 {
 			i.refresh.Reset(i.cfg.GARPMasterRefresh)
 		}
+		if st == fsm.Master {
+			i.armExtraIf()
+		}
 	}
 }
 
@@ -550,6 +562,15 @@ func (i *Instance) initRun(ctx context.Context) {
 	i.refresh.Stop()
 	i.lowerTimer = time.NewTimer(time.Hour)
 	i.lowerTimer.Stop()
+	i.extraTimer = time.NewTimer(time.Hour)
+	i.extraTimer.Stop()
+}
+
+// armExtraIf starts garp_extra_if's period (becoming master).
+func (i *Instance) armExtraIf() {
+	if i.cfg.ExtraIfInterval > 0 && len(i.cfg.ExtraIfAddrs) > 0 {
+		i.extraTimer.Reset(i.cfg.ExtraIfInterval)
+	}
 }
 
 // onAdvert handles an accepted advert.
@@ -619,6 +640,7 @@ func (i *Instance) stopTimers() {
 	i.garpTimer.Stop()
 	i.refresh.Stop()
 	i.lowerTimer.Stop()
+	i.extraTimer.Stop()
 }
 
 // apply performs the machine's actions in order.
@@ -641,6 +663,7 @@ func (i *Instance) apply(now time.Time, acts []fsm.Action) {
 				if i.cfg.GARPMasterRefresh > 0 {
 					i.refresh.Reset(i.cfg.GARPMasterRefresh)
 				}
+				i.armExtraIf()
 			case fsm.AnnounceLowerPrio:
 				if i.cfg.GARPLowerPrioRepeat > 0 {
 					i.announce(i.cfg.GARPLowerPrioRepeat)
@@ -684,6 +707,7 @@ func (i *Instance) transition(now time.Time, a fsm.Action) {
 		i.garpTimer.Stop()
 		i.refresh.Stop()
 		i.lowerTimer.Stop()
+		i.extraTimer.Stop()
 	}
 	i.log.Info("entering "+a.To.String()+" state", "from", a.From.String(), "cause", a.Cause.String(), "priority", a.Priority)
 	if i.opts.OnTransition != nil {

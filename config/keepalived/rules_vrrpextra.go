@@ -1,6 +1,9 @@
 package keepalived
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // Convert rules of the VRRP keywords of issue 11 (config/vrrpextra.go):
 // added to globalRules and instanceRules.
@@ -9,12 +12,54 @@ var vrrpExtraGlobalRules = map[string]rule{
 	"vrrp_down_timer_adverts":      integer("vrrp_down_timer_adverts", 1, 100),
 	"vrrp_higher_prio_send_advert": boolOpt("vrrp_higher_prio_send_advert"),
 	"vrrp_min_garp":                {key: "vrrp_min_garp", fn: minGARP},
+	"vrrp_garp_extra_if":           garpExtraIf("vrrp_garp_extra_if", 1, false),
+	"vrrp_vmac_garp_intvl":         garpExtraIf("vrrp_garp_extra_if", 1, true),
 }
 
 var vrrpExtraInstanceRules = map[string]rule{
 	"down_timer_adverts":      integer("down_timer_adverts", 1, 100),
 	"higher_prio_send_advert": boolOpt("higher_prio_send_advert"),
 	"unicast_fault_no_peer":   boolFlag("unicast_fault_no_peer"),
+	"garp_extra_if":           garpExtraIf("garp_extra_if", 0, false),
+	"vmac_garp_intvl":         garpExtraIf("garp_extra_if", 0, true),
+}
+
+// garpExtraIf converts "garp_extra_if DELAY [all]" (and its deprecated
+// spelling vmac_garp_intvl): DELAY whole seconds lo..86400.
+func garpExtraIf(key string, lo int64, deprecated bool) rule {
+	return rule{key: key, fn: func(x *ctx, n *Node) {
+		if !x.args(n, 1, 2) || x.dup(n, key) {
+			return
+		}
+		if deprecated {
+			x.warnf(n, "deprecated keyword: written as %s", key)
+		}
+		delay, all := "", false
+		for _, a := range n.Args() {
+			if a == "all" {
+				all = true
+				continue
+			}
+			if delay != "" {
+				x.errorf(n, "%q: want DELAY [all]", strings.Join(n.Args(), " "))
+				return
+			}
+			v, ok := x.intValue(n, a, lo, 86400)
+			if !ok {
+				return
+			}
+			delay = strconv.FormatInt(v, 10)
+		}
+		if delay == "" {
+			x.errorf(n, "missing the delay in seconds")
+			return
+		}
+		if all {
+			x.t.set(n, key, quote(delay+" all"))
+			return
+		}
+		x.t.set(n, key, delay)
+	}}
 }
 
 func init() {

@@ -1,6 +1,10 @@
 package daemon
 
 import (
+	"net/netip"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/lvsd/lvsd/vrrp"
 	"testing"
 
 	"github.com/lvsd/lvsd/config"
@@ -56,5 +60,47 @@ virtual_ipaddress = ["10.99.0.101/24"]
 	if c2.DownTimerAdverts != 2 || c2.HigherPrioSendAdvert || c2.UnicastFaultNoPeer || c2.GARPMasterRepeat != 3 {
 		t.Errorf("VI_2: down_timer_adverts %d, higher_prio_send_advert %v, unicast_fault_no_peer %v, garp_master_repeat %d; want 2, false, false, 3",
 			c2.DownTimerAdverts, c2.HigherPrioSendAdvert, c2.UnicastFaultNoPeer, c2.GARPMasterRepeat)
+	}
+}
+
+func TestExtraIfAddrs(t *testing.T) {
+	vip := func(a, dev string, excluded bool) vrrp.VIP {
+		return vrrp.VIP{Prefix: netip.MustParsePrefix(a), Dev: dev, Excluded: excluded}
+	}
+	vips := []vrrp.VIP{
+		vip("10.0.0.1/24", "eth0", false),
+		vip("10.0.0.2/24", "eth0", false),
+		vip("10.1.0.1/24", "eth1", false),
+		vip("10.1.0.2/24", "eth1", false),
+		vip("10.2.0.1/24", "eth2", true),
+	}
+	noVMAC := func(d string) string { return d }
+	toVMAC := func(d string) string {
+		if d == "eth0" {
+			return "vrrp.51"
+		}
+		return d
+	}
+	for _, tc := range []struct {
+		name          string
+		devOf         func(string) string
+		own, vmac     string
+		xmitBase, all bool
+		want          []string
+	}{
+		{"no vmac, not all", noVMAC, "eth0", "", false, false, nil},
+		{"no vmac, all", noVMAC, "eth0", "", false, true, []string{"10.1.0.1", "10.2.0.1"}},
+		{"vmac sending adverts", toVMAC, "vrrp.51", "vrrp.51", false, false, nil},
+		{"vmac, xmit base", toVMAC, "vrrp.51", "vrrp.51", true, false, []string{"10.0.0.1"}},
+		{"vmac, xmit base, all", toVMAC, "vrrp.51", "vrrp.51", true, true, []string{"10.0.0.1", "10.1.0.1", "10.2.0.1"}},
+		{"vmac sending, all", toVMAC, "vrrp.51", "vrrp.51", false, true, []string{"10.1.0.1", "10.2.0.1"}},
+	} {
+		var got []string
+		for _, a := range extraIfAddrs(vips, tc.devOf, tc.own, tc.vmac, tc.xmitBase, tc.all) {
+			got = append(got, a.String())
+		}
+		if d := cmp.Diff(tc.want, got); d != "" {
+			t.Errorf("%s (-want +got):\n%s", tc.name, d)
+		}
 	}
 }

@@ -485,6 +485,10 @@ func openKernel(f vrrpKernelFactory, m vipManager, reg vrrpSockets, g *config.Gl
 	c.SrcAddr = conn.LocalAddr()
 	k.addrs = &addrManager{m: m, iface: in.Interface, dev: dev}
 	k.announce = newAnnouncers(dev, c.VIPs, k.addrs.place().DevOf, f.announcer)
+	if in.GARPExtraIf > 0 {
+		c.ExtraIfInterval = in.GARPExtraIf
+		c.ExtraIfAddrs = extraIfAddrs(c.VIPs, k.addrs.place().DevOf, dev, k.vmac, in.VMACXmitBase, in.GARPExtraIfAll)
+	}
 	k.announce.setIntervals(g.GARPInterval, g.GNAInterval)
 	return k, nil
 }
