@@ -462,7 +462,7 @@ func (d *decoder) decodeInstance(n *node, g *Global) VRRPInstance {
 	n.boolean("skip_check_adv_addr", &in.SkipCheckAdvAddr)
 	in.LowerPrioNoAdvert = n.optBool("lower_prio_no_advert")
 	in.SMTPAlert = n.optBool("smtp_alert")
-	d.decodeVRRPInstanceExtra(n, &in)
+	d.decodeVRRPInstanceExtra(n, &in, g)
 
 	// Family from the VIPs: all of one family.
 	for i, v := range in.VIPs {

@@ -33,6 +33,23 @@ type VRRPGlobalExtra struct {
 	// instance's garp_extra_if. 0: off.
 	VRRPGARPExtraIf    time.Duration
 	VRRPGARPExtraIfAll bool
+	// VMACPrefix is vmac_prefix, default "vrrp": the VMAC of a use_vmac
+	// without a name is PREFIX.VRID (the prefix shortened to fit 15
+	// characters, as keepalived 2.2.7).
+	VMACPrefix string
+}
+
+// DefaultVMACPrefix is keepalived's VMAC name prefix.
+const DefaultVMACPrefix = "vrrp"
+
+// VMACName returns PREFIX.VRID, shortening the prefix so that the name
+// fits an interface name (15 characters), as keepalived's create_vmac_name.
+func VMACName(prefix string, vrid int) string {
+	suffix := "." + strconv.Itoa(vrid)
+	if len(prefix)+len(suffix) > 15 {
+		prefix = prefix[:15-len(suffix)]
+	}
+	return prefix + suffix
 }
 
 // VRRPInstanceExtra is the part of [[vrrp_instance]] this file decodes.
@@ -59,7 +76,7 @@ type VRRPInstanceExtra struct {
 }
 
 func defaultVRRPGlobalExtra() VRRPGlobalExtra {
-	return VRRPGlobalExtra{VRRPDownTimerAdverts: DefaultDownTimerAdverts}
+	return VRRPGlobalExtra{VRRPDownTimerAdverts: DefaultDownTimerAdverts, VMACPrefix: DefaultVMACPrefix}
 }
 
 func defaultVRRPInstanceExtra(g *Global) VRRPInstanceExtra {
@@ -74,6 +91,11 @@ func (d *decoder) decodeVRRPGlobalExtra(n *node, g *Global) {
 	n.integer("vrrp_down_timer_adverts", &g.VRRPDownTimerAdverts, 1, 100)
 	n.boolean("vrrp_higher_prio_send_advert", &g.VRRPHigherPrioSendAdvert)
 	n.garpExtraIf("vrrp_garp_extra_if", &g.VRRPGARPExtraIf, &g.VRRPGARPExtraIfAll, 1)
+	if n.nonEmpty("vmac_prefix", &g.VMACPrefix) {
+		if len(g.VMACPrefix) > 15 || strings.ContainsAny(g.VMACPrefix, "/ \t") {
+			d.errorf(n.keyPath("vmac_prefix"), "bad interface name prefix %q (at most 15 characters, no '/' or blanks)", g.VMACPrefix)
+		}
+	}
 	if n.boolean("vrrp_min_garp", &g.VRRPMinGARP) && g.VRRPMinGARP {
 		// keepalived's vrrp_min_garp_handler: the values still at their
 		// defaults become one ARP, no delayed burst, no refresh.
@@ -91,7 +113,10 @@ func (d *decoder) decodeVRRPGlobalExtra(n *node, g *Global) {
 }
 
 // decodeVRRPInstanceExtra reads the keys of VRRPInstanceExtra.
-func (d *decoder) decodeVRRPInstanceExtra(n *node, in *VRRPInstance) {
+func (d *decoder) decodeVRRPInstanceExtra(n *node, in *VRRPInstance, g *Global) {
+	if in.UseVMAC && in.VMACName == "" {
+		in.VMACName = VMACName(g.VMACPrefix, in.VirtualRouterID)
+	}
 	n.integer("down_timer_adverts", &in.DownTimerAdverts, 1, 100)
 	in.HigherPrioSendAdvert = n.optBool("higher_prio_send_advert")
 	n.boolean("unicast_fault_no_peer", &in.UnicastFaultNoPeer)
@@ -181,6 +206,7 @@ func (w *tomlWriter) vrrpGlobalExtra(g *Global) {
 	w.int("vrrp_down_timer_adverts", g.VRRPDownTimerAdverts)
 	w.boolean("vrrp_higher_prio_send_advert", g.VRRPHigherPrioSendAdvert)
 	w.boolean("vrrp_min_garp", g.VRRPMinGARP)
+	w.str("vmac_prefix", g.VMACPrefix)
 	if g.VRRPGARPExtraIf > 0 {
 		w.str("vrrp_garp_extra_if", garpExtraIfString(g.VRRPGARPExtraIf, g.VRRPGARPExtraIfAll))
 	}

@@ -178,3 +178,32 @@ func TestGARPExtraIfKeys(t *testing.T) {
 		}
 	}
 }
+
+func TestVMACPrefix(t *testing.T) {
+	for _, tc := range []struct{ global, inst, want, err string }{
+		{inst: "use_vmac = true", want: "vrrp.1"},
+		{global: `vmac_prefix = "vm"`, inst: "use_vmac = true", want: "vm.1"},
+		{global: `vmac_prefix = "vm"`, inst: `use_vmac = "mine"`, want: "mine"},
+		{global: `vmac_prefix = "abcdefghijklmno"`, inst: "use_vmac = true", want: "abcdefghijklm.1"},
+		{global: `vmac_prefix = "a b"`, err: "bad interface name prefix"},
+		{global: `vmac_prefix = ""`, err: "must not be empty"},
+	} {
+		c, err := parseExtra(t, tc.global, tc.inst)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%q: err %v, want %q", tc.global, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%q %q: %v", tc.global, tc.inst, err)
+			continue
+		}
+		if got := c.Instances[0].VMACName; got != tc.want {
+			t.Errorf("%q %q: VMAC %q, want %q", tc.global, tc.inst, got, tc.want)
+		}
+	}
+	if got := VMACName("abcdefghijklmnop", 255); got != "abcdefghijk.255" {
+		t.Errorf("VMACName = %q", got)
+	}
+}

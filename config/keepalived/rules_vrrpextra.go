@@ -14,6 +14,7 @@ var vrrpExtraGlobalRules = map[string]rule{
 	"vrrp_min_garp":                {key: "vrrp_min_garp", fn: minGARP},
 	"vrrp_garp_extra_if":           garpExtraIf("vrrp_garp_extra_if", 1, false),
 	"vrrp_vmac_garp_intvl":         garpExtraIf("vrrp_garp_extra_if", 1, true),
+	"vmac_prefix":                  str("vmac_prefix"),
 }
 
 var vrrpExtraInstanceRules = map[string]rule{
