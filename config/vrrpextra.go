@@ -37,6 +37,9 @@ type VRRPGlobalExtra struct {
 	// without a name is PREFIX.VRID (the prefix shortened to fit 15
 	// characters, as keepalived 2.2.7).
 	VMACPrefix string
+	// LogUnknownVRIDs is log_unknown_vrids: log adverts received for a
+	// VRID no instance has on the interface (they are counted anyway).
+	LogUnknownVRIDs bool
 }
 
 // DefaultVMACPrefix is keepalived's VMAC name prefix.
@@ -91,6 +94,7 @@ func (d *decoder) decodeVRRPGlobalExtra(n *node, g *Global) {
 	n.integer("vrrp_down_timer_adverts", &g.VRRPDownTimerAdverts, 1, 100)
 	n.boolean("vrrp_higher_prio_send_advert", &g.VRRPHigherPrioSendAdvert)
 	n.garpExtraIf("vrrp_garp_extra_if", &g.VRRPGARPExtraIf, &g.VRRPGARPExtraIfAll, 1)
+	n.boolean("log_unknown_vrids", &g.LogUnknownVRIDs)
 	if n.nonEmpty("vmac_prefix", &g.VMACPrefix) {
 		if len(g.VMACPrefix) > 15 || strings.ContainsAny(g.VMACPrefix, "/ \t") {
 			d.errorf(n.keyPath("vmac_prefix"), "bad interface name prefix %q (at most 15 characters, no '/' or blanks)", g.VMACPrefix)
@@ -207,6 +211,7 @@ func (w *tomlWriter) vrrpGlobalExtra(g *Global) {
 	w.boolean("vrrp_higher_prio_send_advert", g.VRRPHigherPrioSendAdvert)
 	w.boolean("vrrp_min_garp", g.VRRPMinGARP)
 	w.str("vmac_prefix", g.VMACPrefix)
+	w.boolean("log_unknown_vrids", g.LogUnknownVRIDs)
 	if g.VRRPGARPExtraIf > 0 {
 		w.str("vrrp_garp_extra_if", garpExtraIfString(g.VRRPGARPExtraIf, g.VRRPGARPExtraIfAll))
 	}

@@ -15,6 +15,7 @@ var vrrpExtraGlobalRules = map[string]rule{
 	"vrrp_garp_extra_if":           garpExtraIf("vrrp_garp_extra_if", 1, false),
 	"vrrp_vmac_garp_intvl":         garpExtraIf("vrrp_garp_extra_if", 1, true),
 	"vmac_prefix":                  str("vmac_prefix"),
+	"log_unknown_vrids":            boolFlag("log_unknown_vrids"),
 }
 
 var vrrpExtraInstanceRules = map[string]rule{

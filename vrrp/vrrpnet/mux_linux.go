@@ -40,6 +40,23 @@ var (
 type Registry struct {
 	mu   sync.Mutex
 	muxs map[muxKey]*mux // guarded by mu
+	// unknownFn is SetUnknownHandler's function (nil: none).
+	unknownFn atomic.Pointer[UnknownFunc]
+}
+
+// UnknownFunc is told of an advert for a VRID no instance registered on
+// the interface (keepalived's log_unknown_vrids). It runs on the socket's
+// reader and must not block.
+type UnknownFunc func(ifname string, ipv6 bool, vrid uint8, src netip.Addr)
+
+// SetUnknownHandler makes every advert for an unregistered VRID call fn
+// (nil: none; such adverts are counted in any case, see Unknown).
+func (r *Registry) SetUnknownHandler(fn UnknownFunc) {
+	if fn == nil {
+		r.unknownFn.Store(nil)
+		return
+	}
+	r.unknownFn.Store(&fn)
 }
 
 type muxKey struct {
@@ -203,6 +220,9 @@ func (m *mux) readLoop() {
 		m.r.mu.Unlock()
 		if s == nil {
 			m.unknown.Add(1)
+			if fn := m.r.unknownFn.Load(); fn != nil {
+				(*fn)(m.key.ifname, m.key.v6, buf[1], meta.Src)
+			}
 			continue
 		}
 		s.deliver(buf[:n], meta)

@@ -252,6 +252,7 @@ func (v *vrrpPart) build(ctx context.Context, in *config.VRRPInstance) (*vrrpIns
 	if v.reg == nil {
 		v.reg = v.d.kernel.sockets()
 	}
+	setUnknownHandler(v.reg, &v.d.cfg.Global, v.d.log)
 	var k *vrrpKernel
 	if !v.d.kernel.linkReady(in) {
 		v.d.log.Warn("interface does not exist or has no address: instance held in FAULT until it is ready", "instance", in.Name, "interface", in.Interface)

@@ -1,9 +1,14 @@
 package daemon
 
 import (
+	"log/slog"
 	"net/netip"
+	"sync"
+	"time"
 
+	"github.com/lvsd/lvsd/config"
 	"github.com/lvsd/lvsd/vrrp"
+	"github.com/lvsd/lvsd/vrrp/vrrpnet"
 )
 
 // extraIfAddrs picks what garp_extra_if announces, as keepalived 2.2.7's
@@ -38,4 +43,65 @@ func extraIfAddrs(vips []vrrp.VIP, devOf func(string) string, own, vmac string, 
 		}
 	}
 	return out
+}
+
+// unknownHandlerSetter is the part of *vrrpnet.Registry that
+// log_unknown_vrids uses.
+type unknownHandlerSetter interface {
+	SetUnknownHandler(fn vrrpnet.UnknownFunc)
+}
+
+// setUnknownHandler applies log_unknown_vrids to the part's sockets
+// (every build: a reload may change it).
+func setUnknownHandler(reg vrrpSockets, g *config.Global, log *slog.Logger) {
+	s, ok := reg.(unknownHandlerSetter)
+	if !ok {
+		return
+	}
+	if !g.LogUnknownVRIDs {
+		s.SetUnknownHandler(nil)
+		return
+	}
+	s.SetUnknownHandler(unknownVRIDLogger(log, time.Now))
+}
+
+// unknownVRIDLogger logs an advert for an unknown VRID as keepalived's
+// log_unknown_vrids ("Unknown VRID(N) received on interface(IF) from
+// SRC"), at most once a second per interface and VRID, with the number
+// suppressed.
+func unknownVRIDLogger(log *slog.Logger, now func() time.Time) vrrpnet.UnknownFunc {
+	type key struct {
+		ifname string
+		v6     bool
+		vrid   uint8
+	}
+	type seen struct {
+		at         time.Time
+		suppressed uint64
+	}
+	var (
+		mu   sync.Mutex
+		last = map[key]*seen{}
+	)
+	return func(ifname string, v6 bool, vrid uint8, src netip.Addr) {
+		t := now()
+		k := key{ifname, v6, vrid}
+		mu.Lock()
+		s := last[k]
+		if s == nil {
+			if len(last) > 1024 { // a flood of VRIDs: forget the old ones
+				clear(last)
+			}
+			s = &seen{}
+			last[k] = s
+		} else if t.Sub(s.at) < time.Second {
+			s.suppressed++
+			mu.Unlock()
+			return
+		}
+		sup := s.suppressed
+		s.at, s.suppressed = t, 0
+		mu.Unlock()
+		log.Info("unknown VRID received, ignoring", "vrid", vrid, "interface", ifname, "ipv6", v6, "src", src, "suppressed", sup)
+	}
 }

@@ -1,6 +1,11 @@
 package daemon
 
 import (
+	"bytes"
+	"log/slog"
+	"time"
+
+	"github.com/lvsd/lvsd/vrrp/vrrpnet"
 	"net/netip"
 
 	"github.com/google/go-cmp/cmp"
@@ -102,5 +107,54 @@ func TestExtraIfAddrs(t *testing.T) {
 		if d := cmp.Diff(tc.want, got); d != "" {
 			t.Errorf("%s (-want +got):\n%s", tc.name, d)
 		}
+	}
+}
+
+type recSockets struct {
+	vrrpSockets
+	fn vrrpnet.UnknownFunc
+}
+
+func (r *recSockets) SetUnknownHandler(fn vrrpnet.UnknownFunc) { r.fn = fn }
+
+// TestLogUnknownVRIDs: log_unknown_vrids installs a logger on the sockets
+// that logs at most once a second per interface and VRID and says how
+// many it suppressed; without it, no handler.
+func TestLogUnknownVRIDs(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey {
+			return slog.Attr{}
+		}
+		return a
+	}}))
+	reg := &recSockets{}
+	setUnknownHandler(reg, &config.Global{}, log)
+	if reg.fn != nil {
+		t.Fatal("handler set without log_unknown_vrids")
+	}
+	setUnknownHandler(reg, &config.Global{VRRPGlobalExtra: config.VRRPGlobalExtra{LogUnknownVRIDs: true}}, log)
+	if reg.fn == nil {
+		t.Fatal("no handler with log_unknown_vrids")
+	}
+	t0 := time.Unix(1e9, 0)
+	now := t0
+	fn := unknownVRIDLogger(log, func() time.Time { return now })
+	src := netip.MustParseAddr("10.0.0.9")
+	for _, d := range []time.Duration{0, 100 * time.Millisecond, 500 * time.Millisecond, 1100 * time.Millisecond} {
+		now = t0.Add(d)
+		fn("eth0", false, 77, src)
+	}
+	fn("eth0", false, 78, src) // another VRID is not suppressed by 77
+	want := `level=INFO msg="unknown VRID received, ignoring" vrid=77 interface=eth0 ipv6=false src=10.0.0.9 suppressed=0
+level=INFO msg="unknown VRID received, ignoring" vrid=77 interface=eth0 ipv6=false src=10.0.0.9 suppressed=2
+level=INFO msg="unknown VRID received, ignoring" vrid=78 interface=eth0 ipv6=false src=10.0.0.9 suppressed=0
+`
+	if d := cmp.Diff(want, buf.String()); d != "" {
+		t.Errorf("log (-want +got):\n%s", d)
+	}
+	setUnknownHandler(reg, &config.Global{}, log)
+	if reg.fn != nil {
+		t.Error("handler kept after log_unknown_vrids was turned off")
 	}
 }
