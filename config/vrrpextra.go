@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -76,6 +77,9 @@ type VRRPInstanceExtra struct {
 	// other interface of a VIP too. 0: off.
 	GARPExtraIf    time.Duration
 	GARPExtraIfAll bool
+	// McastDstIP is mcast_dst_ip: the multicast group the instance sends
+	// its adverts to and joins, instead of global.vrrp_mcast_group4/6.
+	McastDstIP netip.Addr
 }
 
 func defaultVRRPGlobalExtra() VRRPGlobalExtra {
@@ -125,6 +129,15 @@ func (d *decoder) decodeVRRPInstanceExtra(n *node, in *VRRPInstance, g *Global) 
 	in.HigherPrioSendAdvert = n.optBool("higher_prio_send_advert")
 	n.boolean("unicast_fault_no_peer", &in.UnicastFaultNoPeer)
 	n.garpExtraIf("garp_extra_if", &in.GARPExtraIf, &in.GARPExtraIfAll, 0)
+	if n.addr("mcast_dst_ip", &in.McastDstIP) {
+		a := in.McastDstIP
+		switch {
+		case !a.IsMulticast():
+			d.errorf(n.keyPath("mcast_dst_ip"), "%s is not a multicast address", a)
+		case a.Is6() && !a.IsLinkLocalMulticast():
+			d.errorf(n.keyPath("mcast_dst_ip"), "%s is not a link-local multicast address (ff02::/16; keepalived requires one)", a)
+		}
+	}
 }
 
 // garpExtraIf reads keepalived's "DELAY [all]" (DELAY whole seconds
@@ -193,6 +206,9 @@ func (d *decoder) validateVRRPExtra(c *Config) {
 	g := &c.Global
 	for i := range c.Instances {
 		in := &c.Instances[i]
+		if a := in.McastDstIP; a.IsValid() && a.Is6() != (in.Family == 6) {
+			d.errorf(fmt.Sprintf("vrrp_instance[%d].mcast_dst_ip", i), "IPv%d group for an IPv%d instance", map[bool]int{false: 4, true: 6}[a.Is6()], in.Family)
+		}
 		if !in.Strict(g) {
 			continue
 		}
@@ -222,4 +238,5 @@ func (w *tomlWriter) vrrpInstanceExtra(in *VRRPInstance) {
 	w.boolPtr("higher_prio_send_advert", in.HigherPrioSendAdvert)
 	w.boolean("unicast_fault_no_peer", in.UnicastFaultNoPeer)
 	w.str("garp_extra_if", garpExtraIfString(in.GARPExtraIf, in.GARPExtraIfAll))
+	w.addrOpt("mcast_dst_ip", in.McastDstIP)
 }

@@ -207,3 +207,23 @@ func TestVMACPrefix(t *testing.T) {
 		t.Errorf("VMACName = %q", got)
 	}
 }
+
+func TestMcastDstIP(t *testing.T) {
+	c, err := parseExtra(t, "", `mcast_dst_ip = "224.0.0.19"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Instances[0].McastDstIP.String(); got != "224.0.0.19" {
+		t.Errorf("mcast_dst_ip %s", got)
+	}
+	for _, tc := range []struct{ inst, err string }{
+		{`mcast_dst_ip = "10.0.0.9"`, "mcast_dst_ip: 10.0.0.9 is not a multicast address"},
+		{`mcast_dst_ip = "ff02::13"`, "mcast_dst_ip: IPv6 group for an IPv4 instance"},
+		{`mcast_dst_ip = "nope"`, "mcast_dst_ip"},
+		{`mcast_dst_ip = "ff05::12"`, "not a link-local multicast address"},
+	} {
+		if _, err := parseExtra(t, "", tc.inst); err == nil || !strings.Contains(err.Error(), tc.err) {
+			t.Errorf("%q: err %v, want %q", tc.inst, err, tc.err)
+		}
+	}
+}

@@ -23,6 +23,7 @@ var vrrpExtraInstanceRules = map[string]rule{
 	"higher_prio_send_advert": boolOpt("higher_prio_send_advert"),
 	"unicast_fault_no_peer":   boolFlag("unicast_fault_no_peer"),
 	"garp_extra_if":           garpExtraIf("garp_extra_if", 0, false),
+	"mcast_dst_ip":            addr("mcast_dst_ip"),
 	"vmac_garp_intvl":         garpExtraIf("garp_extra_if", 0, true),
 }
 

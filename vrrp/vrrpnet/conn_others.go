@@ -12,7 +12,7 @@ type Config struct {
 	Interface, SendInterface string
 	IPv6, Unicast            bool
 	TTL                      int
-	Src                      netip.Addr
+	Src, Group               netip.Addr
 }
 
 // Meta is what arrived with a packet.

@@ -158,3 +158,87 @@ level=INFO msg="unknown VRID received, ignoring" vrid=78 interface=eth0 ipv6=fal
 		t.Error("handler kept after log_unknown_vrids was turned off")
 	}
 }
+
+// TestInstanceConfigMcastDstIP: mcast_dst_ip replaces the global group.
+func TestInstanceConfigMcastDstIP(t *testing.T) {
+	const file = `
+[global]
+vrrp_mcast_group4 = "224.0.0.50"
+
+[[vrrp_instance]]
+name = "VI_1"
+interface = "eth0"
+virtual_router_id = 51
+virtual_ipaddress = ["10.99.0.100/24"]
+
+[[vrrp_instance]]
+name = "VI_2"
+interface = "eth0"
+virtual_router_id = 52
+mcast_dst_ip = "224.0.0.19"
+virtual_ipaddress = ["10.99.0.101/24"]
+`
+	cfg, err := config.Parse("test.toml", []byte(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"224.0.0.50", "224.0.0.19"} {
+		c, err := instanceConfig(&cfg.Global, &cfg.Instances[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.McastGroup.String(); got != want {
+			t.Errorf("%s: group %s, want %s", cfg.Instances[i].Name, got, want)
+		}
+	}
+}
+
+type groupRec struct {
+	k   *fakeKernel
+	cfg vrrpnet.Config
+}
+
+func (r *groupRec) Open(c vrrpnet.Config, vrid uint8) (vrrpnet.Endpoint, error) {
+	r.cfg = c
+	return (*fakeSockets)(r.k).Open(c, vrid)
+}
+
+// TestOpenKernelVRRPExtra: the socket joins the instance's group
+// (mcast_dst_ip), and garp_extra_if gets the addresses of the other
+// interfaces.
+func TestOpenKernelVRRPExtra(t *testing.T) {
+	const file = `
+[[vrrp_instance]]
+name = "VI_1"
+interface = "eth0"
+virtual_router_id = 51
+mcast_dst_ip = "224.0.0.19"
+garp_extra_if = "20 all"
+virtual_ipaddress = ["10.99.0.100/24", "192.168.7.1/24 dev eth1", "192.168.7.2/24 dev eth1"]
+`
+	cfg, err := config.Parse("test.toml", []byte(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := &cfg.Instances[0]
+	c, err := instanceConfig(&cfg.Global, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := newFakeKernel()
+	reg := &groupRec{k: k}
+	kk, err := openKernel(k, (*fakeAddrs)(k), reg, &cfg.Global, in, &c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kk.conn.Close()
+	if got := reg.cfg.Group.String(); got != "224.0.0.19" {
+		t.Errorf("socket group %s, want 224.0.0.19", got)
+	}
+	if c.ExtraIfInterval != 20*time.Second {
+		t.Errorf("extra interval %v", c.ExtraIfInterval)
+	}
+	if d := cmp.Diff([]netip.Addr{netip.MustParseAddr("192.168.7.1")}, c.ExtraIfAddrs, cmpNetip...); d != "" {
+		t.Errorf("extra addresses (-want +got):\n%s", d)
+	}
+}

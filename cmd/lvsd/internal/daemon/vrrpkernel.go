@@ -373,6 +373,9 @@ func instanceConfig(g *config.Global, in *config.VRRPInstance) (vrrp.Config, err
 	} else if g.VRRPMcastGroup4.IsValid() {
 		c.McastGroup = g.VRRPMcastGroup4
 	}
+	if in.McastDstIP.IsValid() {
+		c.McastGroup = in.McastDstIP
+	}
 	for _, p := range in.UnicastPeers {
 		c.Peers = append(c.Peers, packet.Peer{Addr: p.IP, MinTTL: uint8(p.MinTTL), MaxTTL: uint8(p.MaxTTL)})
 	}
@@ -469,6 +472,7 @@ func openKernel(f vrrpKernelFactory, m vipManager, reg vrrpSockets, g *config.Gl
 	for try := 0; ; try++ {
 		conn, err = reg.Open(vrrpnet.Config{
 			Interface: recvIf, SendInterface: sendIf, IPv6: ipv6, Src: src, Unicast: unicast, TTL: in.UnicastTTL,
+			Group: c.McastGroup,
 		}, uint8(in.VirtualRouterID))
 		if err == nil || !ipv6 || try == 20 {
 			break
