@@ -58,7 +58,10 @@ func TestRegistryGroups(t *testing.T) {
 	}
 	_ = s51 // keeps the shared socket open
 	// A bad group is refused.
-	if err := n2.Do(func() error { _, err := reg.Open(Config{Interface: "eth0", Group: netip.MustParseAddr("10.0.0.1")}, 53); return err }); err == nil {
+	if err := n2.Do(func() error {
+		_, err := reg.Open(Config{Interface: "eth0", Group: netip.MustParseAddr("10.0.0.1")}, 53)
+		return err
+	}); err == nil {
 		t.Error("a unicast address accepted as the group")
 	}
 }
