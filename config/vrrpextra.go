@@ -80,6 +80,11 @@ type VRRPInstanceExtra struct {
 	// McastDstIP is mcast_dst_ip: the multicast group the instance sends
 	// its adverts to and joins, instead of global.vrrp_mcast_group4/6.
 	McastDstIP netip.Addr
+	// PromoteSecondaries is promote_secondaries: set
+	// net.ipv4.conf.INTERFACE.promote_secondaries while the instance runs,
+	// so that removing the subnet's primary address does not remove the
+	// VIPs (a VMAC always has it).
+	PromoteSecondaries bool
 }
 
 func defaultVRRPGlobalExtra() VRRPGlobalExtra {
@@ -129,6 +134,9 @@ func (d *decoder) decodeVRRPInstanceExtra(n *node, in *VRRPInstance, g *Global) 
 	in.HigherPrioSendAdvert = n.optBool("higher_prio_send_advert")
 	n.boolean("unicast_fault_no_peer", &in.UnicastFaultNoPeer)
 	n.garpExtraIf("garp_extra_if", &in.GARPExtraIf, &in.GARPExtraIfAll, 0)
+	if n.boolean("promote_secondaries", &in.PromoteSecondaries) && in.PromoteSecondaries && in.UseVMAC {
+		d.errorf(n.keyPath("promote_secondaries"), "not with use_vmac (the VMAC always has it; keepalived ignores it)")
+	}
 	if n.addr("mcast_dst_ip", &in.McastDstIP) {
 		a := in.McastDstIP
 		switch {
@@ -239,4 +247,5 @@ func (w *tomlWriter) vrrpInstanceExtra(in *VRRPInstance) {
 	w.boolean("unicast_fault_no_peer", in.UnicastFaultNoPeer)
 	w.str("garp_extra_if", garpExtraIfString(in.GARPExtraIf, in.GARPExtraIfAll))
 	w.addrOpt("mcast_dst_ip", in.McastDstIP)
+	w.boolean("promote_secondaries", in.PromoteSecondaries)
 }

@@ -227,3 +227,16 @@ func TestMcastDstIP(t *testing.T) {
 		}
 	}
 }
+
+func TestPromoteSecondariesKey(t *testing.T) {
+	c, err := parseExtra(t, "", "promote_secondaries = true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Instances[0].PromoteSecondaries {
+		t.Error("promote_secondaries not set")
+	}
+	if _, err := parseExtra(t, "", "use_vmac = true\npromote_secondaries = true"); err == nil || !strings.Contains(err.Error(), "promote_secondaries: not with use_vmac") {
+		t.Errorf("with use_vmac: %v", err)
+	}
+}

@@ -24,6 +24,7 @@ var vrrpExtraInstanceRules = map[string]rule{
 	"unicast_fault_no_peer":   boolFlag("unicast_fault_no_peer"),
 	"garp_extra_if":           garpExtraIf("garp_extra_if", 0, false),
 	"mcast_dst_ip":            addr("mcast_dst_ip"),
+	"promote_secondaries":     boolFlag("promote_secondaries"),
 	"vmac_garp_intvl":         garpExtraIf("garp_extra_if", 0, true),
 }
 

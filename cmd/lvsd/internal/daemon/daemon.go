@@ -420,6 +420,11 @@ func (v *vrrpPart) closeKernel(k *vrrpKernel) {
 			v.d.log.Warn("cannot remove VMAC", "interface", k.vmac, "err", err)
 		}
 	}
+	if k.promoted != "" {
+		if err := unpromoteSecondaries(v.m, k.promoted); err != nil {
+			v.d.log.Warn("cannot restore promote_secondaries", "interface", k.promoted, "err", err)
+		}
+	}
 }
 
 func (v *vrrpPart) closeAll() {

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"fmt"
 	"log/slog"
 	"net/netip"
 	"sync"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/lvsd/lvsd/config"
 	"github.com/lvsd/lvsd/vrrp"
+	"github.com/lvsd/lvsd/vrrp/vip"
 	"github.com/lvsd/lvsd/vrrp/vrrpnet"
 )
 
@@ -104,4 +106,33 @@ func unknownVRIDLogger(log *slog.Logger, now func() time.Time) vrrpnet.UnknownFu
 		mu.Unlock()
 		log.Info("unknown VRID received, ignoring", "vrid", vrid, "interface", ifname, "ipv6", v6, "src", src, "suppressed", sup)
 	}
+}
+
+// promoter is the part of *vip.Manager promote_secondaries uses.
+type promoter interface {
+	PromoteSecondaries(iface string) error
+	UnpromoteSecondaries(iface string) error
+}
+
+var _ promoter = (*vip.Manager)(nil)
+
+// promoteSecondaries sets promote_secondaries on iface (counted by the
+// manager); an address manager that cannot is an error, never a silent
+// skip.
+func promoteSecondaries(m vipManager, iface string) error {
+	p, ok := m.(promoter)
+	if !ok {
+		return fmt.Errorf("promote_secondaries on %s: the address manager cannot set it", iface)
+	}
+	if err := p.PromoteSecondaries(iface); err != nil {
+		return fmt.Errorf("promote_secondaries on %s: %w", iface, err)
+	}
+	return nil
+}
+
+func unpromoteSecondaries(m vipManager, iface string) error {
+	if p, ok := m.(promoter); ok {
+		return p.UnpromoteSecondaries(iface)
+	}
+	return nil
 }

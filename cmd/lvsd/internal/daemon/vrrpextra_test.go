@@ -3,6 +3,7 @@ package daemon
 import (
 	"bytes"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/lvsd/lvsd/vrrp/vrrpnet"
@@ -240,5 +241,57 @@ virtual_ipaddress = ["10.99.0.100/24", "192.168.7.1/24 dev eth1", "192.168.7.2/2
 	}
 	if d := cmp.Diff([]netip.Addr{netip.MustParseAddr("192.168.7.1")}, c.ExtraIfAddrs, cmpNetip...); d != "" {
 		t.Errorf("extra addresses (-want +got):\n%s", d)
+	}
+}
+
+type promoteRec struct {
+	*fakeAddrs
+	calls []string
+}
+
+func (p *promoteRec) PromoteSecondaries(iface string) error {
+	p.calls = append(p.calls, "promote "+iface)
+	return nil
+}
+
+func (p *promoteRec) UnpromoteSecondaries(iface string) error {
+	p.calls = append(p.calls, "unpromote "+iface)
+	return nil
+}
+
+// TestPromoteSecondariesKernel: promote_secondaries sets the sysctl on the
+// instance's interface when its kernel state is opened and undoes it when
+// it is closed; an address manager that cannot is an error.
+func TestPromoteSecondariesKernel(t *testing.T) {
+	const file = `
+[[vrrp_instance]]
+name = "VI_1"
+interface = "eth0"
+virtual_router_id = 51
+promote_secondaries = true
+virtual_ipaddress = ["10.99.0.100/24"]
+`
+	cfg, err := config.Parse("test.toml", []byte(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := &cfg.Instances[0]
+	c, err := instanceConfig(&cfg.Global, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := newFakeKernel()
+	m := &promoteRec{fakeAddrs: (*fakeAddrs)(k)}
+	kk, err := openKernel(k, m, k.sockets(), &cfg.Global, in, &c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := &vrrpPart{d: &daemon{log: slog.New(slog.DiscardHandler)}, m: m}
+	v.closeKernel(kk)
+	if d := cmp.Diff([]string{"promote eth0", "unpromote eth0"}, m.calls); d != "" {
+		t.Errorf("calls (-want +got):\n%s", d)
+	}
+	if _, err := openKernel(k, (*fakeAddrs)(k), k.sockets(), &cfg.Global, in, &c); err == nil || !strings.Contains(err.Error(), "promote_secondaries on eth0") {
+		t.Errorf("a manager without promote_secondaries: %v", err)
 	}
 }

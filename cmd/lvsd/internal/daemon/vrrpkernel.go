@@ -422,6 +422,9 @@ type vrrpKernel struct {
 	// waiting: the interface did not exist when the instance was built
 	// (waitlink.go); conn is a waitingEndpoint.
 	waiting bool
+	// promoted: the interface whose promote_secondaries this instance
+	// set (closeKernel undoes it); empty without promote_secondaries.
+	promoted string
 	// ifindex is the index the interface had when the socket was opened
 	// (-1: unknown); an interface made again gets another one and the
 	// instance is rebuilt on it (checkLinks, waitlink.go). vmacIndex is
@@ -486,6 +489,16 @@ func openKernel(f vrrpKernelFactory, m vipManager, reg vrrpSockets, g *config.Gl
 		return nil, err
 	}
 	k.conn = conn
+	if in.PromoteSecondaries {
+		if err := promoteSecondaries(m, in.Interface); err != nil {
+			conn.Close()
+			if k.vmac != "" {
+				_ = m.DeleteVMAC(k.vmac)
+			}
+			return nil, err
+		}
+		k.promoted = in.Interface
+	}
 	c.SrcAddr = conn.LocalAddr()
 	k.addrs = &addrManager{m: m, iface: in.Interface, dev: dev}
 	k.announce = newAnnouncers(dev, c.VIPs, k.addrs.place().DevOf, f.announcer)
