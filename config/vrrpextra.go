@@ -41,7 +41,19 @@ type VRRPGlobalExtra struct {
 	// LogUnknownVRIDs is log_unknown_vrids: log adverts received for a
 	// VRID no instance has on the interface (they are counted anyway).
 	LogUnknownVRIDs bool
+	// VRRPRxBufsPolicy is vrrp_rx_bufs_policy: "" (the kernel's default
+	// receive buffer), "MTU" (VRRPRxBufsMultiplier interface MTUs per
+	// instance), "ADVERT" (VRRPRxBufsMultiplier advert sizes per
+	// instance) or "SIZE" (VRRPRxBufsSize bytes per instance); an
+	// instance's kernel_rx_buf_size replaces its share. The shares of the
+	// instances on one advert socket are summed into its SO_RCVBUF.
+	VRRPRxBufsPolicy     string
+	VRRPRxBufsSize       int
+	VRRPRxBufsMultiplier int // vrrp_rx_bufs_multiplier, default 3
 }
+
+// DefaultRxBufsMultiplier is keepalived's vrrp_rx_bufs_multiplier.
+const DefaultRxBufsMultiplier = 3
 
 // DefaultVMACPrefix is keepalived's VMAC name prefix.
 const DefaultVMACPrefix = "vrrp"
@@ -85,10 +97,14 @@ type VRRPInstanceExtra struct {
 	// so that removing the subnet's primary address does not remove the
 	// VIPs (a VMAC always has it).
 	PromoteSecondaries bool
+	// KernelRxBufSize is kernel_rx_buf_size: this instance's share of its
+	// advert socket's receive buffer in bytes (0: the global policy's).
+	KernelRxBufSize int
 }
 
 func defaultVRRPGlobalExtra() VRRPGlobalExtra {
-	return VRRPGlobalExtra{VRRPDownTimerAdverts: DefaultDownTimerAdverts, VMACPrefix: DefaultVMACPrefix}
+	return VRRPGlobalExtra{VRRPDownTimerAdverts: DefaultDownTimerAdverts, VMACPrefix: DefaultVMACPrefix,
+		VRRPRxBufsMultiplier: DefaultRxBufsMultiplier}
 }
 
 func defaultVRRPInstanceExtra(g *Global) VRRPInstanceExtra {
@@ -104,6 +120,26 @@ func (d *decoder) decodeVRRPGlobalExtra(n *node, g *Global) {
 	n.boolean("vrrp_higher_prio_send_advert", &g.VRRPHigherPrioSendAdvert)
 	n.garpExtraIf("vrrp_garp_extra_if", &g.VRRPGARPExtraIf, &g.VRRPGARPExtraIfAll, 1)
 	n.boolean("log_unknown_vrids", &g.LogUnknownVRIDs)
+	n.integer("vrrp_rx_bufs_multiplier", &g.VRRPRxBufsMultiplier, 1, 1<<20)
+	if v, ok := n.get("vrrp_rx_bufs_policy"); ok {
+		switch x := v.(type) {
+		case int64:
+			if x < 1 || x > 1<<30 {
+				d.errorf(n.keyPath("vrrp_rx_bufs_policy"), "%d bytes out of range 1..%d", x, 1<<30)
+			} else {
+				g.VRRPRxBufsPolicy, g.VRRPRxBufsSize = "SIZE", int(x)
+			}
+		case string:
+			switch p := strings.ToUpper(x); p {
+			case "MTU", "ADVERT":
+				g.VRRPRxBufsPolicy = p
+			default:
+				d.errorf(n.keyPath("vrrp_rx_bufs_policy"), "%q: want \"MTU\", \"ADVERT\" or a size in bytes (one of them: keepalived ignores the others)", x)
+			}
+		default:
+			n.typeErr("vrrp_rx_bufs_policy", v, `"MTU", "ADVERT" or a size in bytes`)
+		}
+	}
 	if n.nonEmpty("vmac_prefix", &g.VMACPrefix) {
 		if len(g.VMACPrefix) > 15 || strings.ContainsAny(g.VMACPrefix, "/ \t") {
 			d.errorf(n.keyPath("vmac_prefix"), "bad interface name prefix %q (at most 15 characters, no '/' or blanks)", g.VMACPrefix)
@@ -134,6 +170,7 @@ func (d *decoder) decodeVRRPInstanceExtra(n *node, in *VRRPInstance, g *Global) 
 	in.HigherPrioSendAdvert = n.optBool("higher_prio_send_advert")
 	n.boolean("unicast_fault_no_peer", &in.UnicastFaultNoPeer)
 	n.garpExtraIf("garp_extra_if", &in.GARPExtraIf, &in.GARPExtraIfAll, 0)
+	n.integer("kernel_rx_buf_size", &in.KernelRxBufSize, 0, 1<<30)
 	if n.boolean("promote_secondaries", &in.PromoteSecondaries) && in.PromoteSecondaries && in.UseVMAC {
 		d.errorf(n.keyPath("promote_secondaries"), "not with use_vmac (the VMAC always has it; keepalived ignores it)")
 	}
@@ -236,6 +273,13 @@ func (w *tomlWriter) vrrpGlobalExtra(g *Global) {
 	w.boolean("vrrp_min_garp", g.VRRPMinGARP)
 	w.str("vmac_prefix", g.VMACPrefix)
 	w.boolean("log_unknown_vrids", g.LogUnknownVRIDs)
+	w.int("vrrp_rx_bufs_multiplier", g.VRRPRxBufsMultiplier)
+	switch g.VRRPRxBufsPolicy {
+	case "SIZE":
+		w.int("vrrp_rx_bufs_policy", g.VRRPRxBufsSize)
+	case "MTU", "ADVERT":
+		w.str("vrrp_rx_bufs_policy", g.VRRPRxBufsPolicy)
+	}
 	if g.VRRPGARPExtraIf > 0 {
 		w.str("vrrp_garp_extra_if", garpExtraIfString(g.VRRPGARPExtraIf, g.VRRPGARPExtraIfAll))
 	}
@@ -248,4 +292,5 @@ func (w *tomlWriter) vrrpInstanceExtra(in *VRRPInstance) {
 	w.str("garp_extra_if", garpExtraIfString(in.GARPExtraIf, in.GARPExtraIfAll))
 	w.addrOpt("mcast_dst_ip", in.McastDstIP)
 	w.boolean("promote_secondaries", in.PromoteSecondaries)
+	w.int("kernel_rx_buf_size", in.KernelRxBufSize)
 }

@@ -240,3 +240,37 @@ func TestPromoteSecondariesKey(t *testing.T) {
 		t.Errorf("with use_vmac: %v", err)
 	}
 }
+
+func TestRxBufsKeys(t *testing.T) {
+	for _, tc := range []struct {
+		global, inst, policy string
+		size, mult, kernel   int
+		err                  string
+	}{
+		{mult: 3},
+		{global: `vrrp_rx_bufs_policy = "MTU"`, policy: "MTU", mult: 3},
+		{global: `vrrp_rx_bufs_policy = "advert"` + "\nvrrp_rx_bufs_multiplier = 5", policy: "ADVERT", mult: 5},
+		{global: `vrrp_rx_bufs_policy = 65536`, policy: "SIZE", size: 65536, mult: 3},
+		{inst: `kernel_rx_buf_size = 8192`, mult: 3, kernel: 8192},
+		{global: `vrrp_rx_bufs_policy = "MTU ADVERT"`, err: `want "MTU", "ADVERT" or a size`},
+		{global: `vrrp_rx_bufs_policy = 0`, err: "0 bytes out of range"},
+		{global: `vrrp_rx_bufs_multiplier = 0`, err: "vrrp_rx_bufs_multiplier: 0 out of range"},
+		{inst: `kernel_rx_buf_size = -1`, err: "kernel_rx_buf_size: -1 out of range"},
+	} {
+		c, err := parseExtra(t, tc.global, tc.inst)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%q %q: err %v, want %q", tc.global, tc.inst, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%q %q: %v", tc.global, tc.inst, err)
+			continue
+		}
+		g := c.Global
+		if g.VRRPRxBufsPolicy != tc.policy || g.VRRPRxBufsSize != tc.size || g.VRRPRxBufsMultiplier != tc.mult || c.Instances[0].KernelRxBufSize != tc.kernel {
+			t.Errorf("%q %q: policy %q size %d mult %d kernel %d", tc.global, tc.inst, g.VRRPRxBufsPolicy, g.VRRPRxBufsSize, g.VRRPRxBufsMultiplier, c.Instances[0].KernelRxBufSize)
+		}
+	}
+}

@@ -16,6 +16,8 @@ var vrrpExtraGlobalRules = map[string]rule{
 	"vrrp_vmac_garp_intvl":         garpExtraIf("vrrp_garp_extra_if", 1, true),
 	"vmac_prefix":                  str("vmac_prefix"),
 	"log_unknown_vrids":            boolFlag("log_unknown_vrids"),
+	"vrrp_rx_bufs_multiplier":      integer("vrrp_rx_bufs_multiplier", 1, 1<<20),
+	"vrrp_rx_bufs_policy":          {key: "vrrp_rx_bufs_policy", fn: rxBufsPolicy},
 }
 
 var vrrpExtraInstanceRules = map[string]rule{
@@ -25,6 +27,7 @@ var vrrpExtraInstanceRules = map[string]rule{
 	"garp_extra_if":           garpExtraIf("garp_extra_if", 0, false),
 	"mcast_dst_ip":            addr("mcast_dst_ip"),
 	"promote_secondaries":     boolFlag("promote_secondaries"),
+	"kernel_rx_buf_size":      integer("kernel_rx_buf_size", 0, 1<<30),
 	"vmac_garp_intvl":         garpExtraIf("garp_extra_if", 0, true),
 }
 
@@ -99,6 +102,24 @@ func minGARP(x *ctx, n *Node) {
 		if e := x.t.get(d.key); e != nil && e.val == d.def {
 			x.t.del(d.key)
 			x.c.warnf(n, x.kpath(n), "%s %s (line %d) is keepalived's default, which vrrp_min_garp overrides: dropped", d.key, d.def, e.pos.Line)
+		}
+	}
+}
+
+// rxBufsPolicy converts "vrrp_rx_bufs_policy MTU|ADVERT|SIZE". keepalived
+// accepts several words and then ignores all but one with an error; lvsd
+// takes exactly one.
+func rxBufsPolicy(x *ctx, n *Node) {
+	if !x.args(n, 1, 1) || x.dup(n, "vrrp_rx_bufs_policy") {
+		return
+	}
+	a := n.Args()[0]
+	switch p := strings.ToUpper(a); p {
+	case "MTU", "ADVERT":
+		x.t.set(n, "vrrp_rx_bufs_policy", quote(p))
+	default:
+		if v, ok := x.intValue(n, a, 1, 1<<30); ok {
+			x.t.set(n, "vrrp_rx_bufs_policy", strconv.FormatInt(v, 10))
 		}
 	}
 }

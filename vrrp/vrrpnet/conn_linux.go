@@ -49,6 +49,11 @@ type Config struct {
 	// Group is the multicast group joined on Interface (keepalived's
 	// mcast_dst_ip, vrrp_mcast_group4/6); zero means Group4 / Group6.
 	Group netip.Addr
+	// RcvBuf is the instance's share of the socket's receive buffer
+	// (keepalived's kernel_rx_buf_size, vrrp_rx_bufs_policy): the shares
+	// of the instances on a socket are summed into SO_RCVBUF. 0: none
+	// (the kernel's default, unless another instance asks).
+	RcvBuf int
 }
 
 // group returns the multicast group of cfg, checked against its family.
@@ -138,6 +143,12 @@ func Dial(cfg Config) (*Conn, error) {
 	}
 	if !cfg.Unicast {
 		if err := c.join(ifi.Name, group); err != nil {
+			c.Close()
+			return nil, err
+		}
+	}
+	if cfg.RcvBuf > 0 {
+		if err := c.setRcvBuf(cfg.RcvBuf); err != nil {
 			c.Close()
 			return nil, err
 		}

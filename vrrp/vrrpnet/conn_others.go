@@ -13,6 +13,7 @@ type Config struct {
 	IPv6, Unicast            bool
 	TTL                      int
 	Src, Group               netip.Addr
+	RcvBuf                   int
 }
 
 // Meta is what arrived with a packet.

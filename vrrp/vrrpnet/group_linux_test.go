@@ -86,3 +86,42 @@ func TestDialGroup(t *testing.T) {
 		t.Fatalf("nothing received on %s", other)
 	}
 }
+
+// TestRegistryRcvBuf: the instances' receive buffer shares are summed into
+// the shared socket's SO_RCVBUF, and a closing instance takes its share
+// back; a Conn of its own gets its share.
+func TestRegistryRcvBuf(t *testing.T) {
+	lab := netlab.New(t, "n1")
+	n1 := lab.Node("n1")
+	reg := NewRegistry()
+	rcvbuf := func(c *Conn) int {
+		t.Helper()
+		v, err := c.RcvBuf()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	s51 := open(t, n1, reg, Config{Interface: "eth0", RcvBuf: 10000}, 51)
+	conn := s51.(*Sub).m.conn
+	if got := rcvbuf(conn); got != 2*10000 {
+		t.Errorf("SO_RCVBUF %d with one share of 10000, want %d (the kernel doubles it)", got, 2*10000)
+	}
+	s52 := open(t, n1, reg, Config{Interface: "eth0", RcvBuf: 5000}, 52)
+	if got := rcvbuf(conn); got != 2*15000 {
+		t.Errorf("SO_RCVBUF %d with 10000 + 5000, want %d", got, 2*15000)
+	}
+	open(t, n1, reg, Config{Interface: "eth0"}, 53) // no share: unchanged
+	if got := rcvbuf(conn); got != 2*15000 {
+		t.Errorf("SO_RCVBUF %d after an instance without a share, want %d", got, 2*15000)
+	}
+	s51.Close()
+	if got := rcvbuf(conn); got != 2*5000 {
+		t.Errorf("SO_RCVBUF %d after the 10000 share left, want %d", got, 2*5000)
+	}
+	_ = s52
+	c := dial(t, n1, Config{Interface: "eth0", RcvBuf: 7000})
+	if got := rcvbuf(c); got != 2*7000 {
+		t.Errorf("own Conn SO_RCVBUF %d, want %d", got, 2*7000)
+	}
+}

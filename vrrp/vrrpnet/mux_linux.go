@@ -124,7 +124,14 @@ func (r *Registry) Open(cfg Config, vrid uint8) (Endpoint, error) {
 		m.release()
 		return nil, fmt.Errorf("vrrpnet: source %s does not match the address family", src)
 	}
-	s := &Sub{m: m, vrid: vrid, src: src, group: group, snd: newSender(m.conn.rc, cfg.IPv6, src, m.conn.sendIf, cfg.TTL),
+	if cfg.RcvBuf > 0 {
+		if err := m.conn.setRcvBuf(m.rcvBuf + cfg.RcvBuf); err != nil {
+			m.release()
+			return nil, err
+		}
+		m.rcvBuf += cfg.RcvBuf
+	}
+	s := &Sub{m: m, vrid: vrid, src: src, group: group, rcvBuf: cfg.RcvBuf, snd: newSender(m.conn.rc, cfg.IPv6, src, m.conn.sendIf, cfg.TTL),
 		free: make(chan *rxBuf, rxQueue), ready: make(chan *rxBuf, rxQueue), done: make(chan struct{})}
 	m.subs[vrid] = s
 	m.n++
@@ -191,6 +198,7 @@ type mux struct {
 	subs    [256]*Sub
 	n       int
 	joined  map[netip.Addr]int // multicast groups joined: their number of Subs
+	rcvBuf  int                // sum of the Subs' Config.RcvBuf
 	unknown atomic.Uint64
 }
 
@@ -240,11 +248,12 @@ func (m *mux) readLoop() {
 
 // Sub is one instance's share of a Registry socket.
 type Sub struct {
-	m     *mux
-	vrid  uint8
-	src   netip.Addr
-	group netip.Addr // the multicast group joined for it; invalid: unicast
-	snd   *sender
+	m      *mux
+	vrid   uint8
+	src    netip.Addr
+	group  netip.Addr // the multicast group joined for it; invalid: unicast
+	rcvBuf int        // its Config.RcvBuf
+	snd    *sender
 
 	// hmu guards push and nbuf, and orders the reader's deliveries
 	// against Push and Close.
@@ -347,6 +356,12 @@ func (s *Sub) Close() error {
 		defer r.mu.Unlock()
 		s.m.subs[s.vrid] = nil
 		s.m.n--
+		if s.rcvBuf > 0 {
+			s.m.rcvBuf -= s.rcvBuf
+			if s.m.n > 0 && s.m.rcvBuf > 0 {
+				_ = s.m.conn.setRcvBuf(s.m.rcvBuf)
+			}
+		}
 		if g := s.group; g.IsValid() {
 			if s.m.joined[g]--; s.m.joined[g] == 0 {
 				delete(s.m.joined, g)
@@ -367,6 +382,38 @@ func (c *Conn) join(ifname string, group netip.Addr) error {
 		return fmt.Errorf("vrrpnet: join %s on %s: %w", group, ifname, err)
 	}
 	return nil
+}
+
+// setRcvBuf sets SO_RCVBUF (the kernel doubles it, capped by
+// net.core.rmem_max).
+func (c *Conn) setRcvBuf(n int) error {
+	var serr error
+	err := c.rc.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, n)
+	})
+	if err == nil {
+		err = serr
+	}
+	if err != nil {
+		return fmt.Errorf("vrrpnet: set SO_RCVBUF %d: %w", n, err)
+	}
+	return nil
+}
+
+// RcvBuf returns the socket's SO_RCVBUF as the kernel reports it (twice
+// what was set).
+func (c *Conn) RcvBuf() (int, error) {
+	var (
+		v    int
+		serr error
+	)
+	err := c.rc.Control(func(fd uintptr) {
+		v, serr = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF)
+	})
+	if err == nil {
+		err = serr
+	}
+	return v, err
 }
 
 // leave drops a group join added.

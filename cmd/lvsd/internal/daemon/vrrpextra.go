@@ -3,6 +3,7 @@ package daemon
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"net/netip"
 	"sync"
 	"time"
@@ -135,4 +136,56 @@ func unpromoteSecondaries(m vipManager, iface string) error {
 		return p.UnpromoteSecondaries(iface)
 	}
 	return nil
+}
+
+// interfaceMTU is the MTU of an interface, 0 when unknown (a variable for
+// tests).
+var interfaceMTU = func(name string) int {
+	ifi, err := net.InterfaceByName(name)
+	if err != nil {
+		return 0
+	}
+	return ifi.MTU
+}
+
+// rxBufShare is the instance's share of its advert socket's receive
+// buffer, as keepalived 2.2.7 sums it (vrrp_create_sockpool):
+// kernel_rx_buf_size, else vrrp_rx_bufs_policy's size, multiplier × the
+// advert length (ADVERT) or multiplier × the interface MTU (MTU); 0: none.
+func rxBufShare(g *config.Global, in *config.VRRPInstance, c *vrrp.Config, mtu func(string) int) int {
+	if in.KernelRxBufSize > 0 {
+		return in.KernelRxBufSize
+	}
+	switch g.VRRPRxBufsPolicy {
+	case "SIZE":
+		return g.VRRPRxBufsSize
+	case "ADVERT":
+		return g.VRRPRxBufsMultiplier * advertLen(int(c.Version), in.Family == 6, c.VIPs)
+	case "MTU":
+		return g.VRRPRxBufsMultiplier * mtu(in.Interface)
+	}
+	return 0
+}
+
+// advertLen is keepalived's vrrp_adv_len: the VRRP message (8-byte header,
+// the addresses, VRRPv2's 8 bytes of authentication data), plus the IPv4
+// header for IPv4.
+func advertLen(version int, ipv6 bool, vips []vrrp.VIP) int {
+	n, size := 0, 4
+	if ipv6 {
+		size = 16
+	}
+	for _, v := range vips {
+		if !v.Excluded {
+			n++
+		}
+	}
+	l := 8 + n*size
+	if version != 3 && !ipv6 {
+		l += 8
+	}
+	if !ipv6 {
+		l += 20
+	}
+	return l
 }

@@ -295,3 +295,47 @@ virtual_ipaddress = ["10.99.0.100/24"]
 		t.Errorf("a manager without promote_secondaries: %v", err)
 	}
 }
+
+// TestRxBufShare: kernel_rx_buf_size and vrrp_rx_bufs_policy give each
+// instance keepalived's share of its socket's receive buffer.
+func TestRxBufShare(t *testing.T) {
+	mtu := func(string) int { return 1500 }
+	for _, tc := range []struct {
+		global, inst string
+		want         int
+	}{
+		{"", "", 0},
+		{"", "kernel_rx_buf_size = 65536", 65536},
+		{"vrrp_rx_bufs_policy = 100000", "", 100000},
+		{"vrrp_rx_bufs_policy = 100000", "kernel_rx_buf_size = 4096", 4096},
+		{`vrrp_rx_bufs_policy = "MTU"`, "", 3 * 1500},
+		{"vrrp_rx_bufs_policy = \"mtu\"\nvrrp_rx_bufs_multiplier = 10", "", 10 * 1500},
+		// VRRPv2/IPv4 with 2 addresses (the excluded one is not in the advert): 20 + 8 + 2*4 + 8.
+		{`vrrp_rx_bufs_policy = "ADVERT"`, "", 3 * 44},
+		{"vrrp_rx_bufs_policy = \"ADVERT\"\nvrrp_version = 3", "", 3 * 36},
+	} {
+		file := "[global]\n" + tc.global + `
+[[vrrp_instance]]
+name = "VI_1"
+interface = "eth0"
+virtual_router_id = 51
+` + tc.inst + `
+virtual_ipaddress = ["10.99.0.100/24", "10.99.0.101/24"]
+virtual_ipaddress_excluded = ["10.99.0.200/32"]
+`
+		cfg, err := config.Parse("test.toml", []byte(file))
+		if err != nil {
+			t.Fatalf("%q %q: %v", tc.global, tc.inst, err)
+		}
+		c, err := instanceConfig(&cfg.Global, &cfg.Instances[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := rxBufShare(&cfg.Global, &cfg.Instances[0], &c, mtu); got != tc.want {
+			t.Errorf("%q %q: share %d, want %d", tc.global, tc.inst, got, tc.want)
+		}
+	}
+	if got := advertLen(3, true, []vrrp.VIP{{Prefix: netip.MustParsePrefix("fe80::1/64")}}); got != 24 {
+		t.Errorf("IPv6 advert length %d, want 24", got)
+	}
+}

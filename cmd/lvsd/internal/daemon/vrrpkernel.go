@@ -475,7 +475,7 @@ func openKernel(f vrrpKernelFactory, m vipManager, reg vrrpSockets, g *config.Gl
 	for try := 0; ; try++ {
 		conn, err = reg.Open(vrrpnet.Config{
 			Interface: recvIf, SendInterface: sendIf, IPv6: ipv6, Src: src, Unicast: unicast, TTL: in.UnicastTTL,
-			Group: c.McastGroup,
+			Group: c.McastGroup, RcvBuf: rxBufShare(g, in, c, interfaceMTU),
 		}, uint8(in.VirtualRouterID))
 		if err == nil || !ipv6 || try == 20 {
 			break
