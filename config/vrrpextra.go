@@ -100,6 +100,11 @@ type VRRPInstanceExtra struct {
 	// KernelRxBufSize is kernel_rx_buf_size: this instance's share of its
 	// advert socket's receive buffer in bytes (0: the global policy's).
 	KernelRxBufSize int
+	// OldUnicastChecksum is old_unicast_checksum: a unicast VRRPv3/IPv4
+	// instance checksums its adverts as keepalived before 2.0.8 did (the
+	// pseudo-header's destination is global.vrrp_mcast_group4, not the
+	// peer) and accepts both checksums.
+	OldUnicastChecksum bool
 }
 
 func defaultVRRPGlobalExtra() VRRPGlobalExtra {
@@ -171,6 +176,7 @@ func (d *decoder) decodeVRRPInstanceExtra(n *node, in *VRRPInstance, g *Global) 
 	n.boolean("unicast_fault_no_peer", &in.UnicastFaultNoPeer)
 	n.garpExtraIf("garp_extra_if", &in.GARPExtraIf, &in.GARPExtraIfAll, 0)
 	n.integer("kernel_rx_buf_size", &in.KernelRxBufSize, 0, 1<<30)
+	n.boolean("old_unicast_checksum", &in.OldUnicastChecksum)
 	if n.boolean("promote_secondaries", &in.PromoteSecondaries) && in.PromoteSecondaries && in.UseVMAC {
 		d.errorf(n.keyPath("promote_secondaries"), "not with use_vmac (the VMAC always has it; keepalived ignores it)")
 	}
@@ -254,6 +260,9 @@ func (d *decoder) validateVRRPExtra(c *Config) {
 		if a := in.McastDstIP; a.IsValid() && a.Is6() != (in.Family == 6) {
 			d.errorf(fmt.Sprintf("vrrp_instance[%d].mcast_dst_ip", i), "IPv%d group for an IPv%d instance", map[bool]int{false: 4, true: 6}[a.Is6()], in.Family)
 		}
+		if in.OldUnicastChecksum && (len(in.UnicastPeers) == 0 || in.Version != 3 || in.Family == 6) {
+			d.errorf(fmt.Sprintf("vrrp_instance[%d].old_unicast_checksum", i), "applies only to a VRRPv3 IPv4 instance with unicast_peer (keepalived ignores it otherwise)")
+		}
 		if !in.Strict(g) {
 			continue
 		}
@@ -293,4 +302,5 @@ func (w *tomlWriter) vrrpInstanceExtra(in *VRRPInstance) {
 	w.addrOpt("mcast_dst_ip", in.McastDstIP)
 	w.boolean("promote_secondaries", in.PromoteSecondaries)
 	w.int("kernel_rx_buf_size", in.KernelRxBufSize)
+	w.boolean("old_unicast_checksum", in.OldUnicastChecksum)
 }

@@ -274,3 +274,22 @@ func TestRxBufsKeys(t *testing.T) {
 		}
 	}
 }
+
+func TestOldUnicastChecksumKey(t *testing.T) {
+	ok := "version = 3\nunicast_peer = [\"10.0.0.2\"]\nold_unicast_checksum = true"
+	c, err := parseExtra(t, "", ok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Instances[0].OldUnicastChecksum {
+		t.Error("old_unicast_checksum not set")
+	}
+	for _, inst := range []string{
+		"version = 3\nold_unicast_checksum = true",                   // multicast
+		"unicast_peer = [\"10.0.0.2\"]\nold_unicast_checksum = true", // VRRPv2
+	} {
+		if _, err := parseExtra(t, "", inst); err == nil || !strings.Contains(err.Error(), "applies only to a VRRPv3 IPv4 instance with unicast_peer") {
+			t.Errorf("%q: %v", inst, err)
+		}
+	}
+}

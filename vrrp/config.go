@@ -99,6 +99,15 @@ type Config struct {
 	// interface other than the one the adverts go out of (the caller
 	// picks them, see keepalived's vrrp_send_vmac_update).
 	ExtraIfAddrs []netip.Addr
+	// OldUnicastChecksum is old_unicast_checksum: a unicast VRRPv3/IPv4
+	// instance computes its checksum with ChecksumGroup as the
+	// pseudo-header's destination instead of the peer's address (the
+	// checksum keepalived sent before 2.0.8, RFC 5798 violated), and
+	// accepts adverts checksummed either way.
+	OldUnicastChecksum bool
+	// ChecksumGroup is the group of OldUnicastChecksum (keepalived's
+	// vrrp_mcast_group4); zero means 224.0.0.18.
+	ChecksumGroup netip.Addr
 	// StartupUntil ends vrrp_startup_delay: the daemon's start plus the
 	// delay (zero: none). See fsm.Config.StartupUntil.
 	StartupUntil time.Time

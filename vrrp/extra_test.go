@@ -156,3 +156,49 @@ func TestGARPExtraIf(t *testing.T) {
 		b.stop(t)
 	})
 }
+
+// TestOldUnicastChecksum: with old_unicast_checksum a unicast VRRPv3/IPv4
+// instance checksums its adverts against 224.0.0.18 (keepalived before
+// 2.0.8), which a peer without it drops as bad_checksum, and it accepts
+// both checksums.
+func TestOldUnicastChecksum(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	synctest.Test(t, func(t *testing.T) {
+		h := newHub()
+		cfg := func(i, peer int, prio uint8, old bool) Config {
+			c := baseCfg(i, prio)
+			c.Version, c.AuthType, c.AuthPass = 3, packet.AuthNone, ""
+			c.Peers = []packet.Peer{{Addr: nodeIP(peer)}}
+			c.OldUnicastChecksum = old
+			return c
+		}
+		a := startNode(t, h, cfg(1, 2, 200, true))
+		settle(5 * time.Second)
+		wantState(t, "a", a, StateMaster)
+		s := h.lastSend(nodeIP(1))
+		var adv packet.Advert
+		if r := packet.Decode(s.payload, nodeIP(1), packet.Group4, &adv); r != packet.DropNone {
+			t.Errorf("a's advert against 224.0.0.18: %v, want valid", r)
+		}
+		if r := packet.Decode(s.payload, nodeIP(1), nodeIP(2), &adv); r != packet.DropBadChecksum {
+			t.Errorf("a's advert against the peer's address: %v, want bad_checksum", r)
+		}
+		// A peer without the option drops them and takes over.
+		b := startNode(t, h, cfg(2, 1, 100, false))
+		settle(5 * time.Second)
+		if n := b.inst.Stats().Drops[packet.DropBadChecksum]; n == 0 {
+			t.Error("a peer without old_unicast_checksum accepted old checksums")
+		}
+		wantState(t, "b without the option", b, StateMaster)
+		b.stop(t)
+		// A peer with it accepts them.
+		c := startNode(t, h, cfg(2, 1, 100, true))
+		settle(10 * time.Second)
+		wantState(t, "c with the option", c, StateBackup)
+		if n := c.inst.Stats().Drops[packet.DropBadChecksum]; n != 0 {
+			t.Errorf("c dropped %d adverts as bad_checksum", n)
+		}
+		a.stop(t)
+		c.stop(t)
+	})
+}

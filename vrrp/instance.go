@@ -151,6 +151,9 @@ type Instance struct {
 	filter packet.Filter
 	// mcastDst is the multicast destination (invalid in unicast mode).
 	mcastDst netip.Addr
+	// oldCsum is the pseudo-header destination of old_unicast_checksum
+	// (invalid when off, or not a unicast VRRPv3/IPv4 instance).
+	oldCsum netip.Addr
 	// vips, advertAddrs and announceAddrs are derived from cfg by New; read-only.
 	vips          []VIP
 	advertAddrs   []netip.Addr
@@ -273,6 +276,12 @@ func New(cfg Config, conn Conn, addrs AddrManager, ann Announcer, opts Options) 
 			if cfg.IPv6() {
 				i.mcastDst = packet.Group6
 			}
+		}
+	}
+	if cfg.OldUnicastChecksum && cfg.Unicast() && cfg.Version == packet.Version3 && !cfg.IPv6() {
+		i.oldCsum = cfg.ChecksumGroup
+		if !i.oldCsum.IsValid() {
+			i.oldCsum = packet.Group4
 		}
 	}
 	i.filter = packet.Filter{
@@ -728,7 +737,11 @@ func (i *Instance) sendAdvert(prio uint8) {
 }
 
 func (i *Instance) sendTo(dst netip.Addr) {
-	n, err := i.out.MarshalTo(i.sendBuf, i.cfg.SrcAddr, dst, i.cfg.ChecksumVariant)
+	csDst := dst
+	if i.oldCsum.IsValid() {
+		csDst = i.oldCsum // old_unicast_checksum
+	}
+	n, err := i.out.MarshalTo(i.sendBuf, i.cfg.SrcAddr, csDst, i.cfg.ChecksumVariant)
 	if err == nil {
 		err = i.conn.WriteTo(i.sendBuf[:n], dst)
 	}
@@ -912,7 +925,11 @@ func (i *Instance) accept(b []byte, meta RecvMeta, adv *packet.Advert) packet.Dr
 			dst = i.cfg.SrcAddr
 		}
 	}
-	if r := packet.Decode(b, meta.Src, dst, adv); r != packet.DropNone {
+	r := packet.Decode(b, meta.Src, dst, adv)
+	if r == packet.DropBadChecksum && i.oldCsum.IsValid() {
+		r = packet.Decode(b, meta.Src, i.oldCsum, adv) // old_unicast_checksum
+	}
+	if r != packet.DropNone {
 		return r
 	}
 	return i.filter.Check(adv, meta.Src, meta.TTL)

@@ -28,6 +28,7 @@ var vrrpExtraInstanceRules = map[string]rule{
 	"mcast_dst_ip":            addr("mcast_dst_ip"),
 	"promote_secondaries":     boolFlag("promote_secondaries"),
 	"kernel_rx_buf_size":      integer("kernel_rx_buf_size", 0, 1<<30),
+	"old_unicast_checksum":    {key: "old_unicast_checksum", fn: oldUnicastChecksum},
 	"vmac_garp_intvl":         garpExtraIf("garp_extra_if", 0, true),
 }
 
@@ -122,4 +123,24 @@ func rxBufsPolicy(x *ctx, n *Node) {
 			x.t.set(n, "vrrp_rx_bufs_policy", strconv.FormatInt(v, 10))
 		}
 	}
+}
+
+// oldUnicastChecksum converts "old_unicast_checksum [never]". Without a
+// value keepalived always sends the old checksum; with never it never
+// switches to it, which is what lvsd always does (keepalived's default
+// switches when a peer's advert verifies only the old way; lvsd's does not,
+// see REFERENCE.md).
+func oldUnicastChecksum(x *ctx, n *Node) {
+	if !x.args(n, 0, 1) || x.dup(n, "old_unicast_checksum") {
+		return
+	}
+	if len(n.Args()) == 0 {
+		x.t.set(n, "old_unicast_checksum", "true")
+		return
+	}
+	if n.Args()[0] != "never" {
+		x.errorf(n, "%q: want no value or never", n.Args()[0])
+		return
+	}
+	x.t.set(n, "old_unicast_checksum", "false")
 }

@@ -352,6 +352,8 @@ func instanceConfig(g *config.Global, in *config.VRRPInstance) (vrrp.Config, err
 		HigherPrioSendAdvert:    in.HigherPrioSendAdvertMode(g),
 		DownTimerAdverts:        in.DownTimerAdverts,
 		UnicastFaultNoPeer:      in.UnicastFaultNoPeer,
+		OldUnicastChecksum:      in.OldUnicastChecksum,
+		ChecksumGroup:           g.VRRPMcastGroup4,
 	}
 	if in.Priority < 0 || in.Priority > 255 || in.VirtualRouterID < 1 || in.VirtualRouterID > 255 {
 		return c, fmt.Errorf("instance %s: priority or virtual_router_id out of range", in.Name)

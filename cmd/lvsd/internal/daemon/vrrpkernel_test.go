@@ -57,6 +57,7 @@ virtual_routes = ["192.168.200.0/24 via 10.99.0.254 dev eth0 metric 7"]
 		AdvertInterval: 500 * time.Millisecond, StateMaster: true, NoPreempt: true,
 		ChecksumVariant:  packet.ChecksumNoPseudoHeader,
 		DownTimerAdverts: 3,
+		ChecksumGroup:    netip.MustParseAddr("224.0.0.18"),
 		McastGroup:       netip.MustParseAddr("224.0.0.18"), // the default vrrp_mcast_group4
 		Peers: []packet.Peer{
 			{Addr: netip.MustParseAddr("10.99.0.2"), MaxTTL: 255},
