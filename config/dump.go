@@ -159,6 +159,7 @@ func Dump(c *Config) []byte {
 	for i := range c.BFDInstances {
 		w.bfdInstance(&c.BFDInstances[i])
 	}
+	w.garpGroups(c.GARPGroups)
 	return []byte(w.b.String())
 }
 

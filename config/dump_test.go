@@ -82,6 +82,7 @@ func TestDumpComplete(t *testing.T) {
 		"vrrp_script.user":                           true, // script = { script, user, group }
 		"virtual_server.real_server.misc_check.user": true, // misc_path = { script, user, group }
 		"vrrp_instance.preempt":                      true, // nopreempt
+		"garp_group.interface":                       true, // interfaces
 	}
 	for _, k := range Keys() {
 		if Supported(k) && !seen[k] && !otherSpelling[k] {

@@ -26,6 +26,7 @@ type Config struct {
 	CARPInstances       []CARPInstance       // [[carp_instance]] (carp.go)
 	BGP                 *BGP                 // [bgp]; nil: no BGP (bgp.go)
 	BFDInstances        []BFDInstance        // [[bfd_instance]] (bfd.go)
+	GARPGroups          []GARPGroup          // [[garp_group]] (vrrpextra.go)
 
 	// Static network state (keepalived's static_ipaddress, static_routes,
 	// static_rules): installed at start whatever the VRRP state, removed

@@ -58,6 +58,9 @@ func (d *decoder) decodeConfig(root *node) *Config {
 	for _, t := range root.tables("bfd_instance") {
 		c.BFDInstances = append(c.BFDInstances, d.decodeBFD(t))
 	}
+	for _, t := range root.tables("garp_group") {
+		c.GARPGroups = append(c.GARPGroups, d.decodeGARPGroup(t))
+	}
 	d.decodeStatic(root, c)
 	root.finish()
 	return c

@@ -304,3 +304,66 @@ func (w *tomlWriter) vrrpInstanceExtra(in *VRRPInstance) {
 	w.int("kernel_rx_buf_size", in.KernelRxBufSize)
 	w.boolean("old_unicast_checksum", in.OldUnicastChecksum)
 }
+
+// GARPGroup is a [[garp_group]] (keepalived's garp_group): the pacing of
+// gratuitous ARPs and unsolicited NAs on some interfaces, instead of
+// global.vrrp_garp_interval / vrrp_gna_interval. The interfaces of one
+// group share one pacing: successive ARPs out of any of them are at least
+// GARPInterval apart, over every instance.
+type GARPGroup struct {
+	GARPInterval time.Duration // garp_interval, 0..1 s
+	GNAInterval  time.Duration // gna_interval, 0..1 s
+	Interfaces   []string      // interface and interfaces (each in one group at most)
+}
+
+func (d *decoder) decodeGARPGroup(n *node) GARPGroup {
+	var gg GARPGroup
+	hasARP := n.duration("garp_interval", &gg.GARPInterval, 0, time.Second)
+	hasNA := n.duration("gna_interval", &gg.GNAInterval, 0, time.Second)
+	if !hasARP && !hasNA && !n.has("garp_interval") && !n.has("gna_interval") {
+		d.errorf(n.path, "needs garp_interval or gna_interval (keepalived drops a group without)")
+	}
+	var one string
+	if n.nonEmpty("interface", &one) {
+		gg.Interfaces = append(gg.Interfaces, one)
+	}
+	var more []string
+	if n.stringList("interfaces", &more) {
+		gg.Interfaces = append(gg.Interfaces, more...)
+	}
+	for _, i := range gg.Interfaces {
+		if err := checkIfName(i); err != nil {
+			d.errorf(n.keyPath("interfaces"), "%v", err)
+		}
+	}
+	if len(gg.Interfaces) == 0 && !n.has("interface") && !n.has("interfaces") {
+		d.errorf(n.path, "needs interface or interfaces")
+	}
+	n.finish()
+	return gg
+}
+
+// validateGARPGroups refuses an interface in two groups (keepalived
+// ignores the second).
+func (d *decoder) validateGARPGroups(c *Config) {
+	seen := map[string]int{}
+	for i, gg := range c.GARPGroups {
+		for _, ifname := range gg.Interfaces {
+			if j, ok := seen[ifname]; ok && j != i {
+				d.errorf(fmt.Sprintf("garp_group[%d].interfaces", i), "%s is in garp_group[%d] already", ifname, j)
+			} else if ok {
+				d.errorf(fmt.Sprintf("garp_group[%d].interfaces", i), "%s listed twice", ifname)
+			}
+			seen[ifname] = i
+		}
+	}
+}
+
+func (w *tomlWriter) garpGroups(gs []GARPGroup) {
+	for _, gg := range gs {
+		w.arrayTable("garp_group")
+		w.dur("garp_interval", gg.GARPInterval)
+		w.dur("gna_interval", gg.GNAInterval)
+		w.strs("interfaces", gg.Interfaces)
+	}
+}

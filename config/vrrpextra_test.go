@@ -293,3 +293,26 @@ func TestOldUnicastChecksumKey(t *testing.T) {
 		}
 	}
 }
+
+func TestGARPGroupKeys(t *testing.T) {
+	for _, tc := range []struct{ file, err string }{
+		{"[[garp_group]]\ngarp_interval = 0.01\ninterface = \"eth0\"\n[[garp_group]]\ngna_interval = 0.01\ninterfaces = [\"eth1\", \"eth2\"]\n", ""},
+		{"[[garp_group]]\ninterface = \"eth0\"\n", "garp_group[0]: needs garp_interval or gna_interval"},
+		{"[[garp_group]]\ngarp_interval = 0.01\n", "garp_group[0]: needs interface or interfaces"},
+		{"[[garp_group]]\ngarp_interval = 2\ninterface = \"eth0\"\n", "garp_interval: 2s out of range"},
+		{"[[garp_group]]\ngarp_interval = 0.01\ninterface = \"eth0\"\n[[garp_group]]\ngarp_interval = 0.01\ninterfaces = [\"eth0\"]\n", "eth0 is in garp_group[0] already"},
+		{"[[garp_group]]\ngarp_interval = 0.01\ninterfaces = [\"eth0\", \"eth0\"]\n", "eth0 listed twice"},
+		{"[[garp_group]]\ngarp_interval = 0.01\ninterface = \"eth0\"\nfoo = 1\n", "garp_group[0].foo: unknown key"},
+	} {
+		_, err := Parse("t.toml", []byte(tc.file))
+		if tc.err == "" {
+			if err != nil {
+				t.Errorf("%q: %v", tc.file, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.err) {
+			t.Errorf("%q: err %v, want %q", tc.file, err, tc.err)
+		}
+	}
+}

@@ -144,3 +144,58 @@ func oldUnicastChecksum(x *ctx, n *Node) {
 	}
 	x.t.set(n, "old_unicast_checksum", "false")
 }
+
+var garpGroupRules = map[string]rule{
+	"garp_interval": seconds("garp_interval", 0, 1),
+	"gna_interval":  seconds("gna_interval", 0, 1),
+	"interface":     {key: "interfaces", fn: func(*ctx, *Node) {}}, // merged by garpGroup
+	"interfaces":    {key: "interfaces", fn: func(*ctx, *Node) {}},
+}
+
+// garpGroup converts a garp_group block: its interface lines and its
+// interfaces block become one interfaces list.
+func (x *ctx) garpGroup(n *Node) {
+	if len(n.Args()) > 0 {
+		x.errorf(n, "trailing junk %q before '{'", strings.Join(n.Args(), " "))
+		return
+	}
+	if !n.HasBlock {
+		x.errorf(n, "missing '{' block")
+		return
+	}
+	x.t = x.c.newTable(n, "[[garp_group]]")
+	var ifs []string
+	var first *Node
+	for _, ch := range n.Block {
+		switch ch.Keyword() {
+		case "interface":
+			if x.args(ch, 1, 1) {
+				ifs = append(ifs, ch.Args()[0])
+				if first == nil {
+					first = ch
+				}
+			}
+		case "interfaces":
+			if len(ch.Args()) > 0 || !ch.HasBlock {
+				x.errorf(ch, "want an interfaces { } block")
+				continue
+			}
+			for _, w := range ch.Block {
+				if w.HasBlock {
+					x.errorf(w, "unexpected '{' in a list")
+					continue
+				}
+				ifs = append(ifs, w.Words...)
+			}
+			if first == nil {
+				first = ch
+			}
+		default:
+			x.apply(ch, garpGroupRules)
+		}
+	}
+	if first != nil {
+		x.t.set(first, "interfaces", quoteList(ifs))
+	}
+	x.t.tail = append(x.t.tail, n.Tail...)
+}

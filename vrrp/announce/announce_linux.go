@@ -36,6 +36,8 @@ type Announcer struct {
 
 	// pacing (pace.go), guarded by mu
 	garpGap, gnaGap time.Duration
+	// group is SetPacingGroup's name ("": the interface paces alone).
+	group string
 	queue           []queued
 	draining        bool   // a drain goroutine runs for gen
 	gen             uint64 // bumped by Close: the queue is dropped
@@ -93,7 +95,7 @@ func (a *Announcer) Announce(addrs []netip.Addr) error {
 			continue
 		}
 		if gap, na := a.gap(addr); gap > 0 {
-			at := reserve(a.ifname, na, gap, now)
+			at := reserve(a.slotKey(), na, gap, now)
 			if at.After(now) || len(a.queue) > 0 {
 				a.queue = append(a.queue, queued{ifi: ifi, frame: frame, addr: addr, at: at})
 				continue

@@ -257,7 +257,7 @@ func (v *vrrpPart) build(ctx context.Context, in *config.VRRPInstance) (*vrrpIns
 	if !v.d.kernel.linkReady(in) {
 		v.d.log.Warn("interface does not exist or has no address: instance held in FAULT until it is ready", "instance", in.Name, "interface", in.Interface)
 		k = v.waitingKernel(in, &c)
-	} else if k, err = openKernel(v.d.kernel, v.m, v.reg, &v.d.cfg.Global, in, &c); err != nil {
+	} else if k, err = openKernel(v.d.kernel, v.m, v.reg, &v.d.cfg.Global, v.d.cfg.GARPGroups, in, &c); err != nil {
 		return nil, fmt.Errorf("instance %s: %w", in.Name, err)
 	}
 	if !k.waiting {

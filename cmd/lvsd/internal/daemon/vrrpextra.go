@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -188,4 +190,23 @@ func advertLen(version int, ipv6 bool, vips []vrrp.VIP) int {
 		l += 20
 	}
 	return l
+}
+
+// applyGARPGroups gives the announcers of the interfaces in a garp_group
+// the group's intervals and its shared pacing (a VMAC follows its base
+// interface's group).
+func (a *announcers) applyGARPGroups(groups []config.GARPGroup, base, vmac string) {
+	for dev, an := range a.byDev {
+		name := dev
+		if vmac != "" && dev == vmac {
+			name = base
+		}
+		for i, gg := range groups {
+			if slices.Contains(gg.Interfaces, name) {
+				an.SetIntervals(gg.GARPInterval, gg.GNAInterval)
+				an.SetPacingGroup("garp_group " + strconv.Itoa(i))
+				break
+			}
+		}
+	}
 }

@@ -228,7 +228,7 @@ virtual_ipaddress = ["10.99.0.100/24", "192.168.7.1/24 dev eth1", "192.168.7.2/2
 	}
 	k := newFakeKernel()
 	reg := &groupRec{k: k}
-	kk, err := openKernel(k, (*fakeAddrs)(k), reg, &cfg.Global, in, &c)
+	kk, err := openKernel(k, (*fakeAddrs)(k), reg, &cfg.Global, cfg.GARPGroups, in, &c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,7 +282,7 @@ virtual_ipaddress = ["10.99.0.100/24"]
 	}
 	k := newFakeKernel()
 	m := &promoteRec{fakeAddrs: (*fakeAddrs)(k)}
-	kk, err := openKernel(k, m, k.sockets(), &cfg.Global, in, &c)
+	kk, err := openKernel(k, m, k.sockets(), &cfg.Global, cfg.GARPGroups, in, &c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,7 +291,7 @@ virtual_ipaddress = ["10.99.0.100/24"]
 	if d := cmp.Diff([]string{"promote eth0", "unpromote eth0"}, m.calls); d != "" {
 		t.Errorf("calls (-want +got):\n%s", d)
 	}
-	if _, err := openKernel(k, (*fakeAddrs)(k), k.sockets(), &cfg.Global, in, &c); err == nil || !strings.Contains(err.Error(), "promote_secondaries on eth0") {
+	if _, err := openKernel(k, (*fakeAddrs)(k), k.sockets(), &cfg.Global, cfg.GARPGroups, in, &c); err == nil || !strings.Contains(err.Error(), "promote_secondaries on eth0") {
 		t.Errorf("a manager without promote_secondaries: %v", err)
 	}
 }
@@ -337,5 +337,73 @@ virtual_ipaddress_excluded = ["10.99.0.200/32"]
 	}
 	if got := advertLen(3, true, []vrrp.VIP{{Prefix: netip.MustParsePrefix("fe80::1/64")}}); got != 24 {
 		t.Errorf("IPv6 advert length %d, want 24", got)
+	}
+}
+
+type pacedAnn struct {
+	dev       string
+	garp, gna time.Duration
+	group     string
+}
+
+func (p *pacedAnn) Announce([]netip.Addr) error          { return nil }
+func (p *pacedAnn) SetIntervals(garp, gna time.Duration) { p.garp, p.gna = garp, gna }
+func (p *pacedAnn) SetPacingGroup(name string)           { p.group = name }
+func (p *pacedAnn) Close() error                         { return nil }
+
+// TestGARPGroups: the announcers of the interfaces of a garp_group get its
+// intervals and its shared pacing; the others keep the global intervals;
+// a VMAC follows its base interface.
+func TestGARPGroups(t *testing.T) {
+	const file = `
+[global]
+vrrp_garp_interval = 0.002
+
+[[garp_group]]
+garp_interval = 0.01
+gna_interval = 0.02
+interfaces = ["eth0", "eth1"]
+
+[[vrrp_instance]]
+name = "VI_1"
+interface = "eth0"
+virtual_router_id = 51
+use_vmac = true
+virtual_ipaddress = ["10.99.0.100/24", "10.1.0.1/24 dev eth1", "10.2.0.1/24 dev eth2"]
+`
+	cfg, err := config.Parse("test.toml", []byte(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := &cfg.Instances[0]
+	c, err := instanceConfig(&cfg.Global, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	devOf := func(d string) string {
+		if d == "eth0" {
+			return "vrrp.51"
+		}
+		return d
+	}
+	made := map[string]*pacedAnn{}
+	a := newAnnouncers("vrrp.51", c.VIPs, devOf, func(dev string) garpAnnouncer {
+		p := &pacedAnn{dev: dev}
+		made[dev] = p
+		return p
+	})
+	a.setIntervals(cfg.Global.GARPInterval, cfg.Global.GNAInterval)
+	a.applyGARPGroups(cfg.GARPGroups, in.Interface, "vrrp.51")
+	want := map[string]pacedAnn{
+		"vrrp.51": {dev: "vrrp.51", garp: 10 * time.Millisecond, gna: 20 * time.Millisecond, group: "garp_group 0"},
+		"eth1":    {dev: "eth1", garp: 10 * time.Millisecond, gna: 20 * time.Millisecond, group: "garp_group 0"},
+		"eth2":    {dev: "eth2", garp: 2 * time.Millisecond},
+	}
+	got := map[string]pacedAnn{}
+	for d, p := range made {
+		got[d] = *p
+	}
+	if d := cmp.Diff(want, got, cmp.AllowUnexported(pacedAnn{})); d != "" {
+		t.Errorf("announcers (-want +got):\n%s", d)
 	}
 }

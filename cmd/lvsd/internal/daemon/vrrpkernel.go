@@ -78,6 +78,7 @@ type vrrpSockets interface {
 type garpAnnouncer interface {
 	Announce(addrs []netip.Addr) error
 	SetIntervals(garp, gna time.Duration)
+	SetPacingGroup(name string)
 	Close() error
 }
 
@@ -249,11 +250,14 @@ type announcers struct {
 	// scratch groups addresses per announcer between calls (the instance
 	// goroutine is the only caller).
 	scratch map[garpAnnouncer][]netip.Addr
+	// byDev is the announcer of each interface (garp_group, vrrpextra.go).
+	byDev map[string]garpAnnouncer
 }
 
 func newAnnouncers(dev string, vips []vrrp.VIP, devOf func(string) string, open func(dev string) garpAnnouncer) *announcers {
 	a := &announcers{byAddr: map[netip.Addr]garpAnnouncer{}, def: open(dev), scratch: map[garpAnnouncer][]netip.Addr{}}
 	byDev := map[string]garpAnnouncer{dev: a.def}
+	a.byDev = byDev
 	for _, v := range vips {
 		d := devOf(v.Dev)
 		an, ok := byDev[d]
@@ -436,7 +440,7 @@ type vrrpKernel struct {
 
 // openKernel creates the VMAC (use_vmac), opens the instance's share of its
 // interface's socket and fills the source address into c.
-func openKernel(f vrrpKernelFactory, m vipManager, reg vrrpSockets, g *config.Global, in *config.VRRPInstance, c *vrrp.Config) (*vrrpKernel, error) {
+func openKernel(f vrrpKernelFactory, m vipManager, reg vrrpSockets, g *config.Global, groups []config.GARPGroup, in *config.VRRPInstance, c *vrrp.Config) (*vrrpKernel, error) {
 	k := &vrrpKernel{}
 	dev := in.Interface
 	recvIf, sendIf := in.Interface, in.Interface
@@ -509,6 +513,7 @@ func openKernel(f vrrpKernelFactory, m vipManager, reg vrrpSockets, g *config.Gl
 		c.ExtraIfAddrs = extraIfAddrs(c.VIPs, k.addrs.place().DevOf, dev, k.vmac, in.VMACXmitBase, in.GARPExtraIfAll)
 	}
 	k.announce.setIntervals(g.GARPInterval, g.GNAInterval)
+	k.announce.applyGARPGroups(groups, in.Interface, k.vmac)
 	return k, nil
 }
 
