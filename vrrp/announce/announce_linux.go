@@ -37,11 +37,11 @@ type Announcer struct {
 	// pacing (pace.go), guarded by mu
 	garpGap, gnaGap time.Duration
 	// group is SetPacingGroup's name ("": the interface paces alone).
-	group string
-	queue           []queued
-	draining        bool   // a drain goroutine runs for gen
-	gen             uint64 // bumped by Close: the queue is dropped
-	asyncErr        error  // the last error of a queued send, reported by the next Announce
+	group    string
+	queue    []queued
+	draining bool   // a drain goroutine runs for gen
+	gen      uint64 // bumped by Close: the queue is dropped
+	asyncErr error  // the last error of a queued send, reported by the next Announce
 }
 
 // writer is the part of *packet.Conn used here.
