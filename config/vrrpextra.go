@@ -50,7 +50,15 @@ type VRRPGlobalExtra struct {
 	VRRPRxBufsPolicy     string
 	VRRPRxBufsSize       int
 	VRRPRxBufsMultiplier int // vrrp_rx_bufs_multiplier, default 3
+	// MaxAutoPriority is max_auto_priority 0..99 (0: off): each time a
+	// VRRP timer fires more than MinAutoPriorityDelay late, the daemon's
+	// SCHED_RR priority goes up by one, up to this.
+	MaxAutoPriority      int
+	MinAutoPriorityDelay time.Duration // min_auto_priority_delay 1µs..10s, default 1s
 }
+
+// DefaultMinAutoPriorityDelay is keepalived's min_auto_priority_delay.
+const DefaultMinAutoPriorityDelay = time.Second
 
 // DefaultRxBufsMultiplier is keepalived's vrrp_rx_bufs_multiplier.
 const DefaultRxBufsMultiplier = 3
@@ -109,7 +117,7 @@ type VRRPInstanceExtra struct {
 
 func defaultVRRPGlobalExtra() VRRPGlobalExtra {
 	return VRRPGlobalExtra{VRRPDownTimerAdverts: DefaultDownTimerAdverts, VMACPrefix: DefaultVMACPrefix,
-		VRRPRxBufsMultiplier: DefaultRxBufsMultiplier}
+		VRRPRxBufsMultiplier: DefaultRxBufsMultiplier, MinAutoPriorityDelay: DefaultMinAutoPriorityDelay}
 }
 
 func defaultVRRPInstanceExtra(g *Global) VRRPInstanceExtra {
@@ -126,6 +134,8 @@ func (d *decoder) decodeVRRPGlobalExtra(n *node, g *Global) {
 	n.garpExtraIf("vrrp_garp_extra_if", &g.VRRPGARPExtraIf, &g.VRRPGARPExtraIfAll, 1)
 	n.boolean("log_unknown_vrids", &g.LogUnknownVRIDs)
 	n.integer("vrrp_rx_bufs_multiplier", &g.VRRPRxBufsMultiplier, 1, 1<<20)
+	n.integer("max_auto_priority", &g.MaxAutoPriority, 0, 99)
+	n.duration("min_auto_priority_delay", &g.MinAutoPriorityDelay, time.Microsecond, 10*time.Second)
 	if v, ok := n.get("vrrp_rx_bufs_policy"); ok {
 		switch x := v.(type) {
 		case int64:
@@ -283,6 +293,8 @@ func (w *tomlWriter) vrrpGlobalExtra(g *Global) {
 	w.str("vmac_prefix", g.VMACPrefix)
 	w.boolean("log_unknown_vrids", g.LogUnknownVRIDs)
 	w.int("vrrp_rx_bufs_multiplier", g.VRRPRxBufsMultiplier)
+	w.int("max_auto_priority", g.MaxAutoPriority)
+	w.dur("min_auto_priority_delay", g.MinAutoPriorityDelay)
 	switch g.VRRPRxBufsPolicy {
 	case "SIZE":
 		w.int("vrrp_rx_bufs_policy", g.VRRPRxBufsSize)

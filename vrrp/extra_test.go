@@ -202,3 +202,28 @@ func TestOldUnicastChecksum(t *testing.T) {
 		c.stop(t)
 	})
 }
+
+// TestOnLate: Options.OnLate hears how late a timer fired.
+func TestOnLate(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	synctest.Test(t, func(t *testing.T) {
+		h := newHub()
+		var lates []time.Duration
+		n := newNodeOpts(t, h, baseCfg(1, 100), Options{OnLate: func(d time.Duration) { lates = append(lates, d) }})
+		n.run()
+		settle(5 * time.Second)
+		wantState(t, "master", n, StateMaster)
+		// In a synctest bubble timers fire on time: OnLate is never called.
+		if len(lates) != 0 {
+			t.Errorf("OnLate called %v with timers on time", lates)
+		}
+		n.inst.lk.Lock()
+		now := n.inst.m.Deadline().Add(300 * time.Millisecond)
+		n.inst.checkLate(now)
+		n.inst.lk.Unlock()
+		if len(lates) != 1 || lates[0] != 300*time.Millisecond {
+			t.Errorf("OnLate got %v, want [300ms]", lates)
+		}
+		n.stop(t)
+	})
+}

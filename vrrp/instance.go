@@ -66,6 +66,11 @@ type Options struct {
 	// predecessor's Stats, taken after its Run returned). With a fault set
 	// at start, or another State, Run starts as usual (Resume applies).
 	Inherit *Stats
+	// OnLate, when set, is told how late every advert / master-down timer
+	// fired (only when it is late); it runs on the instance goroutine and
+	// must return quickly (keepalived's max_auto_priority raises the
+	// process's priority from it).
+	OnLate func(late time.Duration)
 	// LateTimer, when positive, logs a warning and counts Stats.LateTimers
 	// whenever the advert / master-down timer fires later than this after
 	// its deadline (a starved process loses VIPs).
@@ -604,10 +609,17 @@ func (i *Instance) onTimer(now time.Time) {
 // after the machine's deadline. Called with i.lk held.
 func (i *Instance) checkLate(now time.Time) {
 	d := i.m.Deadline()
-	if i.opts.LateTimer <= 0 || d.IsZero() {
+	if d.IsZero() {
 		return
 	}
-	if late := now.Sub(d); late > i.opts.LateTimer {
+	late := now.Sub(d)
+	if i.opts.OnLate != nil && late > 0 {
+		i.opts.OnLate(late)
+	}
+	if i.opts.LateTimer <= 0 {
+		return
+	}
+	if late > i.opts.LateTimer {
 		i.c.lateTimers.Add(1)
 		i.log.Warn("timer fired late", "late", late, "threshold", i.opts.LateTimer, "state", i.m.State().String())
 	}

@@ -18,6 +18,15 @@ var vrrpExtraGlobalRules = map[string]rule{
 	"log_unknown_vrids":            boolFlag("log_unknown_vrids"),
 	"vrrp_rx_bufs_multiplier":      integer("vrrp_rx_bufs_multiplier", 1, 1<<20),
 	"vrrp_rx_bufs_policy":          {key: "vrrp_rx_bufs_policy", fn: rxBufsPolicy},
+	"max_auto_priority":            {key: "max_auto_priority", fn: maxAutoPriority},
+	"min_auto_priority_delay": {key: "min_auto_priority_delay", fn: func(x *ctx, n *Node) {
+		if !x.args(n, 1, 1) || x.dup(n, "min_auto_priority_delay") {
+			return
+		}
+		if v, ok := x.intValue(n, n.Args()[0], 1, 10000000); ok { // microseconds
+			x.t.set(n, "min_auto_priority_delay", quote(strconv.FormatInt(v, 10)+"us"))
+		}
+	}},
 }
 
 var vrrpExtraInstanceRules = map[string]rule{
@@ -198,4 +207,19 @@ func (x *ctx) garpGroup(n *Node) {
 		x.t.set(first, "interfaces", quoteList(ifs))
 	}
 	x.t.tail = append(x.t.tail, n.Tail...)
+}
+
+// maxAutoPriority converts "max_auto_priority [PRIORITY]": without a value
+// keepalived takes SCHED_RR's maximum (99); -1 and 0 turn it off.
+func maxAutoPriority(x *ctx, n *Node) {
+	if !x.args(n, 0, 1) || x.dup(n, "max_auto_priority") {
+		return
+	}
+	if len(n.Args()) == 0 {
+		x.t.set(n, "max_auto_priority", "99")
+		return
+	}
+	if v, ok := x.intValue(n, n.Args()[0], -1, 99); ok {
+		x.t.set(n, "max_auto_priority", strconv.FormatInt(max(v, 0), 10))
+	}
 }

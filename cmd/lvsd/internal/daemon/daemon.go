@@ -290,6 +290,10 @@ func (v *vrrpPart) build(ctx context.Context, in *config.VRRPInstance) (*vrrpIns
 	opts.OnTransition = v.d.stateChanged(v.causes.wrap(v.d.bgp.wrapTransition(v.d.ipvs.wrapTransition(v.causes.deletable(v.trk, opts.OnTransition)))))
 	opts.OnTransition = v.d.mail.instance(v.causes.isDeleted, opts.OnTransition)
 	opts.Resume, opts.LateTimer = resume, v.d.cfg.Global.VRRPLateTimer
+	if g := &v.d.cfg.Global; g.MaxAutoPriority > 0 {
+		procPriority.configure(0, g.MaxAutoPriority, g.MinAutoPriorityDelay, nil) // a reload's limits
+		opts.OnLate = procPriority.late
+	}
 	opts.Inherit = inherit // quiet take-over (reload.go)
 	r, err := newVRRPRunner(c, k, v.d.log, opts)
 	if err != nil {
