@@ -109,6 +109,7 @@ func Dump(c *Config) []byte {
 		w.int("quorum_max", p.QuorumMax)
 		w.dur("fork_delay", p.ForkDelay)
 		w.dur("terminate_delay", p.TerminateDelay)
+		w.boolean("full_command", p.FullCommand)
 	}
 	for _, f := range c.TrackFiles {
 		w.arrayTable("track_file")

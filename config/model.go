@@ -152,6 +152,7 @@ type TrackProcess struct {
 	QuorumMax      int           // quorum_max, default 0 (no maximum)
 	ForkDelay      time.Duration // fork_delay, default 0
 	TerminateDelay time.Duration // terminate_delay, default 0
+	FullCommand    bool          // full_command: Process is argv[0] exactly, not the comm
 }
 
 // TrackFile is a [[track_file]]: a file holding an integer, multiplied by

@@ -230,7 +230,7 @@ func (d *decoder) decodeTrackProcess(n *node) TrackProcess {
 	if n.nonEmpty("process", &proc) {
 		name, params, _ := strings.Cut(strings.TrimSpace(proc), " ")
 		p.Process, p.Params = name, strings.TrimSpace(params)
-		if len(p.Process) > 15 && p.Params == "" && !n.has("param_match") {
+		if len(p.Process) > 15 && p.Params == "" && !n.has("param_match") && !n.has("full_command") {
 			// The kernel's comm is 15 bytes; keepalived matches the
 			// first 15 characters the same way.
 			p.Process = p.Process[:15]
@@ -239,6 +239,7 @@ func (d *decoder) decodeTrackProcess(n *node) TrackProcess {
 		d.errorf(n.path, "missing key process")
 	}
 	n.enum("param_match", &p.ParamMatch, "initial", "partial")
+	n.boolean("full_command", &p.FullCommand)
 	n.weight(&p.Weight, &p.WeightReverse, -254, 254)
 	n.integer("quorum", &p.Quorum, 1, 65535)
 	n.integer("quorum_max", &p.QuorumMax, 0, 65535)

@@ -316,3 +316,21 @@ func TestGARPGroupKeys(t *testing.T) {
 		}
 	}
 }
+
+func TestTrackProcessFullCommand(t *testing.T) {
+	c, err := Parse("t.toml", []byte("[[vrrp_track_process]]\nname = \"p\"\nprocess = \"/usr/local/sbin/haproxy-wrapper\"\nfull_command = true\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := c.TrackProcesses[0]
+	if !p.FullCommand || p.Process != "/usr/local/sbin/haproxy-wrapper" {
+		t.Errorf("full_command %v process %q; want true and the whole path (argv[0] is not cut to 15 like comm)", p.FullCommand, p.Process)
+	}
+	c, err = Parse("t.toml", []byte("[[vrrp_track_process]]\nname = \"p\"\nprocess = \"haproxy-wrapper-long\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := c.TrackProcesses[0]; p.FullCommand || p.Process != "haproxy-wrapper" {
+		t.Errorf("without full_command: %v %q, want the 15-character comm", p.FullCommand, p.Process)
+	}
+}

@@ -86,6 +86,7 @@ func init() {
 	for k, r := range vrrpExtraInstanceRules {
 		instanceRules[k] = r
 	}
+	processRules["full_command"] = boolFlag("full_command")
 }
 
 // minGARP converts vrrp_min_garp. keepalived 2.2.7 overwrites the GARP
