@@ -224,3 +224,16 @@ func maxAutoPriority(x *ctx, n *Node) {
 		x.t.set(n, "max_auto_priority", strconv.FormatInt(max(v, 0), 10))
 	}
 }
+
+// vrrpExtraReasons says why the VRRP keywords of issue 11 that lvsd does
+// not build yet are refused.
+var vrrpExtraReasons = map[Keyword]string{
+	{"vrrp_instance", "track_src_ip"}: "not supported yet: track_src_ip (FAULT while the configured " +
+		"unicast_src_ip / mcast_src_ip is missing from the interface) needs the instances to follow address events",
+	{"vrrp_instance", "use_vmac_addr"}: "not supported yet: use_vmac_addr (a VMAC for each address on another interface, " +
+		"or of the other family); lvsd's use_vmac makes one VMAC on the instance's interface",
+	{"global_defs", "vmac_addr_prefix"}: "not supported yet: vmac_addr_prefix names the VMACs of use_vmac_addr, which lvsd does not build",
+	{"", "track_group"}: "not supported yet: track_group (instances that go to FAULT when a static address, " +
+		"route or rule carrying track_group cannot be restored); lvsd's static state is not tracked",
+	{"track_group", "group"}: "not supported yet: track_group's member list (see track_group)",
+}
