@@ -41,3 +41,36 @@ func TestVRRPMcastDstIPKeepalived(t *testing.T) {
 		})
 	}
 }
+
+// TestVRRPDownTimerAdvertsKeepalived: an lvsd backup with
+// down_timer_adverts 1 takes over from a killed keepalived master after one
+// advert interval plus Skew_Time (0.5 + 0.305 s), against 1.5 + 0.305 s
+// with the RFCs' 3.
+func TestVRRPDownTimerAdvertsKeepalived(t *testing.T) {
+	testenv.NeedBinary(t, "keepalived")
+	for _, tc := range []struct {
+		name     string
+		extra    string
+		min, max time.Duration
+	}{
+		{"default", "", 1500 * time.Millisecond, 3 * time.Second},
+		{"one", "down_timer_adverts = 1\n", 0, 1300 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			lab := netlab.New(t, "n1", "n2")
+			n1, n2 := lab.Node("n1"), lab.Node("n2")
+			startLvsd(t, n1, lvsdConf(instance{Version: 3, Advert: "0.5", Priority: 100})+tc.extra)
+			dk := startKeepalived(t, n2, keepalivedConf("n2", instance{Version: 3, Advert: "0.5", Priority: 200, Master: true}))
+			waitOwner(t, vip4, n2, 20*time.Second, 3*time.Second, n1, n2)
+			killed := time.Now()
+			dk.kill9(t)
+			waitOwner(t, vip4, n1, 10*time.Second, 0, n1)
+			took := time.Since(killed)
+			t.Logf("lvsd took over %v after keepalived was killed", took)
+			if took < tc.min || took > tc.max {
+				t.Errorf("takeover after %v, want %v..%v", took, tc.min, tc.max)
+			}
+		})
+	}
+}
