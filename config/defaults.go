@@ -67,6 +67,7 @@ func defaultGlobal() Global {
 		VRRPLateTimer:           DefaultVRRPLateTimer,
 		NFTables:                DefaultNFTables,
 		NFTablesPriority:        DefaultNFTablesPriority,
+		VRRPGlobalExtra:         defaultVRRPGlobalExtra(),
 	}
 }
 
@@ -113,6 +114,7 @@ func defaultInstance(g *Global) VRRPInstance {
 		GARPMasterRefreshRepeat: g.GARPMasterRefreshRepeat,
 		GARPLowerPrioDelay:      g.GARPLowerPrioDelay,
 		GARPLowerPrioRepeat:     g.GARPLowerPrioRepeat,
+		VRRPInstanceExtra:       defaultVRRPInstanceExtra(g),
 	}
 }
 

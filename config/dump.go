@@ -85,6 +85,7 @@ func Dump(c *Config) []byte {
 	w.strOpt("ssl_key", g.SSLKey)
 	w.smtp(g.SMTP)
 	w.snmp(g.SNMP)
+	w.vrrpGlobalExtra(g)
 
 	for _, s := range c.Scripts {
 		w.arrayTable("vrrp_script")
@@ -113,6 +114,7 @@ func Dump(c *Config) []byte {
 		w.int("quorum_max", p.QuorumMax)
 		w.dur("fork_delay", p.ForkDelay)
 		w.dur("terminate_delay", p.TerminateDelay)
+		w.boolean("full_command", p.FullCommand)
 	}
 	for _, f := range c.TrackFiles {
 		w.arrayTable("track_file")
@@ -163,6 +165,7 @@ func Dump(c *Config) []byte {
 	for i := range c.BFDInstances {
 		w.bfdInstance(&c.BFDInstances[i])
 	}
+	w.garpGroups(c.GARPGroups)
 	return []byte(w.b.String())
 }
 
@@ -223,6 +226,7 @@ func (w *tomlWriter) instance(in *VRRPInstance) {
 	w.boolean("skip_check_adv_addr", in.SkipCheckAdvAddr)
 	w.boolPtr("lower_prio_no_advert", in.LowerPrioNoAdvert)
 	w.boolPtr("smtp_alert", in.SMTPAlert)
+	w.vrrpInstanceExtra(in)
 }
 
 func (w *tomlWriter) virtualServer(vs *VirtualServer) {

@@ -84,6 +84,7 @@ func TestDumpComplete(t *testing.T) {
 		"vrrp_instance.preempt":                      true, // nopreempt
 		"global.enable_snmp_keepalived":              true, // enable_snmp_vrrp
 		"global.enable_snmp_rfc":                     true, // enable_snmp_rfcv2 + enable_snmp_rfcv3
+		"garp_group.interface":                       true, // interfaces
 	}
 	for _, k := range Keys() {
 		if Supported(k) && !seen[k] && !otherSpelling[k] {

@@ -34,6 +34,7 @@ var allKeys = sync.OnceValue(func() map[string]bool {
 		"virtual_server":       []map[string]any{{"real_server": []map[string]any{rs}}},
 		"carp_instance":        []map[string]any{m()},
 		"bfd_instance":         []map[string]any{m()},
+		"garp_group":           []map[string]any{m()},
 		"bgp":                  map[string]any{"neighbor": []map[string]any{m()}, "announce": []map[string]any{m()}},
 	}
 	rec := map[string]bool{}

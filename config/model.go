@@ -26,6 +26,7 @@ type Config struct {
 	CARPInstances       []CARPInstance       // [[carp_instance]] (carp.go)
 	BGP                 *BGP                 // [bgp]; nil: no BGP (bgp.go)
 	BFDInstances        []BFDInstance        // [[bfd_instance]] (bfd.go)
+	GARPGroups          []GARPGroup          // [[garp_group]] (vrrpextra.go)
 
 	// Static network state (keepalived's static_ipaddress, static_routes,
 	// static_rules): installed at start whatever the VRRP state, removed
@@ -105,6 +106,8 @@ type Global struct {
 
 	SMTP SMTP // e-mail alerts: notification_email, smtp_server, smtp_alert, ... (smtp.go)
 	SNMP SNMP // AgentX subagent: enable_snmp_*, enable_traps, snmp_socket (snmp.go)
+
+	VRRPGlobalExtra // vrrp_down_timer_adverts, vrrp_min_garp, ... (vrrpextra.go)
 }
 
 // LVSSyncDaemon is global lvs_sync_daemon: the kernel's IPVS connection
@@ -154,6 +157,7 @@ type TrackProcess struct {
 	QuorumMax      int           // quorum_max, default 0 (no maximum)
 	ForkDelay      time.Duration // fork_delay, default 0
 	TerminateDelay time.Duration // terminate_delay, default 0
+	FullCommand    bool          // full_command: Process is argv[0] exactly, not the comm
 }
 
 // TrackFile is a [[track_file]]: a file holding an integer, multiplied by
@@ -263,6 +267,8 @@ type VRRPInstance struct {
 	SkipCheckAdvAddr  bool   // skip_check_adv_addr
 	LowerPrioNoAdvert *bool  // lower_prio_no_advert; nil: global.vrrp_lower_prio_no_advert
 	SMTPAlert         *bool  // smtp_alert; nil: the global default (SMTP.AlertVRRP)
+
+	VRRPInstanceExtra // down_timer_adverts, higher_prio_send_advert, ... (vrrpextra.go)
 }
 
 // Auth is a VRRPv2 instance's authentication.

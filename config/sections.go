@@ -58,6 +58,9 @@ func (d *decoder) decodeConfig(root *node) *Config {
 	for _, t := range root.tables("bfd_instance") {
 		c.BFDInstances = append(c.BFDInstances, d.decodeBFD(t))
 	}
+	for _, t := range root.tables("garp_group") {
+		c.GARPGroups = append(c.GARPGroups, d.decodeGARPGroup(t))
+	}
 	d.decodeStatic(root, c)
 	root.finish()
 	return c
@@ -147,6 +150,7 @@ func (d *decoder) decodeGlobal(n *node, g *Global) {
 	}
 	d.decodeMail(n, &g.SMTP)
 	d.decodeSNMP(n, &g.SNMP)
+	d.decodeVRRPGlobalExtra(n, g)
 	fillGlobal(g, setFn(n))
 	n.finish()
 }
@@ -228,7 +232,7 @@ func (d *decoder) decodeTrackProcess(n *node) TrackProcess {
 	if n.nonEmpty("process", &proc) {
 		name, params, _ := strings.Cut(strings.TrimSpace(proc), " ")
 		p.Process, p.Params = name, strings.TrimSpace(params)
-		if len(p.Process) > 15 && p.Params == "" && !n.has("param_match") {
+		if len(p.Process) > 15 && p.Params == "" && !n.has("param_match") && !n.has("full_command") {
 			// The kernel's comm is 15 bytes; keepalived matches the
 			// first 15 characters the same way.
 			p.Process = p.Process[:15]
@@ -237,6 +241,7 @@ func (d *decoder) decodeTrackProcess(n *node) TrackProcess {
 		d.errorf(n.path, "missing key process")
 	}
 	n.enum("param_match", &p.ParamMatch, "initial", "partial")
+	n.boolean("full_command", &p.FullCommand)
 	n.weight(&p.Weight, &p.WeightReverse, -254, 254)
 	n.integer("quorum", &p.Quorum, 1, 65535)
 	n.integer("quorum_max", &p.QuorumMax, 0, 65535)
@@ -460,6 +465,7 @@ func (d *decoder) decodeInstance(n *node, g *Global) VRRPInstance {
 	n.boolean("skip_check_adv_addr", &in.SkipCheckAdvAddr)
 	in.LowerPrioNoAdvert = n.optBool("lower_prio_no_advert")
 	in.SMTPAlert = n.optBool("smtp_alert")
+	d.decodeVRRPInstanceExtra(n, &in, g)
 
 	// Family from the VIPs: all of one family.
 	for i, v := range in.VIPs {

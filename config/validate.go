@@ -162,6 +162,8 @@ func (d *decoder) validate(c *Config) {
 	}
 	d.validateBGP(c, insts)
 	d.validateStrict(c)
+	d.validateVRRPExtra(c)
+	d.validateGARPGroups(c)
 }
 
 func vsString(vs *VirtualServer) string {

@@ -34,6 +34,29 @@ vrrp_instance VI_1 {
     }
 }
 `},
+	{"vrrp extras", `global_defs {
+    router_id n1
+    vrrp_min_garp
+    vrrp_down_timer_adverts 2
+    vrrp_higher_prio_send_advert
+    vmac_prefix vm
+}
+vrrp_instance VI_1 {
+    state MASTER
+    interface eth0
+    virtual_router_id 53
+    priority 200
+    version 3
+    advert_int 0.5
+    mcast_dst_ip 224.0.0.19
+    promote_secondaries
+    kernel_rx_buf_size 65536
+    garp_extra_if 30 all
+    virtual_ipaddress {
+        10.99.0.100/24
+    }
+}
+`},
 	{"v3 defs", `$PRIO=150
 vrrp_instance VI_1 {
     state MASTER

@@ -87,6 +87,33 @@ type Config struct {
 	// LowerPrioNoAdvert is lower_prio_no_advert: a master does not answer a
 	// lower-priority advertisement with its own.
 	LowerPrioNoAdvert bool
+	// HigherPrioSendAdvert is higher_prio_send_advert: a master that hears
+	// a higher priority sends one advert of its own before it becomes backup.
+	HigherPrioSendAdvert bool
+	// DownTimerAdverts is down_timer_adverts, 1..100: Master_Down_Interval
+	// is this many advert intervals plus Skew_Time. 0 means 3.
+	DownTimerAdverts int
+	// UnicastFaultNoPeer is unicast_fault_no_peer: an instance configured
+	// for unicast that has no peer stays in FAULT (it never falls back to
+	// multicast, and never becomes master).
+	UnicastFaultNoPeer bool
+	// ExtraIfInterval is garp_extra_if's delay: while master, one
+	// announcement of ExtraIfAddrs every ExtraIfInterval, the first one
+	// ExtraIfInterval after becoming master. 0 is off.
+	ExtraIfInterval time.Duration
+	// ExtraIfAddrs are the addresses garp_extra_if announces: one per
+	// interface other than the one the adverts go out of (the caller
+	// picks them, see keepalived's vrrp_send_vmac_update).
+	ExtraIfAddrs []netip.Addr
+	// OldUnicastChecksum is old_unicast_checksum: a unicast VRRPv3/IPv4
+	// instance computes its checksum with ChecksumGroup as the
+	// pseudo-header's destination instead of the peer's address (the
+	// checksum keepalived sent before 2.0.8, RFC 5798 violated), and
+	// accepts adverts checksummed either way.
+	OldUnicastChecksum bool
+	// ChecksumGroup is the group of OldUnicastChecksum (keepalived's
+	// vrrp_mcast_group4); zero means 224.0.0.18.
+	ChecksumGroup netip.Addr
 	// StartupUntil ends vrrp_startup_delay: the daemon's start plus the
 	// delay (zero: none). See fsm.Config.StartupUntil.
 	StartupUntil time.Time
@@ -216,6 +243,12 @@ func (c *Config) Validate() error {
 		if p.MaxTTL != 0 && p.MinTTL > p.MaxTTL {
 			bad("unicast peer %v: min_ttl %d > max_ttl %d", p.Addr, p.MinTTL, p.MaxTTL)
 		}
+	}
+	if c.ExtraIfInterval < 0 {
+		bad("garp_extra_if must not be negative")
+	}
+	if c.DownTimerAdverts < 0 || c.DownTimerAdverts > 100 {
+		bad("down_timer_adverts %d out of range 1..100", c.DownTimerAdverts)
 	}
 	if c.McastGroup.IsValid() && !c.McastGroup.IsMulticast() {
 		bad("multicast group %v is not a multicast address", c.McastGroup)

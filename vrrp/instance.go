@@ -66,6 +66,11 @@ type Options struct {
 	// predecessor's Stats, taken after its Run returned). With a fault set
 	// at start, or another State, Run starts as usual (Resume applies).
 	Inherit *Stats
+	// OnLate, when set, is told how late every advert / master-down timer
+	// fired (only when it is late); it runs on the instance goroutine and
+	// must return quickly (keepalived's max_auto_priority raises the
+	// process's priority from it).
+	OnLate func(late time.Duration)
 	// LateTimer, when positive, logs a warning and counts Stats.LateTimers
 	// whenever the advert / master-down timer fires later than this after
 	// its deadline (a starved process loses VIPs).
@@ -153,6 +158,9 @@ type Instance struct {
 	ah *ahState
 	// mcastDst is the multicast destination (invalid in unicast mode).
 	mcastDst netip.Addr
+	// oldCsum is the pseudo-header destination of old_unicast_checksum
+	// (invalid when off, or not a unicast VRRPv3/IPv4 instance).
+	oldCsum netip.Addr
 	// vips, advertAddrs and announceAddrs are derived from cfg by New; read-only.
 	vips          []VIP
 	advertAddrs   []netip.Addr
@@ -173,6 +181,9 @@ type Instance struct {
 	prioSet   bool // SetPriority was called
 	wantFault bool // fault requested by SetFault
 	running   bool
+	// configFault holds the instance in FAULT for good: unicast_fault_no_peer
+	// without a peer. Set by New, read-only afterwards.
+	configFault bool
 	// abandon: Run returns without the graceful stop (see Abandon).
 	abandon atomic.Bool
 	// poke wakes the instance goroutine after SetPriority/SetFault (capacity 1).
@@ -195,6 +206,7 @@ type Instance struct {
 	garpTimer  *time.Timer // second burst after garp_master_delay
 	refresh    *time.Timer // garp_master_refresh
 	lowerTimer *time.Timer // second burst after garp_lower_prio_delay
+	extraTimer *time.Timer // garp_extra_if
 	lastPrio   int
 	lastFault  bool
 	sendLimit  ratelimit.Limit
@@ -230,6 +242,9 @@ func New(cfg Config, conn Conn, addrs AddrManager, ann Announcer, opts Options) 
 		LocalAddr:         cfg.SrcAddr,
 		LowerPrioNoAdvert: cfg.LowerPrioNoAdvert,
 		StartupUntil:      cfg.StartupUntil,
+		DownTimerAdverts:  cfg.DownTimerAdverts,
+
+		HigherPrioSendAdvert: cfg.HigherPrioSendAdvert,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("vrrp: instance %s: %w", cfg.Name, err)
@@ -254,6 +269,7 @@ func New(cfg Config, conn Conn, addrs AddrManager, ann Announcer, opts Options) 
 	i.lk = &i.ownLock
 	i.lastPrio = int(cfg.Priority)
 	i.vips = append([]VIP(nil), cfg.VIPs...)
+	i.cfg.ExtraIfAddrs = append([]netip.Addr(nil), cfg.ExtraIfAddrs...)
 	for _, v := range i.vips {
 		i.announceAddrs = append(i.announceAddrs, v.Prefix.Addr())
 		if !v.Excluded {
@@ -267,6 +283,12 @@ func New(cfg Config, conn Conn, addrs AddrManager, ann Announcer, opts Options) 
 			if cfg.IPv6() {
 				i.mcastDst = packet.Group6
 			}
+		}
+	}
+	if cfg.OldUnicastChecksum && cfg.Unicast() && cfg.Version == packet.Version3 && !cfg.IPv6() {
+		i.oldCsum = cfg.ChecksumGroup
+		if !i.oldCsum.IsValid() {
+			i.oldCsum = packet.Group4
 		}
 	}
 	i.filter = packet.Filter{
@@ -299,6 +321,7 @@ func New(cfg Config, conn Conn, addrs AddrManager, ann Announcer, opts Options) 
 		i.sendBuf = make([]byte, packet.IPv4HeaderLen+packet.AHLen+packet.MaxLen)
 	}
 	i.c.priority.Store(uint32(cfg.Priority))
+	i.configFault = cfg.UnicastFaultNoPeer && !cfg.Unicast()
 	return i, nil
 }
 
@@ -404,6 +427,9 @@ func (i *Instance) Run(ctx context.Context) error {
 
 	i.log.Info("starting", "version", i.cfg.Version, "priority", i.cfg.Priority,
 		"interval", i.cfg.AdvertInterval, "unicast", i.cfg.Unicast(), "src", i.cfg.SrcAddr)
+	if i.configFault {
+		i.log.Warn("unicast_fault_no_peer: no unicast peer, staying in FAULT state")
+	}
 	i.lk.Lock()
 	now := time.Now()
 	i.applyWanted(now)
@@ -475,6 +501,13 @@ func (i *Instance) Run(ctx context.Context) error {
 				i.refresh.Reset(i.cfg.GARPMasterRefresh)
 			}
 			i.lk.Unlock()
+		case <-i.extraTimer.C:
+			i.lk.Lock()
+			if i.m.State() == fsm.Master {
+				i.announceAddrsN(i.cfg.ExtraIfAddrs, 1)
+				i.extraTimer.Reset(i.cfg.ExtraIfInterval)
+			}
+			i.lk.Unlock()
 		case <-i.poke:
 			i.lk.Lock()
 			now := time.Now()
@@ -523,6 +556,9 @@ func (i *Instance) inherit(now time.Time, h *Stats) {
 		if st == fsm.Master && i.cfg.GARPMasterRefresh > 0 {
 			i.refresh.Reset(i.cfg.GARPMasterRefresh)
 		}
+		if st == fsm.Master {
+			i.armExtraIf()
+		}
 	}
 }
 
@@ -546,6 +582,15 @@ func (i *Instance) initRun(ctx context.Context) {
 	i.refresh.Stop()
 	i.lowerTimer = time.NewTimer(time.Hour)
 	i.lowerTimer.Stop()
+	i.extraTimer = time.NewTimer(time.Hour)
+	i.extraTimer.Stop()
+}
+
+// armExtraIf starts garp_extra_if's period (becoming master).
+func (i *Instance) armExtraIf() {
+	if i.cfg.ExtraIfInterval > 0 && len(i.cfg.ExtraIfAddrs) > 0 {
+		i.extraTimer.Reset(i.cfg.ExtraIfInterval)
+	}
 }
 
 // onAdvert handles an accepted advert.
@@ -570,10 +615,17 @@ func (i *Instance) onTimer(now time.Time) {
 // after the machine's deadline. Called with i.lk held.
 func (i *Instance) checkLate(now time.Time) {
 	d := i.m.Deadline()
-	if i.opts.LateTimer <= 0 || d.IsZero() {
+	if d.IsZero() {
 		return
 	}
-	if late := now.Sub(d); late > i.opts.LateTimer {
+	late := now.Sub(d)
+	if i.opts.OnLate != nil && late > 0 {
+		i.opts.OnLate(late)
+	}
+	if i.opts.LateTimer <= 0 {
+		return
+	}
+	if late > i.opts.LateTimer {
 		i.c.lateTimers.Add(1)
 		i.log.Warn("timer fired late", "late", late, "threshold", i.opts.LateTimer, "state", i.m.State().String())
 	}
@@ -582,7 +634,7 @@ func (i *Instance) checkLate(now time.Time) {
 // applyWanted feeds SetPriority/SetFault requests to the machine.
 func (i *Instance) applyWanted(now time.Time) {
 	i.mu.Lock()
-	p, set, f := i.wantPrio, i.prioSet, i.wantFault
+	p, set, f := i.wantPrio, i.prioSet, i.wantFault || i.configFault
 	i.mu.Unlock()
 	if set && p != i.lastPrio {
 		i.lastPrio = p
@@ -615,6 +667,7 @@ func (i *Instance) stopTimers() {
 	i.garpTimer.Stop()
 	i.refresh.Stop()
 	i.lowerTimer.Stop()
+	i.extraTimer.Stop()
 }
 
 // apply performs the machine's actions in order.
@@ -637,6 +690,7 @@ func (i *Instance) apply(now time.Time, acts []fsm.Action) {
 				if i.cfg.GARPMasterRefresh > 0 {
 					i.refresh.Reset(i.cfg.GARPMasterRefresh)
 				}
+				i.armExtraIf()
 			case fsm.AnnounceLowerPrio:
 				if i.cfg.GARPLowerPrioRepeat > 0 {
 					i.announce(i.cfg.GARPLowerPrioRepeat)
@@ -683,6 +737,7 @@ func (i *Instance) transition(now time.Time, a fsm.Action) {
 		i.garpTimer.Stop()
 		i.refresh.Stop()
 		i.lowerTimer.Stop()
+		i.extraTimer.Stop()
 	}
 	i.log.Info("entering "+a.To.String()+" state", "from", a.From.String(), "cause", a.Cause.String(), "priority", a.Priority)
 	if i.opts.OnTransition != nil {
@@ -706,12 +761,16 @@ func (i *Instance) sendAdvert(prio uint8) {
 }
 
 func (i *Instance) sendTo(dst netip.Addr) {
+	csDst := dst
+	if i.oldCsum.IsValid() {
+		csDst = i.oldCsum // old_unicast_checksum
+	}
 	var n int
 	var err error
 	if i.ah != nil {
 		n, err = i.ah.seal(i.sendBuf, &i.out, i.cfg.SrcAddr, dst)
 	} else {
-		n, err = i.out.MarshalTo(i.sendBuf, i.cfg.SrcAddr, dst, i.cfg.ChecksumVariant)
+		n, err = i.out.MarshalTo(i.sendBuf, i.cfg.SrcAddr, csDst, i.cfg.ChecksumVariant)
 	}
 	if err == nil {
 		err = i.conn.WriteTo(i.sendBuf[:n], dst)
@@ -899,7 +958,11 @@ func (i *Instance) accept(b []byte, meta RecvMeta, adv *packet.Advert) packet.Dr
 	if i.ah != nil {
 		return i.acceptAH(b, meta, dst, adv)
 	}
-	if r := packet.Decode(b, meta.Src, dst, adv); r != packet.DropNone {
+	r := packet.Decode(b, meta.Src, dst, adv)
+	if r == packet.DropBadChecksum && i.oldCsum.IsValid() {
+		r = packet.Decode(b, meta.Src, i.oldCsum, adv) // old_unicast_checksum
+	}
+	if r != packet.DropNone {
 		return r
 	}
 	return i.filter.Check(adv, meta.Src, meta.TTL)

@@ -535,6 +535,8 @@ func (c *conv) top(nodes []*Node) {
 			}
 		case "virtual_server":
 			x.virtualServer(n)
+		case "garp_group":
+			x.garpGroup(n)
 		case "static_ipaddress":
 			x.t, x.path = c.root, ""
 			x.valueBlock(n, kw, nil)

@@ -68,6 +68,9 @@ func knownReason(block, kw string) string {
 	if !known[Keyword{block, kw}] {
 		return ""
 	}
+	if why, ok := vrrpExtraReasons[Keyword{block, kw}]; ok {
+		return why
+	}
 	switch {
 	case strings.Contains(kw, "smtp") || strings.Contains(kw, "email"):
 		return whyEmail

@@ -19,7 +19,7 @@ var topKeys = map[string]string{
 	"track_file": "[[track_file]]", "vrrp_track_file": "[[track_file]]",
 	"vrrp_sync_group": "[[vrrp_sync_group]]", "vrrp_instance": "[[vrrp_instance]]",
 	"virtual_server_group": "[[virtual_server_group]]", "virtual_server": "[[virtual_server]]",
-	"bfd_instance":     "[[bfd_instance]]",
+	"bfd_instance": "[[bfd_instance]]", "garp_group": "[[garp_group]]",
 	"static_ipaddress": "static_ipaddress", "static_routes": "static_routes", "static_rules": "static_rules",
 }
 
@@ -42,6 +42,8 @@ func blockRules(block string) (map[string]rule, string) {
 		return trackFileRules, "track_file"
 	case "bfd_instance":
 		return bfdRules, "bfd_instance"
+	case "garp_group":
+		return garpGroupRules, "garp_group"
 	case "vrrp_sync_group":
 		return syncGroupRules, "vrrp_sync_group"
 	case "vrrp_instance":

@@ -36,10 +36,12 @@ type Announcer struct {
 
 	// pacing (pace.go), guarded by mu
 	garpGap, gnaGap time.Duration
-	queue           []queued
-	draining        bool   // a drain goroutine runs for gen
-	gen             uint64 // bumped by Close: the queue is dropped
-	asyncErr        error  // the last error of a queued send, reported by the next Announce
+	// group is SetPacingGroup's name ("": the interface paces alone).
+	group    string
+	queue    []queued
+	draining bool   // a drain goroutine runs for gen
+	gen      uint64 // bumped by Close: the queue is dropped
+	asyncErr error  // the last error of a queued send, reported by the next Announce
 }
 
 // writer is the part of *packet.Conn used here.
@@ -93,7 +95,7 @@ func (a *Announcer) Announce(addrs []netip.Addr) error {
 			continue
 		}
 		if gap, na := a.gap(addr); gap > 0 {
-			at := reserve(a.ifname, na, gap, now)
+			at := reserve(a.slotKey(), na, gap, now)
 			if at.After(now) || len(a.queue) > 0 {
 				a.queue = append(a.queue, queued{ifi: ifi, frame: frame, addr: addr, at: at})
 				continue

@@ -57,6 +57,25 @@ func (a *Announcer) SetIntervals(garp, gna time.Duration) {
 	a.garpGap, a.gnaGap = max(garp, 0), max(gna, 0)
 }
 
+// SetPacingGroup makes the Announcer's frames share their pacing with every
+// Announcer of the same group (keepalived's garp_group with several
+// interfaces: one garp_interval / gna_interval over all of them) instead
+// of with those of its interface only. "" restores the interface's own.
+// Call it before the first Announce.
+func (a *Announcer) SetPacingGroup(name string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.group = name
+}
+
+// slotKey is the key of the pacing slots; a.mu is held.
+func (a *Announcer) slotKey() string {
+	if a.group != "" {
+		return "\x00group " + a.group // never an interface name
+	}
+	return a.ifname
+}
+
 // gap is the interval for a frame announcing addr.
 func (a *Announcer) gap(addr netip.Addr) (time.Duration, bool) {
 	if addr.Unmap().Is4() {

@@ -13,7 +13,8 @@
 //   - Skew_Time is (256-Priority)/256 s for VRRPv2 and
 //     ((256-Priority)*Master_Adver_Interval)/256 for VRRPv3;
 //     Master_Down_Interval is 3*Master_Adver_Interval + Skew_Time, where a
-//     VRRPv3 backup learns Master_Adver_Interval from the master's adverts.
+//     VRRPv3 backup learns Master_Adver_Interval from the master's adverts
+//     (keepalived's down_timer_adverts replaces the 3, Config.DownTimerAdverts).
 //   - Priority 255 (address owner) becomes master at start; others start as
 //     backup (also with keepalived's state MASTER) and take over after
 //     Master_Down_Interval if no master is heard.
@@ -25,7 +26,8 @@
 //     address) answers at once with its own advert (RFC 9568; keepalived's
 //     lower_prio_no_advert disables it) and re-announces its addresses; one
 //     that hears a higher priority, or equal priority from a higher primary
-//     address, becomes backup.
+//     address, becomes backup (first sending one advert of its own with
+//     keepalived's higher_prio_send_advert, Config.HigherPrioSendAdvert).
 //   - The effective priority (base adjusted by trackers, issue 5) is set
 //     with SetPriority and clamped to 1..254; an owner is never adjusted.
 //     SetFault forces the Fault state (a master sends priority 0 and removes

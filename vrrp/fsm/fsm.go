@@ -162,6 +162,15 @@ type Config struct {
 	// keepalived 2.2.7 arms it, so no backup takes over before the delay
 	// and a full Master_Down_Interval after it.
 	StartupUntil time.Time
+	// DownTimerAdverts is keepalived's down_timer_adverts, 1..100: the
+	// number of Master_Adver_Intervals in Master_Down_Interval (the RFCs'
+	// 3). 0 means 3.
+	DownTimerAdverts int
+	// HigherPrioSendAdvert is keepalived's higher_prio_send_advert: a
+	// master that hears a higher priority (or its own from a higher
+	// address) sends one advert of its own before it becomes backup, so
+	// that a third router that still believes it is master hears it.
+	HigherPrioSendAdvert bool
 }
 
 // Advert is what the machine needs of a received, validated advertisement.
@@ -210,6 +219,12 @@ func New(cfg Config) (*Machine, error) {
 	if cfg.AdvertInterval <= 0 {
 		return nil, errors.New("fsm: advert interval must be positive")
 	}
+	if cfg.DownTimerAdverts == 0 {
+		cfg.DownTimerAdverts = 3
+	}
+	if cfg.DownTimerAdverts < 1 || cfg.DownTimerAdverts > 100 {
+		return nil, errors.New("fsm: down timer adverts must be 1..100")
+	}
 	return &Machine{cfg: cfg, prio: cfg.Priority, masterAdverInt: cfg.AdvertInterval}, nil
 }
 
@@ -239,7 +254,14 @@ func SkewTime(version, prio uint8, masterAdverInt time.Duration) time.Duration {
 
 // MasterDownInterval returns 3*Master_Adver_Interval + Skew_Time.
 func MasterDownInterval(version, prio uint8, masterAdverInt time.Duration) time.Duration {
-	return 3*masterAdverInt + SkewTime(version, prio, masterAdverInt)
+	return MasterDownIntervalN(3, version, prio, masterAdverInt)
+}
+
+// MasterDownIntervalN returns adverts*Master_Adver_Interval + Skew_Time:
+// keepalived's Master_Down_Interval with down_timer_adverts (the RFCs'
+// adverts is 3).
+func MasterDownIntervalN(adverts int, version, prio uint8, masterAdverInt time.Duration) time.Duration {
+	return time.Duration(adverts)*masterAdverInt + SkewTime(version, prio, masterAdverInt)
 }
 
 func (m *Machine) skew() time.Duration {
@@ -247,7 +269,7 @@ func (m *Machine) skew() time.Duration {
 }
 
 func (m *Machine) mdi() time.Duration {
-	return MasterDownInterval(m.cfg.Version, m.prio, m.masterAdverInt)
+	return MasterDownIntervalN(m.cfg.DownTimerAdverts, m.cfg.Version, m.prio, m.masterAdverInt)
 }
 
 func (m *Machine) transition(out []Action, to State, cause Cause) []Action {
@@ -481,6 +503,10 @@ func (m *Machine) masterRx(now time.Time, a Advert, out []Action) []Action {
 		}
 		if m.cfg.Version == 3 && a.Interval > 0 {
 			m.masterAdverInt = a.Interval
+		}
+		if m.cfg.HigherPrioSendAdvert {
+			// keepalived: one last advert of ours, sent before stepping down.
+			out = append(out, Action{Kind: SendAdvert, Priority: m.prio})
 		}
 		m.master, m.masterPrio = a.Src, a.Priority
 		m.deadline = m.downAt(now, m.mdi())

@@ -121,7 +121,7 @@ func FromConfigWith(cfg *config.Config, log *slog.Logger, opts Options) (*Set, e
 		var pcs []ProcessConfig
 		for _, p := range cfg.TrackProcesses {
 			pc := ProcessConfig{Name: p.Name, Process: p.Process, Quorum: p.Quorum, QuorumMax: p.QuorumMax,
-				ForkDelay: p.ForkDelay, TerminateDelay: p.TerminateDelay}
+				ForkDelay: p.ForkDelay, TerminateDelay: p.TerminateDelay, FullCommand: p.FullCommand}
 			if p.Params != "" {
 				pc.Params = strings.Fields(p.Params)
 			}

@@ -76,6 +76,9 @@ type Manager struct {
 	// last one is removed.
 	mu  sync.Mutex
 	arp map[string]*savedARP
+	// promote (guarded by mu) counts the promote_secondaries users of an
+	// interface (promote_linux.go).
+	promote map[string]*savedPromote
 
 	// The address and route requests run on one goroutine of the Manager
 	// (call): a netlink receive keeps a 64 KB buffer on its caller's stack
@@ -561,6 +564,11 @@ func (m *Manager) arpSetup(vmac, parent string) error {
 
 func (m *Manager) arpSetupHere(vmac, parent string) error {
 	if err := writeSysctl("net/ipv4/conf/"+vmac+"/arp_ignore", "1"); err != nil {
+		return err
+	}
+	// keepalived sets promote_secondaries on its VMACs: a VIP whose
+	// primary of the same subnet is removed stays.
+	if err := writeSysctl("net/ipv4/conf/"+vmac+"/promote_secondaries", "1"); err != nil {
 		return err
 	}
 	m.mu.Lock()

@@ -56,6 +56,29 @@ type Config struct {
 	// ReadFrom returns whole IPv4 datagrams, since the AH ICV covers the
 	// IP header. An AH endpoint is never shared (Registry.Open dials).
 	AH bool
+	// Group is the multicast group joined on Interface (keepalived's
+	// mcast_dst_ip, vrrp_mcast_group4/6); zero means Group4 / Group6.
+	Group netip.Addr
+	// RcvBuf is the instance's share of the socket's receive buffer
+	// (keepalived's kernel_rx_buf_size, vrrp_rx_bufs_policy): the shares
+	// of the instances on a socket are summed into SO_RCVBUF. 0: none
+	// (the kernel's default, unless another instance asks).
+	RcvBuf int
+}
+
+// group returns the multicast group of cfg, checked against its family.
+func (cfg *Config) group() (netip.Addr, error) {
+	g := cfg.Group
+	if !g.IsValid() {
+		if cfg.IPv6 {
+			return Group6, nil
+		}
+		return Group4, nil
+	}
+	if !g.IsMulticast() || g.Is6() != cfg.IPv6 || g.Is4In6() {
+		return netip.Addr{}, fmt.Errorf("vrrpnet: %s is not a multicast group of the address family", g)
+	}
+	return g, nil
 }
 
 // Meta is what arrived with a packet.
@@ -124,15 +147,31 @@ func Dial(cfg Config) (*Conn, error) {
 	if cfg.AH && cfg.IPv6 {
 		return nil, errors.New("vrrpnet: AH is IPv4 only")
 	}
-	c := &Conn{v6: cfg.IPv6, src: src, recvIf: ifi.Index, sendIf: sendIfi.Index, filterIf: sendIfi != ifi, ttl: cfg.TTL, ah: cfg.AH}
-	if err := c.open(ifi.Name, !cfg.Unicast); err != nil {
+	group, err := cfg.group()
+	if err != nil {
 		return nil, err
+	}
+	c := &Conn{v6: cfg.IPv6, src: src, recvIf: ifi.Index, sendIf: sendIfi.Index, filterIf: sendIfi != ifi, ttl: cfg.TTL, ah: cfg.AH}
+	if err := c.open(ifi.Name); err != nil {
+		return nil, err
+	}
+	if !cfg.Unicast {
+		if err := c.join(ifi.Name, group); err != nil {
+			c.Close()
+			return nil, err
+		}
+	}
+	if cfg.RcvBuf > 0 {
+		if err := c.setRcvBuf(cfg.RcvBuf); err != nil {
+			c.Close()
+			return nil, err
+		}
 	}
 	c.prepare()
 	return c, nil
 }
 
-func (c *Conn) open(ifname string, join bool) (err error) {
+func (c *Conn) open(ifname string) (err error) {
 	family := unix.AF_INET
 	if c.v6 {
 		family = unix.AF_INET6
@@ -167,12 +206,6 @@ func (c *Conn) open(ifname string, join bool) (err error) {
 		set("IPV6_TCLASS", unix.IPPROTO_IPV6, unix.IPV6_TCLASS, tos)
 		set("IPV6_RECVPKTINFO", unix.IPPROTO_IPV6, unix.IPV6_RECVPKTINFO, 1)
 		set("IPV6_RECVHOPLIMIT", unix.IPPROTO_IPV6, unix.IPV6_RECVHOPLIMIT, 1)
-		if err == nil && join {
-			mreq := &unix.IPv6Mreq{Multiaddr: Group6.As16(), Interface: uint32(c.recvIf)}
-			if e := unix.SetsockoptIPv6Mreq(fd, unix.IPPROTO_IPV6, unix.IPV6_JOIN_GROUP, mreq); e != nil {
-				err = fmt.Errorf("vrrpnet: join %s on %s: %w", Group6, ifname, e)
-			}
-		}
 	} else {
 		set("IP_TTL", unix.IPPROTO_IP, unix.IP_TTL, 255)
 		set("IP_MULTICAST_TTL", unix.IPPROTO_IP, unix.IP_MULTICAST_TTL, 255)
@@ -189,12 +222,6 @@ func (c *Conn) open(ifname string, join bool) (err error) {
 			mreqn := &unix.IPMreqn{Ifindex: int32(c.sendIf)}
 			if e := unix.SetsockoptIPMreqn(fd, unix.IPPROTO_IP, unix.IP_MULTICAST_IF, mreqn); e != nil {
 				err = fmt.Errorf("vrrpnet: set IP_MULTICAST_IF: %w", e)
-			}
-		}
-		if err == nil && join {
-			mreqn := &unix.IPMreqn{Multiaddr: Group4.As4(), Ifindex: int32(c.recvIf)}
-			if e := unix.SetsockoptIPMreqn(fd, unix.IPPROTO_IP, unix.IP_ADD_MEMBERSHIP, mreqn); e != nil {
-				err = fmt.Errorf("vrrpnet: join %s on %s: %w", Group4, ifname, e)
 			}
 		}
 	}

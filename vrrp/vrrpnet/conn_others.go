@@ -12,7 +12,8 @@ type Config struct {
 	Interface, SendInterface string
 	IPv6, Unicast, AH        bool
 	TTL                      int
-	Src                      netip.Addr
+	Src, Group               netip.Addr
+	RcvBuf                   int
 }
 
 // Meta is what arrived with a packet.

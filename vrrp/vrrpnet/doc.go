@@ -1,6 +1,6 @@
 // Package vrrpnet implements the transport of VRRP advertisements (RFC 3768
 // VRRPv2, RFC 5798 / RFC 9568 VRRPv3): raw IP protocol 112 sockets for IPv4
-// and IPv6, multicast to 224.0.0.18 / ff02::12 joined on one interface, or
+// and IPv6, multicast to 224.0.0.18 / ff02::12 (or Config.Group) joined on one interface, or
 // unicast to configured peers.
 //
 // A Conn is bound to one interface (SO_BINDTODEVICE), so instances on other

@@ -40,6 +40,23 @@ var (
 type Registry struct {
 	mu   sync.Mutex
 	muxs map[muxKey]*mux // guarded by mu
+	// unknownFn is SetUnknownHandler's function (nil: none).
+	unknownFn atomic.Pointer[UnknownFunc]
+}
+
+// UnknownFunc is told of an advert for a VRID no instance registered on
+// the interface (keepalived's log_unknown_vrids). It runs on the socket's
+// reader and must not block.
+type UnknownFunc func(ifname string, ipv6 bool, vrid uint8, src netip.Addr)
+
+// SetUnknownHandler makes every advert for an unregistered VRID call fn
+// (nil: none; such adverts are counted in any case, see Unknown).
+func (r *Registry) SetUnknownHandler(fn UnknownFunc) {
+	if fn == nil {
+		r.unknownFn.Store(nil)
+		return
+	}
+	r.unknownFn.Store(&fn)
 }
 
 type muxKey struct {
@@ -83,12 +100,21 @@ func (r *Registry) Open(cfg Config, vrid uint8) (Endpoint, error) {
 	if m.subs[vrid] != nil {
 		return nil, fmt.Errorf("vrrpnet: VRID %d is already in use on %s", vrid, cfg.Interface)
 	}
-	if !cfg.Unicast && !m.joined {
-		if err := m.conn.join(cfg.Interface); err != nil {
+	var group netip.Addr
+	if !cfg.Unicast {
+		g, err := cfg.group()
+		if err == nil && m.joined[g] == 0 {
+			err = m.conn.join(cfg.Interface, g)
+		}
+		if err != nil {
 			m.release()
 			return nil, err
 		}
-		m.joined = true
+		if m.joined == nil {
+			m.joined = map[netip.Addr]int{}
+		}
+		m.joined[g]++
+		group = g
 	}
 	src := cfg.Src
 	if !src.IsValid() {
@@ -98,7 +124,14 @@ func (r *Registry) Open(cfg Config, vrid uint8) (Endpoint, error) {
 		m.release()
 		return nil, fmt.Errorf("vrrpnet: source %s does not match the address family", src)
 	}
-	s := &Sub{m: m, vrid: vrid, src: src, snd: newSender(m.conn.rc, cfg.IPv6, src, m.conn.sendIf, cfg.TTL),
+	if cfg.RcvBuf > 0 {
+		if err := m.conn.setRcvBuf(m.rcvBuf + cfg.RcvBuf); err != nil {
+			m.release()
+			return nil, err
+		}
+		m.rcvBuf += cfg.RcvBuf
+	}
+	s := &Sub{m: m, vrid: vrid, src: src, group: group, rcvBuf: cfg.RcvBuf, snd: newSender(m.conn.rc, cfg.IPv6, src, m.conn.sendIf, cfg.TTL),
 		free: make(chan *rxBuf, rxQueue), ready: make(chan *rxBuf, rxQueue), done: make(chan struct{})}
 	m.subs[vrid] = s
 	m.n++
@@ -164,7 +197,8 @@ type mux struct {
 	conn    *Conn
 	subs    [256]*Sub
 	n       int
-	joined  bool
+	joined  map[netip.Addr]int // multicast groups joined: their number of Subs
+	rcvBuf  int                // sum of the Subs' Config.RcvBuf
 	unknown atomic.Uint64
 }
 
@@ -203,6 +237,9 @@ func (m *mux) readLoop() {
 		m.r.mu.Unlock()
 		if s == nil {
 			m.unknown.Add(1)
+			if fn := m.r.unknownFn.Load(); fn != nil {
+				(*fn)(m.key.ifname, m.key.v6, buf[1], meta.Src)
+			}
 			continue
 		}
 		s.deliver(buf[:n], meta)
@@ -211,10 +248,12 @@ func (m *mux) readLoop() {
 
 // Sub is one instance's share of a Registry socket.
 type Sub struct {
-	m    *mux
-	vrid uint8
-	src  netip.Addr
-	snd  *sender
+	m      *mux
+	vrid   uint8
+	src    netip.Addr
+	group  netip.Addr // the multicast group joined for it; invalid: unicast
+	rcvBuf int        // its Config.RcvBuf
+	snd    *sender
 
 	// hmu guards push and nbuf, and orders the reader's deliveries
 	// against Push and Close.
@@ -317,32 +356,95 @@ func (s *Sub) Close() error {
 		defer r.mu.Unlock()
 		s.m.subs[s.vrid] = nil
 		s.m.n--
+		if s.rcvBuf > 0 {
+			s.m.rcvBuf -= s.rcvBuf
+			if s.m.n > 0 && s.m.rcvBuf > 0 {
+				_ = s.m.conn.setRcvBuf(s.m.rcvBuf)
+			}
+		}
+		if g := s.group; g.IsValid() {
+			if s.m.joined[g]--; s.m.joined[g] == 0 {
+				delete(s.m.joined, g)
+				if s.m.n > 0 {
+					_ = s.m.conn.leave(g)
+				}
+			}
+		}
 		s.m.release()
 	})
 	return nil
 }
 
-// join joins the VRRP multicast group on the interface.
-func (c *Conn) join(ifname string) error {
+// join joins a multicast group (the VRRP one, or mcast_dst_ip's) on the
+// receiving interface.
+func (c *Conn) join(ifname string, group netip.Addr) error {
+	if err := c.membership(group, true); err != nil {
+		return fmt.Errorf("vrrpnet: join %s on %s: %w", group, ifname, err)
+	}
+	return nil
+}
+
+// setRcvBuf sets SO_RCVBUF (the kernel doubles it, capped by
+// net.core.rmem_max).
+func (c *Conn) setRcvBuf(n int) error {
 	var serr error
 	err := c.rc.Control(func(fd uintptr) {
-		if c.v6 {
-			mreq := &unix.IPv6Mreq{Multiaddr: Group6.As16(), Interface: uint32(c.recvIf)}
-			serr = unix.SetsockoptIPv6Mreq(int(fd), unix.IPPROTO_IPV6, unix.IPV6_JOIN_GROUP, mreq)
-		} else {
-			mreqn := &unix.IPMreqn{Multiaddr: Group4.As4(), Ifindex: int32(c.recvIf)}
-			serr = unix.SetsockoptIPMreqn(int(fd), unix.IPPROTO_IP, unix.IP_ADD_MEMBERSHIP, mreqn)
-		}
+		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, n)
 	})
 	if err == nil {
 		err = serr
 	}
 	if err != nil {
-		group := Group4
-		if c.v6 {
-			group = Group6
-		}
-		return fmt.Errorf("vrrpnet: join %s on %s: %w", group, ifname, err)
+		return fmt.Errorf("vrrpnet: set SO_RCVBUF %d: %w", n, err)
 	}
 	return nil
+}
+
+// RcvBuf returns the socket's SO_RCVBUF as the kernel reports it (twice
+// what was set).
+func (c *Conn) RcvBuf() (int, error) {
+	var (
+		v    int
+		serr error
+	)
+	err := c.rc.Control(func(fd uintptr) {
+		v, serr = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF)
+	})
+	if err == nil {
+		err = serr
+	}
+	return v, err
+}
+
+// leave drops a group join added.
+func (c *Conn) leave(group netip.Addr) error {
+	if err := c.membership(group, false); err != nil {
+		return fmt.Errorf("vrrpnet: leave %s: %w", group, err)
+	}
+	return nil
+}
+
+func (c *Conn) membership(group netip.Addr, add bool) error {
+	var serr error
+	err := c.rc.Control(func(fd uintptr) {
+		if c.v6 {
+			opt := unix.IPV6_JOIN_GROUP
+			if !add {
+				opt = unix.IPV6_LEAVE_GROUP
+			}
+			mreq := &unix.IPv6Mreq{Multiaddr: group.As16(), Interface: uint32(c.recvIf)}
+			serr = unix.SetsockoptIPv6Mreq(int(fd), unix.IPPROTO_IPV6, opt, mreq)
+		} else {
+			opt := unix.IP_ADD_MEMBERSHIP
+			if !add {
+				opt = unix.IP_DROP_MEMBERSHIP
+			}
+			mreqn := &unix.IPMreqn{Multiaddr: group.As4(), Ifindex: int32(c.recvIf)}
+			serr = unix.SetsockoptIPMreqn(int(fd), unix.IPPROTO_IP, opt, mreqn)
+		}
+	})
+	if err == nil {
+		err = serr
+	}
+	return err
 }

@@ -256,11 +256,12 @@ func (v *vrrpPart) build(ctx context.Context, in *config.VRRPInstance) (*vrrpIns
 	if v.reg == nil {
 		v.reg = v.d.kernel.sockets()
 	}
+	setUnknownHandler(v.reg, &v.d.cfg.Global, v.d.log)
 	var k *vrrpKernel
 	if !v.d.kernel.linkReady(in) {
 		v.d.log.Warn("interface does not exist or has no address: instance held in FAULT until it is ready", "instance", in.Name, "interface", in.Interface)
 		k = v.waitingKernel(in, &c)
-	} else if k, err = openKernel(v.d.kernel, v.m, v.reg, &v.d.cfg.Global, in, &c); err != nil {
+	} else if k, err = openKernel(v.d.kernel, v.m, v.reg, &v.d.cfg.Global, v.d.cfg.GARPGroups, in, &c); err != nil {
 		return nil, fmt.Errorf("instance %s: %w", in.Name, err)
 	}
 	if !k.waiting {
@@ -294,6 +295,10 @@ func (v *vrrpPart) build(ctx context.Context, in *config.VRRPInstance) (*vrrpIns
 	opts.OnTransition = v.d.mail.instance(v.causes.isDeleted, opts.OnTransition)
 	opts.OnTransition = v.d.snmp.instance(opts.OnTransition) // run_snmp.go
 	opts.Resume, opts.LateTimer = resume, v.d.cfg.Global.VRRPLateTimer
+	if g := &v.d.cfg.Global; g.MaxAutoPriority > 0 {
+		procPriority.configure(0, g.MaxAutoPriority, g.MinAutoPriorityDelay, nil) // a reload's limits
+		opts.OnLate = procPriority.late
+	}
 	opts.Inherit = inherit // quiet take-over (reload.go)
 	r, err := newVRRPRunner(c, k, v.d.log, opts)
 	if err != nil {
@@ -422,6 +427,11 @@ func (v *vrrpPart) closeKernel(k *vrrpKernel) {
 	if k.vmac != "" && !k.keepVMAC {
 		if err := v.m.DeleteVMAC(k.vmac); err != nil {
 			v.d.log.Warn("cannot remove VMAC", "interface", k.vmac, "err", err)
+		}
+	}
+	if k.promoted != "" {
+		if err := unpromoteSecondaries(v.m, k.promoted); err != nil {
+			v.d.log.Warn("cannot restore promote_secondaries", "interface", k.promoted, "err", err)
 		}
 	}
 }

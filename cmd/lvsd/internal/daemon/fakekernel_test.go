@@ -217,6 +217,7 @@ func (f *fakeAnnouncer) Announce(as []netip.Addr) error {
 }
 
 func (f *fakeAnnouncer) SetIntervals(time.Duration, time.Duration) {}
+func (f *fakeAnnouncer) SetPacingGroup(string)                     {}
 func (f *fakeAnnouncer) Close() error                              { return nil }
 
 // slowScript is a vrrp_script runner that succeeds after delay (fake time

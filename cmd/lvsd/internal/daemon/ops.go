@@ -511,13 +511,16 @@ func (o *ops) schedule(g config.Global) {
 			o.log.Info("memory locked (vrrp_no_swap)")
 		}
 	}
+	cur := 0
 	if g.VRRPRTPriority > 0 {
 		if err := setRealtime(g.VRRPRTPriority); err != nil {
 			o.log.Error("vrrp_rt_priority: cannot switch to SCHED_RR", "err", err)
 		} else {
 			o.log.Info("running under SCHED_RR (vrrp_rt_priority)", "priority", g.VRRPRTPriority)
+			cur = g.VRRPRTPriority
 		}
 	}
+	procPriority.configure(cur, g.MaxAutoPriority, g.MinAutoPriorityDelay, o.log)
 }
 
 // stateFileOn reports whether a state file is configured.

@@ -78,6 +78,7 @@ type vrrpSockets interface {
 type garpAnnouncer interface {
 	Announce(addrs []netip.Addr) error
 	SetIntervals(garp, gna time.Duration)
+	SetPacingGroup(name string)
 	Close() error
 }
 
@@ -249,11 +250,14 @@ type announcers struct {
 	// scratch groups addresses per announcer between calls (the instance
 	// goroutine is the only caller).
 	scratch map[garpAnnouncer][]netip.Addr
+	// byDev is the announcer of each interface (garp_group, vrrpextra.go).
+	byDev map[string]garpAnnouncer
 }
 
 func newAnnouncers(dev string, vips []vrrp.VIP, devOf func(string) string, open func(dev string) garpAnnouncer) *announcers {
 	a := &announcers{byAddr: map[netip.Addr]garpAnnouncer{}, def: open(dev), scratch: map[garpAnnouncer][]netip.Addr{}}
 	byDev := map[string]garpAnnouncer{dev: a.def}
+	a.byDev = byDev
 	for _, v := range vips {
 		d := devOf(v.Dev)
 		an, ok := byDev[d]
@@ -349,6 +353,11 @@ func instanceConfig(g *config.Global, in *config.VRRPInstance) (vrrp.Config, err
 		SkipCheckAdvAddr:        in.SkipCheckAdvAddr || g.VRRPSkipCheckAdvAddr,
 		LowerPrioNoAdvert:       lowerPrioNoAdvert(g, in),
 		StartupUntil:            startupUntil(g),
+		HigherPrioSendAdvert:    in.HigherPrioSendAdvertMode(g),
+		DownTimerAdverts:        in.DownTimerAdverts,
+		UnicastFaultNoPeer:      in.UnicastFaultNoPeer,
+		OldUnicastChecksum:      in.OldUnicastChecksum,
+		ChecksumGroup:           g.VRRPMcastGroup4,
 	}
 	if in.Priority < 0 || in.Priority > 255 || in.VirtualRouterID < 1 || in.VirtualRouterID > 255 {
 		return c, fmt.Errorf("instance %s: priority or virtual_router_id out of range", in.Name)
@@ -372,6 +381,9 @@ func instanceConfig(g *config.Global, in *config.VRRPInstance) (vrrp.Config, err
 		}
 	} else if g.VRRPMcastGroup4.IsValid() {
 		c.McastGroup = g.VRRPMcastGroup4
+	}
+	if in.McastDstIP.IsValid() {
+		c.McastGroup = in.McastDstIP
 	}
 	for _, p := range in.UnicastPeers {
 		c.Peers = append(c.Peers, packet.Peer{Addr: p.IP, MinTTL: uint8(p.MinTTL), MaxTTL: uint8(p.MaxTTL)})
@@ -419,6 +431,9 @@ type vrrpKernel struct {
 	// waiting: the interface did not exist when the instance was built
 	// (waitlink.go); conn is a waitingEndpoint.
 	waiting bool
+	// promoted: the interface whose promote_secondaries this instance
+	// set (closeKernel undoes it); empty without promote_secondaries.
+	promoted string
 	// ifindex is the index the interface had when the socket was opened
 	// (-1: unknown); an interface made again gets another one and the
 	// instance is rebuilt on it (checkLinks, waitlink.go). vmacIndex is
@@ -428,7 +443,7 @@ type vrrpKernel struct {
 
 // openKernel creates the VMAC (use_vmac), opens the instance's share of its
 // interface's socket and fills the source address into c.
-func openKernel(f vrrpKernelFactory, m vipManager, reg vrrpSockets, g *config.Global, in *config.VRRPInstance, c *vrrp.Config) (*vrrpKernel, error) {
+func openKernel(f vrrpKernelFactory, m vipManager, reg vrrpSockets, g *config.Global, groups []config.GARPGroup, in *config.VRRPInstance, c *vrrp.Config) (*vrrpKernel, error) {
 	k := &vrrpKernel{}
 	dev := in.Interface
 	recvIf, sendIf := in.Interface, in.Interface
@@ -469,7 +484,8 @@ func openKernel(f vrrpKernelFactory, m vipManager, reg vrrpSockets, g *config.Gl
 	for try := 0; ; try++ {
 		conn, err = reg.Open(vrrpnet.Config{
 			Interface: recvIf, SendInterface: sendIf, IPv6: ipv6, Src: src, Unicast: unicast, TTL: in.UnicastTTL,
-			AH: in.Auth.Type == "AH",
+			AH:    in.Auth.Type == "AH",
+			Group: c.McastGroup, RcvBuf: rxBufShare(g, in, c, interfaceMTU),
 		}, uint8(in.VirtualRouterID))
 		if err == nil || !ipv6 || try == 20 {
 			break
@@ -483,10 +499,25 @@ func openKernel(f vrrpKernelFactory, m vipManager, reg vrrpSockets, g *config.Gl
 		return nil, err
 	}
 	k.conn = conn
+	if in.PromoteSecondaries {
+		if err := promoteSecondaries(m, in.Interface); err != nil {
+			conn.Close()
+			if k.vmac != "" {
+				_ = m.DeleteVMAC(k.vmac)
+			}
+			return nil, err
+		}
+		k.promoted = in.Interface
+	}
 	c.SrcAddr = conn.LocalAddr()
 	k.addrs = &addrManager{m: m, iface: in.Interface, dev: dev}
 	k.announce = newAnnouncers(dev, c.VIPs, k.addrs.place().DevOf, f.announcer)
+	if in.GARPExtraIf > 0 {
+		c.ExtraIfInterval = in.GARPExtraIf
+		c.ExtraIfAddrs = extraIfAddrs(c.VIPs, k.addrs.place().DevOf, dev, k.vmac, in.VMACXmitBase, in.GARPExtraIfAll)
+	}
 	k.announce.setIntervals(g.GARPInterval, g.GNAInterval)
+	k.announce.applyGARPGroups(groups, in.Interface, k.vmac)
 	return k, nil
 }
 

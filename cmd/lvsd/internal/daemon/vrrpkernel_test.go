@@ -55,8 +55,10 @@ virtual_routes = ["192.168.200.0/24 via 10.99.0.254 dev eth0 metric 7"]
 	want := vrrp.Config{
 		Name: "VI_1", VRID: 51, Version: 3, Interface: "eth0", Priority: 200,
 		AdvertInterval: 500 * time.Millisecond, StateMaster: true, NoPreempt: true,
-		ChecksumVariant: packet.ChecksumNoPseudoHeader,
-		McastGroup:      netip.MustParseAddr("224.0.0.18"), // the default vrrp_mcast_group4
+		ChecksumVariant:  packet.ChecksumNoPseudoHeader,
+		DownTimerAdverts: 3,
+		ChecksumGroup:    netip.MustParseAddr("224.0.0.18"),
+		McastGroup:       netip.MustParseAddr("224.0.0.18"), // the default vrrp_mcast_group4
 		Peers: []packet.Peer{
 			{Addr: netip.MustParseAddr("10.99.0.2"), MaxTTL: 255},
 			{Addr: netip.MustParseAddr("10.99.0.3"), MinTTL: 250, MaxTTL: 255},
