@@ -64,6 +64,7 @@ func defaultGlobal() Global {
 		VRRPMcastGroup4:         DefaultMcastGroup4,
 		VRRPMcastGroup6:         DefaultMcastGroup6,
 		VRRPLateTimer:           DefaultVRRPLateTimer,
+		Process:                 Process{StartupScriptTimeout: DefaultStartStopTimeout, ShutdownScriptTimeout: DefaultStartStopTimeout},
 	}
 }
 

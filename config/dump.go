@@ -80,6 +80,7 @@ func Dump(c *Config) []byte {
 	w.strOpt("ssl_certificate", g.SSLCertificate)
 	w.strOpt("ssl_key", g.SSLKey)
 	w.smtp(g.SMTP)
+	w.process(g.Process)
 
 	for _, s := range c.Scripts {
 		w.arrayTable("vrrp_script")

@@ -100,6 +100,8 @@ type Global struct {
 	SSLKey         string // ssl_key: client key file
 
 	SMTP SMTP // e-mail alerts: notification_email, smtp_server, smtp_alert, ... (smtp.go)
+
+	Process Process // process_name, process_priority, cpu_affinity, startup_script, umask, ... (process.go)
 }
 
 // LVSSyncDaemon is global lvs_sync_daemon: the kernel's IPVS connection

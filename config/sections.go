@@ -145,6 +145,7 @@ func (d *decoder) decodeGlobal(n *node, g *Global) {
 		d.errorf(n.path, "ssl_certificate and ssl_key go together (give both or neither)")
 	}
 	d.decodeMail(n, &g.SMTP)
+	d.decodeProcess(n, &g.Process)
 	fillGlobal(g, setFn(n))
 	n.finish()
 }

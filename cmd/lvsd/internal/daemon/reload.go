@@ -115,6 +115,7 @@ func (o *ops) reloadLocked() error {
 	plan.log(o.log)
 	d.cfg = cfg
 	o.loaded = time.Now()
+	applyProcess(o.log, &old.Global, cfg.Global) // process.go
 	if d.mail != nil {
 		d.mail.set(cfg)
 	}
@@ -205,6 +206,7 @@ func vrrpGlobal(g config.Global) config.Global {
 	g.MetricsListen = ""
 	g.SSLCA, g.SSLCertificate, g.SSLKey = "", "", ""
 	g.VRRPRTPriority, g.VRRPNoSwap = 0, false
+	g.Process = config.Process{}
 	return g
 }
 
