@@ -81,6 +81,7 @@ func Dump(c *Config) []byte {
 	w.strOpt("ssl_key", g.SSLKey)
 	w.smtp(g.SMTP)
 	w.process(g.Process)
+	w.netlink(g.Netlink)
 
 	for _, s := range c.Scripts {
 		w.arrayTable("vrrp_script")

@@ -101,7 +101,8 @@ type Global struct {
 
 	SMTP SMTP // e-mail alerts: notification_email, smtp_server, smtp_alert, ... (smtp.go)
 
-	Process Process // process_name, process_priority, cpu_affinity, startup_script, umask, ... (process.go)
+	Netlink NetlinkBufs // *_rcv_bufs(_force): netlink receive buffers (netlink.go)
+	Process Process     // process_name, process_priority, cpu_affinity, startup_script, umask, ... (process.go)
 }
 
 // LVSSyncDaemon is global lvs_sync_daemon: the kernel's IPVS connection

@@ -146,6 +146,7 @@ func (d *decoder) decodeGlobal(n *node, g *Global) {
 	}
 	d.decodeMail(n, &g.SMTP)
 	d.decodeProcess(n, &g.Process)
+	d.decodeNetlink(n, &g.Netlink)
 	fillGlobal(g, setFn(n))
 	n.finish()
 }

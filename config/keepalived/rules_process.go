@@ -250,6 +250,7 @@ func umask(x *ctx, n *Node) {
 
 // processWarnings: what a converted file means differently for the process.
 func (c *conv) processWarnings() {
+	c.netlinkWarnings() // rules_netlink.go
 	rt, ok := c.procKeys["vrrp_rt_priority"]
 	if !ok {
 		return

@@ -58,7 +58,7 @@ type ipvsPart struct {
 }
 
 func newIPVSPart(d *daemon) *ipvsPart {
-	return &ipvsPart{d: d, log: d.log.With("part", "ipvs"), newClient: ipvs.New,
+	return &ipvsPart{d: d, log: d.log.With("part", "ipvs"), newClient: func() (ipvs.Client, error) { return ipvs.NewWithOptions(ipvsOptions(d.cfg.Global)) },
 		health: map[ipvs.RealKey]ipvs.Health{}, master: map[string]bool{}, kick: make(chan struct{}, 1)}
 }
 

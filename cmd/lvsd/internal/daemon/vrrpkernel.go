@@ -82,10 +82,12 @@ type garpAnnouncer interface {
 }
 
 // linuxKernel is the vrrpKernelFactory of `lvsd run`.
-type linuxKernel struct{}
+type linuxKernel struct {
+	vip vip.Options // the sockets' receive buffers (netlinkbufs.go)
+}
 
-func (linuxKernel) addrs() (vipManager, error) {
-	m, err := vip.New()
+func (k linuxKernel) addrs() (vipManager, error) {
+	m, err := vip.NewWithOptions(k.vip)
 	if err != nil {
 		return nil, err
 	}
