@@ -74,6 +74,7 @@ func Dump(c *Config) []byte {
 	w.addr("vrrp_mcast_group6", g.VRRPMcastGroup6)
 	w.durOpt("vrrp_startup_delay", g.VRRPStartupDelay)
 	w.boolean("vrrp_skip_check_adv_addr", g.VRRPSkipCheckAdvAddr)
+	w.boolPtr("vrrp_check_unicast_src", g.VRRPCheckUnicastSrc)
 	w.boolean("vrrp_lower_prio_no_advert", g.VRRPLowerPrioNoAdvert)
 	w.boolean("vrrp_strict", g.VRRPStrict)
 	w.strOpt("ssl_ca", g.SSLCA)
@@ -218,6 +219,7 @@ func (w *tomlWriter) instance(in *VRRPInstance) {
 	w.boolPtr("accept", in.Accept)
 	w.boolPtr("strict_mode", in.StrictMode)
 	w.boolean("skip_check_adv_addr", in.SkipCheckAdvAddr)
+	w.boolPtr("check_unicast_src", in.CheckUnicastSrc)
 	w.boolPtr("lower_prio_no_advert", in.LowerPrioNoAdvert)
 	w.boolPtr("smtp_alert", in.SMTPAlert)
 }

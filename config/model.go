@@ -91,6 +91,7 @@ type Global struct {
 	VRRPMcastGroup6       netip.Addr    // vrrp_mcast_group6, default ff02::12
 	VRRPStartupDelay      time.Duration // vrrp_startup_delay, default 0
 	VRRPSkipCheckAdvAddr  bool          // vrrp_skip_check_adv_addr
+	VRRPCheckUnicastSrc   *bool         // vrrp_check_unicast_src; nil: true (unicastsrc.go)
 	VRRPLowerPrioNoAdvert bool          // vrrp_lower_prio_no_advert: default of lower_prio_no_advert
 	VRRPStrict            bool          // vrrp_strict: every instance's strict_mode default (see VRRPInstance.Strict)
 
@@ -259,6 +260,7 @@ type VRRPInstance struct {
 	Accept            *bool  // accept (true) / no_accept (false); nil: AcceptMode's default
 	StrictMode        *bool  // strict_mode; nil: global.vrrp_strict
 	SkipCheckAdvAddr  bool   // skip_check_adv_addr
+	CheckUnicastSrc   *bool  // check_unicast_src; nil: global.vrrp_check_unicast_src (unicastsrc.go)
 	LowerPrioNoAdvert *bool  // lower_prio_no_advert; nil: global.vrrp_lower_prio_no_advert
 	SMTPAlert         *bool  // smtp_alert; nil: the global default (SMTP.AlertVRRP)
 }

@@ -67,3 +67,24 @@ func TestProcessKeysBad(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckUnicastSrc(t *testing.T) {
+	for _, tc := range []struct {
+		global, inst string
+		want         bool
+	}{
+		{"", "", true},
+		{"vrrp_check_unicast_src = false\n", "", false},
+		{"vrrp_check_unicast_src = false\n", "check_unicast_src = true\n", true},
+		{"", "check_unicast_src = false\n", false},
+	} {
+		src := "[global]\n" + tc.global + "[[vrrp_instance]]\nname = \"VI\"\ninterface = \"eth0\"\nvirtual_router_id = 1\npriority = 100\nunicast_peer = [\"10.0.0.2\"]\nvirtual_ipaddress = [\"10.0.0.100/24\"]\n" + tc.inst
+		c, err := Parse("t.toml", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Global.CheckUnicastSrc(&c.Instances[0]); got != tc.want {
+			t.Errorf("%q %q: %v, want %v", tc.global, tc.inst, got, tc.want)
+		}
+	}
+}

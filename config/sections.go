@@ -136,6 +136,7 @@ func (d *decoder) decodeGlobal(n *node, g *Global) {
 	}
 	n.duration("vrrp_startup_delay", &g.VRRPStartupDelay, 0, maxDur)
 	n.boolean("vrrp_skip_check_adv_addr", &g.VRRPSkipCheckAdvAddr)
+	g.VRRPCheckUnicastSrc = n.optBool("vrrp_check_unicast_src")
 	n.boolean("vrrp_lower_prio_no_advert", &g.VRRPLowerPrioNoAdvert)
 	n.boolean("vrrp_strict", &g.VRRPStrict)
 	n.nonEmpty("ssl_ca", &g.SSLCA)
@@ -461,6 +462,7 @@ func (d *decoder) decodeInstance(n *node, g *Global) VRRPInstance {
 	in.Accept = n.optBool("accept")
 	in.StrictMode = n.optBool("strict_mode")
 	n.boolean("skip_check_adv_addr", &in.SkipCheckAdvAddr)
+	in.CheckUnicastSrc = n.optBool("check_unicast_src")
 	in.LowerPrioNoAdvert = n.optBool("lower_prio_no_advert")
 	in.SMTPAlert = n.optBool("smtp_alert")
 

@@ -121,7 +121,7 @@ var globalRules = map[string]rule{
 	"vrrp_mcast_group6":               addr("vrrp_mcast_group6"),
 	"vrrp_skip_check_adv_addr":        boolFlag("vrrp_skip_check_adv_addr"),
 	"vrrp_lower_prio_no_advert":       boolOpt("vrrp_lower_prio_no_advert"),
-	"vrrp_check_unicast_src":          alwaysUnicastSrc,
+	"vrrp_check_unicast_src":          boolFlag("vrrp_check_unicast_src"),
 	"vrrp_strict":                     boolFlag("vrrp_strict"),
 	"default_interface":               globalDefault("vrrp_instance.interface", 1),
 	"vrrp_notify_priority_changes":    globalDefault("vrrp_instance.notify_priority_changes", -1),
@@ -502,7 +502,7 @@ var instanceRules = merge(notifyRules, map[string]rule{
 	"skip_check_adv_addr":  boolOpt("skip_check_adv_addr"),
 	"lower_prio_no_advert": boolOpt("lower_prio_no_advert"),
 	"smtp_alert":           boolOpt("smtp_alert"),
-	"check_unicast_src":    alwaysUnicastSrc,
+	"check_unicast_src":    boolFlag("check_unicast_src"),
 	"accept":               boolFlag("accept"),
 	"no_accept": {key: "accept", fn: func(x *ctx, n *Node) {
 		if x.args(n, 0, 0) && !x.dup(n, "accept") {
@@ -1386,16 +1386,6 @@ func routesBlock(x *ctx, n *Node, key string) {
 		x.warnf(n, "keepalived installs its routes with proto keepalived (18); lvsd's default is boot: written as proto keepalived")
 	}
 }
-
-// alwaysUnicastSrc maps check_unicast_src / vrrp_check_unicast_src: with it,
-// keepalived 2.2.7 drops a unicast advert whose source is not a unicast_peer
-// and applies the peer's min_ttl/max_ttl, which lvsd always does; the
-// keyword is therefore dropped with a warning.
-var alwaysUnicastSrc = rule{fn: func(x *ctx, n *Node) {
-	if x.args(n, 0, 0) {
-		x.warnf(n, "lvsd always drops unicast adverts from a source that is not a unicast_peer (keepalived does only with this keyword): dropped")
-	}
-}}
 
 // vipBlock: virtual_ipaddress and virtual_ipaddress_excluded. An address
 // listed twice on one device with one prefix length is added once by

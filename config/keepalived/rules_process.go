@@ -251,11 +251,28 @@ func umask(x *ctx, n *Node) {
 // processWarnings: what a converted file means differently for the process.
 func (c *conv) processWarnings() {
 	c.netlinkWarnings() // rules_netlink.go
+	c.unicastSrcWarnings()
 	rt, ok := c.procKeys["vrrp_rt_priority"]
 	if !ok {
 		return
 	}
 	if _, ok := c.procKeys["rlimit_rttime"]; !ok {
 		c.warnf(rt, "global_defs."+rt.Keyword(), "keepalived limits a real-time process to 10000 µs of CPU without blocking by default; lvsd sets no limit unless rlimit_rttime is given")
+	}
+}
+
+// unicastSrcWarnings: keepalived accepts a unicast instance's adverts from
+// any source unless check_unicast_src (or vrrp_check_unicast_src) is
+// given; lvsd's default is to check.
+func (c *conv) unicastSrcWarnings() {
+	if c.glob != nil && c.glob.get("vrrp_check_unicast_src") != nil {
+		return
+	}
+	for _, t := range c.instances {
+		e := t.get("unicast_peer")
+		if e == nil || t.get("check_unicast_src") != nil {
+			continue
+		}
+		c.warnf(&Node{Pos: e.pos}, "vrrp_instance.unicast_peer", "keepalived accepts this instance's adverts from any source (no check_unicast_src); lvsd drops those not from a unicast_peer (check_unicast_src = false for keepalived's behaviour)")
 	}
 }

@@ -349,6 +349,7 @@ func instanceConfig(g *config.Global, in *config.VRRPInstance) (vrrp.Config, err
 		GARPLowerPrioDelay:      explicitDur(in.GARPLowerPrioDelay),
 		GARPLowerPrioRepeat:     explicitInt(in.GARPLowerPrioRepeat),
 		SkipCheckAdvAddr:        in.SkipCheckAdvAddr || g.VRRPSkipCheckAdvAddr,
+		AnyUnicastSource:        !g.CheckUnicastSrc(in),
 		LowerPrioNoAdvert:       lowerPrioNoAdvert(g, in),
 		StartupUntil:            startupUntil(g),
 	}
