@@ -314,6 +314,7 @@ func (w *tomlWriter) virtualServer(vs *VirtualServer) {
 			w.command("misc_path", m.Path)
 			w.dur("misc_timeout", m.Timeout)
 			w.boolean("misc_dynamic", m.Dynamic)
+			w.boolean("log_all_failures", m.LogAllFailures)
 			w.dur("warmup", m.Warmup)
 			w.dur("delay_loop", m.DelayLoop)
 			w.int("retry", m.Retry)

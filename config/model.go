@@ -623,4 +623,5 @@ type MiscCheck struct {
 	DelayLoop        time.Duration // delay_loop, default the virtual server's
 	Retry            int           // retry, default 1
 	DelayBeforeRetry time.Duration // delay_before_retry, default 1s
+	LogAllFailures   bool          // log_all_failures
 }

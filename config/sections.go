@@ -924,6 +924,7 @@ func (d *decoder) decodeMisc(n *node, rs *RealServer, vs *VirtualServer) MiscChe
 	n.duration("delay_loop", &m.DelayLoop, 10*time.Millisecond, maxDur)
 	n.integer("retry", &m.Retry, 0, math.MaxInt32)
 	n.duration("delay_before_retry", &m.DelayBeforeRetry, 0, maxDur)
+	n.boolean("log_all_failures", &m.LogAllFailures)
 	fillMiscCheck(&m, setFn(n))
 	n.finish()
 	return m

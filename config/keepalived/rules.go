@@ -1169,7 +1169,7 @@ var miscRules = map[string]rule{
 	"delay_loop":         seconds("delay_loop", 0.01, 0),
 	"retry":              integer("retry", 0, 1<<31-1),
 	"delay_before_retry": seconds("delay_before_retry", 0, 0),
-	"log_all_failures":   refuse("not supported yet: log_all_failures on misc_check"),
+	"log_all_failures":   boolOpt("log_all_failures"),
 	"alpha":              {key: "virtual_server.real_server.alpha", fn: checkerAlpha},
 }
 
@@ -1180,7 +1180,7 @@ func (x *ctx) checker(n *Node, vsExtra map[string]*Node) *Node {
 	path := "virtual_server.real_server." + kw
 	name := checkerNames[kw]
 	t := sub(x.t, n, "[[virtual_server.real_server."+name+"]]")
-	if kw != "MISC_CHECK" && kw != "FILE_CHECK" && kw != "BFD_CHECK" {
+	if kw != "FILE_CHECK" && kw != "BFD_CHECK" { // checker_log_all_failures reaches these
 		x.c.checkers = append(x.c.checkers, t)
 	}
 	y := &ctx{c: x.c, path: path, t: t}
