@@ -92,7 +92,7 @@ type step struct {
 
 func newDaemon(cfg *config.Config, log *slog.Logger) *daemon {
 	d := &daemon{log: log, cfg: cfg, fatal: make(chan error, 1), scripts: scriptpool.New(scriptpool.Options{Logger: log}), linkUp: make(chan string, 1),
-		kernel: linuxKernel{vip: vipOptions(cfg.Global)}, runScript: script.Run}
+		kernel: linuxKernel{vip: vipOptionsOf(cfg)}, runScript: script.Run}
 	d.static = newStaticPart(d) // static.go: first in, last out
 	d.steps = append(d.steps, step{name: "static", start: d.static.start, stop: d.static.stop})
 	d.mail = newMailPart(cfg, log)

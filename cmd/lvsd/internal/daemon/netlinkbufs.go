@@ -19,3 +19,11 @@ func vipOptions(g config.Global) vip.Options {
 func ipvsOptions(g config.Global) ipvs.Options {
 	return ipvs.Options{RcvBuf: g.Netlink.LVSCmd.Size, RcvBufForce: g.Netlink.LVSCmd.Force}
 }
+
+// vipOptionsOf is vipOptions of cfg's [global]; none without a cfg (tests).
+func vipOptionsOf(cfg *config.Config) vip.Options {
+	if cfg == nil {
+		return vip.Options{}
+	}
+	return vipOptions(cfg.Global)
+}
