@@ -34,6 +34,8 @@ func Dump(c *Config) []byte {
 	w.command("notify_fifo_script", g.NotifyFIFOScript)
 	w.strOpt("vrrp_notify_fifo", g.VRRPNotifyFIFO)
 	w.command("vrrp_notify_fifo_script", g.VRRPNotifyFIFOScript)
+	w.strOpt("lvs_notify_fifo", g.LVSNotifyFIFO)
+	w.command("lvs_notify_fifo_script", g.LVSNotifyFIFOScript)
 	if sd := g.LVSSyncDaemon; sd != nil {
 		inst := ""
 		if sd.VRRPInstance != "" {

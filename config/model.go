@@ -68,6 +68,8 @@ type Global struct {
 	NotifyFIFOScript     Command        // notify_fifo_script: program reading NotifyFIFO
 	VRRPNotifyFIFO       string         // vrrp_notify_fifo
 	VRRPNotifyFIFOScript Command        // vrrp_notify_fifo_script
+	LVSNotifyFIFO        string         // lvs_notify_fifo: real server and virtual server events only
+	LVSNotifyFIFOScript  Command        // lvs_notify_fifo_script
 	LVSSyncDaemon        *LVSSyncDaemon // lvs_sync_daemon; nil: off
 	LVSTimeouts          LVSTimeouts    // lvs_timeouts; zero fields: leave the kernel's value
 	LVSFlush             bool           // lvs_flush: flush the IPVS table at start

@@ -86,6 +86,8 @@ func (d *decoder) decodeGlobal(n *node, g *Global) {
 	n.command("notify_fifo_script", &g.NotifyFIFOScript)
 	n.nonEmpty("vrrp_notify_fifo", &g.VRRPNotifyFIFO)
 	n.command("vrrp_notify_fifo_script", &g.VRRPNotifyFIFOScript)
+	n.nonEmpty("lvs_notify_fifo", &g.LVSNotifyFIFO)
+	n.command("lvs_notify_fifo_script", &g.LVSNotifyFIFOScript)
 	if t := n.table("lvs_sync_daemon"); t != nil {
 		sd := defaultSyncDaemon()
 		if !t.nonEmpty("interface", &sd.Interface) && !t.has("interface") {

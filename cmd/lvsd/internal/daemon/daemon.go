@@ -80,6 +80,9 @@ type daemon struct {
 	kernel vrrpKernelFactory
 	// runScript runs vrrp_script checks (script.Run; a fake in tests).
 	runScript func(context.Context, script.Spec) script.Result
+	// lvsfifo writes RS and VS lines to notify_fifo and lvs_notify_fifo
+	// (lvsfifo.go); nil without them.
+	lvsfifo *lvsFIFO
 }
 
 // step is one part of the daemon.
@@ -97,6 +100,7 @@ func newDaemon(cfg *config.Config, log *slog.Logger) *daemon {
 	d.steps = append(d.steps, step{name: "static", start: d.static.start, stop: d.static.stop})
 	d.mail = newMailPart(cfg, log)
 	d.steps = append(d.steps, step{name: "mail", start: d.mail.start, stop: d.mail.stop})
+	d.steps = append(d.steps, step{name: "lvs_notify_fifo", start: d.startLVSFIFO, stop: d.stopLVSFIFO}) // lvsfifo.go
 	d.ipvs = newIPVSPart(d)
 	d.steps = append(d.steps, step{name: "ipvs", start: d.ipvs.start, stop: d.ipvs.stop})
 	d.bfd = newBFDPart(d)

@@ -116,6 +116,7 @@ func (o *ops) reloadLocked() error {
 	d.cfg = cfg
 	o.loaded = time.Now()
 	applyProcess(o.log, &old.Global, cfg.Global) // process.go
+	d.lvsfifo.setConfig(cfg)                     // lvsfifo.go: the FIFOs stay
 	if d.mail != nil {
 		d.mail.set(cfg)
 	}

@@ -57,6 +57,13 @@ func (p *healthPart) run(specs []healthcheck.RealServerSpec) {
 			opts.OnUpdate = b.healthUpdate
 		}
 	}
+	if f := p.d.lvsfifo; f != nil {
+		if next := opts.OnUpdate; next != nil {
+			opts.OnUpdate = func(u healthcheck.Update) { next(u); f.rsUpdate(u) }
+		} else {
+			opts.OnUpdate = f.rsUpdate
+		}
+	}
 	if p.d.mail != nil {
 		opts.OnUpdate = p.d.mail.health(opts.OnUpdate)
 	}

@@ -165,6 +165,7 @@ func (p *ipvsPart) apply(ctx context.Context) error {
 		p.log.Info("quorum changed", "virtual_server", ev.VirtualServer, "up", ev.QuorumUp, "start", ev.Init,
 			"alive_weight", ev.Alive, "threshold", ev.Threshold)
 		p.runScript(ev, nil)
+		p.d.lvsfifo.vsEvent(ev)
 		if p.d.mail != nil {
 			p.d.mail.quorum(ev)
 		}
