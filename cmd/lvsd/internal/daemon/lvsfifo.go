@@ -17,12 +17,13 @@ import (
 	"github.com/lvsd/lvsd/vrrp/script"
 )
 
-// lvsFIFO writes keepalived's checker lines to notify_fifo and
-// lvs_notify_fifo: "RS [RIP]:PROTO:PORT [VIP]:PROTO:PORT UP|DOWN" when a
+// lvsFIFO writes keepalived's checker lines to lvs_notify_fifo: "RS [RIP]:PROTO:PORT [VIP]:PROTO:PORT UP|DOWN" when a
 // real server changes, "VS [VIP]:PROTO:PORT UP|DOWN" when a virtual
 // server's quorum does; lvs_notify_fifo_script reads lvs_notify_fifo. The
 // FIFOs are opened at start and kept over reloads; the lines never block
-// (a full FIFO drops them, counted in dropped).
+// (a full FIFO drops them, counted in dropped). keepalived writes them to
+// notify_fifo too; lvsd does not (yet): a second open of notify_fifo would
+// keep its reader from the end of file the VRRP notifier gives it at stop.
 type lvsFIFO struct {
 	log     *slog.Logger
 	fifos   []*notify.FIFO
@@ -36,11 +37,11 @@ type lvsFIFO struct {
 // newLVSFIFO opens the FIFOs of cfg; nil when there are none.
 func newLVSFIFO(cfg *config.Config, log *slog.Logger) (*lvsFIFO, error) {
 	g := cfg.Global
-	if g.NotifyFIFO == "" && g.LVSNotifyFIFO == "" {
+	if g.LVSNotifyFIFO == "" {
 		return nil, nil
 	}
 	f := &lvsFIFO{log: log.With("part", "lvs_notify_fifo")}
-	for _, p := range []string{g.NotifyFIFO, g.LVSNotifyFIFO} {
+	for _, p := range []string{g.LVSNotifyFIFO} {
 		if p == "" {
 			continue
 		}
