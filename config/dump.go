@@ -77,6 +77,7 @@ func Dump(c *Config) []byte {
 	w.durOpt("vrrp_startup_delay", g.VRRPStartupDelay)
 	w.boolean("vrrp_skip_check_adv_addr", g.VRRPSkipCheckAdvAddr)
 	w.boolPtr("vrrp_check_unicast_src", g.VRRPCheckUnicastSrc)
+	w.boolean("disable_local_igmp", g.DisableLocalIGMP)
 	w.boolean("vrrp_lower_prio_no_advert", g.VRRPLowerPrioNoAdvert)
 	w.boolean("vrrp_strict", g.VRRPStrict)
 	w.strOpt("ssl_ca", g.SSLCA)

@@ -94,6 +94,7 @@ type Global struct {
 	VRRPStartupDelay      time.Duration // vrrp_startup_delay, default 0
 	VRRPSkipCheckAdvAddr  bool          // vrrp_skip_check_adv_addr
 	VRRPCheckUnicastSrc   *bool         // vrrp_check_unicast_src; nil: true (unicastsrc.go)
+	DisableLocalIGMP      bool          // disable_local_igmp: net.ipv4.igmp_link_local_mcast_reports = 0 while lvsd runs
 	VRRPLowerPrioNoAdvert bool          // vrrp_lower_prio_no_advert: default of lower_prio_no_advert
 	VRRPStrict            bool          // vrrp_strict: every instance's strict_mode default (see VRRPInstance.Strict)
 

@@ -139,6 +139,7 @@ func (d *decoder) decodeGlobal(n *node, g *Global) {
 	n.duration("vrrp_startup_delay", &g.VRRPStartupDelay, 0, maxDur)
 	n.boolean("vrrp_skip_check_adv_addr", &g.VRRPSkipCheckAdvAddr)
 	g.VRRPCheckUnicastSrc = n.optBool("vrrp_check_unicast_src")
+	n.boolean("disable_local_igmp", &g.DisableLocalIGMP)
 	n.boolean("vrrp_lower_prio_no_advert", &g.VRRPLowerPrioNoAdvert)
 	n.boolean("vrrp_strict", &g.VRRPStrict)
 	n.nonEmpty("ssl_ca", &g.SSLCA)

@@ -51,6 +51,7 @@ var processRules2 = map[string]rule{
 	"shutdown_script_timeout": wholeSeconds("shutdown_script_timeout", 1, 1000),
 	"umask":                   {key: "umask", fn: umask},
 	"lvs_notify_fifo":         fifo("lvs_notify_fifo"),
+	"disable_local_igmp":      boolFlag("disable_local_igmp"),
 	"lvs_notify_fifo_script":  command("lvs_notify_fifo_script"),
 	"process_names": {why: "dropped with a warning: it names keepalived's child processes; lvsd has none (its one process is lvsd, or process_name)",
 		fn: func(x *ctx, n *Node) {

@@ -100,6 +100,8 @@ func newDaemon(cfg *config.Config, log *slog.Logger) *daemon {
 	d.steps = append(d.steps, step{name: "static", start: d.static.start, stop: d.static.stop})
 	d.mail = newMailPart(cfg, log)
 	d.steps = append(d.steps, step{name: "mail", start: d.mail.start, stop: d.mail.stop})
+	igmp := &igmpPart{d: d, path: igmpLLMReports} // igmp.go
+	d.steps = append(d.steps, step{name: "igmp", start: igmp.start, stop: igmp.stop})
 	d.steps = append(d.steps, step{name: "lvs_notify_fifo", start: d.startLVSFIFO, stop: d.stopLVSFIFO}) // lvsfifo.go
 	d.ipvs = newIPVSPart(d)
 	d.steps = append(d.steps, step{name: "ipvs", start: d.ipvs.start, stop: d.ipvs.stop})

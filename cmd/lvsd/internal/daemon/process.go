@@ -18,6 +18,9 @@ func applyProcess(log *slog.Logger, old *config.Global, g config.Global) {
 		was = *old
 	}
 	p, wp := g.Process, was.Process
+	if old != nil && g.DisableLocalIGMP != was.DisableLocalIGMP {
+		log.Warn("disable_local_igmp changes at the next restart, not at a reload (as keepalived)")
+	}
 	if p.Name != "" && (old == nil || p.Name != wp.Name) {
 		if err := setName(p.Name); err != nil {
 			log.Error("process_name: cannot set the name", "err", err)

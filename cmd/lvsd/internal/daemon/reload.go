@@ -207,7 +207,7 @@ func vrrpGlobal(g config.Global) config.Global {
 	g.MetricsListen = ""
 	g.SSLCA, g.SSLCertificate, g.SSLKey = "", "", ""
 	g.VRRPRTPriority, g.VRRPNoSwap = 0, false
-	g.Process = config.Process{}
+	g.Process, g.DisableLocalIGMP = config.Process{}, false
 	return g
 }
 
