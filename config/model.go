@@ -59,25 +59,28 @@ func (c Command) RunAs(g Global) (user, group string) {
 
 // Global is the [global] table (keepalived's global_defs).
 type Global struct {
-	RouterID             string         // router_id; default: the host name
-	ScriptUser           string         // script_user; default "root" (keepalived: keepalived_script if it exists)
-	ScriptGroup          string         // script_user's group, or script_group
-	EnableScriptSecurity bool           // enable_script_security
-	VRRPVersion          int            // vrrp_version, 2 or 3; default 2 (IPv6 instances always use 3)
-	NotifyFIFO           string         // notify_fifo: path of a FIFO receiving every event line
-	NotifyFIFOScript     Command        // notify_fifo_script: program reading NotifyFIFO
-	VRRPNotifyFIFO       string         // vrrp_notify_fifo
-	VRRPNotifyFIFOScript Command        // vrrp_notify_fifo_script
-	LVSNotifyFIFO        string         // lvs_notify_fifo: real server and virtual server events only
-	LVSNotifyFIFOScript  Command        // lvs_notify_fifo_script
-	LVSSyncDaemon        *LVSSyncDaemon // lvs_sync_daemon; nil: off
-	LVSTimeouts          LVSTimeouts    // lvs_timeouts; zero fields: leave the kernel's value
-	LVSFlush             bool           // lvs_flush: flush the IPVS table at start
-	LVSFlushOnStop       bool           // lvs_flush_on_stop: remove lvsd's services at stop
-	MetricsListen        string         // metrics_listen host:port; empty: no metrics endpoint
-	VRRPRTPriority       int            // vrrp_rt_priority 1..99: SCHED_RR priority of the daemon; 0: off
-	VRRPNoSwap           bool           // vrrp_no_swap: lock the daemon's memory (mlockall)
-	VRRPLateTimer        time.Duration  // vrrp_late_timer: log a VRRP timer firing later than this; default 100ms, 0: off
+	RouterID             string  // router_id; default: the host name
+	ScriptUser           string  // script_user; default "root" (keepalived: keepalived_script if it exists)
+	ScriptGroup          string  // script_user's group, or script_group
+	EnableScriptSecurity bool    // enable_script_security
+	VRRPVersion          int     // vrrp_version, 2 or 3; default 2 (IPv6 instances always use 3)
+	NotifyFIFO           string  // notify_fifo: path of a FIFO receiving every event line
+	NotifyFIFOScript     Command // notify_fifo_script: program reading NotifyFIFO
+	VRRPNotifyFIFO       string  // vrrp_notify_fifo
+	VRRPNotifyFIFOScript Command // vrrp_notify_fifo_script
+	LVSNotifyFIFO        string  // lvs_notify_fifo: real server and virtual server events only
+	// FIFOWriteVRRPStatesOnReload: fifo_write_vrrp_states_on_reload, every
+	// instance's state to the notify FIFOs after each reload.
+	FIFOWriteVRRPStatesOnReload bool
+	LVSNotifyFIFOScript         Command        // lvs_notify_fifo_script
+	LVSSyncDaemon               *LVSSyncDaemon // lvs_sync_daemon; nil: off
+	LVSTimeouts                 LVSTimeouts    // lvs_timeouts; zero fields: leave the kernel's value
+	LVSFlush                    bool           // lvs_flush: flush the IPVS table at start
+	LVSFlushOnStop              bool           // lvs_flush_on_stop: remove lvsd's services at stop
+	MetricsListen               string         // metrics_listen host:port; empty: no metrics endpoint
+	VRRPRTPriority              int            // vrrp_rt_priority 1..99: SCHED_RR priority of the daemon; 0: off
+	VRRPNoSwap                  bool           // vrrp_no_swap: lock the daemon's memory (mlockall)
+	VRRPLateTimer               time.Duration  // vrrp_late_timer: log a VRRP timer firing later than this; default 100ms, 0: off
 
 	// Gratuitous ARP / NA defaults for every instance (vrrp_garp_*).
 	GARPMasterDelay         time.Duration // vrrp_garp_master_delay, default 5s

@@ -154,6 +154,7 @@ func (o *ops) reloadLocked() error {
 	} else if err := d.reloadVRRP(old, plan.vrrp); err != nil {
 		errs = append(errs, err)
 	}
+	d.fifoStatesOnReload() // fifostates.go
 	return errors.Join(errs...)
 }
 
