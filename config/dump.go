@@ -36,6 +36,7 @@ func Dump(c *Config) []byte {
 	w.command("vrrp_notify_fifo_script", g.VRRPNotifyFIFOScript)
 	w.strOpt("lvs_notify_fifo", g.LVSNotifyFIFO)
 	w.boolean("fifo_write_vrrp_states_on_reload", g.FIFOWriteVRRPStatesOnReload)
+	w.boolean("rs_init_notifies", g.RSInitNotifies)
 	w.command("lvs_notify_fifo_script", g.LVSNotifyFIFOScript)
 	if sd := g.LVSSyncDaemon; sd != nil {
 		inst := ""

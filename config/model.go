@@ -72,6 +72,7 @@ type Global struct {
 	// FIFOWriteVRRPStatesOnReload: fifo_write_vrrp_states_on_reload, every
 	// instance's state to the notify FIFOs after each reload.
 	FIFOWriteVRRPStatesOnReload bool
+	RSInitNotifies              bool           // rs_init_notifies: notify_up of real servers that start up
 	LVSNotifyFIFOScript         Command        // lvs_notify_fifo_script
 	LVSSyncDaemon               *LVSSyncDaemon // lvs_sync_daemon; nil: off
 	LVSTimeouts                 LVSTimeouts    // lvs_timeouts; zero fields: leave the kernel's value

@@ -88,6 +88,7 @@ func (d *decoder) decodeGlobal(n *node, g *Global) {
 	n.command("vrrp_notify_fifo_script", &g.VRRPNotifyFIFOScript)
 	n.nonEmpty("lvs_notify_fifo", &g.LVSNotifyFIFO)
 	n.boolean("fifo_write_vrrp_states_on_reload", &g.FIFOWriteVRRPStatesOnReload)
+	n.boolean("rs_init_notifies", &g.RSInitNotifies)
 	n.command("lvs_notify_fifo_script", &g.LVSNotifyFIFOScript)
 	if t := n.table("lvs_sync_daemon"); t != nil {
 		sd := defaultSyncDaemon()

@@ -52,6 +52,7 @@ var processRules2 = map[string]rule{
 	"umask":                            {key: "umask", fn: umask},
 	"lvs_notify_fifo":                  fifo("lvs_notify_fifo"),
 	"disable_local_igmp":               boolFlag("disable_local_igmp"),
+	"rs_init_notifies":                 boolOpt("rs_init_notifies"),
 	"fifo_write_vrrp_states_on_reload": boolFlag("fifo_write_vrrp_states_on_reload"),
 	"lvs_notify_fifo_script":           command("lvs_notify_fifo_script"),
 	"process_names": {why: "dropped with a warning: it names keepalived's child processes; lvsd has none (its one process is lvsd, or process_name)",

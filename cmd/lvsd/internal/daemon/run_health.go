@@ -42,7 +42,7 @@ func (p *healthPart) start(ctx context.Context) error {
 // run starts the scheduler with specs.
 func (p *healthPart) run(specs []healthcheck.RealServerSpec) {
 	log := p.d.log.With("part", "health")
-	opts := healthcheck.Options{Logger: log, Initial: p.initial}
+	opts := healthcheck.Options{Logger: log, Initial: p.initial, InitNotifies: p.d.cfg.Global.RSInitNotifies}
 	// notify_up / notify_down: bounded in time and number (scriptpool).
 	opts.RunScript = func(argv []string, cred *healthcheck.Credential) {
 		p.d.scripts.Go("real server notify script", script.Spec{Args: argv, Cred: toScriptCred(cred)}, nil)
