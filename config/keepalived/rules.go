@@ -47,7 +47,7 @@ const (
 	whyEmail    = "not supported yet: this e-mail alert option"
 	whySNMP     = "not supported yet: SNMP (lvsd serves /metrics and `lvsd status`)"
 	whyFirewall = "not supported yet: firewall rules for VIPs (iptables/nftables/ipsets)"
-	whyProcess  = "lvsd is one process: its scheduling and memory are set with global.vrrp_rt_priority and global.vrrp_no_swap"
+	whyProcess  = "not supported yet: keepalived raising its real-time priority by itself (lvsd: global.vrrp_rt_priority, process_priority)"
 	whyNetlink  = "lvsd sizes its own netlink buffers"
 	whyNS       = "lvsd runs in the network namespace it is started in (use `ip netns exec`)"
 	whyDaemon   = "a keepalived daemon option with no lvsd equivalent (lvsd's files and reloads are its own)"
