@@ -68,6 +68,7 @@ func defaultGlobal() Global {
 		NFTables:                DefaultNFTables,
 		NFTablesPriority:        DefaultNFTablesPriority,
 		VRRPGlobalExtra:         defaultVRRPGlobalExtra(),
+		Process:                 Process{StartupScriptTimeout: DefaultStartStopTimeout, ShutdownScriptTimeout: DefaultStartStopTimeout},
 	}
 }
 

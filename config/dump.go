@@ -34,6 +34,10 @@ func Dump(c *Config) []byte {
 	w.command("notify_fifo_script", g.NotifyFIFOScript)
 	w.strOpt("vrrp_notify_fifo", g.VRRPNotifyFIFO)
 	w.command("vrrp_notify_fifo_script", g.VRRPNotifyFIFOScript)
+	w.strOpt("lvs_notify_fifo", g.LVSNotifyFIFO)
+	w.boolean("fifo_write_vrrp_states_on_reload", g.FIFOWriteVRRPStatesOnReload)
+	w.boolean("rs_init_notifies", g.RSInitNotifies)
+	w.command("lvs_notify_fifo_script", g.LVSNotifyFIFOScript)
 	if sd := g.LVSSyncDaemon; sd != nil {
 		inst := ""
 		if sd.VRRPInstance != "" {
@@ -74,6 +78,8 @@ func Dump(c *Config) []byte {
 	w.addr("vrrp_mcast_group6", g.VRRPMcastGroup6)
 	w.durOpt("vrrp_startup_delay", g.VRRPStartupDelay)
 	w.boolean("vrrp_skip_check_adv_addr", g.VRRPSkipCheckAdvAddr)
+	w.boolPtr("vrrp_check_unicast_src", g.VRRPCheckUnicastSrc)
+	w.boolean("disable_local_igmp", g.DisableLocalIGMP)
 	w.boolean("vrrp_lower_prio_no_advert", g.VRRPLowerPrioNoAdvert)
 	w.boolean("vrrp_strict", g.VRRPStrict)
 	w.str("nftables", g.NFTables)
@@ -86,6 +92,8 @@ func Dump(c *Config) []byte {
 	w.smtp(g.SMTP)
 	w.snmp(g.SNMP)
 	w.vrrpGlobalExtra(g)
+	w.process(g.Process)
+	w.netlink(g.Netlink)
 
 	for _, s := range c.Scripts {
 		w.arrayTable("vrrp_script")
@@ -224,6 +232,7 @@ func (w *tomlWriter) instance(in *VRRPInstance) {
 	w.boolPtr("accept", in.Accept)
 	w.boolPtr("strict_mode", in.StrictMode)
 	w.boolean("skip_check_adv_addr", in.SkipCheckAdvAddr)
+	w.boolPtr("check_unicast_src", in.CheckUnicastSrc)
 	w.boolPtr("lower_prio_no_advert", in.LowerPrioNoAdvert)
 	w.boolPtr("smtp_alert", in.SMTPAlert)
 	w.vrrpInstanceExtra(in)
@@ -321,6 +330,7 @@ func (w *tomlWriter) virtualServer(vs *VirtualServer) {
 			w.command("misc_path", m.Path)
 			w.dur("misc_timeout", m.Timeout)
 			w.boolean("misc_dynamic", m.Dynamic)
+			w.boolean("log_all_failures", m.LogAllFailures)
 			w.dur("warmup", m.Warmup)
 			w.dur("delay_loop", m.DelayLoop)
 			w.int("retry", m.Retry)

@@ -60,23 +60,29 @@ func (c Command) RunAs(g Global) (user, group string) {
 
 // Global is the [global] table (keepalived's global_defs).
 type Global struct {
-	RouterID             string         // router_id; default: the host name
-	ScriptUser           string         // script_user; default "root" (keepalived: keepalived_script if it exists)
-	ScriptGroup          string         // script_user's group, or script_group
-	EnableScriptSecurity bool           // enable_script_security
-	VRRPVersion          int            // vrrp_version, 2 or 3; default 2 (IPv6 instances always use 3)
-	NotifyFIFO           string         // notify_fifo: path of a FIFO receiving every event line
-	NotifyFIFOScript     Command        // notify_fifo_script: program reading NotifyFIFO
-	VRRPNotifyFIFO       string         // vrrp_notify_fifo
-	VRRPNotifyFIFOScript Command        // vrrp_notify_fifo_script
-	LVSSyncDaemon        *LVSSyncDaemon // lvs_sync_daemon; nil: off
-	LVSTimeouts          LVSTimeouts    // lvs_timeouts; zero fields: leave the kernel's value
-	LVSFlush             bool           // lvs_flush: flush the IPVS table at start
-	LVSFlushOnStop       bool           // lvs_flush_on_stop: remove lvsd's services at stop
-	MetricsListen        string         // metrics_listen host:port; empty: no metrics endpoint
-	VRRPRTPriority       int            // vrrp_rt_priority 1..99: SCHED_RR priority of the daemon; 0: off
-	VRRPNoSwap           bool           // vrrp_no_swap: lock the daemon's memory (mlockall)
-	VRRPLateTimer        time.Duration  // vrrp_late_timer: log a VRRP timer firing later than this; default 100ms, 0: off
+	RouterID             string  // router_id; default: the host name
+	ScriptUser           string  // script_user; default "root" (keepalived: keepalived_script if it exists)
+	ScriptGroup          string  // script_user's group, or script_group
+	EnableScriptSecurity bool    // enable_script_security
+	VRRPVersion          int     // vrrp_version, 2 or 3; default 2 (IPv6 instances always use 3)
+	NotifyFIFO           string  // notify_fifo: path of a FIFO receiving every event line
+	NotifyFIFOScript     Command // notify_fifo_script: program reading NotifyFIFO
+	VRRPNotifyFIFO       string  // vrrp_notify_fifo
+	VRRPNotifyFIFOScript Command // vrrp_notify_fifo_script
+	LVSNotifyFIFO        string  // lvs_notify_fifo: real server and virtual server events only
+	// FIFOWriteVRRPStatesOnReload: fifo_write_vrrp_states_on_reload, every
+	// instance's state to the notify FIFOs after each reload.
+	FIFOWriteVRRPStatesOnReload bool
+	RSInitNotifies              bool           // rs_init_notifies: notify_up of real servers that start up
+	LVSNotifyFIFOScript         Command        // lvs_notify_fifo_script
+	LVSSyncDaemon               *LVSSyncDaemon // lvs_sync_daemon; nil: off
+	LVSTimeouts                 LVSTimeouts    // lvs_timeouts; zero fields: leave the kernel's value
+	LVSFlush                    bool           // lvs_flush: flush the IPVS table at start
+	LVSFlushOnStop              bool           // lvs_flush_on_stop: remove lvsd's services at stop
+	MetricsListen               string         // metrics_listen host:port; empty: no metrics endpoint
+	VRRPRTPriority              int            // vrrp_rt_priority 1..99: SCHED_RR priority of the daemon; 0: off
+	VRRPNoSwap                  bool           // vrrp_no_swap: lock the daemon's memory (mlockall)
+	VRRPLateTimer               time.Duration  // vrrp_late_timer: log a VRRP timer firing later than this; default 100ms, 0: off
 
 	// Gratuitous ARP / NA defaults for every instance (vrrp_garp_*).
 	GARPMasterDelay         time.Duration // vrrp_garp_master_delay, default 5s
@@ -92,6 +98,8 @@ type Global struct {
 	VRRPMcastGroup6       netip.Addr    // vrrp_mcast_group6, default ff02::12
 	VRRPStartupDelay      time.Duration // vrrp_startup_delay, default 0
 	VRRPSkipCheckAdvAddr  bool          // vrrp_skip_check_adv_addr
+	VRRPCheckUnicastSrc   *bool         // vrrp_check_unicast_src; nil: true (unicastsrc.go)
+	DisableLocalIGMP      bool          // disable_local_igmp: net.ipv4.igmp_link_local_mcast_reports = 0 while lvsd runs
 	VRRPLowerPrioNoAdvert bool          // vrrp_lower_prio_no_advert: default of lower_prio_no_advert
 	VRRPStrict            bool          // vrrp_strict: every instance's strict_mode default (see VRRPInstance.Strict)
 	NFTables              string        // nftables: the inet table of accept-off drop rules, default "lvsd"
@@ -108,6 +116,9 @@ type Global struct {
 	SNMP SNMP // AgentX subagent: enable_snmp_*, enable_traps, snmp_socket (snmp.go)
 
 	VRRPGlobalExtra // vrrp_down_timer_adverts, vrrp_min_garp, ... (vrrpextra.go)
+
+	Netlink NetlinkBufs // *_rcv_bufs(_force): netlink receive buffers (netlink.go)
+	Process Process     // process_name, process_priority, cpu_affinity, startup_script, umask, ... (process.go)
 }
 
 // LVSSyncDaemon is global lvs_sync_daemon: the kernel's IPVS connection
@@ -265,6 +276,7 @@ type VRRPInstance struct {
 	Accept            *bool  // accept (true) / no_accept (false); nil: AcceptMode's default
 	StrictMode        *bool  // strict_mode; nil: global.vrrp_strict
 	SkipCheckAdvAddr  bool   // skip_check_adv_addr
+	CheckUnicastSrc   *bool  // check_unicast_src; nil: global.vrrp_check_unicast_src (unicastsrc.go)
 	LowerPrioNoAdvert *bool  // lower_prio_no_advert; nil: global.vrrp_lower_prio_no_advert
 	SMTPAlert         *bool  // smtp_alert; nil: the global default (SMTP.AlertVRRP)
 
@@ -631,4 +643,5 @@ type MiscCheck struct {
 	DelayLoop        time.Duration // delay_loop, default the virtual server's
 	Retry            int           // retry, default 1
 	DelayBeforeRetry time.Duration // delay_before_retry, default 1s
+	LogAllFailures   bool          // log_all_failures
 }

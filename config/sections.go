@@ -89,6 +89,10 @@ func (d *decoder) decodeGlobal(n *node, g *Global) {
 	n.command("notify_fifo_script", &g.NotifyFIFOScript)
 	n.nonEmpty("vrrp_notify_fifo", &g.VRRPNotifyFIFO)
 	n.command("vrrp_notify_fifo_script", &g.VRRPNotifyFIFOScript)
+	n.nonEmpty("lvs_notify_fifo", &g.LVSNotifyFIFO)
+	n.boolean("fifo_write_vrrp_states_on_reload", &g.FIFOWriteVRRPStatesOnReload)
+	n.boolean("rs_init_notifies", &g.RSInitNotifies)
+	n.command("lvs_notify_fifo_script", &g.LVSNotifyFIFOScript)
 	if t := n.table("lvs_sync_daemon"); t != nil {
 		sd := defaultSyncDaemon()
 		if !t.nonEmpty("interface", &sd.Interface) && !t.has("interface") {
@@ -139,6 +143,8 @@ func (d *decoder) decodeGlobal(n *node, g *Global) {
 	}
 	n.duration("vrrp_startup_delay", &g.VRRPStartupDelay, 0, maxDur)
 	n.boolean("vrrp_skip_check_adv_addr", &g.VRRPSkipCheckAdvAddr)
+	g.VRRPCheckUnicastSrc = n.optBool("vrrp_check_unicast_src")
+	n.boolean("disable_local_igmp", &g.DisableLocalIGMP)
 	n.boolean("vrrp_lower_prio_no_advert", &g.VRRPLowerPrioNoAdvert)
 	n.boolean("vrrp_strict", &g.VRRPStrict)
 	d.decodeNFTables(n, g) // nftables.go
@@ -151,6 +157,8 @@ func (d *decoder) decodeGlobal(n *node, g *Global) {
 	d.decodeMail(n, &g.SMTP)
 	d.decodeSNMP(n, &g.SNMP)
 	d.decodeVRRPGlobalExtra(n, g)
+	d.decodeProcess(n, &g.Process)
+	d.decodeNetlink(n, &g.Netlink)
 	fillGlobal(g, setFn(n))
 	n.finish()
 }
@@ -463,6 +471,7 @@ func (d *decoder) decodeInstance(n *node, g *Global) VRRPInstance {
 	in.Accept = n.optBool("accept")
 	in.StrictMode = n.optBool("strict_mode")
 	n.boolean("skip_check_adv_addr", &in.SkipCheckAdvAddr)
+	in.CheckUnicastSrc = n.optBool("check_unicast_src")
 	in.LowerPrioNoAdvert = n.optBool("lower_prio_no_advert")
 	in.SMTPAlert = n.optBool("smtp_alert")
 	d.decodeVRRPInstanceExtra(n, &in, g)
@@ -927,6 +936,7 @@ func (d *decoder) decodeMisc(n *node, rs *RealServer, vs *VirtualServer) MiscChe
 	n.duration("delay_loop", &m.DelayLoop, 10*time.Millisecond, maxDur)
 	n.integer("retry", &m.Retry, 0, math.MaxInt32)
 	n.duration("delay_before_retry", &m.DelayBeforeRetry, 0, maxDur)
+	n.boolean("log_all_failures", &m.LogAllFailures)
 	fillMiscCheck(&m, setFn(n))
 	n.finish()
 	return m

@@ -71,7 +71,7 @@ func FromConfigBFD(c *config.Config, scripts Scripts, bfd *BFDStates) ([]RealSer
 				add("ping_check", ch, policy(pc.CheckCommon), err)
 			}
 			for _, mc := range rs.Checkers.MiscCheck {
-				logAll = false
+				logAll = mc.LogAllFailures
 				words, cred, err := ResolveScript(mc.Path, g, scripts)
 				if err != nil {
 					add("misc_check", nil, Policy{}, err)

@@ -114,6 +114,11 @@ type Options struct {
 	// had (a binary upgrade in place), so no real server flaps. A check
 	// whose key is not in it starts as usual. Read only.
 	Initial map[string]CheckState
+	// InitNotifies (rs_init_notifies) runs notify_up for a real server that
+	// starts up (no alpha, or no checker), when it is added: at start and
+	// by a reload; without it a real server's first state runs no script
+	// (keepalived's default).
+	InitNotifies bool
 }
 
 // Scheduler runs checks on time and turns results into Updates.
@@ -312,6 +317,7 @@ func (s *Scheduler) apply(specs []RealServerSpec, h *jobHeap, now time.Time) {
 	newJobs := map[string]*job{}
 	newServers := map[RealServerKey]*serverEntry{}
 	var emit []Update
+	var initUp []*serverEntry // rs_init_notifies
 	for _, sp := range specs {
 		e := &serverEntry{spec: sp}
 		if old, ok := s.servers[sp.Key]; ok {
@@ -344,6 +350,9 @@ func (s *Scheduler) apply(specs []RealServerSpec, h *jobHeap, now time.Time) {
 			e.up, e.weight = up, w
 			emit = append(emit, Update{Key: sp.Key, Up: up, Weight: w, Detail: "configured"})
 		}
+		if !existed && up && s.opts.InitNotifies && len(sp.NotifyUp) > 0 {
+			initUp = append(initUp, e)
+		}
 		newServers[sp.Key] = e
 	}
 	for k, j := range oldJobs {
@@ -358,6 +367,9 @@ func (s *Scheduler) apply(specs []RealServerSpec, h *jobHeap, now time.Time) {
 	s.mu.Unlock()
 	for _, u := range emit {
 		s.emit(u)
+	}
+	for _, e := range initUp {
+		s.opts.RunScript(e.spec.NotifyUp, e.spec.NotifyUpCred)
 	}
 }
 

@@ -88,10 +88,17 @@ var (
 
 // New connects to the kernel's IPVS in the calling thread's network
 // namespace. It returns ErrNoIPVS when the kernel has no IPVS.
-func New() (Client, error) {
+func New() (Client, error) { return NewWithOptions(Options{}) }
+
+// NewWithOptions is New with the socket options o (options_linux.go).
+func NewWithOptions(o Options) (Client, error) {
 	nl, err := netlink.Dial(unix.NETLINK_GENERIC, nil)
 	if err != nil {
 		return nil, fmt.Errorf("ipvs: dial generic netlink: %w", err)
+	}
+	if err := o.apply(nl); err != nil {
+		nl.Close()
+		return nil, err
 	}
 	conn := genetlink.NewConn(nl)
 	fam, err := conn.GetFamily(genlName)

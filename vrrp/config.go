@@ -125,6 +125,10 @@ type Config struct {
 	// SkipCheckAdvAddr is skip_check_adv_addr: accept advertisements whose
 	// address list differs from ours.
 	SkipCheckAdvAddr bool
+	// AnyUnicastSource is check_unicast_src = false (keepalived's default
+	// without the keyword): a unicast instance accepts adverts from any
+	// source, without the peers' TTL window.
+	AnyUnicastSource bool
 }
 
 // Defaults of keepalived 2.2.7.

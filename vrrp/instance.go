@@ -303,6 +303,7 @@ func New(cfg Config, conn Conn, addrs AddrManager, ann Announcer, opts Options) 
 		Local:      []netip.Addr{cfg.SrcAddr},
 		Addrs:      i.advertAddrs,
 		CheckAddrs: !cfg.SkipCheckAdvAddr,
+		AnySource:  cfg.AnyUnicastSource,
 	}
 	i.out = packet.Advert{
 		Version:  cfg.Version,

@@ -76,8 +76,11 @@ type conv struct {
 	syncIn string
 	// global_defs keywords that give every instance or checker a default.
 	globalDefaults map[string]*Node
-	instances      []*table
-	checkers       []*table // http_get, ssl_get, tcp_check, ping_check
+	// procKeys: the first keyword that set each merged process key, and
+	// "kw:KEYWORD" for each process keyword seen (rules_process.go).
+	procKeys  map[string]*Node
+	instances []*table
+	checkers  []*table // http_get, ssl_get, tcp_check, ping_check
 	// vsgAddrs: whether each virtual_server_group lists addresses (not
 	// only fwmarks): keepalived gives those a protocol.
 	vsgAddrs map[string]bool
@@ -555,6 +558,7 @@ func (c *conv) top(nodes []*Node) {
 		}
 	}
 	c.pushGlobalDefaults()
+	c.processWarnings() // rules_process.go
 	c.strictInstances()
 	if c.syncIf != nil {
 		g := c.global(nil)

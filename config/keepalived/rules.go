@@ -135,7 +135,7 @@ var globalRules = map[string]rule{
 	"vrrp_mcast_group6":               addr("vrrp_mcast_group6"),
 	"vrrp_skip_check_adv_addr":        boolFlag("vrrp_skip_check_adv_addr"),
 	"vrrp_lower_prio_no_advert":       boolOpt("vrrp_lower_prio_no_advert"),
-	"vrrp_check_unicast_src":          alwaysUnicastSrc,
+	"vrrp_check_unicast_src":          boolFlag("vrrp_check_unicast_src"),
 	"vrrp_strict":                     boolFlag("vrrp_strict"),
 	"nftables":                        {key: "nftables", fn: nftablesTable},
 	"nftables_priority":               integer("nftables_priority", math.MinInt32, math.MaxInt32),
@@ -519,7 +519,7 @@ var instanceRules = merge(notifyRules, map[string]rule{
 	"skip_check_adv_addr":  boolOpt("skip_check_adv_addr"),
 	"lower_prio_no_advert": boolOpt("lower_prio_no_advert"),
 	"smtp_alert":           boolOpt("smtp_alert"),
-	"check_unicast_src":    alwaysUnicastSrc,
+	"check_unicast_src":    boolFlag("check_unicast_src"),
 	"accept":               boolFlag("accept"),
 	"no_accept": {key: "accept", fn: func(x *ctx, n *Node) {
 		if x.args(n, 0, 0) && !x.dup(n, "accept") {
@@ -1192,7 +1192,7 @@ var miscRules = map[string]rule{
 	"delay_loop":         seconds("delay_loop", 0.01, 0),
 	"retry":              integer("retry", 0, 1<<31-1),
 	"delay_before_retry": seconds("delay_before_retry", 0, 0),
-	"log_all_failures":   refuse("not supported yet: log_all_failures on misc_check"),
+	"log_all_failures":   boolOpt("log_all_failures"),
 	"alpha":              {key: "virtual_server.real_server.alpha", fn: checkerAlpha},
 }
 
@@ -1203,7 +1203,7 @@ func (x *ctx) checker(n *Node, vsExtra map[string]*Node) *Node {
 	path := "virtual_server.real_server." + kw
 	name := checkerNames[kw]
 	t := sub(x.t, n, "[[virtual_server.real_server."+name+"]]")
-	if kw != "MISC_CHECK" && kw != "FILE_CHECK" && kw != "BFD_CHECK" {
+	if kw != "FILE_CHECK" && kw != "BFD_CHECK" { // checker_log_all_failures reaches these
 		x.c.checkers = append(x.c.checkers, t)
 	}
 	y := &ctx{c: x.c, path: path, t: t}
@@ -1409,16 +1409,6 @@ func routesBlock(x *ctx, n *Node, key string) {
 		x.warnf(n, "keepalived installs its routes with proto keepalived (18); lvsd's default is boot: written as proto keepalived")
 	}
 }
-
-// alwaysUnicastSrc maps check_unicast_src / vrrp_check_unicast_src: with it,
-// keepalived 2.2.7 drops a unicast advert whose source is not a unicast_peer
-// and applies the peer's min_ttl/max_ttl, which lvsd always does; the
-// keyword is therefore dropped with a warning.
-var alwaysUnicastSrc = rule{fn: func(x *ctx, n *Node) {
-	if x.args(n, 0, 0) {
-		x.warnf(n, "lvsd always drops unicast adverts from a source that is not a unicast_peer (keepalived does only with this keyword): dropped")
-	}
-}}
 
 // vipBlock: virtual_ipaddress and virtual_ipaddress_excluded. An address
 // listed twice on one device with one prefix length is added once by

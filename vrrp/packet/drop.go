@@ -109,6 +109,9 @@ type Filter struct {
 	// disable for skip_check_adv_addr).
 	Addrs      []netip.Addr
 	CheckAddrs bool
+	// AnySource (unicast only; check_unicast_src = false) skips the peer
+	// check and the TTL window: any source is accepted.
+	AnySource bool
 }
 
 // Check applies the instance checks to a, decoded by Decode from a message
@@ -127,7 +130,10 @@ func (f *Filter) Check(a *Advert, src netip.Addr, ttl int) DropReason {
 			return DropLoopedBack
 		}
 	}
-	if f.Unicast {
+	switch {
+	case f.Unicast && f.AnySource:
+		// check_unicast_src = false: any source, any TTL
+	case f.Unicast:
 		found := false
 		for _, p := range f.Peers {
 			if p.Addr != src {
@@ -146,7 +152,7 @@ func (f *Filter) Check(a *Advert, src netip.Addr, ttl int) DropReason {
 		if !found {
 			return DropNotPeer
 		}
-	} else if ttl >= 0 && ttl != TTL {
+	case ttl >= 0 && ttl != TTL:
 		return DropBadTTL
 	}
 	if a.Version != f.Version {

@@ -62,6 +62,8 @@ func TestFilterCheck(t *testing.T) {
 	uni.Unicast = true
 	uni.Peers = []Peer{{Addr: n1}, {Addr: netip.MustParseAddr("10.99.0.3"), MinTTL: 250, MaxTTL: 254}}
 	n3 := netip.MustParseAddr("10.99.0.3")
+	anySrc := uni
+	anySrc.AnySource = true
 	for _, c := range []struct {
 		name string
 		f    Filter
@@ -88,6 +90,11 @@ func TestFilterCheck(t *testing.T) {
 		{"unicast window ok", uni, adv(nil), n3, 252, DropNone},
 		{"unicast window low", uni, adv(nil), n3, 249, DropTTLOutOfWindow},
 		{"unicast window high", uni, adv(nil), n3, 255, DropTTLOutOfWindow},
+		// check_unicast_src = false: keepalived's default without the keyword
+		{"any source not peer", anySrc, adv(nil), netip.MustParseAddr("10.99.0.9"), 255, DropNone},
+		{"any source window", anySrc, adv(nil), n3, 1, DropNone},
+		{"any source own advert", anySrc, adv(nil), n2, 255, DropLoopedBack},
+		{"any source still checked", anySrc, adv(func(a *Advert) { a.AuthData = PassData("secret") }), netip.MustParseAddr("10.99.0.9"), 255, DropAuthPassMismatch},
 	} {
 		if got := c.f.Check(c.a, c.src, c.ttl); got != c.want {
 			t.Errorf("%s: got %v, want %v", c.name, got, c.want)

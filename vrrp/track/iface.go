@@ -10,6 +10,8 @@ import (
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
+
+	"github.com/lvsd/lvsd/config"
 )
 
 // InterfaceConfig is one track_interface entry.
@@ -21,6 +23,9 @@ type InterfaceConfig struct {
 	// Resubscribe is the pause before subscribing again after the
 	// subscription failed (default 100 ms).
 	Resubscribe time.Duration
+	// RcvBuf is the subscription's receive buffer
+	// (vrrp_netlink_monitor_rcv_bufs); zero: the kernel's default.
+	RcvBuf config.RcvBuf
 }
 
 // InterfaceTracker follows a link's state through an rtnetlink (RTNLGRP_LINK)
@@ -106,8 +111,10 @@ func (t *InterfaceTracker) Run(ctx context.Context, emit Emit) error {
 		done := make(chan struct{})
 		errc := make(chan error, 1)
 		opts := netlink.LinkSubscribeOptions{
-			Namespace:    t.cfg.Netns,
-			ListExisting: true,
+			Namespace:              t.cfg.Netns,
+			ListExisting:           true,
+			ReceiveBufferSize:      t.cfg.RcvBuf.Size,
+			ReceiveBufferForceSize: t.cfg.RcvBuf.Force,
 			ErrorCallback: func(err error) {
 				select {
 				case errc <- err:

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/lvsd/lvsd/config"
 )
 
 // Process tracking modes, as reported by ProcessTracker.Mode.
@@ -38,6 +40,9 @@ type ProcessTracker struct {
 	PollInterval time.Duration
 	// ForcePoll skips the connector (tests, and hosts where it misbehaves).
 	ForcePoll bool
+	// RcvBuf is the connector socket's receive buffer
+	// (process_monitor_rcv_bufs); zero: 4 MiB, forced when lvsd may.
+	RcvBuf config.RcvBuf
 	// ProbeTimeout bounds the start-up check that events arrive (default 2 s).
 	ProbeTimeout time.Duration
 	Counters     Counters
@@ -120,7 +125,7 @@ func (t *ProcessTracker) Run(ctx context.Context, emit Emit) error {
 	tab := newProcTable(t.cfgs)
 	var conn *connector
 	if !t.ForcePoll {
-		c, where, err := dialConnector()
+		c, where, err := dialConnector(t.RcvBuf)
 		if err != nil {
 			t.log.Warn("process events connector unavailable, polling /proc instead", "err", err, "interval", t.PollInterval)
 		} else {
@@ -338,8 +343,8 @@ type connector struct {
 // and lvsd then opens the socket in the initial namespace
 // when it may (root with CAP_SYS_ADMIN, from init's or kthreadd's
 // /proc/PID/ns/net); the socket stays there for life.
-func dialConnector() (*connector, string, error) {
-	c, err := dialConnectorHere()
+func dialConnector(buf config.RcvBuf) (*connector, string, error) {
+	c, err := dialConnectorHere(buf)
 	if err == nil {
 		return c, "current network namespace", nil
 	}
@@ -366,7 +371,7 @@ func dialConnector() (*connector, string, error) {
 			ch <- result{nil, fmt.Errorf("setns /proc/1/ns/net: %w", nerr)}
 			return
 		}
-		c, nerr := dialConnectorHere()
+		c, nerr := dialConnectorHere(buf)
 		ch <- result{c, nerr}
 	}()
 	r := <-ch
@@ -376,7 +381,7 @@ func dialConnector() (*connector, string, error) {
 	return r.c, "initial network namespace", nil
 }
 
-func dialConnectorHere() (*connector, error) {
+func dialConnectorHere(buf config.RcvBuf) (*connector, error) {
 	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, unix.NETLINK_CONNECTOR)
 	if err != nil {
 		return nil, fmt.Errorf("track: socket(NETLINK_CONNECTOR): %w", err)
@@ -386,8 +391,19 @@ func dialConnectorHere() (*connector, error) {
 		return nil, fmt.Errorf("track: bind CN_IDX_PROC: %w", err)
 	}
 	// A large buffer makes ENOBUFS (and a rescan) rare under fork storms.
-	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 4<<20); err != nil {
-		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, 4<<20)
+	if buf.Size == 0 {
+		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 4<<20); err != nil {
+			_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, 4<<20)
+		}
+	} else {
+		opt, name := unix.SO_RCVBUF, "SO_RCVBUF"
+		if buf.Force {
+			opt, name = unix.SO_RCVBUFFORCE, "SO_RCVBUFFORCE"
+		}
+		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, opt, buf.Size); err != nil {
+			unix.Close(fd)
+			return nil, fmt.Errorf("track: process_monitor_rcv_bufs: %s %d: %w", name, buf.Size, err)
+		}
 	}
 	if err := unix.Sendto(fd, listenMsg(), 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
 		unix.Close(fd)

@@ -138,6 +138,7 @@ func FromConfigWith(cfg *config.Config, log *slog.Logger, opts Options) (*Set, e
 		if err != nil {
 			return nil, err
 		}
+		tr.RcvBuf = g.Netlink.ProcessMonitor
 		s.add(tr, "vrrp_track_process")
 	}
 	for _, f := range cfg.TrackFiles {
@@ -209,7 +210,7 @@ func FromConfigWith(cfg *config.Config, log *slog.Logger, opts Options) (*Set, e
 		s.instances[in.Name] = &instanceTracking{name: in.Name, base: in.Priority, refs: refs}
 	}
 	for name := range ifaces {
-		tr, err := NewInterface(InterfaceConfig{Interface: name}, log)
+		tr, err := NewInterface(InterfaceConfig{Interface: name, RcvBuf: cfg.Global.Netlink.VRRPMonitor}, log)
 		if err != nil {
 			return nil, err
 		}

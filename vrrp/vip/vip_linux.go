@@ -99,12 +99,21 @@ type savedARP struct {
 
 // New opens a netlink handle in the current network namespace and starts
 // following its addresses (see table).
-func New() (*Manager, error) {
+func New() (*Manager, error) { return NewWithOptions(Options{}) }
+
+// NewWithOptions is New with the sockets' receive buffers (rcvbuf_linux.go).
+func NewWithOptions(o Options) (*Manager, error) {
 	h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
 	if err != nil {
 		return nil, fmt.Errorf("vip: netlink: %w", err)
 	}
-	tab, err := newTable()
+	if o.Cmd.Size > 0 {
+		if err := h.SetSocketReceiveBufferSize(o.Cmd.Size, o.Cmd.Force); err != nil {
+			h.Close()
+			return nil, fmt.Errorf("vip: netlink: %s %d: %w", o.Cmd.opt(), o.Cmd.Size, err)
+		}
+	}
+	tab, err := newTable(o.Monitor)
 	if err != nil {
 		h.Close()
 		return nil, err

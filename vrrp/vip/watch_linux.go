@@ -22,7 +22,8 @@ import (
 // receive buffer overrun), the table is marked stale, callers fall back to
 // dumps, and it resubscribes and dumps again.
 type table struct {
-	ns netns.NsHandle // the namespace the Manager was created in
+	ns  netns.NsHandle // the namespace the Manager was created in
+	mon RcvBuf         // the monitors' receive buffer
 
 	// mu guards the fields below.
 	mu      sync.Mutex
@@ -37,12 +38,12 @@ type table struct {
 // resubscribeDelay spaces the attempts after a failed subscription.
 const resubscribeDelay = time.Second
 
-func newTable() (*table, error) {
+func newTable(mon RcvBuf) (*table, error) {
 	ns, err := netns.Get()
 	if err != nil {
 		return nil, fmt.Errorf("vip: current network namespace: %w", err)
 	}
-	t := &table{ns: ns, done: make(chan struct{})}
+	t := &table{ns: ns, mon: mon, done: make(chan struct{})}
 	go t.run()
 	return t, nil
 }
@@ -58,9 +59,11 @@ func (t *table) run() {
 		stop := make(chan struct{})
 		lch := make(chan netlink.LinkUpdate, 256)
 		ach := make(chan netlink.AddrUpdate, 1024)
-		err := netlink.LinkSubscribeWithOptions(lch, stop, netlink.LinkSubscribeOptions{Namespace: &t.ns})
+		err := netlink.LinkSubscribeWithOptions(lch, stop, netlink.LinkSubscribeOptions{Namespace: &t.ns,
+			ReceiveBufferSize: t.mon.Size, ReceiveBufferForceSize: t.mon.Force})
 		if err == nil {
-			err = netlink.AddrSubscribeWithOptions(ach, stop, netlink.AddrSubscribeOptions{Namespace: &t.ns})
+			err = netlink.AddrSubscribeWithOptions(ach, stop, netlink.AddrSubscribeOptions{Namespace: &t.ns,
+				ReceiveBufferSize: t.mon.Size, ReceiveBufferForceSize: t.mon.Force})
 		}
 		if err == nil {
 			t.fill()

@@ -99,7 +99,7 @@ func (p *carpPart) ensureVIP(cfgs []config.CARPInstance) error {
 	}
 	for _, c := range cfgs {
 		if len(c.VIPs) > 0 {
-			m, err := vip.New()
+			m, err := vip.NewWithOptions(vipOptions(p.d.cfg.Global))
 			if err != nil {
 				return fmt.Errorf("carp: %w", err)
 			}

@@ -82,6 +82,9 @@ type daemon struct {
 	kernel vrrpKernelFactory
 	// runScript runs vrrp_script checks (script.Run; a fake in tests).
 	runScript func(context.Context, script.Spec) script.Result
+	// lvsfifo writes RS and VS lines to notify_fifo and lvs_notify_fifo
+	// (lvsfifo.go); nil without them.
+	lvsfifo *lvsFIFO
 }
 
 // step is one part of the daemon.
@@ -94,11 +97,14 @@ type step struct {
 
 func newDaemon(cfg *config.Config, log *slog.Logger) *daemon {
 	d := &daemon{log: log, cfg: cfg, fatal: make(chan error, 1), scripts: scriptpool.New(scriptpool.Options{Logger: log}), linkUp: make(chan string, 1),
-		kernel: linuxKernel{}, runScript: script.Run}
+		kernel: linuxKernel{vip: vipOptionsOf(cfg)}, runScript: script.Run}
 	d.static = newStaticPart(d) // static.go: first in, last out
 	d.steps = append(d.steps, step{name: "static", start: d.static.start, stop: d.static.stop})
 	d.mail = newMailPart(cfg, log)
 	d.steps = append(d.steps, step{name: "mail", start: d.mail.start, stop: d.mail.stop})
+	igmp := &igmpPart{d: d, path: igmpLLMReports} // igmp.go
+	d.steps = append(d.steps, step{name: "igmp", start: igmp.start, stop: igmp.stop})
+	d.steps = append(d.steps, step{name: "lvs_notify_fifo", start: d.startLVSFIFO, stop: d.stopLVSFIFO}) // lvsfifo.go
 	d.ipvs = newIPVSPart(d)
 	d.steps = append(d.steps, step{name: "ipvs", start: d.ipvs.start, stop: d.ipvs.stop})
 	d.bfd = newBFDPart(d)

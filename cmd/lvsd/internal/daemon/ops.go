@@ -108,7 +108,8 @@ func newOps(file string, flags opsFlags, log *slog.Logger) *ops {
 
 // run starts the daemon with cfg and serves until a stop; it returns the exit code.
 func (o *ops) run(cfg *config.Config) int {
-	upgraded := false // handed over to a new process: leave its files alone
+	upgraded := false                    // handed over to a new process: leave its files alone
+	applyProcess(o.log, nil, cfg.Global) // process.go: umask before the first file
 	if o.flags.pidFile != "" {
 		if err := writePIDFile(o.flags.pidFile); err != nil {
 			o.log.Error("cannot write the pid file", "err", err)
@@ -124,10 +125,13 @@ func (o *ops) run(cfg *config.Config) int {
 	o.schedule(cfg.Global)
 
 	sigc := make(chan os.Signal, 4)
-	signal.Notify(sigc, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGUSR2)
+	signal.Notify(sigc, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGUSR2, syscall.SIGXCPU)
 	defer signal.Stop(sigc)
 
 	up := o.flags.upgrade
+	if p := cfg.Global.Process; up == nil { // keepalived: the startup script before anything else (not on an upgrade)
+		runStartStop(o.log, cfg.Global, "startup_script", p.StartupScript, p.StartupScriptTimeout)
+	}
 	if s := o.flags.socket; s != "" && s != "none" && up == nil {
 		ctl, err := control.Listen(s, o, o.log)
 		switch {
@@ -215,6 +219,10 @@ loop:
 			case syscall.SIGHUP:
 				_ = o.reload()
 				continue
+			case syscall.SIGXCPU: // the soft RLIMIT_RTTIME (rlimit_rttime): the hard one kills
+				o.log.Warn("a real-time thread used half of rlimit_rttime without blocking",
+					"rlimit_rttime_us", o.d.cfg.Global.Process.RlimitRTTime)
+				continue
 			case syscall.SIGUSR2:
 				if msg, done, err := o.upgrade(); done {
 					o.log.Info(msg)
@@ -285,6 +293,10 @@ loop:
 	}
 	// Stopped gracefully: nothing to resume (the VIPs are gone).
 	o.writeState()
+	o.mu.RLock()
+	g := o.d.cfg.Global
+	o.mu.RUnlock()
+	runStartStop(o.log, g, "shutdown_script", g.Process.ShutdownScript, g.Process.ShutdownScriptTimeout) // after everything
 	o.log.Info("lvsd stopped")
 	return code
 }

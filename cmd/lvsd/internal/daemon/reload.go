@@ -118,6 +118,8 @@ func (o *ops) reloadLocked() error {
 	plan.log(o.log)
 	d.cfg = cfg
 	o.loaded = time.Now()
+	applyProcess(o.log, &old.Global, cfg.Global) // process.go
+	d.lvsfifo.setConfig(cfg)                     // lvsfifo.go: the FIFOs stay
 	if d.mail != nil {
 		d.mail.set(cfg)
 	}
@@ -156,6 +158,7 @@ func (o *ops) reloadLocked() error {
 	} else if err := d.reloadVRRP(old, plan.vrrp); err != nil {
 		errs = append(errs, err)
 	}
+	d.fifoStatesOnReload() // fifostates.go
 	return errors.Join(errs...)
 }
 
@@ -210,6 +213,7 @@ func vrrpGlobal(g config.Global) config.Global {
 	g.SNMP = config.SNMP{} // the SNMP part takes it (run_snmp.go)
 	g.SSLCA, g.SSLCertificate, g.SSLKey = "", "", ""
 	g.VRRPRTPriority, g.VRRPNoSwap = 0, false
+	g.Process, g.DisableLocalIGMP = config.Process{}, false
 	return g
 }
 

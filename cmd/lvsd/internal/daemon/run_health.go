@@ -45,7 +45,7 @@ func (p *healthPart) start(ctx context.Context) error {
 // run starts the scheduler with specs.
 func (p *healthPart) run(specs []healthcheck.RealServerSpec) {
 	log := p.d.log.With("part", "health")
-	opts := healthcheck.Options{Logger: log, Initial: p.initial, Jitter: p.jitter}
+	opts := healthcheck.Options{Logger: log, Initial: p.initial, Jitter: p.jitter, InitNotifies: p.d.cfg.Global.RSInitNotifies}
 	// notify_up / notify_down: bounded in time and number (scriptpool).
 	opts.RunScript = func(argv []string, cred *healthcheck.Credential) {
 		p.d.scripts.Go("real server notify script", script.Spec{Args: argv, Cred: toScriptCred(cred)}, nil)
@@ -58,6 +58,13 @@ func (p *healthPart) run(specs []healthcheck.RealServerSpec) {
 			opts.OnUpdate = func(u healthcheck.Update) { next(u); b.healthUpdate(u) }
 		} else {
 			opts.OnUpdate = b.healthUpdate
+		}
+	}
+	if f := p.d.lvsfifo; f != nil {
+		if next := opts.OnUpdate; next != nil {
+			opts.OnUpdate = func(u healthcheck.Update) { next(u); f.rsUpdate(u) }
+		} else {
+			opts.OnUpdate = f.rsUpdate
 		}
 	}
 	if p.d.mail != nil {

@@ -61,7 +61,7 @@ type ipvsPart struct {
 }
 
 func newIPVSPart(d *daemon) *ipvsPart {
-	return &ipvsPart{d: d, log: d.log.With("part", "ipvs"), newClient: ipvs.New,
+	return &ipvsPart{d: d, log: d.log.With("part", "ipvs"), newClient: func() (ipvs.Client, error) { return ipvs.NewWithOptions(ipvsOptions(d.cfg.Global)) },
 		health: map[ipvs.RealKey]ipvs.Health{}, master: map[string]bool{}, kick: make(chan struct{}, 1)}
 }
 
@@ -170,6 +170,7 @@ func (p *ipvsPart) apply(ctx context.Context) error {
 		p.log.Info("quorum changed", "virtual_server", ev.VirtualServer, "up", ev.QuorumUp, "start", ev.Init,
 			"alive_weight", ev.Alive, "threshold", ev.Threshold)
 		p.runScript(ev, nil)
+		p.d.lvsfifo.vsEvent(ev)
 		if p.d.mail != nil {
 			p.d.mail.quorum(ev)
 		}

@@ -13,17 +13,13 @@ import (
 // (vrrp_rt_priority). Threads created later inherit the policy from the
 // thread that creates them, which is one of ours.
 func setRealtime(prio int) error {
-	tids, err := threadIDs()
-	if err != nil {
-		return err
-	}
 	attr := &unix.SchedAttr{Size: unix.SizeofSchedAttr, Policy: unix.SCHED_RR, Priority: uint32(prio)}
-	for _, tid := range tids {
-		if err := unix.SchedSetAttr(tid, attr, 0); err != nil {
+	return eachThread(func(tid int) error { // process_linux.go
+		if err := unix.SchedSetAttr(tid, attr, 0); err != nil && err != unix.ESRCH {
 			return fmt.Errorf("sched_setattr SCHED_RR %d on thread %d: %w", prio, tid, err)
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // lockMemory locks the process's pages in RAM (vrrp_no_swap). With

@@ -115,7 +115,7 @@ type staticPart struct {
 
 func newStaticPart(d *daemon) *staticPart {
 	return &staticPart{d: d, open: func() (staticKernel, func(), error) {
-		m, err := vip.New()
+		m, err := vip.NewWithOptions(vipOptions(d.cfg.Global))
 		if err != nil {
 			return nil, nil, err
 		}

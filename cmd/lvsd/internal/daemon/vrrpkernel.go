@@ -83,10 +83,12 @@ type garpAnnouncer interface {
 }
 
 // linuxKernel is the vrrpKernelFactory of `lvsd run`.
-type linuxKernel struct{}
+type linuxKernel struct {
+	vip vip.Options // the sockets' receive buffers (netlinkbufs.go)
+}
 
-func (linuxKernel) addrs() (vipManager, error) {
-	m, err := vip.New()
+func (k linuxKernel) addrs() (vipManager, error) {
+	m, err := vip.NewWithOptions(k.vip)
 	if err != nil {
 		return nil, err
 	}
@@ -351,6 +353,7 @@ func instanceConfig(g *config.Global, in *config.VRRPInstance) (vrrp.Config, err
 		GARPLowerPrioDelay:      explicitDur(in.GARPLowerPrioDelay),
 		GARPLowerPrioRepeat:     explicitInt(in.GARPLowerPrioRepeat),
 		SkipCheckAdvAddr:        in.SkipCheckAdvAddr || g.VRRPSkipCheckAdvAddr,
+		AnyUnicastSource:        !g.CheckUnicastSrc(in),
 		LowerPrioNoAdvert:       lowerPrioNoAdvert(g, in),
 		StartupUntil:            startupUntil(g),
 		HigherPrioSendAdvert:    in.HigherPrioSendAdvertMode(g),
