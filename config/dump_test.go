@@ -85,6 +85,7 @@ func TestDumpComplete(t *testing.T) {
 		"global.enable_snmp_keepalived":              true, // enable_snmp_vrrp
 		"global.enable_snmp_rfc":                     true, // enable_snmp_rfcv2 + enable_snmp_rfcv3
 		"garp_group.interface":                       true, // interfaces
+		"include":                                    true, // read by Parse: the dump is the files merged
 	}
 	for _, k := range Keys() {
 		if Supported(k) && !seen[k] && !otherSpelling[k] {

@@ -69,3 +69,23 @@ func sortErrors(es Errors) {
 		return cmp.Compare(a.Col, b.Col)
 	})
 }
+
+// sortErrorsByFile orders errors of several files: by file in include
+// order (the main file first), then line and column.
+func sortErrorsByFile(es Errors, segs []segment) {
+	order := map[string]int{}
+	for i, sg := range segs {
+		if _, ok := order[sg.file]; !ok {
+			order[sg.file] = i
+		}
+	}
+	slices.SortStableFunc(es, func(a, b *Error) int {
+		if c := cmp.Compare(order[a.File], order[b.File]); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.Line, b.Line); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Col, b.Col)
+	})
+}

@@ -61,6 +61,17 @@ func (OSHost) UserExists(name string) bool {
 func CheckHost(c *Config, src []byte, h Host) (warnings, errs Errors) {
 	hc := &hostCheck{c: c, h: h, warn: &decoder{file: c.File}, err: &decoder{file: c.File}}
 	hc.run()
+	if len(c.Included) > 0 && src != nil {
+		// positions in the main and included files: their text again
+		if all, segs, _ := withIncludes(c.File, src); segs != nil {
+			for _, es := range []Errors{hc.warn.errs, hc.err.errs} {
+				locate(es, all)
+				remap(es, segs)
+				sortErrorsByFile(es, segs)
+			}
+			return hc.warn.errs, hc.err.errs
+		}
+	}
 	locate(hc.warn.errs, src)
 	locate(hc.err.errs, src)
 	sortErrors(hc.warn.errs)

@@ -21,9 +21,24 @@ func Load(path string) (*Config, error) {
 	return Parse(path, data)
 }
 
-// Parse decodes and validates data; name is used in error messages.
+// Parse decodes and validates data; name is used in error messages and,
+// when data has an `include` key, as the path the included files are
+// relative to (include.go).
 func Parse(name string, data []byte) (*Config, error) {
-	c, errs := parse(name, data, nil)
+	all, segs, ierrs := withIncludes(name, data)
+	c, errs := parse(name, all, nil)
+	if segs != nil {
+		remap(errs, segs)
+		errs = append(ierrs, errs...)
+		sortErrorsByFile(errs, segs)
+		if c != nil {
+			for _, sg := range segs[1:] {
+				c.Included = append(c.Included, sg.file)
+			}
+		}
+	} else {
+		errs = append(ierrs, errs...)
+	}
 	if len(errs) > 0 {
 		return nil, errs
 	}

@@ -14,6 +14,9 @@ const DefaultPath = "/etc/lvsd/lvsd.toml"
 type Config struct {
 	// File is the path (or name) the configuration was loaded from.
 	File string
+	// Included is the files the main file's `include` read, in the order
+	// read (include.go).
+	Included []string
 
 	Global              Global
 	Scripts             []VRRPScript         // [[vrrp_script]]

@@ -35,6 +35,9 @@ func readReference(t *testing.T) (rows []refRow, sections []string) {
 		l := sc.Text()
 		if strings.HasPrefix(l, "## ") || strings.HasPrefix(l, "### ") {
 			prefixes = nil
+			if strings.HasPrefix(l, "## Top level") {
+				prefixes = []string{""} // keys outside every table
+			}
 			for _, m := range backticked.FindAllStringSubmatch(l, -1) {
 				p := strings.Trim(m[1], "[]")
 				prefixes = append(prefixes, p)
@@ -57,7 +60,7 @@ func readReference(t *testing.T) (rows []refRow, sections []string) {
 		}
 		k := strings.Trim(cells[0], "`")
 		for _, p := range prefixes {
-			rows = append(rows, refRow{p + "." + k, cells[1], cells[2], cells[3], cells[4], n})
+			rows = append(rows, refRow{join(p, k), cells[1], cells[2], cells[3], cells[4], n})
 		}
 	}
 	return rows, sections

@@ -16,6 +16,10 @@ const maxDur = 0 // no upper bound for duration()
 
 func (d *decoder) decodeConfig(root *node) *Config {
 	c := &Config{File: d.file}
+	// include: read by Parse before decoding (include.go); here only its
+	// type is checked
+	var include []string
+	root.stringList("include", &include)
 	c.Global = defaultGlobal()
 	if g := root.table("global"); g != nil {
 		d.decodeGlobal(g, &c.Global)

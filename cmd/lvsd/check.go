@@ -77,8 +77,11 @@ func checkWith(args []string, stdout, stderr io.Writer, host config.Host) int {
 		}
 	}
 	hostNote := ""
+	if n := len(c.Included); n > 0 {
+		hostNote = ", " + plural(n, "included file")
+	}
 	if *noHost {
-		hostNote = ", host not checked"
+		hostNote += ", host not checked"
 	}
 	fmt.Fprintf(stderr, "lvsd check: %s: valid (%s, %s, %s%s)\n", *file,
 		plural(len(c.Instances), "vrrp instance"), plural(len(c.VirtualServers), "virtual server"), plural(len(warns), "warning"), hostNote)
