@@ -520,12 +520,8 @@ var instanceRules = merge(notifyRules, map[string]rule{
 	"lower_prio_no_advert": boolOpt("lower_prio_no_advert"),
 	"smtp_alert":           boolOpt("smtp_alert"),
 	"check_unicast_src":    boolFlag("check_unicast_src"),
-	"accept":               boolFlag("accept"),
-	"no_accept": {key: "accept", fn: func(x *ctx, n *Node) {
-		if x.args(n, 0, 0) && !x.dup(n, "accept") {
-			x.t.set(n, "accept", "false")
-		}
-	}},
+	"accept":               acceptMode("true"),
+	"no_accept":            acceptMode("false"),
 	"strict_mode": boolOpt("strict_mode"),
 	"lvs_sync_daemon_interface": {key: "global.lvs_sync_daemon", fn: func(x *ctx, n *Node) {
 		if !x.args(n, 1, 1) {
@@ -1483,4 +1479,25 @@ func nftablesTable(x *ctx, n *Node) {
 		name = n.Args()[0]
 	}
 	x.t.set(n, "nftables", quote(name))
+}
+
+// acceptMode converts accept / no_accept: keepalived toggles one flag with
+// the two keywords, the last one given winning; the same keyword twice is
+// refused as any duplicate.
+func acceptMode(val string) rule {
+	return rule{key: "accept", fn: func(x *ctx, n *Node) {
+		if !x.args(n, 0, 0) {
+			return
+		}
+		if e := x.t.get("accept"); e != nil {
+			if e.val == val {
+				x.errorf(n, "given twice")
+				return
+			}
+			x.warnf(n, "overrides the %s of line %d (keepalived: the last one wins)", map[string]string{"true": "accept", "false": "no_accept"}[e.val], e.pos.Line)
+			e.val, e.pos = val, n.Pos
+			return
+		}
+		x.t.set(n, "accept", val)
+	}}
 }
