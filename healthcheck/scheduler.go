@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/netip"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -355,6 +357,15 @@ func (s *Scheduler) apply(specs []RealServerSpec, h *jobHeap, now time.Time) {
 		}
 		newServers[sp.Key] = e
 	}
+	// A reload that removes an alive real server takes it out of IPVS:
+	// keepalived runs its notify_down (clear_service_rs, do_rs_notifies).
+	var removedUp []*serverEntry
+	for k, e := range s.servers {
+		if _, kept := newServers[k]; !kept && e.up && len(e.spec.NotifyDown) > 0 {
+			removedUp = append(removedUp, e)
+		}
+	}
+	slices.SortFunc(removedUp, func(a, b *serverEntry) int { return strings.Compare(a.spec.Key.String(), b.spec.Key.String()) })
 	for k, j := range oldJobs {
 		if _, ok := newJobs[k]; !ok {
 			j.gone = true
@@ -370,6 +381,9 @@ func (s *Scheduler) apply(specs []RealServerSpec, h *jobHeap, now time.Time) {
 	}
 	for _, e := range initUp {
 		s.opts.RunScript(e.spec.NotifyUp, e.spec.NotifyUpCred)
+	}
+	for _, e := range removedUp {
+		s.opts.RunScript(e.spec.NotifyDown, e.spec.NotifyDownCred)
 	}
 }
 
