@@ -570,17 +570,23 @@ func (o *ops) upgrade() (string, bool, error) {
 		}
 	}
 	reap := func() {
-		if gone {
-			return
+		if !gone {
+			_ = cmd.Process.Signal(unix.SIGTERM)
+			select {
+			case <-exited:
+			case <-time.After(upgradeReapGrace):
+				_ = cmd.Process.Kill()
+				<-exited
+			}
+			gone = true
 		}
-		_ = cmd.Process.Signal(unix.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(upgradeReapGrace):
-			_ = cmd.Process.Kill()
-			<-exited
+		// The new process wrote its pid over ours (and removes the file
+		// when it stops gracefully): ours again.
+		if o.flags.pidFile != "" {
+			if err := writePIDFile(o.flags.pidFile); err != nil {
+				o.log.Error("upgrade: cannot write the pid file again", "err", err)
+			}
 		}
-		gone = true
 	}
 	if err := wait(stagePrepared, upgradePrepareTimeout); err != nil {
 		reap()
