@@ -3,7 +3,6 @@ package integration
 import (
 	"net/netip"
 	"os"
-	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -22,10 +21,7 @@ import (
 // Master_Down_Interval.
 func TestOpsUpgradeFailsAfterState(t *testing.T) {
 	t.Parallel()
-	gdb, err := exec.LookPath("gdb")
-	if err != nil {
-		t.Skip("gdb not installed: it stops the new process after the state arrived")
-	}
+	gdb := testenv.NeedBinary(t, "gdb") // stops the new process after the state arrived
 	lab := netlab.New(t, "n1", "n2", "cl")
 	n1, n2, cl := lab.Node("n1"), lab.Node("n2"), lab.Node("cl")
 	u := startUpgradeNode(t, n1, lvsdConf(instance{Priority: 200}))
