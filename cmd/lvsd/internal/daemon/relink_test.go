@@ -137,3 +137,62 @@ func TestCheckLinksRecreated(t *testing.T) {
 		advertGaps(t, since(k.log(), back.Add(4*time.Second)), 51, time.Second)
 	})
 }
+
+// TestCheckLinksRecreatedSyncGroup: an interface re-created under a sync
+// group's member rebuilds the whole part (handoverVRRP); both members are
+// MASTER again on the new ifindex, the other interface's member included.
+func TestCheckLinksRecreatedSyncGroup(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		vipA, vipB := netip.MustParseAddr("10.99.0.100"), netip.MustParseAddr("10.99.1.100")
+		k := newFakeKernel()
+		k.setLink("eth9", 3)
+		k.setLink("eth8", 4)
+		d := fakeDaemon(t, relinkBase+`
+[[vrrp_instance]]
+name = "VI_2"
+interface = "eth8"
+state = "MASTER"
+virtual_router_id = 52
+priority = 100
+advert_int = 1
+dont_track_primary = true
+virtual_ipaddress = ["10.99.1.100/24"]
+
+[[vrrp_sync_group]]
+name = "G"
+group = ["VI_1", "VI_2"]
+`, k, slowScript(0))
+		defer stopFake(t, d)
+		time.Sleep(5 * time.Second)
+		synctest.Wait()
+		if !k.has(vipA) || !k.has(vipB) {
+			t.Fatalf("not master after 5 s; kernel log:\n%s", dumpLog(k.log()))
+		}
+		k.delLink("eth9")
+		k.setLink("eth9", 7)
+		if err := d.checkLinks(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Second)
+		synctest.Wait()
+		idx := map[string]int{}
+		for _, in := range d.vrrp.insts {
+			if in.kernel.waiting {
+				t.Errorf("%s waiting", in.cfg.Name)
+			}
+			idx[in.cfg.Name] = in.kernel.ifindex
+			if st := in.run.(*vrrp.Instance).State(); st != vrrp.StateMaster {
+				t.Errorf("%s %v after the re-creation, want MASTER", in.cfg.Name, st)
+			}
+		}
+		if idx["VI_1"] != 7 || idx["VI_2"] != 4 {
+			t.Errorf("ifindexes %v, want VI_1 on 7, VI_2 on 4", idx)
+		}
+		if !k.has(vipA) || !k.has(vipB) {
+			t.Errorf("VIPs not in place after the re-creation; kernel log:\n%s", dumpLog(k.log()))
+		}
+		if err := d.checkLinks(); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
