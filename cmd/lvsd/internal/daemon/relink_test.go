@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"net/netip"
+	"slices"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -167,6 +168,13 @@ group = ["VI_1", "VI_2"]
 		synctest.Wait()
 		if !k.has(vipA) || !k.has(vipB) {
 			t.Fatalf("not master after 5 s; kernel log:\n%s", dumpLog(k.log()))
+		}
+		before := slices.Clone(d.vrrp.insts)
+		if err := d.checkLinks(); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(before, d.vrrp.insts) {
+			t.Fatal("part rebuilt with its interfaces unchanged")
 		}
 		k.delLink("eth9")
 		k.setLink("eth9", 7)
