@@ -17,6 +17,7 @@ packages=(
 	python3-aiosmtpd dnsmasq-base socat  # real servers for smtp_check, dns_check, udp_check tests
 	frr  # the BGP router of the scale-out lab (integration/bgp_test.go)
 	nftables  # faults for the chaos suite (packet loss, partitions) and vrrp_strict's rules
+	gdb  # stops a new lvsd mid-upgrade (integration/ops_upgrade_fail_test.go)
 	snmpd snmp snmptrapd  # the AgentX master, snmpwalk and the trap receiver of the SNMP tests (cmd/lvsd/internal/snmp)
 )
 demo_packages=(iproute2 iputils-ping procps) # contrib/demo.sh

@@ -1,16 +1,12 @@
 package healthcheck
 
 import (
-	"errors"
-	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/lvsd/lvsd/config"
-	"github.com/lvsd/lvsd/integration/testenv"
 )
 
 func TestFromConfig(t *testing.T) {
@@ -120,92 +116,6 @@ func TestFromConfigSketch(t *testing.T) {
 	}
 	if len(specs) == 0 {
 		t.Fatal("no real servers from the sketch")
-	}
-}
-
-// TestFromConfigScriptSecurity: with enable_script_security, a misc_check,
-// notify_up or notify_down program run as root that a non-root user could
-// change (the file, or a directory above it, writable by everyone) is
-// refused with an error naming the keyword and the script; without it, or
-// run as another user, it is accepted.
-func TestFromConfigScriptSecurity(t *testing.T) {
-	testenv.NeedRoot(t) // script.CheckCommand checks only what runs as root
-	dir := t.TempDir()
-	open := filepath.Join(dir, "open")
-	if err := os.Mkdir(open, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	write := func(p string, mode os.FileMode) string {
-		if err := os.WriteFile(p, []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Chmod(p, mode); err != nil { // past the umask
-			t.Fatal(err)
-		}
-		return p
-	}
-	safe := write(filepath.Join(dir, "safe.sh"), 0o755)
-	worldWritable := write(filepath.Join(dir, "ww.sh"), 0o777)
-	inOpenDir := write(filepath.Join(open, "check.sh"), 0o755)
-	if err := os.Chmod(open, 0o777); err != nil {
-		t.Fatal(err)
-	}
-	for _, kw := range []string{"misc_check", "notify_up", "notify_down"} {
-		for _, tt := range []struct {
-			prog, user string
-			security   bool
-			why        string // "" = accepted
-		}{
-			{prog: safe, security: true},
-			{prog: worldWritable, security: false},
-			{prog: worldWritable, security: true, why: "script " + worldWritable + " runs as root but is writable by every user"},
-			{prog: inOpenDir, security: true, why: "directory " + open + " of script " + inOpenDir + " runs as root but is writable by every user"},
-			{prog: inOpenDir, security: false},
-			{prog: worldWritable, user: "nobody", security: true},
-		} {
-			cmd := fmt.Sprintf("%q", tt.prog+" arg")
-			if tt.user != "" {
-				cmd = fmt.Sprintf("{ script = %q, user = %q }", tt.prog+" arg", tt.user)
-			}
-			rs := "notify_up = " + cmd + "\n"
-			switch kw {
-			case "notify_down":
-				rs = "notify_down = " + cmd + "\n"
-			case "misc_check":
-				rs = "[[virtual_server.real_server.misc_check]]\nmisc_path = " + cmd + "\n"
-			}
-			c, err := config.Parse("t.toml", []byte(fmt.Sprintf(`
-[global]
-script_user = "root"
-enable_script_security = %v
-
-[[virtual_server]]
-ip = "192.168.200.100"
-port = 80
-
-[[virtual_server.real_server]]
-ip = "10.0.0.1"
-port = 80
-%s`, tt.security, rs)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			name := fmt.Sprintf("%s %s user=%q enable_script_security=%v", kw, tt.prog, tt.user, tt.security)
-			_, err = FromConfig(c, execScripts{})
-			switch {
-			case tt.why == "" && err != nil:
-				t.Errorf("%s: refused: %v", name, err)
-			case tt.why != "" && err == nil:
-				t.Errorf("%s: accepted", name)
-			case tt.why != "":
-				if want := "192.168.200.100:80 10.0.0.1:80: " + kw + ": " + tt.why; err.Error() != want {
-					t.Errorf("%s: error\n%s\nwant\n%s", name, err, want)
-				}
-				if !errors.Is(err, config.ErrInsecureScript) {
-					t.Errorf("%s: %v is not config.ErrInsecureScript", name, err)
-				}
-			}
-		}
 	}
 }
 

@@ -65,8 +65,9 @@ type Server struct {
 	closed  bool
 }
 
-// requestTimeout bounds one request, reload included.
-const requestTimeout = 60 * time.Second
+// RequestTimeout bounds one request, reload and upgrade included (the
+// daemon's upgrade waits are sized to fit in it).
+const RequestTimeout = 60 * time.Second
 
 // Listen creates the socket at path (its directory 0700, the socket 0600, so
 // only root can talk to the daemon), replacing a stale socket left by a
@@ -165,7 +166,7 @@ func (s *Server) accept() {
 
 func (s *Server) serve(c net.Conn) {
 	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(requestTimeout))
+	_ = c.SetDeadline(time.Now().Add(RequestTimeout))
 	var req Request
 	line, err := bufio.NewReader(c).ReadBytes('\n')
 	if err == nil || len(line) > 0 {
@@ -175,7 +176,7 @@ func (s *Server) serve(c net.Conn) {
 	if err != nil {
 		resp.Error = fmt.Sprintf("bad request: %v", err)
 	} else {
-		ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), RequestTimeout)
 		resp = s.do(ctx, req.Command)
 		cancel()
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/netip"
 	"slices"
@@ -20,18 +21,24 @@ import (
 // fakeKernel is a vrrpKernelFactory that records what the VRRP part does
 // in the kernel: adverts sent, VIPs and routes added and removed,
 // gratuitous ARPs, VMACs, sockets. Every interface exists (index 1) and is
-// ready; nothing is ever received. It holds no real socket, so a daemon
-// over it runs inside a testing/synctest bubble.
+// ready until a test calls setLink: from then on only the interfaces of
+// its table exist (delLink removes one, a VMAC is added by EnsureVMAC on an
+// existing parent). Nothing is ever received. It holds no real socket, so
+// a daemon over it runs inside a testing/synctest bubble.
 type fakeKernel struct {
 	mu     sync.Mutex
 	events []kevent
 	vips   map[vip.Address]bool // the VIPs in place now
+	// ifaces: the interfaces by name and their index; nil: every name
+	// exists with index 1.
+	ifaces    map[string]int
+	nextIndex int // the index the next VMAC gets
 }
 
 // kevent is one recorded kernel operation.
 type kevent struct {
 	at   time.Time
-	op   string // advert, add-vip, del-vip, add-route, del-route, announce, open, close, vmac, del-vmac
+	op   string // advert, add-vip, del-vip, add-route, del-route, announce, open, close, vmac, del-vmac, link-add, link-del
 	vrid uint8  // advert, open, close
 	prio uint8  // advert
 	// addrs: the VIPs (add-vip, del-vip) or announced addresses.
@@ -82,8 +89,53 @@ func (k *fakeKernel) sourceAddr(string, bool) (netip.Addr, error) {
 	return netip.MustParseAddr("192.0.2.1"), nil
 }
 
-func (k *fakeKernel) linkIndex(string) int                { return 1 }
-func (k *fakeKernel) linkReady(*config.VRRPInstance) bool { return true }
+// setLink makes interface name exist with index idx (a new index: it was
+// deleted and made again), and switches the fake to its interface table.
+func (k *fakeKernel) setLink(name string, idx int) {
+	k.record(kevent{op: "link-add"})
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.ifaces == nil {
+		k.ifaces, k.nextIndex = map[string]int{}, 100
+	}
+	k.ifaces[name] = idx
+}
+
+// delLink deletes interface name; what was on it (VIPs) goes with it.
+func (k *fakeKernel) delLink(name string) {
+	k.record(kevent{op: "link-del"})
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	delete(k.ifaces, name)
+	for a := range k.vips {
+		if a.Dev == name {
+			delete(k.vips, a)
+		}
+	}
+}
+
+func (k *fakeKernel) linkIndex(name string) int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.ifaces == nil {
+		return 1
+	}
+	if i, ok := k.ifaces[name]; ok {
+		return i
+	}
+	return -1
+}
+
+func (k *fakeKernel) linkReady(in *config.VRRPInstance) bool { return k.linkIndex(in.Interface) >= 0 }
+
+func (k *fakeKernel) links() (map[string]int, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.ifaces == nil {
+		return nil, fmt.Errorf("fake kernel: no interface table (setLink)")
+	}
+	return maps.Clone(k.ifaces), nil
+}
 
 // fakeAddrs is the fake's vipManager.
 type fakeAddrs fakeKernel
@@ -150,13 +202,31 @@ func (f *fakeAddrs) DelRules(context.Context, []vip.Rule) error {
 	return nil
 }
 
-func (f *fakeAddrs) EnsureVMAC(string, string, uint8, bool) (int, error) {
+func (f *fakeAddrs) EnsureVMAC(name, parent string, _ uint8, _ bool) (int, error) {
 	f.k().record(kevent{op: "vmac"})
-	return 2, nil
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.ifaces == nil {
+		return 2, nil
+	}
+	if _, ok := f.ifaces[parent]; !ok {
+		return 0, fmt.Errorf("fake kernel: create VMAC %s on %s: no such interface", name, parent)
+	}
+	if i, ok := f.ifaces[name]; ok {
+		return i, nil
+	}
+	f.nextIndex++
+	f.ifaces[name] = f.nextIndex
+	return f.nextIndex, nil
 }
 
-func (f *fakeAddrs) DeleteVMAC(string) error {
+func (f *fakeAddrs) DeleteVMAC(name string) error {
 	f.k().record(kevent{op: "del-vmac"})
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.ifaces != nil {
+		delete(f.ifaces, name)
+	}
 	return nil
 }
 
@@ -167,6 +237,9 @@ type fakeSockets fakeKernel
 
 func (f *fakeSockets) Open(c vrrpnet.Config, vrid uint8) (vrrpnet.Endpoint, error) {
 	k := (*fakeKernel)(f)
+	if k.linkIndex(c.Interface) < 0 || k.linkIndex(c.SendInterface) < 0 {
+		return nil, fmt.Errorf("fake kernel: open %s: no such interface", c.Interface)
+	}
 	k.record(kevent{op: "open", vrid: vrid})
 	src := c.Src
 	if !src.IsValid() {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -312,7 +313,7 @@ func (o *ops) newDaemon(cfg *config.Config) *daemon {
 
 // serveInherited serves the control socket and metrics listener an
 // upgrade handed over (none otherwise). Metrics inherited while the new
-// configuration has no metrics_listen are closed.
+// configuration has no metrics_listen, or another one, are closed.
 func (o *ops) serveInherited(cfg *config.Config) error {
 	up := o.flags.upgrade
 	if up == nil {
@@ -332,6 +333,10 @@ func (o *ops) serveInherited(cfg *config.Config) error {
 	switch {
 	case ln == nil:
 	case cfg.Global.MetricsListen == "":
+		ln.Close()
+	case !listensOn(ln.Addr(), cfg.Global.MetricsListen):
+		// metrics_listen changed: run opens the new address
+		o.log.Info("metrics_listen changed: not serving the inherited listener", "inherited", ln.Addr().String(), "metrics_listen", cfg.Global.MetricsListen)
 		ln.Close()
 	default:
 		o.metrics = metrics.Serve(ln, o.Status, o.log)
@@ -683,4 +688,37 @@ func writePIDFile(path string) error {
 		return fmt.Errorf("pid file: %w", err)
 	}
 	return nil
+}
+
+// listensOn reports whether a listener at got serves metrics_listen want
+// (host:port; an empty host or an unspecified address: every address).
+func listensOn(got net.Addr, want string) bool {
+	g, ok := got.(*net.TCPAddr)
+	if !ok {
+		return false
+	}
+	host, port, err := net.SplitHostPort(want)
+	if err != nil {
+		return false
+	}
+	p, err := net.LookupPort("tcp", port)
+	if err != nil || p != g.Port {
+		return false
+	}
+	if host == "" {
+		return g.IP.IsUnspecified()
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		ips, lerr := net.LookupIP(host)
+		if lerr != nil || len(ips) == 0 {
+			return false
+		}
+		return slices.ContainsFunc(ips, func(x net.IP) bool { return x.Equal(g.IP) })
+	}
+	if ip.IsUnspecified() {
+		return g.IP.IsUnspecified() // Go listens on both families for 0.0.0.0 and ::
+	}
+	gip, _ := netip.AddrFromSlice(g.IP)
+	return ip.Unmap() == gip.Unmap()
 }

@@ -55,10 +55,16 @@ import (
 // by an upgrade which inherited descriptors are what (upgradeFDs, JSON).
 const upgradeEnv = "LVSD_UPGRADE"
 
-// upgradeTimeout bounds each wait of the hand-over: the new process's
-// configuration check and trackers' first results (readyTimeout), then its
-// start.
-const upgradeTimeout = readyTimeout + 10*time.Second
+// The waits of the hand-over in the old process, which all fit in one
+// control request (control.RequestTimeout, TestUpgradeWaitsFitTheRequest)
+// so that `lvsd upgrade` always gets the answer: the new process's
+// configuration check and trackers' first results (readyTimeout), its
+// start from the state, and the reaping of a new process that failed.
+const (
+	upgradePrepareTimeout = readyTimeout + 5*time.Second
+	upgradeStartTimeout   = 15 * time.Second
+	upgradeReapGrace      = 5 * time.Second
+)
 
 // upgradeFDs are the descriptor numbers the new process inherits; 0: none.
 type upgradeFDs struct {
@@ -187,7 +193,7 @@ func (u *Upgrade) send(m upgradeMsg) error {
 
 // recvState waits for the old process's state.
 func (u *Upgrade) recvState() (*upgradeState, error) {
-	_ = u.conn.SetReadDeadline(time.Now().Add(upgradeTimeout))
+	_ = u.conn.SetReadDeadline(time.Now().Add(upgradePrepareTimeout))
 	var m upgradeMsg
 	if err := u.dec.Decode(&m); err != nil {
 		return nil, fmt.Errorf("upgrade: receive the state: %w", err)
@@ -540,8 +546,8 @@ func (o *ops) upgrade() (string, bool, error) {
 		}
 		return fmt.Errorf("the new process (pid %d): %w", pid, err)
 	}
-	wait := func(stage string) error {
-		t := time.NewTimer(upgradeTimeout)
+	wait := func(stage string, timeout time.Duration) error {
+		t := time.NewTimer(timeout)
 		defer t.Stop()
 		for {
 			select {
@@ -559,24 +565,30 @@ func (o *ops) upgrade() (string, bool, error) {
 			case err := <-exited:
 				return exitErr(err)
 			case <-t.C:
-				return fmt.Errorf("the new process (pid %d) did not report %s within %v", pid, stage, upgradeTimeout)
+				return fmt.Errorf("the new process (pid %d) did not report %s within %v", pid, stage, timeout)
 			}
 		}
 	}
 	reap := func() {
-		if gone {
-			return
+		if !gone {
+			_ = cmd.Process.Signal(unix.SIGTERM)
+			select {
+			case <-exited:
+			case <-time.After(upgradeReapGrace):
+				_ = cmd.Process.Kill()
+				<-exited
+			}
+			gone = true
 		}
-		_ = cmd.Process.Signal(unix.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
+		// The new process wrote its pid over ours (and removes the file
+		// when it stops gracefully): ours again.
+		if o.flags.pidFile != "" {
+			if err := writePIDFile(o.flags.pidFile); err != nil {
+				o.log.Error("upgrade: cannot write the pid file again", "err", err)
+			}
 		}
-		gone = true
 	}
-	if err := wait(stagePrepared); err != nil {
+	if err := wait(stagePrepared, upgradePrepareTimeout); err != nil {
 		reap()
 		o.log.Error("upgrade failed, running on", "err", err)
 		return "", false, fmt.Errorf("upgrade: %w", err)
@@ -589,7 +601,7 @@ func (o *ops) upgrade() (string, bool, error) {
 	_ = conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
 	err = json.NewEncoder(conn).Encode(upgradeMsg{Stage: stageState, PID: os.Getpid(), State: st})
 	if err == nil {
-		err = wait(stageReady)
+		err = wait(stageReady, upgradeStartTimeout)
 	}
 	if err != nil {
 		reap()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/lvsd/lvsd/cmd/lvsd/internal/control"
 	"github.com/lvsd/lvsd/config"
 	"github.com/lvsd/lvsd/healthcheck"
 	"github.com/lvsd/lvsd/ipvs"
@@ -92,5 +93,22 @@ func TestUpgradeSeed(t *testing.T) {
 	}
 	if s := d.health.initial["tcp|x"]; s.Up || s.Failures != 3 {
 		t.Errorf("checker initial state %+v", s)
+	}
+}
+
+// TestUpgradeWaitsFitTheRequest: the old process's waits (the new one's
+// preparation, its start from the state, the reaping of one that failed,
+// and a margin for aligning with the adverts of 1 s instances and sending
+// the state) end before the control request does, so `lvsd upgrade`
+// always gets the reason of a failure (two 40 s waits once exceeded the
+// 60 s request).
+func TestUpgradeWaitsFitTheRequest(t *testing.T) {
+	const margin = 3 * time.Second
+	if readyTimeout >= upgradePrepareTimeout {
+		t.Errorf("preparation wait %v not above the trackers' %v", upgradePrepareTimeout, readyTimeout)
+	}
+	if total := upgradePrepareTimeout + upgradeStartTimeout + upgradeReapGrace + margin; total >= control.RequestTimeout {
+		t.Errorf("upgrade waits %v (%v + %v + %v + %v) do not fit in a control request (%v)", total,
+			upgradePrepareTimeout, upgradeStartTimeout, upgradeReapGrace, margin, control.RequestTimeout)
 	}
 }

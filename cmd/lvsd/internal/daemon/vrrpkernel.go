@@ -52,6 +52,9 @@ type vrrpKernelFactory interface {
 	linkIndex(name string) int
 	// linkReady reports whether in's interface can carry it (linkReady).
 	linkReady(in *config.VRRPInstance) bool
+	// links returns the index of every interface by name (checkLinks
+	// compares them with those the sockets were opened on).
+	links() (map[string]int, error)
 }
 
 // vipManager is what the VRRP part uses of *vip.Manager.
@@ -101,6 +104,7 @@ func (linuxKernel) sourceAddr(iface string, ipv6 bool) (netip.Addr, error) {
 	return vrrpnet.SourceAddr(iface, ipv6)
 }
 func (linuxKernel) linkReady(in *config.VRRPInstance) bool { return linkReady(in) }
+func (linuxKernel) links() (map[string]int, error)         { return linkIndexes() }
 
 func (linuxKernel) linkIndex(name string) int {
 	ifi, err := net.InterfaceByName(name)

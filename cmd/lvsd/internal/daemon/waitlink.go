@@ -216,7 +216,8 @@ func (d *daemon) rebuildWaiting(name string) error {
 // interface is missing (and watchLinks starts them once it is back), or at
 // once over a new socket when it is already back with a new ifindex.
 
-// linkIndexes returns the index of every interface by name.
+// linkIndexes returns the index of every interface by name (linuxKernel's
+// links).
 func linkIndexes() (map[string]int, error) {
 	ifs, err := net.Interfaces()
 	if err != nil {
@@ -261,9 +262,9 @@ func (d *daemon) checkLinks() error {
 	if v == nil || len(v.insts) == 0 || v.runCtx == nil {
 		return nil
 	}
-	idx, err := linkIndexes()
+	idx, err := d.kernel.links()
 	if err != nil {
-		return err
+		return fmt.Errorf("check interfaces: %w", err)
 	}
 	gone := goneLinks(v.insts, idx)
 	if len(gone) == 0 {

@@ -1,11 +1,15 @@
 package nslock
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"net"
 	"os"
+	"strconv"
+	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -14,9 +18,36 @@ import (
 // lock in this network namespace.
 var ErrHeld = errors.New("held by another process in this network namespace")
 
-// Lock is a held lock; Close releases it.
+// Lock is a held lock; Close releases it. While held, it answers every
+// connection with its holder's pid (serve), so that a second process
+// learns the pid of the process holding it now, also after an upgrade
+// handed the socket to another process (the socket's SO_PEERCRED names its
+// creator).
 type Lock struct {
-	l *net.UnixListener
+	l    *net.UnixListener
+	pid  int
+	done chan struct{}
+}
+
+func newLock(l *net.UnixListener, pid int) *Lock {
+	lk := &Lock{l: l, pid: pid, done: make(chan struct{})}
+	go lk.serve()
+	return lk
+}
+
+// serve writes the holder's pid to every connection until Close.
+func (l *Lock) serve() {
+	defer close(l.done)
+	msg := []byte(strconv.Itoa(l.pid) + "\n")
+	for {
+		c, err := l.l.AcceptUnix()
+		if err != nil {
+			return
+		}
+		_ = c.SetWriteDeadline(time.Now().Add(time.Second))
+		_, _ = c.Write(msg)
+		c.Close()
+	}
 }
 
 // Acquire takes the lock called name in the calling thread's network
@@ -26,7 +57,7 @@ func Acquire(name string) (*Lock, error) {
 	addr := &net.UnixAddr{Name: "@" + name, Net: "unix"}
 	l, err := net.ListenUnix("unix", addr)
 	if err == nil {
-		return &Lock{l: l}, nil
+		return newLock(l, os.Getpid()), nil
 	}
 	if !errors.Is(err, syscall.EADDRINUSE) {
 		return nil, fmt.Errorf("lock %s: %w", name, err)
@@ -37,13 +68,21 @@ func Acquire(name string) (*Lock, error) {
 	return nil, fmt.Errorf("lock %s: %w", name, ErrHeld)
 }
 
-// holder returns the pid of the process listening on addr, 0 if unknown.
+// holder returns the pid of the process holding the lock at addr: the pid
+// it answers (serve), else the socket's creator (SO_PEERCRED, a holder
+// that does not answer), 0 if unknown.
 func holder(addr *net.UnixAddr) int {
 	c, err := net.DialUnix("unix", nil, addr)
 	if err != nil {
 		return 0
 	}
 	defer c.Close()
+	_ = c.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+	if line, err := bufio.NewReader(c).ReadString('\n'); err == nil {
+		if pid, err := strconv.Atoi(strings.TrimSpace(line)); err == nil && pid > 0 {
+			return pid
+		}
+	}
 	rc, err := c.SyscallConn()
 	if err != nil {
 		return 0
@@ -68,9 +107,13 @@ func (l *Lock) File() (*os.File, error) {
 }
 
 // FromFile is the lock held through a socket inherited from the process
-// this one replaced (File). The pid that Acquire's error names stays that
-// process's (the socket's credentials are its listener's).
+// this one replaced (File); Acquire's error names this process from then
+// on.
 func FromFile(f *os.File) (*Lock, error) {
+	return fromFile(f, os.Getpid())
+}
+
+func fromFile(f *os.File, pid int) (*Lock, error) {
 	ln, err := net.FileListener(f)
 	if err != nil {
 		return nil, fmt.Errorf("lock: inherited: %w", err)
@@ -80,10 +123,12 @@ func FromFile(f *os.File) (*Lock, error) {
 		ln.Close()
 		return nil, fmt.Errorf("lock: inherited socket is not a unix listener")
 	}
-	return &Lock{l: ul}, nil
+	return newLock(ul, pid), nil
 }
 
 // Close releases the lock.
 func (l *Lock) Close() error {
-	return l.l.Close()
+	err := l.l.Close()
+	<-l.done
+	return err
 }

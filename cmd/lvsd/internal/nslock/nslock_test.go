@@ -60,3 +60,30 @@ func TestFromFile(t *testing.T) {
 	}
 	l.Close()
 }
+
+// TestHolderAfterHandOver: after the lock was handed to another process
+// (File, FromFile in the successor), a second Acquire names the successor,
+// not the socket's creator.
+func TestHolderAfterHandOver(t *testing.T) {
+	name := fmt.Sprintf("lvsd-test-ho-%d-%d", os.Getpid(), time.Now().UnixNano())
+	l, err := Acquire(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := l.File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const successor = 424242 // stands for the new process's pid
+	inh, err := fromFile(f, successor)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inh.Close()
+	l.Close()
+	_, err = Acquire(name)
+	if want := fmt.Sprintf("(pid %d)", successor); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("Acquire after the hand-over: %v, want the successor named %s", err, want)
+	}
+}
