@@ -522,7 +522,7 @@ var instanceRules = merge(notifyRules, map[string]rule{
 	"check_unicast_src":    boolFlag("check_unicast_src"),
 	"accept":               acceptMode("true"),
 	"no_accept":            acceptMode("false"),
-	"strict_mode": boolOpt("strict_mode"),
+	"strict_mode":          boolOpt("strict_mode"),
 	"lvs_sync_daemon_interface": {key: "global.lvs_sync_daemon", fn: func(x *ctx, n *Node) {
 		if !x.args(n, 1, 1) {
 			return
