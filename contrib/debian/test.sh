@@ -27,7 +27,10 @@ for d in /etc/lvsd /var/lib/lvsd /run/lvsd; do [ ! -e "$d" ] || echo "$d" >>"$be
 echo "test-deb: dpkg -i"
 dpkg -i "$DEB" >/dev/null
 for f in $files; do [ -e "$f" ] || fail "$f not installed"; done
-/usr/sbin/lvsd version | tee /dev/stderr | grep -q '^commit:' || fail "lvsd version"
+# (not `tee /dev/stderr`: opening it truncates a log that stderr is redirected to)
+v=$(/usr/sbin/lvsd version) || fail "lvsd version"
+printf '%s\n' "$v"
+printf '%s\n' "$v" | grep -q '^commit:' || fail "lvsd version"
 /usr/sbin/lvsd check -f /etc/lvsd/lvsd.toml || fail "the shipped /etc/lvsd/lvsd.toml is not valid"
 for m in /usr/share/man/man8/lvsd.8.gz /usr/share/man/man5/lvsd.toml.5.gz; do
 	warn=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l "$m" 2>&1 >/dev/null) || fail "man -l $m"
