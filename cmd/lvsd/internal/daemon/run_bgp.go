@@ -62,7 +62,10 @@ type bgpPart struct {
 
 	mu sync.Mutex // guards the fields below
 	// health holds the latest result per real server (fed whether or not
-	// the IPVS part runs); master holds whether each instance is MASTER.
+	// the IPVS part runs) while active (a [bgp] is configured: without
+	// one nothing is kept, and start seeds it from the health part's
+	// view); master holds whether each instance is MASTER.
+	active bool
 	health map[ipvs.RealKey]ipvs.Health
 	master map[string]bool
 	// specs and prefixes are the configuration's virtual servers and
@@ -122,15 +125,18 @@ func (p *bgpPart) start(ctx context.Context) error {
 		return err
 	}
 	bc, ps := bgpConfig(cfg)
+	p.seedHealth()
 	// the addresses first: IPVS must see the packets as soon as a router
 	// has the route
 	if err := p.setAddresses(ctx, bgpAddresses(cfg)); err != nil {
 		_ = p.dropAddresses(ctx)
+		p.deactivate()
 		return err
 	}
 	ann := bgp.NewAnnouncer(p.newSpeaker(p.log), p.log)
 	if err := ann.Start(ctx, bc); err != nil {
 		_ = p.dropAddresses(ctx)
+		p.deactivate()
 		return err
 	}
 	p.mu.Lock()
@@ -215,9 +221,46 @@ func (p *bgpPart) wrapTransition(next func(vrrp.Transition)) func(vrrp.Transitio
 func (p *bgpPart) healthUpdate(u healthcheck.Update) {
 	key, h := ipvsHealth(u)
 	p.mu.Lock()
-	p.health[key] = h
+	active := p.active
+	if active {
+		p.health[key] = h
+	}
 	p.mu.Unlock()
-	p.kickLoop()
+	if active {
+		p.kickLoop()
+	}
+}
+
+// deactivate drops the health kept for a [bgp] no longer running.
+func (p *bgpPart) deactivate() {
+	p.mu.Lock()
+	p.active, p.health = false, map[ipvs.RealKey]ipvs.Health{}
+	p.mu.Unlock()
+}
+
+// seedHealth makes the part active and fills in the health of every real
+// server it has no update for from the health part's view. Updates from
+// then on are kept, and each is at least as new as the view's entry for
+// its key, so the view only fills the gaps.
+func (p *bgpPart) seedHealth() {
+	p.mu.Lock()
+	p.active = true
+	p.mu.Unlock()
+	if p.d.health == nil {
+		return
+	}
+	v, ok := p.d.health.view()
+	if !ok {
+		return
+	}
+	p.mu.Lock()
+	for k, sh := range v.Servers {
+		key, h := ipvsHealth(healthcheck.Update{Key: k, Up: sh.Up, Weight: sh.Weight})
+		if _, seen := p.health[key]; !seen {
+			p.health[key] = h
+		}
+	}
+	p.mu.Unlock()
 }
 
 // reload applies a new configuration's [bgp]: neighbors and prefixes by
@@ -282,6 +325,7 @@ func (p *bgpPart) stop(ctx context.Context) error {
 	p.mu.Lock()
 	p.ann = nil
 	p.mu.Unlock()
+	p.deactivate()
 	// after the withdrawal: the addresses go
 	return errors.Join(err, p.dropAddresses(ctx))
 }
