@@ -11,6 +11,7 @@ import (
 
 	"github.com/lvsd/lvsd/cmd/lvsd/internal/scriptpool"
 	"github.com/lvsd/lvsd/config"
+	"github.com/lvsd/lvsd/healthcheck"
 	"github.com/lvsd/lvsd/vrrp"
 	"github.com/lvsd/lvsd/vrrp/script"
 	"github.com/lvsd/lvsd/vrrp/track"
@@ -101,6 +102,12 @@ func newDaemon(cfg *config.Config, log *slog.Logger) *daemon {
 	d.static = newStaticPart(d) // static.go: first in, last out
 	d.steps = append(d.steps, step{name: "static", start: d.static.start, stop: d.static.stop})
 	d.mail = newMailPart(cfg, log)
+	d.mail.view = func() (healthcheck.HealthView, bool) {
+		if d.health == nil {
+			return healthcheck.HealthView{}, false
+		}
+		return d.health.view()
+	}
 	d.steps = append(d.steps, step{name: "mail", start: d.mail.start, stop: d.mail.stop})
 	igmp := &igmpPart{d: d, path: igmpLLMReports} // igmp.go
 	d.steps = append(d.steps, step{name: "igmp", start: igmp.start, stop: igmp.stop})

@@ -39,8 +39,13 @@ type mailPart struct {
 	// ("g NAME"): keepalived mails a state once (last_email_state).
 	last map[string]smtpalert.VRRPState
 	// up is the health last seen per real server (keepalived mails UP
-	// only after DOWN, DOWN only after UP).
-	up     map[rsKey]bool
+	// only after DOWN, DOWN only after UP). Neither up nor servers is kept
+	// while mail is off (no smtp_server or no recipient): a reload that
+	// turns it on fills up from view.
+	up map[rsKey]bool
+	// view is the health part's current view (set by newDaemon; nil in
+	// tests that have none).
+	view   func() (healthcheck.HealthView, bool)
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -97,9 +102,13 @@ func (p *mailPart) set(cfg *config.Config) {
 	for _, sg := range cfg.SyncGroups {
 		groups[sg.Name] = g.AlertVRRP(sg.SMTPAlert)
 	}
+	on := g.Enabled()
 	for _, vs := range cfg.VirtualServers {
 		vsf, name := keepalivedVS(vs), vs.Name()
 		vss[name] = vsMail{on: g.AlertChecker(vs.SMTPAlert, false), vs: vsf}
+		if !on {
+			continue // no real server can be mailed: nothing kept
+		}
 		for _, rs := range vs.RealServers {
 			k := rsKey{name, rs.IP.Unmap(), rs.Port}
 			servers[k] = rsMail{on: g.AlertChecker(rs.SMTPAlert, true), proto: vs.Protocol,
@@ -127,14 +136,46 @@ func (p *mailPart) set(cfg *config.Config) {
 		}
 		delete(p.up, k)
 	}
+	wasOn, started := p.smtp.Enabled(), p.last != nil
 	p.smtp, p.router, p.inst, p.groups, p.servers, p.vss = g, cfg.Global.RouterID, inst, groups, servers, vss
-	if p.last == nil {
-		p.last, p.up = map[string]smtpalert.VRRPState{}, map[rsKey]bool{}
+	if !started || !on {
+		p.up = map[rsKey]bool{}
+	}
+	if !started {
+		p.last = map[string]smtpalert.VRRPState{}
 	}
 	p.mu.Unlock()
+	if on && !wasOn && started {
+		p.seedUp()
+	}
 	slices.SortFunc(removed, func(a, b smtpalert.Message) int { return strings.Compare(a.Subject, b.Subject) })
 	for _, m := range removed {
 		p.enqueue(m)
+	}
+}
+
+// seedUp records, for mail just turned on by a reload, the real servers
+// whose health is not their initial one, from the health part's view.
+// Called after p.smtp is on: updates from then on are recorded, and each
+// is at least as new as the view's entry for its key, so the view only
+// fills the keys without a record.
+func (p *mailPart) seedUp() {
+	if p.view == nil {
+		return
+	}
+	v, ok := p.view()
+	if !ok {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for k, sh := range v.Servers {
+		key := rsKey{k.VirtualServer, k.Addr.Unmap(), k.Port}
+		info, known := p.servers[key]
+		if _, seen := p.up[key]; !known || seen || sh.Up == !info.alpha {
+			continue
+		}
+		p.up[key] = sh.Up
 	}
 }
 
@@ -330,6 +371,10 @@ func (p *mailPart) health(next func(healthcheck.Update)) func(healthcheck.Update
 		}
 		k := rsKey{u.Key.VirtualServer, u.Key.Addr.Unmap(), u.Key.Port}
 		p.mu.Lock()
+		if !p.enabledLocked() {
+			p.mu.Unlock() // nothing kept while mail is off (set, seedUp)
+			return
+		}
 		info, known := p.servers[k]
 		was, seen := p.up[k]
 		if !seen {
