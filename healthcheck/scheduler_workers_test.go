@@ -12,7 +12,17 @@ import (
 // TestSchedulerWorkersOnDemand: real servers without checkers start no
 // worker goroutine; checks start one each, up to Options.Workers.
 func TestSchedulerWorkersOnDemand(t *testing.T) {
+	// the count is the process's: wait until goroutines other tests left
+	// behind (servers closing) are gone, so that base holds
 	base := runtime.NumGoroutine()
+	for stable, deadline := 0, time.Now().Add(5*time.Second); stable < 20 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+		if n := runtime.NumGoroutine(); n == base {
+			stable++
+		} else {
+			base, stable = n, 0
+		}
+	}
 	s := New(Options{Workers: 8})
 	var specs []RealServerSpec
 	for i := range 100 {
