@@ -46,7 +46,7 @@ func includePatterns(data []byte) (pats []string, line int, ok bool) {
 			break
 		}
 		ln++
-		if !ok && bytes.HasPrefix(t, []byte("include")) {
+		if k, _, found := bytes.Cut(t, []byte("=")); found && string(bytes.TrimSpace(k)) == "include" {
 			line = ln
 		}
 		off += end + 1
