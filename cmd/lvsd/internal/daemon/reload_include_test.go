@@ -1,15 +1,11 @@
 package daemon
 
 import (
-	"context"
-	"log/slog"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/lvsd/lvsd/config"
 	"github.com/lvsd/lvsd/ipvs"
 )
 
@@ -32,29 +28,7 @@ func TestReloadReadsIncludedFiles(t *testing.T) {
 	}
 	write("lvsd.toml", "include = [\"conf.d/*.toml\"]\n")
 	write("conf.d/web.toml", reloadIPVSConfig)
-	cfg, err := config.Load(main)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.DiscardHandler)
-	f := ipvs.NewFake()
-	d := newDaemon(cfg, log)
-	d.ipvs.newClient = func() (ipvs.Client, error) { return f, nil }
-	if err := d.start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	defer d.stop(context.Background())
-	o := newOps(main, opsFlags{}, log)
-	o.d = d
-	svc := ipvs.ServiceKey{Protocol: ipvs.TCP, Addr: netip.MustParseAddr("192.168.200.100"), Port: 80}
-	weightOf := func(ip string) uint32 {
-		for _, dst := range f.Table()[svc].Destinations {
-			if dst.Addr == netip.MustParseAddr(ip) {
-				return dst.Weight
-			}
-		}
-		return 0
-	}
+	o, f, svc, weightOf := startOnFake(t, main)
 	waitTable(t, f, "initial table", func(tab ipvs.Table) bool { return len(tab[svc].Destinations) == 2 })
 
 	write("conf.d/web.toml", strings.Replace(reloadIPVSConfig, "10.0.0.2\"\nport = 80\nweight = 1", "10.0.0.2\"\nport = 80\nweight = 3", 1))
@@ -71,7 +45,7 @@ func TestReloadReadsIncludedFiles(t *testing.T) {
 
 	f.ResetCalls()
 	write("conf.d/mail.toml", "[[virtual_server]]\nip = \"192.168.200.100\"\nport = 99999\n")
-	err = o.reload()
+	err := o.reload()
 	if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "conf.d/mail.toml")+":3:") {
 		t.Fatalf("reload with an error in conf.d/mail.toml: %v, want it named with its line", err)
 	}

@@ -45,29 +45,7 @@ func TestReloadIPVSDiff(t *testing.T) {
 		}
 	}
 	write(reloadIPVSConfig)
-	cfg, err := config.Load(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.DiscardHandler)
-	f := ipvs.NewFake()
-	d := newDaemon(cfg, log)
-	d.ipvs.newClient = func() (ipvs.Client, error) { return f, nil }
-	if err := d.start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	defer d.stop(context.Background())
-	o := newOps(file, opsFlags{}, log)
-	o.d = d
-	svc := ipvs.ServiceKey{Protocol: ipvs.TCP, Addr: netip.MustParseAddr("192.168.200.100"), Port: 80}
-	weightOf := func(ip string) uint32 {
-		for _, dst := range f.Table()[svc].Destinations {
-			if dst.Addr == netip.MustParseAddr(ip) {
-				return dst.Weight
-			}
-		}
-		return 0
-	}
+	o, f, svc, weightOf := startOnFake(t, file)
 	waitTable(t, f, "initial table", func(tab ipvs.Table) bool { return len(tab[svc].Destinations) == 2 })
 	f.ResetCalls()
 
@@ -271,4 +249,35 @@ func TestStatusIPVSRequests(t *testing.T) {
 	if got := requests() - start; got != 1 {
 		t.Errorf("%d requests for an unchanged reload and one changed weight, want 1", got)
 	}
+}
+
+// startOnFake starts a daemon on the configuration at file over ipvs.Fake
+// (stopped at cleanup) and returns its ops, the fake, the service of
+// reloadIPVSConfig and a function giving a destination's weight there.
+func startOnFake(t *testing.T, file string) (*ops, *ipvs.Fake, ipvs.ServiceKey, func(ip string) uint32) {
+	t.Helper()
+	cfg, err := config.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.DiscardHandler)
+	f := ipvs.NewFake()
+	d := newDaemon(cfg, log)
+	d.ipvs.newClient = func() (ipvs.Client, error) { return f, nil }
+	if err := d.start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.stop(context.Background()) })
+	o := newOps(file, opsFlags{}, log)
+	o.d = d
+	svc := ipvs.ServiceKey{Protocol: ipvs.TCP, Addr: netip.MustParseAddr("192.168.200.100"), Port: 80}
+	weightOf := func(ip string) uint32 {
+		for _, dst := range f.Table()[svc].Destinations {
+			if dst.Addr == netip.MustParseAddr(ip) {
+				return dst.Weight
+			}
+		}
+		return 0
+	}
+	return o, f, svc, weightOf
 }
