@@ -64,6 +64,12 @@ const (
 	upgradePrepareTimeout = readyTimeout + 5*time.Second
 	upgradeStartTimeout   = 15 * time.Second
 	upgradeReapGrace      = 5 * time.Second
+	// upgradeAlignMax bounds alignAdverts: with advert intervals above it
+	// the hand-over starts anywhere in the interval (the successor sends
+	// its first advert at once, so the master is silent for at most one
+	// interval plus the hand-over) instead of pushing the waits past the
+	// control request.
+	upgradeAlignMax = 2 * time.Second
 )
 
 // upgradeFDs are the descriptor numbers the new process inherits; 0: none.
@@ -638,10 +644,10 @@ func upgradeEnviron(spec upgradeFDs) []string {
 	return append(env, upgradeEnv+"="+string(b))
 }
 
-// alignAdverts waits, at most the longest advert interval and 100 ms, until
-// every master has sent an advert since the call: the hand-over then starts
-// right after an advert and the successor's first one comes well within
-// an interval.
+// alignAdverts waits, at most the longest advert interval and 100 ms (and
+// at most upgradeAlignMax), until every master has sent an advert since
+// the call: the hand-over then starts right after an advert and the
+// successor's first one comes well within an interval.
 func (o *ops) alignAdverts() {
 	type mark struct {
 		in   *vrrp.Instance
@@ -658,7 +664,7 @@ func (o *ops) alignAdverts() {
 	if len(marks) == 0 {
 		return
 	}
-	deadline := time.Now().Add(longest + 100*time.Millisecond)
+	deadline := time.Now().Add(alignWait(longest))
 	t := time.NewTicker(2 * time.Millisecond)
 	defer t.Stop()
 	for time.Now().Before(deadline) {
@@ -674,4 +680,10 @@ func (o *ops) alignAdverts() {
 		}
 		<-t.C
 	}
+}
+
+// alignWait is how long alignAdverts waits for masters whose longest advert
+// interval is longest.
+func alignWait(longest time.Duration) time.Duration {
+	return min(longest+100*time.Millisecond, upgradeAlignMax)
 }

@@ -98,12 +98,16 @@ func TestUpgradeSeed(t *testing.T) {
 
 // TestUpgradeWaitsFitTheRequest: the old process's waits (the new one's
 // preparation, its start from the state, the reaping of one that failed,
-// and a margin for aligning with the adverts of 1 s instances and sending
-// the state) end before the control request does, so `lvsd upgrade`
-// always gets the reason of a failure (two 40 s waits once exceeded the
-// 60 s request).
+// the alignment with the adverts, whatever the advert interval, and a
+// margin for sending the state) end before the control request does, so
+// `lvsd upgrade` always gets the reason of a failure (two 40 s waits once
+// exceeded the 60 s request; advert_int 10 once pushed the alignment to
+// 10 s).
 func TestUpgradeWaitsFitTheRequest(t *testing.T) {
-	const margin = 3 * time.Second
+	margin := alignWait(255*time.Second) + time.Second
+	if got := alignWait(time.Second); got != 1100*time.Millisecond {
+		t.Errorf("alignment with 1 s adverts waits %v, want 1.1s", got)
+	}
 	if readyTimeout >= upgradePrepareTimeout {
 		t.Errorf("preparation wait %v not above the trackers' %v", upgradePrepareTimeout, readyTimeout)
 	}
