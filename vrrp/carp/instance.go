@@ -63,6 +63,13 @@ type Options struct {
 	// OnTransition is called after every state change.
 	OnTransition func(from, to State)
 	Log          *slog.Logger
+
+	// Inherit, MASTER or BACKUP, is the state a predecessor process handed
+	// over (an upgrade in place): Run starts in it quietly (Machine.Resume)
+	// and continues the advert counter from InheritCounter. INIT: a normal
+	// start.
+	Inherit        State
+	InheritCounter uint64
 }
 
 // Stats are an instance's counters.
@@ -75,6 +82,9 @@ type Stats struct {
 	LastTransition time.Time
 	Drops          [NumDropReasons]uint64
 	SendErrors     uint64
+	// Counter is the advert counter last sent or adopted (ucarp's
+	// replay counter), which a successor continues from.
+	Counter uint64
 }
 
 // Instance runs one virtual host.
@@ -100,7 +110,11 @@ type Instance struct {
 	transitions uint64
 	lastTrans   time.Time
 	sendErrors  uint64
+	lastCounter uint64 // a copy of counter for Stats
 	drops       [NumDropReasons]atomic.Uint64 // written by the reader goroutine
+
+	// abandon makes Run return without leaving (Abandon).
+	abandon atomic.Bool
 
 	dropLimits [NumDropReasons]ratelimit.Limit // reader goroutine only
 	sendLimit  ratelimit.Limit                 // Run goroutine only
@@ -141,6 +155,10 @@ func New(cfg Config, conn Conn, opts Options) (*Instance, error) {
 	var c [8]byte
 	_, _ = rand.Read(c[:]) // ucarp: a random start
 	i.counter = binary.BigEndian.Uint64(c[:])
+	if opts.Inherit == Master || opts.Inherit == Backup {
+		i.counter = opts.InheritCounter
+	}
+	i.lastCounter = i.counter
 	n, err := MarshalGARP(i.garp[:], cfg.MAC, cfg.VIP)
 	if err != nil {
 		return nil, err
@@ -160,13 +178,18 @@ func (i *Instance) State() State {
 func (i *Instance) Stats() Stats {
 	i.mu.Lock()
 	s := Stats{State: i.state, Sent: i.sent, Received: i.received, Transitions: i.transitions,
-		LastTransition: i.lastTrans, SendErrors: i.sendErrors}
+		LastTransition: i.lastTrans, SendErrors: i.sendErrors, Counter: i.lastCounter}
 	i.mu.Unlock()
 	for r := range s.Drops {
 		s.Drops[r] = i.drops[r].Load()
 	}
 	return s
 }
+
+// Abandon makes Run, once its context is done, return without leaving:
+// no last advert, no Leave (the address stays), for a successor process
+// that takes the virtual host over (Options.Inherit).
+func (i *Instance) Abandon() { i.abandon.Store(true) }
 
 // received is one accepted advertisement, from the reader to Run.
 type received struct {
@@ -187,7 +210,11 @@ func (i *Instance) Run(ctx context.Context) error {
 	go func() { defer wg.Done(); readErr <- i.read(rx, done) }()
 	defer func() { close(done); i.conn.Close(); wg.Wait() }()
 
-	i.apply(ctx, time.Now(), i.m.Start(time.Now()))
+	if st := i.opts.Inherit; st == Master || st == Backup {
+		i.resume(time.Now(), st)
+	} else {
+		i.apply(ctx, time.Now(), i.m.Start(time.Now()))
+	}
 	var link <-chan time.Time
 	if i.opts.Link != nil && !i.cfg.IgnoreIfState {
 		t := time.NewTicker(time.Second)
@@ -205,6 +232,9 @@ func (i *Instance) Run(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
+			if i.abandon.Load() {
+				return nil
+			}
 			i.leave()
 			return nil
 		case err := <-readErr:
@@ -216,6 +246,7 @@ func (i *Instance) Run(ctx context.Context) error {
 			now := time.Now()
 			i.mu.Lock()
 			i.received++
+			i.lastCounter = i.counter
 			i.mu.Unlock()
 			i.apply(ctx, now, i.m.Receive(now, r.peer))
 		case <-timer.C:
@@ -226,6 +257,21 @@ func (i *Instance) Run(ctx context.Context) error {
 			i.apply(ctx, now, i.m.Link(now, i.opts.Link()))
 		}
 	}
+}
+
+// resume starts in st quietly: the Machine asks for no up or down, only
+// the MASTER's advert, and the transition from INIT is recorded without
+// OnTransition (nothing changed on the segment).
+func (i *Instance) resume(now time.Time, st State) {
+	act := i.m.Resume(now, st)
+	act.Up, act.Down, act.GARP = false, false, false
+	if act.Advert {
+		i.send(i.cfg.AdvBase, i.cfg.AdvSkew)
+	}
+	i.mu.Lock()
+	i.state = st
+	i.mu.Unlock()
+	i.log.Info("carp state taken over", "state", st.String())
 }
 
 // leave is the graceful stop.
@@ -300,6 +346,7 @@ func (i *Instance) send(advbase, advskew uint8) {
 	}
 	i.mu.Lock()
 	i.sent++
+	i.lastCounter = i.counter
 	i.mu.Unlock()
 }
 

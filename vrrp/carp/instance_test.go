@@ -85,6 +85,12 @@ func (n *node) add(e string) { n.mu.Lock(); n.events = append(n.events, e); n.mu
 
 func startNode(t *testing.T, h *hub, cfg Config) *node {
 	t.Helper()
+	return startNodeWith(t, h, cfg, nil)
+}
+
+// startNodeWith is startNode with opts changed by with (nil: unchanged).
+func startNodeWith(t *testing.T, h *hub, cfg Config, with func(*Options)) *node {
+	t.Helper()
 	n := &node{port: h.port(), done: make(chan struct{})}
 	if cfg.Pass == "" {
 		cfg.Pass = "s3cr3t"
@@ -94,18 +100,23 @@ func startNode(t *testing.T, h *hub, cfg Config) *node {
 		cfg.AdvBase = 1
 	}
 	cfg.MAC = net.HardwareAddr{2, 0x99, 0, 0, 0, cfg.Src.As4()[3]}
-	inst, err := New(cfg, n.port, Options{
+	opts := Options{
 		Up:    func(context.Context) { n.add("up") },
 		Down:  func(context.Context) { n.add("down") },
 		Leave: func(_ context.Context, m bool) { n.add("leave") },
 		OnTransition: func(_, to State) {
+			n.add("to " + to.String())
 			if to == Master {
 				n.mu.Lock()
 				n.master = time.Now()
 				n.mu.Unlock()
 			}
 		},
-	})
+	}
+	if with != nil {
+		with(&opts)
+	}
+	inst, err := New(cfg, n.port, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +164,7 @@ func TestInstancePairFailover(t *testing.T) {
 		}
 		a.stop()
 		b.stop()
-		if got := b.events; len(got) != 3 || got[0] != "down" || got[1] != "up" || got[2] != "leave" {
+		if got := b.events; len(got) != 6 || got[0] != "down" || got[1] != "to BACKUP" || got[2] != "up" || got[3] != "to MASTER" || got[4] != "to INIT" || got[5] != "leave" {
 			t.Errorf("b events %v", got)
 		}
 	})

@@ -191,6 +191,27 @@ func (m *Machine) Start(now time.Time) Actions {
 	return act
 }
 
+// Resume leaves INIT for s, the state a predecessor process handed over
+// (an upgrade in place), quietly: no up or down script, no address change,
+// no gratuitous ARP. A MASTER advertises at once, so the segment hears it
+// within an interval of the predecessor's last advert; a BACKUP arms its
+// master-down timer from now. Any other s starts as Start does.
+func (m *Machine) Resume(now time.Time, s State) Actions {
+	var act Actions
+	switch s {
+	case Master:
+		m.state, act.To = Master, Master
+		m.sendAdvert(now, &act)
+		m.setrun(now, &act)
+	case Backup:
+		m.state, act.To = Backup, Backup
+		m.setrun(now, &act)
+	default:
+		m.setrun(now, &act)
+	}
+	return act
+}
+
 // Advance runs the timers that are due at now.
 func (m *Machine) Advance(now time.Time) Actions {
 	var act Actions
