@@ -110,7 +110,7 @@ type Instance struct {
 	transitions uint64
 	lastTrans   time.Time
 	sendErrors  uint64
-	lastCounter uint64 // a copy of counter for Stats
+	lastCounter uint64                        // a copy of counter for Stats
 	drops       [NumDropReasons]atomic.Uint64 // written by the reader goroutine
 
 	// abandon makes Run return without leaving (Abandon).
@@ -156,7 +156,9 @@ func New(cfg Config, conn Conn, opts Options) (*Instance, error) {
 	_, _ = rand.Read(c[:]) // ucarp: a random start
 	i.counter = binary.BigEndian.Uint64(c[:])
 	if opts.Inherit == Master || opts.Inherit == Backup {
-		i.counter = opts.InheritCounter
+		// The state shows from the start: the status never says INIT for a
+		// virtual host the segment sees unchanged.
+		i.counter, i.state = opts.InheritCounter, opts.Inherit
 	}
 	i.lastCounter = i.counter
 	n, err := MarshalGARP(i.garp[:], cfg.MAC, cfg.VIP)
@@ -260,17 +262,14 @@ func (i *Instance) Run(ctx context.Context) error {
 }
 
 // resume starts in st quietly: the Machine asks for no up or down, only
-// the MASTER's advert, and the transition from INIT is recorded without
-// OnTransition (nothing changed on the segment).
+// the MASTER's advert; no transition is recorded (New set the state:
+// nothing changed on the segment).
 func (i *Instance) resume(now time.Time, st State) {
 	act := i.m.Resume(now, st)
 	act.Up, act.Down, act.GARP = false, false, false
 	if act.Advert {
 		i.send(i.cfg.AdvBase, i.cfg.AdvSkew)
 	}
-	i.mu.Lock()
-	i.state = st
-	i.mu.Unlock()
 	i.log.Info("carp state taken over", "state", st.String())
 }
 

@@ -37,6 +37,9 @@ type carpPart struct {
 	// reload): the next reload's starting point, whatever other parts did
 	// with the daemon's configuration meanwhile.
 	cur *config.Config
+	// inherit holds the states an upgrade's predecessor handed over, by
+	// instance name (seedCARP), until start builds the instances.
+	inherit map[string]upgradeCARP
 
 	// iface and listen are net.InterfaceByName and carp.Listen; tests fake
 	// them (nil: the real ones).
@@ -86,6 +89,7 @@ func (p *carpPart) start(ctx context.Context) error {
 		}
 		p.insts = append(p.insts, ci)
 	}
+	p.inherit = nil
 	for _, ci := range p.insts {
 		p.launch(ci)
 	}
@@ -242,6 +246,9 @@ func (p *carpPart) build(c *config.CARPInstance) (*carpInstance, error) {
 			return err == nil && i.Flags&net.FlagRunning != 0
 		},
 		Log: p.d.log,
+	}
+	if rec, ok := p.takeInherit(c); ok {
+		opts.Inherit, opts.InheritCounter = rec.State, rec.Counter
 	}
 	conn, err := listen(c.Interface, src, c.MCastIP, c.NoMcast)
 	if err != nil {

@@ -48,6 +48,7 @@ import (
 	"github.com/lvsd/lvsd/healthcheck"
 	"github.com/lvsd/lvsd/ipvs"
 	"github.com/lvsd/lvsd/vrrp"
+	"github.com/lvsd/lvsd/vrrp/carp"
 	"golang.org/x/sys/unix"
 )
 
@@ -108,6 +109,8 @@ type upgradeState struct {
 	Health []upgradeHealth  `json:"ipvs_health,omitempty"`
 	Master map[string]bool  `json:"ipvs_master,omitempty"`
 	Quorum ipvs.QuorumState `json:"ipvs_quorum,omitempty"`
+	// CARP: every carp_instance's state, advert counter and identity.
+	CARP map[string]upgradeCARP `json:"carp,omitempty"`
 }
 
 type upgradeInstance struct {
@@ -242,9 +245,6 @@ func instanceFingerprint(g *config.Global, in *config.VRRPInstance) json.RawMess
 // handed over.
 func upgradable(cfg *config.Config) error {
 	var parts []string
-	if len(cfg.CARPInstances) > 0 {
-		parts = append(parts, "carp_instance")
-	}
 	if cfg.BGP != nil {
 		parts = append(parts, "bgp")
 	}
@@ -321,6 +321,9 @@ func (d *daemon) seed(st *upgradeState) {
 			}
 		}
 	}
+	if d.carp != nil && len(st.CARP) > 0 {
+		d.carp.seedCARP(st.CARP)
+	}
 	if d.health != nil {
 		d.health.initial = st.Checks
 	}
@@ -357,6 +360,7 @@ func (d *daemon) quietStop() *upgradeState {
 	for _, inst := range insts {
 		inst.kernel.keepVMAC = inst.kernel.vmac != ""
 	}
+	d.carp.abandon()
 	d.handover, d.dontReleaseIPVS, d.dontReleaseVRRP = true, true, true
 	if err := d.stop(context.Background()); err != nil {
 		d.log.Warn("upgrade: stopping for the hand-over", "err", err)
@@ -394,6 +398,7 @@ func (d *daemon) quietStop() *upgradeState {
 			st.Groups[g.Name] = upgradeGroup{State: state, Config: b}
 		}
 	}
+	st.CARP = d.carp.handedOver()
 	if d.health != nil {
 		st.Checks = d.health.states()
 	}
@@ -645,7 +650,8 @@ func upgradeEnviron(spec upgradeFDs) []string {
 }
 
 // alignAdverts waits, at most the longest advert interval and 100 ms (and
-// at most upgradeAlignMax), until every master has sent an advert since
+// at most upgradeAlignMax), until every master (VRRP and CARP) has sent an
+// advert since
 // the call: the hand-over then starts right after an advert and the
 // successor's first one comes well within an interval.
 func (o *ops) alignAdverts() {
@@ -653,7 +659,12 @@ func (o *ops) alignAdverts() {
 		in   *vrrp.Instance
 		last time.Time
 	}
+	type carpMark struct {
+		in   *carp.Instance
+		sent uint64
+	}
 	var marks []mark
+	var carpMarks []carpMark
 	var longest time.Duration
 	for _, in := range o.instances() {
 		if st := in.Stats(); st.State == vrrp.StateMaster {
@@ -661,7 +672,17 @@ func (o *ops) alignAdverts() {
 			longest = max(longest, in.Config().AdvertInterval)
 		}
 	}
-	if len(marks) == 0 {
+	o.mu.RLock()
+	if p := o.d.carp; p != nil {
+		for _, ci := range p.insts {
+			if st := ci.inst.Stats(); st.State == carp.Master {
+				carpMarks = append(carpMarks, carpMark{ci.inst, st.Sent})
+				longest = max(longest, carp.Interval(uint8(ci.cfg.AdvBase), uint8(ci.cfg.AdvSkew)))
+			}
+		}
+	}
+	o.mu.RUnlock()
+	if len(marks)+len(carpMarks) == 0 {
 		return
 	}
 	deadline := time.Now().Add(alignWait(longest))
@@ -671,6 +692,12 @@ func (o *ops) alignAdverts() {
 		all := true
 		for _, m := range marks {
 			if st := m.in.Stats(); st.State == vrrp.StateMaster && st.LastAdvertSent.Equal(m.last) {
+				all = false
+				break
+			}
+		}
+		for _, m := range carpMarks {
+			if st := m.in.Stats(); st.State == carp.Master && st.Sent == m.sent {
 				all = false
 				break
 			}
