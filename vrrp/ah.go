@@ -79,6 +79,22 @@ func (a *ahState) accept(seq uint32, prio uint8, master bool, ours uint8) packet
 	return packet.DropNone
 }
 
+// seqNow is the sequence counter (Stats.AHSeq).
+func (a *ahState) seqNow() uint32 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.replay.Seq
+}
+
+// continueFrom starts the counter at seq, a predecessor's: the next advert
+// carries seq+1, which its backups accept. It never moves the counter
+// back.
+func (a *ahState) continueFrom(seq uint32) {
+	a.mu.Lock()
+	a.replay.Seq = max(a.replay.Seq, min(seq, 0xfffffffd))
+	a.mu.Unlock()
+}
+
 // becameMaster restarts a cycled counter (keepalived's
 // vrrp_state_goto_master).
 func (a *ahState) becameMaster() {

@@ -115,3 +115,46 @@ func TestAHCounterReset(t *testing.T) {
 		a.stop(t)
 	})
 }
+
+// TestAHSuccessorContinuesSequence: an AH master handed over to a
+// successor (Options.Inherit, an upgrade) or resumed with the state
+// file's estimate (Options.ResumeAHSeq, a restart) continues the
+// sequence: its backup hears its first advert (no ah_replay) and never
+// takes over. Before, the successor started from 1 and the backup, which
+// could not hear it, became master.
+func TestAHSuccessorContinuesSequence(t *testing.T) {
+	for _, how := range []string{"inherit", "resume"} {
+		t.Run(how, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			synctest.Test(t, func(t *testing.T) {
+				h := newHub()
+				a := startNode(t, h, ahCfg(1, 200, "s3cr3t"))
+				b := startNode(t, h, ahCfg(2, 100, "s3cr3t"))
+				settle(10 * time.Second)
+				wantState(t, "b", b, StateBackup)
+				prev := handOver(t, a)
+				if prev.AHSeq < 5 {
+					t.Fatalf("predecessor's AH sequence %d after 10 s of adverts", prev.AHSeq)
+				}
+				opts := Options{Inherit: &prev}
+				if how == "resume" {
+					// The estimate runs ahead of the last number sent.
+					opts = Options{Resume: true, ResumeAHSeq: prev.AHSeq + 70}
+				}
+				a2 := newNodeOpts(t, h, ahCfg(1, 200, "s3cr3t"), opts)
+				a2.run()
+				settle(10 * time.Second)
+				wantState(t, "a2", a2, StateMaster)
+				wantState(t, "b", b, StateBackup)
+				if st := b.inst.Stats(); st.Drops[packet.DropAHReplay] != 0 || st.BecameMaster != 0 {
+					t.Errorf("backup: %d ah_replay drops, became master %d times", st.Drops[packet.DropAHReplay], st.BecameMaster)
+				}
+				if got := a2.inst.Stats().AHSeq; got <= prev.AHSeq {
+					t.Errorf("successor's sequence %d, not above the predecessor's %d", got, prev.AHSeq)
+				}
+				a2.stop(t)
+				b.stop(t)
+			})
+		})
+	}
+}

@@ -66,6 +66,11 @@ type Options struct {
 	// predecessor's Stats, taken after its Run returned). With a fault set
 	// at start, or another State, Run starts as usual (Resume applies).
 	Inherit *Stats
+	// ResumeAHSeq, with Resume and auth_type AH, is where the sequence
+	// counter starts (the state file's estimate of the predecessor's; 0:
+	// from 1, as keepalived): backups accept only numbers above the last
+	// they heard, so a resumed master that starts from 1 is not heard.
+	ResumeAHSeq uint32
 	// OnLate, when set, is told how late every advert / master-down timer
 	// fired (only when it is late); it runs on the instance goroutine and
 	// must return quickly (keepalived's max_auto_priority raises the
@@ -115,6 +120,9 @@ type Stats struct {
 	// sent (to one destination at least); zero before any. A backup's
 	// Master_Down_Interval runs from it.
 	LastAdvertSent time.Time
+	// AHSeq is auth_type AH's sequence counter (0 otherwise): a successor
+	// (Options.Inherit) continues from it.
+	AHSeq uint32 `json:",omitempty"`
 }
 
 // DropsTotal returns the total of s.Drops.
@@ -361,6 +369,9 @@ func (i *Instance) Stats() Stats {
 	i.statMu.Lock()
 	s.Master, s.MasterPriority, s.LastTransition = i.master, i.masterPrio, i.lastTransition
 	i.statMu.Unlock()
+	if i.ah != nil {
+		s.AHSeq = i.ah.seqNow()
+	}
 	return s
 }
 
@@ -438,6 +449,9 @@ func (i *Instance) Run(ctx context.Context) error {
 	case i.opts.Inherit != nil && (i.opts.Inherit.State == fsm.Master || i.opts.Inherit.State == fsm.Backup):
 		i.inherit(now, i.opts.Inherit)
 	case i.opts.Resume:
+		if i.ah != nil {
+			i.ah.continueFrom(i.opts.ResumeAHSeq)
+		}
 		i.apply(now, i.m.Resume(now, i.acts[:0]))
 	default:
 		i.apply(now, i.m.Start(now, i.acts[:0]))
@@ -543,6 +557,9 @@ func (i *Instance) inherit(now time.Time, h *Stats) {
 	i.c.readErrors.Add(h.ReadErrors)
 	i.c.addrErrors.Store(h.AddrErrors)
 	i.c.announceErrors.Store(h.AnnounceErrors)
+	if i.ah != nil {
+		i.ah.continueFrom(h.AHSeq)
+	}
 	i.statMu.Lock()
 	i.lastTransition = h.LastTransition
 	if h.State == fsm.Backup {

@@ -308,6 +308,9 @@ func (v *vrrpPart) build(ctx context.Context, in *config.VRRPInstance) (*vrrpIns
 	opts.OnTransition = v.d.mail.instance(v.causes.isDeleted, opts.OnTransition)
 	opts.OnTransition = v.d.snmp.instance(opts.OnTransition) // run_snmp.go
 	opts.Resume, opts.LateTimer = resume, v.d.cfg.Global.VRRPLateTimer
+	if resume {
+		opts.ResumeAHSeq = v.d.prev.ahResumeSeq(c.Name, time.Now(), c.AdvertInterval)
+	}
 	if g := &v.d.cfg.Global; g.MaxAutoPriority > 0 {
 		procPriority.configure(0, g.MaxAutoPriority, g.MinAutoPriorityDelay, nil) // a reload's limits
 		opts.OnLate = procPriority.late

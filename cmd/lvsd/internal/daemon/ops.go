@@ -560,7 +560,7 @@ func (o *ops) currentState() stateFile {
 	s := stateFile{PID: os.Getpid(), NetNS: o.netns, Written: time.Now(), Instances: map[string]instanceState{}}
 	for _, in := range o.instances() {
 		c := in.Config()
-		s.Instances[c.Name] = instanceState{State: in.State().String(), VRID: c.VRID, Interface: c.Interface}
+		s.Instances[c.Name] = instanceState{State: in.State().String(), VRID: c.VRID, Interface: c.Interface, AHSeq: in.Stats().AHSeq}
 	}
 	return s
 }

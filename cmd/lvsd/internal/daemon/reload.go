@@ -338,10 +338,10 @@ func (d *daemon) reloadInstances(p vrrpPlan) error {
 			continue
 		}
 		inst, nc := v.insts[k], next[name]
-		handover := stateFile{NetNS: netnsID(), Instances: map[string]instanceState{}, handover: true}
+		handover := stateFile{NetNS: netnsID(), Written: time.Now(), Instances: map[string]instanceState{}, handover: true}
 		if in, ok := inst.run.(*vrrp.Instance); ok {
 			in.Abandon()
-			handover.Instances[name] = instanceState{State: in.State().String(), VRID: inst.cfg.VRID, Interface: inst.cfg.Interface}
+			handover.Instances[name] = instanceState{State: in.State().String(), VRID: inst.cfg.VRID, Interface: inst.cfg.Interface, AHSeq: in.Stats().AHSeq}
 			inst.kernel.keepVMAC = keepVMAC(inst, nc)
 		}
 		inst.cancel()
@@ -423,7 +423,7 @@ func (d *daemon) handoverVRRP(old *config.Config) error {
 		ntrk.run(d.failed)
 		ntrk.waitReady()
 	}
-	handover := stateFile{NetNS: netnsID(), Instances: map[string]instanceState{}, handover: true}
+	handover := stateFile{NetNS: netnsID(), Written: time.Now(), Instances: map[string]instanceState{}, handover: true}
 	var stale []staleAddrs
 	for _, inst := range v.insts {
 		in, ok := inst.run.(*vrrp.Instance)
@@ -442,7 +442,7 @@ func (d *daemon) handoverVRRP(old *config.Config) error {
 		in.Abandon()
 		inst.kernel.keepVMAC = keepVMAC(inst, nc)
 		st := in.State()
-		handover.Instances[c.Name] = instanceState{State: st.String(), VRID: c.VRID, Interface: c.Interface}
+		handover.Instances[c.Name] = instanceState{State: st.String(), VRID: c.VRID, Interface: c.Interface, AHSeq: in.Stats().AHSeq}
 		if st == vrrp.StateMaster {
 			stale = append(stale, staleAddrs{k: inst.kernel, vips: minus(c.VIPs, ncfg.VIPs), routes: minus(c.Routes, ncfg.Routes), rules: minus(c.Rules, ncfg.Rules)})
 		}

@@ -43,6 +43,29 @@ type instanceState struct {
 	State     string `json:"state"`
 	VRID      uint8  `json:"virtual_router_id"`
 	Interface string `json:"interface"`
+	// AHSeq is auth_type AH's sequence counter when the record was
+	// written (stateFile.Written); a resumed master continues above it
+	// (ahResumeSeq).
+	AHSeq uint32 `json:"ah_sequence,omitempty"`
+}
+
+// ahResumeSeq is where a resumed AH master's sequence counter starts: the
+// recorded one plus the adverts the predecessor can have sent since the
+// record was written (the file is rewritten on transitions only), with a
+// margin for timer drift. Overshooting costs nothing (backups accept any
+// higher number); starting below the last number sent makes the backups
+// deaf to the resumed master (ah_replay) until they take over.
+func (s stateFile) ahResumeSeq(name string, now time.Time, interval time.Duration) uint32 {
+	rec, ok := s.Instances[name]
+	if !ok || rec.AHSeq == 0 || interval <= 0 {
+		return 0
+	}
+	var n uint64
+	if el := now.Sub(s.Written); !s.Written.IsZero() && el > 0 {
+		n = uint64(el / interval)
+	}
+	est := uint64(rec.AHSeq) + n + n/8 + 64
+	return uint32(min(est, 0xfffffffd))
 }
 
 // readStateFile reads path; a missing file is an empty record.

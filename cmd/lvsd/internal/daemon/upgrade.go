@@ -276,10 +276,11 @@ func (d *daemon) prestartTrackers() {
 
 // seed sets what d starts from: the handed-over state st.
 func (d *daemon) seed(st *upgradeState) {
-	d.prev = stateFile{NetNS: netnsID(), Instances: map[string]instanceState{}, handover: true}
+	d.prev = stateFile{NetNS: netnsID(), Written: time.Now(), Instances: map[string]instanceState{}, handover: true}
 	d.inherit, d.inheritGroups = map[string]*vrrp.Stats{}, map[string]vrrp.State{}
 	resume := func(in *config.VRRPInstance) {
-		d.prev.Instances[in.Name] = instanceState{State: vrrp.StateMaster.String(), VRID: uint8(in.VirtualRouterID), Interface: in.Interface}
+		d.prev.Instances[in.Name] = instanceState{State: vrrp.StateMaster.String(), VRID: uint8(in.VirtualRouterID), Interface: in.Interface,
+			AHSeq: st.VRRP[in.Name].Stats.AHSeq}
 	}
 	byName := map[string]*config.VRRPInstance{}
 	for i := range d.cfg.Instances {
