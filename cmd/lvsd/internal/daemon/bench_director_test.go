@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"strings"
 	"syscall"
 	"testing"
@@ -25,7 +26,9 @@ import (
 //	go test -run '^$' -bench Director -benchtime 5x -cpuprofile cpu.out -memprofile mem.out ./cmd/lvsd/internal/daemon/
 //
 // Each start reports its stages (ms) and the heap the running daemon keeps
-// after it (live-MB, after a GC). cpu-ms is the process's CPU (user +
+// after it (live-MB, after a GC), and the heap size at which its next
+// collection starts (goal-MB: the steady GOGC's bound on the heap's
+// growth, memory.go). cpu-ms is the process's CPU (user +
 // system, every goroutine, the collector's too) per operation: on a loaded
 // shared host it is the figure to compare, not ns/op.
 
@@ -73,6 +76,7 @@ func directorStart(tb testing.TB, file string, f *ipvs.Fake, stages map[string]t
 		stages[name] += now.Sub(t)
 		t = now
 	}
+	BeginLoad() // as runDaemon; ops.run's releaseMemory ends it
 	src, err := os.ReadFile(file)
 	if err != nil {
 		tb.Fatal(err)
@@ -123,6 +127,13 @@ func reportCPU(b *testing.B, cpu time.Duration, n int) {
 	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(max(n, 1)), "cpu-ms")
 }
 
+// heapGoalBytes is the heap size at which the next collection starts.
+func heapGoalBytes() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/goal:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
 // liveHeap is the heap in use after a full GC.
 func liveHeap() uint64 {
 	runtime.GC()
@@ -137,7 +148,7 @@ func benchmarkDirectorStart(b *testing.B, check string) {
 		b.Fatal(err)
 	}
 	stages := map[string]time.Duration{}
-	var live uint64
+	var live, goal uint64
 	var cpu time.Duration
 	n := 0
 	for b.Loop() {
@@ -156,6 +167,7 @@ func benchmarkDirectorStart(b *testing.B, check string) {
 		b.StopTimer()
 		f.ResetCalls() // the fake's record of 11,000 requests is not the daemon's
 		live += liveHeap()
+		goal += heapGoalBytes()
 		n++
 		if err := d.stop(context.Background()); err != nil {
 			b.Fatal(err)
@@ -168,6 +180,7 @@ func benchmarkDirectorStart(b *testing.B, check string) {
 		b.ReportMetric(float64(d.Microseconds())/1000/float64(n), name+"-ms")
 	}
 	b.ReportMetric(float64(live)/float64(n)/1e6, "live-MB")
+	b.ReportMetric(float64(goal)/float64(n)/1e6, "goal-MB")
 	reportCPU(b, cpu, n)
 }
 
