@@ -189,6 +189,7 @@ func (d *daemon) reloadIPVS(specs []ipvs.VirtualServer) error {
 	}
 	p.mu.Lock()
 	p.specs, p.quorumUsers = specs, users
+	reseedHealth(p.health, specs, d.cfg) // reload_health.go: one computation per reload
 	p.mu.Unlock()
 	p.kickLoop()
 	return p.reloadGlobal(d.cfg)

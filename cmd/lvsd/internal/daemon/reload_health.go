@@ -1,0 +1,53 @@
+package daemon
+
+import (
+	"github.com/lvsd/lvsd/config"
+	"github.com/lvsd/lvsd/ipvs"
+)
+
+// reseedHealth brings the IPVS part's health results in line with a
+// reload's new table before it is computed, so that the health part's
+// updates that follow the reload (Scheduler.Set: "configured") are seen to
+// change nothing (healthUpdate) instead of making the part compute and
+// diff the whole table a second time: a reload that changes one weight
+// costs one computation, as an unchanged one, and still one IPVS request.
+//
+//   - A real server whose health weight can only be its configured one (no
+//     misc_check, whose misc_dynamic sets it, and no file_check, whose file
+//     does) gets its new configured weight: healthcheck.Aggregate gives the
+//     configured weight to every other real server, up or down.
+//   - A new real server gets the health Compute assumes anyway (seedHealth).
+//   - A real server no longer configured is forgotten: nothing reads it, and
+//     reloads would otherwise pile them up.
+//
+// specs are ipvs.FromConfig(cfg), which keeps cfg's virtual servers and
+// real servers in order (reloadLocked refuses a file it fails on). The
+// caller holds p.mu.
+func reseedHealth(health map[ipvs.RealKey]ipvs.Health, specs []ipvs.VirtualServer, cfg *config.Config) {
+	configured := make(map[ipvs.RealKey]struct{}, len(health))
+	for i, vs := range specs {
+		var rss []config.RealServer
+		if i < len(cfg.VirtualServers) && cfg.VirtualServers[i].Name() == vs.Name {
+			rss = cfg.VirtualServers[i].RealServers
+		}
+		for j, rs := range vs.Reals {
+			k := ipvs.RealKey{VirtualServer: vs.Name, Dest: rs.DestKey}
+			configured[k] = struct{}{}
+			h, ok := health[k]
+			if !ok || h.Weight == nil || *h.Weight == rs.Weight || len(rss) != len(vs.Reals) {
+				continue
+			}
+			if c := rss[j].Checkers; len(c.MiscCheck) > 0 || len(c.FileCheck) > 0 {
+				continue
+			}
+			w := rs.Weight
+			health[k] = ipvs.Health{Up: h.Up, Weight: &w}
+		}
+	}
+	for k := range health {
+		if _, ok := configured[k]; !ok {
+			delete(health, k)
+		}
+	}
+	seedHealth(health, specs)
+}
