@@ -24,15 +24,15 @@ import (
 // real servers in order (reloadLocked refuses a file it fails on). The
 // caller holds p.mu.
 func reseedHealth(health map[ipvs.RealKey]ipvs.Health, specs []ipvs.VirtualServer, cfg *config.Config) {
-	configured := make(map[ipvs.RealKey]struct{}, len(health))
+	n := 0
 	for i, vs := range specs {
+		n += len(vs.Reals)
 		var rss []config.RealServer
 		if i < len(cfg.VirtualServers) && cfg.VirtualServers[i].Name() == vs.Name {
 			rss = cfg.VirtualServers[i].RealServers
 		}
 		for j, rs := range vs.Reals {
 			k := ipvs.RealKey{VirtualServer: vs.Name, Dest: rs.DestKey}
-			configured[k] = struct{}{}
 			h, ok := health[k]
 			if !ok || h.Weight == nil || *h.Weight == rs.Weight || len(rss) != len(vs.Reals) {
 				continue
@@ -44,10 +44,19 @@ func reseedHealth(health map[ipvs.RealKey]ipvs.Health, specs []ipvs.VirtualServe
 			health[k] = ipvs.Health{Up: h.Up, Weight: &w}
 		}
 	}
+	seedHealth(health, specs)
+	if len(health) == n { // every configured real server and nothing else
+		return
+	}
+	configured := make(map[ipvs.RealKey]struct{}, n)
+	for _, vs := range specs {
+		for _, rs := range vs.Reals {
+			configured[ipvs.RealKey{VirtualServer: vs.Name, Dest: rs.DestKey}] = struct{}{}
+		}
+	}
 	for k := range health {
 		if _, ok := configured[k]; !ok {
 			delete(health, k)
 		}
 	}
-	seedHealth(health, specs)
 }
