@@ -27,17 +27,13 @@ func reseedHealth(health map[ipvs.RealKey]ipvs.Health, specs []ipvs.VirtualServe
 	n := 0
 	for i, vs := range specs {
 		n += len(vs.Reals)
-		var rss []config.RealServer
-		if i < len(cfg.VirtualServers) && cfg.VirtualServers[i].Name() == vs.Name {
-			rss = cfg.VirtualServers[i].RealServers
-		}
 		for j, rs := range vs.Reals {
 			k := ipvs.RealKey{VirtualServer: vs.Name, Dest: rs.DestKey}
 			h, ok := health[k]
-			if !ok || h.Weight == nil || *h.Weight == rs.Weight || len(rss) != len(vs.Reals) {
+			if !ok || h.Weight == nil || *h.Weight == rs.Weight {
 				continue
 			}
-			if c := rss[j].Checkers; len(c.MiscCheck) > 0 || len(c.FileCheck) > 0 {
+			if !weightConfigured(cfg, i, vs, j) {
 				continue
 			}
 			w := rs.Weight
@@ -59,4 +55,19 @@ func reseedHealth(health map[ipvs.RealKey]ipvs.Health, specs []ipvs.VirtualServe
 			delete(health, k)
 		}
 	}
+}
+
+// weightConfigured reports whether real server j of specs[i] (cfg's
+// virtual server i) has its configured weight as its health weight: no
+// misc_check or file_check sets it.
+func weightConfigured(cfg *config.Config, i int, vs ipvs.VirtualServer, j int) bool {
+	if i >= len(cfg.VirtualServers) || cfg.VirtualServers[i].Name() != vs.Name {
+		return false
+	}
+	rss := cfg.VirtualServers[i].RealServers
+	if len(rss) != len(vs.Reals) {
+		return false
+	}
+	c := rss[j].Checkers
+	return len(c.MiscCheck) == 0 && len(c.FileCheck) == 0
 }
