@@ -205,7 +205,15 @@ func (f *Fake) AddDestination(k ServiceKey, d Destination) error {
 		if found {
 			return unix.EEXIST
 		}
-		vs.Destinations = slices.Insert(slices.Clone(vs.Destinations), i, d.normalized())
+		// Exactly as long as needed (copy on write, as before): the fake
+		// kernel's table is in the director benchmarks' live heap, which
+		// should be the daemon's.
+		old := vs.Destinations
+		ds := make([]Destination, len(old)+1)
+		copy(ds, old[:i])
+		ds[i] = d.normalized()
+		copy(ds[i+1:], old[i:])
+		vs.Destinations = ds
 		return nil
 	})
 }

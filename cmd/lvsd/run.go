@@ -56,6 +56,9 @@ func runDaemon(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}
+	// No collection while the configuration loads and the daemon starts
+	// (daemon/memory.go): ops.run's releaseMemory ends it.
+	daemon.BeginLoad()
 	src, err := os.ReadFile(*file)
 	if err != nil {
 		return fail(exitFailure, "config: read: %v", err)

@@ -8,7 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -24,7 +26,13 @@ import (
 //	go test -run '^$' -bench Director -benchtime 5x -cpuprofile cpu.out -memprofile mem.out ./cmd/lvsd/internal/daemon/
 //
 // Each start reports its stages (ms) and the heap the running daemon keeps
-// after it (live-MB, after a GC).
+// after it (live-MB, after a GC), and the heap size at which its next
+// collection starts (goal-MB: the steady GOGC's bound on the heap's
+// growth, memory.go), and the process's anonymous memory after 64 MB of
+// garbage more (churn-anon-MB: where RSS settles, fake kernel included).
+// cpu-ms is the process's CPU (user +
+// system, every goroutine, the collector's too) per operation: on a loaded
+// shared host it is the figure to compare, not ns/op.
 
 // directorConf renders integration/directorbench's generated table (its
 // table.lvsd, which lives in that package's tests): vs virtual servers
@@ -70,6 +78,7 @@ func directorStart(tb testing.TB, file string, f *ipvs.Fake, stages map[string]t
 		stages[name] += now.Sub(t)
 		t = now
 	}
+	BeginLoad() // as runDaemon; ops.run's releaseMemory ends it
 	src, err := os.ReadFile(file)
 	if err != nil {
 		tb.Fatal(err)
@@ -105,6 +114,54 @@ func destinations(f *ipvs.Fake) int {
 	return n
 }
 
+// cpuTime is the process's CPU time so far (user + system).
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// reportCPU reports cpu, the CPU time of n operations, as cpu-ms per
+// operation.
+func reportCPU(b *testing.B, cpu time.Duration, n int) {
+	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(max(n, 1)), "cpu-ms")
+}
+
+// heapGoalBytes is the heap size at which the next collection starts.
+func heapGoalBytes() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/goal:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
+// churnSink keeps churnedAnon's garbage from being optimised away.
+var churnSink []byte
+
+// churnedAnon is the process's anonymous memory (smaps_rollup) after the
+// running daemon's heap has seen 64 MB of short-lived garbage in 4 KB
+// pieces, as hours of reconciles, checks and status requests make: where
+// the heap's steady GOGC (memory.go) lets RSS settle. 0 if unreadable.
+func churnedAnon() uint64 {
+	for range 64 << 20 >> 12 {
+		churnSink = make([]byte, 4<<10)
+	}
+	churnSink = nil
+	b, err := os.ReadFile("/proc/self/smaps_rollup")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "Anonymous:"); ok {
+			var kb uint64
+			fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), &kb)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
 // liveHeap is the heap in use after a full GC.
 func liveHeap() uint64 {
 	runtime.GC()
@@ -119,10 +176,12 @@ func benchmarkDirectorStart(b *testing.B, check string) {
 		b.Fatal(err)
 	}
 	stages := map[string]time.Duration{}
-	var live uint64
+	var live, goal, anon uint64
+	var cpu time.Duration
 	n := 0
 	for b.Loop() {
 		f := ipvs.NewFake()
+		c := cpuTime()
 		d := directorStart(b, file, f, stages)
 		b.StopTimer()
 		if got := destinations(f); got != 10000 {
@@ -132,9 +191,12 @@ func benchmarkDirectorStart(b *testing.B, check string) {
 		t := time.Now()
 		releaseMemory() // ops.run, once started
 		stages["free2"] += time.Since(t)
+		cpu += cpuTime() - c
 		b.StopTimer()
 		f.ResetCalls() // the fake's record of 11,000 requests is not the daemon's
 		live += liveHeap()
+		goal += heapGoalBytes()
+		anon += churnedAnon()
 		n++
 		if err := d.stop(context.Background()); err != nil {
 			b.Fatal(err)
@@ -147,6 +209,9 @@ func benchmarkDirectorStart(b *testing.B, check string) {
 		b.ReportMetric(float64(d.Microseconds())/1000/float64(n), name+"-ms")
 	}
 	b.ReportMetric(float64(live)/float64(n)/1e6, "live-MB")
+	b.ReportMetric(float64(goal)/float64(n)/1e6, "goal-MB")
+	b.ReportMetric(float64(anon)/float64(n)/1e6, "churn-anon-MB")
+	reportCPU(b, cpu, n)
 }
 
 // BenchmarkDirectorStart: `lvsd run` of the 1,000 x 10 table without
@@ -179,11 +244,15 @@ func startedDirector(b *testing.B) (*ops, *ipvs.Fake, string) {
 func BenchmarkDirectorReloadUnchanged(b *testing.B) {
 	o, f, _ := startedDirector(b)
 	f.ResetCalls()
+	c, n := cpuTime(), 0
 	for b.Loop() {
 		if err := o.reload(); err != nil {
 			b.Fatal(err)
 		}
+		n++
 	}
+	time.Sleep(100 * time.Millisecond) // the last reload's apply (a no-op) runs after it returns
+	reportCPU(b, cpuTime()-c, n)
 	b.StopTimer()
 	if calls := f.Calls(); len(calls) != 0 {
 		b.Fatalf("unchanged reloads sent %d requests (%v)", len(calls), calls[:min(len(calls), 3)])
@@ -199,6 +268,7 @@ func BenchmarkDirectorReloadOneWeight(b *testing.B) {
 	svc := ipvs.ServiceKey{Protocol: ipvs.TCP, Addr: netip.AddrFrom4([4]byte{10, 0, 2, 1}), Port: 80} // 500
 	rs := netip.AddrFrom4([4]byte{127, 2, 3, 1})
 	i := 0
+	var cpu time.Duration
 	for b.Loop() {
 		b.StopTimer()
 		if err := os.WriteFile(file, []byte(confs[i%2]), 0o644); err != nil {
@@ -207,8 +277,14 @@ func BenchmarkDirectorReloadOneWeight(b *testing.B) {
 		want := uint32(5 - 4*(i%2))
 		f.ResetCalls()
 		b.StartTimer()
+		c := cpuTime()
 		if err := o.reload(); err != nil {
 			b.Fatal(err)
+		}
+		// Polled through the cheap record of requests: a copy of the
+		// whole table every few ms would be much of the CPU measured.
+		for deadline := time.Now().Add(5 * time.Second); len(f.Calls()) == 0 && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
 		}
 		waitTable(b, f, "new weight", func(tab ipvs.Table) bool {
 			for _, d := range tab[svc].Destinations {
@@ -218,6 +294,7 @@ func BenchmarkDirectorReloadOneWeight(b *testing.B) {
 			}
 			return false
 		})
+		cpu += cpuTime() - c
 		b.StopTimer()
 		if calls := f.Calls(); len(calls) != 1 {
 			b.Fatalf("one changed weight sent %d requests (%v)", len(calls), calls[:min(len(calls), 3)])
@@ -225,4 +302,5 @@ func BenchmarkDirectorReloadOneWeight(b *testing.B) {
 		b.StartTimer()
 		i++
 	}
+	reportCPU(b, cpu, i)
 }

@@ -51,6 +51,7 @@ func (v *vrrpPart) resumable(ctx context.Context, log *slog.Logger, k *vrrpKerne
 // difference. An invalid file changes nothing: every error is logged and
 // returned (the control socket's reply carries them). Called by run only.
 func (o *ops) reload() error {
+	BeginLoad() // memory.go: no collection while parsing; releaseMemory ends it
 	o.reloadStart.Store(time.Now().UnixNano())
 	o.reloading.Store(true)
 	defer o.reloading.Store(false)
@@ -188,6 +189,7 @@ func (d *daemon) reloadIPVS(specs []ipvs.VirtualServer) error {
 	}
 	p.mu.Lock()
 	p.specs, p.quorumUsers = specs, users
+	reseedHealth(p.health, specs, d.cfg) // reload_health.go: one computation per reload
 	p.mu.Unlock()
 	p.kickLoop()
 	return p.reloadGlobal(d.cfg)
