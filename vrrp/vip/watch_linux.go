@@ -2,6 +2,7 @@ package vip
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"sync"
 	"time"
@@ -231,4 +232,15 @@ func prefixOf(ip []byte, mask []byte) (netip.Prefix, bool) {
 		}
 	}
 	return netip.PrefixFrom(a, ones), true
+}
+
+// linkIndexes copies the interfaces' indexes by name; ok is false when the
+// table is not current.
+func (t *table) linkIndexes() (idx map[string]int, ok bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.ok {
+		return nil, false
+	}
+	return maps.Clone(t.links), true
 }

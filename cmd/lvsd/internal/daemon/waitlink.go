@@ -13,6 +13,7 @@ import (
 	"github.com/lvsd/lvsd/config"
 	"github.com/lvsd/lvsd/vrrp"
 	"github.com/lvsd/lvsd/vrrp/track"
+	"github.com/lvsd/lvsd/vrrp/vip"
 	"github.com/lvsd/lvsd/vrrp/vrrpnet"
 )
 
@@ -216,6 +217,14 @@ func (d *daemon) rebuildWaiting(name string) error {
 // interface is missing (and watchLinks starts them once it is back), or at
 // once over a new socket when it is already back with a new ifindex.
 
+// linkTable is the part of *vip.Manager that knows the interfaces without
+// asking the kernel (vip.Manager.Links).
+type linkTable interface {
+	Links() (map[string]int, bool)
+}
+
+var _ linkTable = (*vip.Manager)(nil)
+
 // linkIndexes returns the index of every interface by name (linuxKernel's
 // links).
 func linkIndexes() (map[string]int, error) {
@@ -261,6 +270,14 @@ func (d *daemon) checkLinks() error {
 	v := d.vrrp
 	if v == nil || len(v.insts) == 0 || v.runCtx == nil {
 		return nil
+	}
+	// The address manager's table answers without a link dump when nothing
+	// changed (the usual case, once a second); a difference it shows is
+	// confirmed from the kernel, as the table may lag it by a notification.
+	if l, ok := v.m.(linkTable); ok {
+		if idx, ok := l.Links(); ok && len(goneLinks(v.insts, idx)) == 0 {
+			return nil
+		}
 	}
 	idx, err := d.kernel.links()
 	if err != nil {
