@@ -611,12 +611,17 @@ func (o *ops) stateWriter(ctx context.Context, kick <-chan struct{}) {
 	}
 	written := false
 	write := func() {
+		// Only a MASTER has a heartbeat to record: on a node of backups the
+		// ticker stops (no wakeup a second); the kick of a transition to
+		// MASTER starts it again.
 		var intervals []time.Duration
+		master := false
 		for _, in := range o.instances() {
 			intervals = append(intervals, in.Config().AdvertInterval)
+			master = master || in.State() == vrrp.StateMaster
 		}
 		switch d := touchInterval(intervals); {
-		case len(intervals) == 0:
+		case len(intervals) == 0 || !master:
 			if ticking {
 				t.Stop()
 				ticking = false
