@@ -12,3 +12,15 @@ func (m *Manager) Links() (idx map[string]int, ok bool) {
 	}
 	return m.tab.linkIndexes()
 }
+
+// LinkChanges receives a token after the table learnt of an interface
+// added, changed or deleted, or was filled again (after a failed
+// subscription): a caller comparing Links with what it opened waits on it
+// instead of polling. Tokens do not queue up: one may stand for several
+// changes. Nil without a table (never ready).
+func (m *Manager) LinkChanges() <-chan struct{} {
+	if m.tab == nil {
+		return nil
+	}
+	return m.tab.changed
+}

@@ -49,3 +49,34 @@ func TestLinksFollowKernel(t *testing.T) {
 	}
 	wait("re-created", "x0", second)
 }
+
+// TestLinkChangesSignalled: an interface added or deleted leaves a token on
+// LinkChanges.
+func TestLinkChangesSignalled(t *testing.T) {
+	lab := netlab.New(t, "n1")
+	n := lab.Node("n1")
+	m := manager(t, n)
+	drain := func() {
+		for {
+			select {
+			case <-m.LinkChanges():
+			case <-time.After(200 * time.Millisecond):
+				return
+			}
+		}
+	}
+	want := func(what string) {
+		t.Helper()
+		select {
+		case <-m.LinkChanges():
+		case <-time.After(2 * time.Second):
+			t.Fatalf("%s: no token on LinkChanges", what)
+		}
+	}
+	drain()
+	n.MustExec("ip", "link", "add", "x0", "type", "veth", "peer", "name", "x1")
+	want("link added")
+	drain()
+	n.MustExec("ip", "link", "del", "x0")
+	want("link deleted")
+}

@@ -210,10 +210,11 @@ func (o *ops) run(cfg *config.Config) int {
 	releaseMemory()
 
 	code := exitOK
-	links := time.NewTicker(linkPollInterval)
-	defer links.Stop()
+	links := newLinkWatch() // waitlink.go
+	defer links.stop()
 loop:
 	for {
+		linkTick, linkChange := links.chans(o)
 		select {
 		case sig := <-sigc:
 			switch sig {
@@ -263,13 +264,10 @@ loop:
 			if err != nil {
 				o.log.Error("starting an instance on its new interface", "instance", name, "err", err)
 			}
-		case <-links.C:
-			o.mu.Lock()
-			err := o.d.checkLinks()
-			o.mu.Unlock()
-			if err != nil {
-				o.log.Error("restarting instances on their re-created interface", "err", err)
-			}
+		case <-linkTick:
+			o.checkLinks()
+		case <-linkChange:
+			o.checkLinks()
 		case err := <-o.d.fatal:
 			o.log.Error("stopping after a failure", "err", err)
 			code = exitFailure

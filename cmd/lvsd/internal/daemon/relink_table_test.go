@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"log/slog"
 	"maps"
 	"sync/atomic"
 	"testing"
@@ -16,9 +17,11 @@ type tableAddrs struct {
 	vipManager
 	idx map[string]int
 	ok  bool
+	ch  chan struct{}
 }
 
 func (t *tableAddrs) Links() (map[string]int, bool) { return maps.Clone(t.idx), t.ok }
+func (t *tableAddrs) LinkChanges() <-chan struct{}  { return t.ch }
 
 // countingKernel counts the link dumps.
 type countingKernel struct {
@@ -74,5 +77,54 @@ func TestCheckLinksFromTable(t *testing.T) {
 		k.setLink("eth9", 8)
 		check("both changed", 1, true)
 		synctest.Wait()
+	})
+}
+
+// TestLinkWatch: ops' loop polls the links every linkPollInterval without
+// a notifying address manager, and with one waits for its notifications
+// (a poll every linkBackstop only as a safety net).
+func TestLinkWatch(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		k := newFakeKernel()
+		k.setLink("eth9", 3)
+		d := fakeDaemon(t, relinkBase, k, slowScript(0))
+		defer stopFake(t, d)
+		o := newOps("lvsd.toml", opsFlags{}, slog.New(slog.DiscardHandler))
+		o.d = d
+		w := newLinkWatch()
+		defer w.stop()
+		fired := func(tick <-chan time.Time, ev <-chan struct{}, within time.Duration) string {
+			t.Helper()
+			timeout := time.After(within)
+			select {
+			case <-tick:
+				return "tick"
+			case <-ev:
+				return "event"
+			case <-timeout:
+				return "nothing"
+			}
+		}
+		tick, ev := w.chans(o)
+		if ev != nil {
+			t.Fatal("an event channel from the fake's address manager")
+		}
+		if got := fired(tick, ev, 1100*time.Millisecond); got != "tick" {
+			t.Errorf("without notifications: %s within 1.1 s, want a tick", got)
+		}
+		tab := &tableAddrs{vipManager: d.vrrp.m, ch: make(chan struct{}, 1)}
+		d.vrrp.m = tab
+		tick, ev = w.chans(o)
+		if got := fired(tick, ev, 30*time.Second); got != "nothing" {
+			t.Errorf("with notifications, none sent: %s within 30 s, want nothing", got)
+		}
+		tab.ch <- struct{}{}
+		if got := fired(tick, ev, time.Millisecond); got != "event" {
+			t.Errorf("after a notification: %s, want the event", got)
+		}
+		if got := fired(tick, ev, linkBackstop); got != "tick" {
+			t.Errorf("with notifications: %s within linkBackstop, want the safety tick", got)
+		}
+		d.vrrp.m = tab.vipManager
 	})
 }
