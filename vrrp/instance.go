@@ -912,13 +912,38 @@ func (i *Instance) receiver(rx chan<- rxAdvert) func([]byte, RecvMeta) {
 			i.drop(r, meta)
 			return
 		}
+		r := rxAdvert{adv: fsm.Advert{Priority: adv.Priority, Interval: adv.IntervalDuration(), Src: meta.Src}, at: time.Now()}
+		if i.handleInline(r) {
+			i.count(&adv)
+			return
+		}
 		select {
-		case rx <- rxAdvert{adv: fsm.Advert{Priority: adv.Priority, Interval: adv.IntervalDuration(), Src: meta.Src}, at: time.Now()}:
+		case rx <- r:
 			i.count(&adv)
 		default:
 			i.drop(packet.DropQueueFull, meta)
 		}
 	}
+}
+
+// handleInline handles an accepted advert on the Conn's reader, without
+// the hop to the instance goroutine, when that cannot block the reader: the
+// instance is in no sync group, its lock is free, and it is BACKUP, where
+// an advert only moves the master-down deadline (fsm.Machine.Advert returns
+// no action there). The hop (channel send, waking the instance goroutine
+// and often an idle thread) was most of a backup's CPU per advert. A timer
+// event the instance goroutine took meanwhile finds the new deadline not
+// yet reached and does nothing (fsm.Machine.Timer).
+func (i *Instance) handleInline(r rxAdvert) bool {
+	if i.lk != sync.Locker(&i.ownLock) || !i.ownLock.TryLock() {
+		return false
+	}
+	defer i.ownLock.Unlock()
+	if i.m.State() != fsm.Backup {
+		return false
+	}
+	i.onAdvert(r)
+	return true
 }
 
 // readLoop reads, decodes and validates adverts and hands accepted ones to

@@ -2,6 +2,7 @@ package vip
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"sync"
 	"time"
@@ -33,6 +34,10 @@ type table struct {
 	done    chan struct{}                 // closed by close
 	backlog []func()                      // updates received while dumping
 	dumping bool
+
+	// changed gets a token (capacity 1, never blocking) after each link
+	// notification and each fill: LinkChanges.
+	changed chan struct{}
 }
 
 // resubscribeDelay spaces the attempts after a failed subscription.
@@ -43,7 +48,7 @@ func newTable(mon RcvBuf) (*table, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vip: current network namespace: %w", err)
 	}
-	t := &table{ns: ns, mon: mon, done: make(chan struct{})}
+	t := &table{ns: ns, mon: mon, done: make(chan struct{}), changed: make(chan struct{}, 1)}
 	go t.run()
 	return t, nil
 }
@@ -102,6 +107,15 @@ func (t *table) fill() {
 	}
 	t.backlog = nil
 	t.ok = true
+	t.signal()
+}
+
+// signal tells the LinkChanges reader that the links may have changed.
+func (t *table) signal() {
+	select {
+	case t.changed <- struct{}{}:
+	default:
+	}
 }
 
 func dump(ns netns.NsHandle) (map[string]int, map[int]map[netip.Prefix]bool, error) {
@@ -165,6 +179,7 @@ func (t *table) follow(lch <-chan netlink.LinkUpdate, ach <-chan netlink.AddrUpd
 				}
 				t.links[name] = idx
 			})
+			t.signal()
 		case u, ok := <-ach:
 			if !ok {
 				return
@@ -231,4 +246,15 @@ func prefixOf(ip []byte, mask []byte) (netip.Prefix, bool) {
 		}
 	}
 	return netip.PrefixFrom(a, ones), true
+}
+
+// linkIndexes copies the interfaces' indexes by name; ok is false when the
+// table is not current.
+func (t *table) linkIndexes() (idx map[string]int, ok bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.ok {
+		return nil, false
+	}
+	return maps.Clone(t.links), true
 }

@@ -210,10 +210,11 @@ func (o *ops) run(cfg *config.Config) int {
 	releaseMemory()
 
 	code := exitOK
-	links := time.NewTicker(linkPollInterval)
-	defer links.Stop()
+	links := newLinkWatch() // waitlink.go
+	defer links.stop()
 loop:
 	for {
+		linkTick, linkChange := links.chans(o)
 		select {
 		case sig := <-sigc:
 			switch sig {
@@ -263,13 +264,10 @@ loop:
 			if err != nil {
 				o.log.Error("starting an instance on its new interface", "instance", name, "err", err)
 			}
-		case <-links.C:
-			o.mu.Lock()
-			err := o.d.checkLinks()
-			o.mu.Unlock()
-			if err != nil {
-				o.log.Error("restarting instances on their re-created interface", "err", err)
-			}
+		case <-linkTick:
+			o.checkLinks()
+		case <-linkChange:
+			o.checkLinks()
 		case err := <-o.d.fatal:
 			o.log.Error("stopping after a failure", "err", err)
 			code = exitFailure
@@ -611,12 +609,17 @@ func (o *ops) stateWriter(ctx context.Context, kick <-chan struct{}) {
 	}
 	written := false
 	write := func() {
+		// Only a MASTER has a heartbeat to record: on a node of backups the
+		// ticker stops (no wakeup a second); the kick of a transition to
+		// MASTER starts it again.
 		var intervals []time.Duration
+		master := false
 		for _, in := range o.instances() {
 			intervals = append(intervals, in.Config().AdvertInterval)
+			master = master || in.State() == vrrp.StateMaster
 		}
 		switch d := touchInterval(intervals); {
-		case len(intervals) == 0:
+		case len(intervals) == 0 || !master:
 			if ticking {
 				t.Stop()
 				ticking = false

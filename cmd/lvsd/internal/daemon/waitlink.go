@@ -13,6 +13,7 @@ import (
 	"github.com/lvsd/lvsd/config"
 	"github.com/lvsd/lvsd/vrrp"
 	"github.com/lvsd/lvsd/vrrp/track"
+	"github.com/lvsd/lvsd/vrrp/vip"
 	"github.com/lvsd/lvsd/vrrp/vrrpnet"
 )
 
@@ -216,6 +217,68 @@ func (d *daemon) rebuildWaiting(name string) error {
 // interface is missing (and watchLinks starts them once it is back), or at
 // once over a new socket when it is already back with a new ifindex.
 
+// linkTable is the part of *vip.Manager that knows the interfaces without
+// asking the kernel (vip.Manager.Links) and says when they changed
+// (vip.Manager.LinkChanges).
+type linkTable interface {
+	Links() (map[string]int, bool)
+	LinkChanges() <-chan struct{}
+}
+
+// linkBackstop is how often ops' loop checks the links when the address
+// manager notifies their changes (linkWatch): only a safety net.
+const linkBackstop = time.Minute
+
+// linkWatch tells ops' loop when to run checkLinks: on the address
+// manager's link notifications, with a poll every linkBackstop, or, when
+// there is no such manager, a poll every linkPollInterval. An idle lvsd
+// then has no wakeup a second for it.
+type linkWatch struct {
+	t      *time.Ticker
+	period time.Duration
+}
+
+func newLinkWatch() *linkWatch {
+	return &linkWatch{t: time.NewTicker(linkPollInterval), period: linkPollInterval}
+}
+
+func (w *linkWatch) stop() { w.t.Stop() }
+
+// checkLinks runs the daemon's checkLinks under ops' lock and logs its
+// failure.
+func (o *ops) checkLinks() {
+	o.mu.Lock()
+	err := o.d.checkLinks()
+	o.mu.Unlock()
+	if err != nil {
+		o.log.Error("restarting instances on their re-created interface", "err", err)
+	}
+}
+
+// chans returns what the loop waits on this round. Called from ops' loop,
+// the goroutine that starts, reloads and stops the VRRP part.
+func (w *linkWatch) chans(o *ops) (<-chan time.Time, <-chan struct{}) {
+	o.mu.RLock()
+	var ev <-chan struct{}
+	if o.d != nil && o.d.vrrp != nil {
+		if l, ok := o.d.vrrp.m.(linkTable); ok {
+			ev = l.LinkChanges()
+		}
+	}
+	o.mu.RUnlock()
+	period := linkPollInterval
+	if ev != nil {
+		period = linkBackstop
+	}
+	if period != w.period {
+		w.period = period
+		w.t.Reset(period)
+	}
+	return w.t.C, ev
+}
+
+var _ linkTable = (*vip.Manager)(nil)
+
 // linkIndexes returns the index of every interface by name (linuxKernel's
 // links).
 func linkIndexes() (map[string]int, error) {
@@ -261,6 +324,14 @@ func (d *daemon) checkLinks() error {
 	v := d.vrrp
 	if v == nil || len(v.insts) == 0 || v.runCtx == nil {
 		return nil
+	}
+	// The address manager's table answers without a link dump when nothing
+	// changed (the usual case, once a second); a difference it shows is
+	// confirmed from the kernel, as the table may lag it by a notification.
+	if l, ok := v.m.(linkTable); ok {
+		if idx, ok := l.Links(); ok && len(goneLinks(v.insts, idx)) == 0 {
+			return nil
+		}
 	}
 	idx, err := d.kernel.links()
 	if err != nil {
