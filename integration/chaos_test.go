@@ -622,6 +622,13 @@ func TestChaos(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the chaos suite takes about two minutes")
 	}
+	runChaos(t, chaosScenarios)
+}
+
+// runChaos runs scenarios on an lvsd pair and a keepalived pair side by
+// side, logs the table of figures and applies the suite's checks
+// (TestChaos on the host, TestChaosNetem in the VM).
+func runChaos(t *testing.T, scenarios []chaosScenario) {
 	plan, err := chaosPlanFromEnv()
 	if err != nil {
 		t.Fatal(err)
@@ -667,8 +674,8 @@ func TestChaos(t *testing.T) {
 		sc   chaosScenario
 		figs [2][]chaosFigures // per implementation, per run
 	}
-	results := make([]*result, len(chaosScenarios))
-	for k, sc := range chaosScenarios {
+	results := make([]*result, len(scenarios))
+	for k, sc := range scenarios {
 		results[k] = &result{sc: sc}
 	}
 	for round := 0; round < plan.rounds(); round++ {
