@@ -25,11 +25,13 @@ import (
 // Master_Down_Interval = 3 x 0.2 + (256-100) x 0.2/256 = 0.722 s. A
 // constant delay d on the master->backup path shifts every advert by d, so
 // after its onset the backup sees them 0.2 s apart again: the only long
-// gap is at the onset, 0.2 s + d, and at the heal (the queue's adverts are
-// dropped with it), up to 0.2 s + d. Below 0.522 s (the margin
-// Master_Down_Interval leaves over one interval) the backup never takes
-// over; above it, it does once at the onset and stays a second master for
-// about d (until the master's answer, itself late by d, arrives).
+// gap is at the onset, 0.2 s + d (at the heal the queue's adverts are
+// dropped, but the next one, sent after it, arrives at once: no gap above
+// 0.2 s). Below 0.522 s (the margin Master_Down_Interval leaves over one
+// interval) the backup never takes over; above it, it takes over once at
+// the onset and steps down at the next delayed advert, 0.2 s + d - 0.722 s
+// later (0.08 s for 600 ms). Under the VM's emulation (TCG) timers fire
+// 0.1-0.2 s late at times: a late advert of the master adds to d.
 
 // netemPort is the switch port toward node i: its egress queue is the
 // path into node i.
