@@ -138,7 +138,7 @@ func TestChaosNetem(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the netem chaos scenarios take about two minutes")
 	}
-	// A stall of 0.4 s plus an advert interval stays under
+	// A stall of 0.5 s plus an advert interval stays under
 	// Master_Down_Interval (0.722 s): a run with a longer one is run again.
-	runChaos(t, chaosNetemScenarios, chaosOptions{stall: 400 * time.Millisecond, stallRetries: 2})
+	runChaos(t, chaosNetemScenarios, chaosOptions{stall: 500 * time.Millisecond, stallRetries: 2})
 }
