@@ -28,8 +28,9 @@ lint:
 	$(STATICCHECK) ./...
 
 # test: lint, every unit and namespace test on the host with the race
-# detector, then the IPVS suites inside the VM lab, then the Debian package.
-test: deps lint build test-host test-vm test-deb test-prometheus
+# detector, then the IPVS suites and the netem chaos scenarios inside the VM
+# lab, then the Debian package.
+test: deps lint build test-host test-vm chaos-vm test-deb test-prometheus
 
 # deps: the Debian packages the tests need (installed only if missing).
 deps:
