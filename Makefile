@@ -28,8 +28,9 @@ lint:
 	$(STATICCHECK) ./...
 
 # test: lint, every unit and namespace test on the host with the race
-# detector, then the IPVS suites inside the VM lab, then the Debian package.
-test: deps lint build test-host test-vm test-deb test-prometheus
+# detector, then the IPVS suites and the netem chaos scenarios inside the VM
+# lab, then the Debian package.
+test: deps lint build test-host test-vm chaos-vm test-deb test-prometheus
 
 # deps: the Debian packages the tests need (installed only if missing).
 deps:
@@ -153,6 +154,20 @@ CHAOS_LOSS_RUNS ?= 15
 chaos:
 	LVSD_REQUIRE=$(HOST_REQUIRE) LVSD_CHAOS_RUNS=$(CHAOS_RUNS) LVSD_CHAOS_LOSS_RUNS=$(CHAOS_LOSS_RUNS) \
 		$(GO) test -race -count=1 -run '^TestChaos$$' -v -timeout 40m ./integration/
+
+# chaos-vm: the chaos suite's delay and jitter scenarios (netem; the
+# host kernel has no sch_netem) in the VM lab: TestChaosNetem from the
+# integration test binary, same runner, figures and checks as `make chaos`,
+# CHAOS_VM_RUNS / CHAOS_VM_LOSS_RUNS times (CHAOS_ONLY: a regular expression
+# of scenario names).
+CHAOS_VM_RUNS ?= 1
+CHAOS_VM_LOSS_RUNS ?= $(CHAOS_VM_RUNS)
+.PHONY: chaos-vm
+chaos-vm:
+	$(MAKE) vm-binaries VM_PKGS=integration
+	$(VM) --keepalived --timeout 1800 -e LVSD_REQUIRE=root,netns,keepalived,nft,netem -e LVSD_BIN=$(CURDIR)/$(VM_BIN)/lvsd \
+		-e LVSD_CHAOS_RUNS=$(CHAOS_VM_RUNS) -e LVSD_CHAOS_LOSS_RUNS=$(CHAOS_VM_LOSS_RUNS) -e 'LVSD_CHAOS_ONLY=$(CHAOS_ONLY)' -- \
+		integration/vm/suite.sh integration=$(VM_BIN)/integration.test -- -test.run '^TestChaosNetem$$' -test.v -test.timeout 25m
 
 # test-prometheus: promtool check rules + test rules on contrib/prometheus.
 test-prometheus:

@@ -57,7 +57,8 @@ QEMU=qemu-system-x86_64
 MODULES="virtio_pci 9pnet_virtio 9p crc32c_generic crc32c_intel
  ip_vs ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_lblc ip_vs_lblcr ip_vs_dh
  ip_vs_sh ip_vs_sed ip_vs_nq ip_vs_fo ip_vs_ovf ip_vs_mh ip_vs_twos ip_vs_pe_sip
- nf_conntrack nf_nat veth bridge dummy macvlan ipip ip_gre fou"
+ nf_conntrack nf_nat veth bridge dummy macvlan ipip ip_gre fou
+ sch_netem nf_tables nft_numgen"
 # Guest userland from Debian packages (unpacked, not installed).
 GUEST_DEBS="busybox-static ipvsadm libpopt0 libnl-3-200 libnl-genl-3-200"
 
@@ -137,6 +138,18 @@ build_image() { # build_image OUT KERNELPKG
 	ln -s dash "$root/bin/sh"
 	copy_bin "$root" /bin/bash /bin/bash
 	copy_bin "$root" "$(readlink -f "$(command -v ip)")" /usr/sbin/ip # busybox ip lacks netns
+	# tc (netem delay and jitter, with its distribution tables) and nft
+	# (loss and partitions): the chaos suite in the VM (make chaos-vm)
+	copy_bin "$root" "$(readlink -f "$(command -v tc)")" /usr/sbin/tc
+	local tcdir
+	for tcdir in /usr/lib/x86_64-linux-gnu/tc /usr/lib/tc; do
+		[ ! -d "$tcdir" ] || { mkdir -p "$root$tcdir" && cp "$tcdir"/*.dist "$root$tcdir/"; }
+	done
+	if command -v nft >/dev/null; then
+		copy_bin "$root" "$(readlink -f "$(command -v nft)")" /usr/sbin/nft
+	else
+		log "note: nft is not installed on the host (apt-get install nftables): the image has none"
+	fi
 	copy_bin "$root" "$work/u/sbin/ipvsadm" /usr/sbin/ipvsadm "$work/u/lib/x86_64-linux-gnu:$work/u/usr/lib/x86_64-linux-gnu"
 	install -D -m 0755 "$(readlink -f /lib64/ld-linux-x86-64.so.2)" "$root/lib64/ld-linux-x86-64.so.2"
 	install -m 0755 "$bb" "$root/bin/busybox"

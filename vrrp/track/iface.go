@@ -80,11 +80,15 @@ func (t *InterfaceTracker) current() (Status, Reason, error) {
 	return s, r, nil
 }
 
+// handle opens an rtnetlink socket only: with no family given, netlink
+// opens xfrm and netfilter sockets too, and fails with "protocol not
+// supported" on a kernel without xfrm_user (the VM lab's), leaving the
+// tracker blind to the link's state.
 func (t *InterfaceTracker) handle() (*netlink.Handle, error) {
 	if t.cfg.Netns != nil {
-		return netlink.NewHandleAt(*t.cfg.Netns)
+		return netlink.NewHandleAt(*t.cfg.Netns, unix.NETLINK_ROUTE)
 	}
-	return netlink.NewHandle()
+	return netlink.NewHandle(unix.NETLINK_ROUTE)
 }
 
 // Run implements Tracker.
