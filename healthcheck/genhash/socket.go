@@ -104,16 +104,15 @@ func (s *Socket) setup(bind netip.AddrPort, bindIf string, fwmark uint32) error 
 	return nil
 }
 
-// waitConnect waits for a connect in progress to finish: a poll that does
-// not block first (a local peer has answered before connect returned),
-// then Go's poller.
+// waitConnect waits for a connect in progress to finish: a short ppoll
+// first (a local peer has often answered before connect returned), then
+// Go's poller.
 func (s *Socket) waitConnect() error {
-	pfd := [1]unix.PollFd{{Fd: int32(s.fd), Events: unix.POLLOUT}}
-	n, err := unix.Poll(pfd[:], 0)
-	if err != nil && err != unix.EINTR {
-		return os.NewSyscallError("poll", err)
+	ready, err := s.waitShort(unix.POLLOUT, shortWait)
+	if err != nil {
+		return err
 	}
-	if n == 0 {
+	if !ready {
 		rc, err := s.poller().SyscallConn()
 		if err != nil {
 			return fmt.Errorf("connect: %w", err)
@@ -136,6 +135,38 @@ func (s *Socket) waitConnect() error {
 		return os.NewSyscallError("connect", unix.Errno(soerr))
 	}
 	return nil
+}
+
+// shortWait bounds the wait in a blocking ppoll before a socket joins
+// Go's poller. A wait that short ties the thread for no longer than the
+// runtime's own syscall handoff would (sysmon retakes a P after 20 us to
+// 10 ms), and it saves the poller's fcntl, epoll_ctl ADD and DEL and the
+// park and wake of the checking goroutine, which on a local network is most
+// of what a check costs besides the kernel's TCP work. It is also how
+// promptly a cancelled context is noticed during such a wait.
+var shortWait = time.Millisecond
+
+// waitShort waits at most d (and not past the deadline) for events on the
+// socket in ppoll, on this thread. It returns false, nil when the socket
+// is not ready: the caller then waits in the poller, which reports the
+// deadline or the context's end.
+func (s *Socket) waitShort(events int16, d time.Duration) (bool, error) {
+	if s.ctx.Err() != nil {
+		return false, nil
+	}
+	if !s.deadline.IsZero() {
+		d = min(d, time.Until(s.deadline))
+		if d < 0 {
+			d = 0
+		}
+	}
+	pfd := [1]unix.PollFd{{Fd: int32(s.fd), Events: events}}
+	ts := unix.NsecToTimespec(d.Nanoseconds())
+	n, err := unix.Ppoll(pfd[:], &ts, nil)
+	if err != nil && err != unix.EINTR {
+		return false, os.NewSyscallError("ppoll", err)
+	}
+	return n > 0, nil
 }
 
 // poller hands the socket to Go's poller, with the deadline and with the
@@ -212,13 +243,26 @@ func (s *Socket) Write(b []byte) (int, error) {
 // It returns io.EOF at the end of the stream.
 func (s *Socket) Read(b []byte) (int, error) {
 	if s.f == nil {
+		waited := false
 		for {
 			n, err := unix.Read(s.fd, b)
 			if err == unix.EINTR {
 				continue
 			}
 			if err == unix.EAGAIN {
-				break
+				if waited {
+					break
+				}
+				// One short wait per call, then the poller.
+				ready, perr := s.waitShort(unix.POLLIN, shortWait)
+				if perr != nil {
+					return 0, perr
+				}
+				if !ready {
+					break
+				}
+				waited = true
+				continue
 			}
 			if err != nil {
 				return 0, os.NewSyscallError("read", err)
