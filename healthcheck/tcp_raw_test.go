@@ -126,3 +126,27 @@ func TestTCPCheckerIPv6(t *testing.T) {
 		}
 	}
 }
+
+// TestHTTPCheckerEndlessBody: a body that streams without pause still
+// ends at connect_timeout, whether or not a read ever had to wait.
+func TestHTTPCheckerEndlessBody(t *testing.T) {
+	endless := rawListener(t, func(c net.Conn) {
+		readRequest(c)
+		c.Write([]byte("HTTP/1.0 200 OK\r\n\r\n"))
+		chunk := make([]byte, 64<<10)
+		for {
+			if _, err := c.Write(chunk); err != nil {
+				return
+			}
+		}
+	})
+	c := mustHTTP(t, HTTPSpec{Target: endless, Timeout: 300 * time.Millisecond, URLs: []URLSpec{{Path: "/"}}})
+	start := time.Now()
+	r := c.Check(context.Background())
+	if r.Reason != ReasonTimeout {
+		t.Fatalf("%s, want timeout", r.Detail())
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("took %v, want about 300ms", took)
+	}
+}

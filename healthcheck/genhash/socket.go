@@ -212,6 +212,9 @@ func (s *Socket) waitErr(op string, err error) error {
 func (s *Socket) Write(b []byte) (int, error) {
 	done := 0
 	if s.f == nil {
+		if err := s.expired("write"); err != nil {
+			return 0, err
+		}
 		for done < len(b) {
 			n, err := unix.Write(s.fd, b[done:])
 			if n > 0 {
@@ -243,6 +246,11 @@ func (s *Socket) Write(b []byte) (int, error) {
 // It returns io.EOF at the end of the stream.
 func (s *Socket) Read(b []byte) (int, error) {
 	if s.f == nil {
+		// Reads that never wait still end at the deadline or with ctx:
+		// a server that streams without pause is not checked forever.
+		if err := s.expired("read"); err != nil {
+			return 0, err
+		}
 		waited := false
 		for {
 			n, err := unix.Read(s.fd, b)
@@ -278,6 +286,18 @@ func (s *Socket) Read(b []byte) (int, error) {
 		return n, s.waitErr("read", err)
 	}
 	return n, err
+}
+
+// expired returns the error of a Read or Write that starts after the
+// deadline or after ctx ended (nil before), as the poller would report it.
+func (s *Socket) expired(op string) error {
+	if err := s.ctx.Err(); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if !s.deadline.IsZero() && !time.Now().Before(s.deadline) {
+		return fmt.Errorf("%s: %w", op, os.ErrDeadlineExceeded)
+	}
+	return nil
 }
 
 // ResetOnClose makes Close send a RST (SO_LINGER 0): no TIME_WAIT socket.
