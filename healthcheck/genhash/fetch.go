@@ -200,7 +200,8 @@ func Fetch(ctx context.Context, t *Target, onRead OnRead) (Response, error) {
 
 // Dial opens a TCP connection to server from bind (zero: any), with SO_MARK
 // fwmark when not zero, giving up at deadline (zero: none) or when ctx ends.
-// The tcp_check checker and Fetch share it.
+// ssl_get (Fetch with TLS) and smtp_check use it; tcp_check and plain
+// HTTP use Connect.
 func Dial(ctx context.Context, server, bind netip.AddrPort, fwmark uint32, deadline time.Time) (net.Conn, error) {
 	return DialIf(ctx, server, bind, "", fwmark, deadline)
 }
