@@ -104,9 +104,9 @@ func (s *Socket) setup(bind netip.AddrPort, bindIf string, fwmark uint32) error 
 	return nil
 }
 
-// waitConnect waits for a connect in progress to finish: a short ppoll
-// first (a local peer has often answered before connect returned), then
-// Go's poller.
+// waitConnect waits for a connect in progress to finish: a ppoll that
+// only looks first (a local peer has often answered before connect
+// returned), then Go's poller.
 func (s *Socket) waitConnect() error {
 	ready, err := s.waitShort(unix.POLLOUT, shortWait)
 	if err != nil {
@@ -137,14 +137,12 @@ func (s *Socket) waitConnect() error {
 	return nil
 }
 
-// shortWait bounds the wait in a blocking ppoll before a socket joins
-// Go's poller. A wait that short ties the thread for no longer than the
-// runtime's own syscall handoff would (sysmon retakes a P after 20 us to
-// 10 ms), and it saves the poller's fcntl, epoll_ctl ADD and DEL and the
-// park and wake of the checking goroutine, which on a local network is most
-// of what a check costs besides the kernel's TCP work. It is also how
-// promptly a cancelled context is noticed during such a wait.
-var shortWait = time.Millisecond
+// shortWait bounds the wait in ppoll before a socket joins Go's poller.
+// It is 0, a look: a blocking ppoll holds the thread's P until sysmon
+// takes it (20 us to 10 ms), which in bench-director's VM made http_get
+// slower (5.09 -> 6.34 ms of CPU per check with a 1 ms wait) though it
+// looked cheaper on the host.
+var shortWait time.Duration
 
 // waitShort waits at most d (and not past the deadline) for events on the
 // socket in ppoll, on this thread. It returns false, nil when the socket
@@ -251,26 +249,13 @@ func (s *Socket) Read(b []byte) (int, error) {
 		if err := s.expired("read"); err != nil {
 			return 0, err
 		}
-		waited := false
 		for {
 			n, err := unix.Read(s.fd, b)
 			if err == unix.EINTR {
 				continue
 			}
 			if err == unix.EAGAIN {
-				if waited {
-					break
-				}
-				// One short wait per call, then the poller.
-				ready, perr := s.waitShort(unix.POLLIN, shortWait)
-				if perr != nil {
-					return 0, perr
-				}
-				if !ready {
-					break
-				}
-				waited = true
-				continue
+				break
 			}
 			if err != nil {
 				return 0, os.NewSyscallError("read", err)
