@@ -47,10 +47,12 @@ func (c *TCPChecker) Check(ctx context.Context) Result {
 	if c.spec.Timeout > 0 {
 		deadline = start.Add(c.spec.Timeout)
 	}
-	conn, err := genhash.DialIf(ctx, c.spec.Target, c.spec.Bind, c.spec.BindIf, c.spec.Fwmark, deadline)
+	// A raw socket (genhash.Socket): socket, connect, poll, getsockopt,
+	// close, as keepalived; Go's poller only if the connect is not at once.
+	sock, err := genhash.Connect(ctx, c.spec.Target, c.spec.Bind, c.spec.BindIf, c.spec.Fwmark, deadline)
 	if err != nil {
 		return failed(Classify(err), err, start)
 	}
-	conn.Close()
+	sock.Close() // a plain close (FIN), as keepalived
 	return Result{Reason: ReasonOK, ExitCode: -1, Weight: -1, Duration: time.Since(start)}
 }

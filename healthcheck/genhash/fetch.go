@@ -112,21 +112,33 @@ func Fetch(ctx context.Context, t *Target, onRead OnRead) (Response, error) {
 	if d, ok := ctx.Deadline(); ok && (deadline.IsZero() || d.Before(deadline)) {
 		deadline = d
 	}
-	raw, err := DialIf(ctx, t.Server, t.Bind, t.BindIf, t.Fwmark, deadline)
-	if err != nil {
-		return Response{}, &Error{Op: OpConnect, Err: err}
-	}
-	defer raw.Close()
-	if !deadline.IsZero() {
-		raw.SetDeadline(deadline)
-	}
-	// Cancelling ctx interrupts blocked reads and writes.
-	stop := context.AfterFunc(ctx, func() { raw.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
-
-	conn := raw
-	var tc *tls.Conn
-	if t.TLS != nil {
+	var (
+		conn io.ReadWriter
+		raw  net.Conn
+		tc   *tls.Conn
+		sock *Socket
+	)
+	if t.TLS == nil {
+		// Plain HTTP on a raw socket: no poller unless a call would block.
+		s, err := Connect(ctx, t.Server, t.Bind, t.BindIf, t.Fwmark, deadline)
+		if err != nil {
+			return Response{}, &Error{Op: OpConnect, Err: err}
+		}
+		defer s.Close()
+		sock, conn = s, s
+	} else {
+		c, err := DialIf(ctx, t.Server, t.Bind, t.BindIf, t.Fwmark, deadline)
+		if err != nil {
+			return Response{}, &Error{Op: OpConnect, Err: err}
+		}
+		raw = c
+		defer raw.Close()
+		if !deadline.IsZero() {
+			raw.SetDeadline(deadline)
+		}
+		// Cancelling ctx interrupts blocked reads and writes.
+		stop := context.AfterFunc(ctx, func() { raw.SetDeadline(time.Unix(1, 0)) })
+		defer stop()
 		tc = tls.Client(raw, t.TLS)
 		if err := tc.HandshakeContext(ctx); err != nil {
 			return Response{}, &Error{Op: OpTLS, Err: err}
@@ -177,7 +189,9 @@ func Fetch(ctx context.Context, t *Target, onRead OnRead) (Response, error) {
 		tc.CloseWrite() // the alert; a failure to send it changes nothing
 	}
 	if t.ResetOnClose {
-		if tcp, ok := raw.(*net.TCPConn); ok {
+		if sock != nil {
+			sock.ResetOnClose()
+		} else if tcp, ok := raw.(*net.TCPConn); ok {
 			tcp.SetLinger(0)
 		}
 	}
@@ -186,7 +200,8 @@ func Fetch(ctx context.Context, t *Target, onRead OnRead) (Response, error) {
 
 // Dial opens a TCP connection to server from bind (zero: any), with SO_MARK
 // fwmark when not zero, giving up at deadline (zero: none) or when ctx ends.
-// The tcp_check checker and Fetch share it.
+// ssl_get (Fetch with TLS) and smtp_check use it; tcp_check and plain
+// HTTP use Connect.
 func Dial(ctx context.Context, server, bind netip.AddrPort, fwmark uint32, deadline time.Time) (net.Conn, error) {
 	return DialIf(ctx, server, bind, "", fwmark, deadline)
 }
@@ -232,7 +247,7 @@ func DialIf(ctx context.Context, server, bind netip.AddrPort, bindIf string, fwm
 
 // ctxErr prefers the context's error when the context ended the exchange.
 func ctxErr(ctx context.Context, err error) error {
-	if cerr := ctx.Err(); cerr != nil {
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
 		return fmt.Errorf("%w (%w)", cerr, err)
 	}
 	return err
