@@ -62,3 +62,26 @@ func TestStateWriterHeartbeatOnlyAsMaster(t *testing.T) {
 		}
 	})
 }
+
+// TestHeartbeatMode: the state writer ticks while an instance is MASTER
+// or still INIT. An instance that takes a predecessor's MASTER over
+// quietly (an upgrade, a reload's hand-over) makes no transition, so no
+// kick: a writer that stopped ticking when it saw only INIT instances
+// never recorded the new process's heartbeat, and a restart after an
+// upgrade did not resume (seen once in make test).
+func TestHeartbeatMode(t *testing.T) {
+	for _, c := range []struct {
+		states         []vrrp.State
+		tick, starting bool
+	}{
+		{nil, false, false},
+		{[]vrrp.State{vrrp.StateBackup, vrrp.StateFault}, false, false},
+		{[]vrrp.State{vrrp.StateBackup, vrrp.StateMaster}, true, false},
+		{[]vrrp.State{vrrp.StateInit}, true, true},
+		{[]vrrp.State{vrrp.StateBackup, vrrp.StateInit}, true, true},
+	} {
+		if tick, starting := heartbeatMode(c.states); tick != c.tick || starting != c.starting {
+			t.Errorf("%v: tick %v starting %v, want %v %v", c.states, tick, starting, c.tick, c.starting)
+		}
+	}
+}

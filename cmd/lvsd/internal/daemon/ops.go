@@ -608,18 +608,25 @@ func (o *ops) stateWriter(ctx context.Context, kick <-chan struct{}) {
 		lastHB = hb
 	}
 	written := false
+	// starting: an instance was still in INIT at the last write. Its Run
+	// may take a predecessor's MASTER over quietly (an upgrade, a reload's
+	// hand-over), with no transition and so no kick: each tick writes
+	// again until every instance has a state.
+	starting := false
 	write := func() {
 		// Only a MASTER has a heartbeat to record: on a node of backups the
 		// ticker stops (no wakeup a second); the kick of a transition to
 		// MASTER starts it again.
 		var intervals []time.Duration
-		master := false
+		var states []vrrp.State
 		for _, in := range o.instances() {
 			intervals = append(intervals, in.Config().AdvertInterval)
-			master = master || in.State() == vrrp.StateMaster
+			states = append(states, in.State())
 		}
+		var tick bool
+		tick, starting = heartbeatMode(states)
 		switch d := touchInterval(intervals); {
-		case len(intervals) == 0 || !master:
+		case !tick:
 			if ticking {
 				t.Stop()
 				ticking = false
@@ -652,7 +659,11 @@ func (o *ops) stateWriter(ctx context.Context, kick <-chan struct{}) {
 		case <-kick:
 			write()
 		case <-t.C:
-			beat()
+			if starting {
+				write()
+			} else {
+				beat()
+			}
 		}
 	}
 }
@@ -724,4 +735,15 @@ func listensOn(got net.Addr, want string) bool {
 	}
 	gip, _ := netip.AddrFromSlice(g.IP)
 	return ip.Unmap() == gip.Unmap()
+}
+
+// heartbeatMode says whether the state writer ticks for instances in
+// states: while one is MASTER (its heartbeat) or still INIT (starting: it
+// may take a MASTER over quietly, with no transition to kick the writer).
+func heartbeatMode(states []vrrp.State) (tick, starting bool) {
+	for _, st := range states {
+		tick = tick || st == vrrp.StateMaster || st == vrrp.StateInit
+		starting = starting || st == vrrp.StateInit
+	}
+	return tick, starting
 }
