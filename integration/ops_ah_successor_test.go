@@ -36,12 +36,7 @@ func TestOpsAHSuccessorKeepalived(t *testing.T) {
 
 	watch := watchOwner(vip4, n1, n2)
 	for i := range 2 {
-		u.install(t)
-		out, errs, code := lvsdCmd(t, "upgrade", "--socket", u.sock)
-		if code != 0 {
-			t.Fatalf("upgrade %d: exit %d: %s", i+1, code, errs)
-		}
-		t.Logf("upgrade %d: %s", i+1, strings.TrimSpace(out))
+		u.upgrade(t, i+1)
 		time.Sleep(2500 * time.Millisecond)
 	}
 	time.Sleep(7 * time.Second) // longer than keepalived's Master_Down_Interval

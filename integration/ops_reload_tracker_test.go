@@ -60,10 +60,7 @@ func TestOpsReloadSlowTracker(t *testing.T) {
 	}
 	// The longest silence of the master across the reload, for the record.
 	got := adverts.since(from, isAdvert(51, netip.MustParseAddr("10.99.0.1")))
-	var gap time.Duration
-	for i := 1; i < len(got); i++ {
-		gap = max(gap, got[i].at.Sub(got[i-1].at))
-	}
+	gap := longestGap(got)
 	t.Logf("%d adverts from the master during and after the reload, longest gap %v", len(got), gap.Round(time.Millisecond))
 	if !netlab.WaitFor(time.Second, func() bool { return !n2.HasAddr(vip4) }) {
 		t.Error("the backup holds the VIP")

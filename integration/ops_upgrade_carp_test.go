@@ -25,16 +25,7 @@ func TestOpsUpgradeCARP(t *testing.T) {
 	watch := watchOwner(vip4, n1, n2)
 	from := time.Now()
 	for i := range 3 {
-		before := u.pid()
-		u.install(t)
-		out, errs, code := lvsdCmd(t, "upgrade", "--socket", u.sock)
-		if code != 0 {
-			t.Fatalf("upgrade %d: exit %d: %s", i+1, code, errs)
-		}
-		t.Logf("upgrade %d: %s", i+1, strings.TrimSpace(out))
-		if after := u.pid(); after == before {
-			t.Errorf("upgrade %d: pid unchanged (%d)", i+1, before)
-		}
+		u.upgrade(t, i+1)
 		time.Sleep(1500 * time.Millisecond)
 	}
 	time.Sleep(4 * time.Second) // longer than ucarp's master-down time
@@ -42,10 +33,7 @@ func TestOpsUpgradeCARP(t *testing.T) {
 		t.Errorf("address through the upgrades: %s", bad)
 	}
 	got := adverts.since(from, isAdvert(10, n1.IP))
-	var gap time.Duration
-	for i := 1; i < len(got); i++ {
-		gap = max(gap, got[i].at.Sub(got[i-1].at))
-	}
+	gap := longestGap(got)
 	t.Logf("%d CARP adverts from lvsd through 3 upgrades, longest gap %v", len(got), gap.Round(time.Millisecond))
 	if len(got) < 8 || gap >= 1100*time.Millisecond {
 		t.Errorf("lvsd's adverts through the upgrades: %d, longest gap %v (want < 1.1 s: the advert interval, no pause)", len(got), gap)

@@ -58,10 +58,7 @@ func TestOpsUpgradeFailsAfterState(t *testing.T) {
 		t.Errorf("VIP through the failed upgrade: %s", bad)
 	}
 	got := adverts.since(from, isAdvert(51, netip.MustParseAddr("10.99.0.1")))
-	var gap time.Duration
-	for i := 1; i < len(got); i++ {
-		gap = max(gap, got[i].at.Sub(got[i-1].at))
-	}
+	gap := longestGap(got)
 	t.Logf("%d adverts from the master through the failed upgrade, longest gap %v", len(got), gap.Round(time.Millisecond))
 	if len(got) < 4 || gap >= 2*time.Second {
 		t.Errorf("master adverts through the failed upgrade: %d, longest gap %v (want < 2 s)", len(got), gap)

@@ -45,16 +45,7 @@ func TestOpsUpgradeVMACSyncGroup(t *testing.T) {
 	watchA, watchB := watchOwner(vip4, n1, n2), watchOwner(vipB, n1, n2)
 	from := time.Now()
 	for i := range 2 {
-		before := u.pid()
-		u.install(t)
-		out, errs, code := lvsdCmd(t, "upgrade", "--socket", u.sock)
-		if code != 0 {
-			t.Fatalf("upgrade %d: exit %d: %s", i+1, code, errs)
-		}
-		t.Logf("upgrade %d: %s", i+1, strings.TrimSpace(out))
-		if after := u.pid(); after == before {
-			t.Errorf("upgrade %d: pid %d unchanged", i+1, before)
-		}
+		u.upgrade(t, i+1)
 		if got := vmacIndex(); got != idx {
 			t.Errorf("upgrade %d: VMAC ifindex %s -> %s (re-created)", i+1, idx, got)
 		}
@@ -68,10 +59,7 @@ func TestOpsUpgradeVMACSyncGroup(t *testing.T) {
 	}
 	for _, vrid := range []byte{51, 52} {
 		got := adverts.since(from, isAdvert(vrid, netip.MustParseAddr("10.99.0.1")))
-		var gap time.Duration
-		for i := 1; i < len(got); i++ {
-			gap = max(gap, got[i].at.Sub(got[i-1].at))
-		}
+		gap := longestGap(got)
 		t.Logf("VRID %d: %d adverts from the master through 2 upgrades, longest gap %v", vrid, len(got), gap.Round(time.Millisecond))
 		if len(got) < 6 || gap >= 1100*time.Millisecond {
 			t.Errorf("VRID %d adverts through the upgrades: %d, longest gap %v (want < 1.1 s)", vrid, len(got), gap)

@@ -69,6 +69,33 @@ func (u *upgradeNode) installBytes(t *testing.T, b []byte) {
 	}
 }
 
+// upgrade installs a fresh copy of the binary and runs `lvsd upgrade`
+// (the i-th, for messages): it must exit 0 and the pid file must name a
+// new process. It returns the command's output.
+func (u *upgradeNode) upgrade(t *testing.T, i int) string {
+	t.Helper()
+	before := u.pid()
+	u.install(t)
+	out, errs, code := lvsdCmd(t, "upgrade", "--socket", u.sock)
+	if code != 0 {
+		t.Fatalf("upgrade %d: exit %d: %s", i, code, errs)
+	}
+	t.Logf("upgrade %d: %s", i, strings.TrimSpace(out))
+	if after := u.pid(); after == before {
+		t.Errorf("upgrade %d: pid %d unchanged", i, before)
+	}
+	return out
+}
+
+// longestGap is the longest time between two consecutive frames.
+func longestGap(frames []stamped) time.Duration {
+	var gap time.Duration
+	for i := 1; i < len(frames); i++ {
+		gap = max(gap, frames[i].at.Sub(frames[i-1].at))
+	}
+	return gap
+}
+
 func (u *upgradeNode) pid() int {
 	b, err := os.ReadFile(u.pidFile)
 	if err != nil {
@@ -119,10 +146,7 @@ func TestOpsUpgrade(t *testing.T) {
 		t.Errorf("VIP through the upgrades: %s", bad)
 	}
 	got := adverts.since(from, isAdvert(51, netip.MustParseAddr("10.99.0.1")))
-	var gap time.Duration
-	for i := 1; i < len(got); i++ {
-		gap = max(gap, got[i].at.Sub(got[i-1].at))
-	}
+	gap := longestGap(got)
 	t.Logf("%d adverts from the master through 3 upgrades, longest gap %v", len(got), gap.Round(time.Millisecond))
 	// Adverts go every second: the longest gap is the regular one; the
 	// hand-over adds no silence (the new process's first advert follows
