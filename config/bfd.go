@@ -137,7 +137,7 @@ func (d *decoder) validateBFD(c *Config) {
 	for i, vs := range c.VirtualServers {
 		for j, rs := range vs.RealServers {
 			dup := map[string]bool{}
-			for k, bc := range rs.Checkers.BFDCheck {
+			for k, bc := range rs.Checks().BFDCheck {
 				p := fmt.Sprintf("virtual_server[%d].real_server[%d].bfd_check[%d].name", i, j, k)
 				if _, ok := known[bc.Name]; !ok && bc.Name != "" {
 					d.errorf(p, "bfd_instance %q not defined (no [[bfd_instance]] with this name)", bc.Name)
@@ -164,7 +164,8 @@ func (d *decoder) decodeBFDChecks(n *node, rs *RealServer) {
 			d.errorf(t.path, "missing key name")
 		}
 		t.finish()
-		rs.Checkers.BFDCheck = append(rs.Checkers.BFDCheck, c)
+		cs := rs.addCheckers()
+		cs.BFDCheck = append(cs.BFDCheck, c)
 	}
 }
 

@@ -18,7 +18,8 @@ var connKeys = []string{"connect_ip", "connect_port", "bindto", "bind_port", "bi
 
 func (d *decoder) decodeMoreCheckers(n *node, rs *RealServer, vs *VirtualServer, needPort func(*node, *CheckCommon)) {
 	for _, t := range n.tables("smtp_check") {
-		rs.Checkers.SMTPCheck = append(rs.Checkers.SMTPCheck, d.decodeSMTP(t, rs, vs, needPort))
+		cs := rs.addCheckers()
+		cs.SMTPCheck = append(cs.SMTPCheck, d.decodeSMTP(t, rs, vs, needPort))
 	}
 	for _, t := range n.tables("dns_check") {
 		c := DNSCheck{CheckCommon: defaultCommon(rs, vs, DefaultOtherDelayRetry), Type: DefaultDNSType}
@@ -37,7 +38,8 @@ func (d *decoder) decodeMoreCheckers(n *node, rs *RealServer, vs *VirtualServer,
 			}
 		}
 		t.finish()
-		rs.Checkers.DNSCheck = append(rs.Checkers.DNSCheck, c)
+		cs := rs.addCheckers()
+		cs.DNSCheck = append(cs.DNSCheck, c)
 	}
 	for _, t := range n.tables("file_check") {
 		var c FileCheck
@@ -47,7 +49,8 @@ func (d *decoder) decodeMoreCheckers(n *node, rs *RealServer, vs *VirtualServer,
 		c.Weight = fileWeightUnset
 		t.weight(&c.Weight, &c.WeightReverse, -65535, 65535)
 		t.finish()
-		rs.Checkers.FileCheck = append(rs.Checkers.FileCheck, c)
+		cs := rs.addCheckers()
+		cs.FileCheck = append(cs.FileCheck, c)
 	}
 	for _, t := range n.tables("udp_check") {
 		c := UDPCheck{CheckCommon: defaultCommon(rs, vs, DefaultOtherDelayRetry), MaxReplyLength: DefaultUDPMaxReply}
@@ -93,7 +96,8 @@ func (d *decoder) decodeMoreCheckers(n *node, rs *RealServer, vs *VirtualServer,
 			d.errorf(t.keyPath("min_reply_length"), "%d above max_reply_length %d (the check would always fail)", c.MinReplyLength, c.MaxReplyLength)
 		}
 		t.finish()
-		rs.Checkers.UDPCheck = append(rs.Checkers.UDPCheck, c)
+		cs := rs.addCheckers()
+		cs.UDPCheck = append(cs.UDPCheck, c)
 	}
 }
 
@@ -285,7 +289,7 @@ func (d *decoder) validateFileChecks(c *Config, files map[string]int) {
 	}
 	for i := range c.VirtualServers {
 		for j := range c.VirtualServers[i].RealServers {
-			fcs := c.VirtualServers[i].RealServers[j].Checkers.FileCheck
+			fcs := c.VirtualServers[i].RealServers[j].Checks().FileCheck
 			for k := range fcs {
 				fc := &fcs[k]
 				tf := byName[fc.TrackFile]

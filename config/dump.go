@@ -309,23 +309,23 @@ func (w *tomlWriter) virtualServer(vs *VirtualServer) {
 		w.strOpt("snmp_name", rs.SNMPName)
 		w.strOpt("virtualhost", rs.Virtualhost)
 		w.checkDefaults(&rs.CheckDefaults)
-		for _, h := range rs.Checkers.HTTPGet {
+		for _, h := range rs.Checks().HTTPGet {
 			w.arrayTable("virtual_server.real_server.http_get")
 			w.http(&h, false)
 		}
-		for _, h := range rs.Checkers.SSLGet {
+		for _, h := range rs.Checks().SSLGet {
 			w.arrayTable("virtual_server.real_server.ssl_get")
 			w.http(&h, true)
 		}
-		for _, t := range rs.Checkers.TCPCheck {
+		for _, t := range rs.Checks().TCPCheck {
 			w.arrayTable("virtual_server.real_server.tcp_check")
 			w.common(&t.CheckCommon)
 		}
-		for _, p := range rs.Checkers.PingCheck {
+		for _, p := range rs.Checks().PingCheck {
 			w.arrayTable("virtual_server.real_server.ping_check")
 			w.common(&p.CheckCommon)
 		}
-		for _, m := range rs.Checkers.MiscCheck {
+		for _, m := range rs.Checks().MiscCheck {
 			w.arrayTable("virtual_server.real_server.misc_check")
 			w.command("misc_path", m.Path)
 			w.dur("misc_timeout", m.Timeout)
@@ -336,7 +336,7 @@ func (w *tomlWriter) virtualServer(vs *VirtualServer) {
 			w.int("retry", m.Retry)
 			w.dur("delay_before_retry", m.DelayBeforeRetry)
 		}
-		w.moreCheckers(&rs.Checkers)
+		w.moreCheckers(rs.Checks())
 	}
 }
 

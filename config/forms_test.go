@@ -103,7 +103,7 @@ func TestForms(t *testing.T) {
 				return []any{vs.FWMark, vs.Family, vs.PersistenceGranularity}
 			}, []any{uint32(3), 6, 64}},
 		{"checker defaults", "[[virtual_server]]\nip = \"10.0.0.100\"\nport = 80\ndelay_loop = 7\nvirtualhost = \"vs.example\"\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\n[[virtual_server.real_server.http_get]]\nurl = { path = \"/x\", status_code = 204 }\n[[virtual_server.real_server.tcp_check]]\nconnect_port = 8080\nbindto = \"10.0.0.100\"",
-			func(c *Config) any { return c.VirtualServers[0].RealServers[0].Checkers },
+			func(c *Config) any { return *c.VirtualServers[0].RealServers[0].Checkers },
 			Checkers{
 				HTTPGet: []HTTPCheck{{CheckCommon: CheckCommon{ConnectIP: ip("10.0.0.2"), ConnectPort: 80, ConnectTimeout: 5 * time.Second, Retry: 1, DelayBeforeRetry: 3 * time.Second, DelayLoop: 7 * time.Second},
 					URLs: []URL{{Path: "/x", StatusCodes: []StatusRange{{204, 204}}, Virtualhost: "vs.example"}}, Virtualhost: "vs.example", HTTPProtocol: "1.0"}},
@@ -111,7 +111,7 @@ func TestForms(t *testing.T) {
 			}},
 		{"misc check", "[[virtual_server]]\nip = \"10.0.0.100\"\nport = 80\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\nport = 8080\n[[virtual_server.real_server.misc_check]]\nmisc_path = \"/bin/check 10.0.0.2\"\nuser = \"nobody\"\nmisc_dynamic = true",
 			func(c *Config) any { return c.VirtualServers[0].RealServers[0] },
-			RealServer{IP: ip("10.0.0.2"), Port: 8080, Weight: 1, LBKind: "NAT", Checkers: Checkers{MiscCheck: []MiscCheck{{
+			RealServer{IP: ip("10.0.0.2"), Port: 8080, Weight: 1, LBKind: "NAT", Checkers: &Checkers{MiscCheck: []MiscCheck{{
 				Path: Command{Line: "/bin/check 10.0.0.2", User: "nobody"}, Timeout: time.Minute, Dynamic: true, DelayLoop: time.Minute, Retry: 1, DelayBeforeRetry: time.Second}}}}},
 		{"tun real server", "[[virtual_server]]\nip = \"10.0.0.100\"\nport = 80\nlb_kind = \"DR\"\n[[virtual_server.real_server]]\nip = \"10.0.0.2\"\nlvs_method = \"TUN\"\ntunnel_type = \"gue\"\ntunnel_port = 6080",
 			func(c *Config) any {

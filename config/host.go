@@ -159,31 +159,31 @@ func (hc *hostCheck) run() {
 			rb := fmt.Sprintf("%s.real_server[%d]", base, j)
 			hc.script(rb+".notify_up", rs.NotifyUp)
 			hc.script(rb+".notify_down", rs.NotifyDown)
-			for k, m := range rs.Checkers.MiscCheck {
+			for k, m := range rs.Checks().MiscCheck {
 				hc.script(fmt.Sprintf("%s.misc_check[%d].misc_path", rb, k), m.Path)
 			}
-			for k, h := range rs.Checkers.HTTPGet {
+			for k, h := range rs.Checks().HTTPGet {
 				hc.iface(fmt.Sprintf("%s.http_get[%d].bind_if", rb, k), h.BindIf, vmacs)
 			}
-			for k, h := range rs.Checkers.SSLGet {
+			for k, h := range rs.Checks().SSLGet {
 				hc.iface(fmt.Sprintf("%s.ssl_get[%d].bind_if", rb, k), h.BindIf, vmacs)
 			}
-			for k, h := range rs.Checkers.TCPCheck {
+			for k, h := range rs.Checks().TCPCheck {
 				hc.iface(fmt.Sprintf("%s.tcp_check[%d].bind_if", rb, k), h.BindIf, vmacs)
 			}
-			for k, h := range rs.Checkers.PingCheck {
+			for k, h := range rs.Checks().PingCheck {
 				hc.iface(fmt.Sprintf("%s.ping_check[%d].bind_if", rb, k), h.BindIf, vmacs)
 			}
-			for k, h := range rs.Checkers.SMTPCheck {
+			for k, h := range rs.Checks().SMTPCheck {
 				hc.iface(fmt.Sprintf("%s.smtp_check[%d].bind_if", rb, k), h.BindIf, vmacs)
 				for l, ho := range h.Hosts {
 					hc.iface(fmt.Sprintf("%s.smtp_check[%d].host[%d].bind_if", rb, k, l), ho.BindIf, vmacs)
 				}
 			}
-			for k, h := range rs.Checkers.DNSCheck {
+			for k, h := range rs.Checks().DNSCheck {
 				hc.iface(fmt.Sprintf("%s.dns_check[%d].bind_if", rb, k), h.BindIf, vmacs)
 			}
-			for k, h := range rs.Checkers.UDPCheck {
+			for k, h := range rs.Checks().UDPCheck {
 				hc.iface(fmt.Sprintf("%s.udp_check[%d].bind_if", rb, k), h.BindIf, vmacs)
 			}
 		}

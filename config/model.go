@@ -432,14 +432,14 @@ type VirtualServer struct {
 // real server's wins over its virtual server's.
 type CheckDefaults struct {
 	Retry               int           // retry
-	RetrySet            bool          //
 	DelayBeforeRetry    time.Duration // delay_before_retry
-	DelayBeforeRetrySet bool          //
 	Warmup              time.Duration // warmup
-	WarmupSet           bool          //
 	ConnectTimeout      time.Duration // connect_timeout
-	ConnectTimeoutSet   bool          //
 	DelayLoop           time.Duration // delay_loop (real_server only)
+	RetrySet            bool          // (the flags together: 48 bytes, not 80)
+	DelayBeforeRetrySet bool          //
+	WarmupSet           bool          //
+	ConnectTimeoutSet   bool          //
 	DelayLoopSet        bool          //
 }
 
@@ -468,31 +468,58 @@ type SorryServer struct {
 }
 
 // RealServer is one [[virtual_server.real_server]].
+//
+// A daemon keeps one per destination, so the fields are ordered to pack
+// (small ones together) and the checkers sit behind a pointer that is nil
+// when there are none.
 type RealServer struct {
 	IP               netip.Addr // ip
-	Port             uint16     // port; default the virtual server's port
 	Weight           int        // weight 0..65535, default 1
-	LBKind           string     // lvs_method: override of the virtual server's lb_kind; "" = inherit
-	InhibitOnFailure bool       // inhibit_on_failure: weight 0 instead of removal
-	NotifyUp         Command    // notify_up
-	NotifyDown       Command    // notify_down
 	UThreshold       int        // uthreshold, 0 = none
 	LThreshold       int        // lthreshold, 0 = none
-	TunnelType       string     // tunnel_type: ipip (default), gue, gre (lb_kind TUN)
+	Port             uint16     // port; default the virtual server's port
 	TunnelPort       uint16     // tunnel_port (gue)
+	InhibitOnFailure bool       // inhibit_on_failure: weight 0 instead of removal
 	TunnelNoCsum     bool       // tunnel_nocsum
 	TunnelCsum       bool       // tunnel_csum
 	TunnelRemCsum    bool       // tunnel_remcsum
 	Alpha            bool       // alpha (inherits the virtual server's)
+	LBKind           string     // lvs_method: override of the virtual server's lb_kind; "" = inherit
+	TunnelType       string     // tunnel_type: ipip (default), gue, gre (lb_kind TUN)
 	SMTPAlert        *bool      // smtp_alert; nil: the global default (SMTP.AlertChecker)
 	SNMPName         string     // snmp_name: realServerName in KEEPALIVED-MIB
 	Virtualhost      string     // virtualhost: default for its http_get/ssl_get, "" = the virtual server's
+	NotifyUp         Command    // notify_up
+	NotifyDown       Command    // notify_down
 
 	// CheckDefaults: retry, delay_before_retry, warmup, connect_timeout,
 	// delay_loop for its checkers (over the virtual server's).
 	CheckDefaults CheckDefaults
 
-	Checkers Checkers
+	// Checkers: nil when the real server has none (Checks reads either way).
+	Checkers *Checkers
+}
+
+// noCheckers is what Checks returns for a real server without checkers.
+var noCheckers Checkers
+
+// Checks returns the real server's checkers, empty ones when it has none,
+// so callers can range over any kind without a nil check. The result
+// shares the checkers' slices: read it, do not modify it.
+func (rs *RealServer) Checks() *Checkers {
+	if rs.Checkers == nil {
+		return &noCheckers
+	}
+	return rs.Checkers
+}
+
+// addCheckers returns the real server's checkers for the decoder to
+// append to, allocating them on the first checker.
+func (rs *RealServer) addCheckers() *Checkers {
+	if rs.Checkers == nil {
+		rs.Checkers = new(Checkers)
+	}
+	return rs.Checkers
 }
 
 // Checkers are the health checks of a real server; all must pass.
@@ -509,8 +536,11 @@ type Checkers struct {
 	BFDCheck  []BFDCheck  // bfd_check
 }
 
-// Len is the number of checkers.
-func (c Checkers) Len() int {
+// Len is the number of checkers (0 for nil).
+func (c *Checkers) Len() int {
+	if c == nil {
+		return 0
+	}
 	return len(c.HTTPGet) + len(c.SSLGet) + len(c.TCPCheck) + len(c.PingCheck) + len(c.MiscCheck) +
 		len(c.SMTPCheck) + len(c.DNSCheck) + len(c.UDPCheck) + len(c.FileCheck) + len(c.BFDCheck)
 }
@@ -520,17 +550,17 @@ func (c Checkers) Len() int {
 // overridden) and the timings are filled in.
 type CheckCommon struct {
 	ConnectIP        netip.Addr    // connect_ip, default the real server's IP
-	ConnectPort      uint16        // connect_port, default the real server's port
 	BindTo           netip.Addr    // bindto: source address
-	BindPort         uint16        // bind_port: source port
 	BindIf           string        // bind_if: source interface (IPv6 link-local)
 	ConnectTimeout   time.Duration // connect_timeout, default 5s
-	FWMark           uint32        // fwmark: SO_MARK of the check socket
 	Warmup           time.Duration // warmup: random delay up to this before the first check
 	Retry            int           // retry, default 1
 	DelayBeforeRetry time.Duration // delay_before_retry, default 3s for HTTP/SSL, 1s otherwise
 	DelayLoop        time.Duration // delay_loop, default the virtual server's
-	LogAllFailures   bool          // log_all_failures
+	FWMark           uint32        // fwmark: SO_MARK of the check socket
+	ConnectPort      uint16        // connect_port, default the real server's port
+	BindPort         uint16        // bind_port: source port
+	LogAllFailures   bool          // log_all_failures (small fields last: they pack)
 }
 
 // HTTPCheck is an http_get or ssl_get checker.
@@ -553,12 +583,12 @@ type URL struct {
 	Virtualhost string        // virtualhost; default the checker's
 
 	Regex          string   // regex: a pattern (Go RE2 syntax) the body must match, "" = none
-	RegexNoMatch   bool     // regex_no_match: up when the body does not match
 	RegexOptions   []string // regex_options: keepalived's PCRE2 option names RE2 can express
 	RegexMinOffset int      // regex_min_offset: a match starts at or after this body offset
 	RegexMaxOffset int      // regex_max_offset: ... and at or before this one (when RegexMaxSet)
-	RegexMaxSet    bool     // regex_max_offset is set
 	RegexStack     [2]int   // regex_stack START MAX: PCRE2 JIT stack; RE2 needs none (no effect)
+	RegexNoMatch   bool     // regex_no_match: up when the body does not match
+	RegexMaxSet    bool     // regex_max_offset is set
 	TLSCompliant   bool     // tls_compliant (ssl_get): this url ends with a TLS close_notify
 }
 

@@ -792,28 +792,33 @@ func (d *decoder) decodeRS(n *node, vs *VirtualServer) RealServer {
 	for _, t := range n.tables("http_get") {
 		c := d.decodeHTTP(t, &rs, vs, false)
 		needPort(t, &c.CheckCommon)
-		rs.Checkers.HTTPGet = append(rs.Checkers.HTTPGet, c)
+		cs := rs.addCheckers()
+		cs.HTTPGet = append(cs.HTTPGet, c)
 	}
 	for _, t := range n.tables("ssl_get") {
 		c := d.decodeHTTP(t, &rs, vs, true)
 		needPort(t, &c.CheckCommon)
-		rs.Checkers.SSLGet = append(rs.Checkers.SSLGet, c)
+		cs := rs.addCheckers()
+		cs.SSLGet = append(cs.SSLGet, c)
 	}
 	for _, t := range n.tables("tcp_check") {
 		c := TCPCheck{defaultCommon(&rs, vs, DefaultOtherDelayRetry)}
 		d.decodeCommon(t, &c.CheckCommon)
 		needPort(t, &c.CheckCommon)
 		t.finish()
-		rs.Checkers.TCPCheck = append(rs.Checkers.TCPCheck, c)
+		cs := rs.addCheckers()
+		cs.TCPCheck = append(cs.TCPCheck, c)
 	}
 	for _, t := range n.tables("ping_check") {
 		c := PingCheck{defaultCommon(&rs, vs, DefaultOtherDelayRetry)}
 		d.decodeCommon(t, &c.CheckCommon)
 		t.finish()
-		rs.Checkers.PingCheck = append(rs.Checkers.PingCheck, c)
+		cs := rs.addCheckers()
+		cs.PingCheck = append(cs.PingCheck, c)
 	}
 	for _, t := range n.tables("misc_check") {
-		rs.Checkers.MiscCheck = append(rs.Checkers.MiscCheck, d.decodeMisc(t, &rs, vs))
+		cs := rs.addCheckers()
+		cs.MiscCheck = append(cs.MiscCheck, d.decodeMisc(t, &rs, vs))
 	}
 	d.decodeMoreCheckers(n, &rs, vs, needPort)
 	d.decodeBFDChecks(n, &rs)

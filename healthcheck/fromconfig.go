@@ -50,27 +50,27 @@ func FromConfigBFD(c *config.Config, scripts Scripts, bfd *BFDStates) ([]RealSer
 				}
 				spec.Checks = append(spec.Checks, CheckConfig{Name: fmt.Sprintf("%v", ch), Checker: ch, Policy: p, LogAllFailures: logAll})
 			}
-			for _, h := range rs.Checkers.HTTPGet {
+			for _, h := range rs.Checks().HTTPGet {
 				logAll = h.LogAllFailures
 				ch, err := NewHTTPChecker(httpSpec(h, false, vs, g))
 				add("http_get", ch, policy(h.CheckCommon), err)
 			}
-			for _, h := range rs.Checkers.SSLGet {
+			for _, h := range rs.Checks().SSLGet {
 				logAll = h.LogAllFailures
 				ch, err := NewHTTPChecker(httpSpec(h, true, vs, g))
 				add("ssl_get", ch, policy(h.CheckCommon), err)
 			}
-			for _, tc := range rs.Checkers.TCPCheck {
+			for _, tc := range rs.Checks().TCPCheck {
 				logAll = tc.LogAllFailures
 				ch, err := NewTCPChecker(TCPSpec{Target: target(tc.CheckCommon), Bind: bind(tc.CheckCommon), BindIf: tc.BindIf, Fwmark: tc.FWMark, Timeout: tc.ConnectTimeout})
 				add("tcp_check", ch, policy(tc.CheckCommon), err)
 			}
-			for _, pc := range rs.Checkers.PingCheck {
+			for _, pc := range rs.Checks().PingCheck {
 				logAll = pc.LogAllFailures
 				ch, err := NewPingChecker(PingSpec{Target: pc.ConnectIP, Bind: pc.BindTo, BindIf: pc.BindIf, Fwmark: pc.FWMark, Timeout: pc.ConnectTimeout})
 				add("ping_check", ch, policy(pc.CheckCommon), err)
 			}
-			for _, mc := range rs.Checkers.MiscCheck {
+			for _, mc := range rs.Checks().MiscCheck {
 				logAll = mc.LogAllFailures
 				words, cred, err := ResolveScript(mc.Path, g, scripts)
 				if err != nil {
@@ -80,30 +80,30 @@ func FromConfigBFD(c *config.Config, scripts Scripts, bfd *BFDStates) ([]RealSer
 				ch, err := NewMiscChecker(MiscSpec{Argv: words, Timeout: mc.Timeout, Dynamic: mc.Dynamic, Cred: cred, Scripts: scripts})
 				add("misc_check", ch, Policy{DelayLoop: mc.DelayLoop, Retry: mc.Retry, DelayBeforeRetry: mc.DelayBeforeRetry, Warmup: mc.Warmup}, err)
 			}
-			for _, sc := range rs.Checkers.SMTPCheck {
+			for _, sc := range rs.Checks().SMTPCheck {
 				logAll = sc.LogAllFailures
 				for _, tc := range sc.Targets() {
 					ch, err := NewSMTPChecker(SMTPSpec{Target: target(tc), Bind: bind(tc), BindIf: tc.BindIf, Fwmark: tc.FWMark, Timeout: tc.ConnectTimeout, Helo: sc.HeloName})
 					add("smtp_check", ch, policy(tc), err)
 				}
 			}
-			for _, dc := range rs.Checkers.DNSCheck {
+			for _, dc := range rs.Checks().DNSCheck {
 				logAll = dc.LogAllFailures
 				ch, err := NewDNSChecker(DNSSpec{UDPConn: udpConn(dc.CheckCommon), Type: dc.Type, Name: dc.Name})
 				add("dns_check", ch, policy(dc.CheckCommon), err)
 			}
-			for _, uc := range rs.Checkers.UDPCheck {
+			for _, uc := range rs.Checks().UDPCheck {
 				logAll = uc.LogAllFailures
 				ch, err := NewUDPChecker(UDPSpec{UDPConn: udpConn(uc.CheckCommon), Payload: uc.Payload, RequireReply: uc.RequireReply,
 					Reply: uc.Reply, ReplyMask: uc.ReplyMask, MinReply: uc.MinReplyLength, MaxReply: uc.MaxReplyLength})
 				add("udp_check", ch, policy(uc.CheckCommon), err)
 			}
-			for _, fc := range rs.Checkers.FileCheck {
+			for _, fc := range rs.Checks().FileCheck {
 				logAll = false
 				ch, err := NewFileChecker(FileSpec{Path: fc.File, Weight: fc.Weight, Reverse: fc.WeightReverse, Configured: rs.Weight})
 				add("file_check", ch, Policy{DelayLoop: FileCheckInterval}, err)
 			}
-			for _, bc := range rs.Checkers.BFDCheck {
+			for _, bc := range rs.Checks().BFDCheck {
 				logAll = false
 				add("bfd_check", NewBFDChecker(bc.Name, bfd), Policy{DelayLoop: time.Millisecond}, nil)
 			}

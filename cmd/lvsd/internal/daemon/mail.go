@@ -112,7 +112,7 @@ func (p *mailPart) set(cfg *config.Config) {
 		for _, rs := range vs.RealServers {
 			k := rsKey{name, rs.IP.Unmap(), rs.Port}
 			servers[k] = rsMail{on: g.AlertChecker(rs.SMTPAlert, true), proto: vs.Protocol,
-				vs: vsf, checker: checkerKind(rs.Checkers), alpha: rs.Alpha}
+				vs: vsf, checker: checkerKind(rs.Checks()), alpha: rs.Alpha}
 		}
 	}
 	p.s.SetConfig(senderConfig(cfg))
@@ -227,7 +227,7 @@ func keepalivedVS(vs config.VirtualServer) string {
 	return smtpalert.Trio(vs.IP.Unmap().String(), vs.Protocol, vs.Port)
 }
 
-func checkerKind(c config.Checkers) string {
+func checkerKind(c *config.Checkers) string {
 	switch {
 	case len(c.HTTPGet) > 0:
 		return smtpalert.CheckHTTP

@@ -68,6 +68,6 @@ func weightConfigured(cfg *config.Config, i int, vs ipvs.VirtualServer, j int) b
 	if len(rss) != len(vs.Reals) {
 		return false
 	}
-	c := rss[j].Checkers
+	c := rss[j].Checks()
 	return len(c.MiscCheck) == 0 && len(c.FileCheck) == 0
 }
