@@ -23,7 +23,7 @@ type Announcer struct {
 	ifname string
 	// open is the socket constructor (packet.Listen in production).
 	open func(ifi *net.Interface) (writer, error)
-	// iface looks the interface up by name (net.InterfaceByName in production).
+	// iface looks the interface up by name (interfaceByName in production).
 	iface func(name string) (*net.Interface, error)
 
 	// mu guards conn and connIndex: the socket stays open between
@@ -59,7 +59,7 @@ func New(ifname string) *Announcer {
 			// protocol 0: a send-only socket, nothing is queued for reading
 			return packet.Listen(ifi, packet.Raw, 0, nil)
 		},
-		iface: net.InterfaceByName,
+		iface: interfaceByName,
 	}
 }
 
