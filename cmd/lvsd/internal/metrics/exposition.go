@@ -213,24 +213,83 @@ func appendFloat(buf []byte, v float64) []byte {
 	return strconv.AppendFloat(buf, v, 'g', -1, 64)
 }
 
-// acceptsGzip reports whether the request's Accept-Encoding takes gzip
-// (with a q above 0), as promhttp compressed for it.
+// acceptsGzip reports whether promhttp would have gzipped the answer: its
+// negotiation (gddo's httputil) between identity and gzip, the best q
+// winning and identity winning ties; a header it cannot parse counts for
+// nothing from that point on.
 func acceptsGzip(r *http.Request) bool {
-	for _, h := range r.Header.Values("Accept-Encoding") {
-		for _, part := range strings.Split(h, ",") {
-			enc, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-			if strings.TrimSpace(enc) != "gzip" { // promhttp matched it case-sensitively
-				continue
+	best, bestQ := "identity", -1.0
+	specs := acceptEncodings(r.Header.Values("Accept-Encoding"))
+	for _, offer := range []string{"identity", "gzip"} {
+		for _, sp := range specs {
+			if sp.q > bestQ && (sp.value == "*" || sp.value == offer) {
+				best, bestQ = offer, sp.q
 			}
-			if q, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
-				if f, err := strconv.ParseFloat(q, 64); err == nil && f <= 0 {
-					continue
-				}
-			}
-			return true
 		}
 	}
-	return false
+	return best == "gzip" && bestQ != 0
+}
+
+type acceptSpec struct {
+	value string
+	q     float64
+}
+
+func acceptEncodings(headers []string) []acceptSpec {
+	var specs []acceptSpec
+	for _, s := range headers {
+		for {
+			var sp acceptSpec
+			n := 0
+			for n < len(s) && (isToken(s[n]) || s[n] == '/') {
+				n++
+			}
+			if n == 0 {
+				break
+			}
+			sp.value, s, sp.q = s[:n], strings.TrimLeft(s[n:], " \t"), 1
+			if rest, ok := strings.CutPrefix(s, ";"); ok {
+				rest = strings.TrimLeft(rest, " \t")
+				if !strings.HasPrefix(rest, "q=") {
+					break
+				}
+				sp.q, s = quality(rest[2:])
+				if sp.q < 0 {
+					break
+				}
+			}
+			specs = append(specs, sp)
+			rest, ok := strings.CutPrefix(strings.TrimLeft(s, " \t"), ",")
+			if !ok {
+				break
+			}
+			s = strings.TrimLeft(rest, " \t")
+		}
+	}
+	return specs
+}
+
+// isToken: an RFC 7230 token character.
+func isToken(c byte) bool {
+	return c > ' ' && c < 0x7f && !strings.ContainsRune(`()<>@,;:\"/[]?={}`, rune(c))
+}
+
+// quality parses a q value: 0 or 1, then optional decimals; -1 when bad.
+func quality(s string) (float64, string) {
+	if s == "" || s[0] != '0' && s[0] != '1' {
+		return -1, ""
+	}
+	q := float64(s[0] - '0')
+	s = s[1:]
+	rest, ok := strings.CutPrefix(s, ".")
+	if !ok {
+		return q, s
+	}
+	i, n, d := 0, 0, 1
+	for ; i < len(rest) && rest[i] >= '0' && rest[i] <= '9'; i++ {
+		n, d = n*10+int(rest[i]-'0'), d*10
+	}
+	return q + float64(n)/float64(d), rest[i:]
 }
 
 // serve writes the batch as the response.

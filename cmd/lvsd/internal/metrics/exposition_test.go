@@ -129,7 +129,8 @@ func TestExpositionConstantRuntimeValues(t *testing.T) {
 
 func TestExpositionGzip(t *testing.T) {
 	snap := func(context.Context) (*control.Status, error) { return status(), nil }
-	for _, ae := range []string{"gzip", "deflate, gzip;q=0.5", "gzip;q=0", "identity", "GZIP"} {
+	for _, ae := range []string{"gzip", "deflate, gzip;q=0.5", "gzip;q=0", "identity", "GZIP", "*", "gzip;q=0.5, identity", "identity;q=0.5, gzip", "gzip, deflate, br", "x-gzip", " gzip ; q=1.0",
+		"gzip;q=0, *", "*;q=0", "identity;q=0", "gzip;q=0.9, identity;q=0.9", ",gzip", "gzip;level=1", "gzip;q=1.5", "gzip;q=0.001", "br;q=1, gzip;q=0.8"} {
 		old := scrape(t, clientGolangHandler(snap), http.Header{"Accept-Encoding": {ae}})
 		cur := scrape(t, Handler(snap), http.Header{"Accept-Encoding": {ae}})
 		if o, c := old.Header().Get("Content-Encoding"), cur.Header().Get("Content-Encoding"); o != c {
