@@ -3,34 +3,39 @@ package keepalived
 import (
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // This file converts keepalived's bfd_instance blocks and BFD_CHECK.
 
-var bfdRules = map[string]rule{
-	"neighbor_ip":  addr("neighbor_ip"),
-	"neighbour_ip": addr("neighbor_ip"),
-	"source_ip":    addr("source_ip"),
-	"min_rx":       millis("min_rx", 1, (1<<32-1)/1000),
-	"min_tx":       millis("min_tx", 1, (1<<32-1)/1000),
-	"idle_tx":      millis("idle_tx", 1000, (1<<32-1)/1000),
-	"multiplier":   integer("multiplier", 1, 255),
-	"passive":      boolFlag("passive"),
-	"ttl":          integer("ttl", 1, 255),
-	"hoplimit":     integer("ttl", 1, 255),
-	"max_hops":     integer("max_hops", -1, 255),
-	"weight":       weight(-253, 253),
-	"multihop":     refuse("not supported yet: multihop BFD (RFC 5883)"),
-	"vrrp":         {fn: bfdOneProcess, why: whyOneBFD},
-	"checker":      {fn: bfdOneProcess, why: whyOneBFD},
-}
+var bfdRules = sync.OnceValue(func() map[string]rule {
+	return map[string]rule{
+		"neighbor_ip":  addr("neighbor_ip"),
+		"neighbour_ip": addr("neighbor_ip"),
+		"source_ip":    addr("source_ip"),
+		"min_rx":       millis("min_rx", 1, (1<<32-1)/1000),
+		"min_tx":       millis("min_tx", 1, (1<<32-1)/1000),
+		"idle_tx":      millis("idle_tx", 1000, (1<<32-1)/1000),
+		"multiplier":   integer("multiplier", 1, 255),
+		"passive":      boolFlag("passive"),
+		"ttl":          integer("ttl", 1, 255),
+		"hoplimit":     integer("ttl", 1, 255),
+		"max_hops":     integer("max_hops", -1, 255),
+		"weight":       weight(-253, 253),
+		"multihop":     refuse("not supported yet: multihop BFD (RFC 5883)"),
+		"vrrp":         {fn: bfdOneProcess, why: whyOneBFD},
+		"checker":      {fn: bfdOneProcess, why: whyOneBFD},
+	}
+})
 
 const whyOneBFD = "dropped: lvsd is one process, its VRRP and checkers both see every bfd_instance"
 
-var bfdCheckRules = map[string]rule{
-	"name":  str("name"),
-	"alpha": {key: "virtual_server.real_server.alpha", fn: checkerAlpha},
-}
+var bfdCheckRules = sync.OnceValue(func() map[string]rule {
+	return map[string]rule{
+		"name":  str("name"),
+		"alpha": {key: "virtual_server.real_server.alpha", fn: checkerAlpha},
+	}
+})
 
 // millis: keepalived's BFD intervals are milliseconds with up to three
 // decimals; lvsd writes a duration string.

@@ -496,10 +496,10 @@ func (c *conv) top(nodes []*Node) {
 			if x.t.pos.File == "" {
 				x.t.pos, x.t.above, x.t.comment = n.Pos, n.Above, n.Comment
 			}
-			x.block(n, globalRules)
+			x.block(n, globalRules())
 		case "SSL":
 			x.t = c.global(nil)
-			x.block(n, sslRules)
+			x.block(n, sslRules())
 		case "net_namespace":
 			// a top-level keyword of keepalived's, a global key of lvsd's
 			x.t = c.global(nil)
@@ -519,21 +519,21 @@ func (c *conv) top(nodes []*Node) {
 			x.name = n.Args()[0]
 			switch kw {
 			case "vrrp_script":
-				x.block(n, scriptRules)
+				x.block(n, scriptRules())
 			case "vrrp_track_process":
-				x.block(n, processRules)
+				x.block(n, processRules())
 			case "track_file", "vrrp_track_file":
-				x.block(n, trackFileRules)
+				x.block(n, trackFileRules())
 			case "vrrp_sync_group":
 				x.syncGroup(n)
 			case "vrrp_instance":
 				c.instances = append(c.instances, x.t)
-				x.block(n, instanceRules)
+				x.block(n, instanceRules())
 				x.nativeIPv6(n)
 			case "virtual_server_group":
 				x.vsg(n)
 			case "bfd_instance":
-				x.block(n, bfdRules)
+				x.block(n, bfdRules())
 				bfdHopLimit(x, n)
 			}
 		case "virtual_server":

@@ -2,11 +2,13 @@ package keepalived
 
 import (
 	_ "embed"
+	"maps"
 	"math"
 	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/lvsd/lvsd/config"
 )
@@ -35,13 +37,17 @@ func Keywords() []Keyword {
 	return out
 }
 
-var known = func() map[Keyword]bool {
+// The keyword tables are built on first use (sync.OnceValue), not at init:
+// most runs of lvsd (version, check of a TOML file, the daemon) never
+// convert a keepalived file, and building them cost every exec about
+// 1.4 ms and 230 KB (issue 14).
+var known = sync.OnceValue(func() map[Keyword]bool {
 	m := map[Keyword]bool{}
 	for _, k := range Keywords() {
 		m[k] = true
 	}
 	return m
-}()
+})
 
 // Reasons for keywords convert does not carry over.
 const (
@@ -65,7 +71,7 @@ const (
 // knownReason says why a keyword keepalived knows is refused; "" when
 // keepalived does not know it either.
 func knownReason(block, kw string) string {
-	if !known[Keyword{block, kw}] {
+	if !known()[Keyword{block, kw}] {
 		return ""
 	}
 	if why, ok := vrrpExtraReasons[Keyword{block, kw}]; ok {
@@ -106,58 +112,67 @@ func knownReason(block, kw string) string {
 
 // --- global_defs ----------------------------------------------------------
 
-var globalRules = map[string]rule{
-	"router_id":                       str("router_id"),
-	"script_user":                     joined("script_user", 1, 2),
-	"enable_script_security":          boolFlag("enable_script_security"),
-	"vrrp_version":                    integer("vrrp_version", 2, 3),
-	"notify_fifo":                     fifo("notify_fifo"),
-	"notify_fifo_script":              command("notify_fifo_script"),
-	"vrrp_notify_fifo":                fifo("vrrp_notify_fifo"),
-	"vrrp_notify_fifo_script":         command("vrrp_notify_fifo_script"),
-	"lvs_sync_daemon":                 {key: "lvs_sync_daemon", fn: syncDaemon},
-	"lvs_timeouts":                    {key: "lvs_timeouts", fn: lvsTimeouts},
-	"lvs_flush":                       boolFlag("lvs_flush"),
-	"lvs_flush_on_stop":               {key: "lvs_flush_on_stop", fn: flushOnStop},
-	"lvs_flush_onstop":                {key: "lvs_flush_on_stop", fn: flushOnStop},
-	"vrrp_rt_priority":                integer("vrrp_rt_priority", 1, 99),
-	"vrrp_no_swap":                    boolFlag("vrrp_no_swap"),
-	"vrrp_garp_master_delay":          wholeSeconds("vrrp_garp_master_delay", 0, 1000),
-	"vrrp_garp_master_repeat":         integer("vrrp_garp_master_repeat", 1, 1000),
-	"vrrp_garp_master_refresh":        wholeSeconds("vrrp_garp_master_refresh", 0, 1<<31-1),
-	"vrrp_garp_master_refresh_repeat": integer("vrrp_garp_master_refresh_repeat", 1, 1000),
-	"vrrp_garp_lower_prio_delay":      wholeSeconds("vrrp_garp_lower_prio_delay", 0, 1000),
-	"vrrp_garp_lower_prio_repeat":     integer("vrrp_garp_lower_prio_repeat", 0, 1000),
-	"vrrp_garp_interval":              seconds("vrrp_garp_interval", 0, 1),
-	"vrrp_gna_interval":               seconds("vrrp_gna_interval", 0, 1),
-	"vrrp_startup_delay":              seconds("vrrp_startup_delay", 0, 1<<31),
-	"vrrp_mcast_group4":               addr("vrrp_mcast_group4"),
-	"vrrp_mcast_group6":               addr("vrrp_mcast_group6"),
-	"vrrp_skip_check_adv_addr":        boolFlag("vrrp_skip_check_adv_addr"),
-	"vrrp_lower_prio_no_advert":       boolOpt("vrrp_lower_prio_no_advert"),
-	"vrrp_check_unicast_src":          boolFlag("vrrp_check_unicast_src"),
-	"vrrp_strict":                     boolFlag("vrrp_strict"),
-	"nftables":                        {key: "nftables", fn: nftablesTable},
-	"nftables_priority":               integer("nftables_priority", math.MinInt32, math.MaxInt32),
-	"nftables_counters":               boolFlag("nftables_counters"),
-	"default_interface":               globalDefault("vrrp_instance.interface", 1),
-	"vrrp_notify_priority_changes":    globalDefault("vrrp_instance.notify_priority_changes", -1),
-	"checker_log_all_failures":        globalDefault("virtual_server.real_server.*.log_all_failures", -1),
-	"notification_email":              {key: "notification_email", fn: notificationEmail},
-	"notification_email_from":         str("notification_email_from"),
-	"smtp_server":                     joined("smtp_server", 1, 2),
-	"smtp_helo_name":                  str("smtp_helo_name"),
-	"smtp_connect_timeout":            {key: "smtp_connect_timeout", fn: smtpConnectTimeout},
-	"smtp_alert":                      boolOpt("smtp_alert"),
-	"smtp_alert_vrrp":                 boolOpt("smtp_alert_vrrp"),
-	"smtp_alert_checker":              boolOpt("smtp_alert_checker"),
-	"no_email_faults":                 boolFlag("no_email_faults"),
-	"no_checker_emails": {why: "lvsd always mails real server changes only, as keepalived with no_checker_emails", fn: func(x *ctx, n *Node) {
-		if x.args(n, 0, 0) {
-			x.warnf(n, "lvsd mails a real server's changes only (never each checker's), as with no_checker_emails: dropped")
-		}
-	}},
-}
+var globalRules = sync.OnceValue(func() map[string]rule {
+	m := map[string]rule{
+		"router_id":                       str("router_id"),
+		"script_user":                     joined("script_user", 1, 2),
+		"enable_script_security":          boolFlag("enable_script_security"),
+		"vrrp_version":                    integer("vrrp_version", 2, 3),
+		"notify_fifo":                     fifo("notify_fifo"),
+		"notify_fifo_script":              command("notify_fifo_script"),
+		"vrrp_notify_fifo":                fifo("vrrp_notify_fifo"),
+		"vrrp_notify_fifo_script":         command("vrrp_notify_fifo_script"),
+		"lvs_sync_daemon":                 {key: "lvs_sync_daemon", fn: syncDaemon},
+		"lvs_timeouts":                    {key: "lvs_timeouts", fn: lvsTimeouts},
+		"lvs_flush":                       boolFlag("lvs_flush"),
+		"lvs_flush_on_stop":               {key: "lvs_flush_on_stop", fn: flushOnStop},
+		"lvs_flush_onstop":                {key: "lvs_flush_on_stop", fn: flushOnStop},
+		"vrrp_rt_priority":                integer("vrrp_rt_priority", 1, 99),
+		"vrrp_no_swap":                    boolFlag("vrrp_no_swap"),
+		"vrrp_garp_master_delay":          wholeSeconds("vrrp_garp_master_delay", 0, 1000),
+		"vrrp_garp_master_repeat":         integer("vrrp_garp_master_repeat", 1, 1000),
+		"vrrp_garp_master_refresh":        wholeSeconds("vrrp_garp_master_refresh", 0, 1<<31-1),
+		"vrrp_garp_master_refresh_repeat": integer("vrrp_garp_master_refresh_repeat", 1, 1000),
+		"vrrp_garp_lower_prio_delay":      wholeSeconds("vrrp_garp_lower_prio_delay", 0, 1000),
+		"vrrp_garp_lower_prio_repeat":     integer("vrrp_garp_lower_prio_repeat", 0, 1000),
+		"vrrp_garp_interval":              seconds("vrrp_garp_interval", 0, 1),
+		"vrrp_gna_interval":               seconds("vrrp_gna_interval", 0, 1),
+		"vrrp_startup_delay":              seconds("vrrp_startup_delay", 0, 1<<31),
+		"vrrp_mcast_group4":               addr("vrrp_mcast_group4"),
+		"vrrp_mcast_group6":               addr("vrrp_mcast_group6"),
+		"vrrp_skip_check_adv_addr":        boolFlag("vrrp_skip_check_adv_addr"),
+		"vrrp_lower_prio_no_advert":       boolOpt("vrrp_lower_prio_no_advert"),
+		"vrrp_check_unicast_src":          boolFlag("vrrp_check_unicast_src"),
+		"vrrp_strict":                     boolFlag("vrrp_strict"),
+		"nftables":                        {key: "nftables", fn: nftablesTable},
+		"nftables_priority":               integer("nftables_priority", math.MinInt32, math.MaxInt32),
+		"nftables_counters":               boolFlag("nftables_counters"),
+		"default_interface":               globalDefault("vrrp_instance.interface", 1),
+		"vrrp_notify_priority_changes":    globalDefault("vrrp_instance.notify_priority_changes", -1),
+		"checker_log_all_failures":        globalDefault("virtual_server.real_server.*.log_all_failures", -1),
+		"notification_email":              {key: "notification_email", fn: notificationEmail},
+		"notification_email_from":         str("notification_email_from"),
+		"smtp_server":                     joined("smtp_server", 1, 2),
+		"smtp_helo_name":                  str("smtp_helo_name"),
+		"smtp_connect_timeout":            {key: "smtp_connect_timeout", fn: smtpConnectTimeout},
+		"smtp_alert":                      boolOpt("smtp_alert"),
+		"smtp_alert_vrrp":                 boolOpt("smtp_alert_vrrp"),
+		"smtp_alert_checker":              boolOpt("smtp_alert_checker"),
+		"no_email_faults":                 boolFlag("no_email_faults"),
+		"no_checker_emails": {why: "lvsd always mails real server changes only, as keepalived with no_checker_emails", fn: func(x *ctx, n *Node) {
+			if x.args(n, 0, 0) {
+				x.warnf(n, "lvsd mails a real server's changes only (never each checker's), as with no_checker_emails: dropped")
+			}
+		}},
+	}
+	// the keywords of the other files, in the order their init functions
+	// added them before the tables were built lazily
+	netlinkGlobalRules(m)
+	maps.Copy(m, processRules2())
+	maps.Copy(m, snmpGlobalRules())
+	maps.Copy(m, vrrpExtraGlobalRules())
+	return m
+})
 
 // notification_email { ADDR ... }: one address a line, as lvsd lists them.
 func notificationEmail(x *ctx, n *Node) {
@@ -212,12 +227,14 @@ func globalDefault(key string, nargs int) rule {
 	}}
 }
 
-var sslRules = map[string]rule{
-	"ca":          str("ssl_ca"),
-	"certificate": str("ssl_certificate"),
-	"key":         str("ssl_key"),
-	"password":    refuse("not supported yet: an encrypted key (give lvsd an unencrypted ssl_key)"),
-}
+var sslRules = sync.OnceValue(func() map[string]rule {
+	return map[string]rule{
+		"ca":          str("ssl_ca"),
+		"certificate": str("ssl_certificate"),
+		"key":         str("ssl_key"),
+		"password":    refuse("not supported yet: an encrypted key (give lvsd an unencrypted ssl_key)"),
+	}
+})
 
 func fifo(key string) rule {
 	return rule{key: key, fn: func(x *ctx, n *Node) {
@@ -331,36 +348,44 @@ func weight(lo, hi int64) rule {
 	}}
 }
 
-var scriptRules = map[string]rule{
-	"script":    script("script"),
-	"interval":  wholeSeconds("interval", 1, 1<<31-1),
-	"timeout":   wholeSeconds("timeout", 1, 1<<31-1),
-	"weight":    weight(-253, 253),
-	"rise":      integer("rise", 1, 1<<31-1),
-	"fall":      integer("fall", 1, 1<<31-1),
-	"user":      joined("user", 1, 2),
-	"init_fail": boolFlag("init_fail"),
-}
+var scriptRules = sync.OnceValue(func() map[string]rule {
+	return map[string]rule{
+		"script":    script("script"),
+		"interval":  wholeSeconds("interval", 1, 1<<31-1),
+		"timeout":   wholeSeconds("timeout", 1, 1<<31-1),
+		"weight":    weight(-253, 253),
+		"rise":      integer("rise", 1, 1<<31-1),
+		"fall":      integer("fall", 1, 1<<31-1),
+		"user":      joined("user", 1, 2),
+		"init_fail": boolFlag("init_fail"),
+	}
+})
 
-var processRules = map[string]rule{
-	"process":         joined("process", 1, -1),
-	"param_match":     enum("param_match", "initial", "partial"),
-	"weight":          weight(-254, 254),
-	"quorum":          integer("quorum", 1, 65535),
-	"quorum_max":      integer("quorum_max", 0, 65535),
-	"fork_delay":      seconds("fork_delay", 0.000001, 3600),
-	"terminate_delay": seconds("terminate_delay", 0.000001, 3600),
-	"delay": {key: "fork_delay", fn: func(x *ctx, n *Node) {
-		seconds("fork_delay", 0.000001, 3600).fn(x, n)
-		seconds("terminate_delay", 0.000001, 3600).fn(x, n)
-	}},
-}
+var processRules = sync.OnceValue(func() map[string]rule {
+	m := map[string]rule{
+		"process":         joined("process", 1, -1),
+		"param_match":     enum("param_match", "initial", "partial"),
+		"weight":          weight(-254, 254),
+		"quorum":          integer("quorum", 1, 65535),
+		"quorum_max":      integer("quorum_max", 0, 65535),
+		"fork_delay":      seconds("fork_delay", 0.000001, 3600),
+		"terminate_delay": seconds("terminate_delay", 0.000001, 3600),
+		"delay": {key: "fork_delay", fn: func(x *ctx, n *Node) {
+			seconds("fork_delay", 0.000001, 3600).fn(x, n)
+			seconds("terminate_delay", 0.000001, 3600).fn(x, n)
+		}},
+	}
+	m["full_command"] = boolFlag("full_command") // rules_vrrpextra.go
+	return m
+})
 
-var trackFileRules = map[string]rule{
-	"file":      str("file"),
-	"weight":    weight(-254, 254),
-	"init_file": {key: "init_file", fn: initFile},
-}
+var trackFileRules = sync.OnceValue(func() map[string]rule {
+	return map[string]rule{
+		"file":      str("file"),
+		"weight":    weight(-254, 254),
+		"init_file": {key: "init_file", fn: initFile},
+	}
+})
 
 // init_file [VALUE] [overwrite]
 func initFile(x *ctx, n *Node) {
@@ -380,21 +405,23 @@ func initFile(x *ctx, n *Node) {
 
 // --- sync groups and instances -------------------------------------------
 
-var notifyRules = map[string]rule{
-	"notify":                     command("notify"),
-	"notify_master":              command("notify_master"),
-	"notify_backup":              command("notify_backup"),
-	"notify_fault":               command("notify_fault"),
-	"notify_stop":                command("notify_stop"),
-	"notify_deleted":             command("notify_deleted"),
-	"notify_master_rx_lower_pri": command("notify_master_rx_lower_pri"),
-	"notify_priority_changes":    boolOpt("notify_priority_changes"),
-	"track_script":               trackList("track_script", -253, 253),
-	"track_process":              trackList("track_process", -254, 254),
-	"track_file":                 trackList("track_file", -254, 254),
-	"track_interface":            trackList("track_interface", -254, 254),
-	"track_bfd":                  trackList("track_bfd", -253, 253),
-}
+var notifyRules = sync.OnceValue(func() map[string]rule {
+	return map[string]rule{
+		"notify":                     command("notify"),
+		"notify_master":              command("notify_master"),
+		"notify_backup":              command("notify_backup"),
+		"notify_fault":               command("notify_fault"),
+		"notify_stop":                command("notify_stop"),
+		"notify_deleted":             command("notify_deleted"),
+		"notify_master_rx_lower_pri": command("notify_master_rx_lower_pri"),
+		"notify_priority_changes":    boolOpt("notify_priority_changes"),
+		"track_script":               trackList("track_script", -253, 253),
+		"track_process":              trackList("track_process", -254, 254),
+		"track_file":                 trackList("track_file", -254, 254),
+		"track_interface":            trackList("track_interface", -254, 254),
+		"track_bfd":                  trackList("track_bfd", -253, 253),
+	}
+})
 
 // trackList: KEYWORD { NAME [weight N [reverse]] ... }.
 func trackList(key string, lo, hi int64) rule {
@@ -430,14 +457,16 @@ func merge(ms ...map[string]rule) map[string]rule {
 	return out
 }
 
-var syncGroupRules = merge(notifyRules, map[string]rule{
-	"group":                      valueBlock("group"),
-	"sync_group_tracking_weight": boolFlag("sync_group_tracking_weight"),
-	"smtp_alert":                 boolOpt("smtp_alert"),
-	"global_tracking": {key: "sync_group_tracking_weight", fn: func(x *ctx, n *Node) {
-		x.warnf(n, "deprecated keyword: written as sync_group_tracking_weight")
-		boolFlag("sync_group_tracking_weight").fn(x, n)
-	}},
+var syncGroupRules = sync.OnceValue(func() map[string]rule {
+	return merge(notifyRules(), map[string]rule{
+		"group":                      valueBlock("group"),
+		"sync_group_tracking_weight": boolFlag("sync_group_tracking_weight"),
+		"smtp_alert":                 boolOpt("smtp_alert"),
+		"global_tracking": {key: "sync_group_tracking_weight", fn: func(x *ctx, n *Node) {
+			x.warnf(n, "deprecated keyword: written as sync_group_tracking_weight")
+			boolFlag("sync_group_tracking_weight").fn(x, n)
+		}},
+	})
 })
 
 func (x *ctx) syncGroup(n *Node) {
@@ -449,11 +478,11 @@ func (x *ctx) syncGroup(n *Node) {
 	// block (before "group { }" existed) as members.
 	var bare []*Node
 	for _, ch := range n.Block {
-		if _, ok := syncGroupRules[ch.Keyword()]; !ok && !ch.HasBlock && len(ch.Words) == 1 && knownReason(x.path, ch.Keyword()) == "" {
+		if _, ok := syncGroupRules()[ch.Keyword()]; !ok && !ch.HasBlock && len(ch.Words) == 1 && knownReason(x.path, ch.Keyword()) == "" {
 			bare = append(bare, ch)
 			continue
 		}
-		x.apply(ch, syncGroupRules)
+		x.apply(ch, syncGroupRules())
 	}
 	if len(bare) > 0 {
 		if x.t.get("group") != nil {
@@ -470,69 +499,71 @@ func (x *ctx) syncGroup(n *Node) {
 	x.t.tail = append(x.t.tail, n.Tail...)
 }
 
-var instanceRules = merge(notifyRules, map[string]rule{
-	"state":             enum("state", "MASTER", "BACKUP"),
-	"interface":         str("interface"),
-	"virtual_router_id": integer("virtual_router_id", 1, 255),
-	"priority":          integer("priority", 1, 255),
-	"advert_int":        seconds("advert_int", 0.01, 255),
-	"version":           integer("version", 2, 3),
-	"nopreempt":         boolFlag("nopreempt"),
-	"preempt":           boolFlag("preempt"),
-	"preempt_delay":     seconds("preempt_delay", 0, 1000),
-	"authentication":    {key: "authentication", fn: authentication},
-	"unicast_src_ip":    addr("unicast_src_ip"),
-	"unicast_ttl":       integer("unicast_ttl", 1, 255),
-	"unicast_peer": {key: "unicast_peer", fn: func(x *ctx, n *Node) {
-		x.valueBlock(n, "unicast_peer", nil)
-	}},
-	"mcast_src_ip":               addr("mcast_src_ip"),
-	"virtual_ipaddress":          vipBlock("virtual_ipaddress"),
-	"virtual_ipaddress_excluded": vipBlock("virtual_ipaddress_excluded"),
-	"virtual_routes":             {key: "virtual_routes", fn: virtualRoutes},
-	"virtual_rules": {key: "virtual_rules", fn: func(x *ctx, n *Node) {
-		rulesBlock(x, n, "virtual_rules")
-	}},
-	"dont_track_primary":         boolFlag("dont_track_primary"),
-	"garp_master_delay":          wholeSeconds("garp_master_delay", 0, 1000),
-	"garp_master_repeat":         integer("garp_master_repeat", 1, 1000),
-	"garp_master_refresh":        wholeSeconds("garp_master_refresh", 0, 1<<31-1),
-	"garp_master_refresh_repeat": integer("garp_master_refresh_repeat", 1, 1000),
-	"garp_lower_prio_delay":      wholeSeconds("garp_lower_prio_delay", 0, 1000),
-	"garp_lower_prio_repeat":     integer("garp_lower_prio_repeat", 0, 1000),
-	"use_vmac": {key: "use_vmac", fn: func(x *ctx, n *Node) {
-		if !x.args(n, 0, 1) || x.dup(n, "use_vmac") {
-			return
-		}
-		if len(n.Args()) == 1 {
-			x.t.set(n, "use_vmac", quote(n.Args()[0]))
-			return
-		}
-		x.t.set(n, "use_vmac", "true")
-	}},
-	"vmac_xmit_base": boolFlag("vmac_xmit_base"),
-	"native_ipv6": {key: "vrrp_instance.virtual_ipaddress (IPv6)", fn: func(x *ctx, n *Node) {
-		if x.args(n, 0, 0) {
-			keepDefault(x, n)
-		}
-	}},
-	"skip_check_adv_addr":  boolOpt("skip_check_adv_addr"),
-	"lower_prio_no_advert": boolOpt("lower_prio_no_advert"),
-	"smtp_alert":           boolOpt("smtp_alert"),
-	"check_unicast_src":    boolFlag("check_unicast_src"),
-	"accept":               acceptMode("true"),
-	"no_accept":            acceptMode("false"),
-	"strict_mode":          boolOpt("strict_mode"),
-	"lvs_sync_daemon_interface": {key: "global.lvs_sync_daemon", fn: func(x *ctx, n *Node) {
-		if !x.args(n, 1, 1) {
-			return
-		}
-		if x.c.syncIf != nil {
-			x.errorf(n, "given twice (line %d)", x.c.syncIf.Pos.Line)
-			return
-		}
-		x.c.syncIf, x.c.syncIn = n, x.name
-	}},
+var instanceRules = sync.OnceValue(func() map[string]rule {
+	return merge(notifyRules(), map[string]rule{
+		"state":             enum("state", "MASTER", "BACKUP"),
+		"interface":         str("interface"),
+		"virtual_router_id": integer("virtual_router_id", 1, 255),
+		"priority":          integer("priority", 1, 255),
+		"advert_int":        seconds("advert_int", 0.01, 255),
+		"version":           integer("version", 2, 3),
+		"nopreempt":         boolFlag("nopreempt"),
+		"preempt":           boolFlag("preempt"),
+		"preempt_delay":     seconds("preempt_delay", 0, 1000),
+		"authentication":    {key: "authentication", fn: authentication},
+		"unicast_src_ip":    addr("unicast_src_ip"),
+		"unicast_ttl":       integer("unicast_ttl", 1, 255),
+		"unicast_peer": {key: "unicast_peer", fn: func(x *ctx, n *Node) {
+			x.valueBlock(n, "unicast_peer", nil)
+		}},
+		"mcast_src_ip":               addr("mcast_src_ip"),
+		"virtual_ipaddress":          vipBlock("virtual_ipaddress"),
+		"virtual_ipaddress_excluded": vipBlock("virtual_ipaddress_excluded"),
+		"virtual_routes":             {key: "virtual_routes", fn: virtualRoutes},
+		"virtual_rules": {key: "virtual_rules", fn: func(x *ctx, n *Node) {
+			rulesBlock(x, n, "virtual_rules")
+		}},
+		"dont_track_primary":         boolFlag("dont_track_primary"),
+		"garp_master_delay":          wholeSeconds("garp_master_delay", 0, 1000),
+		"garp_master_repeat":         integer("garp_master_repeat", 1, 1000),
+		"garp_master_refresh":        wholeSeconds("garp_master_refresh", 0, 1<<31-1),
+		"garp_master_refresh_repeat": integer("garp_master_refresh_repeat", 1, 1000),
+		"garp_lower_prio_delay":      wholeSeconds("garp_lower_prio_delay", 0, 1000),
+		"garp_lower_prio_repeat":     integer("garp_lower_prio_repeat", 0, 1000),
+		"use_vmac": {key: "use_vmac", fn: func(x *ctx, n *Node) {
+			if !x.args(n, 0, 1) || x.dup(n, "use_vmac") {
+				return
+			}
+			if len(n.Args()) == 1 {
+				x.t.set(n, "use_vmac", quote(n.Args()[0]))
+				return
+			}
+			x.t.set(n, "use_vmac", "true")
+		}},
+		"vmac_xmit_base": boolFlag("vmac_xmit_base"),
+		"native_ipv6": {key: "vrrp_instance.virtual_ipaddress (IPv6)", fn: func(x *ctx, n *Node) {
+			if x.args(n, 0, 0) {
+				keepDefault(x, n)
+			}
+		}},
+		"skip_check_adv_addr":  boolOpt("skip_check_adv_addr"),
+		"lower_prio_no_advert": boolOpt("lower_prio_no_advert"),
+		"smtp_alert":           boolOpt("smtp_alert"),
+		"check_unicast_src":    boolFlag("check_unicast_src"),
+		"accept":               acceptMode("true"),
+		"no_accept":            acceptMode("false"),
+		"strict_mode":          boolOpt("strict_mode"),
+		"lvs_sync_daemon_interface": {key: "global.lvs_sync_daemon", fn: func(x *ctx, n *Node) {
+			if !x.args(n, 1, 1) {
+				return
+			}
+			if x.c.syncIf != nil {
+				x.errorf(n, "given twice (line %d)", x.c.syncIf.Pos.Line)
+				return
+			}
+			x.c.syncIf, x.c.syncIn = n, x.name
+		}},
+	}, vrrpExtraInstanceRules()) // rules_vrrpextra.go
 })
 
 func authentication(x *ctx, n *Node) {
@@ -628,73 +659,77 @@ var lvsMethods = []string{"NAT", "DR", "TUN"}
 // to the checkers inside it; lvsd sets them on each checker.
 var checkerDefaults = []string{"retry", "delay_before_retry", "warmup", "connect_timeout", "delay_loop", "virtualhost"}
 
-var vsRules = map[string]rule{
-	"ip_family": {key: "family", fn: func(x *ctx, n *Node) {
-		if !x.args(n, 1, 1) || x.dup(n, "family") {
-			return
-		}
-		switch strings.ToLower(n.Args()[0]) {
-		case "inet":
-			x.t.set(n, "family", "4")
-		case "inet6":
-			x.t.set(n, "family", "6")
-		default:
-			x.errorf(n, "%q is not inet or inet6", n.Args()[0])
-		}
-	}},
-	"lb_algo":            scheduler("lb_algo"),
-	"lvs_sched":          scheduler("lvs_sched"),
-	"lb_kind":            method("lb_kind"),
-	"lvs_method":         method("lvs_method"),
-	"ops":                boolFlag("ops"),
-	"sh-port":            boolFlag("sh-port"),
-	"sh-fallback":        boolFlag("sh-fallback"),
-	"mh-port":            boolFlag("mh-port"),
-	"mh-fallback":        boolFlag("mh-fallback"),
-	"persistence_engine": str("persistence_engine"),
-	"persistence_timeout": {key: "persistence_timeout", fn: func(x *ctx, n *Node) {
-		if !x.args(n, 0, 1) || x.dup(n, "persistence_timeout") {
-			return
-		}
-		if len(n.Args()) == 0 {
-			x.t.set(n, "persistence_timeout", "true")
-			return
-		}
-		if v, ok := x.intValue(n, n.Args()[0], 1, 1<<31-1); ok {
-			x.t.set(n, "persistence_timeout", strconv.FormatInt(v, 10))
-		}
-	}},
-	"persistence_granularity": str("persistence_granularity"),
-	"protocol":                enum("protocol", "TCP", "UDP", "SCTP"),
-	"ha_suspend":              boolFlag("ha_suspend"),
-	"smtp_alert":              boolOpt("smtp_alert"),
-	"virtualhost":             str("virtualhost"),
-	"alpha":                   boolFlag("alpha"),
-	"omega":                   boolFlag("omega"),
-	"quorum_up":               command("quorum_up"),
-	"quorum_down":             command("quorum_down"),
-	"quorum":                  integer("quorum", 1, 1<<31-1),
-	"hysteresis":              integer("hysteresis", 0, 1<<31-1),
-	"delay_loop":              seconds("delay_loop", 0.01, 0),
-	"sorry_server": {key: "sorry_server", fn: func(x *ctx, n *Node) {
-		if x.args(n, 1, 2) && !x.dup(n, "sorry_server") {
-			x.t.set(n, "sorry_server", quote(strings.Join(n.Args(), " ")))
-		}
-	}},
-	"sorry_server_inhibit":    boolFlag("sorry_server_inhibit"),
-	"sorry_server_lvs_method": enum("sorry_server_lvs_method", lvsMethods...),
-	// Defaults for the real servers and checkers inside.
-	"retry":              {key: "real_server.*.retry", fn: keepDefault},
-	"delay_before_retry": {key: "real_server.*.delay_before_retry", fn: keepDefault},
-	"warmup":             {key: "real_server.*.warmup", fn: keepDefault},
-	"connect_timeout":    {key: "real_server.*.connect_timeout", fn: keepDefault},
-	"inhibit_on_failure": {key: "real_server.inhibit_on_failure", fn: keepDefault},
-	"weight":             {key: "real_server.weight", fn: keepDefault},
-	"flag-1":             {key: "sh-fallback / mh-fallback", fn: keepDefault},
-	"flag-2":             {key: "sh-port / mh-port", fn: keepDefault},
-	"flag-3":             refuse("not supported yet: flag-3 (no IPVS scheduler uses it)"),
-	"hashed":             refuse("not supported: hashed (IP_VS_SVC_F_HASHED is the kernel's own flag)"),
-}
+var vsRules = sync.OnceValue(func() map[string]rule {
+	m := map[string]rule{
+		"ip_family": {key: "family", fn: func(x *ctx, n *Node) {
+			if !x.args(n, 1, 1) || x.dup(n, "family") {
+				return
+			}
+			switch strings.ToLower(n.Args()[0]) {
+			case "inet":
+				x.t.set(n, "family", "4")
+			case "inet6":
+				x.t.set(n, "family", "6")
+			default:
+				x.errorf(n, "%q is not inet or inet6", n.Args()[0])
+			}
+		}},
+		"lb_algo":            scheduler("lb_algo"),
+		"lvs_sched":          scheduler("lvs_sched"),
+		"lb_kind":            method("lb_kind"),
+		"lvs_method":         method("lvs_method"),
+		"ops":                boolFlag("ops"),
+		"sh-port":            boolFlag("sh-port"),
+		"sh-fallback":        boolFlag("sh-fallback"),
+		"mh-port":            boolFlag("mh-port"),
+		"mh-fallback":        boolFlag("mh-fallback"),
+		"persistence_engine": str("persistence_engine"),
+		"persistence_timeout": {key: "persistence_timeout", fn: func(x *ctx, n *Node) {
+			if !x.args(n, 0, 1) || x.dup(n, "persistence_timeout") {
+				return
+			}
+			if len(n.Args()) == 0 {
+				x.t.set(n, "persistence_timeout", "true")
+				return
+			}
+			if v, ok := x.intValue(n, n.Args()[0], 1, 1<<31-1); ok {
+				x.t.set(n, "persistence_timeout", strconv.FormatInt(v, 10))
+			}
+		}},
+		"persistence_granularity": str("persistence_granularity"),
+		"protocol":                enum("protocol", "TCP", "UDP", "SCTP"),
+		"ha_suspend":              boolFlag("ha_suspend"),
+		"smtp_alert":              boolOpt("smtp_alert"),
+		"virtualhost":             str("virtualhost"),
+		"alpha":                   boolFlag("alpha"),
+		"omega":                   boolFlag("omega"),
+		"quorum_up":               command("quorum_up"),
+		"quorum_down":             command("quorum_down"),
+		"quorum":                  integer("quorum", 1, 1<<31-1),
+		"hysteresis":              integer("hysteresis", 0, 1<<31-1),
+		"delay_loop":              seconds("delay_loop", 0.01, 0),
+		"sorry_server": {key: "sorry_server", fn: func(x *ctx, n *Node) {
+			if x.args(n, 1, 2) && !x.dup(n, "sorry_server") {
+				x.t.set(n, "sorry_server", quote(strings.Join(n.Args(), " ")))
+			}
+		}},
+		"sorry_server_inhibit":    boolFlag("sorry_server_inhibit"),
+		"sorry_server_lvs_method": enum("sorry_server_lvs_method", lvsMethods...),
+		// Defaults for the real servers and checkers inside.
+		"retry":              {key: "real_server.*.retry", fn: keepDefault},
+		"delay_before_retry": {key: "real_server.*.delay_before_retry", fn: keepDefault},
+		"warmup":             {key: "real_server.*.warmup", fn: keepDefault},
+		"connect_timeout":    {key: "real_server.*.connect_timeout", fn: keepDefault},
+		"inhibit_on_failure": {key: "real_server.inhibit_on_failure", fn: keepDefault},
+		"weight":             {key: "real_server.weight", fn: keepDefault},
+		"flag-1":             {key: "sh-fallback / mh-fallback", fn: keepDefault},
+		"flag-2":             {key: "sh-port / mh-port", fn: keepDefault},
+		"flag-3":             refuse("not supported yet: flag-3 (no IPVS scheduler uses it)"),
+		"hashed":             refuse("not supported: hashed (IP_VS_SVC_F_HASHED is the kernel's own flag)"),
+	}
+	m["snmp_name"] = str("snmp_name") // rules_snmp.go
+	return m
+})
 
 func keepDefault(x *ctx, n *Node) {
 	if !x.args(n, 0, 1) {
@@ -780,7 +815,7 @@ func (x *ctx) virtualServer(n *Node) {
 			rss = append(rss, ch)
 			continue
 		}
-		x.apply(ch, vsRules)
+		x.apply(ch, vsRules())
 	}
 	for _, f := range []struct{ flag, what string }{{"flag-1", "fallback"}, {"flag-2", "port"}} {
 		fn := x.extra[f.flag]
@@ -829,23 +864,27 @@ func (c *conv) intArg(n *Node, path, s string, lo, hi int64) (int64, bool) {
 	return x.intValue(&Node{Pos: n.Pos, Words: []string{""}}, s, lo, hi)
 }
 
-var rsRules = map[string]rule{
-	"weight":             integer("weight", 0, 65535),
-	"lvs_method":         enum("lvs_method", lvsMethods...),
-	"uthreshold":         integer("uthreshold", 0, 1<<31-1),
-	"lthreshold":         integer("lthreshold", 0, 1<<31-1),
-	"inhibit_on_failure": boolOpt("inhibit_on_failure"),
-	"smtp_alert":         boolOpt("smtp_alert"),
-	"notify_up":          command("notify_up"),
-	"notify_down":        command("notify_down"),
-	"alpha":              boolOpt("alpha"),
-	"retry":              {key: "*.retry", fn: keepDefault},
-	"delay_before_retry": {key: "*.delay_before_retry", fn: keepDefault},
-	"warmup":             {key: "*.warmup", fn: keepDefault},
-	"connect_timeout":    {key: "*.connect_timeout", fn: keepDefault},
-	"delay_loop":         {key: "*.delay_loop", fn: keepDefault},
-	"virtualhost":        {key: "*.virtualhost", fn: keepDefault},
-}
+var rsRules = sync.OnceValue(func() map[string]rule {
+	m := map[string]rule{
+		"weight":             integer("weight", 0, 65535),
+		"lvs_method":         enum("lvs_method", lvsMethods...),
+		"uthreshold":         integer("uthreshold", 0, 1<<31-1),
+		"lthreshold":         integer("lthreshold", 0, 1<<31-1),
+		"inhibit_on_failure": boolOpt("inhibit_on_failure"),
+		"smtp_alert":         boolOpt("smtp_alert"),
+		"notify_up":          command("notify_up"),
+		"notify_down":        command("notify_down"),
+		"alpha":              boolOpt("alpha"),
+		"retry":              {key: "*.retry", fn: keepDefault},
+		"delay_before_retry": {key: "*.delay_before_retry", fn: keepDefault},
+		"warmup":             {key: "*.warmup", fn: keepDefault},
+		"connect_timeout":    {key: "*.connect_timeout", fn: keepDefault},
+		"delay_loop":         {key: "*.delay_loop", fn: keepDefault},
+		"virtualhost":        {key: "*.virtualhost", fn: keepDefault},
+	}
+	m["snmp_name"] = str("snmp_name") // rules_snmp.go
+	return m
+})
 
 var checkerNames = map[string]string{
 	"HTTP_GET": "http_get", "SSL_GET": "ssl_get", "TCP_CHECK": "tcp_check",
@@ -890,7 +929,7 @@ func (x *ctx) realServer(n *Node) {
 			checks = append(checks, ch)
 			continue
 		}
-		y.apply(ch, rsRules)
+		y.apply(ch, rsRules())
 	}
 	x.inheritRS(t)
 	var alphas []*Node
@@ -935,7 +974,7 @@ func (x *ctx) inheritRS(t *table) {
 	for _, k := range []string{"weight", "inhibit_on_failure"} {
 		if d, ok := x.extra[k]; ok && t.get(k) == nil {
 			y := &ctx{c: x.c, path: "virtual_server", t: t}
-			r := rsRules[k]
+			r := rsRules()[k]
 			r.fn(y, d)
 			if e := t.get(k); e != nil {
 				e.above, e.comment = nil, "from the virtual_server, line "+strconv.Itoa(d.Pos.Line)
@@ -944,89 +983,101 @@ func (x *ctx) inheritRS(t *table) {
 	}
 }
 
-var commonCheckerRules = map[string]rule{
-	"connect_ip":         addr("connect_ip"),
-	"connect_port":       integer("connect_port", 1, 65535),
-	"bindto":             addr("bindto"),
-	"bind_port":          integer("bind_port", 1, 65535),
-	"bind_if":            str("bind_if"),
-	"connect_timeout":    seconds("connect_timeout", 0.001, 0),
-	"fwmark":             integer("fwmark", 1, 1<<32-1),
-	"retry":              integer("retry", 0, 1<<31-1),
-	"delay_before_retry": seconds("delay_before_retry", 0, 0),
-	"warmup":             seconds("warmup", 0, 0),
-	"delay_loop":         seconds("delay_loop", 0.01, 0),
-	"log_all_failures":   boolOpt("log_all_failures"),
-	"alpha":              {key: "virtual_server.real_server.alpha", fn: checkerAlpha},
-}
+var commonCheckerRules = sync.OnceValue(func() map[string]rule {
+	return map[string]rule{
+		"connect_ip":         addr("connect_ip"),
+		"connect_port":       integer("connect_port", 1, 65535),
+		"bindto":             addr("bindto"),
+		"bind_port":          integer("bind_port", 1, 65535),
+		"bind_if":            str("bind_if"),
+		"connect_timeout":    seconds("connect_timeout", 0.001, 0),
+		"fwmark":             integer("fwmark", 1, 1<<32-1),
+		"retry":              integer("retry", 0, 1<<31-1),
+		"delay_before_retry": seconds("delay_before_retry", 0, 0),
+		"warmup":             seconds("warmup", 0, 0),
+		"delay_loop":         seconds("delay_loop", 0.01, 0),
+		"log_all_failures":   boolOpt("log_all_failures"),
+		"alpha":              {key: "virtual_server.real_server.alpha", fn: checkerAlpha},
+	}
+})
 
-var httpRules = merge(commonCheckerRules, map[string]rule{
-	"nb_get_retry": {key: "retry", fn: func(x *ctx, n *Node) {
-		x.warnf(n, "deprecated keyword: written as retry")
-		integer("retry", 0, 1<<31-1).fn(x, n)
-	}},
-	"virtualhost":   str("virtualhost"),
-	"http_protocol": enum("http_protocol", "1.0", "1.0C", "1.1"),
-	"enable_sni": {why: "dropped with a warning: no meaning without TLS (keepalived ignores it on HTTP_GET)", fn: func(x *ctx, n *Node) {
-		if x.args(n, 0, 1) {
-			if _, ok := x.boolValue(n); ok {
-				x.warnf(n, "has no meaning without TLS (keepalived ignores it on HTTP_GET): dropped")
+var httpRules = sync.OnceValue(func() map[string]rule {
+	return merge(commonCheckerRules(), map[string]rule{
+		"nb_get_retry": {key: "retry", fn: func(x *ctx, n *Node) {
+			x.warnf(n, "deprecated keyword: written as retry")
+			integer("retry", 0, 1<<31-1).fn(x, n)
+		}},
+		"virtualhost":   str("virtualhost"),
+		"http_protocol": enum("http_protocol", "1.0", "1.0C", "1.1"),
+		"enable_sni": {why: "dropped with a warning: no meaning without TLS (keepalived ignores it on HTTP_GET)", fn: func(x *ctx, n *Node) {
+			if x.args(n, 0, 1) {
+				if _, ok := x.boolValue(n); ok {
+					x.warnf(n, "has no meaning without TLS (keepalived ignores it on HTTP_GET): dropped")
+				}
 			}
-		}
-	}},
-	"fast_recovery": boolOpt("fast_recovery"),
+		}},
+		"fast_recovery": boolOpt("fast_recovery"),
+	})
 })
 
 // sslGetRules: SSL_GET's keywords; sni_name and tls_compliant are keepalived
 // 2.2.8's.
-var sslGetRules = merge(httpRules, map[string]rule{
-	"enable_sni":    boolOpt("enable_sni"),
-	"sni_name":      str("sni_name"),
-	"tls_compliant": boolOpt("tls_compliant"),
+var sslGetRules = sync.OnceValue(func() map[string]rule {
+	return merge(httpRules(), map[string]rule{
+		"enable_sni":    boolOpt("enable_sni"),
+		"sni_name":      str("sni_name"),
+		"tls_compliant": boolOpt("tls_compliant"),
+	})
 })
 
-var smtpRules = merge(commonCheckerRules, map[string]rule{
-	"helo_name": str("helo_name"),
+var smtpRules = sync.OnceValue(func() map[string]rule {
+	return merge(commonCheckerRules(), map[string]rule{
+		"helo_name": str("helo_name"),
+	})
 })
 
 // smtpHostRules: a legacy SMTP_CHECK host block. keepalived installs every
 // common checker keyword in it, but only the connection ones are the
 // host's own; the others set the whole checker.
-var smtpHostRules = func() map[string]rule {
+var smtpHostRules = sync.OnceValue(func() map[string]rule {
 	m := map[string]rule{}
 	for _, k := range connKeys {
-		m[k] = commonCheckerRules[k]
+		m[k] = commonCheckerRules()[k]
 	}
 	for _, k := range []string{"retry", "delay_before_retry", "warmup", "delay_loop", "alpha", "log_all_failures"} {
 		m[k] = refuse("lvsd's host block takes connection keywords only: give " + k + " in the SMTP_CHECK itself (keepalived applies it to the whole checker)")
 	}
 	return m
-}()
-
-var dnsRules = merge(commonCheckerRules, map[string]rule{
-	"type": enum("type", "A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA"),
-	"name": str("name"),
 })
 
-var udpRules = merge(commonCheckerRules, map[string]rule{
-	"payload": {key: "payload", fn: func(x *ctx, n *Node) {
-		if x.args(n, 1, -1) && !x.dup(n, "payload") {
-			x.t.set(n, "payload", quote(strings.Join(n.Args(), " ")))
-		}
-	}},
-	// require_reply [HEX]: with a pattern, lvsd's reply key.
-	"require_reply": {key: "require_reply", fn: func(x *ctx, n *Node) {
-		if !x.noBlock(n) || x.dup(n, "require_reply") || x.dup(n, "reply") {
-			return
-		}
-		if len(n.Args()) == 0 {
-			x.t.set(n, "require_reply", "true")
-			return
-		}
-		x.t.set(n, "reply", quote(strings.Join(n.Args(), " ")))
-	}},
-	"min_reply_length": integer("min_reply_length", 0, 65535),
-	"max_reply_length": integer("max_reply_length", 0, 65535),
+var dnsRules = sync.OnceValue(func() map[string]rule {
+	return merge(commonCheckerRules(), map[string]rule{
+		"type": enum("type", "A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA"),
+		"name": str("name"),
+	})
+})
+
+var udpRules = sync.OnceValue(func() map[string]rule {
+	return merge(commonCheckerRules(), map[string]rule{
+		"payload": {key: "payload", fn: func(x *ctx, n *Node) {
+			if x.args(n, 1, -1) && !x.dup(n, "payload") {
+				x.t.set(n, "payload", quote(strings.Join(n.Args(), " ")))
+			}
+		}},
+		// require_reply [HEX]: with a pattern, lvsd's reply key.
+		"require_reply": {key: "require_reply", fn: func(x *ctx, n *Node) {
+			if !x.noBlock(n) || x.dup(n, "require_reply") || x.dup(n, "reply") {
+				return
+			}
+			if len(n.Args()) == 0 {
+				x.t.set(n, "require_reply", "true")
+				return
+			}
+			x.t.set(n, "reply", quote(strings.Join(n.Args(), " ")))
+		}},
+		"min_reply_length": integer("min_reply_length", 0, 65535),
+		"max_reply_length": integer("max_reply_length", 0, 65535),
+	})
 })
 
 // udpLengths: keepalived checks the reply's length only against a reply
@@ -1047,88 +1098,94 @@ func udpLengths(x *ctx, t *table) {
 	e.pos, e.comment = rr.pos, "keepalived checks no length without a reply pattern"
 }
 
-var fileCheckRules = map[string]rule{
-	"track_file": str("track_file"),
-	// keepalived's FILE_CHECK takes weight N [reverse|noreverse].
-	"weight": {key: "weight", fn: func(x *ctx, n *Node) {
-		if a := n.Args(); len(a) == 2 && a[1] == "noreverse" {
-			m := *n
-			m.Words = slices.Clip(n.Words)[:len(n.Words)-1]
-			n = &m
-		}
-		weight(-65535, 65535).fn(x, n)
-	}},
-}
-
-var urlRules = map[string]rule{
-	"path":        str("path"),
-	"digest":      str("digest"),
-	"virtualhost": str("virtualhost"),
-	"status_code": {key: "status_code", fn: func(x *ctx, n *Node) {
-		if !x.args(n, 1, -1) || x.dup(n, "status_code") {
-			return
-		}
-		var vals []string
-		for _, s := range n.Args() {
-			if lo, hi, ok := strings.Cut(s, "-"); ok {
-				l, e1 := strconv.Atoi(lo)
-				h, e2 := strconv.Atoi(hi)
-				if e1 != nil || e2 != nil || l < 100 || h > 999 || l > h {
-					x.errorf(n, "bad status code range %q", s)
-					return
-				}
-				vals = append(vals, quote(s))
-				continue
+var fileCheckRules = sync.OnceValue(func() map[string]rule {
+	return map[string]rule{
+		"track_file": str("track_file"),
+		// keepalived's FILE_CHECK takes weight N [reverse|noreverse].
+		"weight": {key: "weight", fn: func(x *ctx, n *Node) {
+			if a := n.Args(); len(a) == 2 && a[1] == "noreverse" {
+				m := *n
+				m.Words = slices.Clip(n.Words)[:len(n.Words)-1]
+				n = &m
 			}
-			v, err := strconv.Atoi(s)
-			if err != nil || v < 100 || v > 999 {
-				x.errorf(n, "bad status code %q", s)
+			weight(-65535, 65535).fn(x, n)
+		}},
+	}
+})
+
+var urlRules = sync.OnceValue(func() map[string]rule {
+	return map[string]rule{
+		"path":        str("path"),
+		"digest":      str("digest"),
+		"virtualhost": str("virtualhost"),
+		"status_code": {key: "status_code", fn: func(x *ctx, n *Node) {
+			if !x.args(n, 1, -1) || x.dup(n, "status_code") {
 				return
 			}
-			vals = append(vals, strconv.Itoa(v))
-		}
-		x.t.set(n, "status_code", "["+strings.Join(vals, ", ")+"]")
-	}},
-	// keepalived reads the pattern with its command quoting and escapes
-	// (alloc_strvec_quoted_escaped): `\.` is `.`, `\\` a backslash.
-	"regex": {key: "regex", fn: func(x *ctx, n *Node) {
-		a, ok := x.commandWords(n)
-		if !ok || x.dup(n, "regex") {
-			return
-		}
-		if len(a) > 1 {
-			x.errorf(n, "trailing junk %q (quote the whole pattern)", strings.Join(a[1:], " "))
-			return
-		}
-		if strings.Contains(n.Raw, "\\") {
-			x.warnf(n, "keepalived reads backslash escapes in a regex (a backslash of the pattern is written \\\\): the pattern is %q", a[0])
-		}
-		x.t.set(n, "regex", quote(a[0]))
-	}},
-	"regex_no_match":   boolFlag("regex_no_match"),
-	"regex_options":    {key: "regex_options", fn: regexOptions},
-	"regex_min_offset": integer("regex_min_offset", 0, 1<<31-1),
-	"regex_max_offset": integer("regex_max_offset", 0, 1<<31-1),
-	"regex_stack": {key: "regex_stack", fn: func(x *ctx, n *Node) {
-		if !x.args(n, 2, 2) || x.dup(n, "regex_stack") {
-			return
-		}
-		a := n.Args()
-		lo, ok1 := x.intValue(n, a[0], 0, 1<<31-1)
-		hi, ok2 := x.intValue(n, a[1], 0, 1<<31-1)
-		if !ok1 || !ok2 {
-			return
-		}
-		if lo > hi {
-			x.errorf(n, "start %d above max %d", lo, hi)
-			return
-		}
-		x.t.set(n, "regex_stack", quote(a[0]+" "+a[1]))
-	}},
-}
+			var vals []string
+			for _, s := range n.Args() {
+				if lo, hi, ok := strings.Cut(s, "-"); ok {
+					l, e1 := strconv.Atoi(lo)
+					h, e2 := strconv.Atoi(hi)
+					if e1 != nil || e2 != nil || l < 100 || h > 999 || l > h {
+						x.errorf(n, "bad status code range %q", s)
+						return
+					}
+					vals = append(vals, quote(s))
+					continue
+				}
+				v, err := strconv.Atoi(s)
+				if err != nil || v < 100 || v > 999 {
+					x.errorf(n, "bad status code %q", s)
+					return
+				}
+				vals = append(vals, strconv.Itoa(v))
+			}
+			x.t.set(n, "status_code", "["+strings.Join(vals, ", ")+"]")
+		}},
+		// keepalived reads the pattern with its command quoting and escapes
+		// (alloc_strvec_quoted_escaped): `\.` is `.`, `\\` a backslash.
+		"regex": {key: "regex", fn: func(x *ctx, n *Node) {
+			a, ok := x.commandWords(n)
+			if !ok || x.dup(n, "regex") {
+				return
+			}
+			if len(a) > 1 {
+				x.errorf(n, "trailing junk %q (quote the whole pattern)", strings.Join(a[1:], " "))
+				return
+			}
+			if strings.Contains(n.Raw, "\\") {
+				x.warnf(n, "keepalived reads backslash escapes in a regex (a backslash of the pattern is written \\\\): the pattern is %q", a[0])
+			}
+			x.t.set(n, "regex", quote(a[0]))
+		}},
+		"regex_no_match":   boolFlag("regex_no_match"),
+		"regex_options":    {key: "regex_options", fn: regexOptions},
+		"regex_min_offset": integer("regex_min_offset", 0, 1<<31-1),
+		"regex_max_offset": integer("regex_max_offset", 0, 1<<31-1),
+		"regex_stack": {key: "regex_stack", fn: func(x *ctx, n *Node) {
+			if !x.args(n, 2, 2) || x.dup(n, "regex_stack") {
+				return
+			}
+			a := n.Args()
+			lo, ok1 := x.intValue(n, a[0], 0, 1<<31-1)
+			hi, ok2 := x.intValue(n, a[1], 0, 1<<31-1)
+			if !ok1 || !ok2 {
+				return
+			}
+			if lo > hi {
+				x.errorf(n, "start %d above max %d", lo, hi)
+				return
+			}
+			x.t.set(n, "regex_stack", quote(a[0]+" "+a[1]))
+		}},
+	}
+})
 
-var sslURLRules = merge(urlRules, map[string]rule{
-	"tls_compliant": boolOpt("tls_compliant"),
+var sslURLRules = sync.OnceValue(func() map[string]rule {
+	return merge(urlRules(), map[string]rule{
+		"tls_compliant": boolOpt("tls_compliant"),
+	})
 })
 
 // regexOptions: keepalived adds the options of every regex_options line
@@ -1179,18 +1236,20 @@ func (x *ctx) checkRegex(u *Node) {
 	}
 }
 
-var miscRules = map[string]rule{
-	"misc_path":          script("misc_path"),
-	"misc_timeout":       wholeSeconds("misc_timeout", 1, 1<<31-1),
-	"misc_dynamic":       boolFlag("misc_dynamic"),
-	"user":               joined("user", 1, 2),
-	"warmup":             seconds("warmup", 0, 0),
-	"delay_loop":         seconds("delay_loop", 0.01, 0),
-	"retry":              integer("retry", 0, 1<<31-1),
-	"delay_before_retry": seconds("delay_before_retry", 0, 0),
-	"log_all_failures":   boolOpt("log_all_failures"),
-	"alpha":              {key: "virtual_server.real_server.alpha", fn: checkerAlpha},
-}
+var miscRules = sync.OnceValue(func() map[string]rule {
+	return map[string]rule{
+		"misc_path":          script("misc_path"),
+		"misc_timeout":       wholeSeconds("misc_timeout", 1, 1<<31-1),
+		"misc_dynamic":       boolFlag("misc_dynamic"),
+		"user":               joined("user", 1, 2),
+		"warmup":             seconds("warmup", 0, 0),
+		"delay_loop":         seconds("delay_loop", 0.01, 0),
+		"retry":              integer("retry", 0, 1<<31-1),
+		"delay_before_retry": seconds("delay_before_retry", 0, 0),
+		"log_all_failures":   boolOpt("log_all_failures"),
+		"alpha":              {key: "virtual_server.real_server.alpha", fn: checkerAlpha},
+	}
+})
 
 // checker converts one checker block; it returns the checker's alpha
 // keyword when it has one.
@@ -1249,7 +1308,7 @@ func (x *ctx) checker(n *Node, vsExtra map[string]*Node) *Node {
 	if kw == "UDP_CHECK" {
 		udpLengths(y, t)
 	}
-	subRules := map[string]map[string]rule{"HTTP_GET": urlRules, "SSL_GET": sslURLRules, "SMTP_CHECK": smtpHostRules}[kw]
+	subRules := map[string]map[string]rule{"HTTP_GET": urlRules(), "SSL_GET": sslURLRules(), "SMTP_CHECK": smtpHostRules()}[kw]
 	for _, u := range urls {
 		ut := sub(t, u, "[[virtual_server.real_server."+name+"."+sublevel+"]]")
 		z := &ctx{c: x.c, path: path + "." + sublevel, t: ut}
@@ -1300,23 +1359,23 @@ func builtChecker(block string) bool {
 func checkerRules(kw string) map[string]rule {
 	switch kw {
 	case "HTTP_GET":
-		return httpRules
+		return httpRules()
 	case "SSL_GET":
-		return sslGetRules
+		return sslGetRules()
 	case "MISC_CHECK":
-		return miscRules
+		return miscRules()
 	case "SMTP_CHECK":
-		return smtpRules
+		return smtpRules()
 	case "DNS_CHECK":
-		return dnsRules
+		return dnsRules()
 	case "UDP_CHECK":
-		return udpRules
+		return udpRules()
 	case "FILE_CHECK":
-		return fileCheckRules
+		return fileCheckRules()
 	case "BFD_CHECK":
-		return bfdCheckRules
+		return bfdCheckRules()
 	}
-	return commonCheckerRules
+	return commonCheckerRules()
 }
 
 // inherit sets the checker keys the real server or virtual server gave.

@@ -10,7 +10,8 @@ import (
 // keepalived's name on the sockets lvsd opens; the checker's monitor
 // (lvs_netlink_monitor_*) merges into lvsd's one link and address monitor.
 
-func init() {
+// netlinkGlobalRules adds them to global_defs' rules.
+func netlinkGlobalRules(global map[string]rule) {
 	for k, r := range map[string]rule{
 		"vrrp_netlink_cmd_rcv_bufs":           rcvBufs("vrrp_netlink_cmd_rcv_bufs"),
 		"vrrp_netlink_cmd_rcv_bufs_force":     rcvBufsForce("vrrp_netlink_cmd_rcv_bufs"),
@@ -23,7 +24,7 @@ func init() {
 		"lvs_netlink_cmd_rcv_bufs":            rcvBufs("lvs_netlink_cmd_rcv_bufs"),
 		"lvs_netlink_cmd_rcv_bufs_force":      rcvBufsForce("lvs_netlink_cmd_rcv_bufs"),
 	} {
-		globalRules[k] = r
+		global[k] = r
 	}
 }
 

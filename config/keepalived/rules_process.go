@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/lvsd/lvsd/config"
 )
@@ -15,53 +16,49 @@ import (
 // strongest priority, the union of the CPUs, the largest limit) and warns,
 // naming the lines.
 
-func init() {
-	for k, r := range processRules2 {
-		globalRules[k] = r
+var processRules2 = sync.OnceValue(func() map[string]rule {
+	return map[string]rule{
+		"vrrp_priority":                    merged("process_priority", -20, 19, mergeMin),
+		"checker_priority":                 merged("process_priority", -20, 19, mergeMin),
+		"bfd_priority":                     merged("process_priority", -20, 19, mergeMin),
+		"vrrp_rt_priority":                 merged("vrrp_rt_priority", 1, 99, mergeMax),
+		"checker_rt_priority":              merged("vrrp_rt_priority", 1, 99, mergeMax),
+		"bfd_rt_priority":                  merged("vrrp_rt_priority", 1, 99, mergeMax),
+		"vrrp_rlimit_rttime":               merged("rlimit_rttime", 1, 1<<32-1, mergeMax),
+		"vrrp_rlimit_rtime":                merged("rlimit_rttime", 1, 1<<32-1, mergeMax),
+		"checker_rlimit_rttime":            merged("rlimit_rttime", 1, 1<<32-1, mergeMax),
+		"checker_rlimit_rtime":             merged("rlimit_rttime", 1, 1<<32-1, mergeMax),
+		"bfd_rlimit_rttime":                merged("rlimit_rttime", 1, 1<<32-1, mergeMax),
+		"bfd_rlimit_rtime":                 merged("rlimit_rttime", 1, 1<<32-1, mergeMax),
+		"vrrp_no_swap":                     noSwap,
+		"checker_no_swap":                  noSwap,
+		"bfd_no_swap":                      noSwap,
+		"vrrp_cpu_affinity":                cpuAffinity,
+		"checker_cpu_affinity":             cpuAffinity,
+		"bfd_cpu_affinity":                 cpuAffinity,
+		"process_name":                     processName,
+		"vrrp_process_name":                processName,
+		"checker_process_name":             processName,
+		"lvs_process_name":                 processName,
+		"bfd_process_name":                 processName,
+		"startup_script":                   command("startup_script"),
+		"startup_script_timeout":           wholeSeconds("startup_script_timeout", 1, 1000),
+		"shutdown_script":                  command("shutdown_script"),
+		"shutdown_script_timeout":          wholeSeconds("shutdown_script_timeout", 1, 1000),
+		"umask":                            {key: "umask", fn: umask},
+		"lvs_notify_fifo":                  fifo("lvs_notify_fifo"),
+		"disable_local_igmp":               boolFlag("disable_local_igmp"),
+		"rs_init_notifies":                 boolOpt("rs_init_notifies"),
+		"fifo_write_vrrp_states_on_reload": boolFlag("fifo_write_vrrp_states_on_reload"),
+		"lvs_notify_fifo_script":           command("lvs_notify_fifo_script"),
+		"process_names": {why: "dropped with a warning: it names keepalived's child processes; lvsd has none (its one process is lvsd, or process_name)",
+			fn: func(x *ctx, n *Node) {
+				if x.args(n, 0, 0) {
+					x.warnf(n, "lvsd has no child processes to name (its one process is lvsd, or global.process_name): dropped")
+				}
+			}},
 	}
-}
-
-var processRules2 = map[string]rule{
-	"vrrp_priority":                    merged("process_priority", -20, 19, mergeMin),
-	"checker_priority":                 merged("process_priority", -20, 19, mergeMin),
-	"bfd_priority":                     merged("process_priority", -20, 19, mergeMin),
-	"vrrp_rt_priority":                 merged("vrrp_rt_priority", 1, 99, mergeMax),
-	"checker_rt_priority":              merged("vrrp_rt_priority", 1, 99, mergeMax),
-	"bfd_rt_priority":                  merged("vrrp_rt_priority", 1, 99, mergeMax),
-	"vrrp_rlimit_rttime":               merged("rlimit_rttime", 1, 1<<32-1, mergeMax),
-	"vrrp_rlimit_rtime":                merged("rlimit_rttime", 1, 1<<32-1, mergeMax),
-	"checker_rlimit_rttime":            merged("rlimit_rttime", 1, 1<<32-1, mergeMax),
-	"checker_rlimit_rtime":             merged("rlimit_rttime", 1, 1<<32-1, mergeMax),
-	"bfd_rlimit_rttime":                merged("rlimit_rttime", 1, 1<<32-1, mergeMax),
-	"bfd_rlimit_rtime":                 merged("rlimit_rttime", 1, 1<<32-1, mergeMax),
-	"vrrp_no_swap":                     noSwap,
-	"checker_no_swap":                  noSwap,
-	"bfd_no_swap":                      noSwap,
-	"vrrp_cpu_affinity":                cpuAffinity,
-	"checker_cpu_affinity":             cpuAffinity,
-	"bfd_cpu_affinity":                 cpuAffinity,
-	"process_name":                     processName,
-	"vrrp_process_name":                processName,
-	"checker_process_name":             processName,
-	"lvs_process_name":                 processName,
-	"bfd_process_name":                 processName,
-	"startup_script":                   command("startup_script"),
-	"startup_script_timeout":           wholeSeconds("startup_script_timeout", 1, 1000),
-	"shutdown_script":                  command("shutdown_script"),
-	"shutdown_script_timeout":          wholeSeconds("shutdown_script_timeout", 1, 1000),
-	"umask":                            {key: "umask", fn: umask},
-	"lvs_notify_fifo":                  fifo("lvs_notify_fifo"),
-	"disable_local_igmp":               boolFlag("disable_local_igmp"),
-	"rs_init_notifies":                 boolOpt("rs_init_notifies"),
-	"fifo_write_vrrp_states_on_reload": boolFlag("fifo_write_vrrp_states_on_reload"),
-	"lvs_notify_fifo_script":           command("lvs_notify_fifo_script"),
-	"process_names": {why: "dropped with a warning: it names keepalived's child processes; lvsd has none (its one process is lvsd, or process_name)",
-		fn: func(x *ctx, n *Node) {
-			if x.args(n, 0, 0) {
-				x.warnf(n, "lvsd has no child processes to name (its one process is lvsd, or global.process_name): dropped")
-			}
-		}},
-}
+})
 
 // pickFn picks the merged value of two keywords' values.
 type pickFn func(a, b int64) int64

@@ -1,28 +1,24 @@
 package keepalived
 
+import "sync"
+
 // SNMP keywords: global_defs' enable_snmp_* / enable_traps / snmp_socket,
 // and snmp_name of virtual and real servers. keepalived's switches take no
 // value; enable_snmp_keepalived (deprecated in 2.0) becomes
 // enable_snmp_vrrp, as keepalived treats it.
 
-var snmpGlobalRules = map[string]rule{
-	"enable_snmp_vrrp":       snmpVRRPFlag,
-	"enable_snmp_keepalived": snmpVRRPFlag,
-	"enable_snmp_checker":    boolFlag("enable_snmp_checker"),
-	"enable_snmp_rfc":        boolFlag("enable_snmp_rfc"),
-	"enable_snmp_rfcv2":      boolFlag("enable_snmp_rfcv2"),
-	"enable_snmp_rfcv3":      boolFlag("enable_snmp_rfcv3"),
-	"enable_traps":           boolFlag("enable_traps"),
-	"snmp_socket":            str("snmp_socket"),
-}
-
-func init() {
-	for k, r := range snmpGlobalRules {
-		globalRules[k] = r
+var snmpGlobalRules = sync.OnceValue(func() map[string]rule {
+	return map[string]rule{
+		"enable_snmp_vrrp":       snmpVRRPFlag,
+		"enable_snmp_keepalived": snmpVRRPFlag,
+		"enable_snmp_checker":    boolFlag("enable_snmp_checker"),
+		"enable_snmp_rfc":        boolFlag("enable_snmp_rfc"),
+		"enable_snmp_rfcv2":      boolFlag("enable_snmp_rfcv2"),
+		"enable_snmp_rfcv3":      boolFlag("enable_snmp_rfcv3"),
+		"enable_traps":           boolFlag("enable_traps"),
+		"snmp_socket":            str("snmp_socket"),
 	}
-	vsRules["snmp_name"] = str("snmp_name")
-	rsRules["snmp_name"] = str("snmp_name")
-}
+})
 
 // snmpVRRPFlag: enable_snmp_vrrp and enable_snmp_keepalived are one switch;
 // configurations written for both keepalived 1.x and 2.x give both.

@@ -3,43 +3,48 @@ package keepalived
 import (
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Convert rules of the VRRP keywords of issue 11 (config/vrrpextra.go):
 // added to globalRules and instanceRules.
 
-var vrrpExtraGlobalRules = map[string]rule{
-	"vrrp_down_timer_adverts":      integer("vrrp_down_timer_adverts", 1, 100),
-	"vrrp_higher_prio_send_advert": boolOpt("vrrp_higher_prio_send_advert"),
-	"vrrp_min_garp":                {key: "vrrp_min_garp", fn: minGARP},
-	"vrrp_garp_extra_if":           garpExtraIf("vrrp_garp_extra_if", 1, false),
-	"vrrp_vmac_garp_intvl":         garpExtraIf("vrrp_garp_extra_if", 1, true),
-	"vmac_prefix":                  str("vmac_prefix"),
-	"log_unknown_vrids":            boolFlag("log_unknown_vrids"),
-	"vrrp_rx_bufs_multiplier":      integer("vrrp_rx_bufs_multiplier", 1, 1<<20),
-	"vrrp_rx_bufs_policy":          {key: "vrrp_rx_bufs_policy", fn: rxBufsPolicy},
-	"max_auto_priority":            {key: "max_auto_priority", fn: maxAutoPriority},
-	"min_auto_priority_delay": {key: "min_auto_priority_delay", fn: func(x *ctx, n *Node) {
-		if !x.args(n, 1, 1) || x.dup(n, "min_auto_priority_delay") {
-			return
-		}
-		if v, ok := x.intValue(n, n.Args()[0], 1, 10000000); ok { // microseconds
-			x.t.set(n, "min_auto_priority_delay", quote(strconv.FormatInt(v, 10)+"us"))
-		}
-	}},
-}
+var vrrpExtraGlobalRules = sync.OnceValue(func() map[string]rule {
+	return map[string]rule{
+		"vrrp_down_timer_adverts":      integer("vrrp_down_timer_adverts", 1, 100),
+		"vrrp_higher_prio_send_advert": boolOpt("vrrp_higher_prio_send_advert"),
+		"vrrp_min_garp":                {key: "vrrp_min_garp", fn: minGARP},
+		"vrrp_garp_extra_if":           garpExtraIf("vrrp_garp_extra_if", 1, false),
+		"vrrp_vmac_garp_intvl":         garpExtraIf("vrrp_garp_extra_if", 1, true),
+		"vmac_prefix":                  str("vmac_prefix"),
+		"log_unknown_vrids":            boolFlag("log_unknown_vrids"),
+		"vrrp_rx_bufs_multiplier":      integer("vrrp_rx_bufs_multiplier", 1, 1<<20),
+		"vrrp_rx_bufs_policy":          {key: "vrrp_rx_bufs_policy", fn: rxBufsPolicy},
+		"max_auto_priority":            {key: "max_auto_priority", fn: maxAutoPriority},
+		"min_auto_priority_delay": {key: "min_auto_priority_delay", fn: func(x *ctx, n *Node) {
+			if !x.args(n, 1, 1) || x.dup(n, "min_auto_priority_delay") {
+				return
+			}
+			if v, ok := x.intValue(n, n.Args()[0], 1, 10000000); ok { // microseconds
+				x.t.set(n, "min_auto_priority_delay", quote(strconv.FormatInt(v, 10)+"us"))
+			}
+		}},
+	}
+})
 
-var vrrpExtraInstanceRules = map[string]rule{
-	"down_timer_adverts":      integer("down_timer_adverts", 1, 100),
-	"higher_prio_send_advert": boolOpt("higher_prio_send_advert"),
-	"unicast_fault_no_peer":   boolFlag("unicast_fault_no_peer"),
-	"garp_extra_if":           garpExtraIf("garp_extra_if", 0, false),
-	"mcast_dst_ip":            addr("mcast_dst_ip"),
-	"promote_secondaries":     boolFlag("promote_secondaries"),
-	"kernel_rx_buf_size":      integer("kernel_rx_buf_size", 0, 1<<30),
-	"old_unicast_checksum":    {key: "old_unicast_checksum", fn: oldUnicastChecksum},
-	"vmac_garp_intvl":         garpExtraIf("garp_extra_if", 0, true),
-}
+var vrrpExtraInstanceRules = sync.OnceValue(func() map[string]rule {
+	return map[string]rule{
+		"down_timer_adverts":      integer("down_timer_adverts", 1, 100),
+		"higher_prio_send_advert": boolOpt("higher_prio_send_advert"),
+		"unicast_fault_no_peer":   boolFlag("unicast_fault_no_peer"),
+		"garp_extra_if":           garpExtraIf("garp_extra_if", 0, false),
+		"mcast_dst_ip":            addr("mcast_dst_ip"),
+		"promote_secondaries":     boolFlag("promote_secondaries"),
+		"kernel_rx_buf_size":      integer("kernel_rx_buf_size", 0, 1<<30),
+		"old_unicast_checksum":    {key: "old_unicast_checksum", fn: oldUnicastChecksum},
+		"vmac_garp_intvl":         garpExtraIf("garp_extra_if", 0, true),
+	}
+})
 
 // garpExtraIf converts "garp_extra_if DELAY [all]" (and its deprecated
 // spelling vmac_garp_intvl): DELAY whole seconds lo..86400.
@@ -77,16 +82,6 @@ func garpExtraIf(key string, lo int64, deprecated bool) rule {
 		}
 		x.t.set(n, key, delay)
 	}}
-}
-
-func init() {
-	for k, r := range vrrpExtraGlobalRules {
-		globalRules[k] = r
-	}
-	for k, r := range vrrpExtraInstanceRules {
-		instanceRules[k] = r
-	}
-	processRules["full_command"] = boolFlag("full_command")
 }
 
 // minGARP converts vrrp_min_garp. keepalived 2.2.7 overwrites the GARP
@@ -155,12 +150,14 @@ func oldUnicastChecksum(x *ctx, n *Node) {
 	x.t.set(n, "old_unicast_checksum", "false")
 }
 
-var garpGroupRules = map[string]rule{
-	"garp_interval": seconds("garp_interval", 0, 1),
-	"gna_interval":  seconds("gna_interval", 0, 1),
-	"interface":     {key: "interfaces", fn: func(*ctx, *Node) {}}, // merged by garpGroup
-	"interfaces":    {key: "interfaces", fn: func(*ctx, *Node) {}},
-}
+var garpGroupRules = sync.OnceValue(func() map[string]rule {
+	return map[string]rule{
+		"garp_interval": seconds("garp_interval", 0, 1),
+		"gna_interval":  seconds("gna_interval", 0, 1),
+		"interface":     {key: "interfaces", fn: func(*ctx, *Node) {}}, // merged by garpGroup
+		"interfaces":    {key: "interfaces", fn: func(*ctx, *Node) {}},
+	}
+})
 
 // garpGroup converts a garp_group block: its interface lines and its
 // interfaces block become one interfaces list.
@@ -201,7 +198,7 @@ func (x *ctx) garpGroup(n *Node) {
 				first = ch
 			}
 		default:
-			x.apply(ch, garpGroupRules)
+			x.apply(ch, garpGroupRules())
 		}
 	}
 	if first != nil {

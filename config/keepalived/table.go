@@ -3,6 +3,7 @@ package keepalived
 import (
 	"fmt"
 	"strings"
+	"sync"
 )
 
 // Row says what convert does with one keepalived keyword.
@@ -23,37 +24,39 @@ var topKeys = map[string]string{
 	"static_ipaddress": "static_ipaddress", "static_routes": "static_routes", "static_rules": "static_rules",
 }
 
-var authRules = map[string]rule{
-	"auth_type": {key: "authentication.auth_type (PASS or AH)", fn: func(*ctx, *Node) {}},
-	"auth_pass": {key: "authentication.auth_pass", fn: func(*ctx, *Node) {}},
-}
+var authRules = sync.OnceValue(func() map[string]rule {
+	return map[string]rule{
+		"auth_type": {key: "authentication.auth_type (PASS or AH)", fn: func(*ctx, *Node) {}},
+		"auth_pass": {key: "authentication.auth_pass", fn: func(*ctx, *Node) {}},
+	}
+})
 
 func blockRules(block string) (map[string]rule, string) {
 	switch block {
 	case "global_defs":
-		return globalRules, "global"
+		return globalRules(), "global"
 	case "SSL":
-		return sslRules, "global"
+		return sslRules(), "global"
 	case "vrrp_script":
-		return scriptRules, "vrrp_script"
+		return scriptRules(), "vrrp_script"
 	case "vrrp_track_process":
-		return processRules, "vrrp_track_process"
+		return processRules(), "vrrp_track_process"
 	case "track_file", "vrrp_track_file":
-		return trackFileRules, "track_file"
+		return trackFileRules(), "track_file"
 	case "bfd_instance":
-		return bfdRules, "bfd_instance"
+		return bfdRules(), "bfd_instance"
 	case "garp_group":
-		return garpGroupRules, "garp_group"
+		return garpGroupRules(), "garp_group"
 	case "vrrp_sync_group":
-		return syncGroupRules, "vrrp_sync_group"
+		return syncGroupRules(), "vrrp_sync_group"
 	case "vrrp_instance":
-		return instanceRules, "vrrp_instance"
+		return instanceRules(), "vrrp_instance"
 	case "vrrp_instance.authentication":
-		return authRules, "vrrp_instance"
+		return authRules(), "vrrp_instance"
 	case "virtual_server":
-		return merge(vsRules, map[string]rule{"real_server": {key: "real_server", fn: func(*ctx, *Node) {}}}), "virtual_server"
+		return merge(vsRules(), map[string]rule{"real_server": {key: "real_server", fn: func(*ctx, *Node) {}}}), "virtual_server"
 	case "virtual_server.real_server":
-		m := merge(rsRules)
+		m := merge(rsRules())
 		for k, v := range checkerNames {
 			m[k] = rule{key: v, fn: func(*ctx, *Node) {}}
 		}
@@ -61,11 +64,11 @@ func blockRules(block string) (map[string]rule, string) {
 	case "virtual_server.real_server.HTTP_GET.url", "virtual_server.real_server.SSL_GET.url":
 		n := checkerNames[strings.TrimSuffix(strings.TrimPrefix(block, "virtual_server.real_server."), ".url")]
 		if n == "ssl_get" {
-			return sslURLRules, "virtual_server.real_server." + n + ".url"
+			return sslURLRules(), "virtual_server.real_server." + n + ".url"
 		}
-		return urlRules, "virtual_server.real_server." + n + ".url"
+		return urlRules(), "virtual_server.real_server." + n + ".url"
 	case "virtual_server.real_server.SMTP_CHECK.host":
-		return smtpHostRules, "virtual_server.real_server.smtp_check.host"
+		return smtpHostRules(), "virtual_server.real_server.smtp_check.host"
 	}
 	if kw, ok := strings.CutPrefix(block, "virtual_server.real_server."); ok && checkerNames[kw] != "" {
 		rules := checkerRules(kw)

@@ -4,39 +4,29 @@ import (
 	"testing"
 
 	"github.com/lvsd/lvsd/cmd/lvsd/internal/control"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
-type collectorFunc func(chan<- prometheus.Metric)
-
-func (f collectorFunc) Describe(chan<- *prometheus.Desc)    {}
-func (f collectorFunc) Collect(ch chan<- prometheus.Metric) { f(ch) }
+// sampleValues maps "name,label=value,..." (labels by name) to the value.
+func sampleValues(b *batch) map[string]float64 {
+	got := map[string]float64{}
+	for f, ss := range b.samples {
+		for _, smp := range ss {
+			k := f.name
+			for i, j := range f.order {
+				k += "," + f.labels[j] + "=" + smp.values[i]
+			}
+			got[k] = smp.v
+		}
+	}
+	return got
+}
 
 func TestCARPMetrics(t *testing.T) {
 	s := &control.Status{CARPInstances: []control.CARPInstance{{Name: "web", State: "MASTER", Sent: 7, Received: 2,
 		Drops: map[string]uint64{"bad_auth": 3}}}}
-	reg := prometheus.NewPedanticRegistry()
-	if err := reg.Register(collectorFunc(func(ch chan<- prometheus.Metric) { collectCARP(ch, s) })); err != nil {
-		t.Fatal(err)
-	}
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]float64{}
-	for _, mf := range mfs {
-		for _, m := range mf.GetMetric() {
-			k := mf.GetName()
-			for _, l := range m.GetLabel() {
-				k += "," + l.GetName() + "=" + l.GetValue()
-			}
-			if c := m.GetCounter(); c != nil {
-				got[k] = c.GetValue()
-			} else {
-				got[k] = m.GetGauge().GetValue()
-			}
-		}
-	}
+	b := newBatch()
+	collectCARP(b, s)
+	got := sampleValues(b)
 	for k, v := range map[string]float64{
 		"lvsd_carp_state,instance=web,state=MASTER":            1,
 		"lvsd_carp_state,instance=web,state=BACKUP":            0,

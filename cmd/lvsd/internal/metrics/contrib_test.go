@@ -10,24 +10,16 @@ import (
 	"testing"
 
 	"github.com/lvsd/lvsd/cmd/lvsd/internal/control"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
 // exported is every metric name lvsd's /metrics serves, taken from the same
 // collectors Handler registers, fed a status that has one of everything.
 func exported(t *testing.T) map[string]bool {
 	t.Helper()
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(NewCollector(func(context.Context) (*control.Status, error) { return status(), nil }),
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := NewCollector(func(context.Context) (*control.Status, error) { return status(), nil }).gather()
 	names := map[string]bool{"up": true} // Prometheus's own per-target series
-	for _, mf := range mfs {
-		names[mf.GetName()] = true
+	for _, f := range b.fams {
+		names[f.name] = true
 	}
 	return names
 }

@@ -11,9 +11,6 @@ import (
 	"time"
 
 	"github.com/lvsd/lvsd/cmd/lvsd/internal/control"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // Snapshot returns the daemon's current status.
@@ -26,67 +23,50 @@ var states = []string{"INIT", "BACKUP", "MASTER", "FAULT", "STOP"}
 var bgpStates = []string{"idle", "connect", "active", "opensent", "openconfirm", "established"}
 
 var (
-	smtpSent   = prometheus.NewDesc("lvsd_smtp_alerts_sent_total", "E-mail alerts accepted by the SMTP server.", nil, nil)
-	smtpFailed = prometheus.NewDesc("lvsd_smtp_alerts_failed_total", "E-mail alerts given up, by reason.", []string{"reason"}, nil)
-	smtpQueued = prometheus.NewDesc("lvsd_smtp_alerts_queued", "E-mail alerts waiting to be sent.", nil, nil)
-	vrrpState  = prometheus.NewDesc("lvsd_vrrp_state", "1 for the state the VRRP instance is in, 0 for the others.",
-		[]string{"instance", "state"}, nil)
-	vrrpPrio = prometheus.NewDesc("lvsd_vrrp_priority", "Priority of the VRRP instance (kind=base or effective).",
-		[]string{"instance", "kind"}, nil)
-	vrrpSent = prometheus.NewDesc("lvsd_vrrp_adverts_sent_total", "VRRP advertisements sent.", []string{"instance"}, nil)
-	vrrpRecv = prometheus.NewDesc("lvsd_vrrp_adverts_received_total", "VRRP advertisements received and accepted.",
-		[]string{"instance"}, nil)
-	vrrpDrops = prometheus.NewDesc("lvsd_vrrp_dropped_total", "VRRP packets dropped, by reason.",
-		[]string{"instance", "reason"}, nil)
-	vrrpTrans = prometheus.NewDesc("lvsd_vrrp_transitions_total", "VRRP state transitions.", []string{"instance"}, nil)
-	vrrpLate  = prometheus.NewDesc("lvsd_vrrp_late_timers_total", "VRRP timers handled later than vrrp_late_timer after their deadline.",
-		[]string{"instance"}, nil)
-	vrrpUnknown = prometheus.NewDesc("lvsd_vrrp_unknown_vrid_adverts_total",
-		"VRRP adverts received on an interface for a VRID no instance there has (another group, or a peer's wrong virtual_router_id).",
-		[]string{"interface", "family"}, nil)
-	trackUp = prometheus.NewDesc("lvsd_vrrp_tracker_ok", "1 when the tracked object is OK.",
-		[]string{"instance", "kind", "tracker"}, nil)
+	smtpSent    = newCounter("lvsd_smtp_alerts_sent_total", "E-mail alerts accepted by the SMTP server.")
+	smtpFailed  = newCounter("lvsd_smtp_alerts_failed_total", "E-mail alerts given up, by reason.", "reason")
+	smtpQueued  = newGauge("lvsd_smtp_alerts_queued", "E-mail alerts waiting to be sent.")
+	vrrpState   = newGauge("lvsd_vrrp_state", "1 for the state the VRRP instance is in, 0 for the others.", "instance", "state")
+	vrrpPrio    = newGauge("lvsd_vrrp_priority", "Priority of the VRRP instance (kind=base or effective).", "instance", "kind")
+	vrrpSent    = newCounter("lvsd_vrrp_adverts_sent_total", "VRRP advertisements sent.", "instance")
+	vrrpRecv    = newCounter("lvsd_vrrp_adverts_received_total", "VRRP advertisements received and accepted.", "instance")
+	vrrpDrops   = newCounter("lvsd_vrrp_dropped_total", "VRRP packets dropped, by reason.", "instance", "reason")
+	vrrpTrans   = newCounter("lvsd_vrrp_transitions_total", "VRRP state transitions.", "instance")
+	vrrpLate    = newCounter("lvsd_vrrp_late_timers_total", "VRRP timers handled later than vrrp_late_timer after their deadline.", "instance")
+	vrrpUnknown = newCounter("lvsd_vrrp_unknown_vrid_adverts_total",
+		"VRRP adverts received on an interface for a VRID no instance there has (another group, or a peer's wrong virtual_router_id).", "interface", "family")
+	trackUp = newGauge("lvsd_vrrp_tracker_ok", "1 when the tracked object is OK.", "instance", "kind", "tracker")
 
-	vsUp = prometheus.NewDesc("lvsd_ipvs_service_in_kernel", "1 when the virtual server is in the kernel's IPVS table.",
-		[]string{"service"}, nil)
-	vsQuorum = prometheus.NewDesc("lvsd_ipvs_service_quorum_up", "1 while the virtual server has quorum.",
-		[]string{"service"}, nil)
-	rsHealth = prometheus.NewDesc("lvsd_realserver_up", "1 when the real server passes its health checks.",
-		[]string{"service", "real_server"}, nil)
-	rsWeight = prometheus.NewDesc("lvsd_realserver_weight", "Weight of the real server (kind=configured or current; -1 when not in the kernel).",
-		[]string{"service", "real_server", "kind"}, nil)
-	rsConns = prometheus.NewDesc("lvsd_realserver_connections", "Connections to the real server (state=active or inactive).",
-		[]string{"service", "real_server", "state"}, nil)
-	rsChecks = prometheus.NewDesc("lvsd_healthcheck_results_total", "Health check results by reason (ok, timeout, refused, ...).",
-		[]string{"service", "real_server", "reason"}, nil)
+	vsUp     = newGauge("lvsd_ipvs_service_in_kernel", "1 when the virtual server is in the kernel's IPVS table.", "service")
+	vsQuorum = newGauge("lvsd_ipvs_service_quorum_up", "1 while the virtual server has quorum.", "service")
+	rsHealth = newGauge("lvsd_realserver_up", "1 when the real server passes its health checks.", "service", "real_server")
+	rsWeight = newGauge("lvsd_realserver_weight", "Weight of the real server (kind=configured or current; -1 when not in the kernel).", "service", "real_server", "kind")
+	rsConns  = newGauge("lvsd_realserver_connections", "Connections to the real server (state=active or inactive).", "service", "real_server", "state")
+	rsChecks = newCounter("lvsd_healthcheck_results_total", "Health check results by reason (ok, timeout, refused, ...).", "service", "real_server", "reason")
 
-	bgpSession = prometheus.NewDesc("lvsd_bgp_session_state", "1 for the state the BGP session is in, 0 for the others.",
-		[]string{"neighbor", "state"}, nil)
-	bgpFlaps = prometheus.NewDesc("lvsd_bgp_session_flaps_total", "Falls of the BGP session from established.",
-		[]string{"neighbor"}, nil)
-	bgpAnnounced = prometheus.NewDesc("lvsd_bgp_prefix_announced", "1 while the prefix is announced, by the reason of the last decision.",
-		[]string{"prefix", "reason"}, nil)
-	bgpUpdates = prometheus.NewDesc("lvsd_bgp_updates_total", "Paths announced (kind=announce) and withdrawn (kind=withdraw).",
-		[]string{"kind"}, nil)
+	bgpSession   = newGauge("lvsd_bgp_session_state", "1 for the state the BGP session is in, 0 for the others.", "neighbor", "state")
+	bgpFlaps     = newCounter("lvsd_bgp_session_flaps_total", "Falls of the BGP session from established.", "neighbor")
+	bgpAnnounced = newGauge("lvsd_bgp_prefix_announced", "1 while the prefix is announced, by the reason of the last decision.", "prefix", "reason")
+	bgpUpdates   = newCounter("lvsd_bgp_updates_total", "Paths announced (kind=announce) and withdrawn (kind=withdraw).", "kind")
 
-	counterDescs = func(prefix string, labels ...string) [5]*prometheus.Desc {
-		return [5]*prometheus.Desc{
-			prometheus.NewDesc(prefix+"_connections_total", "Connections scheduled (IPVS counter).", labels, nil),
-			prometheus.NewDesc(prefix+"_in_packets_total", "Packets in (IPVS counter).", labels, nil),
-			prometheus.NewDesc(prefix+"_out_packets_total", "Packets out (IPVS counter).", labels, nil),
-			prometheus.NewDesc(prefix+"_in_bytes_total", "Bytes in (IPVS counter).", labels, nil),
-			prometheus.NewDesc(prefix+"_out_bytes_total", "Bytes out (IPVS counter).", labels, nil),
+	counterDescs = func(prefix string, labels ...string) [5]*family {
+		return [5]*family{
+			newCounter(prefix+"_connections_total", "Connections scheduled (IPVS counter).", labels...),
+			newCounter(prefix+"_in_packets_total", "Packets in (IPVS counter).", labels...),
+			newCounter(prefix+"_out_packets_total", "Packets out (IPVS counter).", labels...),
+			newCounter(prefix+"_in_bytes_total", "Bytes in (IPVS counter).", labels...),
+			newCounter(prefix+"_out_bytes_total", "Bytes out (IPVS counter).", labels...),
 		}
 	}
 	vsCounters = counterDescs("lvsd_ipvs_service", "service")
 	rsCounters = counterDescs("lvsd_ipvs_realserver", "service", "real_server")
 
-	cfgLoaded        = prometheus.NewDesc("lvsd_config_loaded_timestamp_seconds", "When the running configuration was loaded (Unix time).", nil, nil)
-	cfgReloads       = prometheus.NewDesc("lvsd_config_reloads_total", "Configuration reloads since start (SIGHUP or lvsd reload).", nil, nil)
-	cfgReloadsFailed = prometheus.NewDesc("lvsd_config_reload_failures_total", "Reloads refused since start: the running configuration stayed.", nil, nil)
-	cfgLastReloadOK  = prometheus.NewDesc("lvsd_config_last_reload_successful", "0 when the latest reload was refused, else 1.", nil, nil)
+	cfgLoaded        = newGauge("lvsd_config_loaded_timestamp_seconds", "When the running configuration was loaded (Unix time).")
+	cfgReloads       = newCounter("lvsd_config_reloads_total", "Configuration reloads since start (SIGHUP or lvsd reload).")
+	cfgReloadsFailed = newCounter("lvsd_config_reload_failures_total", "Reloads refused since start: the running configuration stayed.")
+	cfgLastReloadOK  = newGauge("lvsd_config_last_reload_successful", "0 when the latest reload was refused, else 1.")
 
-	scrapeErr = prometheus.NewDesc("lvsd_scrape_error", "1 when the daemon's status could not be read for this scrape.", nil, nil)
+	scrapeErr = newGauge("lvsd_scrape_error", "1 when the daemon's status could not be read for this scrape.")
 )
 
 // Collector turns a status snapshot into metrics.
@@ -97,26 +77,18 @@ type Collector struct {
 // NewCollector returns a collector reading snap at every scrape.
 func NewCollector(snap Snapshot) *Collector { return &Collector{snap: snap} }
 
-// Describe is left empty on purpose: the label sets depend on the
-// configuration, which a reload changes (an "unchecked" collector).
-func (c *Collector) Describe(chan<- *prometheus.Desc) {}
-
-// Collect implements prometheus.Collector.
-func (c *Collector) Collect(ch chan<- prometheus.Metric) {
+// collect adds lvsd's families to b, from a snapshot taken now.
+func (c *Collector) collect(b *batch) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	s, err := c.snap(ctx)
 	if err != nil || s == nil {
-		ch <- prometheus.MustNewConstMetric(scrapeErr, prometheus.GaugeValue, 1)
+		b.set(scrapeErr, 1)
 		return
 	}
-	ch <- prometheus.MustNewConstMetric(scrapeErr, prometheus.GaugeValue, 0)
-	gauge := func(d *prometheus.Desc, v float64, l ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, l...)
-	}
-	counter := func(d *prometheus.Desc, v uint64, l ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), l...)
-	}
+	b.set(scrapeErr, 0)
+	gauge := b.set
+	counter := func(d *family, v uint64, l ...string) { b.set(d, float64(v), l...) }
 	if !s.ConfigLoaded.IsZero() {
 		gauge(cfgLoaded, float64(s.ConfigLoaded.UnixNano())/1e9)
 	}
@@ -150,9 +122,9 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	for _, k := range s.VRRPSockets {
 		counter(vrrpUnknown, k.UnknownVRID, k.Interface, k.Family)
 	}
-	collectCARP(ch, s) // carp.go
-	collectSNMP(ch, s) // snmp.go
-	collectBFD(ch, s)  // bfd.go
+	collectCARP(b, s) // carp.go
+	collectSNMP(b, s) // snmp.go
+	collectBFD(b, s)  // bfd.go
 	if b := s.BGP; b != nil {
 		for _, n := range b.Neighbors {
 			for _, st := range bgpStates {
@@ -170,7 +142,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		svc := vs.Protocol + " " + vs.Address
 		gauge(vsUp, b2f(vs.InKernel), svc)
 		gauge(vsQuorum, b2f(vs.Quorum != "down"), svc)
-		emitCounters(ch, vsCounters, vs.Counters, svc)
+		emitCounters(b, vsCounters, vs.Counters, svc)
 		for _, rs := range vs.RealServers {
 			gauge(rsHealth, b2f(rs.Health == "UP"), svc, rs.Address)
 			gauge(rsWeight, float64(rs.ConfiguredWeight), svc, rs.Address, "configured")
@@ -180,14 +152,14 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 			for reason, n := range rs.Checks {
 				counter(rsChecks, n, svc, rs.Address, reason)
 			}
-			emitCounters(ch, rsCounters, rs.Counters, svc, rs.Address)
+			emitCounters(b, rsCounters, rs.Counters, svc, rs.Address)
 		}
 	}
 }
 
-func emitCounters(ch chan<- prometheus.Metric, d [5]*prometheus.Desc, c control.Counters, labels ...string) {
+func emitCounters(b *batch, d [5]*family, c control.Counters, labels ...string) {
 	for i, v := range []uint64{c.Conns, c.InPkts, c.OutPkts, c.InBytes, c.OutBytes} {
-		ch <- prometheus.MustNewConstMetric(d[i], prometheus.CounterValue, float64(v), labels...)
+		b.set(d[i], float64(v), labels...)
 	}
 }
 
@@ -198,13 +170,22 @@ func b2f(b bool) float64 {
 	return 0
 }
 
-// Handler returns the /metrics handler: lvsd's collector plus the Go and
-// process collectors, on a registry of its own.
+// Handler returns the /metrics handler: lvsd's families plus the Go and
+// process ones, gathered at each request.
 func Handler(snap Snapshot) http.Handler {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(NewCollector(snap), collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
+	c := NewCollector(snap)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		serve(w, r, c.gather())
+	})
+}
+
+// gather takes one scrape's samples.
+func (c *Collector) gather() *batch {
+	b := newBatch()
+	c.collect(b)
+	collectGo(b)
+	collectProcess(b)
+	return b
 }
 
 // Server serves /metrics on an address until Close.
