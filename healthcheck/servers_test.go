@@ -26,6 +26,10 @@ func startServer(t testing.TB, ready func() bool, argv ...string) *server {
 	t.Helper()
 	s := &server{t: t, cmd: exec.Command(argv[0], argv[1:]...), done: make(chan struct{})}
 	s.cmd.Stdout, s.cmd.Stderr = &s.out, &s.out
+	// its own process group, killed whole by stop: socat's fork children
+	// otherwise keep the output pipe open and Wait never returns
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	s.cmd.WaitDelay = 5 * time.Second
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -46,12 +50,13 @@ func startServer(t testing.TB, ready func() bool, argv ...string) *server {
 	return s
 }
 
-// stop kills the process by PID and waits for it.
+// stop kills the process and the children it forked (its process group,
+// by the PID it started with) and waits for it.
 func (s *server) stop() {
 	if s.cmd == nil {
 		return
 	}
-	s.cmd.Process.Signal(syscall.SIGKILL)
+	syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
 	<-s.done
 	s.cmd = nil
 }
