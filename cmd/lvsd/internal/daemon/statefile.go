@@ -181,12 +181,14 @@ func touchStateFile(path string, hb time.Time) error {
 
 // wasMaster reports whether the record says the instance was MASTER on the
 // same VRID and interface.
+// The record is looked at first: netnsID opens a socket, and the daemon
+// asks this for every instance at start and at reload.
 func (s stateFile) wasMaster(name string, vrid uint8, ifname string) bool {
-	if s.NetNS != netnsID() {
+	st, ok := s.Instances[name]
+	if !ok || st.State != "MASTER" || st.VRID != vrid || st.Interface != ifname {
 		return false
 	}
-	st, ok := s.Instances[name]
-	return ok && st.State == "MASTER" && st.VRID == vrid && st.Interface == ifname
+	return s.NetNS == netnsID()
 }
 
 // netnsID returns an identity of the current network namespace: its

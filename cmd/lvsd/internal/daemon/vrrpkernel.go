@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"time"
 
@@ -107,11 +106,11 @@ func (linuxKernel) linkReady(in *config.VRRPInstance) bool { return linkReady(in
 func (linuxKernel) links() (map[string]int, error)         { return linkIndexes() }
 
 func (linuxKernel) linkIndex(name string) int {
-	ifi, err := net.InterfaceByName(name)
+	i, err := ifIndex(name)
 	if err != nil {
 		return -1
 	}
-	return ifi.Index
+	return i
 }
 
 // vrrpConn adapts a vrrpnet.Endpoint to vrrp.Conn (the metadata types

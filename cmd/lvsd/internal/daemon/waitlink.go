@@ -30,40 +30,6 @@ const linkPollInterval = time.Second
 // errLinkMissing is what a waiting instance's sends return.
 var errLinkMissing = errors.New("interface does not exist yet")
 
-// linkReady reports whether the interface of a waiting instance can carry
-// it now: it exists and, unless the instance has its own source address,
-// has an address of the instance's family to send from (a new interface
-// usually gets its address a moment after it appears; opening the socket
-// before would fail, openKernel).
-func linkReady(in *config.VRRPInstance) bool {
-	ifi, err := net.InterfaceByName(in.Interface)
-	if err != nil {
-		return false
-	}
-	if in.MCastSrcIP.IsValid() || len(in.UnicastPeers) > 0 && in.UnicastSrcIP.IsValid() {
-		return true
-	}
-	addrs, err := ifi.Addrs()
-	if err != nil {
-		return false
-	}
-	for _, a := range addrs {
-		n, ok := a.(*net.IPNet)
-		if !ok {
-			continue
-		}
-		ip, ok := netip.AddrFromSlice(n.IP)
-		if !ok {
-			continue
-		}
-		ip = ip.Unmap()
-		if in.Family == 6 && ip.Is6() && ip.IsLinkLocalUnicast() || in.Family != 6 && ip.Is4() {
-			return true
-		}
-	}
-	return false
-}
-
 // waitingEndpoint stands for the socket of an instance whose interface
 // does not exist: nothing is received, every send fails.
 type waitingEndpoint struct {
