@@ -208,7 +208,7 @@ type Instance struct {
 	m          *fsm.Machine
 	acts       []fsm.Action
 	out        packet.Advert
-	sendBuf    []byte
+	sendBuf    []byte // sized at the first send (sendTo): a backup never sends
 	ctx        context.Context
 	timer      *time.Timer
 	garpTimer  *time.Timer // second burst after garp_master_delay
@@ -324,7 +324,6 @@ func New(cfg Config, conn Conn, addrs AddrManager, ann Announcer, opts Options) 
 	if cfg.AuthType == packet.AuthPass {
 		i.out.AuthData = packet.PassData(cfg.AuthPass)
 	}
-	i.sendBuf = make([]byte, packet.MaxLen)
 	if cfg.AuthType == packet.AuthAH {
 		i.ah = newAHState(&i.cfg)
 		i.sendBuf = make([]byte, packet.IPv4HeaderLen+packet.AHLen+packet.MaxLen)
@@ -788,6 +787,9 @@ func (i *Instance) sendTo(dst netip.Addr) {
 	if i.ah != nil {
 		n, err = i.ah.seal(i.sendBuf, &i.out, i.cfg.SrcAddr, dst)
 	} else {
+		if need := i.out.Len(); need > len(i.sendBuf) {
+			i.sendBuf = make([]byte, need)
+		}
 		n, err = i.out.MarshalTo(i.sendBuf, i.cfg.SrcAddr, csDst, i.cfg.ChecksumVariant)
 	}
 	if err == nil {
