@@ -64,7 +64,7 @@ func (d *decoder) decodeBFD(n *node) BFDInstance {
 		n.addr("neighbour_ip", &b.NeighborIP)
 	default:
 		if !n.addr("neighbor_ip", &b.NeighborIP) && !n.has("neighbor_ip") {
-			d.errorf(n.path, "missing key neighbor_ip")
+			d.errorf(n.path(), "missing key neighbor_ip")
 		}
 	}
 	n.addr("source_ip", &b.SourceIP)
@@ -161,7 +161,7 @@ func (d *decoder) decodeBFDChecks(n *node, rs *RealServer) {
 	for _, t := range n.tables("bfd_check") {
 		var c BFDCheck
 		if !t.nonEmpty("name", &c.Name) && !t.has("name") {
-			d.errorf(t.path, "missing key name")
+			d.errorf(t.path(), "missing key name")
 		}
 		t.finish()
 		cs := rs.addCheckers()

@@ -73,14 +73,14 @@ const (
 func (d *decoder) decodeBGP(n *node) *BGP {
 	b := &BGP{GracefulShutdownDelay: defaultBGPGracefulShutdownDelay}
 	if !n.asn("asn", &b.ASN) && !n.has("asn") {
-		d.errorf(n.path, "missing key asn")
+		d.errorf(n.path(), "missing key asn")
 	}
 	if n.addr("router_id", &b.RouterID) {
 		if !b.RouterID.Is4() {
 			d.errorf(n.keyPath("router_id"), "%s is not an IPv4 address (the BGP identifier is 32 bits)", b.RouterID)
 		}
 	} else if !n.has("router_id") {
-		d.errorf(n.path, "missing key router_id")
+		d.errorf(n.path(), "missing key router_id")
 	}
 	n.port("listen_port", &b.ListenPort)
 	n.duration("graceful_shutdown_delay", &b.GracefulShutdownDelay, 0, 8*time.Second)
@@ -91,7 +91,7 @@ func (d *decoder) decodeBGP(n *node) *BGP {
 		b.Announces = append(b.Announces, d.decodeBGPAnnounce(t))
 	}
 	if len(b.Neighbors) == 0 && !n.has("neighbor") {
-		d.errorf(n.path, "no [[bgp.neighbor]] (name at least one router)")
+		d.errorf(n.path(), "no [[bgp.neighbor]] (name at least one router)")
 	}
 	n.finish()
 	return b
@@ -126,10 +126,10 @@ func (d *decoder) decodeBGPNeighbor(n *node) BGPNeighbor {
 			d.errorf(n.keyPath("address"), "%s is not a unicast address", nb.Address)
 		}
 	} else if !n.has("address") {
-		d.errorf(n.path, "missing key address")
+		d.errorf(n.path(), "missing key address")
 	}
 	if !n.asn("peer_asn", &nb.PeerASN) && !n.has("peer_asn") {
-		d.errorf(n.path, "missing key peer_asn")
+		d.errorf(n.path(), "missing key peer_asn")
 	}
 	if n.str("password", &nb.Password) && len(nb.Password) > 80 {
 		// TCP_MD5SIG_MAXKEYLEN
@@ -171,7 +171,7 @@ func (d *decoder) decodeBGPAnnounce(n *node) BGPAnnounce {
 		}
 		a.Prefix = p
 	} else if !n.has("prefix") {
-		d.errorf(n.path, "missing key prefix")
+		d.errorf(n.path(), "missing key prefix")
 	}
 	if n.stringList("virtual_server", &a.VirtualServers) && a.VirtualServers == nil {
 		a.VirtualServers = []string{} // set, but empty: no virtual server

@@ -56,10 +56,10 @@ func (d *decoder) decodeCARP(n *node) CARPInstance {
 			d.errorf(n.keyPath("interface"), "%v", err)
 		}
 	} else if !n.has("interface") {
-		d.errorf(n.path, "missing key interface")
+		d.errorf(n.path(), "missing key interface")
 	}
 	if !n.integer("vhid", &c.VHID, 1, 255) && !n.has("vhid") {
-		d.errorf(n.path, "missing key vhid")
+		d.errorf(n.path(), "missing key vhid")
 	}
 	passSet := n.str("pass", &c.Pass)
 	fileSet := n.nonEmpty("passfile", &c.PassFile)
@@ -71,14 +71,14 @@ func (d *decoder) decodeCARP(n *node) CARPInstance {
 	case passSet && len(c.Pass) > MaxCARPPassLen:
 		d.errorf(n.keyPath("pass"), "%d bytes; ucarp accepts at most %d", len(c.Pass), MaxCARPPassLen)
 	case !passSet && !fileSet && !n.has("pass") && !n.has("passfile"):
-		d.errorf(n.path, "missing key pass (or passfile)")
+		d.errorf(n.path(), "missing key pass (or passfile)")
 	}
 	if n.addr("addr", &c.Addr) {
 		if !c.Addr.Is4() {
 			d.errorf(n.keyPath("addr"), "%s is not IPv4 (ucarp's CARP is IPv4 only)", c.Addr)
 		}
 	} else if !n.has("addr") {
-		d.errorf(n.path, "missing key addr")
+		d.errorf(n.path(), "missing key addr")
 	}
 	if n.addr("srcip", &c.SrcIP) && !c.SrcIP.Is4() {
 		d.errorf(n.keyPath("srcip"), "%s is not IPv4", c.SrcIP)

@@ -44,7 +44,7 @@ func (d *decoder) decodeMoreCheckers(n *node, rs *RealServer, vs *VirtualServer,
 	for _, t := range n.tables("file_check") {
 		var c FileCheck
 		if !t.nonEmpty("track_file", &c.TrackFile) && !t.has("track_file") {
-			d.errorf(t.path, "missing key track_file")
+			d.errorf(t.path(), "missing key track_file")
 		}
 		c.Weight = fileWeightUnset
 		t.weight(&c.Weight, &c.WeightReverse, -65535, 65535)

@@ -39,10 +39,17 @@ func (d *decoder) errorf(path, format string, args ...any) {
 
 // node is one TOML table being decoded.
 type node struct {
-	d      *decoder
-	path   string // display path: vrrp_instance[0]
-	schema string // schema path: vrrp_instance
-	m      map[string]any
+	d *decoder
+	// The display path (vrrp_instance[0]) is built on demand by path, as
+	// only error messages need it: up's path, key and index idx (none
+	// when -1); the root has none of them.
+	up      *node
+	key     string
+	idx     int
+	pathStr string
+	pathOK  bool
+	schema  string // schema path: vrrp_instance
+	m       map[string]any
 	// used lists the keys of m the decoder asked for, each once.
 	used    []string
 	usedBuf [4]string // used's first backing store
@@ -55,7 +62,29 @@ type node struct {
 }
 
 func (d *decoder) root(m map[string]any) *node {
-	return newNode(&node{d: d, m: m})
+	return newNode(&node{d: d, m: m, pathOK: true})
+}
+
+// path is the display path of n: vrrp_instance[0].track_script[1].
+func (n *node) path() string {
+	if !n.pathOK {
+		base := ""
+		if n.up != nil {
+			base = n.up.path()
+		}
+		n.pathStr = indexPath(base, n.key, n.idx)
+		n.pathOK = true
+	}
+	return n.pathStr
+}
+
+// indexPath is join(base, key) followed by [idx] when idx >= 0.
+func indexPath(base, key string, idx int) string {
+	p := join(base, key)
+	if idx < 0 {
+		return p
+	}
+	return p + "[" + strconv.Itoa(idx) + "]"
 }
 
 // newNode points n.used at n's own buffer.
@@ -159,51 +188,6 @@ func (d *decoder) schemaJoinMap(a, b string) string {
 	return s
 }
 
-// indexPaths calls f with prefix[0] .. prefix[n-1], which share one
-// allocation.
-// The prefix is join(base, key), not built on its own.
-func indexPaths(base, key string, n int, f func(i int, path string)) {
-	if !isBare(key) {
-		key = quote(key)
-	}
-	sep := ""
-	if base != "" {
-		sep = "."
-	}
-	plen := len(base) + len(sep) + len(key)
-	size := 0
-	for i := range n {
-		size += plen + 2 + digits(i)
-	}
-	var b strings.Builder
-	b.Grow(size)
-	var num [20]byte
-	for i := range n {
-		b.WriteString(base)
-		b.WriteString(sep)
-		b.WriteString(key)
-		b.WriteByte('[')
-		b.Write(strconv.AppendInt(num[:0], int64(i), 10))
-		b.WriteByte(']')
-	}
-	all := b.String()
-	start := 0
-	for i := range n {
-		end := start + plen + 2 + digits(i)
-		f(i, all[start:end])
-		start = end
-	}
-}
-
-func digits(i int) int {
-	n := 1
-	for i >= 10 {
-		i /= 10
-		n++
-	}
-	return n
-}
-
 // join appends key b to path a; a key that is not a bare TOML key is
 // quoted, so that "a.b" = 1 reads "a.b", not a.b.
 func join(a, b string) string {
@@ -230,7 +214,7 @@ func isBare(k string) bool {
 }
 
 // keyPath is the display path of key k in n.
-func (n *node) keyPath(k string) string { return join(n.path, k) }
+func (n *node) keyPath(k string) string { return join(n.path(), k) }
 
 // get returns the value of key k, marking it known. A key that is present
 // but not supported yet is reported and reported absent.
@@ -563,7 +547,7 @@ func (n *node) command(k string, dst *Command) bool {
 		var c Command
 		ok := t.nonEmpty("script", &c.Line)
 		if !ok && !t.has("script") {
-			n.d.errorf(t.path, "missing key script")
+			n.d.errorf(t.path(), "missing key script")
 		}
 		t.str("user", &c.User)
 		t.str("group", &c.Group)
@@ -580,7 +564,7 @@ func (n *node) command(k string, dst *Command) bool {
 
 // sub makes a child node for the table at key k.
 func (n *node) sub(k string, m map[string]any) *node {
-	return n.d.node(node{d: n.d, path: n.keyPath(k), schema: n.d.schemaJoin(n.schema, k), m: m})
+	return n.d.node(node{d: n.d, up: n, key: k, idx: -1, schema: n.d.schemaJoin(n.schema, k), m: m})
 }
 
 // table returns the (inline) table at k, or nil.
@@ -624,11 +608,11 @@ func (n *node) tables(k string) []*node {
 		n.typeErr(k, v, "array of tables")
 		return nil
 	}
-	return n.d.elemNodes(n.path, k, n.d.schemaJoin(n.schema, k), ms)
+	return n.d.elemNodes(n, k, n.d.schemaJoin(n.schema, k), ms)
 }
 
 // elemNodes makes the nodes of the tables of an array, in few allocations.
-func (d *decoder) elemNodes(base, k, sp string, ms []map[string]any) []*node {
+func (d *decoder) elemNodes(up *node, k, sp string, ms []map[string]any) []*node {
 	out := d.nodePtrs(len(ms))
 	nodes := d.nodes(len(ms))
 	total := 0
@@ -641,10 +625,9 @@ func (d *decoder) elemNodes(base, k, sp string, ms []map[string]any) []*node {
 	if total > 0 {
 		used = make([]string, total)
 	}
-	indexPaths(base, k, len(ms), func(i int, p string) {
-		m := ms[i]
+	for i, m := range ms {
 		t := &nodes[i]
-		*t = node{d: d, path: p, schema: sp, m: m}
+		*t = node{d: d, up: up, key: k, idx: i, schema: sp, m: m}
 		if len(m) > len(t.usedBuf) {
 			t.used = used[:0:len(m)]
 			used = used[len(m):]
@@ -652,16 +635,22 @@ func (d *decoder) elemNodes(base, k, sp string, ms []map[string]any) []*node {
 			t.used = t.usedBuf[:0]
 		}
 		out[i] = t
-	})
+	}
 	return out
 }
 
-// elem is one element of an array value, with its display path.
+// elem is one element of an array value: its display path is that of
+// element idx (none when -1) of key of up, built on demand by path.
 type elem struct {
-	path   string
+	up     *node
+	key    string
+	idx    int
 	schema string
 	v      any
 }
+
+// path is the display path of e.
+func (e elem) path() string { return indexPath(e.up.path(), e.key, e.idx) }
 
 // list returns the elements of the array at k. A single non-array value is
 // accepted as a one-element list when single is true.
@@ -683,13 +672,13 @@ func (n *node) list(k string, single bool) ([]elem, bool) {
 			n.typeErr(k, v, "array")
 			return nil, false
 		}
-		return []elem{{path: n.keyPath(k), schema: n.d.schemaJoin(n.schema, k), v: v}}, true
+		return []elem{{up: n, key: k, idx: -1, schema: n.d.schemaJoin(n.schema, k), v: v}}, true
 	}
 	out := n.d.elems(len(vs))
 	sp := n.d.schemaJoin(n.schema, k)
-	indexPaths(n.path, k, len(vs), func(i int, p string) {
-		out[i] = elem{path: p, schema: sp, v: vs[i]}
-	})
+	for i, v := range vs {
+		out[i] = elem{up: n, key: k, idx: i, schema: sp, v: v}
+	}
 	return out, true
 }
 
@@ -704,7 +693,7 @@ func (n *node) stringList(k string, dst *[]string) bool {
 	for _, e := range es {
 		s, ok := e.v.(string)
 		if !ok {
-			n.d.errorf(e.path, "wrong type %s, want string", typeName(e.v))
+			n.d.errorf(e.path(), "wrong type %s, want string", typeName(e.v))
 			good = false
 			continue
 		}
@@ -716,7 +705,7 @@ func (n *node) stringList(k string, dst *[]string) bool {
 
 // elemNode makes a node of an inline table element.
 func (n *node) elemNode(e elem, m map[string]any) *node {
-	return n.d.node(node{d: n.d, path: e.path, schema: e.schema, m: m})
+	return n.d.node(node{d: n.d, up: e.up, key: e.key, idx: e.idx, schema: e.schema, m: m})
 }
 
 // formNode makes a node of an inline table spelling a one-line form.
@@ -735,7 +724,7 @@ func (n *node) words(t *node, lead string, keys []string, bools []string) ([]str
 	v, ok := t.get(lead)
 	if !ok {
 		if !t.has(lead) {
-			n.d.errorf(t.path, "missing key %s", lead)
+			n.d.errorf(t.path(), "missing key %s", lead)
 		}
 		return nil, false
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 
 	"github.com/BurntSushi/toml"
 )
@@ -84,7 +83,7 @@ func (d *decoder) fastRead(data []byte) (map[string]any, bool) {
 		// The nodes of one virtual server are dead once it is decoded
 		// (the model keeps none): the next reuses their room.
 		s.d.resetArena()
-		n := s.d.node(node{d: s.d, path: "virtual_server[" + strconv.Itoa(len(s.vs)) + "]", schema: "virtual_server", m: m})
+		n := s.d.node(node{d: s.d, key: "virtual_server", idx: len(s.vs), schema: "virtual_server", m: m})
 		s.vs = append(s.vs, s.d.decodeVS(n))
 	})
 	if !ok {

@@ -62,9 +62,9 @@ func (d *decoder) decodeProcess(n *node, p *Process) {
 			c, ok := e.v.(int64)
 			switch {
 			case !ok:
-				d.errorf(e.path, "wrong type %s, want integer", typeName(e.v))
+				d.errorf(e.path(), "wrong type %s, want integer", typeName(e.v))
 			case c < 0 || c > MaxCPU:
-				d.errorf(e.path, "%d out of range 0..%d", c, MaxCPU)
+				d.errorf(e.path(), "%d out of range 0..%d", c, MaxCPU)
 			default:
 				p.CPUAffinity = append(p.CPUAffinity, int(c))
 			}

@@ -100,7 +100,7 @@ func (d *decoder) decodeGlobal(n *node, g *Global) {
 	if t := n.table("lvs_sync_daemon"); t != nil {
 		sd := defaultSyncDaemon()
 		if !t.nonEmpty("interface", &sd.Interface) && !t.has("interface") {
-			d.errorf(t.path, "missing key interface")
+			d.errorf(t.path(), "missing key interface")
 		} else if sd.Interface != "" {
 			if err := checkIfName(sd.Interface); err != nil {
 				d.errorf(t.keyPath("interface"), "%v", err)
@@ -156,7 +156,7 @@ func (d *decoder) decodeGlobal(n *node, g *Global) {
 	n.nonEmpty("ssl_certificate", &g.SSLCertificate)
 	n.nonEmpty("ssl_key", &g.SSLKey)
 	if (g.SSLCertificate == "") != (g.SSLKey == "") {
-		d.errorf(n.path, "ssl_certificate and ssl_key go together (give both or neither)")
+		d.errorf(n.path(), "ssl_certificate and ssl_key go together (give both or neither)")
 	}
 	d.decodeMail(n, &g.SMTP)
 	d.decodeSNMP(n, &g.SNMP)
@@ -170,7 +170,7 @@ func (d *decoder) decodeGlobal(n *node, g *Global) {
 // name reads the mandatory name key of a named block.
 func (n *node) name(dst *string) {
 	if !n.nonEmpty("name", dst) && !n.has("name") {
-		n.d.errorf(n.path, "missing key name")
+		n.d.errorf(n.path(), "missing key name")
 	}
 }
 
@@ -212,7 +212,7 @@ func (d *decoder) decodeScript(n *node) VRRPScript {
 	s := defaultScript()
 	n.name(&s.Name)
 	if !n.command("script", &s.Script) && !n.has("script") {
-		d.errorf(n.path, "missing key script")
+		d.errorf(n.path(), "missing key script")
 	}
 	var user string
 	if n.nonEmpty("user", &user) {
@@ -250,7 +250,7 @@ func (d *decoder) decodeTrackProcess(n *node) TrackProcess {
 			p.Process = p.Process[:15]
 		}
 	} else if !n.has("process") {
-		d.errorf(n.path, "missing key process")
+		d.errorf(n.path(), "missing key process")
 	}
 	n.enum("param_match", &p.ParamMatch, "initial", "partial")
 	n.boolean("full_command", &p.FullCommand)
@@ -270,7 +270,7 @@ func (d *decoder) decodeTrackFile(n *node) TrackFile {
 	f := defaultTrackFile()
 	n.name(&f.Name)
 	if !n.nonEmpty("file", &f.File) && !n.has("file") {
-		d.errorf(n.path, "missing key file")
+		d.errorf(n.path(), "missing key file")
 	}
 	n.weight(&f.Weight, &f.WeightReverse, -254, 254)
 	v, ok := n.get("init_file")
@@ -334,7 +334,7 @@ func oneLineList[T any](n *node, k string, f oneLineForm, parse func([]string) (
 				continue
 			}
 		default:
-			n.d.errorf(e.path, "wrong type %s, want %s", typeName(e.v), f.want)
+			n.d.errorf(e.path(), "wrong type %s, want %s", typeName(e.v), f.want)
 			continue
 		}
 		if w == nil {
@@ -342,7 +342,7 @@ func oneLineList[T any](n *node, k string, f oneLineForm, parse func([]string) (
 		}
 		v, err := parse(w)
 		if err != nil {
-			n.d.errorf(e.path, "%v", err)
+			n.d.errorf(e.path(), "%v", err)
 			continue
 		}
 		out = append(out, v)
@@ -365,7 +365,7 @@ func (d *decoder) decodeSyncGroup(n *node) SyncGroup {
 	var g SyncGroup
 	n.name(&g.Name)
 	if !n.stringList("group", &g.Group) && !n.has("group") {
-		d.errorf(n.path, "missing key group")
+		d.errorf(n.path(), "missing key group")
 	}
 	d.decodeNotify(n, &g.Notify)
 	g.TrackScripts = n.trackRefs("track_script", -253, 253)
@@ -390,10 +390,10 @@ func (d *decoder) decodeInstance(n *node, g *Global) VRRPInstance {
 			d.errorf(n.keyPath("interface"), "%v", err)
 		}
 	} else if !n.has("interface") {
-		d.errorf(n.path, "missing key interface")
+		d.errorf(n.path(), "missing key interface")
 	}
 	if !n.integer("virtual_router_id", &in.VirtualRouterID, 1, 255) && !n.has("virtual_router_id") {
-		d.errorf(n.path, "missing key virtual_router_id")
+		d.errorf(n.path(), "missing key virtual_router_id")
 	}
 	n.integer("priority", &in.Priority, 1, 255)
 	advertSet := n.duration("advert_int", &in.AdvertInt, 0, maxDur)
@@ -418,10 +418,10 @@ func (d *decoder) decodeInstance(n *node, g *Global) VRRPInstance {
 			}
 		}
 		if in.Auth.Type == "" && t.has("auth_pass") && !t.has("auth_type") {
-			d.errorf(t.path, "missing key auth_type")
+			d.errorf(t.path(), "missing key auth_type")
 		}
 		if (in.Auth.Type == "PASS" || in.Auth.Type == "AH") && !t.has("auth_pass") {
-			d.errorf(t.path, "missing key auth_pass")
+			d.errorf(t.path(), "missing key auth_pass")
 		}
 		t.finish()
 	}
@@ -435,7 +435,7 @@ func (d *decoder) decodeInstance(n *node, g *Global) VRRPInstance {
 	n.addr("mcast_src_ip", &in.MCastSrcIP)
 	in.VIPs = n.vips("virtual_ipaddress")
 	if !n.has("virtual_ipaddress") {
-		d.errorf(n.path, "missing key virtual_ipaddress (an instance needs at least one address)")
+		d.errorf(n.path(), "missing key virtual_ipaddress (an instance needs at least one address)")
 	} else if l, ok := n.m["virtual_ipaddress"].([]any); ok && len(l) == 0 {
 		d.errorf(n.keyPath("virtual_ipaddress"), "empty (an instance needs at least one address)")
 	}
@@ -532,7 +532,7 @@ func (d *decoder) decodeVSG(n *node) VirtualServerGroup {
 	n.name(&g.Name)
 	es, ok := n.list("vip", false)
 	if !ok && !n.has("vip") {
-		d.errorf(n.path, "missing key vip")
+		d.errorf(n.path(), "missing key vip")
 	}
 	for _, e := range es {
 		var w []string
@@ -546,7 +546,7 @@ func (d *decoder) decodeVSG(n *node) VirtualServerGroup {
 				t.use("ip")
 				t.use("port")
 				if t.has("ip") || t.has("port") {
-					d.errorf(e.path, "fwmark excludes ip and port")
+					d.errorf(e.path(), "fwmark excludes ip and port")
 				}
 				t.finish()
 				g.Entries = append(g.Entries, VSGEntry{FWMark: fw})
@@ -559,23 +559,23 @@ func (d *decoder) decodeVSG(n *node) VirtualServerGroup {
 			var port uint16
 			if !t.nonEmpty("ip", &ip) {
 				if !t.has("ip") {
-					d.errorf(e.path, "missing key ip (or fwmark)")
+					d.errorf(e.path(), "missing key ip (or fwmark)")
 				}
 				t.finish()
 				continue
 			}
 			if !t.port("port", &port) && !t.has("port") {
-				d.errorf(e.path, "missing key port")
+				d.errorf(e.path(), "missing key port")
 			}
 			t.finish()
 			w = []string{ip, strconv.Itoa(int(port))}
 		default:
-			d.errorf(e.path, "wrong type %s, want \"IP[-LAST] PORT\", \"fwmark N\" or a table {ip, port} / {fwmark}", typeName(e.v))
+			d.errorf(e.path(), "wrong type %s, want \"IP[-LAST] PORT\", \"fwmark N\" or a table {ip, port} / {fwmark}", typeName(e.v))
 			continue
 		}
 		ent, err := parseVSGEntry(w)
 		if err != nil {
-			d.errorf(e.path, "%v", err)
+			d.errorf(e.path(), "%v", err)
 			continue
 		}
 		g.Entries = append(g.Entries, ent)
@@ -601,12 +601,12 @@ func (d *decoder) decodeVS(n *node) VirtualServer {
 	}
 	switch {
 	case idKeys == 0:
-		d.errorf(n.path, "missing key ip (or fwmark, or group)")
+		d.errorf(n.path(), "missing key ip (or fwmark, or group)")
 	case idKeys > 1:
-		d.errorf(n.path, "ip, fwmark and group exclude each other")
+		d.errorf(n.path(), "ip, fwmark and group exclude each other")
 	}
 	if n.has("ip") && !hasPort && !n.has("port") {
-		d.errorf(n.path, "missing key port (use port = 0 for all ports, with persistence)")
+		d.errorf(n.path(), "missing key port (use port = 0 for all ports, with persistence)")
 	}
 	if (n.has("fwmark") || n.has("group")) && !n.has("ip") && n.has("port") {
 		d.errorf(n.keyPath("port"), "a fwmark or group virtual server has no port")
@@ -680,7 +680,7 @@ func (d *decoder) decodeVS(n *node) VirtualServer {
 			okIP, okPort := t.nonEmpty("ip", &ip), t.port("port", &port)
 			for _, k := range []string{"ip", "port"} {
 				if !t.has(k) {
-					d.errorf(t.path, "missing key %s (want { ip, port })", k)
+					d.errorf(t.path(), "missing key %s (want { ip, port })", k)
 				}
 			}
 			if okIP && okPort {
@@ -747,7 +747,7 @@ func parseGranularity(s string) (int, error) {
 func (d *decoder) decodeRS(n *node, vs *VirtualServer) RealServer {
 	rs := defaultRealServer(vs)
 	if !n.addr("ip", &rs.IP) && !n.has("ip") {
-		d.errorf(n.path, "missing key ip")
+		d.errorf(n.path(), "missing key ip")
 	}
 	if !n.port("port", &rs.Port) && !n.has("port") && vs.Port == 0 && !vs.IP.IsValid() {
 		// fwmark / group services: the port must be given unless 0 is meant.
@@ -775,7 +775,7 @@ func (d *decoder) decodeRS(n *node, vs *VirtualServer) RealServer {
 		d.errorf(n.keyPath("tunnel_type"), "needs lb_kind (or lvs_method) TUN")
 	}
 	if rs.TunnelType == "gue" && rs.TunnelPort == 0 {
-		d.errorf(n.path, "tunnel_type gue needs tunnel_port")
+		d.errorf(n.path(), "tunnel_type gue needs tunnel_port")
 	}
 	if rs.LThreshold > 0 && rs.UThreshold > 0 && rs.LThreshold > rs.UThreshold {
 		d.errorf(n.keyPath("lthreshold"), "%d above uthreshold %d", rs.LThreshold, rs.UThreshold)
@@ -786,7 +786,7 @@ func (d *decoder) decodeRS(n *node, vs *VirtualServer) RealServer {
 	// A check that connects needs a port: the real server's or connect_port.
 	needPort := func(t *node, c *CheckCommon) {
 		if c.ConnectPort == 0 && !t.has("connect_port") {
-			d.errorf(t.path, "missing key connect_port (the real server has no port)")
+			d.errorf(t.path(), "missing key connect_port (the real server has no port)")
 		}
 	}
 	for _, t := range n.tables("http_get") {
@@ -856,12 +856,12 @@ func (d *decoder) decodeHTTP(n *node, rs *RealServer, vs *VirtualServer, ssl boo
 	d.decodeHTTPMore(n, &c, ssl)
 	es, ok := n.list("url", true)
 	if !ok && !n.has("url") {
-		d.errorf(n.path, "missing key url")
+		d.errorf(n.path(), "missing key url")
 	}
 	for _, e := range es {
 		m, ok := e.v.(map[string]any)
 		if !ok {
-			d.errorf(e.path, "wrong type %s, want table {path, digest, status_code, virtualhost}", typeName(e.v))
+			d.errorf(e.path(), "wrong type %s, want table {path, digest, status_code, virtualhost}", typeName(e.v))
 			continue
 		}
 		t := n.elemNode(e, m)
@@ -871,7 +871,7 @@ func (d *decoder) decodeHTTP(n *node, rs *RealServer, vs *VirtualServer, ssl boo
 				d.errorf(t.keyPath("path"), "%q does not start with /", u.Path)
 			}
 		} else if !t.has("path") {
-			d.errorf(t.path, "missing key path")
+			d.errorf(t.path(), "missing key path")
 		}
 		if t.str("digest", &u.Digest) {
 			if !isHexDigest(u.Digest) {
@@ -889,12 +889,12 @@ func (d *decoder) decodeHTTP(n *node, rs *RealServer, vs *VirtualServer, ssl boo
 				case string:
 					s = x
 				default:
-					d.errorf(se.path, "wrong type %s, want a status code or a range \"300-399\"", typeName(se.v))
+					d.errorf(se.path(), "wrong type %s, want a status code or a range \"300-399\"", typeName(se.v))
 					continue
 				}
 				r, err := parseStatus(s)
 				if err != nil {
-					d.errorf(se.path, "%v", err)
+					d.errorf(se.path(), "%v", err)
 					continue
 				}
 				u.StatusCodes = append(u.StatusCodes, r)
@@ -925,7 +925,7 @@ func isHexDigest(s string) bool {
 func (d *decoder) decodeMisc(n *node, rs *RealServer, vs *VirtualServer) MiscCheck {
 	m := defaultMiscCheck(rs, vs)
 	if !n.command("misc_path", &m.Path) && !n.has("misc_path") {
-		d.errorf(n.path, "missing key misc_path")
+		d.errorf(n.path(), "missing key misc_path")
 	}
 	var user string
 	if n.nonEmpty("user", &user) {
@@ -968,12 +968,12 @@ func (n *node) rules(k string) []Rule {
 	for _, e := range es {
 		x, ok := e.v.(string)
 		if !ok {
-			n.d.errorf(e.path, "wrong type %s, want an ip rule line such as \"from 10.0.0.0/8 table 100\"", typeName(e.v))
+			n.d.errorf(e.path(), "wrong type %s, want an ip rule line such as \"from 10.0.0.0/8 table 100\"", typeName(e.v))
 			continue
 		}
 		r, err := parseRule(strings.Fields(x))
 		if err != nil {
-			n.d.errorf(e.path, "%v", err)
+			n.d.errorf(e.path(), "%v", err)
 			continue
 		}
 		out = append(out, r)

@@ -333,7 +333,7 @@ func (d *decoder) decodeGARPGroup(n *node) GARPGroup {
 	hasARP := n.duration("garp_interval", &gg.GARPInterval, 0, time.Second)
 	hasNA := n.duration("gna_interval", &gg.GNAInterval, 0, time.Second)
 	if !hasARP && !hasNA && !n.has("garp_interval") && !n.has("gna_interval") {
-		d.errorf(n.path, "needs garp_interval or gna_interval (keepalived drops a group without)")
+		d.errorf(n.path(), "needs garp_interval or gna_interval (keepalived drops a group without)")
 	}
 	var one string
 	if n.nonEmpty("interface", &one) {
@@ -349,7 +349,7 @@ func (d *decoder) decodeGARPGroup(n *node) GARPGroup {
 		}
 	}
 	if len(gg.Interfaces) == 0 && !n.has("interface") && !n.has("interfaces") {
-		d.errorf(n.path, "needs interface or interfaces")
+		d.errorf(n.path(), "needs interface or interfaces")
 	}
 	n.finish()
 	return gg
