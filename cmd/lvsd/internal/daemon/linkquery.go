@@ -22,23 +22,32 @@ import (
 // the host, three dumps per instance (250 instances on a host with 80
 // links: 759 netlink sockets and 25,000 recvfrom in the first 2 s).
 
-// ifIndex returns the index of the interface name (SIOCGIFINDEX); ENODEV
-// when there is none.
-func ifIndex(name string) (int, error) {
+// ifreq runs one interface ioctl on name over a throwaway socket.
+func ifreq(name string, req uint) (*unix.Ifreq, error) {
 	if len(name) == 0 || len(name) >= unix.IFNAMSIZ {
-		return 0, fmt.Errorf("interface name %q: %w", name, unix.EINVAL)
+		return nil, fmt.Errorf("interface name %q: %w", name, unix.EINVAL)
 	}
 	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		return 0, fmt.Errorf("interface %s: socket: %w", name, err)
+		return nil, fmt.Errorf("interface %s: socket: %w", name, err)
 	}
 	defer unix.Close(fd)
 	ifr, err := unix.NewIfreq(name)
 	if err != nil {
-		return 0, fmt.Errorf("interface %s: %w", name, err)
+		return nil, fmt.Errorf("interface %s: %w", name, err)
 	}
-	if err := unix.IoctlIfreq(fd, unix.SIOCGIFINDEX, ifr); err != nil {
-		return 0, fmt.Errorf("interface %s: %w", name, err)
+	if err := unix.IoctlIfreq(fd, req, ifr); err != nil {
+		return nil, fmt.Errorf("interface %s: %w", name, err)
+	}
+	return ifr, nil
+}
+
+// ifIndex returns the index of the interface name (SIOCGIFINDEX); ENODEV
+// when there is none.
+func ifIndex(name string) (int, error) {
+	ifr, err := ifreq(name, unix.SIOCGIFINDEX)
+	if err != nil {
+		return 0, err
 	}
 	return int(ifr.Uint32()), nil
 }
@@ -47,16 +56,8 @@ func ifIndex(name string) (int, error) {
 // is its name (SIOCGIFADDR); false also when the only ones carry another
 // label (eth0:1), which linkReadyDump then finds.
 func hasIPv4(name string) bool {
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return false
-	}
-	defer unix.Close(fd)
-	ifr, err := unix.NewIfreq(name)
-	if err != nil {
-		return false
-	}
-	return unix.IoctlIfreq(fd, unix.SIOCGIFADDR, ifr) == nil
+	_, err := ifreq(name, unix.SIOCGIFADDR)
+	return err == nil
 }
 
 // errNoIfInet6 is hasLinkLocal6's answer when the table cannot be read
@@ -99,11 +100,11 @@ func linkReady(in *config.VRRPInstance) bool {
 	if err != nil {
 		return false
 	}
-	if in.MCastSrcIP.IsValid() || len(in.UnicastPeers) > 0 && in.UnicastSrcIP.IsValid() {
+	if ownSource(in) {
 		return true
 	}
 	if in.Family == 6 {
-		if ok, err := hasLinkLocal6(idx); ok || err == nil {
+		if ok, err := hasLinkLocal6(idx); err == nil {
 			return ok
 		}
 	} else if hasIPv4(in.Interface) {
@@ -112,13 +113,19 @@ func linkReady(in *config.VRRPInstance) bool {
 	return linkReadyDump(in)
 }
 
+// ownSource reports whether the instance sends from a configured address,
+// so that its interface needs none of its own.
+func ownSource(in *config.VRRPInstance) bool {
+	return in.MCastSrcIP.IsValid() || len(in.UnicastPeers) > 0 && in.UnicastSrcIP.IsValid()
+}
+
 // linkReadyDump is linkReady over net's link and address dumps.
 func linkReadyDump(in *config.VRRPInstance) bool {
 	ifi, err := net.InterfaceByName(in.Interface)
 	if err != nil {
 		return false
 	}
-	if in.MCastSrcIP.IsValid() || len(in.UnicastPeers) > 0 && in.UnicastSrcIP.IsValid() {
+	if ownSource(in) {
 		return true
 	}
 	addrs, err := ifi.Addrs()
